@@ -1,0 +1,32 @@
+/** Public entry of the channel registry: format, loading, validation, compatibility. */
+export {
+  type BreakingChange,
+  type BreakingChangeKind,
+  type ChannelCompatibility,
+  findBreakingChanges,
+} from "./compat.ts";
+export {
+  REGISTRY_JSON_SCHEMA_ID,
+  registryJsonSchema,
+  registryJsonSchemaText,
+} from "./json-schema.ts";
+export { loadRegistry, type RegistryLoadResult } from "./load.ts";
+export type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "./model.ts";
+export { addressSegments, prefixesOverlap, sameAddress } from "./prefix.ts";
+export { type ProjectValidation, validateProject } from "./project.ts";
+export { payloadSchemaProblems } from "./rules/payload-schemas.ts";
+export {
+  ADDRESS_PATTERN,
+  BrokerRouting,
+  Channel,
+  Delivery,
+  Distribution,
+  JsonSchemaDocument,
+  MessageRouting,
+  NAME_PATTERN,
+  Routing,
+  TeamDocument,
+  type TeamDocumentInput,
+} from "./schema.ts";
+export { validateRegistry } from "./validate.ts";
+export { REGISTRY_JSON_SCHEMA_FILE, writeRegistryJsonSchema } from "./write-json-schema.ts";

@@ -1,0 +1,156 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import type { Diagnostic } from "../diagnostics.ts";
+import { type ParsedYaml, readYamlFile } from "../yaml/parse.ts";
+import { START_OF_FILE } from "../yaml/position.ts";
+import { checkWithSchema } from "../yaml/schema-diagnostics.ts";
+import type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "./model.ts";
+import { REGISTRY_PATTERN_RULES } from "./patterns.ts";
+import { readPayloadSchemaFile } from "./payload-schema-file.ts";
+import { Channel, NAME_PATTERN, TeamDocument } from "./schema.ts";
+
+export interface RegistryLoadResult {
+  registry: ChannelRegistry;
+  diagnostics: Diagnostic[];
+}
+
+/** The team part of a document; channels are checked one by one so one bad channel spares the rest. */
+const TeamHeader = TeamDocument.extend({ channels: z.array(z.unknown()).default([]) });
+
+const CHECK = { codePrefix: "registry", patterns: REGISTRY_PATTERN_RULES };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** When the header is invalid, keep the team if its name is usable, to avoid follow-up errors. */
+function salvageHeader(value: unknown): z.output<typeof TeamHeader> | undefined {
+  if (!isRecord(value) || typeof value.team !== "string" || !NAME_PATTERN.test(value.team))
+    return undefined;
+  const principals = Array.isArray(value.principals)
+    ? value.principals.filter((p): p is string => typeof p === "string" && p.length > 0)
+    : [];
+  return {
+    team: value.team,
+    principals,
+    channels: Array.isArray(value.channels) ? value.channels : [],
+  };
+}
+
+async function loadChannel(
+  raw: unknown,
+  index: number,
+  owner: string,
+  parsed: ParsedYaml,
+  diagnostics: Diagnostic[],
+): Promise<RegisteredChannel | undefined> {
+  const documentPath = ["channels", index];
+  const checked = checkWithSchema(Channel, raw, parsed, { ...CHECK, basePath: documentPath });
+  diagnostics.push(...checked.diagnostics);
+  const channel = checked.data;
+  if (channel === undefined) return undefined;
+  let payloadSchema = channel.schema;
+  if (channel.schemaFile !== undefined) {
+    const fromFile = await readPayloadSchemaFile(parsed.file, channel.schemaFile);
+    if (fromFile.ok) payloadSchema ??= fromFile.schema;
+    else {
+      const path = [...documentPath, "schemaFile"];
+      diagnostics.push({
+        severity: "error",
+        code: fromFile.code,
+        file: parsed.file,
+        ...parsed.locate(path),
+        path,
+        message: fromFile.message,
+        hint: fromFile.hint,
+      });
+    }
+  }
+  return {
+    ...channel,
+    owner,
+    ...(payloadSchema ? { payloadSchema } : {}),
+    source: { file: parsed.file, ...parsed.locate(documentPath) },
+    documentPath,
+  };
+}
+
+async function loadTeamDocument(file: string, diagnostics: Diagnostic[]) {
+  const parsed = await readYamlFile(file);
+  diagnostics.push(...parsed.diagnostics);
+  if (parsed.diagnostics.some((d) => d.severity === "error")) return undefined;
+  if (parsed.value === undefined || parsed.value === null) {
+    diagnostics.push({
+      severity: "error",
+      code: "registry/empty-document",
+      file,
+      ...START_OF_FILE,
+      path: [],
+      message: "the registry document is empty",
+      hint: "start it with 'team: <name>' and a 'channels:' list, or delete the file",
+    });
+    return undefined;
+  }
+  const header = checkWithSchema(TeamHeader, parsed.value, parsed, CHECK);
+  diagnostics.push(...header.diagnostics);
+  const team = header.data ?? salvageHeader(parsed.value);
+  if (team === undefined) return undefined;
+  const channels: RegisteredChannel[] = [];
+  for (const [index, raw] of team.channels.entries()) {
+    const channel = await loadChannel(raw, index, team.team, parsed, diagnostics);
+    if (channel) channels.push(channel);
+  }
+  const registered: RegisteredTeam = { ...team, channels, file, locate: parsed.locate };
+  return { team: registered, channels };
+}
+
+async function registryFiles(folder: string, diagnostics: Diagnostic[]): Promise<string[]> {
+  try {
+    const names = await readdir(folder);
+    // Plain code-unit order: the same on every machine and locale.
+    return names
+      .filter((name) => /\.ya?ml$/.test(name))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  } catch {
+    diagnostics.push({
+      severity: "error",
+      code: "registry/missing-directory",
+      file: folder,
+      ...START_OF_FILE,
+      path: [],
+      message: `registry folder ${folder} cannot be read`,
+      hint: "create it and put one <team>.yaml document per team in it",
+    });
+    return [];
+  }
+}
+
+/**
+ * Loads every team document in `<dir>/registry/` (*.yaml, *.yml, sorted by name). Never throws
+ * for bad input: every problem of every file comes back as a diagnostic.
+ */
+export async function loadRegistry(dir: string): Promise<RegistryLoadResult> {
+  const folder = join(dir, "registry");
+  const diagnostics: Diagnostic[] = [];
+  const registry: ChannelRegistry = { teams: [], channels: [] };
+  const files = await registryFiles(folder, diagnostics);
+  if (files.length === 0 && diagnostics.length === 0) {
+    diagnostics.push({
+      severity: "warning",
+      code: "registry/no-documents",
+      file: folder,
+      ...START_OF_FILE,
+      path: [],
+      message: `registry folder ${folder} holds no *.yaml documents`,
+      hint: "add one <team>.yaml document per team",
+    });
+  }
+  for (const name of files) {
+    const loaded = await loadTeamDocument(join(folder, name), diagnostics);
+    if (loaded === undefined) continue;
+    registry.teams.push(loaded.team);
+    registry.channels.push(...loaded.channels);
+  }
+  return { registry, diagnostics };
+}

@@ -1,0 +1,31 @@
+/**
+ * How the router matches address prefixes, as this registry assumes it (qdrouterd 1.x and
+ * skupper-router, "address" entity `prefix`):
+ * - a prefix matches the exact address or any address that continues it after a separator,
+ *   so `sales` matches `sales`, `sales/orders` and `sales.orders` but not `salesforce`;
+ * - `.` and `/` are both separators and are equivalent (`a.b` and `a/b` are the same prefix);
+ * - a leading separator is implied and empty segments are ignored (`/a//b` is `a/b`).
+ * Two channel addresses therefore overlap when the segments of one start with all the
+ * segments of the other; they are duplicates when their segments are equal.
+ */
+export function addressSegments(address: string): string[] {
+  return address.split(/[./]/).filter((segment) => segment.length > 0);
+}
+
+function startsWith(long: readonly string[], short: readonly string[]): boolean {
+  return short.length <= long.length && short.every((segment, i) => long[i] === segment);
+}
+
+/** Both addresses match the same messages on the router (same segments). */
+export function sameAddress(a: string, b: string): boolean {
+  const left = addressSegments(a);
+  const right = addressSegments(b);
+  return left.length === right.length && startsWith(left, right);
+}
+
+/** One address is a prefix of the other on a segment boundary (equal addresses overlap too). */
+export function prefixesOverlap(a: string, b: string): boolean {
+  const left = addressSegments(a);
+  const right = addressSegments(b);
+  return startsWith(left, right) || startsWith(right, left);
+}

@@ -1,0 +1,73 @@
+import type { Diagnostic } from "../../diagnostics.ts";
+import type { ChannelRegistry, RegisteredChannel } from "../model.ts";
+import { addressSegments, prefixesOverlap, sameAddress } from "../prefix.ts";
+import type { RegistryPlaces } from "./place.ts";
+
+/** A team name may be declared by one document only. */
+export function checkDuplicateTeams(
+  registry: ChannelRegistry,
+  places: RegistryPlaces,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const [index, team] of registry.teams.entries()) {
+    const first = registry.teams.findIndex((t) => t.team === team.team);
+    if (first === index) continue;
+    const other = registry.teams[first]!;
+    const otherPlace = other.locate?.(["team"]) ?? { line: 1, column: 1 };
+    diagnostics.push(
+      places.atTeam(team, ["team"], {
+        code: "registry/duplicate-team",
+        message: `team '${team.team}' is already declared in ${other.file}:${otherPlace.line}:${otherPlace.column}`,
+        hint: `merge the two documents into one, or give this team another name`,
+      }),
+    );
+  }
+  return diagnostics;
+}
+
+function separatorNote(a: string, b: string): string {
+  return a === b ? "" : " ('.' and '/' are the same separator to the router)";
+}
+
+/**
+ * Every address names one channel (a duplicate is an error even inside one team), and no
+ * team's address may lie inside another team's prefix: the router would match both.
+ */
+export function checkAddressOverlaps(
+  registry: ChannelRegistry,
+  places: RegistryPlaces,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const channels = registry.channels;
+  for (const [index, channel] of channels.entries()) {
+    for (const earlier of channels.slice(0, index)) {
+      if (sameAddress(channel.address, earlier.address)) {
+        diagnostics.push(
+          places.atChannel(channel, ["address"], {
+            code: "registry/duplicate-address",
+            message: `address '${channel.address}' is already declared by team '${earlier.owner}' at ${places.where(earlier)}${separatorNote(channel.address, earlier.address)}`,
+            hint: "rename one of the two channels; every channel needs its own address",
+          }),
+        );
+      } else if (
+        channel.owner !== earlier.owner &&
+        prefixesOverlap(channel.address, earlier.address)
+      ) {
+        diagnostics.push(overlap(channel, earlier, places));
+      }
+    }
+  }
+  return diagnostics;
+}
+
+function overlap(a: RegisteredChannel, b: RegisteredChannel, places: RegistryPlaces): Diagnostic {
+  // Report on the longer address: it is the one that sits inside the other team's prefix.
+  const aIsInner = addressSegments(a.address).length > addressSegments(b.address).length;
+  const inner = aIsInner ? a : b;
+  const outer = aIsInner ? b : a;
+  return places.atChannel(inner, ["address"], {
+    code: "registry/prefix-overlap",
+    message: `address '${inner.address}' of team '${inner.owner}' lies inside prefix '${outer.address}' owned by team '${outer.owner}' at ${places.where(outer)}`,
+    hint: `choose an address outside '${outer.address}' (e.g. starting with '${inner.owner}/'), or ask team '${outer.owner}' to own this channel`,
+  });
+}

@@ -1,0 +1,46 @@
+import type { Diagnostic } from "../../diagnostics.ts";
+import type { ChannelRegistry } from "../model.ts";
+import type { RegistryPlaces } from "./place.ts";
+
+/**
+ * The router settles multicast deliveries itself (it cannot wait for every receiver), so
+ * at-least-once multicast needs a broker in the path.
+ */
+export function checkMulticastDelivery(
+  registry: ChannelRegistry,
+  places: RegistryPlaces,
+): Diagnostic[] {
+  return registry.channels
+    .filter(
+      (c) =>
+        c.distribution === "multicast" &&
+        c.delivery === "at-least-once" &&
+        c.routing.kind === "message",
+    )
+    .map((channel) =>
+      places.atChannel(channel, ["delivery"], {
+        code: "registry/multicast-at-least-once",
+        message: `channel '${channel.address}' is multicast and at-least-once, but the router settles multicast messages itself and cannot give at-least-once without a broker`,
+        hint: "use at-most-once or a broker route (routing: { kind: broker, broker: <name> })",
+      }),
+    );
+}
+
+/** A channel nobody may publish to or consume from is probably unfinished. */
+export function checkParties(registry: ChannelRegistry, places: RegistryPlaces): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const channel of registry.channels) {
+    for (const side of ["producers", "consumers"] as const) {
+      if (channel[side].length > 0) continue;
+      diagnostics.push(
+        places.atChannel(channel, [side], {
+          severity: "warning",
+          code: `registry/no-${side}`,
+          message: `channel '${channel.address}' has no ${side}: nobody may ${side === "producers" ? "publish to" : "consume from"} it`,
+          hint: `list the teams or principals that may ${side === "producers" ? "publish" : "consume"} (${side}: [team-a, principal-b])`,
+        }),
+      );
+    }
+  }
+  return diagnostics;
+}

@@ -1,0 +1,94 @@
+import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import type { Diagnostic } from "../../diagnostics.ts";
+import type { ChannelRegistry, RegisteredChannel } from "../model.ts";
+import type { RegistryPlaces } from "./place.ts";
+
+/** Strict about keywords (a typo like `requried` is an error), silent about unknown formats. */
+function newAjv(): Ajv2020 {
+  return new Ajv2020({
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    validateFormats: false,
+    allErrors: true,
+    logger: false,
+  });
+}
+
+interface SchemaProblem {
+  /** JSON pointer inside the payload schema, "" for the root. */
+  pointer: string;
+  message: string;
+}
+
+function describeAjvError(error: ErrorObject): string {
+  const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues;
+  return allowed ? `${error.message}: ${allowed.join(", ")}` : (error.message ?? "is invalid");
+}
+
+/** Compiles a payload schema the way the ingress will; the problems found, none when valid. */
+export function payloadSchemaProblems(schema: Record<string, unknown>): SchemaProblem[] {
+  const ajv = newAjv();
+  try {
+    if (!ajv.validateSchema(schema)) {
+      // The first error per place is the most specific one; the rest are anyOf echoes.
+      const seen = new Set<string>();
+      return (ajv.errors ?? []).flatMap((error) => {
+        if (seen.has(error.instancePath)) return [];
+        seen.add(error.instancePath);
+        return [{ pointer: error.instancePath, message: describeAjvError(error) }];
+      });
+    }
+    ajv.compile(schema);
+    return [];
+  } catch (error) {
+    return [{ pointer: "", message: error instanceof Error ? error.message : String(error) }];
+  }
+}
+
+function pointerSegments(pointer: string): string[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+function schemaProblemsOf(channel: RegisteredChannel, places: RegistryPlaces): Diagnostic[] {
+  const schema = channel.schema ?? channel.payloadSchema;
+  if (schema === undefined) return [];
+  return payloadSchemaProblems(schema).map((problem) => {
+    const inline = channel.schema !== undefined;
+    // Inline schemas are part of the YAML document, so the error points into them.
+    const subPath = inline ? ["schema", ...pointerSegments(problem.pointer)] : ["schemaFile"];
+    const where = problem.pointer === "" ? "" : ` at ${problem.pointer}`;
+    const origin = inline ? "payload schema" : `payload schema ${channel.schemaFile}`;
+    return places.atChannel(channel, subPath, {
+      code: "registry/invalid-payload-schema",
+      message: `${origin} of channel '${channel.address}' is not valid JSON Schema (draft 2020-12)${where}: ${problem.message}`,
+      hint: "fix the schema; it is compiled with Ajv (draft 2020-12, strict keywords, $ref only to local $defs)",
+    });
+  });
+}
+
+/** Payload schemas are given once (inline or file) and compile as JSON Schema 2020-12. */
+export function checkPayloadSchemas(
+  registry: ChannelRegistry,
+  places: RegistryPlaces,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const channel of registry.channels) {
+    if (channel.schema !== undefined && channel.schemaFile !== undefined) {
+      diagnostics.push(
+        places.atChannel(channel, ["schemaFile"], {
+          code: "registry/schema-conflict",
+          message: `channel '${channel.address}' has both 'schema' and 'schemaFile'`,
+          hint: "keep one of them: the inline schema or the file",
+        }),
+      );
+    }
+    diagnostics.push(...schemaProblemsOf(channel, places));
+  }
+  return diagnostics;
+}
