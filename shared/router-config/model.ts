@@ -18,6 +18,25 @@ export type RouterEntityType =
   | "policy"
   | "log";
 
+/** Every config-file section name we read and write, in the order a generated file lists them. */
+export const ROUTER_ENTITY_TYPES: readonly RouterEntityType[] = [
+  "router",
+  "log",
+  "authServicePlugin",
+  "sslProfile",
+  "listener",
+  "connector",
+  "policy",
+  "vhost",
+  "address",
+  "linkRoute",
+  "autoLink",
+];
+
+export function isRouterEntityType(value: string): value is RouterEntityType {
+  return (ROUTER_ENTITY_TYPES as readonly string[]).includes(value);
+}
+
 export type EntityAttributes = Record<string, string | number | boolean | Record<string, unknown>>;
 
 export interface RouterEntity {
@@ -31,6 +50,9 @@ export interface RouterConfig {
   flavour: RouterFlavour;
   entities: RouterEntity[];
 }
+
+/** The two file formats a router reads: its native `.conf` and the JSON list of entities. */
+export type RouterConfigFormat = "conf" | "json";
 
 const TYPE_PREFIX: Record<RouterFlavour, string> = {
   "qpid-dispatch": "org.apache.qpid.dispatch",
@@ -63,3 +85,13 @@ export function typePrefix(flavour: RouterFlavour): string {
 
 /** Name prefix of every entity amqp-mesh creates; config-sync never touches others. */
 export const OWNED_NAME_PREFIX = "amqp-mesh/";
+
+/** The entity's `name` attribute, if it has a string one. */
+export function entityName(entity: RouterEntity): string | undefined {
+  const name = entity.attributes.name;
+  return typeof name === "string" ? name : undefined;
+}
+
+export function isOwnedEntity(entity: RouterEntity): boolean {
+  return entityName(entity)?.startsWith(OWNED_NAME_PREFIX) ?? false;
+}

@@ -1,0 +1,169 @@
+import type { RegisteredChannel } from "../registry/model.ts";
+import type { Router, Topology } from "../topology/schema.ts";
+import { brokersHeldBy } from "./connections.ts";
+import type { DiagnosticSink } from "./diagnostic-sink.ts";
+import { FLAVOUR_FACTS } from "./flavour.ts";
+import type { EntityAttributes, RouterConfig, RouterEntity } from "./model.ts";
+import { generatedName } from "./names.ts";
+import { isInScope } from "./scope.ts";
+
+/**
+ * The channel entities of one router: an address per channel in scope, and for broker
+ * channels the link routes (qpid-dispatch) or auto-links (skupper-router) to the broker.
+ *
+ * Placement: qpid-dispatch gets a linkRoute pair on every interior in the channel's scope,
+ * so any interior can route an attach to the broker; only the interiors holding the broker
+ * connector name it in `connection` (the others learn the route from the routing protocol;
+ * edge routers ask their interior). skupper-router has no link routing: an autoLink pair on
+ * each interior holding the broker connector moves messages between the address and the queue.
+ */
+export function channelEntities(
+  channels: RegisteredChannel[],
+  router: Router,
+  topology: Topology,
+  flavour: RouterConfig["flavour"],
+): RouterEntity[] {
+  const addresses: RouterEntity[] = [];
+  const routes: RouterEntity[] = [];
+  const autoLinks: RouterEntity[] = [];
+  const facts = FLAVOUR_FACTS[flavour];
+  const held = brokersHeldBy(router, topology).map((b) => b.name);
+  for (const channel of channels) {
+    if (!isInScope(channel, router)) continue;
+    addresses.push({
+      type: "address",
+      attributes: {
+        name: generatedName.address(channel.address),
+        prefix: channel.address,
+        distribution: channel.distribution,
+      },
+    });
+    const routing = channel.routing;
+    if (routing.kind !== "broker" || router.mode !== "interior") continue;
+    const queue = routing.queue ?? channel.address;
+    const connection = held.includes(routing.broker)
+      ? generatedName.brokerConnector(routing.broker)
+      : undefined;
+    if (facts.linkRoutes) {
+      for (const direction of ["in", "out"] as const)
+        routes.push(linkRoute(channel.address, direction, queue, connection));
+    } else if (connection !== undefined) {
+      for (const direction of ["in", "out"] as const)
+        autoLinks.push(autoLink(channel.address, direction, queue, connection));
+    }
+  }
+  return [...addresses, ...routes, ...autoLinks];
+}
+
+function linkRoute(
+  prefix: string,
+  direction: "in" | "out",
+  queue: string,
+  connection: string | undefined,
+): RouterEntity {
+  const attributes: EntityAttributes = {
+    name: generatedName.linkRoute(prefix, direction),
+    prefix,
+    direction,
+  };
+  if (connection !== undefined) attributes.connection = connection;
+  // The broker knows the queue by another name: rewrite the channel prefix to the queue name.
+  if (queue !== prefix) {
+    attributes.delExternalPrefix = prefix;
+    attributes.addExternalPrefix = queue;
+  }
+  return { type: "linkRoute", attributes };
+}
+
+function autoLink(
+  address: string,
+  direction: "in" | "out",
+  queue: string,
+  connection: string,
+): RouterEntity {
+  return {
+    type: "autoLink",
+    attributes: {
+      name: generatedName.autoLink(address, direction),
+      address,
+      direction,
+      connection,
+      externalAddress: queue,
+    },
+  };
+}
+
+/**
+ * Checks a channel against the topology and the flavour before generation, reporting what
+ * cannot be generated (errors) and what a flavour can only approximate (warnings). Returns
+ * false when the channel must be left out entirely.
+ */
+export function checkChannel(
+  channel: RegisteredChannel,
+  topology: Topology,
+  flavour: RouterConfig["flavour"],
+  sink: DiagnosticSink,
+): boolean {
+  const facts = FLAVOUR_FACTS[flavour];
+  if (!facts.distributions.has(channel.distribution)) {
+    sink.channel(
+      channel,
+      "error",
+      "router-config/unknown-distribution",
+      `channel '${channel.address}': ${flavour} does not know distribution '${channel.distribution}' (it would silently route it as balanced)`,
+      `Use one of: ${[...facts.distributions].join(", ")}.`,
+      ["distribution"],
+    );
+    return false;
+  }
+  const inScope = topology.routers.filter((r) => isInScope(channel, r));
+  if (inScope.length === 0) {
+    sink.channel(
+      channel,
+      "warning",
+      "router-config/no-router-in-scope",
+      `channel '${channel.address}' is limited to environments with no routers; it appears on no router`,
+      "Fix the channel's environments or add routers to those environments.",
+      ["environments"],
+    );
+  }
+  const routing = channel.routing;
+  if (routing.kind !== "broker") return true;
+  const broker = topology.brokers.find((b) => b.name === routing.broker);
+  if (broker === undefined) {
+    sink.channel(
+      channel,
+      "error",
+      "router-config/unknown-broker",
+      `channel '${channel.address}' routes through broker '${routing.broker}', which the topology does not define`,
+      `Define broker '${routing.broker}' in the topology or name an existing one.`,
+      ["routing", "broker"],
+    );
+    return false;
+  }
+  const holders = inScope.filter(
+    (r) => r.mode === "interior" && r.environment === broker.environment,
+  );
+  if (holders.length === 0) {
+    sink.channel(
+      channel,
+      "error",
+      "router-config/broker-out-of-scope",
+      `channel '${channel.address}': broker '${broker.name}' is in environment '${broker.environment}', where the channel has no interior router`,
+      `Add '${broker.environment}' to the channel's environments (or give it interior routers).`,
+      ["routing", "broker"],
+    );
+    return false;
+  }
+  if (!facts.linkRoutes) {
+    sink.channel(
+      channel,
+      "warning",
+      "router-config/flavour-no-link-route",
+      `channel '${channel.address}' routes through broker '${broker.name}', but skupper-router has no linkRoute and no waypoint phases; it gets an autoLink pair (out to and in from queue '${routing.queue ?? channel.address}') on ${holders.map((r) => r.id).join(", ")}, so consumers attached directly to the address compete with the queue`,
+      "Consume only through the broker queue, or use the qpid-dispatch flavour for link-routed broker channels.",
+      ["routing"],
+    );
+  }
+  return true;
+}

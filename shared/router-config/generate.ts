@@ -1,0 +1,108 @@
+import { type Diagnostic, sortDiagnostics } from "../diagnostics.ts";
+import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
+import type { Router, RouterFlavour, Topology } from "../topology/schema.ts";
+import { channelEntities, checkChannel } from "./channels.ts";
+import {
+  connectorEntities,
+  DEFAULT_WORKER_THREADS,
+  listenerEntities,
+  routerEntity,
+  sslProfileEntities,
+} from "./connections.ts";
+import { DiagnosticSink } from "./diagnostic-sink.ts";
+import type { RouterConfig } from "./model.ts";
+import { compareText, isInScope, sortedChannels } from "./scope.ts";
+import { policyEntities } from "./vhost.ts";
+
+export interface GenerateOptions {
+  /** Overrides the topology's flavour. */
+  flavour?: RouterFlavour;
+  /** Router worker threads; default 4 (the router's own default). */
+  workerThreads?: number;
+  /** SASL users (e.g. config-sync) allowed to send to `$management` on every router. */
+  managementPrincipals?: string[];
+  /** File name diagnostics about the topology point at. */
+  topologyFile?: string;
+}
+
+export interface GenerationResult {
+  /** One config per router, sorted by router id. */
+  configs: RouterConfig[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * One configuration per router of the topology, in the given flavour, from the channel
+ * registry. Deterministic: the same input gives the same configs, entity for entity.
+ * Channels that cannot be generated are left out with an error diagnostic; the others
+ * are still generated.
+ */
+export function generateRouterConfigs(
+  registry: ChannelRegistry,
+  topology: Topology,
+  options: GenerateOptions = {},
+): GenerationResult {
+  const flavour = options.flavour ?? topology.flavour;
+  const sink = new DiagnosticSink(registry, options.topologyFile ?? "topology.yaml");
+  const channels = usableChannels(registry, topology, flavour, sink);
+  const routers = [...topology.routers].sort((a, b) => compareText(a.id, b.id));
+  const configs = routers.map((router) =>
+    routerConfig(router, registry, topology, channels, flavour, sink, options),
+  );
+  return { configs, diagnostics: sortDiagnostics(sink.diagnostics) };
+}
+
+/** Channels that pass the flavour and topology checks, one per address (first owner wins). */
+function usableChannels(
+  registry: ChannelRegistry,
+  topology: Topology,
+  flavour: RouterFlavour,
+  sink: DiagnosticSink,
+): RegisteredChannel[] {
+  const usable: RegisteredChannel[] = [];
+  for (const channel of sortedChannels(registry)) {
+    const twin = usable.find((c) => c.address === channel.address);
+    if (twin !== undefined) {
+      sink.channel(
+        channel,
+        "error",
+        "router-config/duplicate-address",
+        `channel '${channel.address}' of '${channel.owner}' is also declared by '${twin.owner}'; only the latter is generated`,
+        "Give each channel its own address.",
+        ["address"],
+      );
+      continue;
+    }
+    if (checkChannel(channel, topology, flavour, sink)) usable.push(channel);
+  }
+  return usable;
+}
+
+function routerConfig(
+  router: Router,
+  registry: ChannelRegistry,
+  topology: Topology,
+  channels: RegisteredChannel[],
+  flavour: RouterFlavour,
+  sink: DiagnosticSink,
+  options: GenerateOptions,
+): RouterConfig {
+  const index = topology.routers.indexOf(router);
+  const listeners = listenerEntities(router, sink, index);
+  const connectors = connectorEntities(router, topology, sink);
+  const sslProfiles = sslProfileEntities([...listeners, ...connectors], topology, sink);
+  const local = channels.filter((c) => isInScope(c, router));
+  return {
+    routerId: router.id,
+    mode: router.mode,
+    flavour,
+    entities: [
+      routerEntity(router, topology, options.workerThreads ?? DEFAULT_WORKER_THREADS),
+      ...sslProfiles,
+      ...listeners,
+      ...connectors,
+      ...policyEntities(local, registry, options.managementPrincipals ?? []),
+      ...channelEntities(local, router, topology, flavour),
+    ],
+  };
+}
