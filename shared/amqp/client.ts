@@ -1,0 +1,125 @@
+/**
+ * MeshClient: the one way the rest of amqp-mesh reaches AMQP. Connects lazily on first use,
+ * owns reconnect and failover, caches senders per address. getSharedClient() gives one
+ * client per process and config so warm function invocations reuse the connection.
+ */
+import {
+  configKey,
+  type MeshClientConfig,
+  type MeshClientConfigInput,
+  parseMeshClientConfig,
+  redactConfig,
+} from "./config.ts";
+import { type ConnectionEvents, type ConnectionState, MeshConnection } from "./connection.ts";
+import { type ConsumeOptions, Consumer, type MessageHandler } from "./consume.ts";
+import { ClientClosedError } from "./errors.ts";
+import type { MeshMessage } from "./message.ts";
+import { type PublishOptions, type PublishResult, publishMessage } from "./publish.ts";
+import { SenderPool } from "./sender-pool.ts";
+
+export interface MeshClientOptions {
+  /** Receives one line per connection event; never sees secrets. */
+  log?: (line: string) => void;
+}
+
+export class MeshClient {
+  readonly config: MeshClientConfig;
+  private readonly connection: MeshConnection;
+  private readonly senders: SenderPool;
+  private readonly consumers = new Set<Consumer>();
+  private closed = false;
+
+  constructor(config: MeshClientConfigInput, options: MeshClientOptions = {}) {
+    this.config = parseMeshClientConfig(config);
+    const events: ConnectionEvents = {};
+    if (options.log) events.onLog = options.log;
+    this.connection = new MeshConnection(this.config, events);
+    this.senders = new SenderPool(this.connection);
+  }
+
+  /** The config with secrets redacted, for logs. */
+  describe(): MeshClientConfig {
+    return redactConfig(this.config);
+  }
+
+  get status(): { state: ConnectionState; url: string | undefined; connections: number } {
+    return {
+      state: this.connection.state,
+      url: this.connection.url,
+      connections: this.connection.openCount,
+    };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Connects now instead of on first use (e.g. during a function's init phase). */
+  connect(): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError("connect"));
+    return this.connection.waitOpen();
+  }
+
+  /**
+   * Publishes and resolves when the router accepted (at-least-once) or the presettled
+   * transfer was handed over (at-most-once). Typed errors: PublishRejectedError,
+   * BackPressureError, PublishTimeoutError, LinkRefusedError, ConnectionFailedError.
+   */
+  publish(
+    address: string,
+    message: MeshMessage,
+    options: PublishOptions = {},
+  ): Promise<PublishResult> {
+    if (this.closed) return Promise.reject(this.closedError(`publish to "${address}"`));
+    return publishMessage(this.senders, address, message, options, this.config.publishDeadlineMs);
+  }
+
+  /** Starts a consumer with an explicit credit window; stop() it to detach gracefully. */
+  consume(address: string, handler: MessageHandler, options: ConsumeOptions = {}): Consumer {
+    if (this.closed) throw this.closedError(`consume from "${address}"`);
+    const consumer = new Consumer(this.connection, address, handler, options);
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  /**
+   * Clean shutdown: stop consumers (finishing their handlers), give pending publishes up to
+   * `graceMs` to settle, then close links and the connection.
+   */
+  async close(graceMs = 2_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    forgetShared(this);
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.consumers.clear();
+    await this.senders.close(graceMs);
+    await this.connection.close();
+  }
+
+  private closedError(what: string): ClientClosedError {
+    return new ClientClosedError(`${what}: the AMQP client is closed`);
+  }
+}
+
+const shared = new Map<string, MeshClient>();
+
+/**
+ * The process-wide client for this config (keyed by a hash of the whole config, secrets
+ * included). Create it outside the function handler; warm invocations reuse it.
+ */
+export function getSharedClient(
+  config: MeshClientConfigInput,
+  options: MeshClientOptions = {},
+): MeshClient {
+  const parsed = parseMeshClientConfig(config);
+  const key = configKey(parsed);
+  const existing = shared.get(key);
+  if (existing && !existing.isClosed) return existing;
+  const client = new MeshClient(parsed, options);
+  shared.set(key, client);
+  return client;
+}
+
+function forgetShared(client: MeshClient): void {
+  for (const [key, value] of shared) if (value === client) shared.delete(key);
+}

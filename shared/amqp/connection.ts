@@ -1,0 +1,275 @@
+/**
+ * One AMQP connection to the first reachable edge router, owned end to end: rhea's own
+ * reconnect is off; on loss we fail over to the next url with backoff and jitter, open a
+ * fresh rhea connection and ask every registered link to attach again. Links registered
+ * while reconnecting simply attach when the next connection opens (the rhea pitfall of
+ * links opened during reconnect cannot occur: we never reuse a dead connection's objects).
+ */
+import { backoffDelay } from "./backoff.ts";
+import { loadPem, type MeshClientConfig, redactUrl } from "./config.ts";
+import { ConnectionFailedError } from "./errors.ts";
+import {
+  amqpErrorFields,
+  createContainer,
+  type RheaConnection,
+  saslMechanisms,
+} from "./rhea-types.ts";
+
+/** Something that lives on the connection and must be rebuilt after every reconnect. */
+export interface ManagedLink {
+  /** A connection opened (first time or after a reconnect): create the rhea link on it. */
+  attach(connection: RheaConnection, url: string): void;
+  /** The connection the link was on is gone; drop its rhea objects, keep pending work. */
+  connectionLost(): void;
+  /** The reconnect budget is exhausted: fail whatever waits. */
+  connectionFailed(error: ConnectionFailedError): void;
+}
+
+export type ConnectionState = "idle" | "connecting" | "open" | "closed";
+
+export interface ConnectionEvents {
+  onOpen?: (url: string) => void;
+  onLost?: (url: string, reason: string) => void;
+  onLog?: (message: string) => void;
+}
+
+export class MeshConnection {
+  private readonly config: MeshClientConfig;
+  private readonly container: ReturnType<typeof createContainer>;
+  private readonly links = new Set<ManagedLink>();
+  private readonly events: ConnectionEvents;
+  private stateValue: ConnectionState = "idle";
+  private current: RheaConnection | undefined;
+  private currentUrl: string | undefined;
+  private urlIndex = 0;
+  private failedAttempts = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private openWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  /** Connections opened so far; tests and logs use it to see reconnects. */
+  openCount = 0;
+
+  constructor(config: MeshClientConfig, events: ConnectionEvents = {}) {
+    this.config = config;
+    this.events = events;
+    this.container = createContainer(config.containerId);
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  /** The router url in use (credentials stripped), when open. */
+  get url(): string | undefined {
+    return this.stateValue === "open" && this.currentUrl ? redactUrl(this.currentUrl) : undefined;
+  }
+
+  /** Registers a link; it attaches now if open, or when the (lazily started) connection opens. */
+  register(link: ManagedLink): void {
+    this.links.add(link);
+    if (this.stateValue === "open" && this.current && this.currentUrl) {
+      link.attach(this.current, redactUrl(this.currentUrl));
+    } else {
+      this.ensureConnecting();
+    }
+  }
+
+  unregister(link: ManagedLink): void {
+    this.links.delete(link);
+  }
+
+  /** Resolves once a connection is open (connecting lazily); rejects when the budget runs out. */
+  waitOpen(): Promise<void> {
+    if (this.stateValue === "open") return Promise.resolve();
+    if (this.stateValue === "closed") {
+      return Promise.reject(new ConnectionFailedError("the AMQP connection is closed"));
+    }
+    return new Promise((resolve, reject) => {
+      this.openWaiters.push({ resolve, reject });
+      this.ensureConnecting();
+    });
+  }
+
+  ensureConnecting(): void {
+    if (this.stateValue !== "idle") return;
+    this.stateValue = "connecting";
+    this.failedAttempts = 0;
+    this.attempt();
+  }
+
+  /** Closes the connection cleanly (close frame, then socket), waiting at most `graceMs`. */
+  async close(graceMs = 2_000): Promise<void> {
+    if (this.stateValue === "closed") return;
+    this.stateValue = "closed";
+    this.clearTimers();
+    const failure = new ConnectionFailedError("the AMQP client was closed while connecting");
+    for (const waiter of this.openWaiters.splice(0)) waiter.reject(failure);
+    const connection = this.current;
+    this.current = undefined;
+    if (!connection) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, graceMs);
+      connection.removeAllListeners();
+      connection.on("error", () => {});
+      connection.on("connection_close", done);
+      connection.on("disconnected", done);
+      if (connection.is_open()) connection.close();
+      else done();
+    });
+    connection.removeAllListeners();
+    connection.on("error", () => {});
+    connection.socket?.destroy();
+  }
+
+  private attempt(): void {
+    if (this.stateValue !== "connecting") return;
+    const url = this.config.urls[this.urlIndex % this.config.urls.length] ?? "";
+    let connection: RheaConnection;
+    try {
+      connection = this.container.connect(this.connectOptions(url));
+    } catch (error) {
+      this.failed(undefined, url, error instanceof Error ? error.message : String(error));
+      return;
+    }
+    this.current = connection;
+    this.connectTimer = setTimeout(
+      () => this.failed(connection, url, `no open within ${this.config.connectTimeoutMs} ms`),
+      this.config.connectTimeoutMs,
+    );
+    connection.on("connection_open", () => this.opened(connection, url));
+    connection.on("disconnected", (ctx) => this.failed(connection, url, describe(ctx.error)));
+    connection.on("connection_error", () =>
+      this.failed(connection, url, describeAmqp(connection.error)),
+    );
+    connection.on("connection_close", () =>
+      this.failed(connection, url, describeAmqp(connection.error) || "closed by the router"),
+    );
+    connection.on("protocol_error", (ctx) => this.failed(connection, url, describe(ctx.error)));
+    connection.on("error", (ctx) => this.failed(connection, url, describe(ctx.error ?? ctx)));
+  }
+
+  private opened(connection: RheaConnection, url: string): void {
+    if (connection !== this.current || this.stateValue !== "connecting") return;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    this.stateValue = "open";
+    this.currentUrl = url;
+    this.failedAttempts = 0;
+    this.openCount++;
+    const safeUrl = redactUrl(url);
+    this.events.onLog?.(`amqp: connected to ${safeUrl}`);
+    this.events.onOpen?.(safeUrl);
+    for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
+    for (const link of [...this.links]) link.attach(connection, safeUrl);
+  }
+
+  /** The attempt failed or the open connection was lost: drop it and try the next url. */
+  private failed(connection: RheaConnection | undefined, url: string, reason: string): void {
+    if (connection !== undefined && connection !== this.current) return;
+    if (this.stateValue === "closed") return;
+    const wasOpen = this.stateValue === "open";
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    this.current = undefined;
+    this.currentUrl = undefined;
+    if (connection) discard(connection);
+    const safeUrl = redactUrl(url);
+    this.events.onLog?.(`amqp: ${wasOpen ? "lost" : "could not connect to"} ${safeUrl}: ${reason}`);
+    if (wasOpen) {
+      this.events.onLost?.(safeUrl, reason);
+      for (const link of [...this.links]) link.connectionLost();
+    }
+    this.stateValue = "connecting";
+    this.urlIndex = (this.urlIndex + 1) % this.config.urls.length;
+    this.failedAttempts++;
+    const { initialDelayMs, maxDelayMs, maxAttempts } = this.config.reconnect;
+    if (maxAttempts !== undefined && this.failedAttempts > maxAttempts) {
+      this.giveUp(safeUrl, reason);
+      return;
+    }
+    // The first retry after losing an open connection goes straight to the next router.
+    const delay = wasOpen ? 0 : backoffDelay(this.failedAttempts - 1, initialDelayMs, maxDelayMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.attempt();
+    }, delay);
+  }
+
+  private giveUp(lastUrl: string, reason: string): void {
+    this.stateValue = "idle";
+    const error = new ConnectionFailedError(
+      `no AMQP router reachable after ${this.failedAttempts - 1} attempt(s) over ${this.config.urls.map(redactUrl).join(", ")}; last: ${lastUrl}: ${reason}`,
+      { url: lastUrl },
+    );
+    this.events.onLog?.(`amqp: ${error.message}`);
+    for (const waiter of this.openWaiters.splice(0)) waiter.reject(error);
+    for (const link of [...this.links]) link.connectionFailed(error);
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.retryTimer = undefined;
+    this.connectTimer = undefined;
+  }
+
+  private connectOptions(url: string): Record<string, unknown> {
+    const parsed = new URL(url);
+    const secure = parsed.protocol === "amqps:";
+    const { tls, sasl } = this.config;
+    const username =
+      sasl.username ?? (parsed.username ? decodeURIComponent(parsed.username) : undefined);
+    const password =
+      sasl.password ?? (parsed.password ? decodeURIComponent(parsed.password) : undefined);
+    const mechanism =
+      sasl.mechanism === "ANONYMOUS" && password !== undefined ? "PLAIN" : sasl.mechanism;
+    const options: Record<string, unknown> = {
+      host: parsed.hostname,
+      port: parsed.port ? Number(parsed.port) : secure ? 5671 : 5672,
+      hostname: parsed.hostname,
+      reconnect: false,
+      idle_time_out: this.config.idleTimeoutMs,
+      tcp_no_delay: true,
+      sasl_mechanisms: saslMechanisms({ mechanism, username }, password),
+    };
+    if (this.config.containerId !== undefined) options.container_id = this.config.containerId;
+    if (secure || tls !== undefined) {
+      options.transport = "tls";
+      options.servername = tls?.servername ?? parsed.hostname;
+      options.rejectUnauthorized = tls?.rejectUnauthorized ?? true;
+      const ca = loadPem(tls?.ca, "ca");
+      const cert = loadPem(tls?.cert, "cert");
+      const key = loadPem(tls?.key, "key");
+      if (ca !== undefined) options.ca = [ca];
+      if (cert !== undefined) options.cert = cert;
+      if (key !== undefined) options.key = key;
+      if (tls?.passphrase !== undefined) options.passphrase = tls.passphrase;
+    }
+    return options;
+  }
+}
+
+/** Silences and tears down a rhea connection we no longer use. */
+function discard(connection: RheaConnection): void {
+  connection.removeAllListeners();
+  connection.on("error", () => {});
+  connection.socket?.destroy();
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error === undefined) return "connection closed";
+  const fields = amqpErrorFields(error);
+  return fields.condition || fields.description ? describeAmqp(fields) : String(error);
+}
+
+function describeAmqp(
+  error: { condition?: string | undefined; description?: string | undefined } | undefined,
+): string {
+  if (!error) return "";
+  return [error.condition, error.description].filter(Boolean).join(": ");
+}

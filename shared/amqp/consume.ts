@@ -1,0 +1,303 @@
+/**
+ * consume(): a receiver with an explicit credit window. Credit starts at `prefetch` and one
+ * credit is given back per settled delivery, so a slow handler slows the producer instead
+ * of filling memory. The handler's outcome chooses the settlement.
+ */
+import { type Context, context as otelContext, ROOT_CONTEXT } from "@opentelemetry/api";
+import type { ManagedLink, MeshConnection } from "./connection.ts";
+import {
+  type ConnectionFailedError,
+  isRetryable,
+  LinkRefusedError,
+  PermanentError,
+  RetryableError,
+} from "./errors.ts";
+import { decodeMeshMessage, type ReceivedMessage } from "./message.ts";
+import {
+  amqpErrorFields,
+  type RawMessage,
+  type RheaConnection,
+  type RheaDelivery,
+  type RheaReceiver,
+} from "./rhea-types.ts";
+import { endSpan, extractTraceContext, startReceiveSpan } from "./trace-context.ts";
+
+export interface DeliveryInfo {
+  address: string;
+  /** The trace context the producer sent (with the receive span active). */
+  traceContext: Context;
+  /** The router the message came through (credentials stripped). */
+  url: string | undefined;
+}
+
+export type MessageHandler = (message: ReceivedMessage, info: DeliveryInfo) => Promise<void> | void;
+
+export interface ConsumeOptions {
+  /** Credit window: at most this many deliveries outstanding (unsettled) at a time. */
+  prefetch?: number;
+  /** Handlers running at once (≤ prefetch). */
+  concurrency?: number;
+  /** A problem description for an invalid payload (settled `rejected`), or undefined if valid. */
+  validate?: (message: ReceivedMessage) => string | undefined;
+  /** Link-level problems (refused attach); the consumer keeps re-attaching unless stopped. */
+  onError?: (error: Error) => void;
+  /** How long stop() waits for the router to confirm drain and detach. */
+  stopTimeoutMs?: number;
+}
+
+type Settlement =
+  | { kind: "accept" }
+  | { kind: "release" }
+  | { kind: "modified" }
+  | { kind: "reject"; description: string };
+
+interface Pending {
+  delivery: RheaDelivery;
+  link: RheaReceiver;
+  raw: RawMessage;
+}
+
+const REATTACH_DELAY_MS = 500;
+
+export class Consumer implements ManagedLink {
+  readonly address: string;
+  private readonly connection: MeshConnection;
+  private readonly handler: MessageHandler;
+  private readonly prefetch: number;
+  private readonly concurrency: number;
+  private readonly options: ConsumeOptions;
+  private link: RheaReceiver | undefined;
+  private url: string | undefined;
+  private readonly waiting: Pending[] = [];
+  private running = 0;
+  private stopping = false;
+  private stopped = false;
+  private idleWaiters: Array<() => void> = [];
+  private drainedWaiter: (() => void) | undefined;
+  private closedWaiter: (() => void) | undefined;
+  private reattachTimer: NodeJS.Timeout | undefined;
+  private readyWaiters: Array<() => void> = [];
+  /** Settled deliveries by outcome, for observability and tests. */
+  readonly stats = { accepted: 0, released: 0, modified: 0, rejected: 0 };
+
+  constructor(
+    connection: MeshConnection,
+    address: string,
+    handler: MessageHandler,
+    options: ConsumeOptions = {},
+  ) {
+    this.connection = connection;
+    this.address = address;
+    this.handler = handler;
+    this.prefetch = Math.max(1, options.prefetch ?? 10);
+    this.concurrency = Math.max(1, Math.min(options.concurrency ?? 1, this.prefetch));
+    this.options = options;
+    connection.register(this);
+  }
+
+  /** Resolves once the receiver link is attached (useful before publishing in tests). */
+  ready(): Promise<void> {
+    if (this.link?.is_open()) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  attach(connection: RheaConnection, url: string): void {
+    if (this.stopping) return;
+    this.url = url;
+    const session = connection.create_session();
+    session.begin();
+    const link = session.attach_receiver({
+      source: { address: this.address },
+      credit_window: 0,
+      autoaccept: false,
+    });
+    this.link = link;
+    link.on("receiver_open", () => {
+      if (this.link !== link) return;
+      link.add_credit(this.prefetch);
+      for (const resolve of this.readyWaiters.splice(0)) resolve();
+    });
+    link.on("message", (ctx) => {
+      if (ctx.delivery && ctx.message)
+        this.received({ delivery: ctx.delivery, link, raw: ctx.message });
+    });
+    link.on("receiver_drained", () => this.drainedWaiter?.());
+    link.on("receiver_error", () => {});
+    link.on("receiver_close", () => {
+      if (this.link !== link) return;
+      this.closedWaiter?.();
+      if (!this.stopping) this.detachedByRouter(link);
+    });
+  }
+
+  connectionLost(): void {
+    // Unsettled deliveries of the dead link go back to the router's queue; skip the waiting ones.
+    this.link?.removeAllListeners();
+    this.link = undefined;
+    this.waiting.length = 0;
+    this.notifyIdle();
+  }
+
+  connectionFailed(error: ConnectionFailedError): void {
+    this.options.onError?.(error);
+  }
+
+  /**
+   * Graceful stop: drain credit (no new deliveries), release the ones not yet handed to the
+   * handler, let running handlers finish and settle, then detach.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.reattachTimer) clearTimeout(this.reattachTimer);
+    const timeoutMs = this.options.stopTimeoutMs ?? 2_000;
+    const link = this.link;
+    if (link?.is_open()) {
+      await this.waitFor((done) => {
+        this.drainedWaiter = done;
+        link.drain_credit();
+      }, timeoutMs);
+    }
+    for (const pending of this.waiting.splice(0)) this.settle(pending, { kind: "release" });
+    if (this.running > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.link === link && link?.is_open()) {
+      await this.waitFor((done) => {
+        this.closedWaiter = done;
+        link.close();
+      }, timeoutMs);
+    }
+    link?.removeAllListeners();
+    this.link = undefined;
+    this.stopped = true;
+    this.connection.unregister(this);
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private waitFor(start: (done: () => void) => void, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      start(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private received(pending: Pending): void {
+    if (this.stopping) {
+      this.settle(pending, { kind: "release" });
+      return;
+    }
+    this.waiting.push(pending);
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    while (this.running < this.concurrency && this.waiting.length > 0) {
+      const pending = this.waiting.shift() as Pending;
+      this.running++;
+      void this.handle(pending).finally(() => {
+        this.running--;
+        if (this.running === 0) this.notifyIdle();
+        this.dispatch();
+      });
+    }
+  }
+
+  private async handle(pending: Pending): Promise<void> {
+    let message: ReceivedMessage;
+    try {
+      message = decodeMeshMessage(pending.raw);
+    } catch (error) {
+      this.settle(pending, { kind: "reject", description: errorText(error) });
+      return;
+    }
+    const problem = this.options.validate?.(message);
+    if (problem !== undefined) {
+      this.settle(pending, { kind: "reject", description: `invalid payload: ${problem}` });
+      return;
+    }
+    const parent = extractTraceContext(message.applicationProperties, ROOT_CONTEXT);
+    const { span, ctx } = startReceiveSpan(this.address, parent);
+    const info: DeliveryInfo = { address: this.address, traceContext: ctx, url: this.url };
+    try {
+      await otelContext.with(ctx, () => this.handler(message, info));
+      endSpan(span);
+      this.settle(pending, { kind: "accept" });
+    } catch (error) {
+      endSpan(span, error);
+      this.settle(pending, settlementFor(error));
+    }
+  }
+
+  private settle(pending: Pending, settlement: Settlement): void {
+    const { delivery, link } = pending;
+    // A delivery of a link that died with its connection cannot be settled; the router
+    // gives it to someone else.
+    if (link !== this.link) return;
+    switch (settlement.kind) {
+      case "accept":
+        delivery.accept();
+        this.stats.accepted++;
+        break;
+      case "release":
+        delivery.release();
+        this.stats.released++;
+        break;
+      case "modified":
+        delivery.modified({ delivery_failed: true });
+        this.stats.modified++;
+        break;
+      case "reject":
+        delivery.reject({
+          condition: "amqp:precondition-failed",
+          description: settlement.description,
+        });
+        this.stats.rejected++;
+        break;
+    }
+    if (!this.stopping) link.add_credit(1);
+  }
+
+  private detachedByRouter(link: RheaReceiver): void {
+    const { condition, description } = amqpErrorFields(link.error);
+    link.removeAllListeners();
+    this.link = undefined;
+    this.waiting.length = 0;
+    this.options.onError?.(
+      new LinkRefusedError({
+        address: this.address,
+        url: this.url,
+        role: "receiver",
+        condition,
+        description,
+      }),
+    );
+    this.reattachTimer = setTimeout(() => {
+      this.reattachTimer = undefined;
+      if (this.stopping) return;
+      this.connection.unregister(this);
+      this.connection.register(this);
+    }, REATTACH_DELAY_MS);
+  }
+
+  private notifyIdle(): void {
+    if (this.running > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
+
+function settlementFor(error: unknown): Settlement {
+  if (error instanceof PermanentError || !isRetryable(error)) {
+    return { kind: "reject", description: errorText(error) };
+  }
+  if (error instanceof RetryableError && error.release) return { kind: "release" };
+  return { kind: "modified" };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,255 @@
+/**
+ * Typed errors of the AMQP client. Every error names what went wrong and where (address,
+ * router url with credentials stripped) and never carries a secret.
+ */
+
+/** The closed set of error codes the client raises. */
+export type MeshErrorCode =
+  | "config-invalid"
+  | "connection-failed"
+  | "client-closed"
+  | "publish-rejected"
+  | "back-pressure"
+  | "publish-timeout"
+  | "link-refused"
+  | "message-invalid"
+  | "cloudevent-invalid";
+
+export interface MeshErrorDetails {
+  /** The address (channel) the operation targeted. */
+  address?: string | undefined;
+  /** The router url involved, credentials stripped. */
+  url?: string | undefined;
+  cause?: unknown;
+}
+
+/** Base of every error the client raises; `code` is the stable, machine-readable part. */
+export class MeshError extends Error {
+  readonly code: MeshErrorCode;
+  readonly address: string | undefined;
+  readonly url: string | undefined;
+
+  constructor(code: MeshErrorCode, message: string, details: MeshErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "MeshError";
+    this.code = code;
+    this.address = details.address;
+    this.url = details.url;
+  }
+}
+
+/** The client configuration failed validation; `issues` lists each problem with its path. */
+export class ConfigError extends MeshError {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super("config-invalid", `invalid AMQP client config: ${issues.join("; ")}`);
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/** No router in the url list could be reached within the reconnect budget. */
+export class ConnectionFailedError extends MeshError {
+  constructor(message: string, details: MeshErrorDetails = {}) {
+    super("connection-failed", message, details);
+    this.name = "ConnectionFailedError";
+  }
+}
+
+/** The operation was attempted on, or cut short by, a closed client or consumer. */
+export class ClientClosedError extends MeshError {
+  constructor(message: string, details: MeshErrorDetails = {}) {
+    super("client-closed", message, details);
+    this.name = "ClientClosedError";
+  }
+}
+
+/** The router answered `rejected`: final, retrying the same message will not help. */
+export class PublishRejectedError extends MeshError {
+  readonly condition: string | undefined;
+  readonly description: string | undefined;
+  readonly messageId: string;
+  constructor(args: {
+    address: string;
+    url: string | undefined;
+    messageId: string;
+    condition: string | undefined;
+    description: string | undefined;
+  }) {
+    const why = [args.condition, args.description].filter(Boolean).join(": ") || "no reason given";
+    super(
+      "publish-rejected",
+      `router ${args.url ?? "(unknown)"} rejected message ${args.messageId} to "${args.address}": ${why}`,
+      args,
+    );
+    this.name = "PublishRejectedError";
+    this.condition = args.condition;
+    this.description = args.description;
+    this.messageId = args.messageId;
+  }
+}
+
+/**
+ * The router gave no credit (or no router was connected) before the deadline: the mesh is
+ * pushing back. Ingress answers 503 with `Retry-After` derived from `retryAfterMs`.
+ */
+export class BackPressureError extends MeshError {
+  readonly retryAfterMs: number;
+  readonly messageId: string;
+  constructor(args: {
+    address: string;
+    url: string | undefined;
+    messageId: string;
+    deadlineMs: number;
+    retryAfterMs: number;
+    reason: "no-credit" | "not-connected";
+  }) {
+    const why =
+      args.reason === "no-credit"
+        ? `no credit from router ${args.url ?? "(unknown)"}`
+        : "no router connected";
+    super(
+      "back-pressure",
+      `message ${args.messageId} to "${args.address}" not sent within ${args.deadlineMs} ms: ${why}; retry after ${args.retryAfterMs} ms`,
+      args,
+    );
+    this.name = "BackPressureError";
+    this.retryAfterMs = args.retryAfterMs;
+    this.messageId = args.messageId;
+  }
+}
+
+/**
+ * The message was sent but not accepted before the deadline: the router kept releasing or
+ * modifying it, or the outcome never arrived. It may still have been delivered.
+ */
+export class PublishTimeoutError extends MeshError {
+  readonly retryAfterMs: number;
+  readonly messageId: string;
+  readonly lastOutcome: "released" | "modified" | "unsettled" | "connection-lost";
+  readonly attempts: number;
+  constructor(args: {
+    address: string;
+    url: string | undefined;
+    messageId: string;
+    deadlineMs: number;
+    lastOutcome: "released" | "modified" | "unsettled" | "connection-lost";
+    attempts: number;
+    retryAfterMs: number;
+  }) {
+    super(
+      "publish-timeout",
+      `message ${args.messageId} to "${args.address}" not accepted within ${args.deadlineMs} ms after ${args.attempts} attempt(s); last outcome: ${args.lastOutcome} (router ${args.url ?? "(none)"})`,
+      args,
+    );
+    this.name = "PublishTimeoutError";
+    this.retryAfterMs = args.retryAfterMs;
+    this.messageId = args.messageId;
+    this.lastOutcome = args.lastOutcome;
+    this.attempts = args.attempts;
+  }
+}
+
+/** The router refused or closed a link to an address (unknown address, not authorized...). */
+export class LinkRefusedError extends MeshError {
+  readonly condition: string | undefined;
+  readonly description: string | undefined;
+  constructor(args: {
+    address: string;
+    url: string | undefined;
+    role: "sender" | "receiver";
+    condition: string | undefined;
+    description: string | undefined;
+  }) {
+    const why = [args.condition, args.description].filter(Boolean).join(": ") || "no reason given";
+    super(
+      "link-refused",
+      `router ${args.url ?? "(unknown)"} closed the ${args.role} link to "${args.address}": ${why}`,
+      args,
+    );
+    this.name = "LinkRefusedError";
+    this.condition = args.condition;
+    this.description = args.description;
+  }
+}
+
+/** A message could not be encoded or decoded (bad body, bad content type). */
+export class MessageInvalidError extends MeshError {
+  constructor(message: string, details: MeshErrorDetails = {}) {
+    super("message-invalid", message, details);
+    this.name = "MessageInvalidError";
+  }
+}
+
+/** An event does not satisfy the CloudEvents spec or its AMQP binding. */
+export class CloudEventInvalidError extends MeshError {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super("cloudevent-invalid", `invalid CloudEvent: ${issues.join("; ")}`);
+    this.name = "CloudEventInvalidError";
+    this.issues = issues;
+  }
+}
+
+export function isMeshError(error: unknown): error is MeshError {
+  return error instanceof MeshError;
+}
+
+export function isMeshErrorWithCode<C extends MeshErrorCode>(
+  error: unknown,
+  code: C,
+): error is MeshError & { code: C } {
+  return error instanceof MeshError && error.code === code;
+}
+
+export function isPublishRejectedError(error: unknown): error is PublishRejectedError {
+  return error instanceof PublishRejectedError;
+}
+
+export function isBackPressureError(error: unknown): error is BackPressureError {
+  return error instanceof BackPressureError;
+}
+
+/** True for errors after which publishing the same message later may succeed. */
+export function isTransientPublishError(
+  error: unknown,
+): error is BackPressureError | PublishTimeoutError | ConnectionFailedError {
+  return (
+    error instanceof BackPressureError ||
+    error instanceof PublishTimeoutError ||
+    error instanceof ConnectionFailedError
+  );
+}
+
+// ---- errors a consumer's handler throws to choose the settlement ----
+
+/**
+ * Thrown by a handler: the message may succeed later. Settled `modified` (delivery-failed)
+ * by default, or `released` with `{ release: true }`.
+ */
+export class RetryableError extends Error {
+  readonly retryable = true as const;
+  readonly release: boolean;
+  constructor(message: string, options: { release?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "RetryableError";
+    this.release = options.release ?? false;
+  }
+}
+
+/** Thrown by a handler: the message will never succeed. Settled `rejected` with this text. */
+export class PermanentError extends Error {
+  readonly retryable = false as const;
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "PermanentError";
+  }
+}
+
+/** A handler error counts as retryable unless it is marked `retryable: false`. */
+export function isRetryable(error: unknown): boolean {
+  if (typeof error === "object" && error !== null && "retryable" in error) {
+    return (error as { retryable: unknown }).retryable !== false;
+  }
+  return true;
+}

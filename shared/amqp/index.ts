@@ -1,0 +1,59 @@
+/** The shared AMQP client: the only way amqp-mesh code reaches AMQP. */
+export { getSharedClient, MeshClient, type MeshClientOptions } from "./client.ts";
+export {
+  CLOUDEVENTS_JSON,
+  type CloudEvent,
+  cloudEventSchema,
+  fromAmqpMessage,
+  type ToAmqpOptions,
+  toAmqpMessage,
+} from "./cloudevents.ts";
+export {
+  configKey,
+  type MeshClientConfig,
+  type MeshClientConfigInput,
+  meshClientConfigSchema,
+  parseMeshClientConfig,
+  redactConfig,
+  redactUrl,
+} from "./config.ts";
+export type { ConnectionState } from "./connection.ts";
+export type { ConsumeOptions, Consumer, DeliveryInfo, MessageHandler } from "./consume.ts";
+export {
+  BackPressureError,
+  ClientClosedError,
+  CloudEventInvalidError,
+  ConfigError,
+  ConnectionFailedError,
+  isBackPressureError,
+  isMeshError,
+  isMeshErrorWithCode,
+  isPublishRejectedError,
+  isRetryable,
+  isTransientPublishError,
+  LinkRefusedError,
+  MeshError,
+  type MeshErrorCode,
+  MessageInvalidError,
+  PermanentError,
+  PublishRejectedError,
+  PublishTimeoutError,
+  RetryableError,
+} from "./errors.ts";
+export {
+  type ApplicationPropertyValue,
+  type JsonValue,
+  type MeshMessage,
+  type MessageBody,
+  meshMessageSchema,
+  type ReceivedMessage,
+} from "./message.ts";
+export type { PublishOptions, PublishResult } from "./publish.ts";
+export type { DeliveryMode } from "./sender-pool.ts";
+export {
+  extractTraceContext,
+  formatTraceparent,
+  injectTraceContext,
+  parseTraceparent,
+  W3CTraceContext,
+} from "./trace-context.ts";

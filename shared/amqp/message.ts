@@ -1,0 +1,233 @@
+/**
+ * The message model and its AMQP encoding. JSON bodies travel as one data section with
+ * content type application/json; bytes as a data section; decoding is the mirror image.
+ */
+import { z } from "zod";
+import { MessageInvalidError } from "./errors.ts";
+import {
+  amqpLong,
+  dataSection,
+  dataSectionBytes,
+  encodeMessage,
+  generateUuid,
+  type RawMessage,
+} from "./rhea-types.ts";
+
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+export type MessageBody = JsonValue | Uint8Array;
+
+/** Values AMQP application properties can carry (simple types only). */
+export const applicationPropertyValueSchema = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.date(),
+  z.instanceof(Uint8Array),
+]);
+export type ApplicationPropertyValue = z.infer<typeof applicationPropertyValueSchema>;
+
+const bodySchema = z.custom<MessageBody>(
+  (value) => value instanceof Uint8Array || value !== undefined,
+  "body must be a JSON value or bytes",
+);
+
+export const meshMessageSchema = z.object({
+  body: bodySchema,
+  contentType: z.string().min(1).optional(),
+  /** Idempotency key: the same id on every retry and resend; a UUID when absent. */
+  messageId: z.string().min(1).optional(),
+  correlationId: z.string().optional(),
+  subject: z.string().optional(),
+  replyTo: z.string().optional(),
+  applicationProperties: z.record(z.string(), applicationPropertyValueSchema).optional(),
+  creationTime: z.date().optional(),
+  ttlMs: z.number().int().positive().optional(),
+});
+export type MeshMessage = z.infer<typeof meshMessageSchema>;
+
+/** A message as a consumer receives it. */
+export interface ReceivedMessage {
+  body: MessageBody;
+  contentType: string | undefined;
+  messageId: string | undefined;
+  correlationId: string | undefined;
+  subject: string | undefined;
+  replyTo: string | undefined;
+  applicationProperties: Record<string, ApplicationPropertyValue>;
+  creationTime: Date | undefined;
+  ttlMs: number | undefined;
+  /** How many earlier delivery attempts failed (AMQP header delivery-count). */
+  deliveryCount: number;
+}
+
+export const JSON_CONTENT_TYPE = "application/json";
+
+/** application/json, application/cloudevents+json, anything/*+json, with parameters. */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const base = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  return base === "application/json" || base.endsWith("+json");
+}
+
+function isTextContentType(contentType: string | undefined): boolean {
+  return contentType?.trim().toLowerCase().startsWith("text/") ?? false;
+}
+
+export interface EncodedMessage {
+  payload: Buffer;
+  messageId: string;
+}
+
+/**
+ * Validates and encodes a message once; retries and resends reuse the same bytes, so the
+ * message id (idempotency key) never changes.
+ */
+export function encodeMeshMessage(
+  message: MeshMessage,
+  extraProperties?: Record<string, string>,
+  durable = true,
+): EncodedMessage {
+  const parsed = meshMessageSchema.safeParse(message);
+  if (!parsed.success) {
+    throw new MessageInvalidError(
+      `invalid message: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+    );
+  }
+  const m = parsed.data;
+  const messageId = m.messageId ?? generateUuid();
+  const { bytes, contentType } = encodeBody(m.body, m.contentType);
+  const raw: RawMessage & Record<string, unknown> = {
+    message_id: messageId,
+    content_type: contentType,
+    body: dataSection(bytes),
+    durable,
+  };
+  if (m.correlationId !== undefined) raw.correlation_id = m.correlationId;
+  if (m.subject !== undefined) raw.subject = m.subject;
+  if (m.replyTo !== undefined) raw.reply_to = m.replyTo;
+  if (m.creationTime !== undefined) raw.creation_time = m.creationTime;
+  if (m.ttlMs !== undefined) raw.ttl = m.ttlMs;
+  if (m.applicationProperties !== undefined || extraProperties !== undefined) {
+    raw.application_properties = encodeApplicationProperties({
+      ...m.applicationProperties,
+      ...extraProperties,
+    });
+  }
+  return { payload: encodeMessage(raw), messageId };
+}
+
+/** Integers travel as AMQP long (rhea would pick uint or int by value), the rest as is. */
+function encodeApplicationProperties(
+  properties: Record<string, ApplicationPropertyValue>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(properties)) {
+    out[key] = typeof value === "number" && Number.isSafeInteger(value) ? amqpLong(value) : value;
+  }
+  return out;
+}
+
+function encodeBody(
+  body: MessageBody,
+  contentType: string | undefined,
+): { bytes: Buffer; contentType: string } {
+  if (body instanceof Uint8Array) {
+    return {
+      bytes: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      contentType: contentType ?? "application/octet-stream",
+    };
+  }
+  if (typeof body === "string" && contentType !== undefined && !isJsonContentType(contentType)) {
+    return { bytes: Buffer.from(body, "utf8"), contentType };
+  }
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(body);
+  } catch (error) {
+    throw new MessageInvalidError(`message body is not JSON-serializable: ${String(error)}`);
+  }
+  if (text === undefined) throw new MessageInvalidError("message body is not a JSON value");
+  return { bytes: Buffer.from(text, "utf8"), contentType: contentType ?? JSON_CONTENT_TYPE };
+}
+
+/** Decodes what rhea parsed into the client's model; a bad JSON body is a typed error. */
+export function decodeMeshMessage(raw: RawMessage): ReceivedMessage {
+  const contentType = optionalString(raw.content_type);
+  return {
+    body: decodeBody(raw.body, contentType),
+    contentType,
+    messageId: idToString(raw.message_id),
+    correlationId: idToString(raw.correlation_id),
+    subject: optionalString(raw.subject),
+    replyTo: optionalString(raw.reply_to),
+    applicationProperties: decodeApplicationProperties(raw.application_properties),
+    creationTime: raw.creation_time instanceof Date ? raw.creation_time : undefined,
+    ttlMs: typeof raw.ttl === "number" ? raw.ttl : undefined,
+    deliveryCount: typeof raw.delivery_count === "number" ? raw.delivery_count : 0,
+  };
+}
+
+function decodeBody(body: unknown, contentType: string | undefined): MessageBody {
+  const bytes = dataSectionBytes(body);
+  if (bytes === undefined) return amqpValueToBody(body);
+  if (isJsonContentType(contentType)) {
+    try {
+      return JSON.parse(bytes.toString("utf8")) as JsonValue;
+    } catch {
+      throw new MessageInvalidError(
+        `message body is not valid JSON although content type is ${contentType}`,
+      );
+    }
+  }
+  if (isTextContentType(contentType)) return bytes.toString("utf8");
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** amqp-value bodies from other peers: keep JSON-like values and bytes, stringify the rest. */
+function amqpValueToBody(value: unknown): MessageBody {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => toJson(amqpValueToBody(v)));
+  if (typeof value === "object") {
+    const out: Record<string, JsonValue> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toJson(amqpValueToBody(v));
+    return out;
+  }
+  return String(value);
+}
+
+function toJson(body: MessageBody): JsonValue {
+  return body instanceof Uint8Array ? Buffer.from(body).toString("base64") : body;
+}
+
+function decodeApplicationProperties(value: unknown): Record<string, ApplicationPropertyValue> {
+  const out: Record<string, ApplicationPropertyValue> = {};
+  if (typeof value !== "object" || value === null) return out;
+  for (const [key, v] of Object.entries(value)) {
+    const parsed = applicationPropertyValueSchema.safeParse(v);
+    out[key] = parsed.success ? parsed.data : String(v);
+  }
+  return out;
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Message and correlation ids may be strings, numbers, uuids or binary on the wire. */
+function idToString(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
+  if (Buffer.isBuffer(value)) return value.toString("hex");
+  return String(value);
+}

@@ -1,0 +1,196 @@
+/**
+ * The one place that touches rhea's loosely typed objects. Everything else in the client
+ * sees these narrow interfaces, so `any` never leaks past this file.
+ */
+import rhea from "rhea";
+
+export interface AmqpErrorFields {
+  condition?: string | undefined;
+  description?: string | undefined;
+}
+
+export type Outcome =
+  | { kind: "accepted" }
+  | { kind: "released" }
+  | { kind: "modified"; deliveryFailed: boolean; undeliverableHere: boolean }
+  | { kind: "rejected"; condition: string | undefined; description: string | undefined }
+  | { kind: "unknown" };
+
+export interface RheaDelivery {
+  readonly id: number;
+  readonly settled: boolean;
+  readonly remote_settled: boolean;
+  readonly remote_state?: unknown;
+  update(settled: boolean, state?: unknown): void;
+  accept(): void;
+  release(params?: { delivery_failed?: boolean; undeliverable_here?: boolean }): void;
+  reject(error?: AmqpErrorFields): void;
+  modified(params?: { delivery_failed?: boolean; undeliverable_here?: boolean }): void;
+}
+
+export interface RheaEventContext {
+  delivery?: RheaDelivery;
+  message?: RawMessage;
+  error?: unknown;
+}
+
+type Listener = (context: RheaEventContext) => void;
+
+export interface RheaLink {
+  readonly credit: number;
+  readonly delivery_count: number;
+  readonly error?: AmqpErrorFields | undefined;
+  on(event: string, listener: Listener): unknown;
+  removeAllListeners(): unknown;
+  is_open(): boolean;
+  is_closed(): boolean;
+  close(error?: AmqpErrorFields): void;
+}
+
+export interface RheaSender extends RheaLink {
+  sendable(): boolean;
+  send(payload: Buffer, tag: undefined, format: 0): RheaDelivery;
+}
+
+export interface RheaReceiver extends RheaLink {
+  add_credit(credit: number): void;
+  drain_credit(): void;
+}
+
+export interface RheaSession {
+  begin(): void;
+  close(): void;
+  attach_sender(options: Record<string, unknown>): RheaSender;
+  attach_receiver(options: Record<string, unknown>): RheaReceiver;
+}
+
+export interface RheaConnection {
+  readonly error?: AmqpErrorFields | undefined;
+  on(event: string, listener: Listener): unknown;
+  removeAllListeners(): unknown;
+  create_session(): RheaSession;
+  is_open(): boolean;
+  is_closed(): boolean;
+  close(error?: AmqpErrorFields): void;
+  readonly socket?: { destroy(): void; end(): void } | undefined;
+}
+
+/** A message as rhea encodes and decodes it (only the fields the client uses). */
+export interface RawMessage {
+  message_id?: unknown;
+  correlation_id?: unknown;
+  subject?: unknown;
+  reply_to?: unknown;
+  content_type?: unknown;
+  content_encoding?: unknown;
+  creation_time?: unknown;
+  absolute_expiry_time?: unknown;
+  ttl?: unknown;
+  durable?: unknown;
+  delivery_count?: unknown;
+  application_properties?: unknown;
+  message_annotations?: unknown;
+  body?: unknown;
+}
+
+/** A fresh container so ids and listeners never leak between clients. */
+export function createContainer(id: string | undefined): {
+  connect(options: Record<string, unknown>): RheaConnection;
+} {
+  const container = rhea.create_container(id === undefined ? {} : { id });
+  return {
+    connect: (options) =>
+      container.connect(options as unknown as rhea.ConnectionOptions) as unknown as RheaConnection,
+  };
+}
+
+export function saslMechanisms(
+  sasl: { mechanism: "ANONYMOUS" | "PLAIN" | "EXTERNAL"; username?: string | undefined },
+  password: string | undefined,
+): unknown {
+  const mechanisms = rhea.sasl.client_mechanisms() as unknown as {
+    enable_anonymous(name?: string): void;
+    enable_plain(username: string, password: string): void;
+    enable_external(): void;
+  };
+  if (sasl.mechanism === "PLAIN") mechanisms.enable_plain(sasl.username ?? "", password ?? "");
+  else if (sasl.mechanism === "EXTERNAL") mechanisms.enable_external();
+  else mechanisms.enable_anonymous(sasl.username ?? "anonymous");
+  return mechanisms;
+}
+
+export function encodeMessage(message: RawMessage): Buffer {
+  return rhea.message.encode(message);
+}
+
+export function decodeMessage(buffer: Buffer): RawMessage {
+  return rhea.message.decode(buffer) as RawMessage;
+}
+
+/** An AMQP data section body. */
+export function dataSection(bytes: Buffer): unknown {
+  return rhea.message.data_section(bytes);
+}
+
+/** Bytes of a data-section body as rhea decodes it, or undefined for other body kinds. */
+export function dataSectionBytes(body: unknown): Buffer | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const section = body as { typecode?: unknown; content?: unknown; multiple?: unknown };
+  if (section.typecode !== 0x75) return undefined;
+  if (section.multiple === true && Array.isArray(section.content)) {
+    return Buffer.concat(section.content.filter((c): c is Buffer => Buffer.isBuffer(c)));
+  }
+  return Buffer.isBuffer(section.content) ? section.content : Buffer.alloc(0);
+}
+
+/** Reads a delivery's remote outcome (rhea marks outcome instances by constructor). */
+export function outcomeOf(delivery: RheaDelivery): Outcome {
+  const state = delivery.remote_state as
+    | {
+        constructor?: { composite_type?: unknown };
+        delivery_failed?: unknown;
+        undeliverable_here?: unknown;
+        error?: unknown;
+      }
+    | undefined;
+  switch (state?.constructor?.composite_type) {
+    case "accepted":
+      return { kind: "accepted" };
+    case "released":
+      return { kind: "released" };
+    case "modified":
+      return {
+        kind: "modified",
+        deliveryFailed: state?.delivery_failed === true,
+        undeliverableHere: state?.undeliverable_here === true,
+      };
+    case "rejected":
+      return { kind: "rejected", ...amqpErrorFields(state?.error) };
+    default:
+      return { kind: "unknown" };
+  }
+}
+
+export function amqpErrorFields(error: unknown): {
+  condition: string | undefined;
+  description: string | undefined;
+} {
+  if (typeof error !== "object" || error === null) {
+    return { condition: undefined, description: undefined };
+  }
+  const e = error as { condition?: unknown; description?: unknown };
+  return {
+    condition: e.condition === undefined || e.condition === null ? undefined : String(e.condition),
+    description:
+      e.description === undefined || e.description === null ? undefined : String(e.description),
+  };
+}
+
+export function generateUuid(): string {
+  return rhea.generate_uuid();
+}
+
+/** Wraps an integer as an AMQP long (rhea would pick uint/int from the value otherwise). */
+export function amqpLong(value: number): unknown {
+  return rhea.types.wrap_long(value);
+}

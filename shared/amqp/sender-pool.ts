@@ -1,0 +1,357 @@
+/**
+ * One sender link per address (and delivery mode), cached for the client's life. Each keeps
+ * its own queue of publishes waiting for credit and the map of deliveries in flight, so
+ * many deliveries are pipelined per link (bounded by the router's credit) and whatever was
+ * unsettled when a connection died is resent, with the same bytes, on the next one.
+ */
+import { backoffDelay, DeadlineTimer } from "./backoff.ts";
+import type { ManagedLink, MeshConnection } from "./connection.ts";
+import {
+  BackPressureError,
+  ClientClosedError,
+  type ConnectionFailedError,
+  LinkRefusedError,
+  PublishRejectedError,
+  PublishTimeoutError,
+} from "./errors.ts";
+import {
+  amqpErrorFields,
+  outcomeOf,
+  type RheaConnection,
+  type RheaDelivery,
+  type RheaSender,
+} from "./rhea-types.ts";
+
+export type DeliveryMode = "at-least-once" | "at-most-once";
+
+/** One publish call travelling through a sender. */
+export interface PublishEntry {
+  readonly payload: Buffer;
+  readonly messageId: string;
+  readonly deadlineAt: number;
+  readonly deadlineMs: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  attempts: number;
+  lastOutcome: "released" | "modified" | "unsettled" | "connection-lost" | undefined;
+  done: boolean;
+  retryTimer: NodeJS.Timeout | undefined;
+  seq: number;
+}
+
+/** Backoff between retries of a released/modified message (bounded by its deadline). */
+const RETRY_INITIAL_MS = 20;
+const RETRY_MAX_MS = 1_000;
+/** Hint for callers (ingress Retry-After) when the mesh pushes back. */
+const RETRY_AFTER_MS = 1_000;
+/** Wait before re-attaching a link the router detached without an error. */
+const REATTACH_DELAY_MS = 200;
+
+export class AddressSender implements ManagedLink {
+  readonly address: string;
+  readonly mode: DeliveryMode;
+  private readonly connection: MeshConnection;
+  private readonly onRemove: (sender: AddressSender) => void;
+  private link: RheaSender | undefined;
+  private url: string | undefined;
+  private ready = false;
+  private everOpened = false;
+  /** Publishes waiting for credit, FIFO; done entries are skipped lazily. */
+  private queue: PublishEntry[] = [];
+  private queueHead = 0;
+  private readonly inflight = new Map<RheaDelivery, PublishEntry>();
+  /** Deliveries handed to the current rhea link (rhea counts those it transmitted). */
+  private submitted = 0;
+  private readonly deadlines: DeadlineTimer<PublishEntry>;
+  private reattachTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private seq = 0;
+
+  constructor(
+    address: string,
+    mode: DeliveryMode,
+    connection: MeshConnection,
+    onRemove: (sender: AddressSender) => void,
+  ) {
+    this.address = address;
+    this.mode = mode;
+    this.connection = connection;
+    this.onRemove = onRemove;
+    this.deadlines = new DeadlineTimer((entry) => this.expire(entry));
+    connection.register(this);
+  }
+
+  /** Publishes waiting, retrying or in flight. */
+  get pending(): number {
+    return this.deadlines.size;
+  }
+
+  publish(entry: PublishEntry): void {
+    if (this.closed) {
+      entry.reject(
+        new ClientClosedError(`publish to "${this.address}" after close`, {
+          address: this.address,
+        }),
+      );
+      return;
+    }
+    entry.seq = this.seq++;
+    this.deadlines.add(entry);
+    this.queue.push(entry);
+    if (this.ready) this.pump();
+    else this.connection.ensureConnecting();
+  }
+
+  attach(connection: RheaConnection, url: string): void {
+    if (this.closed) return;
+    this.url = url;
+    const session = connection.create_session();
+    session.begin();
+    const link = session.attach_sender({
+      target: { address: this.address },
+      snd_settle_mode: this.mode === "at-most-once" ? 1 : 0,
+      autosettle: true,
+      treat_modified_as_released: false,
+    });
+    this.link = link;
+    this.submitted = 0;
+    link.on("sender_open", () => {
+      if (this.link !== link) return;
+      this.ready = true;
+      this.everOpened = true;
+      this.pump();
+    });
+    link.on("sendable", () => {
+      if (this.link === link) this.pump();
+    });
+    const onOutcome = (ctx: { delivery?: RheaDelivery }) => {
+      if (this.link === link && ctx.delivery) this.settled(ctx.delivery);
+    };
+    link.on("accepted", onOutcome);
+    link.on("rejected", onOutcome);
+    link.on("released", onOutcome);
+    link.on("modified", onOutcome);
+    link.on("settled", onOutcome);
+    link.on("sender_error", () => {});
+    link.on("sender_close", () => {
+      if (this.link === link) this.detached(link);
+    });
+  }
+
+  connectionLost(): void {
+    this.dropLink();
+  }
+
+  connectionFailed(error: ConnectionFailedError): void {
+    this.failAll(() => error);
+  }
+
+  /** Waits (bounded) for pending publishes, fails what remains, then detaches. */
+  async close(graceMs: number): Promise<void> {
+    const until = Date.now() + graceMs;
+    while (this.pending > 0 && Date.now() < until && this.connection.state !== "idle") {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.closed = true;
+    this.failAll(
+      () =>
+        new ClientClosedError(`publish to "${this.address}" cut short by close()`, {
+          address: this.address,
+          url: this.url,
+        }),
+    );
+    if (this.reattachTimer) clearTimeout(this.reattachTimer);
+    const link = this.link;
+    this.dropLink();
+    link?.close();
+    this.connection.unregister(this);
+  }
+
+  /** Sends queued publishes while the link has credit (counting those rhea still holds). */
+  private pump(): void {
+    const link = this.link;
+    if (!link || !this.ready) return;
+    while (this.queueHead < this.queue.length) {
+      const heldByRhea = this.submitted - link.delivery_count;
+      if (link.credit - heldByRhea <= 0 || !link.sendable()) break;
+      const entry = this.queue[this.queueHead++] as PublishEntry;
+      if (entry.done) continue;
+      const delivery = link.send(entry.payload, undefined, 0);
+      this.submitted++;
+      entry.attempts++;
+      if (this.mode === "at-most-once") this.finish(entry);
+      else this.inflight.set(delivery, entry);
+    }
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  private settled(delivery: RheaDelivery): void {
+    const entry = this.inflight.get(delivery);
+    if (!entry) return;
+    const outcome = outcomeOf(delivery);
+    // A remote settle without a state means the target's default outcome: accepted.
+    if (outcome.kind === "unknown" && !delivery.remote_settled) return;
+    this.inflight.delete(delivery);
+    if (!delivery.settled) delivery.update(true);
+    if (entry.done) return;
+    switch (outcome.kind) {
+      case "accepted":
+      case "unknown":
+        this.finish(entry);
+        return;
+      case "rejected":
+        this.finish(
+          entry,
+          new PublishRejectedError({
+            address: this.address,
+            url: this.url,
+            messageId: entry.messageId,
+            condition: outcome.condition,
+            description: outcome.description,
+          }),
+        );
+        return;
+      case "released":
+      case "modified":
+        entry.lastOutcome = outcome.kind;
+        this.retryLater(entry);
+        return;
+    }
+  }
+
+  /** Released/modified: send again (same bytes, same message id) after a bounded backoff. */
+  private retryLater(entry: PublishEntry): void {
+    const delay = backoffDelay(entry.attempts - 1, RETRY_INITIAL_MS, RETRY_MAX_MS);
+    if (Date.now() + delay >= entry.deadlineAt) {
+      this.finish(entry, this.timeoutError(entry));
+      return;
+    }
+    entry.retryTimer = setTimeout(() => {
+      entry.retryTimer = undefined;
+      if (entry.done) return;
+      this.queue.push(entry);
+      this.pump();
+    }, delay);
+  }
+
+  private expire(entry: PublishEntry): void {
+    if (entry.done) return;
+    const sentAndUnsettled = [...this.inflight.values()].includes(entry);
+    if (entry.attempts === 0) {
+      this.finish(
+        entry,
+        new BackPressureError({
+          address: this.address,
+          url: this.url,
+          messageId: entry.messageId,
+          deadlineMs: entry.deadlineMs,
+          retryAfterMs: RETRY_AFTER_MS,
+          reason: this.ready ? "no-credit" : "not-connected",
+        }),
+      );
+      return;
+    }
+    if (sentAndUnsettled) entry.lastOutcome = "unsettled";
+    this.finish(entry, this.timeoutError(entry));
+  }
+
+  private timeoutError(entry: PublishEntry): PublishTimeoutError {
+    return new PublishTimeoutError({
+      address: this.address,
+      url: this.url,
+      messageId: entry.messageId,
+      deadlineMs: entry.deadlineMs,
+      lastOutcome: entry.lastOutcome ?? "unsettled",
+      attempts: entry.attempts,
+      retryAfterMs: RETRY_AFTER_MS,
+    });
+  }
+
+  private finish(entry: PublishEntry, error?: Error): void {
+    if (entry.done) return;
+    entry.done = true;
+    if (entry.retryTimer) clearTimeout(entry.retryTimer);
+    this.deadlines.delete(entry);
+    if (error) entry.reject(error);
+    else entry.resolve();
+  }
+
+  /** Forget the rhea link; unsettled deliveries go back to the front of the queue. */
+  private dropLink(): void {
+    const link = this.link;
+    this.link = undefined;
+    this.ready = false;
+    if (link) link.removeAllListeners();
+    if (this.inflight.size === 0) return;
+    const resend = [...this.inflight.values()].filter((e) => !e.done);
+    for (const entry of resend) entry.lastOutcome = "connection-lost";
+    this.inflight.clear();
+    const waiting = this.queue.slice(this.queueHead).filter((e) => !e.done);
+    this.queue = [...resend, ...waiting].sort((a, b) => a.seq - b.seq);
+    this.queueHead = 0;
+  }
+
+  /** The router detached the link: with an error it refused us, without one we re-attach. */
+  private detached(link: RheaSender): void {
+    const { condition, description } = amqpErrorFields(link.error);
+    this.dropLink();
+    if (condition === undefined && this.everOpened && !this.closed) {
+      this.reattachTimer = setTimeout(() => {
+        this.reattachTimer = undefined;
+        this.connection.unregister(this);
+        this.connection.register(this);
+      }, REATTACH_DELAY_MS);
+      return;
+    }
+    const error = new LinkRefusedError({
+      address: this.address,
+      url: this.url,
+      role: "sender",
+      condition,
+      description,
+    });
+    this.closed = true;
+    this.failAll(() => error);
+    this.connection.unregister(this);
+    this.onRemove(this);
+  }
+
+  private failAll(makeError: () => Error): void {
+    // The deadline set holds every unfinished publish: queued, in flight or retrying.
+    for (const entry of this.deadlines.values()) this.finish(entry, makeError());
+    this.queue = [];
+    this.queueHead = 0;
+    this.inflight.clear();
+  }
+}
+
+/** Senders cached per address and delivery mode. */
+export class SenderPool {
+  private readonly senders = new Map<string, AddressSender>();
+  private readonly connection: MeshConnection;
+
+  constructor(connection: MeshConnection) {
+    this.connection = connection;
+  }
+
+  get(address: string, mode: DeliveryMode): AddressSender {
+    const key = `${mode}\u0000${address}`;
+    let sender = this.senders.get(key);
+    if (!sender) {
+      sender = new AddressSender(address, mode, this.connection, (s) => {
+        if (this.senders.get(key) === s) this.senders.delete(key);
+      });
+      this.senders.set(key, sender);
+    }
+    return sender;
+  }
+
+  async close(graceMs: number): Promise<void> {
+    const senders = [...this.senders.values()];
+    this.senders.clear();
+    await Promise.all(senders.map((s) => s.close(graceMs)));
+  }
+}

@@ -1,0 +1,154 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  BackPressureError,
+  MeshClient,
+  PublishRejectedError,
+  PublishTimeoutError,
+} from "../../../shared/amqp/index.ts";
+import { waitFor } from "./helpers.ts";
+import { TestPeer } from "./peer.ts";
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function setup(options: Parameters<typeof TestPeer.start>[0] = {}) {
+  const peer = await TestPeer.start(options);
+  const client = new MeshClient({
+    urls: [peer.url],
+    reconnect: { initialDelayMs: 10, maxDelayMs: 100 },
+  });
+  cleanup.push(() => peer.stop());
+  cleanup.push(() => client.close(100));
+  return { peer, client };
+}
+
+describe("publish outcomes, asserted from both ends", () => {
+  it("resolves on accepted; the peer stored the message with its id and JSON body", async () => {
+    const { peer, client } = await setup();
+    const result = await client.publish("orders", {
+      body: { n: 1 },
+      messageId: "m-1",
+      subject: "created",
+      applicationProperties: { tenant: "t1", count: 3 },
+    });
+    expect(result.messageId).toBe("m-1");
+    expect(peer.received).toHaveLength(1);
+    const got = peer.received[0];
+    expect(got?.address).toBe("orders");
+    expect(got?.messageId).toBe("m-1");
+    expect(got?.message.content_type).toBe("application/json");
+    expect(got?.message.subject).toBe("created");
+    expect(got?.message.application_properties).toMatchObject({ tenant: "t1", count: 3 });
+    expect(peer.store.depth("orders")).toBe(1);
+  });
+
+  it("generates a UUID message id when none is given", async () => {
+    const { peer, client } = await setup();
+    const { messageId } = await client.publish("orders", { body: "x" });
+    expect(messageId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(peer.received[0]?.messageId).toBe(messageId);
+  });
+
+  it("retries released with the same message id until accepted", async () => {
+    const { peer, client } = await setup();
+    peer.outcome = (_a, _id, attempt) => (attempt < 3 ? "release" : "accept");
+    await client.publish("orders", { body: 1, messageId: "rel-1" });
+    expect(peer.received.map((r) => [r.messageId, r.outcome])).toEqual([
+      ["rel-1", "release"],
+      ["rel-1", "release"],
+      ["rel-1", "accept"],
+    ]);
+  });
+
+  it("retries modified with the same message id until accepted", async () => {
+    const { peer, client } = await setup();
+    peer.outcome = (_a, _id, attempt) => (attempt < 2 ? "modify" : "accept");
+    await client.publish("orders", { body: 1, messageId: "mod-1" });
+    expect(peer.received.map((r) => [r.messageId, r.outcome])).toEqual([
+      ["mod-1", "modify"],
+      ["mod-1", "accept"],
+    ]);
+  });
+
+  it("fails with PublishTimeoutError when released until the deadline", async () => {
+    const { peer, client } = await setup();
+    peer.outcome = () => "release";
+    const error = await client
+      .publish("orders", { body: 1, messageId: "rel-2" }, { deadline: 300 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(PublishTimeoutError);
+    expect(error.lastOutcome).toBe("released");
+    expect(error.message).toContain('"orders"');
+    expect(peer.received.length).toBeGreaterThan(1);
+    expect(new Set(peer.received.map((r) => r.messageId))).toEqual(new Set(["rel-2"]));
+  });
+
+  it("rejected → PublishRejectedError with the router's condition and description", async () => {
+    const { peer, client } = await setup();
+    peer.outcome = () => "reject";
+    const error = await client.publish("orders", { body: 1, messageId: "rej-1" }).catch((e) => e);
+    expect(error).toBeInstanceOf(PublishRejectedError);
+    expect(error.code).toBe("publish-rejected");
+    expect(error.condition).toBe("amqp:precondition-failed");
+    expect(error.description).toBe("peer says no");
+    expect(error.message).toContain(peer.url);
+    expect(peer.received).toHaveLength(1);
+  });
+
+  it("no credit before the deadline → BackPressureError with a retry hint; sends once credit comes", async () => {
+    const { peer, client } = await setup({ credit: 0 });
+    const started = Date.now();
+    const error = await client.publish("orders", { body: 1 }, { deadline: 250 }).catch((e) => e);
+    expect(error).toBeInstanceOf(BackPressureError);
+    expect(error.retryAfterMs).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    expect(peer.received).toHaveLength(0);
+    const later = client.publish(
+      "orders",
+      { body: 2, messageId: "after-credit" },
+      { deadline: 5_000 },
+    );
+    await waitFor(() => client.status.state === "open", "connection");
+    peer.grantCredit(1);
+    await later;
+    expect(peer.received.map((r) => r.messageId)).toEqual(["after-credit"]);
+  });
+
+  it("pipelines many deliveries per link, bounded by credit", async () => {
+    const { peer, client } = await setup({ credit: 20 });
+    await Promise.all(Array.from({ length: 500 }, (_, i) => client.publish("bulk", { body: i })));
+    expect(peer.received).toHaveLength(500);
+    expect(peer.store.depth("bulk")).toBe(500);
+  });
+
+  it("at-most-once sends presettled and resolves when written", async () => {
+    const { peer, client } = await setup();
+    await client.publish(
+      "telemetry",
+      { body: 1, messageId: "amo-1" },
+      { delivery: "at-most-once" },
+    );
+    await waitFor(() => peer.received.length === 1, "the presettled transfer");
+    expect(peer.received[0]?.settled).toBe(true);
+  });
+
+  it("resends deliveries unsettled at disconnect, after reconnect, with the same message id", async () => {
+    const { peer, client } = await setup();
+    let cut = false;
+    peer.outcome = (_a, id) => (id === "held" && !cut ? "hold" : "accept");
+    peer.onTransfer = (t) => {
+      if (t.messageId === "held" && !cut) {
+        cut = true;
+        setImmediate(() => peer.dropConnections("destroy"));
+      }
+    };
+    await client.publish("orders", { body: 1, messageId: "held" });
+    expect(peer.received.map((r) => [r.messageId, r.outcome])).toEqual([
+      ["held", "hold"],
+      ["held", "accept"],
+    ]);
+    expect(client.status.connections).toBe(2);
+  });
+});
