@@ -1,0 +1,43 @@
+/** Router configuration: generation from registry + topology, file formats, change plans. */
+
+export {
+  CONTAINER_CONFIG_DIR,
+  type ComposeOptions,
+  configFileFor,
+  NETWORK_SERVICE,
+  ROUTER_IMAGES,
+  renderComposeFile,
+} from "./compose.ts";
+export { parseConfFile, renderConfFile } from "./conf-format.ts";
+export { RouterConfigParseError, RouterConfigRenderError } from "./errors.ts";
+export { FLAVOUR_FACTS, type FlavourFacts } from "./flavour.ts";
+export { type GenerateOptions, type GenerationResult, generateRouterConfigs } from "./generate.ts";
+export { parseJsonFile, renderJsonFile } from "./json-format.ts";
+export {
+  type EntityAttributes,
+  entityName,
+  isOwnedEntity,
+  OWNED_NAME_PREFIX,
+  qualifiedType,
+  ROUTER_ENTITY_TYPES,
+  type RouterConfig,
+  type RouterConfigFormat,
+  type RouterEntity,
+  type RouterEntityType,
+  typePrefix,
+} from "./model.ts";
+export {
+  formatRouterPlans,
+  hasChanges,
+  planRouterChanges,
+  type RouterChangePlan,
+} from "./plan.ts";
+export {
+  type ConfigSetSummary,
+  type RouterFileSummary,
+  renderRouterFile,
+  SUMMARY_FILE,
+  summarizeConfigs,
+  type WriteOptions,
+  writeRouterConfigs,
+} from "./write.ts";
