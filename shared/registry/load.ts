@@ -38,6 +38,10 @@ function salvageHeader(value: unknown): z.output<typeof TeamHeader> | undefined 
   };
 }
 
+function rawChannelList(value: unknown): unknown[] {
+  return isRecord(value) && Array.isArray(value.channels) ? value.channels : [];
+}
+
 async function loadChannel(
   raw: unknown,
   index: number,
@@ -95,12 +99,14 @@ async function loadTeamDocument(file: string, diagnostics: Diagnostic[]) {
   const header = checkWithSchema(TeamHeader, parsed.value, parsed, CHECK);
   diagnostics.push(...header.diagnostics);
   const team = header.data ?? salvageHeader(parsed.value);
-  if (team === undefined) return undefined;
+  const rawChannels = team?.channels ?? rawChannelList(parsed.value);
   const channels: RegisteredChannel[] = [];
-  for (const [index, raw] of team.channels.entries()) {
-    const channel = await loadChannel(raw, index, team.team, parsed, diagnostics);
+  for (const [index, raw] of rawChannels.entries()) {
+    // Channels of an unusable team are still checked, so every problem shows at once.
+    const channel = await loadChannel(raw, index, team?.team ?? "", parsed, diagnostics);
     if (channel) channels.push(channel);
   }
+  if (team === undefined) return undefined;
   const registered: RegisteredTeam = { ...team, channels, file, locate: parsed.locate };
   return { team: registered, channels };
 }

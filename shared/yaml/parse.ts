@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { LineCounter, parseDocument, type YAMLError } from "yaml";
+import { type Document, isScalar, LineCounter, parseDocument, visit, type YAMLError } from "yaml";
 import type { Diagnostic } from "../diagnostics.ts";
 import { createLocator, type PathLocator, START_OF_FILE } from "./position.ts";
 
@@ -19,14 +19,40 @@ const HINTS: Record<string, string> = {
   MULTIPLE_DOCS: "keep one YAML document per file (remove the extra '---')",
 };
 
+/** Offset of every repeated map key → a sentence naming it and where it was first written. */
+function repeatedKeys(doc: Document, lineCounter: LineCounter): Map<number, string> {
+  const repeated = new Map<number, string>();
+  visit(doc, {
+    Map(_, map) {
+      const first = new Map<string, number>();
+      for (const pair of map.items) {
+        const range = isScalar(pair.key) ? pair.key.range : undefined;
+        if (!isScalar(pair.key) || !range) continue;
+        const key = String(pair.key.value);
+        const earlier = first.get(key);
+        if (earlier === undefined) first.set(key, range[0]);
+        else {
+          const { line, col } = lineCounter.linePos(earlier);
+          repeated.set(range[0], `duplicate key '${key}' (first at line ${line}, column ${col})`);
+        }
+      }
+    },
+  });
+  return repeated;
+}
+
 function toDiagnostic(
   file: string,
   error: YAMLError,
   severity: Diagnostic["severity"],
+  repeated: Map<number, string>,
 ): Diagnostic {
   const place = error.linePos?.[0];
   // The yaml library appends a code frame to its messages; the first line is the sentence.
-  const sentence = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "";
+  const sentence =
+    repeated.get(error.pos[0]) ??
+    error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ??
+    "";
   return {
     severity,
     code: error.code === "DUPLICATE_KEY" ? "yaml/duplicate-key" : "yaml/syntax",
@@ -43,9 +69,12 @@ function toDiagnostic(
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  const repeated = doc.errors.some((e) => e.code === "DUPLICATE_KEY")
+    ? repeatedKeys(doc, lineCounter)
+    : new Map<number, string>();
   const diagnostics = [
-    ...doc.errors.map((e) => toDiagnostic(file, e, "error")),
-    ...doc.warnings.map((w) => toDiagnostic(file, w, "warning")),
+    ...doc.errors.map((e) => toDiagnostic(file, e, "error", repeated)),
+    ...doc.warnings.map((w) => toDiagnostic(file, w, "warning", repeated)),
   ];
   let value: unknown;
   if (doc.errors.length === 0) {

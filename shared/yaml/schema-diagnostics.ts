@@ -34,7 +34,11 @@ function valueAt(root: unknown, path: DocumentPath): { found: boolean; value: un
 
 function kindOf(value: unknown): string {
   if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
+  if (Array.isArray(value)) {
+    return value.length === 0
+      ? "an empty list"
+      : `a list of ${value.length} entr${value.length === 1 ? "y" : "ies"}`;
+  }
   if (typeof value === "object") return "a map";
   return `${typeof value === "number" && Number.isInteger(value) ? "integer" : typeof value} ${show(value)}`;
 }
@@ -50,6 +54,12 @@ function fieldName(path: DocumentPath): string {
   if (typeof last === "number") return `${fieldName(path.slice(0, -1))}[${last}]`;
   return last ?? "document";
 }
+
+const EXPECTED_NAMES: Record<string, string> = {
+  object: "a map",
+  array: "a list",
+  record: "a map",
+};
 
 const TYPE_HINTS: Record<string, string> = {
   string: "write a text value (quote it if it looks like a number or boolean)",
@@ -103,7 +113,7 @@ function describeIssue(
             path,
             atKey: false,
             message: `missing required key '${field}'`,
-            hint: `add '${field}: ...' (${issue.expected})`,
+            hint: `add '${field}: ...' (${EXPECTED_NAMES[issue.expected] ?? issue.expected})`,
           },
         ];
       }
@@ -185,21 +195,25 @@ function describeIssue(
         : inclusive
           ? "at most"
           : "less than";
-      const what =
+      const entries = `${limit} entr${Number(limit) === 1 ? "y" : "ies"}`;
+      const [what, hint] =
         issue.origin === "array"
-          ? `have ${bound} ${limit} entr${Number(limit) === 1 ? "y" : "ies"}`
-          : issue.origin === "string"
-            ? small && Number(limit) === 1
-              ? "not be empty"
-              : `be ${bound} ${limit} characters long`
-            : `be ${bound} ${limit}`;
+          ? [`have ${bound} ${entries}`, `give '${field}' ${bound} ${entries}`]
+          : issue.origin === "string" && small && Number(limit) === 1
+            ? ["not be empty", `write a non-empty value for '${field}'`]
+            : issue.origin === "string"
+              ? [
+                  `be ${bound} ${limit} characters long`,
+                  `make '${field}' ${bound} ${limit} characters long`,
+                ]
+              : [`be ${bound} ${limit}`, `change '${field}' so that it is ${bound} ${limit}`];
       return [
         {
           code: code("out-of-range"),
           path,
           atKey: false,
           message: `'${field}' must ${what}, got ${kindOf(value)}`,
-          hint: `change '${field}' so that it is ${bound} ${limit}`,
+          hint,
         },
       ];
     }

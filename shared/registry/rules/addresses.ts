@@ -26,7 +26,7 @@ export function checkDuplicateTeams(
 }
 
 function separatorNote(a: string, b: string): string {
-  return a === b ? "" : " ('.' and '/' are the same separator to the router)";
+  return a === b ? "" : ` as '${b}' ('.' and '/' are the same separator to the router)`;
 }
 
 /**
@@ -45,7 +45,7 @@ export function checkAddressOverlaps(
         diagnostics.push(
           places.atChannel(channel, ["address"], {
             code: "registry/duplicate-address",
-            message: `address '${channel.address}' is already declared by team '${earlier.owner}' at ${places.where(earlier)}${separatorNote(channel.address, earlier.address)}`,
+            message: `address '${channel.address}' is already declared by team '${earlier.owner}'${separatorNote(channel.address, earlier.address)} at ${places.where(earlier)}`,
             hint: "rename one of the two channels; every channel needs its own address",
           }),
         );

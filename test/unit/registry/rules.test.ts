@@ -1,0 +1,259 @@
+import { describe, expect, it } from "vitest";
+import { hasErrors } from "../../../shared/diagnostics.ts";
+import { validateProject } from "../../../shared/registry/index.ts";
+import { caseFile, checkRegistryCase, withCode } from "./helpers.ts";
+
+describe("validateRegistry rules", () => {
+  it("registry/duplicate-team names the file that declared the team first", async () => {
+    const diagnostics = await checkRegistryCase("duplicate-team");
+    expect(withCode(diagnostics, "registry/duplicate-team")).toEqual([
+      {
+        severity: "error",
+        code: "registry/duplicate-team",
+        file: caseFile("duplicate-team", "b.yaml"),
+        line: 2,
+        column: 7,
+        message: `team 'sales' is already declared in ${caseFile("duplicate-team", "a.yaml")}:1:7`,
+      },
+    ]);
+  });
+
+  it("registry/duplicate-address treats '.' and '/' as the same separator", async () => {
+    const diagnostics = await checkRegistryCase("duplicate-address");
+    expect(withCode(diagnostics, "registry/duplicate-address")).toEqual([
+      {
+        severity: "error",
+        code: "registry/duplicate-address",
+        file: caseFile("duplicate-address", "sales.yaml"),
+        line: 3,
+        column: 14,
+        message: `address 'sales/orders' is already declared by team 'billing' as 'sales.orders' ('.' and '/' are the same separator to the router) at ${caseFile("duplicate-address", "billing.yaml")}:3:5`,
+      },
+    ]);
+    expect(withCode(diagnostics, "registry/prefix-overlap")).toEqual([]);
+  });
+
+  it("registry/prefix-overlap says which team owns the outer prefix, and where", async () => {
+    const diagnostics = await checkRegistryCase("prefix-overlap");
+    expect(withCode(diagnostics, "registry/prefix-overlap")).toEqual([
+      {
+        severity: "error",
+        code: "registry/prefix-overlap",
+        file: caseFile("prefix-overlap", "billing.yaml"),
+        line: 3,
+        column: 14,
+        message: `address 'sales/orders/invoices' of team 'billing' lies inside prefix 'sales/orders' owned by team 'sales' at ${caseFile("prefix-overlap", "sales.yaml")}:3:5`,
+      },
+    ]);
+    // salesforce/sync is not inside sales/...; sales/orders.dead is the same team's.
+    expect(diagnostics.filter((d) => d.severity === "error")).toHaveLength(1);
+  });
+
+  it("registry/multicast-at-least-once, also when at-least-once is the default; broker routes pass", async () => {
+    const diagnostics = await checkRegistryCase("multicast");
+    const file = caseFile("multicast", "sales.yaml");
+    expect(withCode(diagnostics, "registry/multicast-at-least-once")).toEqual([
+      {
+        severity: "error",
+        code: "registry/multicast-at-least-once",
+        file,
+        line: 6,
+        column: 15,
+        message:
+          "channel 'sales/events' is multicast and at-least-once, but the router settles multicast messages itself and cannot give at-least-once without a broker",
+      },
+      {
+        severity: "error",
+        code: "registry/multicast-at-least-once",
+        file,
+        line: 9,
+        column: 5,
+        message:
+          "channel 'sales/default-delivery' is multicast and at-least-once, but the router settles multicast messages itself and cannot give at-least-once without a broker",
+      },
+    ]);
+    const hint = diagnostics.find((d) => d.code === "registry/multicast-at-least-once")?.hint;
+    expect(hint).toContain("use at-most-once or a broker route");
+    expect(withCode(diagnostics, "registry/unknown-broker")).toEqual([]);
+  });
+
+  it("registry/unknown-broker and registry/unknown-environment check against the topology", async () => {
+    const diagnostics = await checkRegistryCase("topology-references");
+    const file = caseFile("topology-references", "sales.yaml");
+    expect(withCode(diagnostics, "registry/unknown-broker")).toEqual([
+      {
+        severity: "error",
+        code: "registry/unknown-broker",
+        file,
+        line: 5,
+        column: 38,
+        message:
+          "channel 'sales/orders' routes through broker 'rabit', which the topology does not declare",
+      },
+    ]);
+    expect(withCode(diagnostics, "registry/unknown-environment")).toEqual([
+      {
+        severity: "error",
+        code: "registry/unknown-environment",
+        file,
+        line: 6,
+        column: 28,
+        message: "environment 'gcp-us' of channel 'sales/orders' is not in the topology",
+      },
+    ]);
+    const hint = diagnostics.find((d) => d.code === "registry/unknown-broker")?.hint;
+    expect(hint).toBe(
+      "use a broker of the topology (rabbit-eu) or declare 'rabit' under brokers: in topology.yaml",
+    );
+  });
+
+  it("registry/unknown-party: producers and consumers are teams or principals", async () => {
+    const diagnostics = await checkRegistryCase("parties");
+    const file = caseFile("parties", "sales.yaml");
+    expect(withCode(diagnostics, "registry/unknown-party")).toEqual([
+      {
+        severity: "error",
+        code: "registry/unknown-party",
+        file,
+        line: 7,
+        column: 17,
+        message:
+          "consumer 'biling' of channel 'sales/orders' is neither a team nor a principal of any team; did you mean 'billing'?",
+      },
+      {
+        severity: "error",
+        code: "registry/unknown-party",
+        file,
+        line: 7,
+        column: 25,
+        message:
+          "consumer 'shipping-bot' of channel 'sales/orders' is neither a team nor a principal of any team",
+      },
+    ]);
+  });
+
+  it("registry/unknown-dead-letter and registry/dead-letter-self", async () => {
+    const diagnostics = await checkRegistryCase("dead-letters");
+    const file = caseFile("dead-letters", "sales.yaml");
+    expect(withCode(diagnostics, "registry/unknown-dead-letter")).toEqual([
+      {
+        severity: "error",
+        code: "registry/unknown-dead-letter",
+        file,
+        line: 5,
+        column: 17,
+        message:
+          "dead-letter channel 'sales/orders.dlq' of 'sales/orders' is not a registered channel; did you mean 'sales/orders'?",
+      },
+    ]);
+    expect(withCode(diagnostics, "registry/dead-letter-self")).toEqual([
+      {
+        severity: "error",
+        code: "registry/dead-letter-self",
+        file,
+        line: 10,
+        column: 17,
+        message: "channel 'sales/returns' names itself as its dead-letter channel",
+      },
+    ]);
+  });
+
+  it("registry/schema-conflict: schema and schemaFile together", async () => {
+    const diagnostics = await checkRegistryCase("payload-schemas");
+    expect(withCode(diagnostics, "registry/schema-conflict")).toEqual([
+      {
+        severity: "error",
+        code: "registry/schema-conflict",
+        file: caseFile("payload-schemas", "sales.yaml"),
+        line: 6,
+        column: 17,
+        message: "channel 'sales/orders' has both 'schema' and 'schemaFile'",
+      },
+    ]);
+  });
+
+  it("registry/invalid-payload-schema points into inline schemas and at schema files", async () => {
+    const diagnostics = await checkRegistryCase("payload-schemas");
+    const file = caseFile("payload-schemas", "sales.yaml");
+    expect(withCode(diagnostics, "registry/invalid-payload-schema")).toEqual([
+      {
+        severity: "error",
+        code: "registry/invalid-payload-schema",
+        file,
+        line: 24,
+        column: 21,
+        message:
+          "payload schema of channel 'sales/bad-inline' is not valid JSON Schema (draft 2020-12) at /properties/id/type: must be equal to one of the allowed values: array, boolean, integer, null, number, object, string",
+      },
+      {
+        severity: "error",
+        code: "registry/invalid-payload-schema",
+        file,
+        line: 29,
+        column: 17,
+        message:
+          "payload schema schemas/typo.json of channel 'sales/bad-file' is not valid JSON Schema (draft 2020-12): strict mode: unknown keyword: \"requried\"",
+      },
+    ]);
+  });
+
+  it("registry/no-producers and registry/no-consumers are warnings", async () => {
+    const diagnostics = await checkRegistryCase("no-parties");
+    const file = caseFile("no-parties", "sales.yaml");
+    expect(withCode(diagnostics, "registry/no-producers")).toEqual([
+      {
+        severity: "warning",
+        code: "registry/no-producers",
+        file,
+        line: 3,
+        column: 5,
+        message: "channel 'sales/orders' has no producers: nobody may publish to it",
+      },
+    ]);
+    expect(withCode(diagnostics, "registry/no-consumers")).toEqual([
+      {
+        severity: "warning",
+        code: "registry/no-consumers",
+        file,
+        line: 3,
+        column: 5,
+        message: "channel 'sales/orders' has no consumers: nobody may consume from it",
+      },
+    ]);
+    expect(hasErrors(diagnostics)).toBe(false);
+  });
+});
+
+describe("validateProject", () => {
+  it("the example project validates with no errors and no warnings", async () => {
+    const { topology, registry, diagnostics } = await validateProject("examples");
+    expect(diagnostics).toEqual([]);
+    expect(topology?.routers).toHaveLength(8);
+    expect(registry?.channels).toHaveLength(7);
+  });
+
+  it("returns every problem of a project, sorted by file and position", async () => {
+    const { topology, diagnostics } = await validateProject(
+      "test/fixtures/registry/topology-references",
+    );
+    expect(topology).toBeDefined();
+    expect(diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`)).toEqual([
+      "5:38 registry/unknown-broker",
+      "6:28 registry/unknown-environment",
+    ]);
+  });
+
+  it("reports a missing topology.yaml and still validates the registry", async () => {
+    const { topology, registry, diagnostics } = await validateProject(
+      "test/fixtures/registry/parties",
+    );
+    expect(topology).toBeUndefined();
+    expect(registry?.teams).toHaveLength(2);
+    expect(diagnostics.map((d) => d.code)).toEqual([
+      "registry/unknown-party",
+      "registry/unknown-party",
+      "yaml/read",
+    ]);
+    expect(diagnostics[2]?.file).toBe("test/fixtures/registry/parties/topology.yaml");
+  });
+});
