@@ -1,5 +1,7 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import type { Diagnostic } from "../../../shared/diagnostics.ts";
 import { loadRegistry, validateRegistry } from "../../../shared/registry/index.ts";
 import { loadTopology } from "../../../shared/topology/index.ts";
@@ -38,4 +40,17 @@ export async function checkRegistryCase(name: string): Promise<Diagnostic[]> {
 
 export function caseFile(name: string, file: string): string {
   return join(REGISTRY_FIXTURES, name, "registry", file);
+}
+
+/**
+ * Writes a throw-away project (paths relative to it → contents) and returns its folder. For
+ * inputs that cannot be committed as fixtures, e.g. YAML with syntax errors the linter rejects.
+ */
+export async function writeTempProject(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "amqp-mesh-"));
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  return dir;
 }

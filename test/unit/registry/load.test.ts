@@ -1,6 +1,13 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadRegistry } from "../../../shared/registry/index.ts";
-import { caseFile, checkRegistryCase, REGISTRY_FIXTURES, withCode } from "./helpers.ts";
+import {
+  caseFile,
+  checkRegistryCase,
+  REGISTRY_FIXTURES,
+  withCode,
+  writeTempProject,
+} from "./helpers.ts";
 
 describe("loadRegistry: the document format", () => {
   it("reports unknown keys with the closest allowed key", async () => {
@@ -115,7 +122,7 @@ describe("loadRegistry: the document format", () => {
     expect(hint).toBe("write a list, e.g. [a, b] or one '- item' per line");
   });
 
-  it("turns YAML syntax errors and duplicate keys into diagnostics", async () => {
+  it("reports duplicate keys, naming the key and its first place (yaml/duplicate-key)", async () => {
     const diagnostics = await checkRegistryCase("yaml-syntax");
     expect(withCode(diagnostics, "yaml/duplicate-key")).toEqual([
       {
@@ -127,11 +134,19 @@ describe("loadRegistry: the document format", () => {
         message: "duplicate key 'team' (first at line 1, column 1)",
       },
     ]);
-    const syntax = withCode(diagnostics, "yaml/syntax");
-    expect(syntax[0]).toEqual({
+  });
+
+  it("turns YAML syntax errors into diagnostics (yaml/syntax)", async () => {
+    // Written at test time: the linter refuses to keep broken YAML in the repository.
+    const dir = await writeTempProject({
+      "registry/sales.yaml":
+        "team: sales\nchannels:\n  - address: sales/orders\n     description: misindented\n",
+    });
+    const { diagnostics } = await loadRegistry(dir);
+    expect(withCode(diagnostics, "yaml/syntax")[0]).toEqual({
       severity: "error",
       code: "yaml/syntax",
-      file: caseFile("yaml-syntax", "sales.yaml"),
+      file: join(dir, "registry", "sales.yaml"),
       line: 3,
       column: 14,
       message: "Nested mappings are not allowed in compact mappings",
