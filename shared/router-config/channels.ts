@@ -55,21 +55,26 @@ export function channelEntities(
   return [...addresses, ...routes, ...autoLinks];
 }
 
+/**
+ * A link route for exactly the channel address. A `prefix` would also capture addresses
+ * after a '.' (qdrouterd splits address tokens at '.' and '/'), e.g. the dead-letter channel
+ * "billing/invoices.dead" of "billing/invoices"; a wildcard-free `pattern` matches only itself.
+ */
 function linkRoute(
-  prefix: string,
+  address: string,
   direction: "in" | "out",
   queue: string,
   connection: string | undefined,
 ): RouterEntity {
   const attributes: EntityAttributes = {
-    name: generatedName.linkRoute(prefix, direction),
-    prefix,
+    name: generatedName.linkRoute(address, direction),
+    pattern: address,
     direction,
   };
   if (connection !== undefined) attributes.connection = connection;
-  // The broker knows the queue by another name: rewrite the channel prefix to the queue name.
-  if (queue !== prefix) {
-    attributes.delExternalPrefix = prefix;
+  // The broker knows the queue by another name: rewrite the address to the queue name.
+  if (queue !== address) {
+    attributes.delExternalPrefix = address;
     attributes.addExternalPrefix = queue;
   }
   return { type: "linkRoute", attributes };

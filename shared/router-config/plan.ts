@@ -123,5 +123,5 @@ export function formatRouterPlans(plans: readonly RouterChangePlan[]): string {
     for (const entity of plan.delete) lines.push(`  - ${describe(entity)}`);
     for (const entity of plan.create) lines.push(`  + ${describe(entity)}`);
   }
-  return `${lines.join("\n")}\n`;
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }

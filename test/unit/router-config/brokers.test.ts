@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import {
+  generateRouterConfigs,
+  type RouterConfig,
+  type RouterEntityType,
+} from "../../../shared/router-config/index.ts";
+import { registryOf, smallTopology } from "./builders.ts";
+
+const registry = registryOf([
+  {
+    team: "billing",
+    principals: ["billing-worker"],
+    channels: [
+      {
+        address: "billing/invoices",
+        description: "invoices",
+        routing: { kind: "broker", broker: "rabbit", queue: "invoices-q" },
+        producers: ["billing"],
+        consumers: ["billing"],
+      },
+      { address: "billing/invoices.dead", description: "dead", producers: ["billing"] },
+    ],
+  },
+]);
+
+function ofType(config: RouterConfig | undefined, type: RouterEntityType) {
+  return (config?.entities ?? []).filter((e) => e.type === type).map((e) => e.attributes);
+}
+
+function byId(configs: RouterConfig[], id: string): RouterConfig | undefined {
+  return configs.find((c) => c.routerId === id);
+}
+
+describe("broker channels on qpid-dispatch", () => {
+  const { configs, diagnostics } = generateRouterConfigs(registry, smallTopology(), {
+    flavour: "qpid-dispatch",
+  });
+
+  it("puts a route-container connector on every interior of the broker's environment", () => {
+    for (const id of ["int-a1", "int-a2"])
+      expect(ofType(byId(configs, id), "connector")).toContainEqual(
+        expect.objectContaining({
+          name: "amqp-mesh/broker/rabbit",
+          role: "route-container",
+          port: "5672",
+        }),
+      );
+    expect(ofType(byId(configs, "edge-a1"), "connector").map((c) => c.role)).not.toContain(
+      "route-container",
+    );
+  });
+
+  it("link-routes exactly the channel address both ways, renamed to the queue", () => {
+    const routes = ofType(byId(configs, "int-a1"), "linkRoute");
+    expect(routes).toEqual([
+      {
+        name: "amqp-mesh/linkRoute/billing/invoices/in",
+        pattern: "billing/invoices",
+        direction: "in",
+        connection: "amqp-mesh/broker/rabbit",
+        delExternalPrefix: "billing/invoices",
+        addExternalPrefix: "invoices-q",
+      },
+      {
+        name: "amqp-mesh/linkRoute/billing/invoices/out",
+        pattern: "billing/invoices",
+        direction: "out",
+        connection: "amqp-mesh/broker/rabbit",
+        delExternalPrefix: "billing/invoices",
+        addExternalPrefix: "invoices-q",
+      },
+    ]);
+    expect(ofType(byId(configs, "int-a1"), "autoLink")).toEqual([]);
+  });
+
+  it("leaves link routes to the interiors; edges ask their interior", () => {
+    expect(ofType(byId(configs, "edge-a1"), "linkRoute")).toEqual([]);
+  });
+
+  it("reports nothing for a flavour that has what the channel asks", () => {
+    expect(diagnostics).toEqual([]);
+  });
+});
+
+describe("broker channels on skupper-router", () => {
+  const { configs, diagnostics } = generateRouterConfigs(registry, smallTopology(), {
+    flavour: "skupper-router",
+  });
+
+  it("emits no linkRoute anywhere", () => {
+    for (const config of configs) expect(ofType(config, "linkRoute")).toEqual([]);
+  });
+
+  it("uses an autoLink pair to the queue on the routers holding the broker connector", () => {
+    for (const id of ["int-a1", "int-a2"])
+      expect(ofType(byId(configs, id), "autoLink")).toEqual([
+        {
+          name: "amqp-mesh/autoLink/billing/invoices/in",
+          address: "billing/invoices",
+          direction: "in",
+          connection: "amqp-mesh/broker/rabbit",
+          externalAddress: "invoices-q",
+        },
+        {
+          name: "amqp-mesh/autoLink/billing/invoices/out",
+          address: "billing/invoices",
+          direction: "out",
+          connection: "amqp-mesh/broker/rabbit",
+          externalAddress: "invoices-q",
+        },
+      ]);
+    expect(ofType(byId(configs, "edge-a1"), "autoLink")).toEqual([]);
+  });
+
+  it("keeps the address without attributes skupper-router lacks (no waypoint)", () => {
+    const address = ofType(byId(configs, "int-a1"), "address").find(
+      (a) => a.prefix === "billing/invoices",
+    );
+    expect(address).toEqual({
+      name: "amqp-mesh/address/billing/invoices",
+      prefix: "billing/invoices",
+      distribution: "balanced",
+    });
+  });
+
+  it("warns that the flavour lacks link routes, pointing at the channel's routing", () => {
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({
+      severity: "warning",
+      code: "router-config/flavour-no-link-route",
+      file: "registry/billing.yaml",
+      line: 4,
+      path: ["channels", 0, "routing"],
+    });
+    expect(diagnostics[0]!.message).toContain("skupper-router has no linkRoute");
+  });
+});

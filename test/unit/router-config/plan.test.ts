@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import {
+  formatRouterPlans,
+  generateRouterConfigs,
+  hasChanges,
+  planRouterChanges,
+  type RouterConfig,
+} from "../../../shared/router-config/index.ts";
+import { registryOf, smallTopology } from "./builders.ts";
+
+function configsFor(distribution: "balanced" | "closest", extra: { address: string }[] = []) {
+  const registry = registryOf([
+    {
+      team: "t",
+      principals: ["p"],
+      channels: [
+        { address: "t/a", description: "a", distribution },
+        ...extra.map((e) => ({ ...e, description: "x" })),
+      ],
+    },
+  ]);
+  return generateRouterConfigs(registry, smallTopology()).configs;
+}
+
+describe("planRouterChanges", () => {
+  it("plans nothing between equal configs", () => {
+    const plans = planRouterChanges(configsFor("balanced"), configsFor("balanced"));
+    expect(hasChanges(plans)).toBe(false);
+    expect(plans.map((p) => p.routerId)).toEqual(["edge-a1", "int-a1", "int-a2"]);
+  });
+
+  it("deletes and re-creates a changed address (addresses have no UPDATE)", () => {
+    const plans = planRouterChanges(configsFor("balanced"), configsFor("closest"));
+    for (const plan of plans) {
+      expect(plan.delete.map((e) => [e.type, e.attributes.distribution])).toEqual([
+        ["address", "balanced"],
+      ]);
+      expect(plan.create.map((e) => [e.type, e.attributes.distribution])).toEqual([
+        ["address", "closest"],
+      ]);
+    }
+  });
+
+  it("creates the address of a new channel and nothing else", () => {
+    const plans = planRouterChanges(
+      configsFor("balanced"),
+      configsFor("balanced", [{ address: "t/b" }]),
+    );
+    const plan = plans.find((p) => p.routerId === "int-a1")!;
+    expect(plan.delete).toEqual([]);
+    expect(plan.create.map((e) => e.attributes.name)).toEqual(["amqp-mesh/address/t/b"]);
+  });
+
+  it("never touches entities it does not own", () => {
+    const actual: RouterConfig[] = configsFor("balanced").map((c) => ({
+      ...c,
+      entities: [
+        ...c.entities,
+        {
+          type: "address",
+          attributes: { name: "operator/debug", prefix: "debug", distribution: "multicast" },
+        },
+        { type: "address", attributes: { prefix: "unnamed", distribution: "closest" } },
+      ],
+    }));
+    const plans = planRouterChanges(actual, configsFor("balanced"));
+    expect(hasChanges(plans)).toBe(false);
+  });
+
+  it("orders creates by dependency and deletes in reverse", () => {
+    const empty = configsFor("balanced").map((c) => ({ ...c, entities: [] }));
+    const [plan] = planRouterChanges(empty, configsFor("balanced"));
+    const types = plan!.create.map((e) => e.type);
+    expect(types.indexOf("listener")).toBeLessThan(types.indexOf("address"));
+    const [reverse] = planRouterChanges(configsFor("balanced"), empty);
+    expect(reverse!.delete.map((e) => e.type)).toEqual([...types].reverse());
+  });
+
+  it("summarises per router for humans", () => {
+    const text = formatRouterPlans(
+      planRouterChanges(configsFor("balanced"), configsFor("closest")),
+    );
+    expect(text).toContain("int-a1: 1 to delete, 1 to create");
+    expect(text).toContain("  - address amqp-mesh/address/t/a (prefix=t/a, distribution=balanced)");
+    expect(text).toContain("  + address amqp-mesh/address/t/a (prefix=t/a, distribution=closest)");
+    expect(formatRouterPlans(planRouterChanges([], []))).toBe("");
+  });
+});

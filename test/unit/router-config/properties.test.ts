@@ -1,0 +1,120 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  FLAVOUR_FACTS,
+  generateRouterConfigs,
+  renderConfFile,
+  renderJsonFile,
+} from "../../../shared/router-config/index.ts";
+import { isInScope } from "../../../shared/router-config/scope.ts";
+import { projectArbitrary } from "./arbitraries.ts";
+
+function addressPrefixes(entities: { type: string; attributes: Record<string, unknown> }[]) {
+  return entities.filter((e) => e.type === "address").map((e) => String(e.attributes.prefix));
+}
+
+describe("generation invariants over random projects", () => {
+  it("every generated channel appears as an address on every router of its scope, and only there", () => {
+    fc.assert(
+      fc.property(projectArbitrary, ({ registry, topology }) => {
+        const { configs, diagnostics } = generateRouterConfigs(registry, topology);
+        const refused = new Set(
+          diagnostics
+            .filter((d) => d.severity === "error")
+            .map((d) => d.message.match(/channel '([^']+)'/)?.[1]),
+        );
+        for (const channel of registry.channels) {
+          if (refused.has(channel.address)) continue;
+          for (const router of topology.routers) {
+            const config = configs.find((c) => c.routerId === router.id)!;
+            expect(addressPrefixes(config.entities).includes(channel.address)).toBe(
+              isInScope(channel, router),
+            );
+          }
+        }
+      }),
+    );
+  });
+
+  it("no two address entities on one router share a prefix", () => {
+    fc.assert(
+      fc.property(projectArbitrary, ({ registry, topology }) => {
+        for (const config of generateRouterConfigs(registry, topology).configs) {
+          const prefixes = addressPrefixes(config.entities);
+          expect(new Set(prefixes).size).toBe(prefixes.length);
+        }
+      }),
+    );
+  });
+
+  it("no skupper-router config holds a linkRoute or a distribution the flavour lacks", () => {
+    fc.assert(
+      fc.property(
+        projectArbitrary,
+        fc.constantFrom("qpid-dispatch", "skupper-router"),
+        ({ registry, topology }, flavour) => {
+          for (const config of generateRouterConfigs(registry, topology, { flavour }).configs) {
+            const types = new Set(config.entities.map((e) => e.type));
+            for (const type of types)
+              expect(FLAVOUR_FACTS[flavour].entityTypes.has(type)).toBe(true);
+            if (flavour === "skupper-router") expect(types.has("linkRoute")).toBe(false);
+            for (const entity of config.entities)
+              if (entity.type === "address")
+                expect(
+                  FLAVOUR_FACTS[flavour].distributions.has(String(entity.attributes.distribution)),
+                ).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+
+  it("every connector's host:port is a listener of its target router (or the broker)", () => {
+    fc.assert(
+      fc.property(projectArbitrary, ({ registry, topology }) => {
+        const endpoints = new Map<string, string>();
+        for (const router of topology.routers) {
+          const { clients, interRouter, edge } = router.listeners;
+          endpoints.set(`${router.host}:${clients.port}`, `${router.id}/normal`);
+          if (interRouter)
+            endpoints.set(`${router.host}:${interRouter.port}`, `${router.id}/inter-router`);
+          if (edge) endpoints.set(`${router.host}:${edge.port}`, `${router.id}/edge`);
+        }
+        for (const broker of topology.brokers)
+          endpoints.set(`${broker.host}:${broker.port}`, `${broker.name}/route-container`);
+        for (const config of generateRouterConfigs(registry, topology).configs)
+          for (const connector of config.entities.filter((e) => e.type === "connector")) {
+            const { host, port, role, name } = connector.attributes;
+            const target = endpoints.get(`${String(host)}:${String(port)}`);
+            expect(target).toBeDefined();
+            const [targetName, targetRole] = target!.split("/");
+            expect(targetRole).toBe(role);
+            expect(String(name).endsWith(`/${targetName}`)).toBe(true);
+            expect(targetName).not.toBe(config.routerId);
+          }
+      }),
+    );
+  });
+
+  it("is deterministic: the same input gives the same bytes", () => {
+    fc.assert(
+      fc.property(projectArbitrary, ({ registry, topology }) => {
+        const render = () =>
+          generateRouterConfigs(registry, topology).configs.map(
+            (c) => renderConfFile(c) + renderJsonFile(c),
+          );
+        const shuffled = {
+          ...registry,
+          channels: [...registry.channels].reverse(),
+          teams: [...registry.teams].reverse(),
+        };
+        expect(render()).toEqual(render());
+        expect(
+          generateRouterConfigs(shuffled, topology).configs.map(
+            (c) => renderConfFile(c) + renderJsonFile(c),
+          ),
+        ).toEqual(render());
+      }),
+    );
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import {
+  generateRouterConfigs,
+  type RouterConfig,
+  type RouterEntity,
+} from "../../../shared/router-config/index.ts";
+import { registryOf, smallTopology } from "./builders.ts";
+
+type GroupSettings = Record<string, unknown>;
+
+function vhostGroups(config: RouterConfig): Record<string, GroupSettings> {
+  const vhost = config.entities.find((e: RouterEntity) => e.type === "vhost");
+  return (vhost?.attributes.groups ?? {}) as Record<string, GroupSettings>;
+}
+
+function groupOf(config: RouterConfig, principal: string): GroupSettings | undefined {
+  return Object.values(vhostGroups(config)).find((g) =>
+    String(g.users).split(", ").includes(principal),
+  );
+}
+
+const registry = registryOf([
+  {
+    team: "shop",
+    principals: ["shop-api", "shop-web"],
+    channels: [
+      {
+        address: "shop/orders",
+        description: "orders",
+        maxMessageSize: 2048,
+        producers: ["shop", "audit-bot"],
+        consumers: ["stock"],
+      },
+      {
+        address: "shop/orders.dead",
+        description: "dead orders",
+        producers: ["stock"],
+        consumers: ["shop-api"],
+      },
+    ],
+  },
+  { team: "stock", principals: ["stock-worker"], channels: [] },
+]);
+
+describe("vhost policies", () => {
+  const { configs } = generateRouterConfigs(registry, smallTopology());
+  const config = configs.find((c) => c.routerId === "int-a1")!;
+
+  it("enables vhost policy with $default as the vhost of every connection", () => {
+    const policy = config.entities.find((e) => e.type === "policy")!;
+    expect(policy.attributes).toMatchObject({ enableVhostPolicy: true, defaultVhost: "$default" });
+    const vhost = config.entities.find((e) => e.type === "vhost")!;
+    expect(vhost.attributes).toMatchObject({ hostname: "$default", allowUnknownUser: false });
+  });
+
+  it("gives a producer-only principal the target but not the source", () => {
+    const group = groupOf(config, "audit-bot")!;
+    expect(group.targets).toBe("shop/orders, shop/orders/*");
+    expect(group.sources).toBeUndefined();
+    expect(group.allowAnonymousSender).toBe(false);
+  });
+
+  it("gives a consumer the source but not the target", () => {
+    const group = groupOf(config, "stock-worker")!;
+    expect(group.sources).toBe("shop/orders, shop/orders/*");
+    expect(group.targets).toBe("shop/orders.dead, shop/orders.dead/*");
+  });
+
+  it("expands a team name to all its principals, grouping principals with equal rights", () => {
+    const groups = vhostGroups(config);
+    // shop-web only produces; shop-api also consumes the dead letters, so they differ.
+    expect(groupOf(config, "shop-web")).not.toBe(groupOf(config, "shop-api"));
+    expect(groupOf(config, "shop-api")!.sources).toBe("shop/orders.dead, shop/orders.dead/*");
+    const allUsers = Object.values(groups).flatMap((g) => String(g.users).split(", "));
+    // A user may be in one group only (vhostUserGroupSettings.users).
+    expect(new Set(allUsers).size).toBe(allUsers.length);
+    expect(allUsers.sort()).toEqual(["audit-bot", "shop-api", "shop-web", "stock-worker"]);
+  });
+
+  it("names a group after the team when it holds exactly that team", () => {
+    expect(Object.keys(vhostGroups(config))).toContain("team-stock");
+  });
+
+  it("limits a group's message size to the largest channel it produces to", () => {
+    expect(groupOf(config, "audit-bot")!.maxMessageSize).toBe(2048);
+    const policy = config.entities.find((e) => e.type === "policy")!;
+    expect(policy.attributes.maxMessageSize).toBe(1024 * 1024);
+  });
+
+  it("lets management principals send to $management", () => {
+    const { configs: withOps } = generateRouterConfigs(registry, smallTopology(), {
+      managementPrincipals: ["config-sync"],
+    });
+    const group = groupOf(withOps[0]!, "config-sync")!;
+    expect(group.targets).toBe("$management, $management/*");
+  });
+
+  it("grants nothing for channels outside the router's environments", () => {
+    const scoped = registryOf([
+      {
+        team: "t",
+        principals: ["p"],
+        channels: [
+          { address: "t/x", description: "x", producers: ["t"], environments: ["elsewhere"] },
+        ],
+      },
+    ]);
+    const { configs: scopedConfigs } = generateRouterConfigs(scoped, smallTopology());
+    expect(groupOf(scopedConfigs[0]!, "p")).toBeUndefined();
+  });
+});
