@@ -1,0 +1,101 @@
+/**
+ * Address configuration lookup: which distribution (and waypoint) applies to an address.
+ * Like qdrouterd, prefixes and patterns match whole tokens (separators '.' and '/'):
+ * prefix `orders` matches `orders`, `orders.eu`, `orders/1` but not `ordersX`.
+ * Patterns use `*` for exactly one token and `#` for zero or more tokens.
+ * The most specific match wins (most literal tokens; a prefix beats an equal pattern);
+ * an address nothing matches is `balanced`.
+ */
+
+export type Distribution = "balanced" | "closest" | "multicast";
+
+export const DISTRIBUTIONS: readonly Distribution[] = ["balanced", "closest", "multicast"];
+
+export interface AddressRule {
+  /** Exactly one of prefix / pattern. */
+  prefix?: string;
+  pattern?: string;
+  distribution: Distribution;
+  waypoint: boolean;
+  /** Identifies the config entity the rule came from (its management identity). */
+  source: string;
+}
+
+export interface AddressSemantics {
+  distribution: Distribution;
+  waypoint: boolean;
+  rule?: AddressRule;
+}
+
+export function tokenize(address: string): string[] {
+  return address.split(/[./]/);
+}
+
+/** Number of literal tokens matched, or -1 when the pattern does not match. */
+export function matchPattern(patternTokens: readonly string[], tokens: readonly string[]): number {
+  const walk = (p: number, t: number): number => {
+    if (p === patternTokens.length) return t === tokens.length ? 0 : -1;
+    const token = patternTokens[p];
+    if (token === "#") {
+      for (let skip = t; skip <= tokens.length; skip++) {
+        const rest = walk(p + 1, skip);
+        if (rest >= 0) return rest;
+      }
+      return -1;
+    }
+    if (t === tokens.length) return -1;
+    if (token === "*") return walk(p + 1, t + 1);
+    if (token !== tokens[t]) return -1;
+    const rest = walk(p + 1, t + 1);
+    return rest >= 0 ? rest + 1 : -1;
+  };
+  return walk(0, 0);
+}
+
+function score(rule: AddressRule, tokens: readonly string[]): number {
+  if (rule.prefix !== undefined) {
+    const prefixTokens = tokenize(rule.prefix);
+    if (prefixTokens.length > tokens.length) return -1;
+    for (let i = 0; i < prefixTokens.length; i++) {
+      if (prefixTokens[i] !== tokens[i]) return -1;
+    }
+    // A prefix counts as slightly more specific than a pattern with the same literals.
+    return prefixTokens.length * 2 + 1;
+  }
+  if (rule.pattern !== undefined) {
+    const literals = matchPattern(tokenize(rule.pattern), tokens);
+    return literals < 0 ? -1 : literals * 2;
+  }
+  return -1;
+}
+
+export class AddressTable {
+  #rules: AddressRule[] = [];
+
+  add(rule: AddressRule): void {
+    this.#rules.push(rule);
+  }
+
+  remove(source: string): void {
+    this.#rules = this.#rules.filter((r) => r.source !== source);
+  }
+
+  clear(): void {
+    this.#rules = [];
+  }
+
+  lookup(address: string): AddressSemantics {
+    const tokens = tokenize(address);
+    let best: AddressRule | undefined;
+    let bestScore = -1;
+    for (const rule of this.#rules) {
+      const s = score(rule, tokens);
+      if (s > bestScore) {
+        best = rule;
+        bestScore = s;
+      }
+    }
+    if (!best) return { distribution: "balanced", waypoint: false };
+    return { distribution: best.distribution, waypoint: best.waypoint, rule: best };
+  }
+}

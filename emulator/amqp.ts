@@ -1,0 +1,182 @@
+/**
+ * The one place that touches rhea's loosely typed internals for the emulator: outcomes,
+ * raw message payloads, error conditions. Everything else imports from here.
+ */
+
+import type { AmqpError, Connection, Delivery, Message, Receiver, Sender } from "rhea";
+import rhea from "rhea";
+
+export type { Connection, Delivery, Message, Receiver, Sender };
+
+/** The four terminal outcomes of AMQP 1.0, as a closed union. */
+export type OutcomeKind = "accepted" | "rejected" | "released" | "modified";
+
+export interface ErrorCondition {
+  condition: string;
+  description?: string;
+}
+
+/** A terminal outcome; `wire` is rhea's described form to pass on unchanged. */
+export interface Outcome {
+  kind: OutcomeKind;
+  error?: ErrorCondition;
+  deliveryFailed?: boolean;
+  undeliverableHere?: boolean;
+  wire: unknown;
+}
+
+interface RheaOutcome {
+  constructor: { composite_type?: string };
+  described(): unknown;
+  error?: { condition?: unknown; description?: unknown };
+  delivery_failed?: unknown;
+  undeliverable_here?: unknown;
+}
+
+function isRheaOutcome(value: unknown): value is RheaOutcome {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { described?: unknown }).described === "function"
+  );
+}
+
+const KINDS: readonly string[] = ["accepted", "rejected", "released", "modified"];
+
+/** Reads the remote outcome of a delivery; undefined while none (or a non-terminal one). */
+export function readOutcome(state: unknown): Outcome | undefined {
+  if (!isRheaOutcome(state)) return undefined;
+  const kind = state.constructor.composite_type;
+  if (kind === undefined || !KINDS.includes(kind)) return undefined;
+  const outcome: Outcome = { kind: kind as OutcomeKind, wire: state.described() };
+  if (kind === "rejected" && state.error && typeof state.error.condition === "string") {
+    outcome.error = {
+      condition: state.error.condition,
+      ...(typeof state.error.description === "string"
+        ? { description: state.error.description }
+        : {}),
+    };
+  }
+  if (kind === "modified") {
+    outcome.deliveryFailed = state.delivery_failed === true;
+    outcome.undeliverableHere = state.undeliverable_here === true;
+  }
+  return outcome;
+}
+
+/** rhea builds outcome sections with functions its typings do not declare. */
+interface OutcomeFactories {
+  accepted(): { described(): unknown };
+  released(): { described(): unknown };
+  rejected(fields: { error: ErrorCondition }): { described(): unknown };
+  modified(fields: { delivery_failed: boolean; undeliverable_here: boolean }): {
+    described(): unknown;
+  };
+}
+const factories = rhea.message as unknown as OutcomeFactories;
+
+export const outcomes = {
+  accepted(): Outcome {
+    return { kind: "accepted", wire: factories.accepted().described() };
+  },
+  released(): Outcome {
+    return { kind: "released", wire: factories.released().described() };
+  },
+  rejected(error: ErrorCondition): Outcome {
+    return { kind: "rejected", error, wire: factories.rejected({ error }).described() };
+  },
+  modified(deliveryFailed: boolean, undeliverableHere = false): Outcome {
+    return {
+      kind: "modified",
+      deliveryFailed,
+      undeliverableHere,
+      wire: factories
+        .modified({ delivery_failed: deliveryFailed, undeliverable_here: undeliverableHere })
+        .described(),
+    };
+  },
+};
+
+/** Settles an incoming delivery with an outcome (the producer sees it in its disposition). */
+export function settle(delivery: Delivery, outcome: Outcome): void {
+  if (delivery.settled) return;
+  delivery.update(true, outcome.wire);
+}
+
+/** Encoded form of a message: what travels through the emulated mesh. */
+export function encodeMessage(message: Message): Buffer {
+  return rhea.message.encode(message);
+}
+
+export function decodeMessage(payload: Buffer): Message {
+  return rhea.message.decode(payload) as unknown as Message;
+}
+
+/** Sends an already encoded message (format 0) so forwarding never re-encodes. */
+export function sendEncoded(sender: Sender, payload: Buffer, presettled: boolean): Delivery {
+  const delivery = sender.send(payload, undefined, 0);
+  // rhea writes the transfer on the next tick, so marking it settled now makes it presettled.
+  if (presettled) (delivery as { settled: boolean }).settled = true;
+  return delivery;
+}
+
+/** Incoming delivery's settled flag as sent by the peer (presettled = at-most-once). */
+export function isPresettled(delivery: Delivery): boolean {
+  return delivery.remote_settled === true;
+}
+
+export function amqpError(condition: string, description: string): AmqpError {
+  return { condition, description };
+}
+
+/** Link credit the router currently grants on a receiver (rhea tracks it as a number). */
+export function grantedCredit(receiver: Receiver): number {
+  return (receiver as unknown as { credit: number }).credit;
+}
+
+/** The terminus address of a link end (source for a consumer, target for a producer). */
+export function terminusAddress(terminus: unknown): string | undefined {
+  if (typeof terminus !== "object" || terminus === null) return undefined;
+  const address = (terminus as { address?: unknown }).address;
+  return typeof address === "string" && address.length > 0 ? address : undefined;
+}
+
+export function isDynamic(terminus: unknown): boolean {
+  return (
+    typeof terminus === "object" &&
+    terminus !== null &&
+    (terminus as { dynamic?: unknown }).dynamic === true
+  );
+}
+
+/** SASL user name the peer authenticated as (undefined for ANONYMOUS or no SASL). */
+export function authenticatedUser(connection: Connection): string | undefined {
+  const transport = connection.sasl_transport as { username?: unknown } | undefined;
+  return typeof transport?.username === "string" ? transport.username : undefined;
+}
+
+export { rhea };
+
+/** Deliveries a sender can still transfer: rhea's credit minus what it holds unsent. */
+export function senderAvailableCredit(sender: Sender, handedToRhea: number): number {
+  const link = sender as unknown as { credit: number; delivery_count: number };
+  return link.credit - (handedToRhea - link.delivery_count);
+}
+
+/** Sets the max-message-size the router announces in its attach for this link. */
+export function advertiseMaxMessageSize(link: Sender | Receiver, size: number): void {
+  const local = (link as unknown as { local: { attach: { max_message_size?: number } } }).local;
+  local.attach.max_message_size = size;
+}
+
+/** The remote peer's container id from its open frame. */
+export function remoteContainerId(connection: Connection): string | undefined {
+  const open = (connection as { remote?: { open?: { container_id?: unknown } } }).remote?.open;
+  return typeof open?.container_id === "string" ? open.container_id : undefined;
+}
+
+/** The hostname the peer put in its open frame (selects the policy vhost). */
+export function remoteHostname(connection: Connection): string | undefined {
+  const open = (connection as { remote?: { open?: { hostname?: unknown } } }).remote?.open;
+  return typeof open?.hostname === "string" ? open.hostname : undefined;
+}

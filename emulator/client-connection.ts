@@ -1,0 +1,286 @@
+/**
+ * One client connection to an emulated router: the links it attaches (consumers become mesh
+ * destinations, producers get credit), policy checks on attach, message intake (size limit,
+ * anonymous `to`), and cleanup when the link or connection goes away.
+ */
+import {
+  advertiseMaxMessageSize,
+  authenticatedUser,
+  type Connection,
+  type Delivery,
+  type ErrorCondition,
+  encodeMessage,
+  isDynamic,
+  isPresettled,
+  type Message,
+  type Outcome,
+  outcomes,
+  type Receiver,
+  remoteContainerId,
+  remoteHostname,
+  type Sender,
+  settle,
+  terminusAddress,
+} from "./amqp.ts";
+import { ConsumerLink } from "./consumer-link.ts";
+import { ProducerLink } from "./credit.ts";
+import type { Fabric, RoutedDelivery } from "./fabric.ts";
+import {
+  checkMessageTarget,
+  checkSource,
+  checkTarget,
+  UNAUTHORIZED,
+  type UserSettings,
+} from "./policy.ts";
+
+export const MESSAGE_SIZE_EXCEEDED = "amqp:link:message-size-exceeded";
+
+/** A link route's far end, when an attach is to be routed to a broker instead. */
+export interface LinkRouteHandler {
+  routeConsumer(sender: Sender, address: string): void;
+  routeProducer(receiver: Receiver, address: string): void;
+}
+
+/** What a client connection needs from its router. */
+export interface ClientRouter {
+  readonly id: string;
+  readonly fabric: Fabric;
+  consumerKey(address: string): string;
+  producerKey(address: string): string;
+  /** A fresh dynamic (reply-to) address owned by this router. */
+  dynamicAddress(): string;
+  route(delivery: RoutedDelivery): void;
+  linkRoute(address: string, direction: "in" | "out"): LinkRouteHandler | undefined;
+}
+
+export interface ListenerLimits {
+  linkCapacity: number;
+  /** 0 = unlimited. */
+  maxMessageSize: number;
+}
+
+let nextConnectionId = 1;
+
+/** Strips the `amqp:/` scheme qdrouterd puts on generated addresses. */
+export function normaliseAddress(address: string): string {
+  return address.startsWith("amqp:/") ? address.slice("amqp:/".length) : address;
+}
+
+export class ClientConnection {
+  readonly identity = String(nextConnectionId++);
+  readonly consumers = new Set<ConsumerLink>();
+  readonly producers = new Set<ProducerLink>();
+  readonly #linkClosers = new Map<Sender | Receiver, () => void>();
+  readonly user: string | undefined;
+  readonly settings: UserSettings | undefined;
+  #closed = false;
+
+  readonly connection: Connection;
+  readonly encrypted: boolean;
+  readonly #router: ClientRouter;
+  readonly #limits: ListenerLimits;
+
+  constructor(
+    connection: Connection,
+    router: ClientRouter,
+    limits: ListenerLimits,
+    policy: { enabled: boolean; settingsFor(host?: string, user?: string): UserSettings | string },
+    encrypted: boolean,
+  ) {
+    this.connection = connection;
+    this.#router = router;
+    this.#limits = limits;
+    this.encrypted = encrypted;
+    this.user = authenticatedUser(connection);
+    if (policy.enabled) {
+      const settings = policy.settingsFor(remoteHostname(connection), this.user);
+      if (typeof settings === "string") {
+        connection.close({ condition: UNAUTHORIZED, description: settings });
+        this.#closed = true;
+        return;
+      }
+      this.settings = settings;
+    }
+  }
+
+  get remoteContainer(): string | undefined {
+    return remoteContainerId(this.connection);
+  }
+
+  get maxMessageSize(): number {
+    const sizes = [this.#limits.maxMessageSize, this.settings?.maxMessageSize ?? 0].filter(
+      (n) => n > 0,
+    );
+    return sizes.length > 0 ? Math.min(...sizes) : 0;
+  }
+
+  #deny(link: Sender | Receiver, description: string): void {
+    link.close({ condition: UNAUTHORIZED, description });
+  }
+
+  /** The client attached a receiving link: the router sends to it. */
+  attachConsumer(sender: Sender): void {
+    if (this.#closed) return;
+    const source = sender.source;
+    const dynamic = isDynamic(source);
+    const requested = terminusAddress(source);
+    if (this.settings) {
+      const decision = checkSource(this.settings, this.user ?? "anonymous", requested, dynamic);
+      if (!decision.allowed) {
+        this.#deny(sender, decision.description);
+        return;
+      }
+    }
+    sender.set_target(sender.target ?? {});
+    let address: string;
+    if (dynamic) {
+      address = this.#router.dynamicAddress();
+      sender.set_source({ address: `amqp:/${address}`, dynamic: true });
+    } else if (requested !== undefined) {
+      address = normaliseAddress(requested);
+      sender.set_source({ address: requested });
+    } else {
+      sender.close({ condition: "amqp:invalid-field", description: "Source has no address" });
+      return;
+    }
+    const routed = dynamic ? undefined : this.#router.linkRoute(address, "out");
+    if (routed) {
+      routed.routeConsumer(sender, address);
+      return;
+    }
+    const consumer = new ConsumerLink(
+      sender,
+      this.#router.id,
+      this.#router.consumerKey(address),
+      this.#router.fabric,
+      this.#limits.linkCapacity,
+    );
+    this.consumers.add(consumer);
+    this.#linkClosers.set(sender, () => {
+      this.consumers.delete(consumer);
+      consumer.close();
+    });
+    this.#router.fabric.addDestination(consumer);
+  }
+
+  /** The client attached a sending link: the router receives from it. */
+  attachProducer(receiver: Receiver): void {
+    if (this.#closed) return;
+    const target = receiver.target;
+    const requested = terminusAddress(target);
+    if (this.settings) {
+      const decision = checkTarget(this.settings, this.user ?? "anonymous", requested);
+      if (!decision.allowed) {
+        this.#deny(receiver, decision.description);
+        return;
+      }
+    }
+    if (isDynamic(target)) {
+      receiver.close({
+        condition: "amqp:not-implemented",
+        description: "Dynamic targets are not supported",
+      });
+      return;
+    }
+    receiver.set_source(receiver.source ?? {});
+    receiver.set_target(
+      (requested !== undefined ? { address: requested } : {}) as { address: string },
+    );
+    if (this.maxMessageSize > 0) advertiseMaxMessageSize(receiver, this.maxMessageSize);
+    const address = requested !== undefined ? normaliseAddress(requested) : undefined;
+    const routed = address !== undefined ? this.#router.linkRoute(address, "in") : undefined;
+    if (routed && address !== undefined) {
+      routed.routeProducer(receiver, address);
+      return;
+    }
+    const producer = new ProducerLink(
+      receiver,
+      this.#router.id,
+      address !== undefined ? this.#router.producerKey(address) : undefined,
+      this.#router.fabric,
+      this.#limits.linkCapacity,
+    );
+    this.producers.add(producer);
+    this.#router.fabric.registerProducer(producer);
+    receiver.on(
+      "message",
+      (context: { message?: Message; delivery?: Delivery; format?: number }) => {
+        if (context.delivery)
+          this.#intake(producer, context.delivery, context.message, context.format);
+      },
+    );
+    this.#linkClosers.set(receiver, () => {
+      this.producers.delete(producer);
+      this.#router.fabric.unregisterProducer(producer);
+    });
+    producer.refreshCredit();
+  }
+
+  #intake(
+    producer: ProducerLink,
+    delivery: Delivery,
+    message: Message | undefined,
+    format: number | undefined,
+  ): void {
+    const presettled = isPresettled(delivery);
+    const refuse = (error: ErrorCondition): void => {
+      if (!presettled) settle(delivery, outcomes.rejected(error));
+    };
+    if (format !== undefined || message === undefined) {
+      refuse({ condition: "amqp:not-implemented", description: "Only message format 0" });
+      return;
+    }
+    let address = producer.address;
+    if (address === undefined) {
+      const to = typeof message.to === "string" ? normaliseAddress(message.to) : undefined;
+      if (to === undefined) {
+        refuse({ condition: "amqp:precondition-failed", description: "Message has no 'to'" });
+        return;
+      }
+      if (this.settings && !checkMessageTarget(this.settings, this.user ?? "anonymous", to)) {
+        refuse({ condition: UNAUTHORIZED, description: `Target '${to}' not allowed` });
+        return;
+      }
+      address = this.#router.producerKey(to);
+    }
+    const payload = encodeMessage(message);
+    const limit = this.maxMessageSize;
+    if (limit > 0 && payload.length > limit) {
+      const error = {
+        condition: MESSAGE_SIZE_EXCEEDED,
+        description: `Message size ${payload.length} exceeds maxMessageSize ${limit}`,
+      };
+      refuse(error);
+      // qdrouterd also detaches the link that carried an oversize message.
+      producer.receiver.close(error);
+      return;
+    }
+    producer.begin();
+    let done = false;
+    this.#router.route({
+      payload,
+      presettled,
+      address,
+      ingress: this.#router.id,
+      complete: (outcome: Outcome) => {
+        if (done) return;
+        done = true;
+        if (!presettled && producer.receiver.is_open()) settle(delivery, outcome);
+        producer.end();
+      },
+    });
+  }
+
+  linkClosed(link: Sender | Receiver): void {
+    const closer = this.#linkClosers.get(link);
+    this.#linkClosers.delete(link);
+    closer?.();
+  }
+
+  /** Connection gone (closed, dropped or router stopped): every link is cleaned up. */
+  closed(): void {
+    this.#closed = true;
+    for (const closer of this.#linkClosers.values()) closer();
+    this.#linkClosers.clear();
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * A client's receiving link as a mesh destination: the router's rhea Sender, the deliveries
+ * it carries unsettled, and the outcome each one sends back to its producer.
+ */
+import {
+  type Delivery,
+  type Outcome,
+  outcomes,
+  readOutcome,
+  type Sender,
+  sendEncoded,
+  senderAvailableCredit,
+} from "./amqp.ts";
+import { type Destination, type Fabric, newDestinationId, type RoutedDelivery } from "./fabric.ts";
+
+export class ConsumerLink implements Destination {
+  readonly id = newDestinationId();
+  readonly #inFlight = new Map<Delivery, RoutedDelivery>();
+  /** Multicast copies beyond the consumer's credit, bounded by the link capacity. */
+  readonly #waiting: RoutedDelivery[] = [];
+  #handed = 0;
+  #closed = false;
+  delivered = 0;
+
+  readonly sender: Sender;
+  readonly routerId: string;
+  readonly address: string;
+  private readonly fabric: Fabric;
+  private readonly capacity: number;
+  constructor(sender: Sender, routerId: string, address: string, fabric: Fabric, capacity: number) {
+    this.sender = sender;
+    this.routerId = routerId;
+    this.address = address;
+    this.fabric = fabric;
+    this.capacity = capacity;
+    const onOutcome = (context: { delivery?: Delivery }): void => {
+      if (context.delivery) this.#settledByConsumer(context.delivery);
+    };
+    for (const event of ["accepted", "rejected", "released", "modified", "settled"]) {
+      sender.on(event, onOutcome);
+    }
+    sender.on("sendable", () => this.#flush());
+  }
+
+  get outstanding(): number {
+    return this.#inFlight.size + this.#waiting.length;
+  }
+
+  get unsettled(): number {
+    return this.#inFlight.size;
+  }
+
+  hasCredit(): boolean {
+    return !this.#closed && this.#waiting.length === 0 && this.#available() > 0;
+  }
+
+  deliver(delivery: RoutedDelivery): void {
+    if (this.#closed) {
+      delivery.complete(outcomes.released());
+      return;
+    }
+    if (this.#available() > 0 && this.#waiting.length === 0) {
+      this.#transfer(delivery);
+      return;
+    }
+    if (this.#waiting.length >= this.capacity) {
+      // A slow multicast consumer never makes the router buffer without bound.
+      delivery.complete(outcomes.released());
+      return;
+    }
+    this.#waiting.push(delivery);
+  }
+
+  /** The link or its connection went away: nothing in flight is left without an outcome. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.fabric.removeDestination(this);
+    for (const routed of this.#inFlight.values()) {
+      // Already transferred: the consumer may have seen it, so delivery-failed is set.
+      routed.complete(outcomes.modified(true));
+    }
+    this.#inFlight.clear();
+    for (const routed of this.#waiting.splice(0)) routed.complete(outcomes.released());
+  }
+
+  #available(): number {
+    if (!this.sender.is_open()) return 0;
+    const session = (this.sender.session as unknown as { outgoing: { available(): number } })
+      .outgoing;
+    return Math.min(senderAvailableCredit(this.sender, this.#handed), session.available());
+  }
+
+  #transfer(routed: RoutedDelivery): void {
+    this.#handed++;
+    this.delivered++;
+    const delivery = sendEncoded(this.sender, routed.payload, routed.presettled);
+    if (routed.presettled) {
+      // At-most-once: the producer's credit comes back as soon as the copy is on its way.
+      routed.complete(outcomes.accepted());
+    } else {
+      this.#inFlight.set(delivery, routed);
+    }
+  }
+
+  #flush(): void {
+    while (this.#waiting.length > 0 && this.#available() > 0) {
+      this.#transfer(this.#waiting.shift()!);
+    }
+    if (this.#waiting.length === 0) this.fabric.destinationReady(this);
+  }
+
+  #settledByConsumer(delivery: Delivery): void {
+    const routed = this.#inFlight.get(delivery);
+    if (!routed) return;
+    const outcome: Outcome | undefined = readOutcome(delivery.remote_state);
+    if (!outcome && !delivery.remote_settled) return; // e.g. a non-terminal state
+    this.#inFlight.delete(delivery);
+    // Settled without an outcome: the producer learns nothing was consumed.
+    routed.complete(outcome ?? outcomes.released());
+    this.fabric.destinationReady(this);
+  }
+}

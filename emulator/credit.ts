@@ -1,0 +1,63 @@
+/**
+ * A client's sending link into the router: credit and its bookkeeping. The router grants
+ * credit only while the address has a reachable destination (anonymous links always), and
+ * at most `capacity` deliveries of one link are ever unsettled inside the mesh — so the
+ * router never buffers without bound and credit follows downstream capacity.
+ */
+import { grantedCredit, type Receiver } from "./amqp.ts";
+import type { CreditedProducer, Fabric } from "./fabric.ts";
+
+/** qdrouterd's default linkCapacity of a listener. */
+export const DEFAULT_LINK_CAPACITY = 250;
+
+export class ProducerLink implements CreditedProducer {
+  /** Deliveries received and not yet settled (or, presettled, not yet handed on). */
+  outstanding = 0;
+  received = 0;
+
+  readonly receiver: Receiver;
+  readonly routerId: string;
+  readonly address: string | undefined;
+  private readonly fabric: Fabric;
+  private readonly capacity: number;
+  constructor(
+    receiver: Receiver,
+    routerId: string,
+    address: string | undefined,
+    fabric: Fabric,
+    capacity: number,
+  ) {
+    this.receiver = receiver;
+    this.routerId = routerId;
+    this.address = address;
+    this.fabric = fabric;
+    this.capacity = capacity;
+  }
+
+  /** Credit the producer should hold now. */
+  wantedCredit(): number {
+    const reachable =
+      this.address === undefined || this.fabric.isReachable(this.routerId, this.address);
+    return reachable ? Math.max(0, this.capacity - this.outstanding) : 0;
+  }
+
+  refreshCredit(): void {
+    if (!this.receiver.is_open()) return;
+    const current = grantedCredit(this.receiver);
+    const top = this.wantedCredit() - current;
+    // Top up in batches (a quarter of capacity) unless the producer would otherwise stall.
+    if (top > 0 && (current === 0 || top >= Math.max(1, Math.floor(this.capacity / 4)))) {
+      this.receiver.add_credit(top);
+    }
+  }
+
+  begin(): void {
+    this.outstanding++;
+    this.received++;
+  }
+
+  end(): void {
+    this.outstanding--;
+    this.refreshCredit();
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * The forwarding core shared by every emulated router of one mesh: which destinations an
+ * address has, how a delivery entering at one router reaches them (distribution over
+ * lowest-cost paths), and what waits when no destination has credit. Routers are linked
+ * in-process: a delivery "crossing" an inter-router link is a function call, and an
+ * unreachable router (stopped, or behind a cut link) is simply absent from the paths.
+ */
+import type { AddressSemantics } from "./address-table.ts";
+import { type Outcome, outcomes } from "./amqp.ts";
+import type { MeshGraph } from "./paths.ts";
+
+/** A message travelling through the mesh. `complete` is called exactly once. */
+export interface RoutedDelivery {
+  readonly payload: Buffer;
+  readonly presettled: boolean;
+  readonly address: string;
+  /** Router the delivery entered the mesh at. */
+  readonly ingress: string;
+  complete(outcome: Outcome): void;
+}
+
+/** Something that consumes from an address: a client receiver, a broker autoLink, a node. */
+export interface Destination {
+  readonly id: number;
+  readonly routerId: string;
+  readonly address: string;
+  /** Deliveries handed over and not yet settled. */
+  readonly outstanding: number;
+  /** True when it can take one more delivery now. */
+  hasCredit(): boolean;
+  /** Anycast calls this only with credit; multicast may exceed it (the destination queues). */
+  deliver(delivery: RoutedDelivery): void;
+}
+
+/** A producer link whose credit depends on whether its address is reachable. */
+export interface CreditedProducer {
+  readonly routerId: string;
+  /** undefined for anonymous producers (per-message `to`). */
+  readonly address: string | undefined;
+  refreshCredit(): void;
+}
+
+interface Queued {
+  delivery: RoutedDelivery;
+  semantics: AddressSemantics;
+}
+
+interface Candidate {
+  destination: Destination;
+  distance: number;
+}
+
+/** A router's link routes: answers whether it routes attaches for an address to a broker. */
+export type LinkRouteLookup<T> = (address: string, direction: "in" | "out") => T | undefined;
+
+let nextDestinationId = 1;
+export function newDestinationId(): number {
+  return nextDestinationId++;
+}
+
+export class Fabric {
+  readonly #destinations = new Map<string, Set<Destination>>();
+  readonly #queues = new Map<string, Queued[]>();
+  readonly #producers = new Set<CreditedProducer>();
+  readonly #roundRobin = new Map<string, number>();
+  readonly #linkRoutes = new Map<string, LinkRouteLookup<unknown>>();
+
+  readonly graph: MeshGraph;
+  constructor(graph: MeshGraph) {
+    this.graph = graph;
+  }
+
+  setLinkRoutes(routerId: string, lookup: LinkRouteLookup<unknown> | undefined): void {
+    if (lookup) this.#linkRoutes.set(routerId, lookup);
+    else this.#linkRoutes.delete(routerId);
+  }
+
+  /** The nearest reachable router with an active link route for the address, and its handler. */
+  findLinkRoute(from: string, address: string, direction: "in" | "out"): unknown {
+    const distances = this.graph.distancesFrom(from);
+    let best: { handler: unknown; distance: number } | undefined;
+    for (const [routerId, lookup] of this.#linkRoutes) {
+      const distance = distances.get(routerId);
+      if (distance === undefined) continue;
+      const handler = lookup(address, direction);
+      if (handler !== undefined && (!best || distance < best.distance)) {
+        best = { handler, distance };
+      }
+    }
+    return best?.handler;
+  }
+
+  addDestination(destination: Destination): void {
+    let set = this.#destinations.get(destination.address);
+    if (!set) {
+      set = new Set();
+      this.#destinations.set(destination.address, set);
+    }
+    set.add(destination);
+    this.#refreshProducers(destination.address);
+    this.destinationReady(destination);
+  }
+
+  removeDestination(destination: Destination): void {
+    const set = this.#destinations.get(destination.address);
+    if (!set) return;
+    set.delete(destination);
+    if (set.size === 0) this.#destinations.delete(destination.address);
+    this.#releaseUnreachable(destination.address);
+    this.#refreshProducers(destination.address);
+  }
+
+  destinations(address: string): Destination[] {
+    return [...(this.#destinations.get(address) ?? [])];
+  }
+
+  allAddresses(): string[] {
+    return [...this.#destinations.keys()];
+  }
+
+  registerProducer(producer: CreditedProducer): void {
+    this.#producers.add(producer);
+  }
+
+  unregisterProducer(producer: CreditedProducer): void {
+    this.#producers.delete(producer);
+  }
+
+  /** Destinations of `address` reachable from router `from`, with their path cost. */
+  candidates(from: string, address: string): Candidate[] {
+    const set = this.#destinations.get(address);
+    if (!set) return [];
+    const distances = this.graph.distancesFrom(from);
+    const result: Candidate[] = [];
+    for (const destination of set) {
+      const distance = distances.get(destination.routerId);
+      if (distance !== undefined) result.push({ destination, distance });
+    }
+    return result;
+  }
+
+  isReachable(from: string, address: string): boolean {
+    return this.candidates(from, address).length > 0;
+  }
+
+  /** Routers, links or edge uplinks changed: recompute paths, credit and queued deliveries. */
+  topologyChanged(): void {
+    this.graph.invalidate();
+    for (const address of [...this.#queues.keys()]) this.#releaseUnreachable(address);
+    for (const producer of this.#producers) producer.refreshCredit();
+    for (const address of [...this.#queues.keys()]) this.#drain(address);
+  }
+
+  route(delivery: RoutedDelivery, semantics: AddressSemantics): void {
+    const candidates = this.candidates(delivery.ingress, delivery.address);
+    if (candidates.length === 0) {
+      // No route: qdrouterd releases unsettled deliveries and drops presettled ones.
+      delivery.complete(outcomes.released());
+      return;
+    }
+    if (semantics.distribution === "multicast") {
+      this.#multicast(delivery, candidates);
+      return;
+    }
+    const chosen = this.#pickAnycast(delivery.address, semantics, candidates);
+    if (chosen) {
+      chosen.deliver(delivery);
+      return;
+    }
+    let queue = this.#queues.get(delivery.address);
+    if (!queue) {
+      queue = [];
+      this.#queues.set(delivery.address, queue);
+    }
+    queue.push({ delivery, semantics });
+  }
+
+  /** A destination got credit (or appeared): hand it what waits for its address. */
+  destinationReady(destination: Destination): void {
+    this.#drain(destination.address);
+  }
+
+  queuedCount(address: string): number {
+    return this.#queues.get(address)?.length ?? 0;
+  }
+
+  #drain(address: string): void {
+    const queue = this.#queues.get(address);
+    if (!queue) return;
+    let i = 0;
+    while (i < queue.length) {
+      const item = queue[i]!;
+      const candidates = this.candidates(item.delivery.ingress, address);
+      const chosen = this.#pickAnycast(address, item.semantics, candidates);
+      if (chosen) {
+        queue.splice(i, 1);
+        chosen.deliver(item.delivery);
+      } else {
+        i++;
+      }
+    }
+    if (queue.length === 0) this.#queues.delete(address);
+  }
+
+  #releaseUnreachable(address: string): void {
+    const queue = this.#queues.get(address);
+    if (!queue) return;
+    const keep: Queued[] = [];
+    for (const item of queue) {
+      if (this.isReachable(item.delivery.ingress, address)) keep.push(item);
+      else item.delivery.complete(outcomes.released());
+    }
+    if (keep.length > 0) this.#queues.set(address, keep);
+    else this.#queues.delete(address);
+  }
+
+  #pickAnycast(
+    address: string,
+    semantics: AddressSemantics,
+    candidates: Candidate[],
+  ): Destination | undefined {
+    if (candidates.length === 0) return undefined;
+    let pool = candidates;
+    if (semantics.distribution === "closest") {
+      // Closest: only the nearest destinations qualify; the message waits for them.
+      const nearest = Math.min(...candidates.map((c) => c.distance));
+      pool = candidates.filter((c) => c.distance === nearest);
+    }
+    const ready = pool.filter((c) => c.destination.hasCredit());
+    if (ready.length === 0) return undefined;
+    // Balanced: least (unsettled deliveries + path cost); closest: least unsettled.
+    const scoreOf = (c: Candidate): number =>
+      semantics.distribution === "balanced"
+        ? c.destination.outstanding + c.distance
+        : c.destination.outstanding;
+    const best = Math.min(...ready.map(scoreOf));
+    const tied = ready.filter((c) => scoreOf(c) === best);
+    const turn = this.#roundRobin.get(address) ?? 0;
+    this.#roundRobin.set(address, turn + 1);
+    return tied[turn % tied.length]!.destination;
+  }
+
+  #multicast(delivery: RoutedDelivery, candidates: Candidate[]): void {
+    if (delivery.presettled) {
+      // Presettled multicast: a presettled copy to each destination, nothing comes back.
+      for (const c of candidates) c.destination.deliver(delivery);
+      return;
+    }
+    const aggregate = new MulticastOutcome(candidates.length, (o) => delivery.complete(o));
+    for (const c of candidates) {
+      c.destination.deliver({
+        payload: delivery.payload,
+        presettled: false,
+        address: delivery.address,
+        ingress: delivery.ingress,
+        complete: (o) => aggregate.add(o),
+      });
+    }
+  }
+
+  #refreshProducers(address: string): void {
+    for (const producer of this.#producers) {
+      if (producer.address === address) producer.refreshCredit();
+    }
+  }
+}
+
+/**
+ * Producer outcome for an unsettled multicast delivery, once every copy is settled:
+ * rejected if any copy was rejected, else accepted if any was accepted, else released.
+ */
+export class MulticastOutcome {
+  #pending: number;
+  #accepted = false;
+  #rejected: Outcome | undefined;
+
+  readonly #done: (outcome: Outcome) => void;
+
+  constructor(copies: number, done: (outcome: Outcome) => void) {
+    this.#pending = copies;
+    this.#done = done;
+  }
+
+  add(outcome: Outcome): void {
+    if (outcome.kind === "accepted") this.#accepted = true;
+    if (outcome.kind === "rejected" && !this.#rejected) this.#rejected = outcome;
+    this.#pending--;
+    if (this.#pending > 0) return;
+    if (this.#rejected) this.#done(this.#rejected);
+    else if (this.#accepted) this.#done(outcomes.accepted());
+    else this.#done(outcomes.released());
+  }
+}

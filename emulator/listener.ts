@@ -1,0 +1,101 @@
+/**
+ * One client listener of an emulated router: a real TCP (or TLS) server whose sockets are
+ * AMQP connections handled by a dedicated rhea container (rhea keeps SASL mechanisms per
+ * container, and a listener has its own). Sockets are tracked so that stopping a router
+ * drops its clients' connections the way a dying process does.
+ */
+import type { Server, Socket } from "node:net";
+import { type Connection, rhea } from "./amqp.ts";
+import type { Users } from "./sasl.ts";
+import { parseMechanisms, saslSetup } from "./sasl.ts";
+import type { TlsServerOptions } from "./tls.ts";
+
+type RheaContainer = ReturnType<typeof rhea.create_container>;
+
+export interface ListenerSpec {
+  routerId: string;
+  host: string;
+  port: number;
+  saslMechanisms: unknown;
+  authenticatePeer: boolean;
+  users: Users;
+  tls?: TlsServerOptions;
+}
+
+const PRODUCT = { product: "qpid-dispatch-router", version: "1.19.0" };
+
+export class OpenListener {
+  readonly container: RheaContainer;
+  readonly #sockets = new Set<Socket>();
+  #server: Server | undefined;
+  port = 0;
+
+  readonly spec: ListenerSpec;
+  constructor(spec: ListenerSpec) {
+    this.spec = spec;
+    this.container = rhea.create_container({ id: spec.routerId });
+    const sasl = saslSetup(parseMechanisms(spec.saslMechanisms), spec.authenticatePeer, spec.users);
+    sasl.install(this.container.sasl_server_mechanisms);
+    // A router never crashes on a peer's mistakes: rhea reports them as events.
+    for (const event of ["error", "protocol_error", "connection_error", "session_error"]) {
+      this.container.on(event, () => {});
+    }
+  }
+
+  get tls(): boolean {
+    return this.spec.tls !== undefined;
+  }
+
+  get url(): string {
+    const host =
+      this.spec.host === "" || this.spec.host === "0.0.0.0" ? "127.0.0.1" : this.spec.host;
+    return `${this.tls ? "amqps" : "amqp"}://${host}:${this.port}`;
+  }
+
+  async open(): Promise<void> {
+    const options = {
+      host: this.spec.host === "" ? "0.0.0.0" : this.spec.host,
+      port: this.spec.port,
+      require_sasl: this.spec.authenticatePeer,
+      properties: PRODUCT,
+      // Every link the router answers is managed by hand: credit and settlement.
+      receiver_options: { autoaccept: false, credit_window: 0 },
+      sender_options: { autosettle: true, treat_modified_as_released: false },
+      ...(this.spec.tls ?? {}),
+    };
+    const server = this.container.listen(options as Parameters<RheaContainer["listen"]>[0]);
+    this.#server = server;
+    // The raw TCP socket, also under TLS: destroying it drops the client at once.
+    server.on("connection", (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.on("close", () => this.#sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      const fail = (error: Error): void => reject(error);
+      server.once("error", fail);
+      server.once("listening", () => {
+        server.off("error", fail);
+        server.on("error", () => {});
+        const address = server.address();
+        this.port = typeof address === "object" && address !== null ? address.port : 0;
+        resolve();
+      });
+    });
+  }
+
+  /** Closes the server and drops every client connection (no AMQP close: like a crash). */
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+    if (!server) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  onConnection(handler: (connection: Connection) => void): void {
+    this.container.on("connection_open", (context: { connection: Connection }) =>
+      handler(context.connection),
+    );
+  }
+}

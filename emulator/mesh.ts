@@ -1,0 +1,243 @@
+/**
+ * A local router mesh: every router of a topology in this process, each on its own TCP
+ * port, sharing one Fabric (inter-router links are in-process, with the topology's costs).
+ * Failure injection: stop/start a router (its clients' sockets drop, paths recompute) and
+ * cut/restore a link. Waiting helpers poll the mesh state; nothing sleeps.
+ */
+import { readFileSync } from "node:fs";
+import type { RouterConfig, RouterEntity } from "../shared/router-config/model.ts";
+import type { Topology } from "../shared/topology/schema.ts";
+import type { Attributes } from "./entities.ts";
+import { Fabric } from "./fabric.ts";
+import { MeshGraph } from "./paths.ts";
+import { EmulatedRouter } from "./router.ts";
+import { loadUsersFile, type Users } from "./sasl.ts";
+
+export interface RouterHandle {
+  readonly id: string;
+  readonly mode: "interior" | "edge";
+  /** URL of the router's first client listener, e.g. amqp://127.0.0.1:40123. */
+  readonly url: string;
+  readonly port: number;
+  readonly running: boolean;
+  /** The emulated router itself, for inspection. */
+  readonly router: EmulatedRouter;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export interface StartLocalMeshOptions {
+  topology: Topology;
+  /** Router configs (as generated); routers without one get a client listener only. */
+  configs?: readonly RouterConfig[] | Readonly<Record<string, RouterConfig>>;
+  /** "ephemeral" (default) binds client listeners to free ports; "topology" uses theirs. */
+  ports?: "ephemeral" | "topology";
+  /** PLAIN users: a map or the path of a users file (see sasl.ts for the format). */
+  users?: Users | string;
+}
+
+export interface WaitOptions {
+  timeout?: number;
+}
+
+export interface LocalMesh {
+  readonly routers: Readonly<Record<string, RouterHandle>>;
+  readonly fabric: Fabric;
+  router(id: string): RouterHandle;
+  stop(): Promise<void>;
+  cutLink(a: string, b: string): void;
+  restoreLink(a: string, b: string): void;
+  /** Resolves once `consumers` (default 1) destinations of the address are reachable. */
+  waitForAddress(
+    address: string,
+    options?: WaitOptions & { router?: string; consumers?: number },
+  ): Promise<void>;
+  /** Resolves once `to` is reachable from `from` over running routers and up links. */
+  waitForRoute(from: string, to: string, options?: WaitOptions): Promise<void>;
+}
+
+export class MeshError extends Error {
+  override readonly name = "MeshError";
+}
+
+/** Polls `condition` every few ms until true; rejects with `what` after `timeout` ms. */
+export async function pollUntil(
+  condition: () => boolean,
+  what: string,
+  timeout = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new MeshError(`timed out after ${timeout} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function minimalConfig(topology: Topology, id: string): RouterConfig {
+  const router = topology.routers.find((r) => r.id === id)!;
+  const clients = router.listeners.clients;
+  const listener: RouterEntity = {
+    type: "listener",
+    attributes: {
+      name: "clients",
+      host: clients.host,
+      port: String(clients.port),
+      role: "normal",
+      saslMechanisms: clients.saslMechanisms.join(" "),
+      authenticatePeer: clients.authenticatePeer,
+    },
+  };
+  return {
+    routerId: id,
+    mode: router.mode,
+    flavour: topology.flavour,
+    entities: [{ type: "router", attributes: { id, mode: router.mode } }, listener],
+  };
+}
+
+function configFor(options: StartLocalMeshOptions, id: string): RouterConfig {
+  const { configs } = options;
+  if (configs) {
+    const found = Array.isArray(configs)
+      ? (configs as readonly RouterConfig[]).find((c) => c.routerId === id)
+      : (configs as Readonly<Record<string, RouterConfig>>)[id];
+    if (found) return found;
+  }
+  return minimalConfig(options.topology, id);
+}
+
+export async function startLocalMesh(options: StartLocalMeshOptions): Promise<LocalMesh> {
+  const { topology } = options;
+  const graph = new MeshGraph();
+  for (const r of topology.routers) {
+    graph.addNode({ id: r.id, mode: r.mode, running: false, uplinks: r.uplinks });
+  }
+  for (const link of topology.links) {
+    if (!graph.nodes.has(link.from) || !graph.nodes.has(link.to)) {
+      throw new MeshError(`link ${link.from} → ${link.to} names an unknown router`);
+    }
+    graph.addEdge(link.from, link.to, link.cost);
+  }
+  const fabric = new Fabric(graph);
+  const users =
+    typeof options.users === "string" ? loadUsersFile(options.users) : (options.users ?? new Map());
+  const ephemeral = (options.ports ?? "ephemeral") === "ephemeral";
+  const routers: Record<string, RouterHandle> = {};
+  const started: EmulatedRouter[] = [];
+  try {
+    for (const r of topology.routers) {
+      const router = new EmulatedRouter({
+        config: configFor(options, r.id),
+        fabric,
+        users,
+        listenerPort: (attributes: Attributes) =>
+          ephemeral && (attributes.role ?? "normal") === "normal" ? 0 : undefined,
+      });
+      await router.start();
+      started.push(router);
+      routers[r.id] = {
+        id: r.id,
+        mode: r.mode,
+        router,
+        get url() {
+          return router.url;
+        },
+        get port() {
+          return router.port;
+        },
+        get running() {
+          return router.running;
+        },
+        stop: () => router.stop(),
+        start: () => router.start(),
+      };
+    }
+  } catch (error) {
+    for (const router of started) await router.stop();
+    throw error;
+  }
+
+  const handle = (id: string): RouterHandle => {
+    const found = routers[id];
+    if (!found) throw new MeshError(`no router '${id}' in this mesh`);
+    return found;
+  };
+  const setLink = (a: string, b: string, up: boolean): void => {
+    handle(a);
+    handle(b);
+    if (!graph.setLinkUp(a, b, up)) throw new MeshError(`no link between '${a}' and '${b}'`);
+    fabric.topologyChanged();
+  };
+
+  return {
+    routers,
+    fabric,
+    router: handle,
+    async stop() {
+      for (const r of Object.values(routers)) await r.stop();
+    },
+    cutLink: (a, b) => setLink(a, b, false),
+    restoreLink: (a, b) => setLink(a, b, true),
+    async waitForAddress(address, waitOptions = {}) {
+      const wanted = waitOptions.consumers ?? 1;
+      const from = waitOptions.router;
+      const count = (): number => {
+        if (from === undefined) return fabric.destinations(address).length;
+        const r = handle(from).router;
+        return fabric.candidates(from, r.consumerKey(address)).length;
+      };
+      await pollUntil(
+        () => count() >= wanted,
+        `address '${address}' to have ${wanted} consumer(s)${from ? ` reachable from ${from}` : ""} (has ${count()})`,
+        waitOptions.timeout,
+      );
+    },
+    async waitForRoute(from, to, waitOptions = {}) {
+      await pollUntil(
+        () => graph.distancesFrom(from).has(to),
+        `a route from ${from} to ${to}`,
+        waitOptions.timeout,
+      );
+    },
+  };
+}
+
+/** Reads a router config file in either of the router's formats (.json or .conf). */
+export async function loadRouterConfigFile(path: string): Promise<RouterConfig> {
+  const { parseConfFile, parseJsonFile } = await import("../shared/router-config/index.ts");
+  const text = readFileSync(path, "utf8");
+  return path.endsWith(".json") ? parseJsonFile(text) : parseConfFile(text);
+}
+
+/** One router on its own (a one-router mesh) from a router config. */
+export async function startStandaloneRouter(
+  config: RouterConfig,
+  options: { users?: Users | string; ports?: "ephemeral" | "topology" } = {},
+): Promise<LocalMesh> {
+  const topology: Topology = {
+    flavour: config.flavour,
+    sasl: {},
+    environments: [{ name: "local", cloud: "local", region: "local" }],
+    tlsProfiles: [],
+    routers: [
+      {
+        id: config.routerId,
+        environment: "local",
+        mode: config.mode,
+        host: "127.0.0.1",
+        listeners: {
+          clients: {
+            port: 5672,
+            host: "127.0.0.1",
+            saslMechanisms: ["ANONYMOUS"],
+            authenticatePeer: false,
+          },
+        },
+        uplinks: [],
+      },
+    ],
+    links: [],
+    brokers: [],
+  };
+  return startLocalMesh({ topology, configs: [config], ...options });
+}

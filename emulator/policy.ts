@@ -1,0 +1,128 @@
+/**
+ * Vhost policies: which sources (consumers) and targets (producers) a user may attach to.
+ * Modelled on qdrouterd's vhost entity: `groups` maps a group name to settings with
+ * `users` (comma list), `sources`/`targets` (comma lists; `*` alone allows all, a trailing
+ * `*` matches a prefix, `${user}` is the user name), `sourcePattern`/`targetPattern`
+ * (token patterns, `*` one token, `#` any), `allowDynamicSource`, `allowAnonymousSender`
+ * and `maxMessageSize`. Users in no group fall into `$default`. A vhost is chosen by the
+ * connection's open hostname, else `$default`. With no vhost configured, all is allowed.
+ * A denied attach gets the router's condition `amqp:unauthorized-access`.
+ */
+import { matchPattern, tokenize } from "./address-table.ts";
+import type { Attributes } from "./entities.ts";
+
+export const UNAUTHORIZED = "amqp:unauthorized-access";
+
+export interface UserSettings {
+  sources: string[];
+  targets: string[];
+  sourcePatterns: string[];
+  targetPatterns: string[];
+  allowDynamicSource: boolean;
+  allowAnonymousSender: boolean;
+  maxMessageSize: number;
+}
+
+export type PolicyDecision = { allowed: true } | { allowed: false; description: string };
+
+function list(value: unknown): string[] {
+  if (typeof value !== "string") return [];
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** qdrouterd substitutes the connection's user name for this token in policy lists. */
+const USER_TOKEN = "$" + "{user}";
+
+function allowedBy(address: string, entries: string[], patterns: string[], user: string): boolean {
+  for (const raw of entries) {
+    const entry = raw.replaceAll(USER_TOKEN, user);
+    if (entry === "*") return true;
+    if (entry.endsWith("*") && address.startsWith(entry.slice(0, -1))) return true;
+    if (entry === address) return true;
+  }
+  const tokens = tokenize(address);
+  for (const raw of patterns) {
+    if (matchPattern(tokenize(raw.replaceAll(USER_TOKEN, user)), tokens) >= 0) return true;
+  }
+  return false;
+}
+
+export class VhostPolicy {
+  readonly #vhosts = new Map<string, Attributes>();
+
+  set(vhost: Attributes): void {
+    this.#vhosts.set(String(vhost.hostname), vhost);
+  }
+
+  delete(hostname: string): void {
+    this.#vhosts.delete(hostname);
+  }
+
+  get enabled(): boolean {
+    return this.#vhosts.size > 0;
+  }
+
+  /** The settings for a user on a vhost, or a denial when the user may not connect. */
+  settingsFor(hostname: string | undefined, user: string | undefined): UserSettings | string {
+    const vhost =
+      (hostname !== undefined ? this.#vhosts.get(hostname) : undefined) ??
+      this.#vhosts.get("$default");
+    if (!vhost) return `No policy vhost for hostname '${hostname ?? ""}'`;
+    const groups = (vhost.groups ?? {}) as Record<string, Record<string, unknown>>;
+    const name = user ?? "anonymous";
+    let group = Object.values(groups).find((g) => list(g.users).includes(name));
+    if (!group) group = groups.$default;
+    if (!group) return `User '${name}' is not in any group of vhost '${String(vhost.hostname)}'`;
+    const size = Number(group.maxMessageSize ?? vhost.maxMessageSize ?? 0);
+    return {
+      sources: list(group.sources),
+      targets: list(group.targets),
+      sourcePatterns: list(group.sourcePattern),
+      targetPatterns: list(group.targetPattern),
+      allowDynamicSource: group.allowDynamicSource === true,
+      allowAnonymousSender: group.allowAnonymousSender === true,
+      maxMessageSize: Number.isFinite(size) ? size : 0,
+    };
+  }
+}
+
+export function checkSource(
+  settings: UserSettings,
+  user: string,
+  address: string | undefined,
+  dynamic: boolean,
+): PolicyDecision {
+  if (dynamic) {
+    return settings.allowDynamicSource
+      ? { allowed: true }
+      : { allowed: false, description: "Dynamic source not allowed by policy" };
+  }
+  if (address && allowedBy(address, settings.sources, settings.sourcePatterns, user)) {
+    return { allowed: true };
+  }
+  return { allowed: false, description: `Receiver source '${address ?? ""}' not allowed` };
+}
+
+export function checkTarget(
+  settings: UserSettings,
+  user: string,
+  address: string | undefined,
+): PolicyDecision {
+  if (address === undefined) {
+    return settings.allowAnonymousSender
+      ? { allowed: true }
+      : { allowed: false, description: "Anonymous sender not allowed by policy" };
+  }
+  if (allowedBy(address, settings.targets, settings.targetPatterns, user)) {
+    return { allowed: true };
+  }
+  return { allowed: false, description: `Sender target '${address}' not allowed` };
+}
+
+/** Per-message check for anonymous senders: the message's `to` must be an allowed target. */
+export function checkMessageTarget(settings: UserSettings, user: string, to: string): boolean {
+  return allowedBy(to, settings.targets, settings.targetPatterns, user);
+}

@@ -1,0 +1,440 @@
+/**
+ * One emulated router: its configuration entities (from the config file and from
+ * management), its client listeners on real TCP ports, its client connections, its
+ * `$management` node and its broker links. Forwarding is the mesh's Fabric.
+ */
+import { randomBytes } from "node:crypto";
+import type { RouterConfig } from "../shared/router-config/model.ts";
+import type { RouterFlavour } from "../shared/topology/schema.ts";
+import { AddressTable, type Distribution } from "./address-table.ts";
+import type { Connection, Receiver, Sender } from "./amqp.ts";
+import { BrokerLinks } from "./broker-link.ts";
+import {
+  ClientConnection,
+  type ClientRouter,
+  type LinkRouteHandler,
+  normaliseAddress,
+} from "./client-connection.ts";
+import { DEFAULT_LINK_CAPACITY } from "./credit.ts";
+import {
+  AttributeError,
+  type Attributes,
+  managementTypeOf,
+  normaliseAttributes,
+  type RuntimeEntityType,
+} from "./entities.ts";
+import type { Fabric, RoutedDelivery } from "./fabric.ts";
+import { OpenListener } from "./listener.ts";
+import {
+  EntityStore,
+  type ManagedRouter,
+  ManagementAgent,
+  type StoredEntity,
+} from "./management.ts";
+import { ManagementNode, managementAddress } from "./management-node.ts";
+import { VhostPolicy } from "./policy.ts";
+import type { Users } from "./sasl.ts";
+import { tlsServerOptions } from "./tls.ts";
+
+export interface RouterOptions {
+  config: RouterConfig;
+  fabric: Fabric;
+  /** PLAIN users for every listener of this router. */
+  users?: Users;
+  /**
+   * Port to bind for the n-th client listener of the config (0 = ephemeral); undefined
+   * keeps the configured port. Later restarts reuse the port bound first.
+   */
+  listenerPort?: (attributes: Attributes, index: number) => number | undefined;
+}
+
+const MANAGEMENT_NAMES = new Set(["$management", "_local/$management"]);
+
+/** Listener roles that carry client traffic; inter-router/edge links are in-process. */
+const CLIENT_ROLES = new Set(["normal", "route-container"]);
+
+export class EmulatedRouter implements ManagedRouter, ClientRouter {
+  readonly id: string;
+  readonly mode: "interior" | "edge";
+  readonly flavour: RouterFlavour;
+  readonly fabric: Fabric;
+  readonly store = new EntityStore();
+  readonly addresses = new AddressTable();
+  readonly policy = new VhostPolicy();
+  readonly agent: ManagementAgent;
+  readonly brokers: BrokerLinks;
+  readonly #options: RouterOptions;
+  readonly #listeners = new Map<StoredEntity, OpenListener>();
+  readonly #boundPorts = new Map<string, number>();
+  readonly #connections = new Map<Connection, ClientConnection>();
+  #management: ManagementNode | undefined;
+  #running = false;
+  #listenerIndex = 0;
+
+  constructor(options: RouterOptions) {
+    this.#options = options;
+    this.id = options.config.routerId;
+    this.mode = options.config.mode;
+    this.flavour = options.config.flavour;
+    this.fabric = options.fabric;
+    this.agent = new ManagementAgent(this);
+    this.brokers = new BrokerLinks(this);
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Open client listeners, first one first. */
+  get listeners(): OpenListener[] {
+    return [...this.#listeners.values()];
+  }
+
+  /** URL of the first client listener (what applications use). */
+  get url(): string {
+    const first = this.listeners[0];
+    if (!first) throw new Error(`router ${this.id} has no client listener`);
+    return first.url;
+  }
+
+  get port(): number {
+    return this.listeners[0]?.port ?? 0;
+  }
+
+  get connections(): ClientConnection[] {
+    return [...this.#connections.values()];
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    this.#listenerIndex = 0;
+    const node = this.fabric.graph.nodes.get(this.id);
+    if (node) node.running = true;
+    this.#management = new ManagementNode(this.id, this.agent, (to, payload) =>
+      this.#reply(to, payload),
+    );
+    this.fabric.addDestination(this.#management);
+    this.fabric.setLinkRoutes(this.id, (address, direction) =>
+      this.brokers.linkRoute(address, direction),
+    );
+    try {
+      // Runtime-created entities are gone after a restart: only the config file counts.
+      this.store.clear();
+      this.addresses.clear();
+      for (const entity of this.#options.config.entities) {
+        const type = managementTypeOf(entity.type);
+        if (!type) continue;
+        const attributes = normaliseAttributes(type, entity.attributes, this.flavour);
+        const stored = this.store.add(type, attributes, true);
+        await this.activate(stored);
+      }
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.fabric.topologyChanged();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    const node = this.fabric.graph.nodes.get(this.id);
+    if (node) node.running = false;
+    for (const listener of this.#listeners.values()) await listener.close();
+    this.#listeners.clear();
+    for (const client of this.#connections.values()) client.closed();
+    this.#connections.clear();
+    if (this.#management) this.fabric.removeDestination(this.#management);
+    this.#management = undefined;
+    this.fabric.setLinkRoutes(this.id, undefined);
+    await this.brokers.stop();
+    this.fabric.topologyChanged();
+  }
+
+  // ---- ClientRouter -------------------------------------------------------------------
+
+  consumerKey(address: string): string {
+    if (MANAGEMENT_NAMES.has(address)) return managementAddress(this.id);
+    const semantics = this.addresses.lookup(address);
+    // Waypoint addresses have two phases: producers feed phase 0, consumers read phase 1.
+    return semantics.waypoint ? `M1:${address}` : address;
+  }
+
+  producerKey(address: string): string {
+    if (MANAGEMENT_NAMES.has(address)) return managementAddress(this.id);
+    const semantics = this.addresses.lookup(address);
+    return semantics.waypoint ? `M0:${address}` : address;
+  }
+
+  dynamicAddress(): string {
+    return `_topo/0/${this.id}/temp.${randomBytes(6).toString("base64url")}`;
+  }
+
+  route(delivery: RoutedDelivery): void {
+    const plain = delivery.address.replace(/^M[01]:/, "");
+    this.fabric.route(delivery, this.addresses.lookup(plain));
+  }
+
+  linkRoute(address: string, direction: "in" | "out"): LinkRouteHandler | undefined {
+    return this.fabric.findLinkRoute(this.id, address, direction) as LinkRouteHandler | undefined;
+  }
+
+  distributionOf(address: string): Distribution {
+    return this.addresses.lookup(address).distribution;
+  }
+
+  #reply(to: string, payload: Buffer): void {
+    const address = this.producerKey(normaliseAddress(to));
+    this.route({ payload, presettled: true, address, ingress: this.id, complete: () => {} });
+  }
+
+  // ---- ManagedRouter ------------------------------------------------------------------
+
+  async activate(entity: StoredEntity): Promise<void> {
+    const a = entity.attributes;
+    switch (entity.type) {
+      case "router.config.address": {
+        const rule = {
+          distribution: a.distribution as Distribution,
+          waypoint: a.waypoint === true,
+          source: String(a.identity),
+        };
+        if (typeof a.prefix === "string") this.addresses.add({ ...rule, prefix: a.prefix });
+        else if (typeof a.pattern === "string") this.addresses.add({ ...rule, pattern: a.pattern });
+        return;
+      }
+      case "listener":
+        await this.#openListener(entity);
+        return;
+      case "vhost":
+        this.policy.set(a);
+        return;
+      case "connector":
+      case "router.config.autoLink":
+      case "router.config.linkRoute":
+        this.brokers.activate(entity);
+        return;
+      case "sslProfile":
+        return;
+    }
+  }
+
+  async deactivate(entity: StoredEntity): Promise<void> {
+    switch (entity.type) {
+      case "router.config.address":
+        this.addresses.remove(String(entity.attributes.identity));
+        return;
+      case "listener": {
+        const listener = this.#listeners.get(entity);
+        this.#listeners.delete(entity);
+        await listener?.close();
+        return;
+      }
+      case "vhost":
+        this.policy.delete(String(entity.attributes.hostname));
+        return;
+      case "connector":
+      case "router.config.autoLink":
+      case "router.config.linkRoute":
+        await this.brokers.deactivate(entity);
+        return;
+      case "sslProfile":
+        return;
+    }
+  }
+
+  refresh(entity: StoredEntity): Attributes {
+    if (entity.type === "listener") {
+      const listener = this.#listeners.get(entity);
+      return listener ? { port: String(listener.port) } : {};
+    }
+    return this.brokers.refresh(entity);
+  }
+
+  async #openListener(entity: StoredEntity): Promise<void> {
+    const a = entity.attributes;
+    const role = String(a.role ?? "normal");
+    if (!CLIENT_ROLES.has(role)) return;
+    const name = String(a.name);
+    const configured = Number(a.port === "amqp" ? 5672 : a.port);
+    if (!Number.isInteger(configured)) {
+      throw new AttributeError(`Invalid port '${String(a.port)}' for listener ${name}`);
+    }
+    const index = this.#listenerIndex++;
+    const override = entity.fromConfig ? this.#options.listenerPort?.(a, index) : undefined;
+    const port = this.#boundPorts.get(name) ?? override ?? configured;
+    let tls: ReturnType<typeof tlsServerOptions> | undefined;
+    if (typeof a.sslProfile === "string") {
+      const profile = this.store.find("name", a.sslProfile);
+      if (profile?.type !== "sslProfile") {
+        throw new AttributeError(`Listener ${name}: no sslProfile named '${a.sslProfile}'`);
+      }
+      const mechanisms = String(a.saslMechanisms ?? "");
+      tls = tlsServerOptions(profile.attributes, /EXTERNAL/i.test(mechanisms));
+    }
+    const listener = new OpenListener({
+      routerId: this.id,
+      host: String(a.host ?? ""),
+      port,
+      saslMechanisms: a.saslMechanisms,
+      authenticatePeer: a.authenticatePeer === true,
+      users: this.#options.users ?? new Map(),
+      ...(tls ? { tls } : {}),
+    });
+    this.#wire(listener, {
+      linkCapacity: typeof a.linkCapacity === "number" ? a.linkCapacity : DEFAULT_LINK_CAPACITY,
+      maxMessageSize: typeof a.maxMessageSize === "number" ? a.maxMessageSize : 0,
+    });
+    await listener.open();
+    if (entity.fromConfig) this.#boundPorts.set(name, listener.port);
+    this.#listeners.set(entity, listener);
+  }
+
+  #wire(listener: OpenListener, limits: { linkCapacity: number; maxMessageSize: number }): void {
+    const c = listener.container;
+    const clientOf = (connection: Connection): ClientConnection | undefined =>
+      this.#connections.get(connection);
+    listener.onConnection((connection) => {
+      if (!this.#running) return;
+      const client = new ClientConnection(connection, this, limits, this.policy, listener.tls);
+      this.#connections.set(connection, client);
+    });
+    c.on("sender_open", (context: { connection: Connection; sender: Sender }) => {
+      clientOf(context.connection)?.attachConsumer(context.sender);
+    });
+    c.on("receiver_open", (context: { connection: Connection; receiver: Receiver }) => {
+      clientOf(context.connection)?.attachProducer(context.receiver);
+    });
+    c.on("sender_close", (context: { connection: Connection; sender: Sender }) => {
+      clientOf(context.connection)?.linkClosed(context.sender);
+    });
+    c.on("receiver_close", (context: { connection: Connection; receiver: Receiver }) => {
+      clientOf(context.connection)?.linkClosed(context.receiver);
+    });
+    const gone = (context: { connection: Connection }): void => {
+      const client = clientOf(context.connection);
+      if (!client) return;
+      this.#connections.delete(context.connection);
+      client.closed();
+    };
+    c.on("connection_close", gone);
+    c.on("disconnected", gone);
+  }
+
+  // ---- runtime entities ---------------------------------------------------------------
+
+  runtimeRows(type: RuntimeEntityType): Attributes[] {
+    const q = (t: string): string => this.agent.qualified(t);
+    switch (type) {
+      case "management":
+        return [{ name: "self", identity: "self", type: "org.amqp.management" }];
+      case "router": {
+        const links = this.connections.reduce((n, c) => n + c.consumers.size + c.producers.size, 0);
+        return [
+          {
+            name: `router/${this.id}`,
+            identity: `router/${this.id}`,
+            type: q("router"),
+            id: this.id,
+            mode: this.mode,
+            area: "0",
+            version: "1.19.0",
+            addrCount: this.fabric.allAddresses().length,
+            linkCount: links,
+            nodeCount: this.fabric.graph.distancesFrom(this.id).size - 1,
+            connectionCount: this.#connections.size,
+          },
+        ];
+      }
+      case "connection":
+        return [
+          ...this.connections.map((c) => ({
+            name: `connection/${c.identity}`,
+            identity: c.identity,
+            type: q("connection"),
+            host: String(c.connection.socket?.remoteAddress ?? ""),
+            role: "normal",
+            dir: "in",
+            container: c.remoteContainer ?? null,
+            isAuthenticated: c.user !== undefined,
+            user: c.user ?? "anonymous",
+            isEncrypted: c.encrypted,
+            opened: true,
+            operStatus: "up",
+          })),
+          ...this.brokers.connectionRows(q("connection")),
+        ];
+      case "router.link": {
+        const rows: Attributes[] = [];
+        for (const c of this.connections) {
+          for (const consumer of c.consumers) {
+            rows.push({
+              name: consumer.sender.name,
+              identity: `${c.identity}/${consumer.id}`,
+              type: q("router.link"),
+              linkType: "endpoint",
+              linkDir: "out",
+              owningAddr: consumer.address,
+              capacity: DEFAULT_LINK_CAPACITY,
+              unsettledCount: consumer.unsettled,
+              undeliveredCount: consumer.outstanding - consumer.unsettled,
+              deliveryCount: consumer.delivered,
+              connectionId: c.identity,
+              operStatus: "up",
+              adminStatus: "enabled",
+            });
+          }
+          for (const producer of c.producers) {
+            rows.push({
+              name: producer.receiver.name,
+              identity: `${c.identity}/p${producer.receiver.name}`,
+              type: q("router.link"),
+              linkType: "endpoint",
+              linkDir: "in",
+              owningAddr: producer.address ?? null,
+              unsettledCount: producer.outstanding,
+              deliveryCount: producer.received,
+              connectionId: c.identity,
+              operStatus: "up",
+              adminStatus: "enabled",
+            });
+          }
+        }
+        return rows;
+      }
+      case "router.address": {
+        return this.fabric.allAddresses().map((key) => {
+          const destinations = this.fabric.destinations(key);
+          const local = destinations.filter((d) => d.routerId === this.id).length;
+          const remoteRouters = new Set(
+            destinations.filter((d) => d.routerId !== this.id).map((d) => d.routerId),
+          );
+          const plain = key.replace(/^M[01]:/, "");
+          return {
+            name: key,
+            identity: key,
+            type: q("router.address"),
+            distribution: this.addresses.lookup(plain).distribution,
+            subscriberCount: local,
+            remoteCount: remoteRouters.size,
+            undelivered: this.fabric.queuedCount(key),
+          };
+        });
+      }
+      case "router.node": {
+        const distances = this.fabric.graph.distancesFrom(this.id);
+        return [...distances.entries()]
+          .filter(([id]) => this.fabric.graph.nodes.get(id)?.mode === "interior")
+          .map(([id, cost]) => ({
+            name: `router.node/${id}`,
+            identity: `router.node/${id}`,
+            type: q("router.node"),
+            id,
+            cost,
+            nextHop: id === this.id ? "(self)" : null,
+          }));
+      }
+    }
+  }
+}

@@ -1,0 +1,444 @@
+/**
+ * A promise-based AMQP 1.0 test client over rhea, for tests that talk to a router (the
+ * emulator or a real one) over real TCP. Every client has its own rhea container, never
+ * reconnects, and is closed with `close()` (or `closeAll()` in afterEach).
+ *
+ *   const client = await connectClient(url);                  // or { username, password, tls }
+ *   const receiver = await client.receiver("orders");          // autoaccept, credit 100
+ *   const sender = await client.sender("orders");
+ *   await sender.waitForCredit();
+ *   const result = await sender.send({ body: "hi" });          // { outcome: "accepted" }
+ *   const received = await receiver.next();                    // { message, delivery, ... }
+ *   const reply = await client.management({ operation: "QUERY", type: "org.amqp.management",
+ *     entityType: "org.apache.qpid.dispatch.router.config.address" }, { attributeNames: [] });
+ *   await client.close();
+ *
+ * Receivers made with `{ autoaccept: false }` settle by hand: `received.accept()`,
+ * `reject({ condition, description })`, `release()`, `modify({ deliveryFailed })`.
+ * `link.detached` resolves with the peer's detach error (or undefined) when the peer detaches.
+ */
+import rhea, {
+  type AmqpError,
+  type Connection,
+  type Delivery,
+  type EventContext,
+  type Message,
+  type Receiver,
+  type Sender,
+} from "rhea";
+import { waitFor, withTimeout } from "./wait.ts";
+
+export type Outcome = "accepted" | "rejected" | "released" | "modified" | "presettled";
+
+export interface SendResult {
+  outcome: Outcome;
+  error?: { condition: string; description?: string };
+  deliveryFailed?: boolean;
+  undeliverableHere?: boolean;
+}
+
+export interface ClientOptions {
+  username?: string;
+  password?: string;
+  /** Open-frame hostname (selects the router's policy vhost). */
+  hostname?: string;
+  /** Connect with TLS, trusting this CA (PEM). */
+  tls?: { ca: Buffer | string; servername?: string; cert?: Buffer | string; key?: Buffer | string };
+  /** Milliseconds to wait for the connection to open (default 5000). */
+  timeout?: number;
+  containerId?: string;
+}
+
+export class ConnectError extends Error {
+  override readonly name = "ConnectError";
+  readonly condition: string | undefined;
+  constructor(message: string, condition?: string) {
+    super(message);
+    this.condition = condition;
+  }
+}
+
+function parseUrl(url: string): { host: string; port: number; tls: boolean } {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || (parsed.protocol === "amqps:" ? 5671 : 5672)),
+    tls: parsed.protocol === "amqps:",
+  };
+}
+
+function errorOf(value: unknown): { condition: string; description?: string } | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const e = value as { condition?: unknown; description?: unknown };
+  if (typeof e.condition !== "string") return undefined;
+  return {
+    condition: e.condition,
+    ...(typeof e.description === "string" ? { description: e.description } : {}),
+  };
+}
+
+/** The outcome a sender saw for a delivery (rhea's remote_state). */
+export function outcomeOf(delivery: Delivery): SendResult | undefined {
+  const state = delivery.remote_state as
+    | {
+        constructor: { composite_type?: string };
+        error?: unknown;
+        delivery_failed?: unknown;
+        undeliverable_here?: unknown;
+      }
+    | undefined;
+  const kind = state?.constructor.composite_type;
+  if (kind === "accepted" || kind === "released") return { outcome: kind };
+  if (kind === "rejected") {
+    const error = errorOf(state?.error);
+    return { outcome: "rejected", ...(error ? { error } : {}) };
+  }
+  if (kind === "modified") {
+    return {
+      outcome: "modified",
+      deliveryFailed: state?.delivery_failed === true,
+      undeliverableHere: state?.undeliverable_here === true,
+    };
+  }
+  return undefined;
+}
+
+abstract class TestLink<L extends Sender | Receiver> {
+  readonly link: L;
+  /** Resolves when the peer detaches the link, with its error condition if any. */
+  readonly detached: Promise<{ condition: string; description?: string } | undefined>;
+  #detached = false;
+
+  constructor(link: L) {
+    this.link = link;
+    const event = link.is_receiver() ? "receiver_close" : "sender_close";
+    const errorEvent = link.is_receiver() ? "receiver_error" : "sender_error";
+    link.on(errorEvent, () => {});
+    this.detached = new Promise((resolve) => {
+      link.on(event, () => {
+        this.#detached = true;
+        resolve(errorOf(link.error));
+      });
+    });
+  }
+
+  get isDetached(): boolean {
+    return this.#detached;
+  }
+
+  /** The address the router answered with (e.g. the generated one of a dynamic source). */
+  get remoteAddress(): string | undefined {
+    const terminus = this.link.is_receiver() ? this.link.source : this.link.target;
+    const address = (terminus as { address?: unknown } | undefined)?.address;
+    return typeof address === "string" ? address : undefined;
+  }
+
+  /** max-message-size the peer announced in its attach (undefined when none). */
+  get remoteMaxMessageSize(): number | undefined {
+    const value = (this.link as unknown as { max_message_size?: unknown }).max_message_size;
+    return typeof value === "number" && value > 0 ? value : undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.#detached || !this.link.is_open()) return;
+    this.link.close();
+    await withTimeout(this.detached, 2_000, "link detach").catch(() => undefined);
+  }
+}
+
+export class TestSender extends TestLink<Sender> {
+  readonly #pending = new Map<Delivery, (result: SendResult) => void>();
+
+  constructor(link: Sender) {
+    super(link);
+    const settle = (context: EventContext): void => {
+      const delivery = context.delivery;
+      if (!delivery) return;
+      const resolve = this.#pending.get(delivery);
+      if (!resolve) return;
+      const result = outcomeOf(delivery);
+      if (!result && !delivery.remote_settled) return;
+      this.#pending.delete(delivery);
+      resolve(result ?? { outcome: "released" });
+    };
+    for (const e of ["accepted", "rejected", "released", "modified", "settled"]) link.on(e, settle);
+    void this.detached.then(() => {
+      // A detached link's unsettled deliveries will never get an outcome.
+      for (const resolve of this.#pending.values()) resolve({ outcome: "released" });
+      this.#pending.clear();
+    });
+  }
+
+  get credit(): number {
+    return (this.link as unknown as { credit: number }).credit;
+  }
+
+  async waitForCredit(minimum = 1, timeout = 5_000): Promise<void> {
+    await waitFor(() => this.credit >= minimum, { timeout, what: `credit >= ${minimum}` });
+  }
+
+  /** Sends and resolves with the outcome (presettled sends resolve at once). */
+  send(
+    message: Partial<Message> | string,
+    options: { presettled?: boolean } = {},
+  ): Promise<SendResult> {
+    const msg = typeof message === "string" ? { body: message } : message;
+    const delivery = this.link.send(msg as Message);
+    if (options.presettled) {
+      (delivery as { settled: boolean }).settled = true;
+      return Promise.resolve({ outcome: "presettled" });
+    }
+    return new Promise((resolve) => this.#pending.set(delivery, resolve));
+  }
+
+  /** Sends and waits for the outcome at most `timeout` ms. */
+  async sendAndWait(message: Partial<Message> | string, timeout = 5_000): Promise<SendResult> {
+    return withTimeout(this.send(message), timeout, "the delivery's outcome");
+  }
+}
+
+export interface ReceivedMessage {
+  message: Message;
+  delivery: Delivery;
+  accept(): void;
+  reject(error?: { condition: string; description?: string }): void;
+  release(): void;
+  modify(options?: { deliveryFailed?: boolean; undeliverableHere?: boolean }): void;
+}
+
+export class TestReceiver extends TestLink<Receiver> {
+  readonly messages: ReceivedMessage[] = [];
+  #taken = 0;
+
+  constructor(link: Receiver) {
+    super(link);
+    link.on("message", (context: EventContext) => {
+      const delivery = context.delivery!;
+      this.messages.push({
+        message: context.message!,
+        delivery,
+        accept: () => delivery.accept(),
+        reject: (error) => delivery.reject(error as AmqpError | undefined),
+        release: () => delivery.release(),
+        modify: (options = {}) =>
+          delivery.modified({
+            delivery_failed: options.deliveryFailed ?? true,
+            undeliverable_here: options.undeliverableHere ?? false,
+          }),
+      });
+    });
+  }
+
+  /** The next message not yet taken by next(). */
+  async next(timeout = 5_000): Promise<ReceivedMessage> {
+    await waitFor(() => this.messages.length > this.#taken, { timeout, what: "a message" });
+    return this.messages[this.#taken++]!;
+  }
+
+  addCredit(credit: number): void {
+    this.link.add_credit(credit);
+  }
+
+  get bodies(): unknown[] {
+    return this.messages.map((m) => m.message.body);
+  }
+}
+
+export interface ReceiverOptions {
+  /** Credit window kept topped up (default 100); 0 = manual, use addCredit(). */
+  credit?: number;
+  autoaccept?: boolean;
+}
+
+export interface ManagementReply {
+  statusCode: number;
+  statusDescription: string;
+  body: unknown;
+}
+
+export class TestClient {
+  readonly connection: Connection;
+  readonly #links: TestLink<Sender | Receiver>[] = [];
+  #management: { sender: TestSender; receiver: TestReceiver; replyTo: string } | undefined;
+  #nextCorrelation = 1;
+
+  constructor(connection: Connection) {
+    this.connection = connection;
+  }
+
+  async #opened<T extends TestLink<Sender | Receiver>>(
+    link: T,
+    event: string,
+    timeout: number,
+  ): Promise<T> {
+    this.#links.push(link);
+    await withTimeout(
+      Promise.race([
+        new Promise<void>((resolve) => link.link.once(event, () => resolve())),
+        link.detached.then(() => undefined),
+      ]),
+      timeout,
+      "the link to attach",
+    );
+    return link;
+  }
+
+  /** Opens a sending link; `null` opens an anonymous sender (per-message `to`). */
+  async sender(address: string | null, options: { timeout?: number } = {}): Promise<TestSender> {
+    const link = this.connection.open_sender({
+      target: address === null ? {} : { address },
+      treat_modified_as_released: false,
+      autosettle: true,
+    } as Parameters<Connection["open_sender"]>[0]);
+    return this.#opened(new TestSender(link), "sender_open", options.timeout ?? 5_000);
+  }
+
+  /** Opens a receiving link; `{ dynamic: true }` asks the router for a reply address. */
+  async receiver(
+    source: string | { dynamic: true },
+    options: ReceiverOptions & { timeout?: number } = {},
+  ): Promise<TestReceiver> {
+    const link = this.connection.open_receiver({
+      source: typeof source === "string" ? { address: source } : { dynamic: true },
+      credit_window: options.credit ?? 100,
+      autoaccept: options.autoaccept ?? true,
+    } as Parameters<Connection["open_receiver"]>[0]);
+    return this.#opened(new TestReceiver(link), "receiver_open", options.timeout ?? 5_000);
+  }
+
+  /** One AMQP management request to `$management` (or `address`), answered via reply-to. */
+  async management(
+    properties: Record<string, unknown>,
+    body: unknown = {},
+    options: { address?: string; timeout?: number } = {},
+  ): Promise<ManagementReply> {
+    const timeout = options.timeout ?? 5_000;
+    if (!this.#management) {
+      const receiver = await this.receiver({ dynamic: true });
+      const replyTo = receiver.remoteAddress;
+      if (!replyTo) throw new Error("the router gave the dynamic receiver no address");
+      const sender = await this.sender(null);
+      this.#management = { sender, receiver, replyTo };
+    }
+    const { sender, receiver, replyTo } = this.#management;
+    await sender.waitForCredit(1, timeout);
+    const correlationId = `mgmt-${this.#nextCorrelation++}`;
+    void sender.send({
+      to: options.address ?? "$management",
+      reply_to: replyTo,
+      message_id: correlationId,
+      application_properties: properties,
+      body,
+    });
+    let reply: ReceivedMessage | undefined;
+    await waitFor(
+      () => {
+        reply = receiver.messages.find((m) => m.message.correlation_id === correlationId);
+        return reply !== undefined;
+      },
+      { timeout, what: `the management reply to ${JSON.stringify(properties)}` },
+    );
+    const props = (reply!.message.application_properties ?? {}) as Record<string, unknown>;
+    return {
+      statusCode: Number(props.statusCode),
+      statusDescription: String(props.statusDescription ?? ""),
+      body: reply!.message.body,
+    };
+  }
+
+  get isOpen(): boolean {
+    return this.connection.is_open() && this.connection.is_remote_open();
+  }
+
+  /** Resolves when the connection drops or is closed by the peer. */
+  disconnected(timeout = 5_000): Promise<void> {
+    if (!this.connection.is_open() || this.connection.is_closed()) return Promise.resolve();
+    return withTimeout(
+      new Promise<void>((resolve) => {
+        this.connection.once("disconnected", () => resolve());
+        this.connection.once("connection_close", () => resolve());
+      }),
+      timeout,
+      "the connection to drop",
+    );
+  }
+
+  async close(): Promise<void> {
+    const connection = this.connection;
+    if (connection.is_open() && !connection.is_closed()) {
+      const closed = new Promise<void>((resolve) => {
+        connection.once("connection_close", () => resolve());
+        connection.once("disconnected", () => resolve());
+      });
+      connection.close();
+      await withTimeout(closed, 2_000, "the connection to close").catch(() => undefined);
+    }
+    (connection.socket as { destroy?: () => void } | undefined)?.destroy?.();
+    openClients.delete(this);
+  }
+}
+
+const openClients = new Set<TestClient>();
+
+/** Connects and resolves once the peer's open arrives; rejects with the peer's error. */
+export async function connectClient(url: string, options: ClientOptions = {}): Promise<TestClient> {
+  const { host, port, tls } = parseUrl(url);
+  const container = rhea.create_container(
+    options.containerId ? { id: options.containerId } : undefined,
+  );
+  // Errors are observed through promises; rhea must not throw them as unhandled events.
+  for (const e of ["error", "protocol_error", "connection_error", "session_error"]) {
+    container.on(e, () => {});
+  }
+  const connectOptions: Record<string, unknown> = {
+    host,
+    port,
+    reconnect: false,
+    idle_time_out: 0,
+  };
+  if (options.username !== undefined) connectOptions.username = options.username;
+  if (options.password !== undefined) connectOptions.password = options.password;
+  if (options.hostname !== undefined) connectOptions.hostname = options.hostname;
+  if (tls || options.tls) {
+    connectOptions.transport = "tls";
+    connectOptions.ca = options.tls?.ca;
+    connectOptions.servername = options.tls?.servername ?? host;
+    if (options.tls?.cert) connectOptions.cert = options.tls.cert;
+    if (options.tls?.key) connectOptions.key = options.tls.key;
+  }
+  const connection = container.connect(
+    connectOptions as unknown as Parameters<typeof container.connect>[0],
+  );
+  const client = new TestClient(connection);
+  openClients.add(client);
+  try {
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        connection.once("connection_open", () => resolve());
+        const fail = (context: EventContext): void => {
+          const error = errorOf(connection.error) ?? errorOf(context.error);
+          reject(
+            new ConnectError(
+              `connection to ${url} failed: ${error?.condition ?? String(context.error ?? "disconnected")}${error?.description ? ` (${error.description})` : ""}`,
+              error?.condition,
+            ),
+          );
+        };
+        connection.once("connection_close", fail);
+        connection.once("connection_error", fail);
+        connection.once("disconnected", fail);
+      }),
+      options.timeout ?? 5_000,
+      `a connection to ${url}`,
+    );
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return client;
+}
+
+/** Closes every client still open (for afterEach/afterAll). */
+export async function closeAllClients(): Promise<void> {
+  await Promise.all([...openClients].map((c) => c.close()));
+}

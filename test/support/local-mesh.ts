@@ -1,0 +1,121 @@
+/**
+ * Starting the emulator in tests: small topologies and router configs in a line, ephemeral
+ * ports, and cleanup.
+ *
+ *   const mesh = await startTestMesh({
+ *     routers: [{ id: "a" }, { id: "b" }, { id: "e", mode: "edge", uplinks: ["a"] }],
+ *     links: [["a", "b", 5]],
+ *     entities: { a: [address("closest", "closest")] },   // extra config entities per router
+ *   });
+ *   const client = await connectClient(mesh.router("a").url);
+ *   ...
+ *   await stopAllMeshes();                                 // in afterAll/afterEach
+ *
+ * Each router gets a client listener `clients` (ANONYMOUS and PLAIN, no authentication
+ * required) bound to a free port, plus the entities given for it (or for "*": all routers).
+ */
+import {
+  type LocalMesh,
+  type StartLocalMeshOptions,
+  startLocalMesh,
+} from "../../emulator/index.ts";
+import type { RouterConfig, RouterEntity } from "../../shared/router-config/model.ts";
+import type { RouterFlavour, Topology } from "../../shared/topology/schema.ts";
+
+export interface TestRouterSpec {
+  id: string;
+  mode?: "interior" | "edge";
+  uplinks?: string[];
+}
+
+export interface TestMeshSpec {
+  flavour?: RouterFlavour;
+  routers: TestRouterSpec[];
+  /** [from, to, cost] */
+  links?: Array<[string, string, number?]>;
+  /** Extra config entities per router id; "*" applies to every router. */
+  entities?: Record<string, RouterEntity[]>;
+  /** Attributes merged into every router's client listener. */
+  listener?: Record<string, string | number | boolean>;
+  users?: StartLocalMeshOptions["users"];
+}
+
+export function meshTopology(spec: TestMeshSpec): Topology {
+  return {
+    flavour: spec.flavour ?? "qpid-dispatch",
+    sasl: {},
+    environments: [{ name: "local", cloud: "local", region: "local" }],
+    tlsProfiles: [],
+    routers: spec.routers.map((r) => ({
+      id: r.id,
+      environment: "local",
+      mode: r.mode ?? "interior",
+      host: "127.0.0.1",
+      listeners: {
+        clients: {
+          port: 5672,
+          host: "127.0.0.1",
+          saslMechanisms: ["ANONYMOUS", "PLAIN"],
+          authenticatePeer: false,
+        },
+      },
+      uplinks: r.uplinks ?? [],
+    })),
+    links: (spec.links ?? []).map(([from, to, cost]) => ({ from, to, cost: cost ?? 1 })),
+    brokers: [],
+  };
+}
+
+export function testRouterConfig(spec: TestMeshSpec, router: TestRouterSpec): RouterConfig {
+  const mode = router.mode ?? "interior";
+  return {
+    routerId: router.id,
+    mode,
+    flavour: spec.flavour ?? "qpid-dispatch",
+    entities: [
+      { type: "router", attributes: { id: router.id, mode } },
+      {
+        type: "listener",
+        attributes: {
+          name: "clients",
+          host: "127.0.0.1",
+          port: "0",
+          role: "normal",
+          saslMechanisms: "ANONYMOUS PLAIN",
+          authenticatePeer: false,
+          ...(spec.listener ?? {}),
+        },
+      },
+      ...(spec.entities?.["*"] ?? []),
+      ...(spec.entities?.[router.id] ?? []),
+    ],
+  };
+}
+
+const running = new Set<LocalMesh>();
+
+/** Starts the emulator for `spec` on ephemeral ports; stop it with stopAllMeshes(). */
+export async function startTestMesh(spec: TestMeshSpec): Promise<LocalMesh> {
+  const mesh = await startLocalMesh({
+    topology: meshTopology(spec),
+    configs: spec.routers.map((r) => testRouterConfig(spec, r)),
+    ports: "ephemeral",
+    ...(spec.users !== undefined ? { users: spec.users } : {}),
+  });
+  running.add(mesh);
+  return mesh;
+}
+
+export async function stopAllMeshes(): Promise<void> {
+  for (const mesh of running) await mesh.stop();
+  running.clear();
+}
+
+/** Config entity helpers. */
+export function address(
+  prefix: string,
+  distribution: string,
+  extra: Record<string, string | boolean> = {},
+): RouterEntity {
+  return { type: "address", attributes: { prefix, distribution, ...extra } };
+}
