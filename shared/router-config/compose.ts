@@ -59,6 +59,15 @@ function environmentNames(config: RouterConfig): string[] {
   return [...names].sort(compareText);
 }
 
+function secretsNote(configs: readonly RouterConfig[]): string[] {
+  const names = [...new Set(configs.flatMap(environmentNames))].sort(compareText);
+  return names.length === 0
+    ? []
+    : [
+        `# Set ${names.join(", ")} in your shell or in .env (RabbitMQ's default user is guest/guest).`,
+      ];
+}
+
 /** The config file (relative to the compose file) a router's service mounts. */
 export function configFileFor(routerId: string, options: ComposeOptions = {}): string {
   return `${options.configDir ?? "./routers"}/${routerId}.${options.format ?? "conf"}`;
@@ -86,6 +95,7 @@ export function renderComposeFile(
     "# Regenerate: UPDATE_GOLDEN=1 npx vitest run test/unit/router-config",
     "# Runs real router images; every service shares the network namespace of mesh-network,",
     "# whose published ports are the routers' listeners on the host's loopback.",
+    ...secretsNote(configs),
     "name: amqp-mesh-local",
     "services:",
     `  ${NETWORK_SERVICE}:`,

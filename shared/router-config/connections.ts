@@ -233,7 +233,7 @@ export function sslProfileEntities(
         "error",
         "router-config/unknown-tls-profile",
         ["tlsProfiles"],
-        `TLS profile '${name}' is referenced but not defined`,
+        `TLS profile '${name.slice(generatedName.sslProfile("").length)}' is referenced but not defined`,
         "Add it to tlsProfiles or fix the reference.",
       );
       continue;

@@ -32,6 +32,7 @@ export {
   planRouterChanges,
   type RouterChangePlan,
 } from "./plan.ts";
+export { readRouterConfigFile, readRouterConfigs } from "./read.ts";
 export {
   type ConfigSetSummary,
   type RouterFileSummary,

@@ -77,11 +77,7 @@ export function planRouterChanges(
     const toCreate: RouterEntity[] = [];
     for (const [key, entity] of before) {
       const next = after.get(key);
-      if (
-        next === undefined ||
-        next.type !== entity.type ||
-        canonical(next.attributes) !== canonical(entity.attributes)
-      )
+      if (next === undefined || canonical(next.attributes) !== canonical(entity.attributes))
         toDelete.push(entity);
     }
     for (const [key, entity] of after) {

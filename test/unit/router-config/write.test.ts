@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import {
   generateRouterConfigs,
   parseConfFile,
   parseJsonFile,
+  readRouterConfigs,
   SUMMARY_FILE,
   writeRouterConfigs,
 } from "../../../shared/router-config/index.ts";
@@ -59,5 +60,29 @@ describe("writeRouterConfigs", () => {
     dirs.push(dir);
     await writeRouterConfigs(configs, dir, { format: "json" });
     expect((await readdir(dir)).filter((f) => f.endsWith(".conf"))).toEqual([]);
+  });
+});
+
+describe("readRouterConfigs", () => {
+  const { configs } = generateRouterConfigs(loadExampleRegistry(), loadExampleTopology(), {
+    flavour: "skupper-router",
+  });
+
+  it("reads back what writeRouterConfigs wrote, in either format", async () => {
+    for (const format of ["conf", "json", "both"] as const) {
+      const dir = await mkdtemp(join(tmpdir(), "router-config-"));
+      dirs.push(dir);
+      await writeRouterConfigs(configs, dir, { format });
+      expect(await readRouterConfigs(dir)).toEqual(configs);
+    }
+  });
+
+  it("names the file in parse errors", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "router-config-"));
+    dirs.push(dir);
+    await writeFile(join(dir, "broken.conf"), "router {\n    id: x\n");
+    await expect(readRouterConfigs(dir)).rejects.toThrow(
+      /broken\.conf: line 1: section 'router' is never closed/,
+    );
   });
 });

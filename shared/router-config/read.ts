@@ -1,0 +1,43 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseConfFile } from "./conf-format.ts";
+import { RouterConfigParseError } from "./errors.ts";
+import { parseJsonFile } from "./json-format.ts";
+import type { RouterConfig } from "./model.ts";
+import { compareText } from "./scope.ts";
+import { SUMMARY_FILE } from "./write.ts";
+
+/** Reads one router config file; the extension picks the format, as the router does. */
+export async function readRouterConfigFile(
+  path: string,
+  options: { flavour?: RouterConfig["flavour"] } = {},
+): Promise<RouterConfig> {
+  const text = await readFile(path, "utf8");
+  try {
+    return path.endsWith(".json") ? parseJsonFile(text, options) : parseConfFile(text, options);
+  } catch (error) {
+    if (error instanceof RouterConfigParseError)
+      throw new RouterConfigParseError(error.line, `${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Reads every router config in a folder written by writeRouterConfigs: `<id>.conf`, or
+ * `<id>.json` where no `.conf` exists. Sorted by router id.
+ */
+export async function readRouterConfigs(
+  dir: string,
+  options: { flavour?: RouterConfig["flavour"] } = {},
+): Promise<RouterConfig[]> {
+  const files = await readdir(dir);
+  const chosen = files
+    .filter(
+      (f) =>
+        f.endsWith(".conf") ||
+        (f.endsWith(".json") && !files.includes(f.replace(/\.json$/, ".conf"))),
+    )
+    .filter((f) => f !== SUMMARY_FILE);
+  const configs = await Promise.all(chosen.map((f) => readRouterConfigFile(join(dir, f), options)));
+  return configs.sort((a, b) => compareText(a.routerId, b.routerId));
+}
