@@ -12,7 +12,7 @@ export function addressSegments(address: string): string[] {
   return address.split(/[./]/).filter((segment) => segment.length > 0);
 }
 
-function startsWith(long: readonly string[], short: readonly string[]): boolean {
+export function startsWith(long: readonly string[], short: readonly string[]): boolean {
   return short.length <= long.length && short.every((segment, i) => long[i] === segment);
 }
 
@@ -28,4 +28,9 @@ export function prefixesOverlap(a: string, b: string): boolean {
   const left = addressSegments(a);
   const right = addressSegments(b);
   return startsWith(left, right) || startsWith(right, left);
+}
+
+/** Overlap of addresses already split into segments (for comparing many pairs). */
+export function segmentsOverlap(a: readonly string[], b: readonly string[]): boolean {
+  return startsWith(a, b) || startsWith(b, a);
 }

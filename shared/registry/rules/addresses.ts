@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../../diagnostics.ts";
 import type { ChannelRegistry, RegisteredChannel } from "../model.ts";
-import { addressSegments, prefixesOverlap, sameAddress } from "../prefix.ts";
+import { addressSegments, segmentsOverlap } from "../prefix.ts";
 import type { RegistryPlaces } from "./place.ts";
 
 /** A team name may be declared by one document only. */
@@ -39,9 +39,14 @@ export function checkAddressOverlaps(
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const channels = registry.channels;
+  // Split once: the comparison below is quadratic in the number of channels.
+  const segments = channels.map((c) => addressSegments(c.address));
   for (const [index, channel] of channels.entries()) {
-    for (const earlier of channels.slice(0, index)) {
-      if (sameAddress(channel.address, earlier.address)) {
+    const own = segments[index]!;
+    for (const [earlierIndex, earlier] of channels.slice(0, index).entries()) {
+      const other = segments[earlierIndex]!;
+      if (!segmentsOverlap(own, other)) continue;
+      if (own.length === other.length) {
         diagnostics.push(
           places.atChannel(channel, ["address"], {
             code: "registry/duplicate-address",
@@ -49,10 +54,7 @@ export function checkAddressOverlaps(
             hint: "rename one of the two channels; every channel needs its own address",
           }),
         );
-      } else if (
-        channel.owner !== earlier.owner &&
-        prefixesOverlap(channel.address, earlier.address)
-      ) {
+      } else if (channel.owner !== earlier.owner) {
         diagnostics.push(overlap(channel, earlier, places));
       }
     }

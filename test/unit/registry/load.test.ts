@@ -232,4 +232,27 @@ describe("loadRegistry: the document format", () => {
       },
     ]);
   });
+
+  it("keeps a team whose header is invalid but whose name is usable, so others can refer to it", async () => {
+    const dir = await writeTempProject({
+      "registry/billing.yaml": "team: billing\nprincipals: billing-worker\nchannels: []\n",
+      "registry/sales.yaml": [
+        "team: sales",
+        "channels:",
+        "  - address: sales/orders",
+        "    description: Orders.",
+        "    routing: { kind: broker, brokr: rabbit }",
+        "    producers: [sales]",
+        "    consumers: [billing]",
+        "",
+      ].join("\n"),
+    });
+    const { registry, diagnostics } = await loadRegistry(dir);
+    expect(registry.teams.map((t) => t.team)).toEqual(["billing", "sales"]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([
+      ["registry/invalid-type", 2, 13, "'principals' must be a list, got string 'billing-worker'"],
+      ["registry/missing-key", 5, 14, "missing required key 'broker'"],
+      ["registry/unknown-key", 5, 30, "unknown key 'brokr'; did you mean 'broker'?"],
+    ]);
+  });
 });
