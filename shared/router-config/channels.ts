@@ -1,11 +1,11 @@
-import type { RegisteredChannel } from "../registry/model.ts";
+import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
 import type { Router, Topology } from "../topology/schema.ts";
 import { brokersHeldBy } from "./connections.ts";
 import type { DiagnosticSink } from "./diagnostic-sink.ts";
 import { FLAVOUR_FACTS } from "./flavour.ts";
 import type { EntityAttributes, RouterConfig, RouterEntity } from "./model.ts";
 import { generatedName } from "./names.ts";
-import { isInScope } from "./scope.ts";
+import { isInScope, isPolicyUserName, principalsOf } from "./scope.ts";
 
 /**
  * The channel entities of one router: an address per channel in scope, and for broker
@@ -105,6 +105,7 @@ function autoLink(
  */
 export function checkChannel(
   channel: RegisteredChannel,
+  registry: ChannelRegistry,
   topology: Topology,
   flavour: RouterConfig["flavour"],
   sink: DiagnosticSink,
@@ -121,6 +122,18 @@ export function checkChannel(
     );
     return false;
   }
+  for (const role of ["producers", "consumers"] as const)
+    channel[role].forEach((entry, index) => {
+      for (const principal of principalsOf(entry, registry).filter((p) => !isPolicyUserName(p)))
+        sink.channel(
+          channel,
+          "warning",
+          "router-config/unnamable-principal",
+          `principal '${principal}' of channel '${channel.address}' cannot be listed in a router vhost policy (users are separated by ','), so it gets no access`,
+          "Use SASL user names without ',' or surrounding spaces (map certificate subjects with the sslProfile's uidFormat).",
+          [role, index],
+        );
+    });
   const inScope = topology.routers.filter((r) => isInScope(channel, r));
   if (inScope.length === 0) {
     sink.channel(

@@ -73,7 +73,7 @@ function usableChannels(
       );
       continue;
     }
-    if (checkChannel(channel, topology, flavour, sink)) usable.push(channel);
+    if (checkChannel(channel, registry, topology, flavour, sink)) usable.push(channel);
   }
   return usable;
 }

@@ -30,3 +30,11 @@ export function principalsOf(entry: string, registry: ChannelRegistry): string[]
   const team = registry.teams.find((t) => t.team === entry);
   return team === undefined ? [entry] : team.principals;
 }
+
+/**
+ * Whether the router can name this user in a vhost group: `users` is a comma-separated
+ * list (qdrouterd policy_local.py splits it at ',' and strips spaces).
+ */
+export function isPolicyUserName(principal: string): boolean {
+  return principal !== "" && !principal.includes(",") && principal === principal.trim();
+}

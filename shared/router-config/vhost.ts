@@ -1,7 +1,7 @@
 import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
 import type { RouterEntity } from "./model.ts";
 import { generatedName, groupNameFrom } from "./names.ts";
-import { compareText, principalsOf } from "./scope.ts";
+import { compareText, isPolicyUserName, principalsOf } from "./scope.ts";
 
 /** The vhost every client connection falls into (policy.defaultVhost). */
 export const DEFAULT_VHOST = "$default";
@@ -31,7 +31,7 @@ function rightsByPrincipal(
   extraPrincipals: { management: string[] },
 ): PrincipalRights[] {
   const rights = new Map<string, PrincipalRights>();
-  const get = (principal: string) => {
+  const get = (principal: string): PrincipalRights => {
     let entry = rights.get(principal);
     if (entry === undefined) {
       entry = { principal, targets: [], sources: [], maxMessageSize: undefined };
@@ -41,13 +41,13 @@ function rightsByPrincipal(
   };
   for (const channel of channels) {
     for (const producer of channel.producers)
-      for (const principal of principalsOf(producer, registry)) {
+      for (const principal of principalsOf(producer, registry).filter(isPolicyUserName)) {
         const entry = get(principal);
         if (!entry.targets.includes(channel.address)) entry.targets.push(channel.address);
         entry.maxMessageSize = Math.max(entry.maxMessageSize ?? 0, channel.maxMessageSize);
       }
     for (const consumer of channel.consumers)
-      for (const principal of principalsOf(consumer, registry)) {
+      for (const principal of principalsOf(consumer, registry).filter(isPolicyUserName)) {
         const entry = get(principal);
         if (!entry.sources.includes(channel.address)) entry.sources.push(channel.address);
       }

@@ -109,3 +109,24 @@ describe("vhost policies", () => {
     expect(groupOf(scopedConfigs[0]!, "p")).toBeUndefined();
   });
 });
+
+describe("principals a vhost policy cannot name", () => {
+  it("warns and leaves them out instead of writing a broken users list", () => {
+    const withComma = registryOf([
+      {
+        team: "t",
+        channels: [{ address: "t/a", description: "a", producers: ["CN=svc,O=corp", "ok-user"] }],
+      },
+    ]);
+    const { configs, diagnostics } = generateRouterConfigs(withComma, smallTopology());
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        severity: "warning",
+        code: "router-config/unnamable-principal",
+        path: ["channels", 0, "producers", 0],
+      }),
+    ]);
+    const users = Object.values(vhostGroups(configs[0]!)).map((g) => g.users);
+    expect(users).toEqual(["ok-user"]);
+  });
+});
