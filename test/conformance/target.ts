@@ -62,7 +62,7 @@ export const onEmulator = file === undefined;
 /** Why emulator-only checks are skipped on a real router network. */
 export const NEEDS_EMULATOR = "needs failure injection / a configured topology (emulator only)";
 
-/** The emulator's topology for the suite: a line a—b—c of interiors and two edges. */
+/** The emulator's topology for the suite: interiors a—b—c (+ a costly a—c), two edges. */
 export const EMULATOR_MESH: TestMeshSpec = {
   routers: [
     { id: "a" },
@@ -71,9 +71,11 @@ export const EMULATOR_MESH: TestMeshSpec = {
     { id: "ea", mode: "edge", uplinks: ["a"] },
     { id: "ec", mode: "edge", uplinks: ["c", "b"] },
   ],
+  // A line a—b—c with a costly direct a—c link for rerouting when b or a link fails.
   links: [
     ["a", "b", 1],
     ["b", "c", 1],
+    ["a", "c", 5],
   ],
   entities: {
     "*": [
@@ -101,6 +103,11 @@ export function hasMultipleInteriors(): boolean {
   if (onEmulator) return true;
   const interiors = file!.routers.filter((r) => r.mode === "interior");
   return interiors.length >= 2 && (file!.links?.length ?? 0) > 0;
+}
+
+/** Whether the target has edge routers (known at collection time). */
+export function hasEdgeRouters(): boolean {
+  return onEmulator || file!.routers.some((r) => r.mode === "edge");
 }
 
 export async function openTarget(): Promise<Target> {
@@ -153,4 +160,48 @@ export function routerUrl(target: Target, id?: string): string {
   const router = id ? target.routers.find((r) => r.id === id) : target.routers[0];
   if (!router) throw new Error(`target has no router '${id}'`);
   return router.url;
+}
+
+/**
+ * Waits until `consumers` consumers of `address` are known at router `routerId`: on the
+ * emulator from its mesh state; on a real network by polling the router's router.address
+ * entity (local subscriberCount plus remoteCount routers) through management.
+ */
+export async function waitForConsumers(
+  target: Target,
+  routerId: string,
+  address: string,
+  consumers: number,
+  routersWithConsumers = consumers,
+): Promise<void> {
+  if (target.mesh) {
+    await target.mesh.waitForAddress(address, { router: routerId, consumers });
+    return;
+  }
+  const { connectClient } = await import("../support/amqp-client.ts");
+  const { waitFor } = await import("../support/wait.ts");
+  const client = await connectClient(routerUrl(target, routerId));
+  const prefix =
+    target.flavour === "skupper-router" ? "io.skupper.router" : "org.apache.qpid.dispatch";
+  try {
+    await waitFor(
+      async () => {
+        const reply = await client.management(
+          {
+            operation: "QUERY",
+            type: "org.amqp.management",
+            entityType: `${prefix}.router.address`,
+          },
+          { attributeNames: ["name", "subscriberCount", "remoteCount"] },
+        );
+        const rows = (reply.body as { results: Array<[string, number, number]> }).results;
+        const row = rows.find(([name]) => name.endsWith(address));
+        if (!row) return false;
+        return (row[1] > 0 ? 1 : 0) + row[2] >= routersWithConsumers;
+      },
+      { timeout: 10_000, what: `${consumers} consumer(s) of ${address} known at ${routerId}` },
+    );
+  } finally {
+    await client.close();
+  }
 }

@@ -1,0 +1,251 @@
+/**
+ * Several routers: routing across inter-router links, distributions over the mesh, edge
+ * routers behind their interior, and failure injection (emulator only: stop/start a router,
+ * cut/restore a link).
+ *
+ * Needs a target with ≥ 2 interior routers and their links. On the emulator the mesh is
+ * interiors a—b—c (cost 1 each) plus a direct a—c of cost 5, edge `ea` on a and edge `ec`
+ * on c (falling back to b).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { closeAllClients, connectClient, type TestClient } from "../support/amqp-client.ts";
+import { waitFor } from "../support/wait.ts";
+import {
+  closeTarget,
+  hasEdgeRouters,
+  hasMultipleInteriors,
+  NEEDS_EMULATOR,
+  onEmulator,
+  openTarget,
+  routerUrl,
+  type Target,
+  type TargetRouter,
+  uniqueAddress,
+  waitForConsumers,
+} from "./target.ts";
+
+let target: Target;
+
+beforeAll(async () => {
+  target = await openTarget();
+});
+afterAll(closeTarget);
+afterEach(closeAllClients);
+
+const NEEDS_MESH = "needs a target with at least two interior routers and their links";
+
+function interiors(): TargetRouter[] {
+  return target.routers.filter((r) => r.mode === "interior");
+}
+
+function edges(): TargetRouter[] {
+  return target.routers.filter((r) => r.mode === "edge");
+}
+
+async function clientOf(id: string): Promise<TestClient> {
+  return connectClient(routerUrl(target, id));
+}
+
+describe.skipIf(!hasMultipleInteriors())(`routing over several routers — ${NEEDS_MESH}`, () => {
+  it("delivers from a producer on one interior to a consumer on another, outcome included", async () => {
+    const first = interiors()[0]!;
+    const last = interiors().at(-1)!;
+    const address = uniqueAddress("plain", "across");
+    const receiver = await (await clientOf(last.id)).receiver(address, { autoaccept: false });
+    await waitForConsumers(target, first.id, address, 1);
+    const sender = await (await clientOf(first.id)).sender(address);
+    await sender.waitForCredit();
+    const result = sender.send({ body: "over the mesh" });
+    const received = await receiver.next();
+    expect(received.message.body).toBe("over the mesh");
+    received.reject({ condition: "app:remote-reject" });
+    expect(await result).toMatchObject({
+      outcome: "rejected",
+      error: { condition: "app:remote-reject" },
+    });
+  });
+
+  it("closest: the nearest consumer gets every message", async () => {
+    const near = interiors()[0]!;
+    const far = interiors().at(-1)!;
+    const address = uniqueAddress(target.prefixes.closest, "nearest");
+    const local = await (await clientOf(near.id)).receiver(address);
+    const remote = await (await clientOf(far.id)).receiver(address);
+    await waitForConsumers(target, near.id, address, 2);
+    const sender = await (await clientOf(near.id)).sender(address);
+    await sender.waitForCredit();
+    for (let i = 0; i < 10; i++) await sender.sendAndWait({ body: i });
+    expect(local.messages).toHaveLength(10);
+    expect(remote.messages).toHaveLength(0);
+  });
+
+  it("balanced: spreads messages over consumers on different routers", async () => {
+    const [first, second] = [interiors()[0]!, interiors().at(-1)!];
+    const address = uniqueAddress(target.prefixes.balanced, "spread");
+    const r1 = await (await clientOf(first.id)).receiver(address, { autoaccept: false });
+    const r2 = await (await clientOf(second.id)).receiver(address, { autoaccept: false });
+    await waitForConsumers(target, first.id, address, 2);
+    const sender = await (await clientOf(first.id)).sender(address);
+    await sender.waitForCredit();
+    // Unsettled deliveries are load: with nobody settling, the remote consumer gets a share.
+    const sends = Array.from({ length: 20 }, (_, i) => sender.send({ body: i }));
+    await waitFor(() => r1.messages.length + r2.messages.length === 20);
+    expect(r1.messages.length).toBeGreaterThan(0);
+    expect(r2.messages.length).toBeGreaterThan(0);
+    for (const m of [...r1.messages, ...r2.messages]) m.accept();
+    expect((await Promise.all(sends)).every((r) => r.outcome === "accepted")).toBe(true);
+  });
+
+  it("multicast: a consumer on every router gets a copy", async () => {
+    const address = uniqueAddress(target.prefixes.multicast, "everywhere");
+    const receivers = [];
+    for (const router of target.routers) {
+      receivers.push(await (await clientOf(router.id)).receiver(address));
+    }
+    const producerRouter = (edges()[0] ?? interiors()[0])!;
+    await waitForConsumers(
+      target,
+      producerRouter.id,
+      address,
+      target.routers.length,
+      target.routers.length,
+    );
+    const sender = await (await clientOf(producerRouter.id)).sender(address);
+    await sender.waitForCredit();
+    expect((await sender.sendAndWait({ body: "all" })).outcome).toBe("accepted");
+    for (const r of receivers) expect((await r.next()).message.body).toBe("all");
+  });
+
+  it.skipIf(!hasEdgeRouters())(
+    "edge routers reach the mesh (and each other) through their interior",
+    async () => {
+      const [from, to] = [edges()[0]!, edges().at(-1)!];
+      const address = uniqueAddress("plain", "edge");
+      const receiver = await (await clientOf(to.id)).receiver(address);
+      await waitForConsumers(target, from.id, address, 1);
+      const sender = await (await clientOf(from.id)).sender(address);
+      await sender.waitForCredit();
+      expect((await sender.sendAndWait({ body: "edge-to-edge" })).outcome).toBe("accepted");
+      expect((await receiver.next()).message.body).toBe("edge-to-edge");
+    },
+  );
+
+  it("dynamic reply addresses work across routers (request/response)", async () => {
+    const [first, last] = [interiors()[0]!, interiors().at(-1)!];
+    const requester = await clientOf(first.id);
+    const replies = await requester.receiver({ dynamic: true });
+    const service = await clientOf(last.id);
+    const sender = await service.sender(null);
+    await sender.waitForCredit();
+    await waitFor(async () => {
+      const r = await sender.sendAndWait({ to: replies.remoteAddress!, body: "pong" });
+      return r.outcome === "accepted";
+    });
+    expect((await replies.next()).message.body).toBe("pong");
+  });
+});
+
+describe.skipIf(!onEmulator)(`failure injection — ${NEEDS_EMULATOR}`, () => {
+  const mesh = () => target.mesh!;
+
+  it("a stopped router drops its clients; traffic reroutes around it; it can start again", async () => {
+    const address = uniqueAddress("plain", "reroute");
+    const onB = await clientOf("b");
+    const receiver = await (await clientOf("c")).receiver(address);
+    await mesh().waitForAddress(address, { router: "a", consumers: 1 });
+    const sender = await (await clientOf("a")).sender(address);
+    await sender.waitForCredit();
+    expect((await sender.sendAndWait({ body: 1 })).outcome).toBe("accepted");
+    const url = mesh().router("b").url;
+    try {
+      const dropped = onB.disconnected();
+      await mesh().router("b").stop();
+      await dropped;
+      expect(onB.isOpen).toBe(false);
+      // a reaches c over the direct (cost 5) link now.
+      expect((await sender.sendAndWait({ body: 2 })).outcome).toBe("accepted");
+      await waitFor(() => receiver.messages.length === 2);
+    } finally {
+      await mesh().router("b").start();
+    }
+    expect(mesh().router("b").url).toBe(url);
+    const again = await clientOf("b");
+    expect(again.isOpen).toBe(true);
+  });
+
+  it("closest fails over to the next-nearest consumer when a router stops", async () => {
+    const address = uniqueAddress(target.prefixes.closest, "failover");
+    const atB = await (await clientOf("b")).receiver(address);
+    const atC = await (await clientOf("c")).receiver(address);
+    await mesh().waitForAddress(address, { router: "a", consumers: 2 });
+    const sender = await (await clientOf("a")).sender(address);
+    await sender.waitForCredit();
+    await sender.sendAndWait({ body: "to-b" });
+    expect(atB.messages).toHaveLength(1);
+    try {
+      await mesh().router("b").stop();
+      await sender.sendAndWait({ body: "to-c" });
+      expect(atC.bodies).toEqual(["to-c"]);
+    } finally {
+      await mesh().router("b").start();
+    }
+  });
+
+  it("deliveries in flight to a router that stops come back released or modified", async () => {
+    const address = uniqueAddress("plain", "inflight");
+    const receiver = await (await clientOf("c")).receiver(address, { autoaccept: false });
+    await mesh().waitForAddress(address, { router: "a", consumers: 1 });
+    const sender = await (await clientOf("a")).sender(address);
+    await sender.waitForCredit();
+    const pending = [sender.send({ body: 1 }), sender.send({ body: 2 })];
+    await waitFor(() => receiver.messages.length === 2);
+    try {
+      await mesh().router("c").stop();
+      for (const r of await Promise.all(pending)) {
+        expect(["released", "modified"]).toContain(r.outcome);
+      }
+    } finally {
+      await mesh().router("c").start();
+    }
+  });
+
+  it("a cut link reroutes; cutting every path takes the credit away; restoring brings it back", async () => {
+    const address = uniqueAddress("plain", "cut");
+    const receiver = await (await clientOf("c")).receiver(address);
+    await mesh().waitForAddress(address, { router: "a", consumers: 1 });
+    const sender = await (await clientOf("a")).sender(address);
+    await sender.waitForCredit();
+    try {
+      mesh().cutLink("b", "c");
+      expect((await sender.sendAndWait({ body: "via a—c" })).outcome).toBe("accepted");
+      mesh().cutLink("a", "c");
+      // No path left: nothing is reachable, so new producers get no credit …
+      const stranded = await (await clientOf("a")).sender(address);
+      expect(stranded.credit).toBe(0);
+      // … and what an earlier producer still sends is released.
+      expect((await sender.sendAndWait({ body: "nowhere" })).outcome).toBe("released");
+    } finally {
+      mesh().restoreLink("b", "c");
+      mesh().restoreLink("a", "c");
+    }
+    await mesh().waitForAddress(address, { router: "a", consumers: 1 });
+    expect((await sender.sendAndWait({ body: "back" })).outcome).toBe("accepted");
+    expect(receiver.bodies).toEqual(["via a—c", "back"]);
+  });
+
+  it("an edge router fails over to its next uplink when its interior stops", async () => {
+    const address = uniqueAddress("plain", "edge-failover");
+    const receiver = await (await clientOf("a")).receiver(address);
+    await mesh().waitForAddress(address, { router: "ec", consumers: 1 });
+    const sender = await (await clientOf("ec")).sender(address);
+    await sender.waitForCredit();
+    try {
+      await mesh().router("c").stop();
+      await mesh().waitForRoute("ec", "a");
+      expect((await sender.sendAndWait({ body: "via b" })).outcome).toBe("accepted");
+    } finally {
+      await mesh().router("c").start();
+    }
+    expect(receiver.bodies).toEqual(["via b"]);
+  });
+});
