@@ -255,3 +255,58 @@ describe("renderConfFile refuses what the router would misread", () => {
     expect(() => renderConfFile(withAddress(attributes as EntityAttributes))).toThrow(message);
   });
 });
+
+describe("parsers on damaged real files (fuzz)", () => {
+  const sample: RouterConfig = {
+    routerId: "R",
+    mode: "interior",
+    flavour: "qpid-dispatch",
+    entities: [
+      { type: "router", attributes: { id: "R", mode: "interior", workerThreads: 4 } },
+      {
+        type: "listener",
+        attributes: { name: "l", host: "0.0.0.0", port: "5672", authenticatePeer: false },
+      },
+      {
+        type: "vhost",
+        attributes: {
+          name: "v",
+          hostname: "$default",
+          groups: { g: { users: "a, b", sources: "x, x/*" } },
+        },
+      },
+      { type: "address", attributes: { name: "a", prefix: "x", distribution: "closest" } },
+    ],
+  };
+
+  it.each([
+    ["conf", renderConfFile(sample), parseConfFile],
+    ["json", renderJsonFile(sample), parseJsonFile],
+  ] as const)(
+    "%s: dropping, repeating or cutting lines gives a config or a parse error",
+    (_, text, parse) => {
+      const lines = text.split("\n");
+      const edit = fc.record({
+        at: fc.nat({ max: lines.length - 1 }),
+        op: fc.constantFrom("drop", "repeat", "cut"),
+        keep: fc.nat({ max: 40 }),
+      });
+      fc.assert(
+        fc.property(fc.array(edit, { minLength: 1, maxLength: 3 }), (edits) => {
+          const damaged = [...lines];
+          for (const { at, op, keep } of edits) {
+            const index = Math.min(at, damaged.length - 1);
+            if (op === "drop") damaged.splice(index, 1);
+            else if (op === "repeat") damaged.splice(index, 0, damaged[index] ?? "");
+            else damaged[index] = (damaged[index] ?? "").slice(0, keep);
+          }
+          try {
+            parse(damaged.join("\n"));
+          } catch (error) {
+            expect(error).toBeInstanceOf(RouterConfigParseError);
+          }
+        }),
+      );
+    },
+  );
+});
