@@ -15,6 +15,7 @@ const topologyShape = fc.record({
   edges: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 3, maxLength: 3 }),
   crossCost: fc.integer({ min: 1, max: 50 }),
   broker: fc.boolean(),
+  tls: fc.boolean(),
   flavour: fc.constantFrom("qpid-dispatch", "skupper-router") as fc.Arbitrary<
     "qpid-dispatch" | "skupper-router"
   >,
@@ -40,8 +41,10 @@ function buildTopology(shape: TopologyShape): Topology {
           edge: { port: port++ },
         },
       });
-    links.push({ from: `${env}-int-2`, to: `${env}-int-1`, cost: 1 });
-    if (e > 0) links.push({ from: `${env}-int-1`, to: "env-0-int-1", cost: shape.crossCost });
+    const tlsProfile = shape.tls ? "mtls" : undefined;
+    links.push({ from: `${env}-int-2`, to: `${env}-int-1`, cost: 1, tlsProfile });
+    if (e > 0)
+      links.push({ from: `${env}-int-1`, to: "env-0-int-1", cost: shape.crossCost, tlsProfile });
     for (let n = 1; n <= (shape.edges[e] ?? 0); n++)
       routers.push({
         id: `${env}-edge-${n}`,

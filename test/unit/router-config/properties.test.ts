@@ -3,6 +3,10 @@ import { describe, expect, it } from "vitest";
 import {
   FLAVOUR_FACTS,
   generateRouterConfigs,
+  KNOWN_ATTRIBUTES,
+  KNOWN_GROUP_SETTINGS,
+  parseConfFile,
+  parseJsonFile,
   renderConfFile,
   renderJsonFile,
 } from "../../../shared/router-config/index.ts";
@@ -69,6 +73,29 @@ describe("generation invariants over random projects", () => {
     );
   });
 
+  it("emits only attribute names the flavour's schema defines", () => {
+    fc.assert(
+      fc.property(
+        projectArbitrary,
+        fc.constantFrom("qpid-dispatch", "skupper-router"),
+        ({ registry, topology }, flavour) => {
+          for (const config of generateRouterConfigs(registry, topology, { flavour }).configs)
+            for (const entity of config.entities) {
+              const known = KNOWN_ATTRIBUTES[flavour][entity.type];
+              expect(known, `${flavour} ${entity.type}`).toBeDefined();
+              for (const attribute of Object.keys(entity.attributes))
+                expect(known!.has(attribute), `${flavour} ${entity.type}.${attribute}`).toBe(true);
+              const groups = entity.attributes.groups;
+              if (typeof groups === "object")
+                for (const settings of Object.values(groups))
+                  for (const key of Object.keys(settings as object))
+                    expect(KNOWN_GROUP_SETTINGS.has(key), `group setting ${key}`).toBe(true);
+            }
+        },
+      ),
+    );
+  });
+
   it("every connector's host:port is a listener of its target router (or the broker)", () => {
     fc.assert(
       fc.property(projectArbitrary, ({ registry, topology }) => {
@@ -92,6 +119,17 @@ describe("generation invariants over random projects", () => {
             expect(String(name).endsWith(`/${targetName}`)).toBe(true);
             expect(targetName).not.toBe(config.routerId);
           }
+      }),
+    );
+  });
+
+  it("every generated config is written and read back unchanged in both formats", () => {
+    fc.assert(
+      fc.property(projectArbitrary, ({ registry, topology }) => {
+        for (const config of generateRouterConfigs(registry, topology).configs) {
+          expect(parseConfFile(renderConfFile(config))).toEqual(config);
+          expect(parseJsonFile(renderJsonFile(config))).toEqual(config);
+        }
       }),
     );
   });
