@@ -16,29 +16,23 @@ export interface ErrorCondition {
   description?: string;
 }
 
-/** A terminal outcome; `wire` is rhea's described form to pass on unchanged. */
+/** A terminal outcome, rebuilt from its fields whenever it is passed on. */
 export interface Outcome {
   kind: OutcomeKind;
   error?: ErrorCondition;
   deliveryFailed?: boolean;
   undeliverableHere?: boolean;
-  wire: unknown;
 }
 
 interface RheaOutcome {
   constructor: { composite_type?: string };
-  described(): unknown;
   error?: { condition?: unknown; description?: unknown };
   delivery_failed?: unknown;
   undeliverable_here?: unknown;
 }
 
 function isRheaOutcome(value: unknown): value is RheaOutcome {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { described?: unknown }).described === "function"
-  );
+  return typeof value === "object" && value !== null && "constructor" in value;
 }
 
 const KINDS: readonly string[] = ["accepted", "rejected", "released", "modified"];
@@ -48,7 +42,7 @@ export function readOutcome(state: unknown): Outcome | undefined {
   if (!isRheaOutcome(state)) return undefined;
   const kind = state.constructor.composite_type;
   if (kind === undefined || !KINDS.includes(kind)) return undefined;
-  const outcome: Outcome = { kind: kind as OutcomeKind, wire: state.described() };
+  const outcome: Outcome = { kind: kind as OutcomeKind };
   if (kind === "rejected" && state.error && typeof state.error.condition === "string") {
     outcome.error = {
       condition: state.error.condition,
@@ -77,30 +71,47 @@ const factories = rhea.message as unknown as OutcomeFactories;
 
 export const outcomes = {
   accepted(): Outcome {
-    return { kind: "accepted", wire: factories.accepted().described() };
+    return { kind: "accepted" };
   },
   released(): Outcome {
-    return { kind: "released", wire: factories.released().described() };
+    return { kind: "released" };
   },
   rejected(error: ErrorCondition): Outcome {
-    return { kind: "rejected", error, wire: factories.rejected({ error }).described() };
+    return { kind: "rejected", error };
   },
   modified(deliveryFailed: boolean, undeliverableHere = false): Outcome {
-    return {
-      kind: "modified",
-      deliveryFailed,
-      undeliverableHere,
-      wire: factories
-        .modified({ delivery_failed: deliveryFailed, undeliverable_here: undeliverableHere })
-        .described(),
-    };
+    return { kind: "modified", deliveryFailed, undeliverableHere };
   },
 };
+
+/**
+ * The described outcome for a disposition. Built afresh: re-describing a decoded outcome
+ * yields a malformed list that strict peers (RabbitMQ) reject with a connection error.
+ */
+function describe(outcome: Outcome): unknown {
+  switch (outcome.kind) {
+    case "accepted":
+      return factories.accepted().described();
+    case "released":
+      return factories.released().described();
+    case "rejected":
+      return factories
+        .rejected({ error: outcome.error ?? { condition: "amqp:internal-error" } })
+        .described();
+    case "modified":
+      return factories
+        .modified({
+          delivery_failed: outcome.deliveryFailed ?? false,
+          undeliverable_here: outcome.undeliverableHere ?? false,
+        })
+        .described();
+  }
+}
 
 /** Settles an incoming delivery with an outcome (the producer sees it in its disposition). */
 export function settle(delivery: Delivery, outcome: Outcome): void {
   if (delivery.settled) return;
-  delivery.update(true, outcome.wire);
+  delivery.update(true, describe(outcome));
 }
 
 /** Encoded form of a message: what travels through the emulated mesh. */

@@ -1,0 +1,204 @@
+/**
+ * Routing through a real broker (RabbitMQ 3.10 with its AMQP 1.0 plugin on 127.0.0.1:5672)
+ * over a connector with role `route-container`: autoLinks (both flavours) and linkRoutes
+ * (qpid-dispatch). Messages go into a RabbitMQ queue and come back out of it.
+ *
+ * Under CI (CI=true) these checks fail when RabbitMQ is unreachable; elsewhere they skip.
+ * They need a router config with a connector to the local RabbitMQ, which only the
+ * emulator target builds itself.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { LocalMesh } from "../../emulator/index.ts";
+import type { RouterEntity } from "../../shared/router-config/model.ts";
+import {
+  closeAllClients,
+  connectClient,
+  type ReceivedMessage,
+  type TestClient,
+  type TestReceiver,
+} from "../support/amqp-client.ts";
+import { address, startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
+import { IN_CI, probeRabbitMq, RABBITMQ, requireRabbitMq } from "../support/rabbitmq.ts";
+import { waitFor } from "../support/wait.ts";
+import { NEEDS_EMULATOR, onEmulator } from "./target.ts";
+
+const rabbit = await probeRabbitMq();
+const runBrokerChecks = onEmulator && (rabbit.reachable || IN_CI);
+const why = rabbit.reachable
+  ? NEEDS_EMULATOR
+  : `RabbitMQ unreachable (${rabbit.reason}); outside CI this skips`;
+
+const connector: RouterEntity = {
+  type: "connector",
+  attributes: {
+    name: "rabbit",
+    host: RABBITMQ.host,
+    port: String(RABBITMQ.port),
+    role: "route-container",
+    saslMechanisms: "PLAIN",
+    saslUsername: RABBITMQ.username,
+    saslPassword: RABBITMQ.password,
+  },
+};
+
+const run = `${process.pid}-${Date.now().toString(36)}`;
+let mesh: LocalMesh;
+
+/** The next message of this run, skipping what earlier (failed) runs left in the queue. */
+async function nextOwn(receiver: TestReceiver): Promise<ReceivedMessage> {
+  while (true) {
+    const received = await receiver.next(10_000);
+    if (received.message.message_id === run) return received;
+  }
+}
+
+async function management(client: TestClient, properties: Record<string, unknown>, body = {}) {
+  const reply = await client.management(properties, body);
+  return { ...reply, body: reply.body as Record<string, unknown> };
+}
+
+describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
+  beforeAll(async () => {
+    requireRabbitMq(rabbit);
+    mesh = await startTestMesh({
+      routers: [{ id: "a" }, { id: "b" }],
+      links: [["a", "b", 1]],
+      entities: {
+        "*": [address("queued", "balanced", { waypoint: true })],
+        b: [
+          connector,
+          {
+            type: "linkRoute",
+            attributes: {
+              prefix: "broker",
+              direction: "in",
+              connection: "rabbit",
+              delExternalPrefix: "broker/",
+              addExternalPrefix: "/queue/",
+            },
+          },
+          {
+            type: "linkRoute",
+            attributes: {
+              prefix: "broker",
+              direction: "out",
+              connection: "rabbit",
+              delExternalPrefix: "broker/",
+              addExternalPrefix: "/queue/",
+            },
+          },
+        ],
+      },
+    });
+  });
+  afterAll(stopAllMeshes);
+  afterEach(closeAllClients);
+
+  it("connects the route-container connector to RabbitMQ", async () => {
+    const client = await connectClient(mesh.router("b").url);
+    await waitFor(
+      async () => {
+        const read = await management(client, {
+          operation: "READ",
+          type: "org.apache.qpid.dispatch.connector",
+          name: "rabbit",
+        });
+        return read.body.connectionStatus === "SUCCESS";
+      },
+      { what: "the connector to RabbitMQ to connect" },
+    );
+  });
+
+  it("autoLinks: a waypoint address goes out to a RabbitMQ queue and comes back in", async () => {
+    const client = await connectClient(mesh.router("b").url);
+    // Fixed queue names keep RabbitMQ tidy; stale messages of failed runs are skipped below.
+    const queue = "/queue/amqp-mesh-conformance-autolink";
+    const channel = `queued.orders-${run}`;
+    const type = "org.apache.qpid.dispatch.router.config.autoLink";
+    for (const direction of ["out", "in"]) {
+      const created = await management(
+        client,
+        { operation: "CREATE", type, name: `auto-${direction}-${run}` },
+        { address: channel, direction, connection: "rabbit", externalAddress: queue },
+      );
+      expect(created.statusCode).toBe(201);
+    }
+    await waitFor(
+      async () => {
+        for (const direction of ["out", "in"]) {
+          const read = await management(client, {
+            operation: "READ",
+            type,
+            name: `auto-${direction}-${run}`,
+          });
+          if (read.body.operStatus !== "active") return false;
+        }
+        return true;
+      },
+      { what: "both autoLinks to become active" },
+    );
+
+    // Producer and consumer on router a: the queue sits behind router b.
+    const app = await connectClient(mesh.router("a").url);
+    const sender = await app.sender(channel);
+    await sender.waitForCredit();
+    const result = await sender.sendAndWait({ body: "via rabbit", message_id: run });
+    // Accepted by the broker: the message is in the queue now.
+    expect(result.outcome).toBe("accepted");
+    const receiver = await app.receiver(channel);
+    const received = await nextOwn(receiver);
+    expect(received.message.body).toBe("via rabbit");
+    for (const direction of ["out", "in"]) {
+      await management(client, { operation: "DELETE", type, name: `auto-${direction}-${run}` });
+    }
+  });
+
+  it("linkRoutes: a link-routed sender and receiver reach the broker queue across the mesh", async () => {
+    const client = await connectClient(mesh.router("a").url);
+    await waitFor(
+      async () => {
+        const read = await management(
+          await connectClient(mesh.router("b").url),
+          {
+            operation: "QUERY",
+            type: "org.amqp.management",
+            entityType: "org.apache.qpid.dispatch.router.config.linkRoute",
+          },
+          { attributeNames: ["operStatus"] },
+        );
+        const rows = read.body.results as string[][];
+        return rows.length === 2 && rows.every(([s]) => s === "active");
+      },
+      { what: "the linkRoutes to become active" },
+    );
+    const queueAddress = "broker/amqp-mesh-conformance-linkroute";
+    // Consumer first: RabbitMQ declares `/queue/<name>` when a receiver attaches to it.
+    const receiver = await client.receiver(queueAddress);
+    const sender = await client.sender(queueAddress);
+    await sender.waitForCredit(1, 10_000);
+    const sent = await sender.sendAndWait({ body: "link-routed", message_id: run }, 10_000);
+    expect(sent.outcome).toBe("accepted");
+    expect((await nextOwn(receiver)).message.body).toBe("link-routed");
+  });
+
+  it("linkRoutes: without a connected broker the attach is refused with qd:no-route-to-dest", async () => {
+    const lonely = await startTestMesh({
+      routers: [{ id: "x" }],
+      entities: {
+        x: [
+          {
+            type: "connector",
+            attributes: { ...connector.attributes, port: "1", name: "nowhere" },
+          },
+          {
+            type: "linkRoute",
+            attributes: { prefix: "broker", direction: "in", connection: "nowhere" },
+          },
+        ],
+      },
+    });
+    const client = await connectClient(lonely.router("x").url);
+    const sender = await client.sender("broker/q");
+    expect(await sender.detached).toMatchObject({ condition: "qd:no-route-to-dest" });
+  });
+});

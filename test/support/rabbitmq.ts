@@ -1,0 +1,57 @@
+/**
+ * The local RabbitMQ (AMQP 1.0 plugin) for broker tests.
+ *
+ *   const rabbit = await probeRabbitMq();            // { reachable, reason }
+ *   describe.skipIf(!rabbit.reachable && !IN_CI)(…)   // outside CI a missing broker skips
+ *   beforeAll(() => requireRabbitMq(rabbit));         // under CI it fails, with the reason
+ *
+ * RabbitMQ 3.10's AMQP 1.0 plugin addresses queues as `/queue/<name>` (declared on use)
+ * and `/amq/queue/<name>` (must exist); tests use `/queue/<name>`.
+ */
+import { connect } from "node:net";
+
+export const RABBITMQ = { host: "127.0.0.1", port: 5672, username: "guest", password: "guest" };
+
+/** True under CI (the CI sets CI=true): broker tests must fail, never skip. */
+export const IN_CI = process.env.CI === "true";
+
+export interface RabbitProbe {
+  reachable: boolean;
+  reason: string;
+}
+
+export function probeRabbitMq(timeout = 1_000): Promise<RabbitProbe> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: RABBITMQ.host, port: RABBITMQ.port });
+    const done = (probe: RabbitProbe): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(probe);
+    };
+    const timer = setTimeout(
+      () => done({ reachable: false, reason: `no answer from ${RABBITMQ.host}:${RABBITMQ.port}` }),
+      timeout,
+    );
+    // An AMQP 1.0 broker answers a SASL protocol header with its own header.
+    socket.on("connect", () => socket.write(Buffer.from([65, 77, 81, 80, 3, 1, 0, 0])));
+    socket.on("data", (data) =>
+      done(
+        data.subarray(0, 4).toString() === "AMQP"
+          ? { reachable: true, reason: "" }
+          : { reachable: false, reason: "port 5672 does not speak AMQP 1.0 (plugin disabled?)" },
+      ),
+    );
+    socket.on("error", (error) => done({ reachable: false, reason: error.message }));
+  });
+}
+
+/** Throws a clear error when RabbitMQ is not reachable (used under CI). */
+export function requireRabbitMq(probe: RabbitProbe): void {
+  if (!probe.reachable) {
+    throw new Error(
+      `RabbitMQ with the AMQP 1.0 plugin is required on ${RABBITMQ.host}:${RABBITMQ.port} ` +
+        `for the broker tests (${probe.reason}). Start it and run ` +
+        "`rabbitmq-plugins enable rabbitmq_amqp1_0` (the CI script .ci/run does both).",
+    );
+  }
+}
