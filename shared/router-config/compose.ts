@@ -95,6 +95,7 @@ export function renderComposeFile(
     "# Regenerate: UPDATE_GOLDEN=1 npx vitest run test/unit/router-config",
     "# Runs real router images; every service shares the network namespace of mesh-network,",
     "# whose published ports are the routers' listeners on the host's loopback.",
+    "# Docker was not available where this was generated: it is checked for consistency, never run.",
     ...secretsNote(configs),
     "name: amqp-mesh-local",
     "services:",
