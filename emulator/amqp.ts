@@ -162,8 +162,11 @@ export function isDynamic(terminus: unknown): boolean {
 
 /** SASL user name the peer authenticated as (undefined for ANONYMOUS or no SASL). */
 export function authenticatedUser(connection: Connection): string | undefined {
-  const transport = connection.sasl_transport as { username?: unknown } | undefined;
-  return typeof transport?.username === "string" ? transport.username : undefined;
+  type SaslLayer = { username?: unknown; selected?: { username?: unknown } };
+  const layer = connection.sasl_transport as SaslLayer | undefined;
+  // rhea's server either runs SASL directly or "selectively" (when ANONYMOUS may skip it).
+  const username = layer?.username ?? layer?.selected?.username;
+  return typeof username === "string" && username !== "anonymous" ? username : undefined;
 }
 
 export { rhea };

@@ -346,6 +346,11 @@ export class TestClient {
     };
   }
 
+  /** The error the peer closed the connection with, if any. */
+  get closeError(): { condition: string; description?: string } | undefined {
+    return errorOf(this.connection.error);
+  }
+
   get isOpen(): boolean {
     return this.connection.is_open() && this.connection.is_remote_open();
   }
