@@ -83,14 +83,14 @@ export class MeshClient {
   }
 
   /**
-   * Clean shutdown: stop consumers (finishing their handlers), give pending publishes up to
-   * `graceMs` to settle, then close links and the connection.
+   * Clean shutdown: stop consumers (their running handlers get up to `graceMs`), give
+   * pending publishes up to `graceMs` to settle, then close links and the connection.
    */
   async close(graceMs = 2_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     forgetShared(this);
-    await Promise.all([...this.consumers].map((c) => c.stop()));
+    await Promise.all([...this.consumers].map((c) => c.stop(graceMs)));
     this.consumers.clear();
     await this.senders.close(graceMs);
     await this.connection.close();

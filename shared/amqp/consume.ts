@@ -43,6 +43,8 @@ export interface ConsumeOptions {
   onError?: (error: Error) => void;
   /** How long stop() waits for the router to confirm drain and detach. */
   stopTimeoutMs?: number;
+  /** How long stop() lets running handlers finish before detaching anyway (default 30 s). */
+  handlerGraceMs?: number;
 }
 
 type Settlement =
@@ -146,7 +148,7 @@ export class Consumer implements ManagedLink {
    * Graceful stop: drain credit (no new deliveries), release the ones not yet handed to the
    * handler, let running handlers finish and settle, then detach.
    */
-  async stop(): Promise<void> {
+  async stop(handlerGraceMs = this.options.handlerGraceMs ?? 30_000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     if (this.reattachTimer) clearTimeout(this.reattachTimer);
@@ -159,7 +161,11 @@ export class Consumer implements ManagedLink {
       }, timeoutMs);
     }
     for (const pending of this.waiting.splice(0)) this.settle(pending, { kind: "release" });
-    if (this.running > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.running > 0) {
+      // Unfinished handlers past the grace leave their deliveries unsettled: the router
+      // redelivers them once the link is gone.
+      await this.waitFor((done) => this.idleWaiters.push(done), handlerGraceMs);
+    }
     if (this.link === link && link?.is_open()) {
       await this.waitFor((done) => {
         this.closedWaiter = done;

@@ -2,11 +2,14 @@
  * publish(): encode once (with trace context), hand to the address's cached sender, resolve
  * on `accepted` (or, at-most-once, when sent presettled).
  */
+import type { Context } from "@opentelemetry/api";
 import { encodeMeshMessage, type MeshMessage } from "./message.ts";
 import type { DeliveryMode, PublishEntry, SenderPool } from "./sender-pool.ts";
 import { endSpan, injectTraceContext, startPublishSpan } from "./trace-context.ts";
 
 export interface PublishOptions {
+  /** Parent trace context (e.g. extracted from an HTTP request); defaults to the active one. */
+  traceContext?: Context;
   /** Give up after this many ms: BackPressureError if never sent, PublishTimeoutError if unaccepted. */
   deadline?: number;
   /** `at-least-once` (default) waits for `accepted`; `at-most-once` sends presettled. */
@@ -25,7 +28,7 @@ export function publishMessage(
   options: PublishOptions,
   defaultDeadlineMs: number,
 ): Promise<PublishResult> {
-  const { span, ctx } = startPublishSpan(address);
+  const { span, ctx } = startPublishSpan(address, options.traceContext);
   let encoded: ReturnType<typeof encodeMeshMessage>;
   const mode = options.delivery ?? "at-least-once";
   try {

@@ -105,8 +105,10 @@ export function extractTraceContext(properties: Record<string, unknown>, base: C
 const TRACER_NAME = "amqp-mesh/shared/amqp";
 
 /** `publish <address>` producer span, child of the active context (no-op without an SDK). */
-export function startPublishSpan(address: string): { span: Span; ctx: Context } {
-  const parent = context.active();
+export function startPublishSpan(
+  address: string,
+  parent: Context = context.active(),
+): { span: Span; ctx: Context } {
   const span = trace.getTracer(TRACER_NAME).startSpan(
     `publish ${address}`,
     {

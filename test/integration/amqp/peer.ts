@@ -29,6 +29,16 @@ interface OutgoingLink {
   address: string;
   sender: rhea.Sender;
   unsettled: number;
+  /** Deliveries the client has not settled yet, checked against rhea's view of each frame. */
+  outstanding: Set<rhea.Delivery>;
+  /** Deliveries handed to rhea; rhea's credit only drops when it transmits them. */
+  submitted: number;
+}
+
+/** Credit left on a sender link, counting deliveries rhea has not transmitted yet. */
+function usableCredit(link: OutgoingLink): number {
+  const sender = link.sender as rhea.Sender & { delivery_count: number };
+  return sender.credit - (link.submitted - sender.delivery_count);
 }
 
 /** Accepted messages per address, and the consumer links that drain them. */
@@ -58,7 +68,10 @@ export class MessageStore {
     if (!queue) return;
     for (const link of this.links) {
       if (link.address !== address) continue;
-      while (queue.length > 0 && link.sender.sendable()) {
+      // rhea applies dispositions at once but reports them a tick later: prune by state.
+      for (const d of link.outstanding)
+        if (d.remote_settled || d.remote_state) link.outstanding.delete(d);
+      while (queue.length > 0 && link.sender.sendable() && usableCredit(link) > 0) {
         const message = queue.shift() as rhea.Message;
         const delivery = link.sender.send(message);
         this.sentIds.set(
@@ -67,10 +80,10 @@ export class MessageStore {
         );
         this.sentMessages.set(delivery, message);
         link.unsettled++;
-        this.maxUnsettled.set(
-          address,
-          Math.max(this.maxUnsettled.get(address) ?? 0, link.unsettled),
-        );
+        link.submitted++;
+        link.outstanding.add(delivery);
+        const outstanding = link.outstanding.size;
+        this.maxUnsettled.set(address, Math.max(this.maxUnsettled.get(address) ?? 0, outstanding));
       }
     }
   }
@@ -105,6 +118,7 @@ export class TestPeer {
     credit_window: 0,
     autoaccept: false,
     tcp_no_delay: true,
+    treat_modified_as_released: false,
   } as rhea.ContainerOptions);
   private readonly connections = new Set<rhea.Connection>();
   private readonly incoming = new Set<rhea.Receiver>();
@@ -158,6 +172,14 @@ export class TestPeer {
     c.on("sendable", (ctx: rhea.EventContext) => {
       const address = ctx.sender?.source?.address;
       if (typeof address === "string") this.store.pump(address);
+    });
+    // Drain: send what is queued, then give back the rest of the credit.
+    c.on("sender_draining", (ctx: rhea.EventContext) => {
+      const sender = ctx.sender as rhea.Sender;
+      const address = sender.source?.address;
+      if (typeof address === "string") this.store.pump(address);
+      // Nothing queued beyond what was sent: give back the remaining credit.
+      if (typeof address !== "string" || this.store.depth(address) === 0) sender.set_drained(true);
     });
     for (const event of ["accepted", "released", "modified", "rejected"] as const) {
       c.on(event, (ctx: rhea.EventContext) => this.settledByClient(ctx, event));
@@ -234,7 +256,7 @@ export class TestPeer {
   private outgoingOpened(ctx: rhea.EventContext): void {
     const sender = ctx.sender as rhea.Sender;
     const address = String(sender.source?.address ?? "");
-    this.store.links.add({ address, sender, unsettled: 0 });
+    this.store.links.add({ address, sender, unsettled: 0, submitted: 0, outstanding: new Set() });
     this.store.pump(address);
   }
 

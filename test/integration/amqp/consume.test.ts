@@ -1,0 +1,270 @@
+import { context, TraceFlags, trace } from "@opentelemetry/api";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  MeshClient,
+  PermanentError,
+  type ReceivedMessage,
+  RetryableError,
+} from "../../../shared/amqp/index.ts";
+import { waitFor } from "./helpers.ts";
+import { installTestContextManager } from "./otel-context.ts";
+import { TestPeer } from "./peer.ts";
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function setup() {
+  const peer = await TestPeer.start();
+  const client = new MeshClient({
+    urls: [peer.url],
+    reconnect: { initialDelayMs: 10, maxDelayMs: 100 },
+  });
+  cleanup.push(() => peer.stop());
+  cleanup.push(() => client.close(100));
+  return { peer, client };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe("consume: settlement follows the handler's outcome", () => {
+  it("handler resolved → accepted; the message arrives decoded", async () => {
+    const { peer, client } = await setup();
+    const got: ReceivedMessage[] = [];
+    const consumer = client.consume("orders", (m) => {
+      got.push(m);
+    });
+    await consumer.ready();
+    await client.publish("orders", {
+      body: { a: [1, 2] },
+      messageId: "c-1",
+      correlationId: "corr",
+      replyTo: "replies",
+      ttlMs: 60_000,
+      creationTime: new Date(1_700_000_000_000),
+      applicationProperties: { k: "v", n: 7, ok: true },
+    });
+    await waitFor(() => peer.dispositions.length === 1, "the accept");
+    expect(peer.dispositions[0]).toMatchObject({ messageId: "c-1", outcome: "accepted" });
+    expect(got[0]).toMatchObject({
+      body: { a: [1, 2] },
+      contentType: "application/json",
+      messageId: "c-1",
+      correlationId: "corr",
+      replyTo: "replies",
+      ttlMs: 60_000,
+      creationTime: new Date(1_700_000_000_000),
+      applicationProperties: { k: "v", n: 7, ok: true },
+    });
+    expect(consumer.stats.accepted).toBe(1);
+  });
+
+  it("bytes bodies round-trip as bytes", async () => {
+    const { client } = await setup();
+    const got: ReceivedMessage[] = [];
+    const consumer = client.consume("bin", (m) => {
+      got.push(m);
+    });
+    await consumer.ready();
+    await client.publish("bin", { body: Buffer.from([0, 1, 2, 255]) });
+    await waitFor(() => got.length === 1, "the message");
+    expect(got[0]?.contentType).toBe("application/octet-stream");
+    expect(Buffer.from(got[0]?.body as Uint8Array)).toEqual(Buffer.from([0, 1, 2, 255]));
+  });
+
+  it.each([
+    ["RetryableError → modified", new RetryableError("try later"), "modified"],
+    [
+      "RetryableError(release) → released",
+      new RetryableError("elsewhere", { release: true }),
+      "released",
+    ],
+    ["any other error → modified", new Error("boom"), "modified"],
+    [
+      "error marked retryable: false → rejected",
+      Object.assign(new Error("bad"), { retryable: false }),
+      "rejected",
+    ],
+    [
+      "PermanentError → rejected with its description",
+      new PermanentError("cannot ever work"),
+      "rejected",
+    ],
+  ] as const)("%s", async (_name, error, outcome) => {
+    const { peer, client } = await setup();
+    let calls = 0;
+    const consumer = client.consume("work", () => {
+      calls++;
+      if (calls === 1) throw error;
+    });
+    await consumer.ready();
+    await client.publish("work", { body: 1, messageId: "w-1" });
+    await waitFor(() => peer.dispositions.length >= 1, "a disposition");
+    expect(peer.dispositions[0]).toMatchObject({ messageId: "w-1", outcome });
+    if (outcome === "rejected") {
+      expect(peer.dispositions[0]?.description).toBe(error.message);
+    } else {
+      // Released/modified go back to the peer's queue and come again; the retry is accepted.
+      await waitFor(() => peer.dispositions.length === 2, "the redelivery");
+      expect(peer.dispositions[1]).toMatchObject({ messageId: "w-1", outcome: "accepted" });
+    }
+  });
+
+  it("a payload failing validate() is rejected with the problem, without calling the handler", async () => {
+    const { peer, client } = await setup();
+    let calls = 0;
+    const consumer = client.consume(
+      "typed",
+      () => {
+        calls++;
+      },
+      {
+        validate: (m) =>
+          typeof m.body === "object" && m.body !== null && "id" in m.body
+            ? undefined
+            : "id is required",
+      },
+    );
+    await consumer.ready();
+    await client.publish("typed", { body: { name: "x" }, messageId: "bad" });
+    await client.publish("typed", { body: { id: 1 }, messageId: "good" });
+    await waitFor(() => peer.dispositions.length === 2, "both dispositions");
+    expect(peer.dispositions).toEqual([
+      {
+        address: "typed",
+        messageId: "bad",
+        outcome: "rejected",
+        description: "invalid payload: id is required",
+      },
+      { address: "typed", messageId: "good", outcome: "accepted", description: undefined },
+    ]);
+    expect(calls).toBe(1);
+  });
+
+  it("a JSON content type with a non-JSON body is rejected with a description", async () => {
+    const { peer, client } = await setup();
+    const consumer = client.consume("typed", () => {});
+    await consumer.ready();
+    // Text body claiming to be JSON: sent raw with a JSON content type through the model's text path.
+    await client.publish("typed", {
+      body: Buffer.from("{not json"),
+      contentType: "application/json",
+      messageId: "nj",
+    });
+    await waitFor(() => peer.dispositions.length === 1, "the reject");
+    expect(peer.dispositions[0]?.outcome).toBe("rejected");
+    expect(peer.dispositions[0]?.description).toContain("not valid JSON");
+  });
+
+  it("credit window: with prefetch 5 and a blocked handler the peer sees at most 5 outstanding", async () => {
+    const { peer, client } = await setup();
+    const gate = deferred();
+    let started = 0;
+    const consumer = client.consume(
+      "slow",
+      async () => {
+        started++;
+        await gate.promise;
+      },
+      { prefetch: 5, concurrency: 2 },
+    );
+    await consumer.ready();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => client.publish("slow", { body: i })));
+    await waitFor(() => started === 2, "two handlers running");
+    await waitFor(() => peer.store.maxUnsettled.get("slow") === 5, "5 outstanding");
+    // The producer was not blocked by the consumer, but the rest stays at the router.
+    expect(peer.store.depth("slow")).toBe(15);
+    expect(started).toBe(2);
+    gate.resolve();
+    await waitFor(() => consumer.stats.accepted === 20, "all 20 accepted");
+    expect(peer.store.maxUnsettled.get("slow")).toBe(5);
+  });
+
+  it("graceful stop: drains credit, finishes the running handler, releases the rest, detaches", async () => {
+    const { peer, client } = await setup();
+    const gate = deferred();
+    let started = 0;
+    const consumer = client.consume(
+      "stopme",
+      async () => {
+        started++;
+        await gate.promise;
+      },
+      { prefetch: 4, concurrency: 1 },
+    );
+    await consumer.ready();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => client.publish("stopme", { body: i })));
+    await waitFor(
+      () => started === 1 && peer.store.depth("stopme") === 6,
+      "4 delivered, 1 running",
+    );
+    let stopped = false;
+    const stopping = consumer.stop().then(() => {
+      stopped = true;
+    });
+    await waitFor(() => consumer.stats.released === 3, "the 3 waiting released");
+    expect(stopped).toBe(false);
+    gate.resolve();
+    await stopping;
+    expect(consumer.stats.accepted).toBe(1);
+    expect(started).toBe(1);
+    // Nothing is lost: 9 messages are back at (or still in) the peer's queue.
+    await waitFor(() => peer.store.depth("stopme") === 9, "9 messages back in the queue");
+    expect(peer.store.links.size).toBe(0);
+  });
+});
+
+describe("trace context crosses publish → consume", () => {
+  let uninstall: () => void = () => {};
+  beforeAll(() => {
+    uninstall = installTestContextManager();
+  });
+  afterAll(() => uninstall());
+
+  it("carries traceparent/tracestate in application properties and continues the trace", async () => {
+    const { peer, client } = await setup();
+    const parent = trace.wrapSpanContext({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: TraceFlags.SAMPLED,
+    });
+    const seen: Array<{ traceId: string | undefined; viaInfo: string | undefined }> = [];
+    const consumer = client.consume("traced", (_m, info) => {
+      seen.push({
+        traceId: trace.getSpanContext(context.active())?.traceId,
+        viaInfo: trace.getSpanContext(info.traceContext)?.traceId,
+      });
+    });
+    await consumer.ready();
+    await context.with(trace.setSpan(context.active(), parent), () =>
+      client.publish("traced", { body: 1 }),
+    );
+    await waitFor(() => seen.length === 1, "the traced message");
+    const props = peer.received[0]?.message.application_properties as Record<string, unknown>;
+    expect(props.traceparent).toBe("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    expect(seen[0]).toEqual({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      viaInfo: "0af7651916cd43dd8448eb211c80319c",
+    });
+  });
+
+  it("takes an explicit parent context (e.g. from an HTTP request) without a context manager", async () => {
+    const { peer, client } = await setup();
+    const parent = trace.setSpanContext(context.active(), {
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      traceFlags: TraceFlags.SAMPLED,
+      traceState: undefined,
+    });
+    await client.publish("traced2", { body: 1 }, { traceContext: parent });
+    const props = peer.received[0]?.message.application_properties as Record<string, unknown>;
+    expect(props.traceparent).toBe("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  });
+});
