@@ -37,7 +37,7 @@ interface OutgoingLink {
 
 /** Credit left on a sender link, counting deliveries rhea has not transmitted yet. */
 function usableCredit(link: OutgoingLink): number {
-  const sender = link.sender as rhea.Sender & { delivery_count: number };
+  const sender = link.sender as unknown as { credit: number; delivery_count: number };
   return sender.credit - (link.submitted - sender.delivery_count);
 }
 
@@ -294,6 +294,8 @@ export class TestPeer {
         .socket;
       if (how === "end") socket?.end();
       else socket?.destroy();
+      // rhea does not notice a socket we destroyed ourselves: forget its links here.
+      this.forget(connection);
     }
     this.connections.clear();
   }
