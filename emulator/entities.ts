@@ -36,8 +36,6 @@ interface AttributeSpec {
   kind: Kind;
   default?: AttributeValue;
   values?: readonly string[];
-  /** qdrouterd returns e.g. listener `port` as a string whatever was configured. */
-  asString?: boolean;
 }
 
 export interface EntityTypeSpec {
@@ -57,7 +55,8 @@ const common: Record<string, AttributeSpec> = {
 
 const connectionCommon: Record<string, AttributeSpec> = {
   host: { kind: "string", default: "" },
-  port: { kind: "string", default: "amqp", asString: true },
+  // qdrouterd returns `port` as a string whatever was configured.
+  port: { kind: "string", default: "amqp" },
   role: {
     kind: "string",
     default: "normal",
@@ -257,19 +256,17 @@ function coerce(name: string, spec: AttributeSpec, value: AttributeValue): Attri
       throw new AttributeError(`Attribute '${name}' must be a boolean, got ${String(value)}`);
     }
     case "string": {
-      if (typeof value === "number" || typeof value === "boolean") {
-        if (spec.asString) return String(value);
-        if (typeof value === "number") return String(value);
-      }
-      if (typeof value !== "string") {
+      // Numbers are accepted where the schema says string (e.g. port 5672 → "5672").
+      const text = typeof value === "number" ? String(value) : value;
+      if (typeof text !== "string") {
         throw new AttributeError(`Attribute '${name}' must be a string`);
       }
-      if (spec.values && !spec.values.includes(value)) {
+      if (spec.values && !spec.values.includes(text)) {
         throw new AttributeError(
-          `Invalid value '${value}' for attribute '${name}'; allowed: ${spec.values.join(", ")}`,
+          `Invalid value '${text}' for attribute '${name}'; allowed: ${spec.values.join(", ")}`,
         );
       }
-      return value;
+      return text;
     }
     case "map":
       if (typeof value !== "object" || Array.isArray(value)) {

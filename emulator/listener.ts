@@ -22,6 +22,31 @@ export interface ListenerSpec {
   tls?: TlsServerOptions;
 }
 
+/**
+ * A peer whose first 8 bytes are not an AMQP 1.0 protocol header gets the router's own
+ * header back before the connection closes (as proton-based routers do, AMQP 1.0 §2.2);
+ * rhea then drops the connection and reports a protocol error, which the router ignores.
+ */
+function answerBadProtocolHeader(socket: Socket, reply: Buffer): void {
+  let seen = Buffer.alloc(0);
+  const check = (chunk: Buffer): void => {
+    seen = Buffer.concat([seen, chunk]);
+    const n = Math.min(seen.length, 8);
+    const expected = [0x41, 0x4d, 0x51, 0x50];
+    let bad = false;
+    for (let i = 0; i < Math.min(n, 4); i++) if (seen[i] !== expected[i]) bad = true;
+    if (n >= 5 && seen[4] !== 0 && seen[4] !== 3) bad = true;
+    if (n >= 8 && (seen[5] !== 1 || seen[6] !== 0 || seen[7] !== 0)) bad = true;
+    if (bad) {
+      socket.off("data", check);
+      if (socket.writable) socket.end(reply);
+    } else if (n >= 8) {
+      socket.off("data", check);
+    }
+  };
+  socket.prependListener("data", check);
+}
+
 const PRODUCT = { product: "qpid-dispatch-router", version: "1.19.0" };
 
 export class OpenListener {
@@ -65,6 +90,10 @@ export class OpenListener {
     };
     const server = this.container.listen(options as Parameters<RheaContainer["listen"]>[0]);
     this.#server = server;
+    // Runs before rhea's own handler, so the header check sees the first bytes first.
+    server.prependListener(this.tls ? "secureConnection" : "connection", (socket: Socket) =>
+      answerBadProtocolHeader(socket, this.#headerReply()),
+    );
     // The raw TCP socket, also under TLS: destroying it drops the client at once.
     server.on("connection", (socket: Socket) => {
       this.#sockets.add(socket);
@@ -91,6 +120,11 @@ export class OpenListener {
     this.#sockets.clear();
     if (!server) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The header a router announces: SASL (3) unless the listener runs without SASL. */
+  #headerReply(): Buffer {
+    return Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
   }
 
   onConnection(handler: (connection: Connection) => void): void {

@@ -92,6 +92,7 @@ describe.skipIf(!onEmulator)(`SASL, TLS and vhost policy — ${NEEDS_EMULATOR}`,
                   targets: "orders.*",
                   allowDynamicSource: true,
                 },
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: qdrouterd's user token
                 consumers: { users: "bob", sources: "orders.*, ${user}.inbox" },
               },
             },

@@ -47,6 +47,8 @@ export interface ClientOptions {
   /** Milliseconds to wait for the connection to open (default 5000). */
   timeout?: number;
   containerId?: string;
+  /** Leave this client out of closeAllClients() (e.g. one kept for a whole file). */
+  untracked?: boolean;
 }
 
 export class ConnectError extends Error {
@@ -370,7 +372,8 @@ export class TestClient {
 
   async close(): Promise<void> {
     const connection = this.connection;
-    if (connection.is_open() && !connection.is_closed()) {
+    const socket = connection.socket as { destroyed?: boolean } | undefined;
+    if (connection.is_open() && !connection.is_closed() && socket?.destroyed !== true) {
       const closed = new Promise<void>((resolve) => {
         connection.once("connection_close", () => resolve());
         connection.once("disconnected", () => resolve());
@@ -415,7 +418,7 @@ export async function connectClient(url: string, options: ClientOptions = {}): P
     connectOptions as unknown as Parameters<typeof container.connect>[0],
   );
   const client = new TestClient(connection);
-  openClients.add(client);
+  if (!options.untracked) openClients.add(client);
   try {
     await withTimeout(
       new Promise<void>((resolve, reject) => {

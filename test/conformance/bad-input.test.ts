@@ -1,0 +1,169 @@
+/**
+ * Bad input never takes a router down: garbage bytes, wrong protocol headers, oversize
+ * messages, malformed management requests. Each check ends by proving that a client
+ * which was already connected still sends and receives.
+ *
+ * Assumed from proton-based routers (AMQP 1.0 §2.2): a peer whose protocol header is not
+ * AMQP 1.0 gets the router's own header (`AMQP` 3 1 0 0) and the connection is closed.
+ */
+import fc from "fast-check";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { typePrefix } from "../../shared/router-config/model.ts";
+import {
+  closeAllClients,
+  connectClient,
+  type TestClient,
+  type TestReceiver,
+  type TestSender,
+} from "../support/amqp-client.ts";
+import { rawExchange } from "../support/raw-socket.ts";
+import { closeTarget, openTarget, routerUrl, type Target, uniqueAddress } from "./target.ts";
+
+let target: Target;
+let bystander: TestClient;
+let bystanderSender: TestSender;
+let bystanderReceiver: TestReceiver;
+let port: number;
+let host: string;
+
+beforeAll(async () => {
+  target = await openTarget();
+  const url = new URL(routerUrl(target));
+  port = Number(url.port);
+  host = url.hostname;
+  bystander = await connectClient(routerUrl(target), { untracked: true });
+  const address = uniqueAddress("plain", "bystander");
+  bystanderReceiver = await bystander.receiver(address);
+  bystanderSender = await bystander.sender(address);
+  await bystanderSender.waitForCredit();
+});
+afterAll(async () => {
+  await bystander.close();
+  await closeTarget();
+});
+afterEach(async () => {
+  // Other clients are unaffected: the bystander's link still works after every check.
+  const before = bystanderReceiver.messages.length;
+  expect((await bystanderSender.sendAndWait({ body: "still here" })).outcome).toBe("accepted");
+  expect(bystanderReceiver.messages.length).toBe(before + 1);
+});
+afterEach(closeAllClients);
+
+const AMQP_SASL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
+const AMQP_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
+
+describe("bytes that are not AMQP", () => {
+  it("answers a wrong protocol header with its own AMQP header and closes", async () => {
+    const { received, closedByPeer } = await rawExchange(
+      port,
+      Buffer.from("GET / HTTP/1.1\r\n\r\n"),
+      {
+        host,
+      },
+    );
+    expect(closedByPeer).toBe(true);
+    expect(received.subarray(0, 4).toString("latin1")).toBe("AMQP");
+  });
+
+  it("closes on an unsupported AMQP version", async () => {
+    const { received, closedByPeer } = await rawExchange(
+      port,
+      Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]),
+      { host },
+    );
+    expect(closedByPeer).toBe(true);
+    expect(received.subarray(0, 4).toString("latin1")).toBe("AMQP");
+  });
+
+  it("closes on garbage after a valid header", async () => {
+    const garbage = Buffer.concat([AMQP_HEADER, Buffer.from([0, 0, 0, 9, 2, 0, 0, 0, 0xff, 1, 2])]);
+    const { closedByPeer } = await rawExchange(port, garbage, { host, timeout: 3_000 });
+    expect(closedByPeer).toBe(true);
+  });
+
+  it("survives random bytes (fuzz, with and without a valid header in front)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(Buffer.alloc(0), AMQP_HEADER, AMQP_SASL_HEADER),
+        fc.uint8Array({ minLength: 1, maxLength: 200 }),
+        async (prefix, bytes) => {
+          await rawExchange(port, Buffer.concat([prefix, Buffer.from(bytes)]), {
+            host,
+            timeout: 150,
+          });
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe("bad requests from well-behaved AMQP clients", () => {
+  it("rejects a management request with an unknown entity type and with a bad attribute", async () => {
+    const client = await connectClient(routerUrl(target));
+    const unknown = await client.management(
+      {
+        operation: "CREATE",
+        type: `${typePrefix(target.flavour)}.router.config.nonsense`,
+        name: "x",
+      },
+      {},
+    );
+    expect(unknown.statusCode).toBe(400);
+    const bad = await client.management(
+      {
+        operation: "CREATE",
+        type: `${typePrefix(target.flavour)}.router.config.address`,
+        name: "y",
+      },
+      { prefix: "y", distribution: 42 },
+    );
+    expect(bad.statusCode).toBeGreaterThanOrEqual(400);
+    expect(bad.statusCode).toBeLessThan(500);
+    const noOperation = await client.management({ type: "org.amqp.management" }, {});
+    expect(noOperation.statusCode).toBeGreaterThanOrEqual(400);
+  });
+
+  it("ignores a management request without reply-to and keeps serving", async () => {
+    const client = await connectClient(routerUrl(target));
+    const sender = await client.sender("$management");
+    await sender.waitForCredit();
+    const result = await sender.sendAndWait({
+      application_properties: { operation: "QUERY", type: "org.amqp.management" },
+      body: { attributeNames: [] },
+    });
+    expect(["accepted", "released"]).toContain(result.outcome);
+    const reply = await client.management(
+      {
+        operation: "QUERY",
+        type: "org.amqp.management",
+        entityType: `${typePrefix(target.flavour)}.router`,
+      },
+      { attributeNames: ["id"] },
+    );
+    expect(reply.statusCode).toBe(200);
+  });
+
+  it("refuses a receiving link without a source address", async () => {
+    const client = await connectClient(routerUrl(target));
+    const link = client.connection.open_receiver({ source: {} } as never);
+    await new Promise<void>((resolve) => {
+      link.once("receiver_close", () => resolve());
+      link.once("receiver_error", () => resolve());
+    });
+    expect(client.isOpen).toBe(true);
+  });
+
+  it("handles a client vanishing mid-transfer with deliveries unsettled", async () => {
+    const consumer = await connectClient(routerUrl(target));
+    const address = uniqueAddress("plain", "vanish");
+    const receiver = await consumer.receiver(address, { autoaccept: false });
+    const producer = await connectClient(routerUrl(target));
+    const sender = await producer.sender(address);
+    await sender.waitForCredit();
+    const pending = sender.send({ body: "lost?" });
+    await receiver.next();
+    (consumer.connection.socket as { destroy(): void }).destroy();
+    expect(["released", "modified"]).toContain((await pending).outcome);
+  });
+});
