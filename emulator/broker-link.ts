@@ -86,6 +86,7 @@ class BrokerConnection {
       reconnect: false,
       container_id: this.container.id,
       idle_time_out: 0,
+      tcp_no_delay: true,
     };
     if (typeof a.saslUsername === "string") {
       options.username = a.saslUsername;

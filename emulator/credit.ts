@@ -44,11 +44,12 @@ export class ProducerLink implements CreditedProducer {
   refreshCredit(): void {
     if (!this.receiver.is_open()) return;
     const current = grantedCredit(this.receiver);
-    const top = this.wantedCredit() - current;
-    // Top up in batches (a quarter of capacity) unless the producer would otherwise stall.
-    if (top > 0 && (current === 0 || top >= Math.max(1, Math.floor(this.capacity / 4)))) {
-      this.receiver.add_credit(top);
-    }
+    const room = Math.max(0, this.capacity - this.outstanding) - current;
+    // Top up in batches (a quarter of capacity) unless the producer would otherwise stall;
+    // reachability is only looked at when credit would be granted (it is the costly part).
+    if (room <= 0) return;
+    if (current > 0 && room < Math.max(1, Math.floor(this.capacity / 4))) return;
+    if (this.wantedCredit() - current > 0) this.receiver.add_credit(room);
   }
 
   begin(): void {

@@ -82,6 +82,8 @@ export class OpenListener {
       host: this.spec.host === "" ? "0.0.0.0" : this.spec.host,
       port: this.spec.port,
       require_sasl: this.spec.authenticatePeer,
+      // Routers disable Nagle: small transfers and dispositions must not wait 40 ms.
+      tcp_no_delay: true,
       properties: PRODUCT,
       // Every link the router answers is managed by hand: credit and settlement.
       receiver_options: { autoaccept: false, credit_window: 0 },
