@@ -49,7 +49,23 @@ export const cloudEventSchema = z
     }
   });
 
-export type CloudEvent = z.infer<typeof cloudEventSchema>;
+/**
+ * A CloudEvent. Written out rather than inferred: zod's catch-all for extensions would give
+ * an index signature that rejects the `data` member. The schema above checks it at runtime.
+ */
+export interface CloudEvent {
+  specversion: "1.0";
+  id: string;
+  source: string;
+  type: string;
+  datacontenttype?: string;
+  dataschema?: string;
+  subject?: string;
+  time?: string;
+  data?: JsonValue | Uint8Array;
+  /** Extension attributes: string, integer, boolean or binary. */
+  [extension: string]: JsonValue | Uint8Array | undefined;
+}
 
 export interface ToAmqpOptions {
   mode: "binary" | "structured";
@@ -62,7 +78,7 @@ function validate(input: unknown): CloudEvent {
       result.error.issues.map((i) => `${i.path.join(".") || "(event)"}: ${i.message}`),
     );
   }
-  return result.data;
+  return result.data as CloudEvent;
 }
 
 /** Maps a CloudEvent to a message; the event id becomes the message id (idempotency key). */

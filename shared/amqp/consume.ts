@@ -41,6 +41,11 @@ export interface ConsumeOptions {
   validate?: (message: ReceivedMessage) => string | undefined;
   /** Link-level problems (refused attach); the consumer keeps re-attaching unless stopped. */
   onError?: (error: Error) => void;
+  /**
+   * stop() drains the link's credit first (default). RabbitMQ 3.x's AMQP 1.0 plugin drops
+   * the connection on drain; pass false there: stop() then just stops granting credit.
+   */
+  drainOnStop?: boolean;
   /** How long stop() waits for the router to confirm drain and detach. */
   stopTimeoutMs?: number;
   /** How long stop() lets running handlers finish before detaching anyway (default 30 s). */
@@ -154,7 +159,7 @@ export class Consumer implements ManagedLink {
     if (this.reattachTimer) clearTimeout(this.reattachTimer);
     const timeoutMs = this.options.stopTimeoutMs ?? 2_000;
     const link = this.link;
-    if (link?.is_open()) {
+    if (link?.is_open() && this.options.drainOnStop !== false) {
       await this.waitFor((done) => {
         this.drainedWaiter = done;
         link.drain_credit();

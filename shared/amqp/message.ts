@@ -105,10 +105,10 @@ export function encodeMeshMessage(
   const { bytes, contentType } = encodeBody(m.body, m.contentType);
   const raw: RawMessage & Record<string, unknown> = {
     message_id: messageId,
-    content_type: contentType,
     body: dataSection(bytes),
     durable,
   };
+  if (contentType !== undefined) raw.content_type = contentType;
   if (m.correlationId !== undefined) raw.correlation_id = m.correlationId;
   if (m.subject !== undefined) raw.subject = m.subject;
   if (m.replyTo !== undefined) raw.reply_to = m.replyTo;
@@ -137,12 +137,10 @@ function encodeApplicationProperties(
 function encodeBody(
   body: MessageBody,
   contentType: string | undefined,
-): { bytes: Buffer; contentType: string } {
+): { bytes: Buffer; contentType: string | undefined } {
   if (body instanceof Uint8Array) {
-    return {
-      bytes: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-      contentType: contentType ?? "application/octet-stream",
-    };
+    // No content type on a data section means opaque bytes (application/octet-stream).
+    return { bytes: Buffer.from(body.buffer, body.byteOffset, body.byteLength), contentType };
   }
   if (typeof body === "string" && contentType !== undefined && !isJsonContentType(contentType)) {
     return { bytes: Buffer.from(body, "utf8"), contentType };

@@ -1,10 +1,13 @@
 import { context, TraceFlags, trace } from "@opentelemetry/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  type CloudEvent,
+  fromAmqpMessage,
   MeshClient,
   PermanentError,
   type ReceivedMessage,
   RetryableError,
+  toAmqpMessage,
 } from "../../../shared/amqp/index.ts";
 import { waitFor } from "./helpers.ts";
 import { installTestContextManager } from "./otel-context.ts";
@@ -75,7 +78,7 @@ describe("consume: settlement follows the handler's outcome", () => {
     await consumer.ready();
     await client.publish("bin", { body: Buffer.from([0, 1, 2, 255]) });
     await waitFor(() => got.length === 1, "the message");
-    expect(got[0]?.contentType).toBe("application/octet-stream");
+    expect(got[0]?.contentType).toBeUndefined();
     expect(Buffer.from(got[0]?.body as Uint8Array)).toEqual(Buffer.from([0, 1, 2, 255]));
   });
 
@@ -218,6 +221,35 @@ describe("consume: settlement follows the handler's outcome", () => {
     // Nothing is lost: 9 messages are back at (or still in) the peer's queue.
     await waitFor(() => peer.store.depth("stopme") === 9, "9 messages back in the queue");
     expect(peer.store.links.size).toBe(0);
+  });
+});
+
+describe("CloudEvents over the peer", () => {
+  it.each(["binary", "structured"] as const)("round-trips an event in %s mode", async (mode) => {
+    const { peer, client } = await setup();
+    const event: CloudEvent = {
+      specversion: "1.0",
+      id: `evt-${mode}`,
+      source: "/tests",
+      type: "com.example.thing",
+      datacontenttype: "application/json",
+      tenant: "t9",
+      data: { n: 1 },
+    };
+    const got: CloudEvent[] = [];
+    const consumer = client.consume("events", (m) => {
+      got.push(fromAmqpMessage(m));
+    });
+    await consumer.ready();
+    await client.publish("events", toAmqpMessage(event, { mode }));
+    await waitFor(() => got.length === 1, "the event");
+    expect(got[0]).toEqual(event);
+    const props = peer.received[0]?.message.application_properties as Record<string, unknown>;
+    if (mode === "binary") expect(props.cloudEvents_tenant).toBe("t9");
+    else
+      expect(peer.received[0]?.message.content_type).toBe(
+        "application/cloudevents+json; charset=utf-8",
+      );
   });
 });
 
