@@ -8,9 +8,10 @@ export default defineConfig({
       "test/conformance/**/*.test.ts",
       "test/e2e/**/*.test.ts",
     ],
+    globalSetup: ["test/setup/rabbitmq.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Integration suites bind real TCP ports and a shared RabbitMQ; two workers fit 2 cores.
+    // Integration suites bind real TCP ports and share one RabbitMQ; two workers fit 2 cores.
     maxWorkers: 2,
   },
 });

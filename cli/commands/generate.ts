@@ -1,0 +1,77 @@
+import { resolve } from "node:path";
+import { formatDiagnostic, hasErrors } from "../../shared/diagnostics.ts";
+import {
+  type ConfigSetSummary,
+  generateRouterConfigs,
+  type RouterConfigFormat,
+  writeRouterConfigs,
+} from "../../shared/router-config/index.ts";
+import { RouterFlavour } from "../../shared/topology/schema.ts";
+import { loadValidProject, projectSummary } from "../load-project.ts";
+import type { ParsedArgs } from "../main.ts";
+import { projectDir } from "../project-dir.ts";
+import { UsageError } from "../usage.ts";
+
+const FORMATS = ["conf", "json", "both"] as const;
+type Format = (typeof FORMATS)[number];
+
+/** `amqp-mesh generate <dir> --out <dir> [--flavour f] [--format conf|json|both]`. */
+export async function runGenerate(args: ParsedArgs): Promise<number> {
+  if (args.positionals.length > 1) throw new UsageError("generate takes one <dir>");
+  const dir = await projectDir(args.positionals[0]);
+  const out = args.values.out;
+  if (typeof out !== "string" || out === "") throw new UsageError("generate needs --out <dir>");
+  const flavour = parseFlavour(args.values.flavour);
+  const format = parseFormat(args.values.format);
+
+  const project = await loadValidProject(dir);
+  if (project === undefined) return 1;
+  const summary = await generateInto(project, resolve(out), { flavour, format });
+  if (summary === undefined) return 1;
+  console.log(`${dir}: ${projectSummary(project.topology, project.registry)}`);
+  console.log(formatConfigSummary(summary, resolve(out)));
+  return 0;
+}
+
+/** Generate and write the configs; diagnostics go to stderr. Undefined when generation failed. */
+export async function generateInto(
+  project: NonNullable<Awaited<ReturnType<typeof loadValidProject>>>,
+  outDir: string,
+  options: { flavour?: RouterFlavour | undefined; format: Format },
+): Promise<ConfigSetSummary | undefined> {
+  const { configs, diagnostics } = generateRouterConfigs(project.registry, project.topology, {
+    ...(options.flavour ? { flavour: options.flavour } : {}),
+  });
+  for (const d of diagnostics) console.error(formatDiagnostic(d));
+  if (hasErrors(diagnostics)) {
+    console.error("generate: no configs written, fix the errors above");
+    return undefined;
+  }
+  return writeRouterConfigs(configs, outDir, { format: options.format });
+}
+
+export function formatConfigSummary(summary: ConfigSetSummary, outDir: string): string {
+  const lines = [`wrote ${summary.routers.length} router configs to ${outDir}`];
+  for (const router of summary.routers) {
+    const counts = Object.entries(router.entityCounts)
+      .map(([type, n]) => `${n} ${type}`)
+      .join(", ");
+    lines.push(`  ${router.routerId} (${router.mode}, ${router.flavour}): ${counts}`);
+  }
+  return lines.join("\n");
+}
+
+function parseFlavour(value: string | boolean | undefined): RouterFlavour | undefined {
+  if (value === undefined) return undefined;
+  const parsed = RouterFlavour.safeParse(value);
+  if (!parsed.success)
+    throw new UsageError(`--flavour must be one of ${RouterFlavour.options.join(", ")}`);
+  return parsed.data;
+}
+
+function parseFormat(value: string | boolean | undefined): Format {
+  if (value === undefined) return "conf";
+  if (typeof value === "string" && (FORMATS as readonly string[]).includes(value))
+    return value as RouterConfigFormat | "both";
+  throw new UsageError(`--format must be one of ${FORMATS.join(", ")}`);
+}

@@ -1,0 +1,68 @@
+import { parseArgs } from "node:util";
+import { runDiff } from "./commands/diff.ts";
+import { runEmulator } from "./commands/emulator.ts";
+import { runGenerate } from "./commands/generate.ts";
+import { runUp } from "./commands/up.ts";
+import { runValidate } from "./commands/validate.ts";
+import { USAGE, UsageError } from "./usage.ts";
+
+/** Exit codes: 0 success, 1 invalid input, 2 usage error. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "validate":
+        return await runValidate(parse(rest, { json: { type: "boolean" } }));
+      case "generate":
+        return await runGenerate(
+          parse(rest, {
+            out: { type: "string" },
+            flavour: { type: "string" },
+            format: { type: "string" },
+          }),
+        );
+      case "diff":
+        return await runDiff(parse(rest, { json: { type: "boolean" } }));
+      case "emulator":
+        return await runEmulator(parse(rest, { out: { type: "string" } }));
+      case "up":
+        return await runUp(parse(rest, { once: { type: "boolean" }, out: { type: "string" } }));
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`amqp-mesh: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`amqp-mesh: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+
+export interface ParsedArgs {
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+}
+
+function parse(args: string[], options: Options): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    return { positionals, values: values as ParsedArgs["values"] };
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}

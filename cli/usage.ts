@@ -1,0 +1,20 @@
+/** Thrown for a wrong command line: the CLI prints the message and the usage, and exits 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const USAGE = `amqp-mesh — channel registry, router configs and the local mesh
+
+Usage:
+  amqp-mesh validate <dir> [--json]
+      Validate <dir>/topology.yaml and <dir>/registry/*.yaml.
+  amqp-mesh generate <dir> --out <dir> [--flavour qpid-dispatch|skupper-router] [--format conf|json|both]
+      Write one config file per router and a summary.
+  amqp-mesh diff <old-dir> <new-dir> [--json]
+      What would change per router, and breaking payload schema changes.
+  amqp-mesh emulator <dir> [--out <dir>]
+      Start the local router mesh of <dir>'s topology; Ctrl-C stops it.
+  amqp-mesh up [<dir>] [--once]
+      The local platform: validate, generate, start the emulated mesh, check a round trip.
+
+Exit codes: 0 success, 1 invalid input, 2 usage error.`;

@@ -1,0 +1,97 @@
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { EXAMPLES, tempFolders } from "./copy-examples.ts";
+import { runCli } from "./run-cli.ts";
+
+const temps = tempFolders();
+afterEach(() => temps.cleanup());
+
+describe("amqp-mesh generate", () => {
+  it("writes one qdrouterd config per router and a summary", async () => {
+    const out = await temps.make();
+    const result = await runCli(["generate", EXAMPLES, "--out", out]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/wrote 8 router configs/);
+    const files = (await readdir(out)).sort();
+    expect(files.filter((f) => f.endsWith(".conf"))).toHaveLength(8);
+    expect(files).toContain("summary.json");
+    const interior = await readFile(join(out, "aws-eu-interior-1.conf"), "utf8");
+    expect(interior).toMatch(/linkRoute \{/);
+    expect(interior).toMatch(/prefix: sales\/orders\n\s+distribution: balanced/);
+  });
+
+  it("writes skupper-router configs without linkRoutes when asked", async () => {
+    const out = await temps.make();
+    const result = await runCli([
+      "generate",
+      EXAMPLES,
+      "--out",
+      out,
+      "--flavour",
+      "skupper-router",
+      "--format",
+      "json",
+    ]);
+    expect(result.code).toBe(0);
+    const interior = await readFile(join(out, "aws-eu-interior-1.json"), "utf8");
+    expect(interior).not.toMatch(/linkRoute/);
+    expect(interior).toMatch(/"autoLink"/);
+    // The flavour gap is said, not silently papered over.
+    expect(result.stderr).toMatch(/billing\/invoices/);
+  });
+
+  it("refuses bad options with a usage error", async () => {
+    const out = await temps.make();
+    const flavour = await runCli(["generate", EXAMPLES, "--out", out, "--flavour", "rabbit"]);
+    expect(flavour.code).toBe(2);
+    expect(flavour.stderr).toMatch(/--flavour must be one of qpid-dispatch, skupper-router/);
+    expect((await runCli(["generate", EXAMPLES])).stderr).toMatch(/--out/);
+  });
+});
+
+describe("amqp-mesh diff", () => {
+  it("shows the router entities a new channel adds and reports no breaking change", async () => {
+    const next = await temps.copyOfExamples();
+    const file = join(next, "registry", "logistics.yaml");
+    await writeFile(
+      file,
+      `${await readFile(file, "utf8")}  - address: logistics/returns\n    description: Parcels coming back.\n    producers: [sales]\n    consumers: [logistics]\n`,
+    );
+    const result = await runCli(["diff", EXAMPLES, next]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/aws-eu-edge-1: 1 to delete, 2 to create\n  - vhost/);
+    expect(result.stdout).toMatch(/\+ address amqp-mesh\/address\/logistics\/returns/);
+    expect(result.stdout).toMatch(/no breaking payload schema changes/);
+  });
+
+  it("refuses a newly required property unless the channel version is raised", async () => {
+    const next = await temps.copyOfExamples();
+    const schema = join(next, "registry", "schemas", "invoice.json");
+    const parsed = JSON.parse(await readFile(schema, "utf8")) as { required: string[] };
+    parsed.required.push("currency");
+    await writeFile(schema, JSON.stringify(parsed));
+    const refused = await runCli(["diff", EXAMPLES, next]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/billing\/invoices \(billing\): 1 breaking — refused/);
+    expect(refused.stdout).toMatch(/currency/);
+
+    const registry = join(next, "registry", "billing.yaml");
+    const text = await readFile(registry, "utf8");
+    await writeFile(
+      registry,
+      text.replace(
+        "  - address: billing/invoices\n",
+        "  - address: billing/invoices\n    version: 2\n",
+      ),
+    );
+    const allowed = await runCli(["diff", EXAMPLES, next, "--json"]);
+    expect(allowed.code).toBe(0);
+    const report = JSON.parse(allowed.stdout) as {
+      breakingChanges: { address: string; allowed: boolean }[];
+    };
+    expect(report.breakingChanges).toEqual([
+      expect.objectContaining({ address: "billing/invoices", allowed: true }),
+    ]);
+  });
+});
