@@ -194,3 +194,64 @@ export function remoteHostname(connection: Connection): string | undefined {
   const open = (connection as { remote?: { open?: { hostname?: unknown } } }).remote?.open;
   return typeof open?.hostname === "string" ? open.hostname : undefined;
 }
+
+interface IncomingDeliveries {
+  updated: Array<{ state?: unknown; settled?: boolean }>;
+  process(session: unknown): void;
+}
+
+const guardedSessions = new WeakSet<object>();
+
+/**
+ * rhea batches consecutive dispositions into one range and, when the range holds a single
+ * delivery so far, does not compare the next delivery's outcome: a `rejected` right after
+ * an `accepted` (settled in the same tick) goes out as `accepted`. This splits what a
+ * session writes into runs rhea batches correctly: all-accepted runs, or one delivery.
+ */
+export function guardDispositionBatching(link: Sender | Receiver): void {
+  const session = (link as unknown as { session?: { incoming?: IncomingDeliveries } }).session;
+  const incoming = session?.incoming;
+  if (!incoming || guardedSessions.has(incoming)) return;
+  guardedSessions.add(incoming);
+  const original = incoming.process.bind(incoming);
+  const accepted = (state: unknown): boolean =>
+    readOutcome(unwrapState(state))?.kind === "accepted";
+  incoming.process = (s: unknown): void => {
+    const all = incoming.updated;
+    if (all.length <= 1) {
+      original(s);
+      return;
+    }
+    const runs: Array<typeof all> = [];
+    for (const delivery of all) {
+      const run = runs.at(-1);
+      const last = run?.at(-1);
+      if (
+        run &&
+        last &&
+        accepted(last.state) &&
+        accepted(delivery.state) &&
+        last.settled === delivery.settled
+      ) {
+        run.push(delivery);
+      } else {
+        runs.push([delivery]);
+      }
+    }
+    for (const run of runs) {
+      incoming.updated = run;
+      original(s);
+    }
+  };
+}
+
+/** A described outcome as written (descriptor + list) back to rhea's outcome object. */
+function unwrapState(state: unknown): unknown {
+  if (typeof state !== "object" || state === null) return undefined;
+  if ("descriptor" in state) {
+    const unwrap = (rhea.message as unknown as { unwrap_outcome(o: unknown): unknown })
+      .unwrap_outcome;
+    return unwrap(state);
+  }
+  return state;
+}

@@ -13,6 +13,7 @@ import {
   type Connection,
   type Delivery,
   encodeMessage,
+  guardDispositionBatching,
   isPresettled,
   type Message,
   outcomes,
@@ -194,6 +195,7 @@ class ActiveAutoLink {
         credit_window: 0,
       });
       this.#link = receiver;
+      guardDispositionBatching(receiver);
       const producer = new ProducerLink(
         receiver,
         this.host.id,
@@ -483,6 +485,7 @@ export class BrokerLinks {
             autoaccept: false,
             credit_window: 0,
           });
+          guardDispositionBatching(broker);
           proxyConsumer(sender, broker);
         },
       };

@@ -10,6 +10,7 @@ import {
   type Delivery,
   type ErrorCondition,
   encodeMessage,
+  guardDispositionBatching,
   isDynamic,
   isPresettled,
   type Message,
@@ -190,9 +191,11 @@ export class ClientConnection {
     const address = requested !== undefined ? normaliseAddress(requested) : undefined;
     const routed = address !== undefined ? this.#router.linkRoute(address, "in") : undefined;
     if (routed && address !== undefined) {
+      guardDispositionBatching(receiver);
       routed.routeProducer(receiver, address);
       return;
     }
+    guardDispositionBatching(receiver);
     const producer = new ProducerLink(
       receiver,
       this.#router.id,

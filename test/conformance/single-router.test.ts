@@ -115,6 +115,29 @@ describe("settlement", () => {
     });
   });
 
+  it("keeps different outcomes apart when a consumer settles several deliveries at once", async () => {
+    client = await fresh();
+    const address = uniqueAddress("plain", "mixed-outcomes");
+    const receiver = await client.receiver(address, { autoaccept: false });
+    const producer = await fresh();
+    const sender = await producer.sender(address);
+    await sender.waitForCredit();
+    const results = [1, 2, 3, 4].map((body) => sender.send({ body }));
+    await waitFor(() => receiver.messages.length === 4);
+    const [m1, m2, m3, m4] = receiver.messages;
+    // All in one tick: a router that batches dispositions must not merge these ranges.
+    m1!.accept();
+    m2!.reject({ condition: "app:second" });
+    m3!.accept();
+    m4!.release();
+    expect((await Promise.all(results)).map((r) => r.outcome)).toEqual([
+      "accepted",
+      "rejected",
+      "accepted",
+      "released",
+    ]);
+  });
+
   it("answers released/modified — never silence — when a consumer leaves with deliveries in flight", async () => {
     client = await fresh();
     const address = uniqueAddress("plain", "leaving");

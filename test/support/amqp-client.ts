@@ -26,6 +26,7 @@ import rhea, {
   type Receiver,
   type Sender,
 } from "rhea";
+import { guardDispositionBatching } from "../../emulator/amqp.ts";
 import { waitFor, withTimeout } from "./wait.ts";
 
 export type Outcome = "accepted" | "rejected" | "released" | "modified" | "presettled";
@@ -214,6 +215,8 @@ export class TestReceiver extends TestLink<Receiver> {
 
   constructor(link: Receiver) {
     super(link);
+    // rhea would merge a reject right after an accept into one "accepted" range.
+    guardDispositionBatching(link);
     link.on("message", (context: EventContext) => {
       const delivery = context.delivery!;
       this.messages.push({
