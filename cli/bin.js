@@ -2,4 +2,5 @@
 // Node >= 22.18 strips TypeScript types natively; the sources use erasable syntax only.
 import { main } from "./main.ts";
 
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: a command is done when main returns, whatever sockets linger.
+process.exit(await main(process.argv.slice(2)));
