@@ -60,7 +60,7 @@ describe("amqp-mesh diff", () => {
     );
     const result = await runCli(["diff", EXAMPLES, next]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/aws-eu-edge-1: 1 to delete, 2 to create\n  - vhost/);
+    expect(result.stdout).toMatch(/aws-eu-edge-1: 1 to delete, 2 to create\n {2}- vhost/);
     expect(result.stdout).toMatch(/\+ address amqp-mesh\/address\/logistics\/returns/);
     expect(result.stdout).toMatch(/no breaking payload schema changes/);
   });
