@@ -9,6 +9,8 @@
  * and detaches it with the broker's error when the broker refuses; a linkRoute whose
  * connector is down detaches the client with `qd:no-route-to-dest`.
  */
+import { readFileSync } from "node:fs";
+import { matchPattern, tokenize } from "./address-table.ts";
 import {
   type Connection,
   type Delivery,
@@ -91,7 +93,7 @@ class BrokerConnection {
     };
     if (typeof a.saslUsername === "string") {
       options.username = a.saslUsername;
-      if (typeof a.saslPassword === "string") options.password = a.saslPassword;
+      if (typeof a.saslPassword === "string") options.password = resolveSecret(a.saslPassword);
     }
     const connection = this.container.connect(
       options as unknown as Parameters<RheaContainer["connect"]>[0],
@@ -359,20 +361,31 @@ function mapExternal(address: string, a: Attributes): string {
   return result;
 }
 
+/** linkRoute prefixes and patterns match whole tokens, like address prefixes. */
 function linkRouteMatches(a: Attributes, address: string): boolean {
+  const tokens = tokenize(address);
   if (typeof a.prefix === "string") {
-    return address === a.prefix || address.startsWith(a.prefix);
+    return matchPattern([...tokenize(a.prefix), "#"], tokens) >= 0;
   }
-  if (typeof a.pattern === "string") {
-    const pattern = a.pattern
-      .split(/([./])/)
-      .map((t) =>
-        t === "#" ? ".*" : t === "*" ? "[^./]+" : t.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"),
-      )
-      .join("");
-    return new RegExp(`^${pattern}$`).test(address);
-  }
+  if (typeof a.pattern === "string") return matchPattern(tokenize(a.pattern), tokens) >= 0;
   return false;
+}
+
+/**
+ * Connector passwords as qdrouterd reads them: `env:NAME` from the environment,
+ * `file:/path` from a file, `literal:text` or anything else as it is.
+ */
+export function resolveSecret(value: string): string {
+  if (value.startsWith("env:")) return process.env[value.slice(4)] ?? "";
+  if (value.startsWith("file:")) {
+    try {
+      return readFileSync(value.slice(5), "utf8").trim();
+    } catch {
+      return "";
+    }
+  }
+  if (value.startsWith("literal:")) return value.slice(8);
+  return value;
 }
 
 export class BrokerLinks {

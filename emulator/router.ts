@@ -70,6 +70,8 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   #management: ManagementNode | undefined;
   #running = false;
   #listenerIndex = 0;
+  /** The `policy` entity's maxMessageSize: a limit for every connection (0 = none). */
+  #policyMaxMessageSize = 0;
 
   constructor(options: RouterOptions) {
     this.#options = options;
@@ -122,6 +124,9 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       // Runtime-created entities are gone after a restart: only the config file counts.
       this.store.clear();
       this.addresses.clear();
+      const policy = this.#options.config.entities.find((e) => e.type === "policy");
+      const limit = Number(policy?.attributes.maxMessageSize ?? 0);
+      this.#policyMaxMessageSize = Number.isInteger(limit) && limit > 0 ? limit : 0;
       for (const entity of this.#options.config.entities) {
         const type = managementTypeOf(entity.type);
         if (!type) continue;
@@ -282,9 +287,13 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       users: this.#options.users ?? new Map(),
       ...(tls ? { tls } : {}),
     });
+    const sizes = [
+      typeof a.maxMessageSize === "number" ? a.maxMessageSize : 0,
+      this.#policyMaxMessageSize,
+    ].filter((n) => n > 0);
     this.#wire(listener, {
       linkCapacity: typeof a.linkCapacity === "number" ? a.linkCapacity : DEFAULT_LINK_CAPACITY,
-      maxMessageSize: typeof a.maxMessageSize === "number" ? a.maxMessageSize : 0,
+      maxMessageSize: sizes.length > 0 ? Math.min(...sizes) : 0,
     });
     await listener.open();
     if (entity.fromConfig) this.#boundPorts.set(name, listener.port);
