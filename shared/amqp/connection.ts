@@ -25,6 +25,9 @@ export interface ManagedLink {
   connectionFailed(error: ConnectionFailedError): void;
 }
 
+/** How long a connection must have been open for its loss to reset the backoff. */
+const STABLE_CONNECTION_MS = 1_000;
+
 export type ConnectionState = "idle" | "connecting" | "open" | "closed";
 
 export interface ConnectionEvents {
@@ -43,6 +46,7 @@ export class MeshConnection {
   private currentUrl: string | undefined;
   private urlIndex = 0;
   private failedAttempts = 0;
+  private openedAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private openWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
@@ -148,8 +152,12 @@ export class MeshConnection {
     connection.on("connection_close", () =>
       this.failed(connection, url, describeAmqp(connection.error) || "closed by the router"),
     );
-    connection.on("protocol_error", (ctx) => this.failed(connection, url, describe(ctx.error)));
-    connection.on("error", (ctx) => this.failed(connection, url, describe(ctx.error ?? ctx)));
+    connection.on("protocol_error", (ctx) =>
+      this.failed(connection, url, `protocol error: ${describe(ctx.error ?? ctx)}`),
+    );
+    connection.on("error", (ctx) =>
+      this.failed(connection, url, `error: ${describe(ctx.error ?? ctx)}`),
+    );
   }
 
   private opened(connection: RheaConnection, url: string): void {
@@ -158,7 +166,7 @@ export class MeshConnection {
     this.connectTimer = undefined;
     this.stateValue = "open";
     this.currentUrl = url;
-    this.failedAttempts = 0;
+    this.openedAt = Date.now();
     this.openCount++;
     const safeUrl = redactUrl(url);
     this.events.onLog?.(`amqp: connected to ${safeUrl}`);
@@ -185,14 +193,16 @@ export class MeshConnection {
     }
     this.stateValue = "connecting";
     this.urlIndex = (this.urlIndex + 1) % this.config.urls.length;
-    this.failedAttempts++;
+    // A connection that lived a while resets the backoff and fails over at once; one that
+    // drops right after open counts as a failed attempt, so a flapping router is no hot loop.
+    const stable = wasOpen && Date.now() - this.openedAt >= STABLE_CONNECTION_MS;
+    this.failedAttempts = stable ? 0 : this.failedAttempts + 1;
     const { initialDelayMs, maxDelayMs, maxAttempts } = this.config.reconnect;
     if (maxAttempts !== undefined && this.failedAttempts > maxAttempts) {
       this.giveUp(safeUrl, reason);
       return;
     }
-    // The first retry after losing an open connection goes straight to the next router.
-    const delay = wasOpen ? 0 : backoffDelay(this.failedAttempts - 1, initialDelayMs, maxDelayMs);
+    const delay = stable ? 0 : backoffDelay(this.failedAttempts - 1, initialDelayMs, maxDelayMs);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.attempt();
@@ -202,7 +212,7 @@ export class MeshConnection {
   private giveUp(lastUrl: string, reason: string): void {
     this.stateValue = "idle";
     const error = new ConnectionFailedError(
-      `no AMQP router reachable after ${this.failedAttempts - 1} attempt(s) over ${this.config.urls.map(redactUrl).join(", ")}; last: ${lastUrl}: ${reason}`,
+      `no AMQP router reachable after ${this.failedAttempts} attempt(s) over ${this.config.urls.map(redactUrl).join(", ")}; last: ${lastUrl}: ${reason}`,
       { url: lastUrl },
     );
     this.events.onLog?.(`amqp: ${error.message}`);

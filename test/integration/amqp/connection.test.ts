@@ -130,6 +130,19 @@ describe("connection: lazy connect, failover, reconnect", () => {
     expect(cutAt).toBeGreaterThan(0);
   });
 
+  it("a router that drops every connection right after open is retried with backoff, not in a hot loop", async () => {
+    const peer = track(await TestPeer.start());
+    peer.dropOnOpen = true;
+    const client = track(
+      new MeshClient({ urls: [peer.url], reconnect: { initialDelayMs: 50, maxDelayMs: 200 } }),
+    );
+    const error = await client.publish("a", { body: 1 }, { deadline: 1_000 }).catch((e) => e);
+    expect(error).toMatchObject({ code: "back-pressure" });
+    expect(error.message).toContain("no router connected");
+    expect(peer.connectionsOpened).toBeGreaterThan(1);
+    expect(peer.connectionsOpened).toBeLessThan(20);
+  });
+
   it("gives up after maxAttempts with ConnectionFailedError naming the urls", async () => {
     const down = await TestPeer.start();
     const url = down.url;

@@ -112,6 +112,8 @@ export class TestPeer {
   /** Values of AMQP open.idle-time-out the clients sent. */
   readonly idleTimeouts: number[] = [];
   connectionsOpened = 0;
+  /** Cut every connection right after it opens (a flapping router). */
+  dropOnOpen = false;
   // Links the clients open get no automatic credit or acceptance: the tests script both.
   private readonly container = rhea.create_container({
     id: "test-peer",
@@ -160,6 +162,7 @@ export class TestPeer {
     c.on("connection_open", (ctx: rhea.EventContext) => {
       this.connectionsOpened++;
       this.connections.add(ctx.connection);
+      if (this.dropOnOpen) setImmediate(() => this.dropConnections("destroy"));
       const idle = ctx.connection.idle_time_out;
       if (typeof idle === "number") this.idleTimeouts.push(idle);
     });
