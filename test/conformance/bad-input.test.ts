@@ -124,6 +124,68 @@ describe("bad requests from well-behaved AMQP clients", () => {
     expect(noOperation.statusCode).toBeGreaterThanOrEqual(400);
   });
 
+  it("answers random management requests with a status, never a 5xx (fuzz)", async () => {
+    const client = await connectClient(routerUrl(target));
+    const prefix = typePrefix(target.flavour);
+    // Listeners and connectors are left out: random ports must never be bound or dialled.
+    const types = [
+      "router.config.address",
+      "router.config.autoLink",
+      "router.config.linkRoute",
+      "vhost",
+      "sslProfile",
+      "router",
+      "router.link",
+      "nonsense",
+    ].map((t) => `${prefix}.${t}`);
+    const value = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }),
+    );
+    const attributeName = fc.constantFrom(
+      "prefix",
+      "pattern",
+      "distribution",
+      "address",
+      "direction",
+      "connection",
+      "hostname",
+      "groups",
+      "waypoint",
+      "bogus",
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("CREATE", "READ", "UPDATE", "DELETE", "QUERY", "FROB", ""),
+        fc.oneof(fc.constantFrom(...types), fc.string({ maxLength: 20 })),
+        fc.dictionary(attributeName, value, { maxKeys: 4 }),
+        fc.oneof(fc.constant(undefined), fc.integer({ min: -2, max: 5 })),
+        async (operation, type, body, offset) => {
+          const name = `fuzz/${Math.random().toString(36).slice(2)}`;
+          const properties: Record<string, unknown> = { operation, type, name };
+          if (operation === "QUERY") {
+            properties.type = "org.amqp.management";
+            properties.entityType = type;
+          }
+          if (offset !== undefined) properties.offset = offset;
+          const reply = await client.management(properties, body, { timeout: 3_000 });
+          expect(reply.statusCode).toBeGreaterThanOrEqual(200);
+          // An unknown operation may be 501 Not Implemented (agent.py not_implemented).
+          const known = ["CREATE", "READ", "UPDATE", "DELETE", "QUERY"].includes(operation);
+          if (known) expect(reply.statusCode).toBeLessThan(500);
+          else expect([400, 404, 501]).toContain(reply.statusCode);
+          if (reply.statusCode === 201) {
+            await client.management({ operation: "DELETE", type, name });
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it("ignores a management request without reply-to and keeps serving", async () => {
     const client = await connectClient(routerUrl(target));
     const sender = await client.sender("$management");
