@@ -56,7 +56,9 @@ export interface BrokerHost {
 
 type RheaContainer = ReturnType<typeof rhea.create_container>;
 
+/** Reconnect back-off: 200 ms, doubling up to 5 s; reset once a connection opens. */
 const RECONNECT_DELAY_MS = 200;
+const MAX_RECONNECT_DELAY_MS = 5_000;
 
 /** One connector: a broker connection kept open while the connector exists. */
 class BrokerConnection {
@@ -66,6 +68,7 @@ class BrokerConnection {
   remoteContainer: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #delay = RECONNECT_DELAY_MS;
   readonly #onUp = new Set<() => void>();
   readonly #onDown = new Set<() => void>();
 
@@ -102,6 +105,7 @@ class BrokerConnection {
     connection.on("connection_open", () => {
       this.connected = true;
       this.lastError = undefined;
+      this.#delay = RECONNECT_DELAY_MS;
       this.remoteContainer =
         typeof connection.container_id === "string" ? connection.container_id : undefined;
       for (const up of this.#onUp) up();
@@ -113,7 +117,10 @@ class BrokerConnection {
       this.connected = false;
       if (context.error) this.lastError = String(context.error);
       if (wasConnected) for (const d of this.#onDown) d();
-      if (!this.#stopped) this.#timer = setTimeout(() => this.start(), RECONNECT_DELAY_MS);
+      if (!this.#stopped) {
+        this.#timer = setTimeout(() => this.start(), this.#delay);
+        this.#delay = Math.min(this.#delay * 2, MAX_RECONNECT_DELAY_MS);
+      }
     };
     connection.on("disconnected", down);
     connection.on("connection_close", down);

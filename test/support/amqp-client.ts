@@ -264,7 +264,9 @@ export interface ManagementReply {
 export class TestClient {
   readonly connection: Connection;
   readonly #links: TestLink<Sender | Receiver>[] = [];
-  #management: { sender: TestSender; receiver: TestReceiver; replyTo: string } | undefined;
+  #management:
+    | { senders: Map<string, TestSender>; receiver: TestReceiver; replyTo: string }
+    | undefined;
   #nextCorrelation = 1;
 
   constructor(connection: Connection) {
@@ -311,25 +313,33 @@ export class TestClient {
     return this.#opened(new TestReceiver(link), "receiver_open", options.timeout ?? 5_000);
   }
 
-  /** One AMQP management request to `$management` (or `address`), answered via reply-to. */
+  /**
+   * One AMQP management request to `$management` (or `address`), answered via a dynamic
+   * reply-to. The request link targets the management address itself (not an anonymous
+   * link), so a vhost policy that allows `$management` as a target lets it through.
+   */
   async management(
     properties: Record<string, unknown>,
     body: unknown = {},
     options: { address?: string; timeout?: number } = {},
   ): Promise<ManagementReply> {
     const timeout = options.timeout ?? 5_000;
+    const address = options.address ?? "$management";
     if (!this.#management) {
       const receiver = await this.receiver({ dynamic: true });
       const replyTo = receiver.remoteAddress;
       if (!replyTo) throw new Error("the router gave the dynamic receiver no address");
-      const sender = await this.sender(null);
-      this.#management = { sender, receiver, replyTo };
+      this.#management = { senders: new Map(), receiver, replyTo };
     }
-    const { sender, receiver, replyTo } = this.#management;
+    const { senders, receiver, replyTo } = this.#management;
+    let sender = senders.get(address);
+    if (!sender) {
+      sender = await this.sender(address);
+      senders.set(address, sender);
+    }
     await sender.waitForCredit(1, timeout);
     const correlationId = `mgmt-${this.#nextCorrelation++}`;
     void sender.send({
-      to: options.address ?? "$management",
       reply_to: replyTo,
       message_id: correlationId,
       application_properties: properties,
