@@ -59,7 +59,8 @@ async function management(client: TestClient, properties: Record<string, unknown
 
 describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
   beforeAll(async () => {
-    requireRabbitMq(rabbit);
+    // Under CI without RabbitMQ every check below fails with requireRabbitMq's message.
+    if (!rabbit.reachable) return;
     mesh = await startTestMesh({
       routers: [{ id: "a" }, { id: "b" }],
       links: [["a", "b", 1]],
@@ -95,6 +96,7 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
   afterEach(closeAllClients);
 
   it("connects the route-container connector to RabbitMQ", async () => {
+    requireRabbitMq(rabbit);
     const client = await connectClient(mesh.router("b").url);
     await waitFor(
       async () => {
@@ -110,6 +112,7 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
   });
 
   it("autoLinks: a waypoint address goes out to a RabbitMQ queue and comes back in", async () => {
+    requireRabbitMq(rabbit);
     const client = await connectClient(mesh.router("b").url);
     // Fixed queue names keep RabbitMQ tidy; stale messages of failed runs are skipped below.
     const queue = "/queue/amqp-mesh-conformance-autolink";
@@ -154,6 +157,7 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
   });
 
   it("linkRoutes: a link-routed sender and receiver reach the broker queue across the mesh", async () => {
+    requireRabbitMq(rabbit);
     const client = await connectClient(mesh.router("a").url);
     await waitFor(
       async () => {
@@ -182,6 +186,7 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
   });
 
   it("linkRoutes: without a connected broker the attach is refused with qd:no-route-to-dest", async () => {
+    requireRabbitMq(rabbit);
     const lonely = await startTestMesh({
       routers: [{ id: "x" }],
       entities: {

@@ -10,7 +10,16 @@
  */
 import { connect } from "node:net";
 
-export const RABBITMQ = { host: "127.0.0.1", port: 5672, username: "guest", password: "guest" };
+/** The broker: RABBITMQ_URL (as in test/setup/rabbitmq.ts) or guest@127.0.0.1:5672. */
+export const RABBITMQ = (() => {
+  const url = new URL(process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672");
+  return {
+    host: url.hostname,
+    port: Number(url.port || 5672),
+    username: decodeURIComponent(url.username || "guest"),
+    password: decodeURIComponent(url.password || "guest"),
+  };
+})();
 
 /** True under CI (the CI sets CI=true): broker tests must fail, never skip. */
 export const IN_CI = process.env.CI === "true";
