@@ -171,10 +171,20 @@ export function authenticatedUser(connection: Connection): string | undefined {
 
 export { rhea };
 
-/** Deliveries a sender can still transfer: rhea's credit minus what it holds unsent. */
+/**
+ * Deliveries a sender can still transfer now: rhea's link credit minus what it holds
+ * unsent, bounded by room in the session's outgoing buffer (rhea throws when it is full).
+ */
 export function senderAvailableCredit(sender: Sender, handedToRhea: number): number {
-  const link = sender as unknown as { credit: number; delivery_count: number };
-  return link.credit - (handedToRhea - link.delivery_count);
+  const link = sender as unknown as {
+    credit: number;
+    delivery_count: number;
+    session: { outgoing: { available(): number } };
+  };
+  return Math.min(
+    link.credit - (handedToRhea - link.delivery_count),
+    link.session.outgoing.available(),
+  );
 }
 
 /** Sets the max-message-size the router announces in its attach for this link. */

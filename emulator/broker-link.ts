@@ -15,6 +15,7 @@ import {
   type Connection,
   type Delivery,
   encodeMessage,
+  grantedCredit,
   guardDispositionBatching,
   isPresettled,
   type Message,
@@ -267,7 +268,7 @@ function proxyProducer(client: Receiver, broker: Sender): void {
   const grant = (): void => {
     // Credit is passed through: the client may send what the broker accepts now.
     const want = Math.max(0, senderAvailableCredit(broker, handed));
-    const have = (client as unknown as { credit: number }).credit;
+    const have = grantedCredit(client);
     if (want > have && client.is_open()) client.add_credit(want - have);
   };
   broker.on("sendable", grant);
@@ -301,7 +302,7 @@ function proxyConsumer(client: Sender, broker: Receiver): void {
   let handed = 0;
   const grant = (): void => {
     const want = Math.max(0, senderAvailableCredit(client, handed));
-    const have = (broker as unknown as { credit: number }).credit;
+    const have = grantedCredit(broker);
     if (want > have && broker.is_open()) broker.add_credit(want - have);
   };
   client.on("sendable", grant);

@@ -40,6 +40,7 @@ export class ConsumerLink implements Destination {
       sender.on(event, onOutcome);
     }
     sender.on("sendable", () => this.#flush());
+    sender.on("sender_draining", () => this.#drain());
   }
 
   get outstanding(): number {
@@ -86,9 +87,7 @@ export class ConsumerLink implements Destination {
 
   #available(): number {
     if (!this.sender.is_open()) return 0;
-    const session = (this.sender.session as unknown as { outgoing: { available(): number } })
-      .outgoing;
-    return Math.min(senderAvailableCredit(this.sender, this.#handed), session.available());
+    return senderAvailableCredit(this.sender, this.#handed);
   }
 
   #transfer(routed: RoutedDelivery): void {
@@ -108,6 +107,12 @@ export class ConsumerLink implements Destination {
       this.#transfer(this.#waiting.shift()!);
     }
     if (this.#waiting.length === 0) this.fabric.destinationReady(this);
+  }
+
+  /** The consumer asked to drain: give it what waits, then use up the rest of its credit. */
+  #drain(): void {
+    this.#flush();
+    if (this.#available() > 0) this.sender.set_drained(true);
   }
 
   #settledByConsumer(delivery: Delivery): void {

@@ -20,6 +20,8 @@ export interface ListenerSpec {
   authenticatePeer: boolean;
   users: Users;
   tls?: TlsServerOptions;
+  /** qdrouterd's idleTimeoutSeconds (default 16; 0 = none). */
+  idleTimeoutSeconds: number;
 }
 
 /**
@@ -84,6 +86,8 @@ export class OpenListener {
       require_sasl: this.spec.authenticatePeer,
       // Routers disable Nagle: small transfers and dispositions must not wait 40 ms.
       tcp_no_delay: true,
+      // Like proton: announce half the time-out, drop a peer silent for the whole of it.
+      idle_time_out: (this.spec.idleTimeoutSeconds * 1000) / 2,
       properties: PRODUCT,
       // Every link the router answers is managed by hand: credit and settlement.
       receiver_options: { autoaccept: false, credit_window: 0 },

@@ -285,6 +285,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       saslMechanisms: a.saslMechanisms,
       authenticatePeer: a.authenticatePeer === true,
       users: this.#options.users ?? new Map(),
+      idleTimeoutSeconds: typeof a.idleTimeoutSeconds === "number" ? a.idleTimeoutSeconds : 16,
       ...(tls ? { tls } : {}),
     });
     const sizes = [

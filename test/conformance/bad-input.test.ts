@@ -16,8 +16,17 @@ import {
   type TestReceiver,
   type TestSender,
 } from "../support/amqp-client.ts";
+import { startTestMesh } from "../support/local-mesh.ts";
 import { rawExchange } from "../support/raw-socket.ts";
-import { closeTarget, openTarget, routerUrl, type Target, uniqueAddress } from "./target.ts";
+import {
+  closeTarget,
+  NEEDS_EMULATOR,
+  onEmulator,
+  openTarget,
+  routerUrl,
+  type Target,
+  uniqueAddress,
+} from "./target.ts";
 
 let target: Target;
 let bystander: TestClient;
@@ -227,5 +236,29 @@ describe("bad requests from well-behaved AMQP clients", () => {
     await receiver.next();
     (consumer.connection.socket as { destroy(): void }).destroy();
     expect(["released", "modified"]).toContain((await pending).outcome);
+  });
+});
+
+describe.skipIf(!onEmulator)(`idle peers — ${NEEDS_EMULATOR}`, () => {
+  it("drops a client that goes silent for idleTimeoutSeconds (amqp:resource-limit-exceeded)", async () => {
+    // Assumed from proton: a router announces half its idleTimeoutSeconds in its open and
+    // closes a connection that sent nothing for the whole time-out.
+    const mesh = await startTestMesh({
+      routers: [{ id: "idle" }],
+      listener: { idleTimeoutSeconds: 1 },
+    });
+    try {
+      const client = await connectClient(mesh.router("idle").url);
+      const remoteIdle = (
+        client.connection as unknown as { remote: { open: { idle_time_out?: number } } }
+      ).remote.open.idle_time_out;
+      expect(remoteIdle).toBe(500);
+      // Swallow everything the client writes from now on, heartbeats included.
+      (client.connection.socket as { write: (...args: unknown[]) => boolean }).write = () => true;
+      await client.disconnected(5_000);
+      expect(client.closeError?.condition ?? "dropped").toMatch(/resource-limit-exceeded|dropped/);
+    } finally {
+      await mesh.stop();
+    }
   });
 });

@@ -68,6 +68,25 @@ describe("anycast delivery and credit", () => {
     expect(receiver.bodies).toEqual(Array.from({ length: initial + 10 }, (_, i) => i));
   });
 
+  it("completes a consumer's drain: what waits is delivered, the rest of the credit is used up", async () => {
+    client = await fresh();
+    const address = uniqueAddress("plain", "drain");
+    const receiver = await client.receiver(address, { credit: 0 });
+    receiver.addCredit(5);
+    await receiver.drain();
+    expect(receiver.credit).toBe(0);
+    expect(receiver.messages).toHaveLength(0);
+
+    const sender = await client.sender(address);
+    await sender.waitForCredit();
+    const sent = [sender.send({ body: 1 }), sender.send({ body: 2 })];
+    receiver.addCredit(5);
+    await Promise.all(sent);
+    await receiver.drain();
+    expect(receiver.bodies).toEqual([1, 2]);
+    expect(receiver.credit).toBe(0);
+  });
+
   it("routes an anonymous sender's messages by their 'to' and releases what has no route", async () => {
     client = await fresh();
     const address = uniqueAddress("plain", "anonymous");

@@ -244,6 +244,20 @@ export class TestReceiver extends TestLink<Receiver> {
     this.link.add_credit(credit);
   }
 
+  /** Asks the sender to use up or give back all credit; resolves when it has (drained). */
+  async drain(timeout = 5_000): Promise<void> {
+    const link = this.link as Receiver & { drain: boolean };
+    const drained = new Promise<void>((resolve) => link.once("receiver_drained", () => resolve()));
+    link.drain_credit();
+    await withTimeout(drained, timeout, "the sender to drain");
+    // rhea keeps the drain flag set; later flows must not drain again.
+    link.drain = false;
+  }
+
+  get credit(): number {
+    return (this.link as unknown as { credit: number }).credit;
+  }
+
   get bodies(): unknown[] {
     return this.messages.map((m) => m.message.body);
   }
