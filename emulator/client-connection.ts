@@ -35,6 +35,8 @@ import {
 } from "./policy.ts";
 
 export const MESSAGE_SIZE_EXCEEDED = "amqp:link:message-size-exceeded";
+export const CONNECTION_FORCED = "amqp:connection:forced";
+const OVERSIZE_DESCRIPTION = "Message size exceeded";
 
 /** A link route's far end, when an attach is to be routed to a broker instead. */
 export interface LinkRouteHandler {
@@ -233,29 +235,35 @@ export class ClientConnection {
       refuse({ condition: "amqp:not-implemented", description: "Only message format 0" });
       return;
     }
+    // Conditions and descriptions as qdrouterd's AMQP_rx_handler (src/router_node.c) sets them.
     let address = producer.address;
     if (address === undefined) {
       const to = typeof message.to === "string" ? normaliseAddress(message.to) : undefined;
       if (to === undefined) {
-        refuse({ condition: "amqp:precondition-failed", description: "Message has no 'to'" });
+        refuse({
+          condition: "amqp:precondition-failed",
+          description: "Routing failure: no address present",
+        });
         return;
       }
       if (this.settings && !checkMessageTarget(this.settings, this.user ?? "anonymous", to)) {
-        refuse({ condition: UNAUTHORIZED, description: `Target '${to}' not allowed` });
+        refuse({ condition: UNAUTHORIZED, description: "policy violation on target" });
         return;
       }
       address = this.#router.producerKey(to);
     }
+    if (this.settings && !this.#userIdAllowed(message.user_id)) {
+      refuse({ condition: UNAUTHORIZED, description: "user_id proxy violation" });
+      return;
+    }
     const payload = encodeMessage(message);
     const limit = this.maxMessageSize;
     if (limit > 0 && payload.length > limit) {
-      const error = {
-        condition: MESSAGE_SIZE_EXCEEDED,
-        description: `Message size ${payload.length} exceeds maxMessageSize ${limit}`,
-      };
-      refuse(error);
-      // qdrouterd also detaches the link that carried an oversize message.
-      producer.receiver.close(error);
+      // qdrouterd rejects the delivery, closes the link and closes the whole connection.
+      refuse({ condition: MESSAGE_SIZE_EXCEEDED, description: OVERSIZE_DESCRIPTION });
+      producer.receiver.close();
+      this.connection.close({ condition: CONNECTION_FORCED, description: OVERSIZE_DESCRIPTION });
+      this.closed();
       return;
     }
     producer.begin();
@@ -272,6 +280,13 @@ export class ClientConnection {
         producer.end();
       },
     });
+  }
+
+  /** Under a policy a message's user-id must be empty or the connection's own user. */
+  #userIdAllowed(userId: unknown): boolean {
+    if (userId === undefined || userId === null) return true;
+    const text = Buffer.isBuffer(userId) ? userId.toString("utf8") : String(userId);
+    return text === "" || text === this.user;
   }
 
   linkClosed(link: Sender | Receiver): void {

@@ -175,6 +175,25 @@ describe.skipIf(!onEmulator)(`SASL, TLS and vhost policy — ${NEEDS_EMULATOR}`,
     expect(await dynamicBob.detached).toMatchObject({ condition: "amqp:unauthorized-access" });
   });
 
+  it("vhost policy: rejects a message whose user-id is someone else's (user_id proxy)", async () => {
+    const alice = await connectClient(mesh.router("p").url, {
+      username: "alice",
+      password: "secret",
+    });
+    const bob = await connectClient(mesh.router("p").url, { username: "bob", password: "hunter2" });
+    const receiver = await bob.receiver("orders.proxy");
+    const sender = await alice.sender("orders.proxy");
+    await sender.waitForCredit();
+    const own = await sender.sendAndWait({ body: 1, user_id: "alice" });
+    expect(own.outcome).toBe("accepted");
+    const proxied = await sender.sendAndWait({ body: 2, user_id: "bob" });
+    expect(proxied).toMatchObject({
+      outcome: "rejected",
+      error: { condition: "amqp:unauthorized-access" },
+    });
+    expect((await receiver.next()).message.body).toBe(1);
+  });
+
   it("vhost policy: closes the connection of a user in no group (allowUnknownUser false)", async () => {
     // Assumed from qdrouterd: the router opens, then closes with amqp:unauthorized-access;
     // a client may see either the open first or only the failed connect.

@@ -97,6 +97,11 @@ describe("anycast delivery and credit", () => {
     expect((await receiver.next()).message.body).toBe(1);
     const nowhere = uniqueAddress("plain", "nowhere");
     expect((await sender.sendAndWait({ to: nowhere, body: 2 })).outcome).toBe("released");
+    // No 'to' at all: src/router_node.c rejects "Routing failure: no address present".
+    expect(await sender.sendAndWait({ body: 3 })).toMatchObject({
+      outcome: "rejected",
+      error: { condition: "amqp:precondition-failed" },
+    });
   });
 });
 
@@ -296,10 +301,15 @@ describe("dynamic sources and maxMessageSize", () => {
     expect(big.outcome).toBe("rejected");
     expect(big.error?.condition).toBe("amqp:link:message-size-exceeded");
     expect(receiver.bodies).toEqual(["small"]);
-    // Assumed from qdrouterd 1.19: the link that carried the oversize message is detached,
-    // and the connection (and other links) stay usable.
-    const again = await limited.sender(address);
-    await again.waitForCredit();
-    expect((await again.sendAndWait({ body: "after" })).outcome).toBe("accepted");
+    // qdrouterd (src/router_node.c, AMQP_rx_handler) then closes the link and the whole
+    // connection with amqp:connection:forced; other connections carry on.
+    await limited.disconnected();
+    expect(limited.closeError?.condition).toBe("amqp:connection:forced");
+    const again = await connectClient(url);
+    const sender2 = await again.sender(address);
+    const receiver2 = await again.receiver(address);
+    await sender2.waitForCredit();
+    expect((await sender2.sendAndWait({ body: "after" })).outcome).toBe("accepted");
+    expect((await receiver2.next()).message.body).toBe("after");
   });
 });
