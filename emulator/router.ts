@@ -334,6 +334,19 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
 
   // ---- runtime entities ---------------------------------------------------------------
 
+  /**
+   * qdrouterd names router.address entries by their hash key: `M<phase><address>` for
+   * mobile addresses, `L<name>` for this router's local ones (`L$management`, temp.*),
+   * `R<router>` for another router's.
+   */
+  #hashKey(key: string): string {
+    const phased = /^M([01]):(.*)$/.exec(key);
+    if (phased) return `M${phased[1]}${phased[2]}`;
+    const topo = /^_topo\/0\/([^/]+)\/(.*)$/.exec(key);
+    if (topo) return topo[1] === this.id ? `L${topo[2]}` : `R${topo[1]}`;
+    return `M0${key}`;
+  }
+
   runtimeRows(type: RuntimeEntityType): Attributes[] {
     const q = (t: string): string => this.agent.qualified(t);
     switch (type) {
@@ -421,9 +434,11 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
             destinations.filter((d) => d.routerId !== this.id).map((d) => d.routerId),
           );
           const plain = key.replace(/^M[01]:/, "");
+          const hashKey = this.#hashKey(key);
           return {
-            name: key,
-            identity: key,
+            name: hashKey,
+            identity: hashKey,
+            key: hashKey,
             type: q("router.address"),
             distribution: this.addresses.lookup(plain).distribution,
             subscriberCount: local,
