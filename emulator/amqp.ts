@@ -265,3 +265,20 @@ function unwrapState(state: unknown): unknown {
   }
   return state;
 }
+
+/**
+ * Wraps an event handler so that a bug in the emulator surfaces as a log line, not as an
+ * exception thrown into rhea's I/O (which would drop a connection or crash the process).
+ */
+export function guarded<A extends unknown[]>(
+  what: string,
+  handler: (...args: A) => void,
+): (...args: A) => void {
+  return (...args: A): void => {
+    try {
+      handler(...args);
+    } catch (error) {
+      console.error(`[emulator] ${what} failed:`, error);
+    }
+  };
+}

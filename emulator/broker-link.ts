@@ -17,6 +17,7 @@ import {
   encodeMessage,
   grantedCredit,
   guardDispositionBatching,
+  guarded,
   isPresettled,
   type Message,
   outcomes,
@@ -103,14 +104,17 @@ class BrokerConnection {
       options as unknown as Parameters<RheaContainer["connect"]>[0],
     );
     this.connection = connection;
-    connection.on("connection_open", () => {
-      this.connected = true;
-      this.lastError = undefined;
-      this.#delay = RECONNECT_DELAY_MS;
-      this.remoteContainer =
-        typeof connection.container_id === "string" ? connection.container_id : undefined;
-      for (const up of this.#onUp) up();
-    });
+    connection.on(
+      "connection_open",
+      guarded("broker connection_open", () => {
+        this.connected = true;
+        this.lastError = undefined;
+        this.#delay = RECONNECT_DELAY_MS;
+        this.remoteContainer =
+          typeof connection.container_id === "string" ? connection.container_id : undefined;
+        for (const up of this.#onUp) up();
+      }),
+    );
     const down = (context: { error?: unknown }): void => {
       if (this.connection !== connection) return;
       this.connection = undefined;
@@ -123,8 +127,8 @@ class BrokerConnection {
         this.#delay = Math.min(this.#delay * 2, MAX_RECONNECT_DELAY_MS);
       }
     };
-    connection.on("disconnected", down);
-    connection.on("connection_close", down);
+    connection.on("disconnected", guarded("broker disconnected", down));
+    connection.on("connection_close", guarded("broker connection_close", down));
     connection.on("connection_error", () => {});
     connection.on("error", () => {});
   }
@@ -190,14 +194,20 @@ class ActiveAutoLink {
         DEFAULT_LINK_CAPACITY,
       );
       this.#consumer = consumer;
-      sender.on("sender_open", () => {
-        this.operStatus = "active";
-        this.host.fabric.addDestination(consumer);
-      });
-      sender.on("sender_close", (context: { sender?: Sender }) => {
-        this.lastError = describeError(context.sender?.error);
-        this.detach();
-      });
+      sender.on(
+        "sender_open",
+        guarded("broker sender_open", () => {
+          this.operStatus = "active";
+          this.host.fabric.addDestination(consumer);
+        }),
+      );
+      sender.on(
+        "sender_close",
+        guarded("broker sender_close", (context: { sender?: Sender }) => {
+          this.lastError = describeError(context.sender?.error);
+          this.detach();
+        }),
+      );
     } else {
       const receiver = connection.open_receiver({
         source: { address: external },
@@ -214,20 +224,29 @@ class ActiveAutoLink {
         DEFAULT_LINK_CAPACITY,
       );
       this.#producer = producer;
-      receiver.on("receiver_open", () => {
-        this.operStatus = "active";
-        this.host.fabric.registerProducer(producer);
-        producer.refreshCredit();
-      });
-      receiver.on("receiver_close", (context: { receiver?: Receiver }) => {
-        this.lastError = describeError(context.receiver?.error);
-        this.detach();
-      });
-      receiver.on("message", (context: { message?: Message; delivery?: Delivery }) => {
-        if (context.message && context.delivery) {
-          this.#intake(producer, context.delivery, context.message);
-        }
-      });
+      receiver.on(
+        "receiver_open",
+        guarded("broker receiver_open", () => {
+          this.operStatus = "active";
+          this.host.fabric.registerProducer(producer);
+          producer.refreshCredit();
+        }),
+      );
+      receiver.on(
+        "receiver_close",
+        guarded("broker receiver_close", (context: { receiver?: Receiver }) => {
+          this.lastError = describeError(context.receiver?.error);
+          this.detach();
+        }),
+      );
+      receiver.on(
+        "message",
+        guarded("broker message", (context: { message?: Message; delivery?: Delivery }) => {
+          if (context.message && context.delivery) {
+            this.#intake(producer, context.delivery, context.message);
+          }
+        }),
+      );
     }
   }
 
@@ -271,16 +290,19 @@ function proxyProducer(client: Receiver, broker: Sender): void {
     const have = grantedCredit(client);
     if (want > have && client.is_open()) client.add_credit(want - have);
   };
-  broker.on("sendable", grant);
-  broker.on("sender_flow", grant);
-  client.on("message", (context: { message?: Message; delivery?: Delivery }) => {
-    const { message, delivery } = context;
-    if (!message || !delivery) return;
-    handed++;
-    const presettled = isPresettled(delivery);
-    const out = sendEncoded(broker, encodeMessage(message), presettled);
-    if (!presettled) inFlight.set(out, delivery);
-  });
+  broker.on("sendable", guarded("broker sendable", grant));
+  broker.on("sender_flow", guarded("broker sender_flow", grant));
+  client.on(
+    "message",
+    guarded("broker message", (context: { message?: Message; delivery?: Delivery }) => {
+      const { message, delivery } = context;
+      if (!message || !delivery) return;
+      handed++;
+      const presettled = isPresettled(delivery);
+      const out = sendEncoded(broker, encodeMessage(message), presettled);
+      if (!presettled) inFlight.set(out, delivery);
+    }),
+  );
   const onOutcome = (context: { delivery?: Delivery }): void => {
     const out = context.delivery;
     if (!out) return;
@@ -305,17 +327,20 @@ function proxyConsumer(client: Sender, broker: Receiver): void {
     const have = grantedCredit(broker);
     if (want > have && broker.is_open()) broker.add_credit(want - have);
   };
-  client.on("sendable", grant);
-  client.on("sender_flow", grant);
-  broker.on("receiver_open", grant);
-  broker.on("message", (context: { message?: Message; delivery?: Delivery }) => {
-    const { message, delivery } = context;
-    if (!message || !delivery) return;
-    handed++;
-    const presettled = isPresettled(delivery);
-    const out = sendEncoded(client, encodeMessage(message), presettled);
-    if (!presettled) inFlight.set(out, delivery);
-  });
+  client.on("sendable", guarded("broker sendable", grant));
+  client.on("sender_flow", guarded("broker sender_flow", grant));
+  broker.on("receiver_open", guarded("broker receiver_open", grant));
+  broker.on(
+    "message",
+    guarded("broker message", (context: { message?: Message; delivery?: Delivery }) => {
+      const { message, delivery } = context;
+      if (!message || !delivery) return;
+      handed++;
+      const presettled = isPresettled(delivery);
+      const out = sendEncoded(client, encodeMessage(message), presettled);
+      if (!presettled) inFlight.set(out, delivery);
+    }),
+  );
   const onOutcome = (context: { delivery?: Delivery }): void => {
     const out = context.delivery;
     if (!out) return;

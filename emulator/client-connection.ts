@@ -11,6 +11,7 @@ import {
   type ErrorCondition,
   encodeMessage,
   guardDispositionBatching,
+  guarded,
   isDynamic,
   isPresettled,
   type Message,
@@ -209,10 +210,27 @@ export class ClientConnection {
     this.#router.fabric.registerProducer(producer);
     receiver.on(
       "message",
-      (context: { message?: Message; delivery?: Delivery; format?: number }) => {
-        if (context.delivery)
-          this.#intake(producer, context.delivery, context.message, context.format);
-      },
+      guarded(
+        "message intake",
+        (context: { message?: Message; delivery?: Delivery; format?: number }) => {
+          if (!context.delivery) return;
+          try {
+            this.#intake(producer, context.delivery, context.message, context.format);
+          } catch (error) {
+            // What rhea decoded but cannot re-encode is not a valid message: like qdrouterd.
+            if (!isPresettled(context.delivery)) {
+              settle(
+                context.delivery,
+                outcomes.rejected({
+                  condition: "amqp:decode-error",
+                  description: "invalid message format",
+                }),
+              );
+            }
+            throw error;
+          }
+        },
+      ),
     );
     this.#linkClosers.set(receiver, () => {
       this.producers.delete(producer);

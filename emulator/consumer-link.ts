@@ -4,6 +4,7 @@
  */
 import {
   type Delivery,
+  guarded,
   type Outcome,
   outcomes,
   readOutcome,
@@ -37,10 +38,16 @@ export class ConsumerLink implements Destination {
       if (context.delivery) this.#settledByConsumer(context.delivery);
     };
     for (const event of ["accepted", "rejected", "released", "modified", "settled"]) {
-      sender.on(event, onOutcome);
+      sender.on(event, guarded("consumer outcome", onOutcome));
     }
-    sender.on("sendable", () => this.#flush());
-    sender.on("sender_draining", () => this.#drain());
+    sender.on(
+      "sendable",
+      guarded("consumer credit", () => this.#flush()),
+    );
+    sender.on(
+      "sender_draining",
+      guarded("consumer drain", () => this.#drain()),
+    );
   }
 
   get outstanding(): number {

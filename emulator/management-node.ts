@@ -50,17 +50,22 @@ export class ManagementNode implements Destination {
     // Like qdrouterd: a request without reply-to is not processed at all.
     if (typeof replyTo !== "string") return;
     const properties = (request.application_properties ?? {}) as Record<string, unknown>;
-    void this.#agent.handle(properties, request.body).then((response) => {
-      const payload = encodeMessage({
-        to: replyTo,
-        correlation_id: request.correlation_id ?? request.message_id,
-        application_properties: {
-          statusCode: response.statusCode,
-          statusDescription: response.statusDescription,
-        },
-        body: response.body,
+    void this.#agent
+      .handle(properties, request.body)
+      .then((response) => {
+        const payload = encodeMessage({
+          to: replyTo,
+          correlation_id: request.correlation_id ?? request.message_id,
+          application_properties: {
+            statusCode: response.statusCode,
+            statusDescription: response.statusDescription,
+          },
+          body: response.body,
+        });
+        this.#reply(replyTo, payload);
+      })
+      .catch((error: unknown) => {
+        console.error("[emulator] management reply failed:", error);
       });
-      this.#reply(replyTo, payload);
-    });
   }
 }

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { RouterConfig } from "../shared/router-config/model.ts";
 import type { RouterFlavour } from "../shared/topology/schema.ts";
 import { AddressTable, type Distribution } from "./address-table.ts";
-import type { Connection, Receiver, Sender } from "./amqp.ts";
+import { type Connection, guarded, type Receiver, type Sender } from "./amqp.ts";
 import { BrokerLinks } from "./broker-link.ts";
 import {
   ClientConnection,
@@ -310,26 +310,38 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       const client = new ClientConnection(connection, this, limits, this.policy, listener.tls);
       this.#connections.set(connection, client);
     });
-    c.on("sender_open", (context: { connection: Connection; sender: Sender }) => {
-      clientOf(context.connection)?.attachConsumer(context.sender);
-    });
-    c.on("receiver_open", (context: { connection: Connection; receiver: Receiver }) => {
-      clientOf(context.connection)?.attachProducer(context.receiver);
-    });
-    c.on("sender_close", (context: { connection: Connection; sender: Sender }) => {
-      clientOf(context.connection)?.linkClosed(context.sender);
-    });
-    c.on("receiver_close", (context: { connection: Connection; receiver: Receiver }) => {
-      clientOf(context.connection)?.linkClosed(context.receiver);
-    });
+    c.on(
+      "sender_open",
+      guarded("consumer attach", (context: { connection: Connection; sender: Sender }) => {
+        clientOf(context.connection)?.attachConsumer(context.sender);
+      }),
+    );
+    c.on(
+      "receiver_open",
+      guarded("producer attach", (context: { connection: Connection; receiver: Receiver }) => {
+        clientOf(context.connection)?.attachProducer(context.receiver);
+      }),
+    );
+    c.on(
+      "sender_close",
+      guarded("consumer detach", (context: { connection: Connection; sender: Sender }) => {
+        clientOf(context.connection)?.linkClosed(context.sender);
+      }),
+    );
+    c.on(
+      "receiver_close",
+      guarded("producer detach", (context: { connection: Connection; receiver: Receiver }) => {
+        clientOf(context.connection)?.linkClosed(context.receiver);
+      }),
+    );
     const gone = (context: { connection: Connection }): void => {
       const client = clientOf(context.connection);
       if (!client) return;
       this.#connections.delete(context.connection);
       client.closed();
     };
-    c.on("connection_close", gone);
-    c.on("disconnected", gone);
+    c.on("connection_close", guarded("connection close", gone));
+    c.on("disconnected", guarded("disconnect", gone));
   }
 
   // ---- runtime entities ---------------------------------------------------------------
