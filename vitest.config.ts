@@ -13,5 +13,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration suites bind real TCP ports and share one RabbitMQ; two workers fit 2 cores.
     maxWorkers: 2,
+    // Under CI a JSON report too, from which .ci/run prints its closing count line.
+    reporters: process.env.CI
+      ? ["default", ["json", { outputFile: ".tmp/vitest.json" }]]
+      : ["default"],
   },
 });
