@@ -4,8 +4,9 @@
  * `users` (comma list), `sources`/`targets` (comma lists; `*` alone allows all, a trailing
  * `*` matches a prefix, `${user}` is the user name), `sourcePattern`/`targetPattern`
  * (token patterns, `*` one token, `#` any), `allowDynamicSource`, `allowAnonymousSender`
- * and `maxMessageSize`. Users in no group fall into `$default`. A vhost is chosen by the
- * connection's open hostname, else `$default`. With no vhost configured, all is allowed.
+ * and `maxMessageSize`. Users in no group fall into the `$default` group when the vhost has
+ * `allowUnknownUser`, else they are refused. A vhost is chosen by the connection's open
+ * hostname, else `$default`. With no vhost configured, all is allowed.
  * A denied attach gets the router's condition `amqp:unauthorized-access`.
  */
 import { matchPattern, tokenize } from "./address-table.ts";
@@ -74,7 +75,8 @@ export class VhostPolicy {
     const groups = (vhost.groups ?? {}) as Record<string, Record<string, unknown>>;
     const name = user ?? "anonymous";
     let group = Object.values(groups).find((g) => list(g.users).includes(name));
-    if (!group) group = groups.$default;
+    // Users in no group get the `$default` group only where unknown users are allowed.
+    if (!group && vhost.allowUnknownUser === true) group = groups.$default;
     if (!group) return `User '${name}' is not in any group of vhost '${String(vhost.hostname)}'`;
     const size = Number(group.maxMessageSize ?? vhost.maxMessageSize ?? 0);
     return {

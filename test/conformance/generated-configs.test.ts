@@ -5,8 +5,17 @@
  * its channels is refused, and management sees the generated entities by their names.
  * Emulator only: it starts routers from generated configs itself.
  */
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type LocalMesh, startLocalMesh } from "../../emulator/index.ts";
+import {
+  type LocalMesh,
+  loadRouterConfigFile,
+  startLocalMesh,
+  startStandaloneRouter,
+} from "../../emulator/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";
 import {
   generateRouterConfigs,
@@ -109,4 +118,29 @@ describe.skipIf(!onEmulator)(`generated router configs — ${NEEDS_EMULATOR}`, (
       expect(rows.map((r) => r[1])).toContain("sales/orders");
     });
   }
+
+  it("loads a router config file (.json and .conf) and runs it standalone", async () => {
+    const { configs } = generateRouterConfigs(registry, topology, {});
+    const edge = configs.find((c) => c.routerId === "aws-eu-edge-1")!;
+    const dir = mkdtempSync(join(tmpdir(), "amqp-mesh-config-"));
+    try {
+      for (const format of ["json", "conf"] as const) {
+        const file = join(dir, `aws-eu-edge-1.${format}`);
+        writeFileSync(file, renderRouterFile(edge, format));
+        const config = await loadRouterConfigFile(file);
+        const mesh = await startStandaloneRouter(config, { users });
+        started.push(mesh);
+        const client = await connectClient(mesh.router("aws-eu-edge-1").url, {
+          username: "sales-api",
+          password: "sales-secret",
+        });
+        const receiver = await client.receiver({ dynamic: true });
+        expect(receiver.remoteAddress).toMatch(/^amqp:\/_topo\/0\/aws-eu-edge-1\/temp\./);
+        await client.close();
+        await mesh.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

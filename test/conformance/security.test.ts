@@ -97,6 +97,14 @@ describe.skipIf(!onEmulator)(`SASL, TLS and vhost policy — ${NEEDS_EMULATOR}`,
               },
             },
           },
+          {
+            type: "vhost",
+            attributes: {
+              hostname: "tenant-a",
+              allowUnknownUser: true,
+              groups: { $default: { targets: "tenant.*", sources: "tenant.*" } },
+            },
+          },
         ],
       },
     });
@@ -192,6 +200,23 @@ describe.skipIf(!onEmulator)(`SASL, TLS and vhost policy — ${NEEDS_EMULATOR}`,
       error: { condition: "amqp:unauthorized-access" },
     });
     expect((await receiver.next()).message.body).toBe(1);
+  });
+
+  it("vhost policy: the open frame's hostname selects the vhost; unknown users get its $default group", async () => {
+    const url = mesh.router("p").url;
+    // carol is in no group: refused on $default, let in on tenant-a (allowUnknownUser).
+    const carol = await connectClient(url, {
+      username: "carol",
+      password: "nogroup",
+      hostname: "tenant-a",
+    });
+    const receiver = await carol.receiver("tenant.jobs");
+    const sender = await carol.sender("tenant.jobs");
+    await sender.waitForCredit();
+    expect((await sender.sendAndWait({ body: "tenant" })).outcome).toBe("accepted");
+    expect((await receiver.next()).message.body).toBe("tenant");
+    const outside = await carol.sender("orders.eu");
+    expect(await outside.detached).toMatchObject({ condition: "amqp:unauthorized-access" });
   });
 
   it("vhost policy: closes the connection of a user in no group (allowUnknownUser false)", async () => {

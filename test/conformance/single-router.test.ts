@@ -5,8 +5,17 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeAllClients, connectClient, type TestClient } from "../support/amqp-client.ts";
+import { startTestMesh } from "../support/local-mesh.ts";
 import { waitFor } from "../support/wait.ts";
-import { closeTarget, openTarget, routerUrl, type Target, uniqueAddress } from "./target.ts";
+import {
+  closeTarget,
+  NEEDS_EMULATOR,
+  onEmulator,
+  openTarget,
+  routerUrl,
+  type Target,
+  uniqueAddress,
+} from "./target.ts";
 
 let target: Target;
 let client: TestClient;
@@ -311,5 +320,25 @@ describe("dynamic sources and maxMessageSize", () => {
     await sender2.waitForCredit();
     expect((await sender2.sendAndWait({ body: "after" })).outcome).toBe("accepted");
     expect((await receiver2.next()).message.body).toBe("after");
+  });
+});
+
+describe.skipIf(!onEmulator)(`listener settings — ${NEEDS_EMULATOR}`, () => {
+  it("grants at most the listener's linkCapacity", async () => {
+    const mesh = await startTestMesh({ routers: [{ id: "cap" }], listener: { linkCapacity: 10 } });
+    try {
+      const c = await connectClient(mesh.router("cap").url);
+      const address = uniqueAddress("plain", "linkcapacity");
+      const receiver = await c.receiver(address, { credit: 0 });
+      const sender = await c.sender(address);
+      await sender.waitForCredit();
+      expect(sender.credit).toBe(10);
+      const sent = Array.from({ length: 12 }, (_, i) => sender.send({ body: i }));
+      await waitFor(() => sender.credit === 0);
+      receiver.addCredit(12);
+      expect((await Promise.all(sent)).every((r) => r.outcome === "accepted")).toBe(true);
+    } finally {
+      await mesh.stop();
+    }
   });
 });
