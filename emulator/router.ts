@@ -33,6 +33,7 @@ import {
 } from "./management.ts";
 import { ManagementNode, managementAddress } from "./management-node.ts";
 import { VhostPolicy } from "./policy.ts";
+import { runtimeRows } from "./runtime-entities.ts";
 import type { Users } from "./sasl.ts";
 import { tlsServerOptions } from "./tls.ts";
 
@@ -346,132 +347,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
 
   // ---- runtime entities ---------------------------------------------------------------
 
-  /**
-   * qdrouterd names router.address entries by their hash key: `M<phase><address>` for
-   * mobile addresses, `L<name>` for this router's local ones (`L$management`, temp.*),
-   * `R<router>` for another router's.
-   */
-  #hashKey(key: string): string {
-    const phased = /^M([01]):(.*)$/.exec(key);
-    if (phased) return `M${phased[1]}${phased[2]}`;
-    const topo = /^_topo\/0\/([^/]+)\/(.*)$/.exec(key);
-    if (topo) return topo[1] === this.id ? `L${topo[2]}` : `R${topo[1]}`;
-    return `M0${key}`;
-  }
-
   runtimeRows(type: RuntimeEntityType): Attributes[] {
-    const q = (t: string): string => this.agent.qualified(t);
-    switch (type) {
-      case "management":
-        return [{ name: "self", identity: "self", type: "org.amqp.management" }];
-      case "router": {
-        const links = this.connections.reduce((n, c) => n + c.consumers.size + c.producers.size, 0);
-        return [
-          {
-            name: `router/${this.id}`,
-            identity: `router/${this.id}`,
-            type: q("router"),
-            id: this.id,
-            mode: this.mode,
-            area: "0",
-            version: "1.19.0",
-            addrCount: this.fabric.allAddresses().length,
-            linkCount: links,
-            nodeCount: this.fabric.graph.distancesFrom(this.id).size - 1,
-            connectionCount: this.#connections.size,
-          },
-        ];
-      }
-      case "connection":
-        return [
-          ...this.connections.map((c) => ({
-            name: `connection/${c.identity}`,
-            identity: c.identity,
-            type: q("connection"),
-            host: String(c.connection.socket?.remoteAddress ?? ""),
-            role: "normal",
-            dir: "in",
-            container: c.remoteContainer ?? null,
-            isAuthenticated: c.user !== undefined,
-            user: c.user ?? "anonymous",
-            isEncrypted: c.encrypted,
-            opened: true,
-            operStatus: "up",
-          })),
-          ...this.brokers.connectionRows(q("connection")),
-        ];
-      case "router.link": {
-        const rows: Attributes[] = [];
-        for (const c of this.connections) {
-          for (const consumer of c.consumers) {
-            rows.push({
-              name: consumer.sender.name,
-              identity: `${c.identity}/${consumer.id}`,
-              type: q("router.link"),
-              linkType: "endpoint",
-              linkDir: "out",
-              owningAddr: consumer.address,
-              capacity: DEFAULT_LINK_CAPACITY,
-              unsettledCount: consumer.unsettled,
-              undeliveredCount: consumer.outstanding - consumer.unsettled,
-              deliveryCount: consumer.delivered,
-              connectionId: c.identity,
-              operStatus: "up",
-              adminStatus: "enabled",
-            });
-          }
-          for (const producer of c.producers) {
-            rows.push({
-              name: producer.receiver.name,
-              identity: `${c.identity}/p${producer.receiver.name}`,
-              type: q("router.link"),
-              linkType: "endpoint",
-              linkDir: "in",
-              owningAddr: producer.address ?? null,
-              unsettledCount: producer.outstanding,
-              deliveryCount: producer.received,
-              connectionId: c.identity,
-              operStatus: "up",
-              adminStatus: "enabled",
-            });
-          }
-        }
-        return rows;
-      }
-      case "router.address": {
-        return this.fabric.allAddresses().map((key) => {
-          const destinations = this.fabric.destinations(key);
-          const local = destinations.filter((d) => d.routerId === this.id).length;
-          const remoteRouters = new Set(
-            destinations.filter((d) => d.routerId !== this.id).map((d) => d.routerId),
-          );
-          const plain = key.replace(/^M[01]:/, "");
-          const hashKey = this.#hashKey(key);
-          return {
-            name: hashKey,
-            identity: hashKey,
-            key: hashKey,
-            type: q("router.address"),
-            distribution: this.addresses.lookup(plain).distribution,
-            subscriberCount: local,
-            remoteCount: remoteRouters.size,
-            undelivered: this.fabric.queuedCount(key),
-          };
-        });
-      }
-      case "router.node": {
-        const distances = this.fabric.graph.distancesFrom(this.id);
-        return [...distances.entries()]
-          .filter(([id]) => this.fabric.graph.nodes.get(id)?.mode === "interior")
-          .map(([id, cost]) => ({
-            name: `router.node/${id}`,
-            identity: `router.node/${id}`,
-            type: q("router.node"),
-            id,
-            cost,
-            nextHop: id === this.id ? "(self)" : null,
-          }));
-      }
-    }
+    return runtimeRows(this, type);
   }
 }

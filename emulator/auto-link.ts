@@ -1,0 +1,155 @@
+/**
+ * An autoLink while its connector is up: a router-owned link on the broker connection.
+ * `out` is a destination for the address's phase 0 (messages go to the broker); `in` is a
+ * producer into phase 1 (messages from the broker go to the address's consumers).
+ */
+import {
+  type Connection,
+  type Delivery,
+  encodeMessage,
+  guardDispositionBatching,
+  guarded,
+  isPresettled,
+  type Message,
+  type Receiver,
+  type Sender,
+  settle,
+} from "./amqp.ts";
+import { ConsumerLink } from "./consumer-link.ts";
+import { DEFAULT_LINK_CAPACITY, ProducerLink } from "./credit.ts";
+import type { Fabric, RoutedDelivery } from "./fabric.ts";
+import type { StoredEntity } from "./management.ts";
+
+/** What broker links need from their router. */
+export interface BrokerHost {
+  readonly id: string;
+  readonly fabric: Fabric;
+  readonly store: { ofType(type: StoredEntity["type"]): StoredEntity[] };
+  consumerKey(address: string): string;
+  producerKey(address: string): string;
+  route(delivery: RoutedDelivery): void;
+}
+
+function describeError(error: unknown): string {
+  if (typeof error === "object" && error !== null) {
+    const e = error as { description?: unknown; message?: unknown };
+    return String(e.description ?? e.message ?? "detached");
+  }
+  return "detached";
+}
+
+/** An autoLink while its connector is up: the router-side link and its bookkeeping. */
+export class ActiveAutoLink {
+  #consumer: ConsumerLink | undefined;
+  #producer: ProducerLink | undefined;
+  #link: Sender | Receiver | undefined;
+  operStatus: "active" | "inactive" = "inactive";
+  lastError: string | undefined;
+
+  readonly entity: StoredEntity;
+  private readonly host: BrokerHost;
+  constructor(entity: StoredEntity, host: BrokerHost) {
+    this.entity = entity;
+    this.host = host;
+  }
+
+  attach(connection: Connection): void {
+    const a = this.entity.attributes;
+    const address = String(a.address);
+    const external = typeof a.externalAddress === "string" ? a.externalAddress : address;
+    if (a.direction === "out") {
+      const sender = connection.open_sender({ target: { address: external }, autosettle: true });
+      this.#link = sender;
+      const consumer = new ConsumerLink(
+        sender,
+        this.host.id,
+        this.host.producerKey(address),
+        this.host.fabric,
+        DEFAULT_LINK_CAPACITY,
+      );
+      this.#consumer = consumer;
+      sender.on(
+        "sender_open",
+        guarded("broker sender_open", () => {
+          this.operStatus = "active";
+          this.host.fabric.addDestination(consumer);
+        }),
+      );
+      sender.on(
+        "sender_close",
+        guarded("broker sender_close", (context: { sender?: Sender }) => {
+          this.lastError = describeError(context.sender?.error);
+          this.detach();
+        }),
+      );
+    } else {
+      const receiver = connection.open_receiver({
+        source: { address: external },
+        autoaccept: false,
+        credit_window: 0,
+      });
+      this.#link = receiver;
+      guardDispositionBatching(receiver);
+      const producer = new ProducerLink(
+        receiver,
+        this.host.id,
+        this.host.consumerKey(address),
+        this.host.fabric,
+        DEFAULT_LINK_CAPACITY,
+      );
+      this.#producer = producer;
+      receiver.on(
+        "receiver_open",
+        guarded("broker receiver_open", () => {
+          this.operStatus = "active";
+          this.host.fabric.registerProducer(producer);
+          producer.refreshCredit();
+        }),
+      );
+      receiver.on(
+        "receiver_close",
+        guarded("broker receiver_close", (context: { receiver?: Receiver }) => {
+          this.lastError = describeError(context.receiver?.error);
+          this.detach();
+        }),
+      );
+      receiver.on(
+        "message",
+        guarded("broker message", (context: { message?: Message; delivery?: Delivery }) => {
+          if (context.message && context.delivery) {
+            this.#intake(producer, context.delivery, context.message);
+          }
+        }),
+      );
+    }
+  }
+
+  #intake(producer: ProducerLink, delivery: Delivery, message: Message): void {
+    const presettled = isPresettled(delivery);
+    producer.begin();
+    let done = false;
+    this.host.route({
+      payload: encodeMessage(message),
+      presettled,
+      address: producer.address!,
+      ingress: this.host.id,
+      complete: (outcome) => {
+        if (done) return;
+        done = true;
+        if (!presettled && producer.receiver.is_open()) settle(delivery, outcome);
+        producer.end();
+      },
+    });
+  }
+
+  detach(): void {
+    this.operStatus = "inactive";
+    if (this.#consumer) this.#consumer.close();
+    if (this.#producer) this.host.fabric.unregisterProducer(this.#producer);
+    this.#consumer = undefined;
+    this.#producer = undefined;
+    const link = this.#link;
+    this.#link = undefined;
+    if (link?.is_open()) link.close();
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * A connector with role `route-container`: a real outgoing AMQP connection to a broker,
+ * kept open while the connector exists and reconnected with back-off when it drops.
+ */
+import { readFileSync } from "node:fs";
+import { type Connection, guarded, type rhea } from "./amqp.ts";
+import type { StoredEntity } from "./management.ts";
+
+export type RheaContainer = ReturnType<typeof rhea.create_container>;
+
+/** Reconnect back-off: 200 ms, doubling up to 5 s; reset once a connection opens. */
+const RECONNECT_DELAY_MS = 200;
+const MAX_RECONNECT_DELAY_MS = 5_000;
+
+/** One connector: a broker connection kept open while the connector exists. */
+export class BrokerConnection {
+  connection: Connection | undefined;
+  connected = false;
+  lastError: string | undefined;
+  remoteContainer: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #delay = RECONNECT_DELAY_MS;
+  readonly #onUp = new Set<() => void>();
+  readonly #onDown = new Set<() => void>();
+
+  readonly entity: StoredEntity;
+  private readonly container: RheaContainer;
+  constructor(entity: StoredEntity, container: RheaContainer) {
+    this.entity = entity;
+    this.container = container;
+  }
+
+  get name(): string {
+    return String(this.entity.attributes.name);
+  }
+
+  start(): void {
+    const a = this.entity.attributes;
+    const port = Number(a.port === "amqp" ? 5672 : a.port);
+    const options: Record<string, unknown> = {
+      host: String(a.host || "127.0.0.1"),
+      port,
+      reconnect: false,
+      container_id: this.container.id,
+      idle_time_out: 0,
+      tcp_no_delay: true,
+    };
+    if (typeof a.saslUsername === "string") {
+      options.username = a.saslUsername;
+      if (typeof a.saslPassword === "string") options.password = resolveSecret(a.saslPassword);
+    }
+    const connection = this.container.connect(
+      options as unknown as Parameters<RheaContainer["connect"]>[0],
+    );
+    this.connection = connection;
+    connection.on(
+      "connection_open",
+      guarded("broker connection_open", () => {
+        this.connected = true;
+        this.lastError = undefined;
+        this.#delay = RECONNECT_DELAY_MS;
+        this.remoteContainer =
+          typeof connection.container_id === "string" ? connection.container_id : undefined;
+        for (const up of this.#onUp) up();
+      }),
+    );
+    const down = (context: { error?: unknown }): void => {
+      if (this.connection !== connection) return;
+      this.connection = undefined;
+      const wasConnected = this.connected;
+      this.connected = false;
+      if (context.error) this.lastError = String(context.error);
+      if (wasConnected) for (const d of this.#onDown) d();
+      if (!this.#stopped) {
+        this.#timer = setTimeout(() => this.start(), this.#delay);
+        this.#delay = Math.min(this.#delay * 2, MAX_RECONNECT_DELAY_MS);
+      }
+    };
+    connection.on("disconnected", guarded("broker disconnected", down));
+    connection.on("connection_close", guarded("broker connection_close", down));
+    connection.on("connection_error", () => {});
+    connection.on("error", () => {});
+  }
+
+  onUp(handler: () => void): void {
+    this.#onUp.add(handler);
+    if (this.connected) handler();
+  }
+
+  onDown(handler: () => void): void {
+    this.#onDown.add(handler);
+  }
+
+  off(up: () => void, down: () => void): void {
+    this.#onUp.delete(up);
+    this.#onDown.delete(down);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    const connection = this.connection;
+    this.connection = undefined;
+    this.connected = false;
+    for (const d of this.#onDown) d();
+    this.#onUp.clear();
+    this.#onDown.clear();
+    if (connection) {
+      connection.close();
+      // Do not wait for the broker's close: drop the socket soon after.
+      setTimeout(() => connection.socket?.destroy?.(), 50).unref();
+    }
+  }
+}
+
+/**
+ * Connector passwords as qdrouterd reads them: `env:NAME` from the environment,
+ * `file:/path` from a file, `literal:text` or anything else as it is.
+ */
+export function resolveSecret(value: string): string {
+  if (value.startsWith("env:")) return process.env[value.slice(4)] ?? "";
+  if (value.startsWith("file:")) {
+    try {
+      return readFileSync(value.slice(5), "utf8").trim();
+    } catch {
+      return "";
+    }
+  }
+  if (value.startsWith("literal:")) return value.slice(8);
+  return value;
+}
