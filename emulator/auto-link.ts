@@ -133,6 +133,7 @@ export class ActiveAutoLink {
       presettled,
       address: producer.address!,
       ingress: this.host.id,
+      heldFor: producer,
       complete: (outcome) => {
         if (done) return;
         done = true;

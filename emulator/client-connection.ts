@@ -291,6 +291,7 @@ export class ClientConnection {
       presettled,
       address,
       ingress: this.#router.id,
+      ...(producer.address !== undefined ? { heldFor: producer } : {}),
       complete: (outcome: Outcome) => {
         if (done) return;
         done = true;

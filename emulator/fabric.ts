@@ -1,7 +1,9 @@
 /**
  * The forwarding core shared by every emulated router of one mesh: which destinations an
  * address has, how a delivery entering at one router reaches them (distribution over
- * lowest-cost paths), and what waits when no destination has credit. Routers are linked
+ * lowest-cost paths), and what waits — for credit, or (from a targeted producer link) for
+ * a destination to appear at all, as qdrouterd's in-link "undelivered" list does (see
+ * src/router_core/transfer.c, qdr_link_forward_CT). Routers are linked
  * in-process: a delivery "crossing" an inter-router link is a function call, and an
  * unreachable router (stopped, or behind a cut link) is simply absent from the paths.
  */
@@ -16,6 +18,11 @@ export interface RoutedDelivery {
   readonly address: string;
   /** Router the delivery entered the mesh at. */
   readonly ingress: string;
+  /**
+   * The producer link it came from when that link targets the address: such deliveries
+   * wait while the address has no destination; anonymous-link deliveries are released.
+   */
+  readonly heldFor?: object;
   complete(outcome: Outcome): void;
 }
 
@@ -106,7 +113,7 @@ export class Fabric {
     if (!set) return;
     set.delete(destination);
     if (set.size === 0) this.#destinations.delete(destination.address);
-    this.#releaseUnreachable(destination.address);
+    this.#sweep(destination.address);
     this.#refreshProducers(destination.address);
   }
 
@@ -124,6 +131,19 @@ export class Fabric {
 
   unregisterProducer(producer: CreditedProducer): void {
     this.#producers.delete(producer);
+    this.discardHeld(producer);
+  }
+
+  /** A producer link went away: what it still had waiting is dropped (released). */
+  discardHeld(origin: object): void {
+    for (const [address, queue] of [...this.#queues]) {
+      const keep = queue.filter((item) => item.delivery.heldFor !== origin);
+      for (const item of queue) {
+        if (item.delivery.heldFor === origin) item.delivery.complete(outcomes.released());
+      }
+      if (keep.length > 0) this.#queues.set(address, keep);
+      else this.#queues.delete(address);
+    }
   }
 
   /** Destinations of `address` reachable from router `from`, with their path cost. */
@@ -146,7 +166,7 @@ export class Fabric {
   /** Routers, links or edge uplinks changed: recompute paths, credit and queued deliveries. */
   topologyChanged(): void {
     this.graph.invalidate();
-    for (const address of [...this.#queues.keys()]) this.#releaseUnreachable(address);
+    for (const address of [...this.#queues.keys()]) this.#sweep(address);
     for (const producer of this.#producers) producer.refreshCredit();
     for (const address of [...this.#queues.keys()]) this.#drain(address);
   }
@@ -154,7 +174,11 @@ export class Fabric {
   route(delivery: RoutedDelivery, semantics: AddressSemantics): void {
     const candidates = this.candidates(delivery.ingress, delivery.address);
     if (candidates.length === 0) {
-      // No route: qdrouterd releases unsettled deliveries and drops presettled ones.
+      if (delivery.heldFor !== undefined) {
+        this.#enqueue(delivery, semantics);
+        return;
+      }
+      // No route from an anonymous link: released (unsettled) or dropped (presettled).
       delivery.complete(outcomes.released());
       return;
     }
@@ -167,6 +191,10 @@ export class Fabric {
       chosen.deliver(delivery);
       return;
     }
+    this.#enqueue(delivery, semantics);
+  }
+
+  #enqueue(delivery: RoutedDelivery, semantics: AddressSemantics): void {
     let queue = this.#queues.get(delivery.address);
     if (!queue) {
       queue = [];
@@ -191,6 +219,12 @@ export class Fabric {
     while (i < queue.length) {
       const item = queue[i]!;
       const candidates = this.candidates(item.delivery.ingress, address);
+      if (candidates.length > 0 && item.semantics.distribution === "multicast") {
+        // A multicast delivery held for lack of destinations goes to all there are now.
+        queue.splice(i, 1);
+        this.#multicast(item.delivery, candidates);
+        continue;
+      }
       const chosen = this.#pickAnycast(address, item.semantics, candidates);
       if (chosen) {
         queue.splice(i, 1);
@@ -202,12 +236,14 @@ export class Fabric {
     if (queue.length === 0) this.#queues.delete(address);
   }
 
-  #releaseUnreachable(address: string): void {
+  /** Releases waiting deliveries that lost every destination, unless they may be held. */
+  #sweep(address: string): void {
     const queue = this.#queues.get(address);
     if (!queue) return;
     const keep: Queued[] = [];
     for (const item of queue) {
-      if (this.isReachable(item.delivery.ingress, address)) keep.push(item);
+      const reachable = this.isReachable(item.delivery.ingress, address);
+      if (reachable || item.delivery.heldFor !== undefined) keep.push(item);
       else item.delivery.complete(outcomes.released());
     }
     if (keep.length > 0) this.#queues.set(address, keep);

@@ -60,6 +60,23 @@ describe("anycast delivery and credit", () => {
     expect(late.credit).toBe(0);
   });
 
+  it("holds a targeted producer's deliveries while its address has no consumer, then delivers them", async () => {
+    // qdrouterd keeps them on the in-link's undelivered list until the address has a
+    // path again (src/router_core/transfer.c, qdr_link_forward_CT); no new credit meanwhile.
+    client = await fresh();
+    const address = uniqueAddress("plain", "held");
+    const first = await fresh();
+    const gone = await first.receiver(address);
+    const sender = await client.sender(address);
+    await sender.waitForCredit();
+    await gone.close();
+    const held = [sender.send({ body: "h1" }), sender.send({ body: "h2" })];
+    const second = await fresh();
+    const receiver = await second.receiver(address);
+    expect((await Promise.all(held)).map((r) => r.outcome)).toEqual(["accepted", "accepted"]);
+    expect(receiver.bodies).toEqual(["h1", "h2"]);
+  });
+
   it("never holds more than the link capacity: credit runs out while the consumer takes nothing", async () => {
     client = await fresh();
     const address = uniqueAddress("plain", "capacity");
