@@ -262,8 +262,13 @@ export class ManagementAgent {
       return { type, row };
     }
     const entity = this.router.store.find(key, value);
-    if (!entity || (type && entity.type !== type.type)) {
-      throw new ManagementError(404, `No entity with ${key}=${value}`);
+    if (!entity) throw new ManagementError(404, `No entity with ${key}=${value}`);
+    if (type && entity.type !== type.type) {
+      // agent.py find_entity: the name exists but under another type → 400, not 404.
+      throw new ManagementError(
+        400,
+        `Entity type '${this.qualified(entity.type)}' does not extend requested type '${this.qualified(type.type)}'`,
+      );
     }
     return { type: { kind: "config", type: entity.type }, entity, row: this.#view(entity) };
   }

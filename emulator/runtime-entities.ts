@@ -141,6 +141,7 @@ export function runtimeRows(router: RuntimeView, type: RuntimeEntityType): Attri
           identity: `router.node/${id}`,
           type: q("router.node"),
           id,
+          address: `amqp:/_topo/0/${id}`,
           cost,
           nextHop: id === router.id ? "(self)" : null,
         }));

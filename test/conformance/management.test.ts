@@ -112,6 +112,15 @@ describe("entity types and status codes", () => {
     expect(gone.statusCode).toBe(404);
   });
 
+  it("answers 400 when a name exists under another type (agent.py find_entity)", async () => {
+    const type = `${prefix}router.config.address`;
+    const name = unique("typed");
+    await mgmt({ operation: "CREATE", type, name }, { prefix: `typed.${name}` });
+    const wrong = await mgmt({ operation: "READ", type: `${prefix}vhost`, name });
+    expect(wrong.statusCode).toBe(400);
+    await mgmt({ operation: "DELETE", type, name });
+  });
+
   it("answers 404 for an unknown name", async () => {
     const reply = await mgmt({
       operation: "READ",
