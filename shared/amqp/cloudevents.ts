@@ -18,7 +18,7 @@ const extensionValue = z.union([
   z.string(),
   z.number().int(),
   z.boolean(),
-  z.instanceof(Uint8Array),
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes"),
 ]);
 type ExtensionValue = z.infer<typeof extensionValue>;
 

@@ -210,38 +210,57 @@ export class Consumer implements ManagedLink {
     while (this.running < this.concurrency && this.waiting.length > 0) {
       const pending = this.waiting.shift() as Pending;
       this.running++;
-      void this.handle(pending).finally(() => {
-        this.running--;
-        if (this.running === 0) this.notifyIdle();
-        this.dispatch();
-      });
+      const result = this.handle(pending);
+      // Synchronous handlers settle on the spot; only real promises cost a microtask.
+      if (result === undefined) this.handled();
+      else void result.then(() => this.handled());
     }
   }
 
-  private async handle(pending: Pending): Promise<void> {
+  private handled(): void {
+    this.running--;
+    if (this.running === 0) this.notifyIdle();
+    if (this.waiting.length > 0) this.dispatch();
+  }
+
+  /** Decodes, validates and runs the handler; a promise only if the handler returned one. */
+  private handle(pending: Pending): Promise<void> | undefined {
     let message: ReceivedMessage;
+    let problem: string | undefined;
     try {
       message = decodeMeshMessage(pending.raw);
+      problem = this.options.validate?.(message);
     } catch (error) {
       this.settle(pending, { kind: "reject", description: errorText(error) });
-      return;
+      return undefined;
     }
-    const problem = this.options.validate?.(message);
     if (problem !== undefined) {
       this.settle(pending, { kind: "reject", description: `invalid payload: ${problem}` });
-      return;
+      return undefined;
     }
     const parent = extractTraceContext(message.applicationProperties, ROOT_CONTEXT);
     const { span, ctx } = startReceiveSpan(this.address, parent);
     const info: DeliveryInfo = { address: this.address, traceContext: ctx, url: this.url };
-    try {
-      await otelContext.with(ctx, () => this.handler(message, info));
+    const succeeded = (): void => {
       endSpan(span);
       this.settle(pending, { kind: "accept" });
-    } catch (error) {
+    };
+    const failed = (error: unknown): void => {
       endSpan(span, error);
       this.settle(pending, settlementFor(error));
+    };
+    let result: Promise<void> | void;
+    try {
+      result = otelContext.with(ctx, () => this.handler(message, info));
+    } catch (error) {
+      failed(error);
+      return undefined;
     }
+    if (result === undefined || typeof (result as Promise<void>).then !== "function") {
+      succeeded();
+      return undefined;
+    }
+    return Promise.resolve(result).then(succeeded, failed);
   }
 
   private settle(pending: Pending, settlement: Settlement): void {

@@ -29,7 +29,7 @@ export const applicationPropertyValueSchema = z.union([
   z.boolean(),
   z.null(),
   z.date(),
-  z.instanceof(Uint8Array),
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes"),
 ]);
 export type ApplicationPropertyValue = z.infer<typeof applicationPropertyValueSchema>;
 
@@ -211,11 +211,21 @@ function toJson(body: MessageBody): JsonValue {
 function decodeApplicationProperties(value: unknown): Record<string, ApplicationPropertyValue> {
   const out: Record<string, ApplicationPropertyValue> = {};
   if (typeof value !== "object" || value === null) return out;
-  for (const [key, v] of Object.entries(value)) {
-    const parsed = applicationPropertyValueSchema.safeParse(v);
-    out[key] = parsed.success ? parsed.data : String(v);
-  }
+  for (const [key, v] of Object.entries(value)) out[key] = toPropertyValue(v);
   return out;
+}
+
+/** Simple AMQP values pass through; anything else (lists, maps, described) as a string. */
+function toPropertyValue(v: unknown): ApplicationPropertyValue {
+  switch (typeof v) {
+    case "string":
+    case "number":
+    case "boolean":
+      return v;
+    default:
+      if (v === null || v instanceof Date || v instanceof Uint8Array) return v;
+      return String(v);
+  }
 }
 
 function optionalString(value: unknown): string | undefined {

@@ -102,14 +102,15 @@ export function extractTraceContext(properties: Record<string, unknown>, base: C
   return propagator.extract(base, properties, propertiesGetter);
 }
 
-const TRACER_NAME = "amqp-mesh/shared/amqp";
+/** A proxy tracer: it follows whatever provider the application registers later. */
+const tracer = trace.getTracer("amqp-mesh/shared/amqp");
 
 /** `publish <address>` producer span, child of the active context (no-op without an SDK). */
 export function startPublishSpan(
   address: string,
   parent: Context = context.active(),
 ): { span: Span; ctx: Context } {
-  const span = trace.getTracer(TRACER_NAME).startSpan(
+  const span = tracer.startSpan(
     `publish ${address}`,
     {
       kind: SpanKind.PRODUCER,
@@ -122,7 +123,7 @@ export function startPublishSpan(
 
 /** `receive <address>` consumer span, child of the producer's remote span context. */
 export function startReceiveSpan(address: string, parent: Context): { span: Span; ctx: Context } {
-  const span = trace.getTracer(TRACER_NAME).startSpan(
+  const span = tracer.startSpan(
     `receive ${address}`,
     {
       kind: SpanKind.CONSUMER,
