@@ -224,11 +224,13 @@ export function guardDispositionBatching(link: Sender | Receiver): void {
   if (!incoming || guardedSessions.has(incoming)) return;
   guardedSessions.add(incoming);
   const original = incoming.process.bind(incoming);
-  const accepted = (state: unknown): boolean =>
-    readOutcome(unwrapState(state))?.kind === "accepted";
   incoming.process = (s: unknown): void => {
     const all = incoming.updated;
-    if (all.length <= 1) {
+    // The common case — every update an accept with the same settled flag — batches fine.
+    const uniform =
+      all.length <= 1 ||
+      all.every((d) => isAcceptedState(d.state) && d.settled === all[0]!.settled);
+    if (uniform) {
       original(s);
       return;
     }
@@ -239,8 +241,8 @@ export function guardDispositionBatching(link: Sender | Receiver): void {
       if (
         run &&
         last &&
-        accepted(last.state) &&
-        accepted(delivery.state) &&
+        isAcceptedState(last.state) &&
+        isAcceptedState(delivery.state) &&
         last.settled === delivery.settled
       ) {
         run.push(delivery);
@@ -255,15 +257,10 @@ export function guardDispositionBatching(link: Sender | Receiver): void {
   };
 }
 
-/** A described outcome as written (descriptor + list) back to rhea's outcome object. */
-function unwrapState(state: unknown): unknown {
-  if (typeof state !== "object" || state === null) return undefined;
-  if ("descriptor" in state) {
-    const unwrap = (rhea.message as unknown as { unwrap_outcome(o: unknown): unknown })
-      .unwrap_outcome;
-    return unwrap(state);
-  }
-  return state;
+/** Whether a described disposition state is `accepted` (descriptor 0x24), as rhea checks. */
+function isAcceptedState(state: unknown): boolean {
+  const descriptor = (state as { descriptor?: { value?: unknown } } | undefined)?.descriptor;
+  return descriptor?.value === 0x24;
 }
 
 /**
