@@ -84,6 +84,10 @@ export const outcomes = {
   },
 };
 
+/** The field-less outcomes are immutable once described: one instance serves every delivery. */
+const ACCEPTED = factories.accepted().described();
+const RELEASED = factories.released().described();
+
 /**
  * The described outcome for a disposition. Built afresh: re-describing a decoded outcome
  * yields a malformed list that strict peers (RabbitMQ) reject with a connection error.
@@ -91,9 +95,9 @@ export const outcomes = {
 function describe(outcome: Outcome): unknown {
   switch (outcome.kind) {
     case "accepted":
-      return factories.accepted().described();
+      return ACCEPTED;
     case "released":
-      return factories.released().described();
+      return RELEASED;
     case "rejected":
       return factories
         .rejected({ error: outcome.error ?? { condition: "amqp:internal-error" } })
