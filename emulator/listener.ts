@@ -118,14 +118,22 @@ export class OpenListener {
     });
   }
 
-  /** Closes the server and drops every client connection (no AMQP close: like a crash). */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting connections. With `dropClients` (a stopping router) every client
+   * socket is destroyed too, without an AMQP close, like a crash; without it (a listener
+   * deleted through management) established connections stay, as in qdrouterd.
+   */
+  async close(dropClients = true): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
+    if (dropClients) {
+      for (const socket of this.#sockets) socket.destroy();
+      this.#sockets.clear();
+    }
     if (!server) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // server.close waits for open connections; the caller need not.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    if (dropClients) await closed;
   }
 
   /** The header a router announces: SASL (3) unless the listener runs without SASL. */

@@ -179,7 +179,7 @@ export class ManagementAgent {
         case "GET-TYPES":
           return respond(200, this.#types());
         case "GET-MGMT-NODES":
-          return respond(200, []);
+          return respond(200, this.#managementNodes());
         default:
           throw new ManagementError(501, `Operation '${operation}' not implemented`);
       }
@@ -190,6 +190,13 @@ export class ManagementAgent {
       if (error instanceof AttributeError) return respond(400, {}, error.message);
       return respond(500, {}, error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** agent.py get_mgmt_nodes: the management address of every router.node. */
+  #managementNodes(): string[] {
+    return this.router
+      .runtimeRows("router.node")
+      .map((row) => `amqp:/_topo/0/${String(row.id)}/$management`);
   }
 
   #types(): Record<string, string[]> {
@@ -262,6 +269,13 @@ export class ManagementAgent {
       return { type, row };
     }
     const entity = this.router.store.find(key, value);
+    if (!entity && type === undefined) {
+      // No type given: runtime entities (connections, links…) are found by name too.
+      for (const runtime of RUNTIME_TYPES) {
+        const row = this.router.runtimeRows(runtime).find((r) => r[key] === value);
+        if (row) return { type: { kind: "runtime", type: runtime }, row };
+      }
+    }
     if (!entity) throw new ManagementError(404, `No entity with ${key}=${value}`);
     if (type && entity.type !== type.type) {
       // agent.py find_entity: the name exists but under another type → 400, not 404.

@@ -234,7 +234,8 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       case "listener": {
         const listener = this.#listeners.get(entity);
         this.#listeners.delete(entity);
-        await listener?.close();
+        // Established connections outlive their deleted listener.
+        await listener?.close(false);
         return;
       }
       case "vhost":

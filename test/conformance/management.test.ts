@@ -224,8 +224,16 @@ describe("configuration entities", () => {
     const host = new URL(routerUrl(target)).hostname;
     const second = await connectClient(`amqp://${host}:${port}`);
     expect(second.isOpen).toBe(true);
-    await second.close();
     expect((await mgmt({ operation: "DELETE", type, name })).statusCode).toBe(204);
+    // Assumed from qdrouterd: deleting a listener stops new connections, not open ones.
+    const address = uniqueAddress("plain", "after-delete");
+    const receiver = await second.receiver(address);
+    const sender = await second.sender(address);
+    await sender.waitForCredit();
+    expect((await sender.sendAndWait({ body: "still" })).outcome).toBe("accepted");
+    expect((await receiver.next()).message.body).toBe("still");
+    await expect(connectClient(`amqp://${host}:${port}`, { timeout: 2_000 })).rejects.toThrow();
+    await second.close();
   });
 
   it("creates a connector (CREATE/READ/DELETE) even when its peer is not there", async () => {
@@ -335,6 +343,13 @@ describe("runtime entities", () => {
     expect(rows.some(([dir, owner]) => dir === "out" && String(owner).endsWith(address))).toBe(
       true,
     );
+  });
+
+  it("answers GET-MGMT-NODES with the management address of each router", async () => {
+    const reply = await mgmt({ operation: "GET-MGMT-NODES", type: "org.amqp.management" });
+    expect(reply.statusCode).toBe(200);
+    const nodes = reply.body as unknown as string[];
+    expect(nodes.some((n) => n.endsWith(`/${target.routers[0]!.id}/$management`))).toBe(true);
   });
 
   it.skipIf(!onEmulator)(
