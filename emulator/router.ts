@@ -66,6 +66,8 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   readonly brokers: BrokerLinks;
   readonly #options: RouterOptions;
   readonly #listeners = new Map<StoredEntity, OpenListener>();
+  /** Deleted listeners whose established connections live on until the router stops. */
+  readonly #retired = new Set<OpenListener>();
   readonly #boundPorts = new Map<string, number>();
   readonly #connections = new Map<Connection, ClientConnection>();
   #management: ManagementNode | undefined;
@@ -147,8 +149,9 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     this.#running = false;
     const node = this.fabric.graph.nodes.get(this.id);
     if (node) node.running = false;
-    for (const listener of this.#listeners.values()) await listener.close();
+    for (const listener of [...this.#listeners.values(), ...this.#retired]) await listener.close();
     this.#listeners.clear();
+    this.#retired.clear();
     for (const client of this.#connections.values()) client.closed();
     this.#connections.clear();
     if (this.#management) this.fabric.removeDestination(this.#management);
@@ -235,7 +238,10 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
         const listener = this.#listeners.get(entity);
         this.#listeners.delete(entity);
         // Established connections outlive their deleted listener.
-        await listener?.close(false);
+        if (listener) {
+          this.#retired.add(listener);
+          await listener.close(false);
+        }
         return;
       }
       case "vhost":
