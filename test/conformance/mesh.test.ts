@@ -251,4 +251,25 @@ describe.skipIf(!onEmulator)(`failure injection — ${NEEDS_EMULATOR}`, () => {
     }
     expect(receiver.bodies).toEqual(["via b"]);
   });
+
+  it("cutting an edge's uplink moves it to its next uplink; with none left it is cut off", async () => {
+    const address = uniqueAddress("plain", "edge-cut");
+    const receiver = await (await clientOf("a")).receiver(address);
+    await mesh().waitForAddress(address, { router: "ec", consumers: 1 });
+    const sender = await (await clientOf("ec")).sender(address);
+    await sender.waitForCredit();
+    try {
+      mesh().cutLink("ec", "c");
+      expect((await sender.sendAndWait({ body: "via b" })).outcome).toBe("accepted");
+      mesh().cutLink("ec", "b");
+      const stranded = await (await clientOf("ec")).sender(address);
+      expect(stranded.credit).toBe(0);
+    } finally {
+      mesh().restoreLink("ec", "c");
+      mesh().restoreLink("ec", "b");
+    }
+    await mesh().waitForRoute("ec", "a");
+    expect((await sender.sendAndWait({ body: "back" })).outcome).toBe("accepted");
+    expect(receiver.bodies).toEqual(["via b", "back"]);
+  });
 });
