@@ -235,6 +235,13 @@ export function managementTypeOf(configType: string): ConfigEntityType | undefin
   return BY_CONFIG_TYPE.get(configType);
 }
 
+/** Deprecated attribute names qdrouterd still accepts, and what they stand for. */
+const DEPRECATED_NAMES: Record<string, string> = {
+  dir: "direction",
+  addr: "address",
+  externalAddr: "externalAddress",
+};
+
 export class AttributeError extends Error {
   override readonly name = "AttributeError";
 }
@@ -289,10 +296,12 @@ export function normaliseAttributes(
 ): Attributes {
   const spec = ENTITY_TYPES[type];
   const result: Attributes = {};
-  for (const [name, value] of Object.entries(input)) {
+  for (const [given, value] of Object.entries(input)) {
+    // qdrouter.json keeps deprecated spellings (dir, addr, externalAddr) working.
+    const name = spec.attributes[given] ? given : (DEPRECATED_NAMES[given] ?? given);
     const attribute = spec.attributes[name];
     if (!attribute) {
-      throw new AttributeError(`Unknown attribute '${name}' for entity type ${type}`);
+      throw new AttributeError(`Unknown attribute '${given}' for entity type ${type}`);
     }
     if (value === undefined) continue;
     result[name] = coerce(name, attribute, value as AttributeValue);

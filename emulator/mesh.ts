@@ -4,7 +4,8 @@
  * Failure injection: stop/start a router (its clients' sockets drop, paths recompute) and
  * cut/restore a link. Waiting helpers poll the mesh state; nothing sleeps.
  */
-import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { parseConfFile, parseJsonFile } from "../shared/router-config/index.ts";
 import type { RouterConfig, RouterEntity } from "../shared/router-config/model.ts";
 import type { Topology } from "../shared/topology/schema.ts";
 import type { Attributes } from "./entities.ts";
@@ -204,8 +205,7 @@ export async function startLocalMesh(options: StartLocalMeshOptions): Promise<Lo
 
 /** Reads a router config file in either of the router's formats (.json or .conf). */
 export async function loadRouterConfigFile(path: string): Promise<RouterConfig> {
-  const { parseConfFile, parseJsonFile } = await import("../shared/router-config/index.ts");
-  const text = readFileSync(path, "utf8");
+  const text = await readFile(path, "utf8");
   return path.endsWith(".json") ? parseJsonFile(text) : parseConfFile(text);
 }
 
