@@ -22,4 +22,4 @@ export {
 } from "./mesh.ts";
 export { UNAUTHORIZED } from "./policy.ts";
 export { EmulatedRouter, type RouterOptions } from "./router.ts";
-export { loadUsersFile, parseUsers, type Users } from "./sasl.ts";
+export { loadUsersFile, parseUsers, type Users, UsersFileError } from "./sasl.ts";

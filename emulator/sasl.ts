@@ -8,11 +8,28 @@ import { readFileSync } from "node:fs";
 
 export type Users = ReadonlyMap<string, string>;
 
+export class UsersFileError extends Error {
+  override readonly name = "UsersFileError";
+}
+
 export function parseUsers(text: string): Users {
   const trimmed = text.trim();
   const users = new Map<string, string>();
   if (trimmed.startsWith("{")) {
-    const parsed = JSON.parse(trimmed) as Record<string, unknown>;
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(trimmed) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsersFileError(
+        `users file is not valid JSON (${error instanceof Error ? error.message : String(error)}); ` +
+          'expected {"users": {"name": "password"}} or lines of name:password',
+      );
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new UsersFileError(
+        'users file JSON must be an object: {"users": {"name": "password"}}',
+      );
+    }
     const table =
       typeof parsed.users === "object" && parsed.users !== null
         ? (parsed.users as Record<string, unknown>)
@@ -31,7 +48,12 @@ export function parseUsers(text: string): Users {
 }
 
 export function loadUsersFile(path: string): Users {
-  return parseUsers(readFileSync(path, "utf8"));
+  try {
+    return parseUsers(readFileSync(path, "utf8"));
+  } catch (error) {
+    if (error instanceof UsersFileError) throw new UsersFileError(`${path}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** qdrouterd lists mechanisms space-separated (`saslMechanisms: ANONYMOUS PLAIN`). */

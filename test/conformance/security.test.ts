@@ -10,8 +10,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { LocalMesh } from "../../emulator/index.ts";
+import { type LocalMesh, parseUsers, UsersFileError } from "../../emulator/index.ts";
 import { ConnectError, closeAllClients, connectClient } from "../support/amqp-client.ts";
 import { startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
 import {
@@ -231,5 +232,24 @@ describe.skipIf(!onEmulator)(`SASL, TLS and vhost policy — ${NEEDS_EMULATOR}`,
       (error: unknown) => (error instanceof ConnectError ? error.condition : String(error)),
     );
     expect(outcome).toBe("amqp:unauthorized-access");
+  });
+
+  it("parses users files of either format and refuses anything else with a clear error (fuzz)", () => {
+    expect([...parseUsers('{"users": {"a": "1"}}')]).toEqual([["a", "1"]]);
+    expect([...parseUsers("# c\nb:2:3\n")]).toEqual([["b", "2:3"]]);
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (text) => {
+        try {
+          const users = parseUsers(text);
+          for (const [name, password] of users) {
+            expect(typeof name).toBe("string");
+            expect(typeof password).toBe("string");
+          }
+        } catch (error) {
+          expect(error).toBeInstanceOf(UsersFileError);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
