@@ -65,6 +65,12 @@ interface Pending {
 }
 
 const REATTACH_DELAY_MS = 500;
+/**
+ * rhea's per-session delivery buffer (one session per consumer). It frees deliveries only
+ * from the oldest end, so one slow handler plus steady credit would overflow it; credit is
+ * held back while the span from the oldest unsettled delivery would not fit.
+ */
+const SESSION_BUFFER = 2_048;
 
 export class Consumer implements ManagedLink {
   readonly address: string;
@@ -74,6 +80,11 @@ export class Consumer implements ManagedLink {
   private readonly concurrency: number;
   private readonly options: ConsumeOptions;
   private link: RheaReceiver | undefined;
+  /** Unsettled deliveries of the current link by delivery id (ascending, insertion order). */
+  private readonly unsettled = new Map<number, RheaDelivery>();
+  private newestId = -1;
+  /** Credit earned by settlements but held back to protect the session buffer. */
+  private owedCredit = 0;
   private url: string | undefined;
   private readonly waiting: Pending[] = [];
   private running = 0;
@@ -96,7 +107,7 @@ export class Consumer implements ManagedLink {
     this.connection = connection;
     this.address = address;
     this.handler = handler;
-    this.prefetch = Math.max(1, options.prefetch ?? 10);
+    this.prefetch = Math.min(SESSION_BUFFER / 2, Math.max(1, options.prefetch ?? 10));
     this.concurrency = Math.max(1, Math.min(options.concurrency ?? 1, this.prefetch));
     this.options = options;
     connection.register(this);
@@ -119,6 +130,8 @@ export class Consumer implements ManagedLink {
       autoaccept: false,
     });
     this.link = link;
+    this.unsettled.clear();
+    this.owedCredit = 0;
     link.on("receiver_open", () => {
       if (this.link !== link) return;
       link.add_credit(this.prefetch);
@@ -198,6 +211,10 @@ export class Consumer implements ManagedLink {
   }
 
   private received(pending: Pending): void {
+    if (pending.link === this.link) {
+      this.unsettled.set(pending.delivery.id, pending.delivery);
+      this.newestId = pending.delivery.id;
+    }
     if (this.stopping) {
       this.settle(pending, { kind: "release" });
       return;
@@ -289,7 +306,14 @@ export class Consumer implements ManagedLink {
         this.stats.rejected++;
         break;
     }
-    if (!this.stopping) link.add_credit(1);
+    this.unsettled.delete(delivery.id);
+    if (this.stopping) return;
+    this.owedCredit++;
+    const oldest = this.unsettled.keys().next();
+    const span = oldest.done ? 0 : this.newestId - oldest.value + 1;
+    if (span + this.prefetch > SESSION_BUFFER) return;
+    link.add_credit(this.owedCredit);
+    this.owedCredit = 0;
   }
 
   private detachedByRouter(link: RheaReceiver): void {

@@ -190,6 +190,37 @@ describe("consume: settlement follows the handler's outcome", () => {
     expect(peer.store.maxUnsettled.get("slow")).toBe(5);
   });
 
+  it("one stuck handler does not overflow the session buffer: credit waits for it", async () => {
+    const { peer, client } = await setup();
+    const gate = deferred();
+    let handled = 0;
+    const consumer = client.consume(
+      "stuck",
+      async (m) => {
+        if (m.messageId === "first") await gate.promise;
+        handled++;
+      },
+      { prefetch: 20, concurrency: 20 },
+    );
+    await consumer.ready();
+    await client.publish("stuck", { body: 0, messageId: "first" });
+    await Promise.all(
+      Array.from({ length: 2_500 }, (_, i) => client.publish("stuck", { body: i })),
+    );
+    // The span from the stuck delivery stays within rhea's 2,048-delivery session buffer.
+    await waitFor(() => handled >= 2_000, "most messages handled around the stuck one", 15_000);
+    await waitFor(
+      () => peer.store.depth("stuck") > 0 && handled === 2_500 - peer.store.depth("stuck"),
+      "credit held back",
+      5_000,
+    );
+    expect(handled).toBeLessThan(2_048);
+    expect(client.status.connections).toBe(1);
+    gate.resolve();
+    await waitFor(() => handled === 2_501, "everything after the stuck one settles", 15_000);
+    expect(client.status.connections).toBe(1);
+  });
+
   it("graceful stop: drains credit, finishes the running handler, releases the rest, detaches", async () => {
     const { peer, client } = await setup();
     const gate = deferred();
