@@ -4,6 +4,7 @@
  * of filling memory. The handler's outcome chooses the settlement.
  */
 import { type Context, context as otelContext, ROOT_CONTEXT } from "@opentelemetry/api";
+import { backoffDelay } from "./backoff.ts";
 import type { ManagedLink, MeshConnection } from "./connection.ts";
 import {
   type ConnectionFailedError,
@@ -65,6 +66,7 @@ interface Pending {
 }
 
 const REATTACH_DELAY_MS = 500;
+const REATTACH_MAX_DELAY_MS = 30_000;
 /**
  * rhea's per-session delivery buffer (one session per consumer). It frees deliveries only
  * from the oldest end, so one slow handler plus steady credit would overflow it; credit is
@@ -85,6 +87,8 @@ export class Consumer implements ManagedLink {
   private newestId = -1;
   /** Credit earned by settlements but held back to protect the session buffer. */
   private owedCredit = 0;
+  /** Consecutive refused attaches (reset once the link opens). */
+  private refusals = 0;
   private url: string | undefined;
   private readonly waiting: Pending[] = [];
   private running = 0;
@@ -134,6 +138,7 @@ export class Consumer implements ManagedLink {
     this.owedCredit = 0;
     link.on("receiver_open", () => {
       if (this.link !== link) return;
+      this.refusals = 0;
       link.add_credit(this.prefetch);
       for (const resolve of this.readyWaiters.splice(0)) resolve();
     });
@@ -146,7 +151,13 @@ export class Consumer implements ManagedLink {
     link.on("receiver_close", () => {
       if (this.link !== link) return;
       this.closedWaiter?.();
-      if (!this.stopping) this.detachedByRouter(link);
+      if (!this.stopping) this.detachedByRouter(link, amqpErrorFields(link.error));
+    });
+    session.on("session_error", () => {});
+    session.on("session_close", () => {
+      if (this.link !== link) return;
+      this.closedWaiter?.();
+      if (!this.stopping) this.detachedByRouter(link, amqpErrorFields(session.error));
     });
   }
 
@@ -316,8 +327,11 @@ export class Consumer implements ManagedLink {
     this.owedCredit = 0;
   }
 
-  private detachedByRouter(link: RheaReceiver): void {
-    const { condition, description } = amqpErrorFields(link.error);
+  private detachedByRouter(
+    link: RheaReceiver,
+    error: { condition: string | undefined; description: string | undefined },
+  ): void {
+    const { condition, description } = error;
     link.removeAllListeners();
     this.link = undefined;
     this.waiting.length = 0;
@@ -330,12 +344,14 @@ export class Consumer implements ManagedLink {
         description,
       }),
     );
+    // A refused address is retried with backoff (it may be configured later).
+    const delay = backoffDelay(this.refusals++, REATTACH_DELAY_MS, REATTACH_MAX_DELAY_MS);
     this.reattachTimer = setTimeout(() => {
       this.reattachTimer = undefined;
       if (this.stopping) return;
       this.connection.unregister(this);
       this.connection.register(this);
-    }, REATTACH_DELAY_MS);
+    }, delay);
   }
 
   private notifyIdle(): void {

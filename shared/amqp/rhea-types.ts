@@ -59,6 +59,8 @@ export interface RheaReceiver extends RheaLink {
 }
 
 export interface RheaSession {
+  readonly error?: AmqpErrorFields | Error | undefined;
+  on(event: string, listener: Listener): unknown;
   begin(): void;
   close(): void;
   attach_sender(options: Record<string, unknown>): RheaSender;
@@ -99,6 +101,10 @@ export function createContainer(id: string | undefined): {
   connect(options: Record<string, unknown>): RheaConnection;
 } {
   const container = rhea.create_container(id === undefined ? {} : { id });
+  // Safety net: rhea emits unhandled link/session errors on the container, and an
+  // EventEmitter 'error' without a listener throws inside rhea's frame processing. The
+  // client handles those on the session and link themselves.
+  container.on("error", () => {});
   return {
     connect: (options) =>
       container.connect(options as unknown as rhea.ConnectionOptions) as unknown as RheaConnection,

@@ -134,7 +134,13 @@ export class AddressSender implements ManagedLink {
     link.on("settled", onOutcome);
     link.on("sender_error", () => {});
     link.on("sender_close", () => {
-      if (this.link === link) this.detached(link);
+      if (this.link === link) this.detached(amqpErrorFields(link.error));
+    });
+    // Some brokers end the whole session instead of detaching the link (RabbitMQ 3.x does
+    // for an unknown exchange): same meaning for our one-link session.
+    session.on("session_error", () => {});
+    session.on("session_close", () => {
+      if (this.link === link) this.detached(amqpErrorFields(session.error));
     });
   }
 
@@ -295,8 +301,11 @@ export class AddressSender implements ManagedLink {
   }
 
   /** The router detached the link: with an error it refused us, without one we re-attach. */
-  private detached(link: RheaSender): void {
-    const { condition, description } = amqpErrorFields(link.error);
+  private detached(cause: {
+    condition: string | undefined;
+    description: string | undefined;
+  }): void {
+    const { condition, description } = cause;
     this.dropLink();
     if (condition === undefined && this.everOpened && !this.closed) {
       this.reattachTimer = setTimeout(() => {

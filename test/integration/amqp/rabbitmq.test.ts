@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type CloudEvent,
   fromAmqpMessage,
+  LinkRefusedError,
   MeshClient,
   type ReceivedMessage,
   toAmqpMessage,
@@ -77,6 +78,33 @@ describe.skipIf(problem !== undefined && !CI)("against RabbitMQ (AMQP 1.0 plugin
     const first = got.find((m) => m.messageId === ids[0]);
     expect(first?.body).toEqual({ i: 0 });
     expect(first?.applicationProperties.i).toBe(0);
+  });
+
+  it("an address the broker refuses is a LinkRefusedError carrying its condition", async () => {
+    const error = await client
+      .publish("/exchange/amqp-mesh-no-such-exchange/key", { body: 1 }, { deadline: 5_000 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(LinkRefusedError);
+    expect(error.condition).toBe("amqp:not-found");
+    expect(error.message).toContain("amqp-mesh-no-such-exchange");
+    expect(error.message).not.toContain("guest:guest");
+    // The connection survives a refused link.
+    await client.publish(address, {
+      body: "still fine",
+      messageId: `after-refusal-${process.pid}`,
+    });
+  });
+
+  it("a consumer of a refused address reports it through onError and keeps the connection", async () => {
+    const errors: Error[] = [];
+    const consumer = client.consume("/queue/../bad", () => {}, {
+      onError: (e) => errors.push(e),
+      drainOnStop: false,
+    });
+    await waitFor(() => errors.length >= 1, "the refusal", 5_000);
+    await consumer.stop();
+    expect(errors[0]).toBeInstanceOf(LinkRefusedError);
+    expect(client.status.state).toBe("open");
   });
 
   it("round-trips CloudEvents in both modes through the broker", async () => {
