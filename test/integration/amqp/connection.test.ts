@@ -143,6 +143,15 @@ describe("connection: lazy connect, failover, reconnect", () => {
     expect(peer.connectionsOpened).toBeLessThan(20);
   });
 
+  it("close() gives pending publishes a grace period, then fails them with ClientClosedError", async () => {
+    const peer = track(await TestPeer.start({ credit: 0 }));
+    const client = new MeshClient({ urls: [peer.url], reconnect: fast });
+    const pending = client.publish("a", { body: 1 }, { deadline: 10_000 }).catch((e) => e);
+    await waitFor(() => client.status.state === "open", "the connection");
+    await client.close(50);
+    expect(await pending).toMatchObject({ code: "client-closed" });
+  });
+
   it("gives up after maxAttempts with ConnectionFailedError naming the urls", async () => {
     const down = await TestPeer.start();
     const url = down.url;
@@ -260,6 +269,27 @@ describe("TLS and SASL PLAIN; secrets never leak", () => {
     expect(lines.length).toBeGreaterThan(0);
     expect(everything).not.toContain(password);
     expect(everything).toContain("alice:***@");
+  });
+
+  it("SASL EXTERNAL: the client certificate is the identity", async () => {
+    const peer = track(
+      await TestPeer.start({ tls: { key, cert, clientCa: cert }, external: true }),
+    );
+    const client = track(
+      new MeshClient({
+        urls: [peer.url],
+        tls: {
+          ca: cert,
+          cert: join(dir, "cert.pem"),
+          key,
+          servername: "localhost",
+          rejectUnauthorized: true,
+        },
+        sasl: { mechanism: "EXTERNAL" },
+      }),
+    );
+    await client.publish("secure", { body: 1 });
+    expect(peer.mechanisms).toEqual(["ExternalServer"]);
   });
 
   it("an unreadable CA path is a config error naming the path, not its contents", async () => {

@@ -94,7 +94,10 @@ export interface PeerOptions {
   store?: MessageStore;
   /** Credit granted to each incoming link (the client's senders); 0 withholds credit. */
   credit?: number;
-  tls?: { key: string; cert: string };
+  /** TLS server key and cert; with `clientCa` client certificates are required. */
+  tls?: { key: string; cert: string; clientCa?: string };
+  /** SASL EXTERNAL only (the client's TLS certificate is its identity). */
+  external?: boolean;
   /** When set, SASL PLAIN is required and checked against these users. */
   users?: Record<string, string>;
 }
@@ -109,6 +112,8 @@ export class TestPeer {
   /** Called for every transfer after its outcome is applied (e.g. to cut the connection). */
   onTransfer: ((transfer: ReceivedTransfer) => void) | undefined;
   readonly saslLogins: string[] = [];
+  /** SASL mechanism class rhea used for each opened connection (e.g. ExternalServer). */
+  readonly mechanisms: string[] = [];
   /** Values of AMQP open.idle-time-out the clients sent. */
   readonly idleTimeouts: number[] = [];
   connectionsOpened = 0;
@@ -155,12 +160,15 @@ export class TestPeer {
         if (ok) this.saslLogins.push(username);
         return ok;
       });
-    } else {
+    } else if (!this.options.external) {
       c.sasl_server_mechanisms.enable_anonymous();
     }
     c.removeAllListeners();
     c.on("connection_open", (ctx: rhea.EventContext) => {
       this.connectionsOpened++;
+      const mechanism = (ctx.connection as unknown as { sasl_transport?: { mechanism?: object } })
+        .sasl_transport?.mechanism?.constructor.name;
+      if (mechanism) this.mechanisms.push(mechanism);
       this.connections.add(ctx.connection);
       if (this.dropOnOpen) setImmediate(() => this.dropConnections("destroy"));
       const idle = ctx.connection.idle_time_out;
@@ -190,9 +198,17 @@ export class TestPeer {
     c.on("sender_close", (ctx: rhea.EventContext) => this.outgoingClosed(ctx));
     const listenOptions: Record<string, unknown> = { port, host: "127.0.0.1" };
     if (this.options.tls) {
-      Object.assign(listenOptions, { transport: "tls", ...this.options.tls });
+      const { clientCa, ...tls } = this.options.tls;
+      Object.assign(listenOptions, { transport: "tls", ...tls });
+      if (clientCa)
+        Object.assign(listenOptions, {
+          ca: [clientCa],
+          requestCert: true,
+          rejectUnauthorized: true,
+        });
     }
-    if (this.options.users) listenOptions.require_sasl = true;
+    if (this.options.users || this.options.external) listenOptions.require_sasl = true;
+    if (this.options.external) listenOptions.enable_sasl_external = true;
     const server = c.listen(listenOptions as unknown as rhea.ServerConnectionOptions) as Server;
     this.server = server;
     return new Promise((resolve, reject) => {
