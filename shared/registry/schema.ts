@@ -28,7 +28,9 @@ export const BrokerRouting = z
       .string()
       .regex(ADDRESS_PATTERN)
       .optional()
-      .describe("Queue or address on the broker; defaults to the channel address."),
+      .describe(
+        "Queue on the broker; defaults to the channel address. On RabbitMQ it is reached as /queue/<name>.",
+      ),
   })
   .strict()
   .describe("Stored in a broker queue; the routers link to it (linkRoute or autoLink).");

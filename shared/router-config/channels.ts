@@ -40,7 +40,7 @@ export function channelEntities(
     });
     const routing = channel.routing;
     if (routing.kind !== "broker" || router.mode !== "interior") continue;
-    const queue = routing.queue ?? channel.address;
+    const queue = brokerAddress(topology, routing.broker, routing.queue ?? channel.address);
     const connection = held.includes(routing.broker)
       ? generatedName.brokerConnector(routing.broker)
       : undefined;
@@ -53,6 +53,18 @@ export function channelEntities(
     }
   }
   return [...addresses, ...routes, ...autoLinks];
+}
+
+/**
+ * The address the broker knows the queue by. RabbitMQ's AMQP 1.0 plugin (3.x; still
+ * accepted by 4.x) reaches a queue as `/queue/<name>`, declaring it on attach; a bare name
+ * would be taken as an exchange-less target and its messages dropped. Addresses that start
+ * with '/' are taken as written.
+ */
+export function brokerAddress(topology: Topology, brokerName: string, queue: string): string {
+  const broker = topology.brokers.find((b) => b.name === brokerName);
+  if (broker?.flavour === "rabbitmq" && !queue.startsWith("/")) return `/queue/${queue}`;
+  return queue;
 }
 
 /**

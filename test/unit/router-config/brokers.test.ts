@@ -59,7 +59,7 @@ describe("broker channels on qpid-dispatch", () => {
         direction: "in",
         connection: "amqp-mesh/broker/rabbit",
         delExternalPrefix: "billing/invoices",
-        addExternalPrefix: "invoices-q",
+        addExternalPrefix: "/queue/invoices-q",
       },
       {
         name: "amqp-mesh/linkRoute/billing/invoices/out",
@@ -67,7 +67,7 @@ describe("broker channels on qpid-dispatch", () => {
         direction: "out",
         connection: "amqp-mesh/broker/rabbit",
         delExternalPrefix: "billing/invoices",
-        addExternalPrefix: "invoices-q",
+        addExternalPrefix: "/queue/invoices-q",
       },
     ]);
     expect(ofType(byId(configs, "int-a1"), "autoLink")).toEqual([]);
@@ -99,14 +99,14 @@ describe("broker channels on skupper-router", () => {
           address: "billing/invoices",
           direction: "in",
           connection: "amqp-mesh/broker/rabbit",
-          externalAddress: "invoices-q",
+          externalAddress: "/queue/invoices-q",
         },
         {
           name: "amqp-mesh/autoLink/billing/invoices/out",
           address: "billing/invoices",
           direction: "out",
           connection: "amqp-mesh/broker/rabbit",
-          externalAddress: "invoices-q",
+          externalAddress: "/queue/invoices-q",
         },
       ]);
     expect(ofType(byId(configs, "edge-a1"), "autoLink")).toEqual([]);
@@ -133,5 +133,21 @@ describe("broker channels on skupper-router", () => {
       path: ["channels", 0, "routing"],
     });
     expect(diagnostics[0]!.message).toContain("skupper-router has no linkRoute");
+  });
+});
+
+describe("queue addresses per broker flavour", () => {
+  it("reaches a RabbitMQ queue as /queue/<name> and leaves other brokers' names alone", () => {
+    const topology = smallTopology();
+    const rabbit = generateRouterConfigs(registry, topology, { flavour: "qpid-dispatch" });
+    const artemisTopology = {
+      ...topology,
+      brokers: topology.brokers.map((b) => ({ ...b, flavour: "artemis" as const })),
+    };
+    const artemis = generateRouterConfigs(registry, artemisTopology, { flavour: "qpid-dispatch" });
+    const externalOf = (configs: RouterConfig[]) =>
+      ofType(byId(configs, "int-a1"), "linkRoute").map((r) => r.addExternalPrefix);
+    expect(externalOf(rabbit.configs)).toEqual(["/queue/invoices-q", "/queue/invoices-q"]);
+    expect(externalOf(artemis.configs)).toEqual(["invoices-q", "invoices-q"]);
   });
 });
