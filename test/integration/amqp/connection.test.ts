@@ -152,6 +152,21 @@ describe("connection: lazy connect, failover, reconnect", () => {
     expect(await pending).toMatchObject({ code: "client-closed" });
   });
 
+  it("a router gone silent (no heartbeats) is detected through the idle timeout and failed over", async () => {
+    const store = new MessageStore();
+    const a = track(await TestPeer.start({ store }));
+    const b = track(await TestPeer.start({ store }));
+    const client = track(
+      new MeshClient({ urls: [a.url, b.url], idleTimeoutMs: 200, reconnect: fast }),
+    );
+    await client.publish("hb", { body: 1 });
+    expect(client.status.url).toBe(a.url);
+    a.freeze();
+    await waitFor(() => client.status.url === b.url, "failover after the idle timeout", 5_000);
+    await client.publish("hb", { body: 2, messageId: "after-silence" });
+    expect(b.received.map((r) => r.messageId)).toEqual(["after-silence"]);
+  });
+
   it("gives up after maxAttempts with ConnectionFailedError naming the urls", async () => {
     const down = await TestPeer.start();
     const url = down.url;

@@ -319,6 +319,22 @@ export class TestPeer {
     this.connections.clear();
   }
 
+  /** Goes silent on every connection: no frames, no heartbeats (a hung router). */
+  freeze(): void {
+    for (const connection of this.connections) {
+      const c = connection as unknown as {
+        heartbeat_out?: NodeJS.Timeout;
+        output: () => void;
+        _write_frame: () => void;
+        input: () => void;
+      };
+      if (c.heartbeat_out) clearTimeout(c.heartbeat_out);
+      c.output = () => {};
+      c._write_frame = () => {};
+      c.input = () => {};
+    }
+  }
+
   get openConnections(): number {
     return this.connections.size;
   }
