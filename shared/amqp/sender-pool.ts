@@ -20,6 +20,7 @@ import {
   type RheaConnection,
   type RheaDelivery,
   type RheaSender,
+  type RheaSession,
 } from "./rhea-types.ts";
 
 export type DeliveryMode = "at-least-once" | "at-most-once";
@@ -53,6 +54,7 @@ export class AddressSender implements ManagedLink {
   private readonly connection: MeshConnection;
   private readonly onRemove: (sender: AddressSender) => void;
   private link: RheaSender | undefined;
+  private session: RheaSession | undefined;
   private url: string | undefined;
   private ready = false;
   private everOpened = false;
@@ -106,6 +108,7 @@ export class AddressSender implements ManagedLink {
     if (this.closed) return;
     this.url = url;
     const session = connection.create_session();
+    this.session = session;
     session.begin();
     const link = session.attach_sender({
       target: { address: this.address },
@@ -179,7 +182,11 @@ export class AddressSender implements ManagedLink {
     if (!link || !this.ready) return;
     while (this.queueHead < this.queue.length) {
       const heldByRhea = this.submitted - link.delivery_count;
-      if (link.credit - heldByRhea <= 0 || !link.sendable()) break;
+      if (link.credit - heldByRhea <= 0) break;
+      if (!link.sendable()) {
+        this.recycleIfStuck();
+        break;
+      }
       const entry = this.queue[this.queueHead++] as PublishEntry;
       if (entry.done) continue;
       const delivery = link.send(entry.payload, undefined, 0);
@@ -192,6 +199,22 @@ export class AddressSender implements ManagedLink {
       this.queue = this.queue.slice(this.queueHead);
       this.queueHead = 0;
     }
+  }
+
+  /**
+   * rhea frees its session buffer only from the oldest delivery. If the router never
+   * settles that one and its publish already gave up, the link would stall forever: move
+   * the still-unsettled rest to a fresh link and session (they are resent; at-least-once).
+   */
+  private recycleIfStuck(): void {
+    const oldest = this.inflight.values().next();
+    if (oldest.done || !oldest.value.done) return;
+    const { link, session } = this;
+    this.dropLink();
+    link?.close();
+    session?.close();
+    this.connection.unregister(this);
+    this.connection.register(this);
   }
 
   private settled(delivery: RheaDelivery): void {
@@ -262,6 +285,7 @@ export class AddressSender implements ManagedLink {
     }
     if (sentAndUnsettled) entry.lastOutcome = "unsettled";
     this.finish(entry, this.timeoutError(entry));
+    if (sentAndUnsettled) this.pump();
   }
 
   private timeoutError(entry: PublishEntry): PublishTimeoutError {

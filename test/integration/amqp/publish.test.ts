@@ -123,6 +123,29 @@ describe("publish outcomes, asserted from both ends", () => {
     expect(peer.store.depth("bulk")).toBe(500);
   });
 
+  it("a delivery the router never settles does not stall the link once its publish gave up", async () => {
+    const { peer, client } = await setup({ credit: 3_000 });
+    peer.outcome = (_a, id) => (id === "never-settled" ? "hold" : "accept");
+    const stuck = client.publish(
+      "orders",
+      { body: 0, messageId: "never-settled" },
+      { deadline: 300 },
+    );
+    const others = Array.from({ length: 2_200 }, (_, i) =>
+      client.publish("orders", { body: i, messageId: `n-${i}` }, { deadline: 10_000 }),
+    );
+    await expect(stuck).rejects.toMatchObject({
+      code: "publish-timeout",
+      lastOutcome: "unsettled",
+    });
+    await Promise.all(others);
+    const accepted = new Set(
+      peer.received.filter((r) => r.outcome === "accept").map((r) => r.messageId),
+    );
+    expect(accepted.size).toBe(2_200);
+    expect(client.status.connections).toBe(1);
+  });
+
   it("at-most-once sends presettled and resolves when written", async () => {
     const { peer, client } = await setup();
     await client.publish(
