@@ -5,9 +5,10 @@
  * while reconnecting simply attach when the next connection opens (the rhea pitfall of
  * links opened during reconnect cannot occur: we never reuse a dead connection's objects).
  */
+import { isIP } from "node:net";
 import { backoffDelay } from "./backoff.ts";
 import { loadPem, type MeshClientConfig, redactUrl } from "./config.ts";
-import { ConnectionFailedError } from "./errors.ts";
+import { ConfigError, ConnectionFailedError } from "./errors.ts";
 import {
   amqpErrorFields,
   createContainer,
@@ -136,6 +137,11 @@ export class MeshConnection {
     try {
       connection = this.container.connect(this.connectOptions(url));
     } catch (error) {
+      // A bad config (unreadable PEM file) will not heal by retrying.
+      if (error instanceof ConfigError) {
+        this.giveUp(redactUrl(url), error.message, true);
+        return;
+      }
       this.failed(undefined, url, error instanceof Error ? error.message : String(error));
       return;
     }
@@ -209,10 +215,12 @@ export class MeshConnection {
     }, delay);
   }
 
-  private giveUp(lastUrl: string, reason: string): void {
+  private giveUp(lastUrl: string, reason: string, badConfig = false): void {
     this.stateValue = "idle";
     const error = new ConnectionFailedError(
-      `no AMQP router reachable after ${this.failedAttempts} attempt(s) over ${this.config.urls.map(redactUrl).join(", ")}; last: ${lastUrl}: ${reason}`,
+      badConfig
+        ? `cannot connect to ${lastUrl}: ${reason}`
+        : `no AMQP router reachable after ${this.failedAttempts} attempt(s) over ${this.config.urls.map(redactUrl).join(", ")}; last: ${lastUrl}: ${reason}`,
       { url: lastUrl },
     );
     this.events.onLog?.(`amqp: ${error.message}`);
@@ -249,7 +257,9 @@ export class MeshConnection {
     if (this.config.containerId !== undefined) options.container_id = this.config.containerId;
     if (secure || tls !== undefined) {
       options.transport = "tls";
-      options.servername = tls?.servername ?? parsed.hostname;
+      // SNI takes host names only; for an IP address the certificate is checked against it.
+      const servername = tls?.servername ?? (isIP(parsed.hostname) ? undefined : parsed.hostname);
+      if (servername !== undefined) options.servername = servername;
       options.rejectUnauthorized = tls?.rejectUnauthorized ?? true;
       const ca = loadPem(tls?.ca, "ca");
       const cert = loadPem(tls?.cert, "cert");

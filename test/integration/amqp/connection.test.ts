@@ -312,10 +312,11 @@ describe("TLS and SASL PLAIN; secrets never leak", () => {
       new MeshClient({
         urls: ["amqps://127.0.0.1:1"],
         tls: { ca: join(dir, "nope.pem"), rejectUnauthorized: true },
-        reconnect: { ...fast, maxAttempts: 1 },
       }),
     );
+    // No retry loop for a config problem: it fails at once, without maxAttempts.
     const error = await client.connect().catch((e) => e);
+    expect(error).toBeInstanceOf(ConnectionFailedError);
     expect(error.message).toContain("nope.pem");
   });
 });
