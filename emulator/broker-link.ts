@@ -6,22 +6,17 @@
  * on a matching address is proxied, link for link, onto the broker connection).
  *
  * Differences from qdrouterd, on purpose: the router answers a link-routed attach at once
- * and detaches it with the broker's error when the broker refuses; a linkRoute whose
- * connector is down detaches the client with `qd:no-route-to-dest`.
+ * and detaches it with the broker's error when the broker refuses. Which router an attach
+ * goes to is the Fabric's choice (`findLinkRoute`); this module answers, per router,
+ * whether its config link-routes an address and whether it holds the route's connection.
  */
 
-import { guardDispositionBatching, type Receiver, rhea, type Sender } from "./amqp.ts";
+import { guardDispositionBatching, rhea } from "./amqp.ts";
 import { ActiveAutoLink, type BrokerHost } from "./auto-link.ts";
 import { BrokerConnection, type RheaContainer } from "./broker-connection.ts";
 import type { LinkRouteHandler } from "./client-connection.ts";
 import type { Attributes } from "./entities.ts";
-import {
-  linkRouteMatches,
-  mapExternal,
-  NO_ROUTE,
-  proxyConsumer,
-  proxyProducer,
-} from "./link-route.ts";
+import { linkRouteMatches, mapExternal, proxyConsumer, proxyProducer } from "./link-route.ts";
 import type { StoredEntity } from "./management.ts";
 
 export type { BrokerHost } from "./auto-link.ts";
@@ -109,30 +104,52 @@ export class BrokerLinks {
     }
   }
 
-  linkRoute(address: string, direction: "in" | "out"): LinkRouteHandler | undefined {
+  /**
+   * Whether this router's config link-routes the address at all: any matching linkRoute,
+   * with or without a connection of its own. qdrouterd only treats an attach as link-routed
+   * where its own link-route table (or, for an edge, its interior's) has the pattern.
+   */
+  linkRouteConfigured(address: string, direction: "in" | "out"): boolean {
+    for (const entity of this.host.store.ofType("router.config.linkRoute")) {
+      const a = entity.attributes;
+      if (a.direction === direction && linkRouteMatches(a, address)) return true;
+    }
+    return false;
+  }
+
+  /** Whether this router's connector of that name has its broker connection open. */
+  connectorUp(name: string): boolean {
+    for (const c of this.#connectors.values()) if (c.name === name && c.connected) return true;
+    return false;
+  }
+
+  /** The last connection error of the connector `name`, for timeout messages. */
+  connectorError(name: string): string | undefined {
+    for (const c of this.#connectors.values()) if (c.name === name) return c.lastError;
+    return undefined;
+  }
+
+  /**
+   * The route's far end when this router holds its connection and it is up: the router
+   * with the container connection is where the attach leaves the mesh, and where the
+   * external address is made — with this router's own add/delExternalPrefix (qdrouterd
+   * rewrites the terminus only when it hands the attach to a locally connected container,
+   * `qdr_forward_link_balanced_CT` in src/router_core/forwarder.c).
+   */
+  activeLinkRoute(address: string, direction: "in" | "out"): LinkRouteHandler | undefined {
     for (const entity of this.host.store.ofType("router.config.linkRoute")) {
       const a = entity.attributes;
       if (a.direction !== direction || !linkRouteMatches(a, address)) continue;
       const connector = this.#connectorFor(a);
+      const connection = connector?.connected ? connector.connection : undefined;
+      if (!connection) continue;
       const external = mapExternal(address, a);
-      const unavailable = (link: Sender | Receiver): void =>
-        link.close({ condition: NO_ROUTE, description: "No route to the destination node" });
       return {
         routeProducer: (receiver) => {
-          const connection = connector?.connected ? connector.connection : undefined;
-          if (!connection) {
-            unavailable(receiver);
-            return;
-          }
           const broker = connection.open_sender({ target: { address: external } });
           proxyProducer(receiver, broker);
         },
         routeConsumer: (sender) => {
-          const connection = connector?.connected ? connector.connection : undefined;
-          if (!connection) {
-            unavailable(sender);
-            return;
-          }
           const broker = connection.open_receiver({
             source: { address: external },
             autoaccept: false,

@@ -57,8 +57,18 @@ interface Candidate {
   distance: number;
 }
 
-/** A router's link routes: answers whether it routes attaches for an address to a broker. */
-export type LinkRouteLookup<T> = (address: string, direction: "in" | "out") => T | undefined;
+/** A router's link routes, as the Fabric asks about them when a client attaches. */
+export interface LinkRouteLookup<T> {
+  /** Whether the router's config link-routes the address (connection or not). */
+  configured(address: string, direction: "in" | "out"): boolean;
+  /** The route's far end when this router holds the route's connection and it is up. */
+  active(address: string, direction: "in" | "out"): T | undefined;
+}
+
+/** A link-routed attach: where it goes, or `undefined` when no router can take it now. */
+export interface LinkRouteChoice<T> {
+  handler: T | undefined;
+}
 
 let nextDestinationId = 1;
 export function newDestinationId(): number {
@@ -82,19 +92,35 @@ export class Fabric {
     else this.#linkRoutes.delete(routerId);
   }
 
-  /** The nearest reachable router with an active link route for the address, and its handler. */
-  findLinkRoute(from: string, address: string, direction: "in" | "out"): unknown {
+  /**
+   * Whether an attach on `from` is link-routed and, if so, where to. Like qdrouterd: the
+   * attach is link-routed when the ingress router's own link-route table has the pattern —
+   * an edge router asks its interior instead (the address lookup server,
+   * src/router_core/modules/address_lookup_server) — and it goes to the nearest running
+   * router whose matching linkRoute has its container connection up (the link-route
+   * address is propagated through the mesh from there). `undefined`: message-routed.
+   */
+  findLinkRoute<T>(
+    from: string,
+    address: string,
+    direction: "in" | "out",
+  ): LinkRouteChoice<T> | undefined {
+    const here = this.#linkRoutes.get(from);
+    const uplink = this.graph.activeUplink(from);
+    const asked = uplink !== undefined ? this.#linkRoutes.get(uplink) : undefined;
+    const routed =
+      here?.configured(address, direction) === true ||
+      asked?.configured(address, direction) === true;
+    if (!routed) return undefined;
     const distances = this.graph.distancesFrom(from);
     let best: { handler: unknown; distance: number } | undefined;
     for (const [routerId, lookup] of this.#linkRoutes) {
       const distance = distances.get(routerId);
-      if (distance === undefined) continue;
-      const handler = lookup(address, direction);
-      if (handler !== undefined && (!best || distance < best.distance)) {
-        best = { handler, distance };
-      }
+      if (distance === undefined || (best && distance >= best.distance)) continue;
+      const handler = lookup.active(address, direction);
+      if (handler !== undefined) best = { handler, distance };
     }
-    return best?.handler;
+    return { handler: best?.handler as T | undefined };
   }
 
   addDestination(destination: Destination): void {

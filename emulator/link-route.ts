@@ -24,6 +24,16 @@ import type { Attributes } from "./entities.ts";
 
 export const NO_ROUTE = "qd:no-route-to-dest";
 
+/** Where a link-routed attach goes when no router holds the route's connection now. */
+export const NO_ROUTE_HANDLER = {
+  routeProducer: (receiver: Receiver): void => refuse(receiver),
+  routeConsumer: (sender: Sender): void => refuse(sender),
+};
+
+function refuse(link: Sender | Receiver): void {
+  link.close({ condition: NO_ROUTE, description: "No route to the destination node" });
+}
+
 /** A link-routed pair: the client's link on one side, the broker's on the other. */
 export function proxyProducer(client: Receiver, broker: Sender): void {
   const inFlight = new Map<Delivery, Delivery>();

@@ -55,6 +55,17 @@ export interface LocalMesh {
   ): Promise<void>;
   /** Resolves once `to` is reachable from `from` over running routers and up links. */
   waitForRoute(from: string, to: string, options?: WaitOptions): Promise<void>;
+  /** Resolves once the router's connector `name` has its (broker) connection open. */
+  waitForConnector(routerId: string, name: string, options?: WaitOptions): Promise<void>;
+  /**
+   * Resolves once an attach on `address` at `router` (default: any router) would be
+   * link-routed to an open broker connection — in both directions unless `direction`
+   * ("in": client senders, "out": client receivers) says which.
+   */
+  waitForLinkRoute(
+    address: string,
+    options?: WaitOptions & { router?: string; direction?: "in" | "out" },
+  ): Promise<void>;
 }
 
 export class MeshError extends Error {
@@ -197,6 +208,28 @@ export async function startLocalMesh(options: StartLocalMeshOptions): Promise<Lo
       await pollUntil(
         () => graph.distancesFrom(from).has(to),
         `a route from ${from} to ${to}`,
+        waitOptions.timeout,
+      );
+    },
+    async waitForConnector(routerId, name, waitOptions = {}) {
+      const router = handle(routerId).router;
+      await pollUntil(
+        () => router.brokers.connectorUp(name),
+        `connector '${name}' of ${routerId} to connect (${router.brokers.connectorError(name) ?? "no error yet"})`,
+        waitOptions.timeout,
+      );
+    },
+    async waitForLinkRoute(address, waitOptions = {}) {
+      const directions = waitOptions.direction ? [waitOptions.direction] : (["in", "out"] as const);
+      const from =
+        waitOptions.router !== undefined ? [handle(waitOptions.router).id] : Object.keys(routers);
+      const ready = (): boolean =>
+        directions.every((d) =>
+          from.some((id) => fabric.findLinkRoute(id, address, d)?.handler !== undefined),
+        );
+      await pollUntil(
+        ready,
+        `'${address}' to be link-routed to an open broker connection${waitOptions.router ? ` from ${waitOptions.router}` : ""}`,
         waitOptions.timeout,
       );
     },

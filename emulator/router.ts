@@ -24,6 +24,7 @@ import {
   type RuntimeEntityType,
 } from "./entities.ts";
 import type { Fabric, RoutedDelivery } from "./fabric.ts";
+import { NO_ROUTE_HANDLER } from "./link-route.ts";
 import { OpenListener } from "./listener.ts";
 import {
   EntityStore,
@@ -120,9 +121,10 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       this.#reply(to, payload),
     );
     this.fabric.addDestination(this.#management);
-    this.fabric.setLinkRoutes(this.id, (address, direction) =>
-      this.brokers.linkRoute(address, direction),
-    );
+    this.fabric.setLinkRoutes(this.id, {
+      configured: (address, direction) => this.brokers.linkRouteConfigured(address, direction),
+      active: (address, direction) => this.brokers.activeLinkRoute(address, direction),
+    });
     try {
       // Runtime-created entities are gone after a restart: only the config file counts.
       this.store.clear();
@@ -186,7 +188,10 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   }
 
   linkRoute(address: string, direction: "in" | "out"): LinkRouteHandler | undefined {
-    return this.fabric.findLinkRoute(this.id, address, direction) as LinkRouteHandler | undefined;
+    const choice = this.fabric.findLinkRoute<LinkRouteHandler>(this.id, address, direction);
+    if (!choice) return undefined;
+    // Link-routed, but no router has the route's connection up (yet): refused like qdrouterd.
+    return choice.handler ?? NO_ROUTE_HANDLER;
   }
 
   distributionOf(address: string): Distribution {

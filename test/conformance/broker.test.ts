@@ -6,6 +6,13 @@
  * Under CI (CI=true) these checks fail when RabbitMQ is unreachable; elsewhere they skip.
  * They need a router config with a connector to the local RabbitMQ, which only the
  * emulator target builds itself.
+ *
+ * Link routes across the mesh, as read in apache/qpid-dispatch (1.19): an attach is
+ * link-routed where the ingress router's link-route table has the pattern (an edge asks its
+ * interior: src/router_core/modules/address_lookup_server); it travels to the router whose
+ * link route has the container connection, and that router alone applies its
+ * add/delExternalPrefix (`qdr_forward_link_balanced_CT`, src/router_core/forwarder.c).
+ * So `a` carries the linkRoutes without `connection`, `b` with it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LocalMesh } from "../../emulator/index.ts";
@@ -62,10 +69,21 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
     // Under CI without RabbitMQ every check below fails with requireRabbitMq's message.
     if (!rabbit.reachable) return;
     mesh = await startTestMesh({
-      routers: [{ id: "a" }, { id: "b" }],
+      routers: [{ id: "a" }, { id: "b" }, { id: "ea", mode: "edge", uplinks: ["a"] }],
       links: [["a", "b", 1]],
       entities: {
         "*": [address("queued", "balanced", { waypoint: true })],
+        // The route without a connection of its own: attaches go on to b. Its prefixes are
+        // deliberately wrong: only the router holding the connection rewrites the address.
+        a: ["in", "out"].map((direction) => ({
+          type: "linkRoute",
+          attributes: {
+            prefix: "broker",
+            direction,
+            delExternalPrefix: "nothing/",
+            addExternalPrefix: "/queue/wrong-",
+          },
+        })),
         b: [
           connector,
           {
@@ -185,6 +203,34 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
     expect((await nextOwn(receiver)).message.body).toBe("link-routed");
   });
 
+  it("linkRoutes: a consumer on an edge of a router without the connection gets the queued message", async () => {
+    requireRabbitMq(rabbit);
+    await mesh.waitForLinkRoute("broker/x", { router: "ea", timeout: 10_000 });
+    const queueAddress = "broker/amqp-mesh-conformance-linkroute-edge";
+    // No consumer anywhere: the message waits in RabbitMQ (`/queue/<name>` is declared by the
+    // sender's attach too).
+    const producer = await connectClient(mesh.router("a").url);
+    const sender = await producer.sender(queueAddress);
+    await sender.waitForCredit(1, 10_000);
+    const sent = await sender.sendAndWait({ body: "stored", message_id: run }, 10_000);
+    expect(sent.outcome).toBe("accepted");
+    // If a's prefixes were applied, this would read `/queue/wrong-…` and find nothing.
+    const edge = await connectClient(mesh.router("ea").url);
+    const receiver = await edge.receiver(queueAddress);
+    expect((await nextOwn(receiver)).message.body).toBe("stored");
+  });
+
+  it("linkRoutes: an interior without a matching linkRoute routes the attach as a message address", async () => {
+    requireRabbitMq(rabbit);
+    // b has no linkRoute for `elsewhere`; a's routes do not reach it either.
+    const client = await connectClient(mesh.router("b").url);
+    const receiver = await client.receiver("elsewhere/q");
+    const sender = await client.sender("elsewhere/q");
+    await sender.waitForCredit(1, 5_000);
+    await sender.sendAndWait({ body: "message-routed", message_id: run }, 5_000);
+    expect((await receiver.next(5_000)).message.body).toBe("message-routed");
+  });
+
   it("linkRoutes: without a connected broker the attach is refused with qd:no-route-to-dest", async () => {
     requireRabbitMq(rabbit);
     const lonely = await startTestMesh({
@@ -205,5 +251,19 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
     const client = await connectClient(lonely.router("x").url);
     const sender = await client.sender("broker/q");
     expect(await sender.detached).toMatchObject({ condition: "qd:no-route-to-dest" });
+  });
+
+  it("linkRoutes: a route without a connection anywhere in the mesh refuses with qd:no-route-to-dest", async () => {
+    requireRabbitMq(rabbit);
+    const lonely = await startTestMesh({
+      routers: [{ id: "x" }, { id: "y" }],
+      links: [["x", "y", 1]],
+      entities: {
+        "*": [{ type: "linkRoute", attributes: { prefix: "broker", direction: "out" } }],
+      },
+    });
+    const client = await connectClient(lonely.router("y").url);
+    const receiver = await client.receiver("broker/q");
+    expect(await receiver.detached).toMatchObject({ condition: "qd:no-route-to-dest" });
   });
 });
