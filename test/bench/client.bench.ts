@@ -15,7 +15,7 @@ import rhea, { type Connection, type Delivery, type EventContext } from "rhea";
 import { MeshClient } from "../../shared/amqp/index.ts";
 
 const MESSAGES = Number(process.argv[2] ?? 5_000);
-const ROUNDS = Number(process.argv[3] ?? 5);
+const ROUNDS = Number(process.argv[3] ?? 7);
 const PREFETCH = 200;
 /** Publishes the client benchmark keeps awaiting at once. */
 const IN_FLIGHT = 1_000;
@@ -52,6 +52,8 @@ function rawConnect(): Promise<Connection> {
     port,
     reconnect: false,
     tcp_no_delay: true,
+    // The same heartbeat setting as the client's default (rhea re-arms its timers per I/O).
+    idle_time_out: 60_000,
   } as Parameters<typeof container.connect>[0]);
   return new Promise((resolve) => connection.once("connection_open", () => resolve(connection)));
 }
