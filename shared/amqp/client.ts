@@ -13,8 +13,9 @@ import {
 import { type ConnectionEvents, type ConnectionState, MeshConnection } from "./connection.ts";
 import { type ConsumeOptions, Consumer, type MessageHandler } from "./consume.ts";
 import { ClientClosedError } from "./errors.ts";
-import type { MeshMessage } from "./message.ts";
+import type { MeshMessage, ReceivedMessage } from "./message.ts";
 import { type PublishOptions, type PublishResult, publishMessage } from "./publish.ts";
+import { ReplyReceiver, type RequestOptions } from "./request.ts";
 import { SenderPool } from "./sender-pool.ts";
 
 export interface MeshClientOptions {
@@ -27,6 +28,7 @@ export class MeshClient {
   private readonly connection: MeshConnection;
   private readonly senders: SenderPool;
   private readonly consumers = new Set<Consumer>();
+  private replies: ReplyReceiver | undefined;
   private closed = false;
 
   constructor(config: MeshClientConfigInput, options: MeshClientOptions = {}) {
@@ -74,6 +76,22 @@ export class MeshClient {
     return publishMessage(this.senders, address, message, options, this.config.publishDeadlineMs);
   }
 
+  /**
+   * Request/response (e.g. router management on `$management`): publishes with a dynamic
+   * reply-to and resolves with the reply; RequestTimeoutError when none comes in time.
+   */
+  request(
+    address: string,
+    message: MeshMessage,
+    options: RequestOptions & PublishOptions = {},
+  ): Promise<ReceivedMessage> {
+    if (this.closed) return Promise.reject(this.closedError(`request to "${address}"`));
+    this.replies ??= new ReplyReceiver(this.connection);
+    return this.replies.request(address, message, options, (m) =>
+      this.publish(address, m, options),
+    );
+  }
+
   /** Starts a consumer with an explicit credit window; stop() it to detach gracefully. */
   consume(address: string, handler: MessageHandler, options: ConsumeOptions = {}): Consumer {
     if (this.closed) throw this.closedError(`consume from "${address}"`);
@@ -92,6 +110,7 @@ export class MeshClient {
     forgetShared(this);
     await Promise.all([...this.consumers].map((c) => c.stop(graceMs)));
     this.consumers.clear();
+    this.replies?.close();
     await this.senders.close(graceMs);
     await this.connection.close();
   }

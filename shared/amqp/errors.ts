@@ -12,6 +12,7 @@ export type MeshErrorCode =
   | "back-pressure"
   | "publish-timeout"
   | "link-refused"
+  | "request-timeout"
   | "message-invalid"
   | "cloudevent-invalid";
 
@@ -170,6 +171,30 @@ export class LinkRefusedError extends MeshError {
     this.name = "LinkRefusedError";
     this.condition = args.condition;
     this.description = args.description;
+  }
+}
+
+/** No reply to a request within its timeout (or the reply path was lost with the connection). */
+export class RequestTimeoutError extends MeshError {
+  readonly reason: "timeout" | "connection-lost";
+  constructor(args: {
+    address: string;
+    url: string | undefined;
+    messageId: string;
+    timeoutMs: number;
+    reason: "timeout" | "connection-lost";
+  }) {
+    const why =
+      args.reason === "timeout"
+        ? `no reply within ${args.timeoutMs} ms`
+        : "the connection carrying the reply address was lost";
+    super(
+      "request-timeout",
+      `request ${args.messageId} to "${args.address}" via ${args.url ?? "(no router)"}: ${why}`,
+      args,
+    );
+    this.name = "RequestTimeoutError";
+    this.reason = args.reason;
   }
 }
 

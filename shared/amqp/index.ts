@@ -38,6 +38,7 @@ export {
   PermanentError,
   PublishRejectedError,
   PublishTimeoutError,
+  RequestTimeoutError,
   RetryableError,
 } from "./errors.ts";
 export {
@@ -49,6 +50,7 @@ export {
   type ReceivedMessage,
 } from "./message.ts";
 export type { PublishOptions, PublishResult } from "./publish.ts";
+export type { RequestOptions } from "./request.ts";
 export type { DeliveryMode } from "./sender-pool.ts";
 export {
   extractTraceContext,

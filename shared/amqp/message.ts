@@ -49,6 +49,11 @@ export const meshMessageSchema = z.object({
   applicationProperties: z.record(z.string(), applicationPropertyValueSchema).optional(),
   creationTime: z.date().optional(),
   ttlMs: z.number().int().positive().optional(),
+  /**
+   * How a JSON body travels: `data` (default: one data section, application/json) or
+   * `value` (an AMQP value: maps, lists, strings; what router management expects).
+   */
+  bodySection: z.enum(["data", "value"]).optional(),
 });
 export type MeshMessage = z.infer<typeof meshMessageSchema>;
 
@@ -102,13 +107,15 @@ export function encodeMeshMessage(
   }
   const m = parsed.data;
   const messageId = m.messageId ?? generateUuid();
-  const { bytes, contentType } = encodeBody(m.body, m.contentType);
-  const raw: RawMessage & Record<string, unknown> = {
-    message_id: messageId,
-    body: dataSection(bytes),
-    durable,
-  };
-  if (contentType !== undefined) raw.content_type = contentType;
+  const raw: RawMessage & Record<string, unknown> = { message_id: messageId, durable };
+  if (m.bodySection === "value" && !(m.body instanceof Uint8Array)) {
+    raw.body = m.body;
+    if (m.contentType !== undefined) raw.content_type = m.contentType;
+  } else {
+    const { bytes, contentType } = encodeBody(m.body, m.contentType);
+    raw.body = dataSection(bytes);
+    if (contentType !== undefined) raw.content_type = contentType;
+  }
   if (m.correlationId !== undefined) raw.correlation_id = m.correlationId;
   if (m.subject !== undefined) raw.subject = m.subject;
   if (m.replyTo !== undefined) raw.reply_to = m.replyTo;

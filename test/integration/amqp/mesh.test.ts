@@ -12,6 +12,7 @@ import {
   MeshClient,
   PermanentError,
   PublishRejectedError,
+  RequestTimeoutError,
   RetryableError,
 } from "../../../shared/amqp/index.ts";
 import { address, startTestMesh, stopAllMeshes } from "../../support/local-mesh.ts";
@@ -143,5 +144,72 @@ describe("outcomes through the emulated mesh, from both ends", () => {
     await publisher.publish("orders/flaky", { body: {}, messageId: "flaky-1" });
     expect(seen).toEqual(["flaky-1", "flaky-1"]);
     expect(consumer.stats).toMatchObject({ modified: 1, accepted: 1 });
+  });
+});
+
+describe("request/response through the emulated router", () => {
+  it("asks the router's $management with a dynamic reply address", async () => {
+    const mesh = await startTestMesh({
+      routers: [{ id: "a" }],
+      entities: { a: [address("orders", "balanced")] },
+    });
+    const client = new MeshClient({ urls: [mesh.router("a").url] });
+    clients.push(client);
+    const reply = await client.request(
+      "$management",
+      {
+        body: { attributeNames: ["prefix", "distribution"] },
+        bodySection: "value",
+        applicationProperties: {
+          operation: "QUERY",
+          type: "org.amqp.management",
+          name: "self",
+          entityType: "org.apache.qpid.dispatch.router.config.address",
+        },
+      },
+      { timeoutMs: 5_000 },
+    );
+    expect(reply.applicationProperties.statusCode).toBe(200);
+    expect(reply.body).toMatchObject({
+      attributeNames: ["prefix", "distribution"],
+      results: [["orders", "balanced"]],
+    });
+  });
+
+  it("an RPC service built on consume + publish answers a request", async () => {
+    const mesh = await startTestMesh({
+      routers: [{ id: "a" }, { id: "b" }],
+      links: [["a", "b", 1]],
+      entities: { "*": [address("svc", "balanced")] },
+    });
+    const server = new MeshClient({ urls: [mesh.router("b").url] });
+    const caller = new MeshClient({ urls: [mesh.router("a").url] });
+    clients.push(server, caller);
+    const service = server.consume("svc/upper", async (m) => {
+      await server.publish(String(m.replyTo), {
+        body: String(m.body).toUpperCase(),
+        correlationId: m.messageId,
+      });
+    });
+    await service.ready();
+    await mesh.waitForAddress("svc/upper", { router: "a" });
+    const reply = await caller.request("svc/upper", { body: "hello" }, { timeoutMs: 5_000 });
+    expect(reply.body).toBe("HELLO");
+  });
+
+  it("no reply in time is a RequestTimeoutError", async () => {
+    const mesh = await startTestMesh({
+      routers: [{ id: "a" }],
+      entities: { a: [address("svc", "balanced")] },
+    });
+    const client = new MeshClient({ urls: [mesh.router("a").url] });
+    clients.push(client);
+    // A consumer that accepts but never answers.
+    const silent = client.consume("svc/echo", () => {});
+    await silent.ready();
+    await mesh.waitForAddress("svc/echo", { router: "a" });
+    const error = await client.request("svc/echo", { body: 1 }, { timeoutMs: 200 }).catch((e) => e);
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(error.reason).toBe("timeout");
   });
 });

@@ -90,6 +90,16 @@ describe("message encoding", () => {
     expect(() => decodeMeshMessage(decodeMessage(encoded.payload))).toThrow(MessageInvalidError);
   });
 
+  it("bodySection value sends the JSON value as an AMQP value (what router management reads)", () => {
+    const { raw, received } = roundTrip({
+      body: { attributeNames: ["a"], n: 1 },
+      bodySection: "value",
+    });
+    expect(raw.body).toEqual({ attributeNames: ["a"], n: 1 });
+    expect(raw.content_type).toBeUndefined();
+    expect(received.body).toEqual({ attributeNames: ["a"], n: 1 });
+  });
+
   it("amqp-value bodies from other peers decode to JSON-like values", () => {
     const payload = encodeMessage({ body: { k: "v", list: [1, 2] }, message_id: 7 } as never);
     const received = decodeMeshMessage(decodeMessage(payload));
