@@ -39,8 +39,11 @@ export const meshClientConfigSchema = z
     urls: z.array(amqpUrl).min(1),
     tls: tlsConfigSchema.optional(),
     sasl: saslConfigSchema.default({ mechanism: "ANONYMOUS" }),
-    /** Our idle timeout; the router sends heartbeats at half of it. */
-    idleTimeoutMs: z.number().int().min(0).default(60_000),
+    /**
+     * Our AMQP idle timeout (0 = none): the router sends a frame at least every half of
+     * it, and rhea declares the router dead after twice it without a frame.
+     */
+    idleTimeoutMs: z.number().int().min(0).default(16_000),
     /** How long one connection attempt (TCP + TLS + SASL + open) may take. */
     connectTimeoutMs: z.number().int().positive().default(10_000),
     reconnect: z

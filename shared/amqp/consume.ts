@@ -20,6 +20,7 @@ import {
   type RheaConnection,
   type RheaDelivery,
   type RheaReceiver,
+  type RheaSession,
 } from "./rhea-types.ts";
 import { endSpan, extractTraceContext, startReceiveSpan } from "./trace-context.ts";
 
@@ -82,6 +83,7 @@ export class Consumer implements ManagedLink {
   private readonly concurrency: number;
   private readonly options: ConsumeOptions;
   private link: RheaReceiver | undefined;
+  private session: RheaSession | undefined;
   /** Unsettled deliveries of the current link by delivery id (ascending, insertion order). */
   private readonly unsettled = new Map<number, RheaDelivery>();
   private newestId = -1;
@@ -127,6 +129,7 @@ export class Consumer implements ManagedLink {
     if (this.stopping) return;
     this.url = url;
     const session = connection.create_session();
+    this.session = session;
     session.begin();
     const link = session.attach_receiver({
       source: { address: this.address },
@@ -202,6 +205,7 @@ export class Consumer implements ManagedLink {
       }, timeoutMs);
     }
     link?.removeAllListeners();
+    if (this.link === link) this.session?.close();
     this.link = undefined;
     this.stopped = true;
     this.connection.unregister(this);
@@ -333,6 +337,7 @@ export class Consumer implements ManagedLink {
   ): void {
     const { condition, description } = error;
     link.removeAllListeners();
+    this.session?.close();
     this.link = undefined;
     this.waiting.length = 0;
     this.options.onError?.(

@@ -330,7 +330,9 @@ export class AddressSender implements ManagedLink {
     description: string | undefined;
   }): void {
     const { condition, description } = cause;
+    const session = this.session;
     this.dropLink();
+    session?.close();
     if (condition === undefined && this.everOpened && !this.closed) {
       this.reattachTimer = setTimeout(() => {
         this.reattachTimer = undefined;

@@ -12,7 +12,7 @@ describe("client config", () => {
     const config = parseMeshClientConfig({ urls: ["amqp://edge-a:5672"] });
     expect(config).toMatchObject({
       sasl: { mechanism: "ANONYMOUS" },
-      idleTimeoutMs: 60_000,
+      idleTimeoutMs: 16_000,
       reconnect: { initialDelayMs: 100, maxDelayMs: 10_000 },
       publishDeadlineMs: 30_000,
     });
