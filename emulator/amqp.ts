@@ -176,6 +176,17 @@ export function authenticatedUser(connection: Connection): string | undefined {
 export { rhea };
 
 /**
+ * Drops a socket the way a crash does, so that rhea notices. rhea listens for `end` and
+ * `error` on its socket but not `close`: after a bare destroy() its connection never learns
+ * it is gone, and its heartbeat timers (up to twice the idle time-out) keep the process
+ * alive. Destroying with an error runs rhea's disconnect handling, which clears them.
+ * The socket must have an `error` listener (rhea's, or the caller's).
+ */
+export function dropSocket(socket: { destroy(error?: Error): void } | undefined): void {
+  socket?.destroy(new Error("connection dropped"));
+}
+
+/**
  * Deliveries a sender can still transfer now: rhea's link credit minus what it holds
  * unsent, bounded by room in the session's outgoing buffer (rhea throws when it is full).
  */

@@ -3,7 +3,7 @@
  * kept open while the connector exists and reconnected with back-off when it drops.
  */
 import { readFileSync } from "node:fs";
-import { type Connection, guarded, type rhea } from "./amqp.ts";
+import { type Connection, dropSocket, guarded, type rhea } from "./amqp.ts";
 import type { StoredEntity } from "./management.ts";
 
 export type RheaContainer = ReturnType<typeof rhea.create_container>;
@@ -97,21 +97,45 @@ export class BrokerConnection {
     this.#onDown.delete(down);
   }
 
-  stop(): void {
+  /**
+   * Ends the connector: no more reconnects, an AMQP close to the broker, and the socket
+   * dropped once the broker answered or after a short grace — never left for the broker
+   * to close, so nothing of it outlives the router.
+   */
+  async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
     const connection = this.connection;
     this.connection = undefined;
     this.connected = false;
     for (const d of this.#onDown) d();
     this.#onUp.clear();
     this.#onDown.clear();
-    if (connection) {
-      connection.close();
-      // Do not wait for the broker's close: drop the socket soon after.
-      setTimeout(() => connection.socket?.destroy?.(), 50).unref();
-    }
+    if (connection) await closeWithGrace(connection, CLOSE_GRACE_MS);
   }
+}
+
+/** How long a stopping connector waits for the broker's close before dropping the socket. */
+const CLOSE_GRACE_MS = 100;
+
+async function closeWithGrace(connection: Connection, graceMs: number): Promise<void> {
+  const socket = (connection as { socket?: { destroy(error?: Error): void } }).socket;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, graceMs);
+    connection.once("connection_close", done);
+    connection.once("disconnected", done);
+    try {
+      connection.close();
+    } catch {
+      done();
+    }
+  });
+  dropSocket(socket);
 }
 
 /**

@@ -95,7 +95,7 @@ export class BrokerLinks {
     const connector = this.#connectors.get(entity);
     if (connector) {
       this.#connectors.delete(entity);
-      connector.stop();
+      await connector.stop();
     }
     const auto = this.#autoLinks.get(entity);
     if (auto) {
@@ -204,7 +204,8 @@ export class BrokerLinks {
   async stop(): Promise<void> {
     for (const { unbind } of this.#autoLinks.values()) unbind();
     this.#autoLinks.clear();
-    for (const connector of this.#connectors.values()) connector.stop();
+    const connectors = [...this.#connectors.values()];
     this.#connectors.clear();
+    await Promise.all(connectors.map((c) => c.stop()));
   }
 }

@@ -5,7 +5,7 @@
  * drops its clients' connections the way a dying process does.
  */
 import type { Server, Socket } from "node:net";
-import { type Connection, rhea } from "./amqp.ts";
+import { type Connection, dropSocket, rhea } from "./amqp.ts";
 import type { Users } from "./sasl.ts";
 import { parseMechanisms, saslSetup } from "./sasl.ts";
 import type { TlsServerOptions } from "./tls.ts";
@@ -53,7 +53,9 @@ const PRODUCT = { product: "qpid-dispatch-router", version: "1.19.0" };
 
 export class OpenListener {
   readonly container: RheaContainer;
+  /** Accepted TCP sockets, and under TLS the TLS sockets over them (rhea's own). */
   readonly #sockets = new Set<Socket>();
+  readonly #secureSockets = new Set<Socket>();
   #server: Server | undefined;
   port = 0;
 
@@ -103,8 +105,16 @@ export class OpenListener {
     // The raw TCP socket, also under TLS: destroying it drops the client at once.
     server.on("connection", (socket: Socket) => {
       this.#sockets.add(socket);
+      // Under TLS rhea never sees this socket: dropping it must not be an unhandled error.
+      socket.on("error", () => {});
       socket.on("close", () => this.#sockets.delete(socket));
     });
+    if (this.tls) {
+      server.on("secureConnection", (socket: Socket) => {
+        this.#secureSockets.add(socket);
+        socket.on("close", () => this.#secureSockets.delete(socket));
+      });
+    }
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error): void => reject(error);
       server.once("error", fail);
@@ -127,7 +137,10 @@ export class OpenListener {
     const server = this.#server;
     this.#server = undefined;
     if (dropClients) {
-      for (const socket of this.#sockets) socket.destroy();
+      // rhea's sockets first, so that its connections see the drop and disarm their timers.
+      for (const socket of this.#secureSockets) dropSocket(socket);
+      for (const socket of this.#sockets) dropSocket(socket);
+      this.#secureSockets.clear();
       this.#sockets.clear();
     }
     if (!server) return;
