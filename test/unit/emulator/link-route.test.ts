@@ -1,0 +1,101 @@
+/**
+ * Link routes (emulator/link-route.ts, Fabric.findLinkRoute): which attaches are
+ * link-routed, where they go and what address the broker sees.
+ *
+ * As read in apache/qpid-dispatch 1.19: linkRoute prefixes/patterns match like address
+ * prefixes (whole tokens); an attach is link-routed only where the ingress router's own
+ * link-route table has the pattern, an edge router asking its interior
+ * (src/router_core/modules/address_lookup_server); it goes to a router whose route has its
+ * container connection; the external address is made there alone
+ * (`qdr_forward_link_balanced_CT`, src/router_core/forwarder.c: strip delExternalPrefix,
+ * then insert addExternalPrefix).
+ */
+import { describe, expect, it } from "vitest";
+import { Fabric, type LinkRouteLookup } from "../../../emulator/fabric.ts";
+import { linkRouteMatches, mapExternal } from "../../../emulator/link-route.ts";
+import { MeshGraph } from "../../../emulator/paths.ts";
+
+describe("mapExternal", () => {
+  it("strips delExternalPrefix, then adds addExternalPrefix", () => {
+    const a = {
+      delExternalPrefix: "billing/invoices",
+      addExternalPrefix: "/queue/billing-invoices",
+    };
+    expect(mapExternal("billing/invoices", a)).toBe("/queue/billing-invoices");
+    expect(mapExternal("billing/invoices/eu", a)).toBe("/queue/billing-invoices/eu");
+  });
+
+  it("leaves what it does not apply to", () => {
+    expect(mapExternal("other/x", { delExternalPrefix: "billing/" })).toBe("other/x");
+    expect(mapExternal("x", {})).toBe("x");
+    expect(mapExternal("x", { addExternalPrefix: "/queue/" })).toBe("/queue/x");
+  });
+});
+
+describe("linkRouteMatches", () => {
+  it("matches prefixes and patterns by whole tokens", () => {
+    expect(linkRouteMatches({ prefix: "broker" }, "broker")).toBe(true);
+    expect(linkRouteMatches({ prefix: "broker" }, "broker.q/1")).toBe(true);
+    expect(linkRouteMatches({ prefix: "broker" }, "brokers")).toBe(false);
+    expect(linkRouteMatches({ pattern: "billing/invoices" }, "billing/invoices")).toBe(true);
+    expect(linkRouteMatches({ pattern: "billing/invoices" }, "billing/invoices/x")).toBe(false);
+    expect(linkRouteMatches({ pattern: "billing/*" }, "billing.x")).toBe(true);
+    expect(linkRouteMatches({}, "anything")).toBe(false);
+  });
+});
+
+/** Interiors x—y—z (cost 1 each), edge e on x; link routes given per router. */
+function mesh(routes: Record<string, { configured: boolean; active?: string }>): Fabric {
+  const g = new MeshGraph();
+  for (const id of ["x", "y", "z"]) g.addNode({ id, mode: "interior", running: true, uplinks: [] });
+  g.addNode({ id: "e", mode: "edge", running: true, uplinks: ["x"] });
+  g.addEdge("x", "y", 1);
+  g.addEdge("y", "z", 1);
+  const fabric = new Fabric(g);
+  for (const [id, r] of Object.entries(routes)) {
+    const lookup: LinkRouteLookup<string> = {
+      configured: () => r.configured,
+      active: () => r.active,
+    };
+    fabric.setLinkRoutes(id, lookup);
+  }
+  return fabric;
+}
+
+describe("Fabric.findLinkRoute", () => {
+  it("is message routing where the ingress router has no matching linkRoute", () => {
+    const fabric = mesh({ x: { configured: false }, z: { configured: true, active: "z-broker" } });
+    expect(fabric.findLinkRoute("x", "q", "out")).toBeUndefined();
+  });
+
+  it("goes to the router holding the connection, not the ingress router's own route", () => {
+    const fabric = mesh({
+      x: { configured: true },
+      y: { configured: true },
+      z: { configured: true, active: "z-broker" },
+    });
+    expect(fabric.findLinkRoute<string>("x", "q", "out")).toEqual({ handler: "z-broker" });
+  });
+
+  it("lets an edge router without link routes use its interior's", () => {
+    const fabric = mesh({ x: { configured: true }, z: { configured: true, active: "z-broker" } });
+    expect(fabric.findLinkRoute<string>("e", "q", "in")).toEqual({ handler: "z-broker" });
+  });
+
+  it("prefers the nearest router with the connection up", () => {
+    const fabric = mesh({
+      x: { configured: true },
+      y: { configured: true, active: "y-broker" },
+      z: { configured: true, active: "z-broker" },
+    });
+    expect(fabric.findLinkRoute<string>("z", "q", "out")).toEqual({ handler: "z-broker" });
+    expect(fabric.findLinkRoute<string>("x", "q", "out")).toEqual({ handler: "y-broker" });
+  });
+
+  it("is link-routed without a handler (no route) when no reachable router has the connection", () => {
+    const fabric = mesh({ x: { configured: true }, z: { configured: true, active: "z-broker" } });
+    fabric.graph.setLinkUp("x", "y", false);
+    fabric.topologyChanged();
+    expect(fabric.findLinkRoute("x", "q", "out")).toEqual({ handler: undefined });
+  });
+});
