@@ -2,7 +2,7 @@
  * publish(): encode once (with trace context), hand to the address's cached sender, resolve
  * on `accepted` (or, at-most-once, when sent presettled).
  */
-import type { Context } from "@opentelemetry/api";
+import type { Context, Span } from "@opentelemetry/api";
 import { encodeMeshMessage, type MeshMessage } from "./message.ts";
 import type { DeliveryMode, PublishEntry, SenderPool } from "./sender-pool.ts";
 import { endSpan, injectTraceContext, startPublishSpan } from "./trace-context.ts";
@@ -39,26 +39,60 @@ export function publishMessage(
   }
   span.setAttribute("messaging.message.id", encoded.messageId);
   const deadlineMs = options.deadline ?? defaultDeadlineMs;
-  return new Promise<PublishResult>((resolve, reject) => {
-    const entry: PublishEntry = {
-      payload: encoded.payload,
-      messageId: encoded.messageId,
-      deadlineAt: Date.now() + deadlineMs,
+  let entry: PendingPublish | undefined;
+  const result = new Promise<PublishResult>((resolve, reject) => {
+    entry = new PendingPublish(
+      encoded.payload,
+      encoded.messageId,
       deadlineMs,
-      resolve: () => {
-        endSpan(span);
-        resolve({ messageId: encoded.messageId });
-      },
-      reject: (error) => {
-        endSpan(span, error);
-        reject(error);
-      },
-      attempts: 0,
-      lastOutcome: undefined,
-      done: false,
-      retryTimer: undefined,
-      seq: 0,
-    };
-    pool.get(address, mode).publish(entry);
+      span,
+      resolve,
+      reject,
+    );
   });
+  pool.get(address, mode).publish(entry as PendingPublish);
+  return result;
+}
+
+/** One publish in flight; a class so the hot path allocates no per-call closures. */
+class PendingPublish implements PublishEntry {
+  readonly payload: Buffer;
+  readonly messageId: string;
+  readonly deadlineAt: number;
+  readonly deadlineMs: number;
+  attempts = 0;
+  lastOutcome: PublishEntry["lastOutcome"] = undefined;
+  done = false;
+  retryTimer: NodeJS.Timeout | undefined = undefined;
+  seq = 0;
+  private readonly span: Span;
+  private readonly onResolve: (result: PublishResult) => void;
+  private readonly onReject: (error: Error) => void;
+
+  constructor(
+    payload: Buffer,
+    messageId: string,
+    deadlineMs: number,
+    span: Span,
+    onResolve: (result: PublishResult) => void,
+    onReject: (error: Error) => void,
+  ) {
+    this.payload = payload;
+    this.messageId = messageId;
+    this.deadlineMs = deadlineMs;
+    this.deadlineAt = Date.now() + deadlineMs;
+    this.span = span;
+    this.onResolve = onResolve;
+    this.onReject = onReject;
+  }
+
+  resolve(): void {
+    endSpan(this.span);
+    this.onResolve({ messageId: this.messageId });
+  }
+
+  reject(error: Error): void {
+    endSpan(this.span, error);
+    this.onReject(error);
+  }
 }

@@ -31,8 +31,8 @@ export interface PublishEntry {
   readonly messageId: string;
   readonly deadlineAt: number;
   readonly deadlineMs: number;
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
+  resolve(): void;
+  reject(error: Error): void;
   attempts: number;
   lastOutcome: "released" | "modified" | "unsettled" | "connection-lost" | undefined;
   done: boolean;
