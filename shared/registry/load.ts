@@ -38,6 +38,25 @@ function salvageHeader(value: unknown): z.output<typeof TeamHeader> | undefined 
   };
 }
 
+/**
+ * A channel with bad fields, parsed again without them, so that the registry rules (overlap,
+ * references, ...) still report on it: every problem at once, not one round per fix. The
+ * bad fields themselves were reported already; required ones make the channel unusable.
+ */
+function salvageChannel(raw: unknown): Channel | undefined {
+  if (!isRecord(raw)) return undefined;
+  const first = Channel.safeParse(raw);
+  if (first.success) return first.data;
+  const badKeys = new Set<string>();
+  for (const issue of first.error.issues) {
+    if (issue.code === "unrecognized_keys") for (const key of issue.keys) badKeys.add(key);
+    else if (issue.path.length > 0) badKeys.add(String(issue.path[0]));
+  }
+  const kept = Object.fromEntries(Object.entries(raw).filter(([key]) => !badKeys.has(key)));
+  const second = Channel.safeParse(kept);
+  return second.success ? second.data : undefined;
+}
+
 function rawChannelList(value: unknown): unknown[] {
   return isRecord(value) && Array.isArray(value.channels) ? value.channels : [];
 }
@@ -52,7 +71,7 @@ async function loadChannel(
   const documentPath = ["channels", index];
   const checked = checkWithSchema(Channel, raw, parsed, { ...CHECK, basePath: documentPath });
   diagnostics.push(...checked.diagnostics);
-  const channel = checked.data;
+  const channel = checked.data ?? salvageChannel(raw);
   if (channel === undefined) return undefined;
   let payloadSchema = channel.schema;
   if (channel.schemaFile !== undefined) {

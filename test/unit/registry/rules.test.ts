@@ -257,3 +257,21 @@ describe("validateProject", () => {
     expect(diagnostics[2]?.file).toBe("test/fixtures/registry/parties/topology.yaml");
   });
 });
+
+describe("a channel with a bad field", () => {
+  it("is still checked by the registry rules, so every problem shows in one run", async () => {
+    const diagnostics = await checkRegistryCase("salvage");
+    const file = caseFile("salvage", "ops.yaml");
+    expect(withCode(diagnostics, "registry/unknown-key")).toEqual([
+      expect.objectContaining({ file, line: 5, column: 5 }),
+    ]);
+    expect(withCode(diagnostics, "registry/prefix-overlap")).toEqual([
+      expect.objectContaining({
+        file,
+        line: 3,
+        column: 14,
+        message: expect.stringMatching(/inside prefix 'sales\/orders' owned by team 'sales'/),
+      }),
+    ]);
+  });
+});
