@@ -4,12 +4,18 @@
  * prefix `orders` matches `orders`, `orders.eu`, `orders/1` but not `ordersX`.
  * Patterns use `*` for exactly one token and `#` for zero or more tokens.
  * The most specific match wins (most literal tokens; a prefix beats an equal pattern);
- * an address nothing matches is `balanced`.
+ * an address nothing matches gets the router's `defaultDistribution` (`balanced` unless
+ * configured). `unavailable` addresses refuse attaches (see client-connection.ts).
  */
 
-export type Distribution = "balanced" | "closest" | "multicast";
+export type Distribution = "balanced" | "closest" | "multicast" | "unavailable";
 
-export const DISTRIBUTIONS: readonly Distribution[] = ["balanced", "closest", "multicast"];
+export const DISTRIBUTIONS: readonly Distribution[] = [
+  "balanced",
+  "closest",
+  "multicast",
+  "unavailable",
+];
 
 export interface AddressRule {
   /** Exactly one of prefix / pattern. */
@@ -71,6 +77,8 @@ function score(rule: AddressRule, tokens: readonly string[]): number {
 
 export class AddressTable {
   #rules: AddressRule[] = [];
+  /** The router entity's `defaultDistribution`: what an address no rule matches gets. */
+  defaultDistribution: Distribution = "balanced";
 
   add(rule: AddressRule): void {
     this.#rules.push(rule);
@@ -82,6 +90,7 @@ export class AddressTable {
 
   clear(): void {
     this.#rules = [];
+    this.defaultDistribution = "balanced";
   }
 
   lookup(address: string): AddressSemantics {
@@ -95,7 +104,7 @@ export class AddressTable {
         bestScore = s;
       }
     }
-    if (!best) return { distribution: "balanced", waypoint: false };
+    if (!best) return { distribution: this.defaultDistribution, waypoint: false };
     return { distribution: best.distribution, waypoint: best.waypoint, rule: best };
   }
 }

@@ -55,7 +55,18 @@ export interface ClientRouter {
   dynamicAddress(): string;
   route(delivery: RoutedDelivery): void;
   linkRoute(address: string, direction: "in" | "out"): LinkRouteHandler | undefined;
+  /** The address's distribution is `unavailable` (configured, or the router's default). */
+  unavailable(address: string): boolean;
 }
+
+/**
+ * What qdrouterd answers for an `unavailable` address
+ * (src/router_core/modules/address_lookup_client/lookup_client.c,
+ * `qdr_link_react_to_first_attach_CT`; src/router_core/transfer.c, `qdr_link_forward_CT`).
+ */
+const NOT_FOUND = "amqp:not-found";
+const UNAVAILABLE_NODE = "Node not found";
+const UNAVAILABLE_DELIVERY = "Deliveries cannot be sent to an unavailable address";
 
 export interface ListenerLimits {
   linkCapacity: number;
@@ -152,6 +163,10 @@ export class ClientConnection {
       routed.routeConsumer(sender, address);
       return;
     }
+    if (!dynamic && this.#router.unavailable(address)) {
+      sender.close({ condition: NOT_FOUND, description: UNAVAILABLE_NODE });
+      return;
+    }
     const consumer = new ConsumerLink(
       sender,
       this.#router.id,
@@ -196,6 +211,10 @@ export class ClientConnection {
     if (routed && address !== undefined) {
       guardDispositionBatching(receiver);
       routed.routeProducer(receiver, address);
+      return;
+    }
+    if (address !== undefined && this.#router.unavailable(address)) {
+      receiver.close({ condition: NOT_FOUND, description: UNAVAILABLE_NODE });
       return;
     }
     guardDispositionBatching(receiver);
@@ -266,6 +285,10 @@ export class ClientConnection {
       }
       if (this.settings && !checkMessageTarget(this.settings, this.user ?? "anonymous", to)) {
         refuse({ condition: UNAUTHORIZED, description: "policy violation on target" });
+        return;
+      }
+      if (this.#router.unavailable(to)) {
+        refuse({ condition: NOT_FOUND, description: UNAVAILABLE_DELIVERY });
         return;
       }
       address = this.#router.producerKey(to);

@@ -94,7 +94,7 @@ export const ENTITY_TYPES: Record<ConfigEntityType, EntityTypeSpec> = {
       distribution: {
         kind: "string",
         default: "balanced",
-        values: ["multicast", "closest", "balanced"],
+        values: ["multicast", "closest", "balanced", "unavailable"],
       },
       waypoint: { kind: "boolean", default: false },
       ingressPhase: { kind: "integer" },

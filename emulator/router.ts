@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { RouterConfig } from "../shared/router-config/model.ts";
 import type { RouterFlavour } from "../shared/topology/schema.ts";
-import { AddressTable, type Distribution } from "./address-table.ts";
+import { AddressTable, DISTRIBUTIONS, type Distribution } from "./address-table.ts";
 import { type Connection, guarded, type Receiver, type Sender } from "./amqp.ts";
 import { BrokerLinks } from "./broker-link.ts";
 import {
@@ -51,6 +51,26 @@ export interface RouterOptions {
 }
 
 const MANAGEMENT_NAMES = new Set(["$management", "_local/$management"]);
+
+/**
+ * Router-class addresses (`_topo/…`, `_local/…`, `_edge/…`) are not mobile addresses: the
+ * address configuration, `unavailable` included, does not apply to them (qdrouterd looks up
+ * treatments only for mobile addresses).
+ */
+const ROUTER_CLASS = /^_(topo|local|edge)\//;
+
+/** The router entity's `defaultDistribution` (qdrouter.json: default `balanced`). */
+function defaultDistributionOf(config: RouterConfig): Distribution {
+  const value = config.entities.find((e) => e.type === "router")?.attributes.defaultDistribution;
+  if (value === undefined) return "balanced";
+  const known = DISTRIBUTIONS.find((d) => d === value);
+  if (!known) {
+    throw new AttributeError(
+      `router ${config.routerId}: defaultDistribution '${String(value)}' is not one of ${DISTRIBUTIONS.join(", ")}`,
+    );
+  }
+  return known;
+}
 
 /** Listener roles that carry client traffic; inter-router/edge links are in-process. */
 const CLIENT_ROLES = new Set(["normal", "route-container"]);
@@ -132,6 +152,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       const policy = this.#options.config.entities.find((e) => e.type === "policy");
       const limit = Number(policy?.attributes.maxMessageSize ?? 0);
       this.#policyMaxMessageSize = Number.isInteger(limit) && limit > 0 ? limit : 0;
+      this.addresses.defaultDistribution = defaultDistributionOf(this.#options.config);
       for (const entity of this.#options.config.entities) {
         const type = managementTypeOf(entity.type);
         if (!type) continue;
@@ -192,6 +213,11 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     if (!choice) return undefined;
     // Link-routed, but no router has the route's connection up (yet): refused like qdrouterd.
     return choice.handler ?? NO_ROUTE_HANDLER;
+  }
+
+  unavailable(address: string): boolean {
+    if (MANAGEMENT_NAMES.has(address) || ROUTER_CLASS.test(address)) return false;
+    return this.addresses.lookup(address).distribution === "unavailable";
   }
 
   distributionOf(address: string): Distribution {

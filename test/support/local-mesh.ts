@@ -37,6 +37,8 @@ export interface TestMeshSpec {
   entities?: Record<string, RouterEntity[]>;
   /** Attributes merged into every router's client listener. */
   listener?: Record<string, string | number | boolean>;
+  /** Attributes merged into every router's `router` entity (e.g. defaultDistribution). */
+  router?: Record<string, string | number | boolean>;
   users?: StartLocalMeshOptions["users"];
 }
 
@@ -73,7 +75,7 @@ export function testRouterConfig(spec: TestMeshSpec, router: TestRouterSpec): Ro
     mode,
     flavour: spec.flavour ?? "qpid-dispatch",
     entities: [
-      { type: "router", attributes: { id: router.id, mode } },
+      { type: "router", attributes: { id: router.id, mode, ...(spec.router ?? {}) } },
       {
         type: "listener",
         attributes: {
