@@ -68,6 +68,8 @@ export class AddressSender implements ManagedLink {
   private reattachTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private seq = 0;
+  /** close() waiting for the last pending publish. */
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     address: string,
@@ -157,9 +159,14 @@ export class AddressSender implements ManagedLink {
 
   /** Waits (bounded) for pending publishes, fails what remains, then detaches. */
   async close(graceMs: number): Promise<void> {
-    const until = Date.now() + graceMs;
-    while (this.pending > 0 && Date.now() < until && this.connection.state !== "idle") {
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    if (this.pending > 0 && this.connection.state !== "idle") {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.idleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
     this.closed = true;
     this.failAll(
@@ -307,6 +314,9 @@ export class AddressSender implements ManagedLink {
     this.deadlines.delete(entry);
     if (error) entry.reject(error);
     else entry.resolve();
+    if (this.idleWaiters.length > 0 && this.deadlines.size === 0) {
+      for (const done of this.idleWaiters.splice(0)) done();
+    }
   }
 
   /** Forget the rhea link; unsettled deliveries go back to the front of the queue. */

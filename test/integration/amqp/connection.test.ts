@@ -143,6 +143,17 @@ describe("connection: lazy connect, failover, reconnect", () => {
     expect(peer.connectionsOpened).toBeLessThan(20);
   });
 
+  it("close() lets publishes already under way finish", async () => {
+    const peer = track(await TestPeer.start({ credit: 10 }));
+    const client = new MeshClient({ urls: [peer.url], reconnect: fast });
+    await client.connect();
+    const publishes = Array.from({ length: 200 }, (_, i) => client.publish("a", { body: i }));
+    await client.close(5_000);
+    const results = await Promise.allSettled(publishes);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(200);
+    expect(peer.received).toHaveLength(200);
+  });
+
   it("close() gives pending publishes a grace period, then fails them with ClientClosedError", async () => {
     const peer = track(await TestPeer.start({ credit: 0 }));
     const client = new MeshClient({ urls: [peer.url], reconnect: fast });
