@@ -1,0 +1,145 @@
+/**
+ * The client's outcomes through a router network, asserted from both ends: the emulator by
+ * default, or the real routers a MESH_TARGET file names (see test/conformance/README.md).
+ * Publisher and consumer sit on different interior routers when the target has them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BackPressureError,
+  MeshClient,
+  PermanentError,
+  PublishRejectedError,
+  RequestTimeoutError,
+  RetryableError,
+} from "../../../shared/amqp/index.ts";
+import {
+  closeTarget,
+  openTarget,
+  type Target,
+  uniqueAddress,
+  waitForConsumers,
+} from "../../conformance/target.ts";
+
+let target: Target;
+const clients: MeshClient[] = [];
+const reconnect = { initialDelayMs: 20, maxDelayMs: 500 };
+
+beforeAll(async () => {
+  target = await openTarget();
+});
+afterAll(async () => {
+  for (const c of clients.splice(0)) await c.close(500);
+  await closeTarget();
+});
+
+/** Publisher on the first interior router, consumer on the second (or the same). */
+function routers(): { from: string; to: string; fromUrl: string; toUrl: string } {
+  const interiors = target.routers.filter((r) => r.mode === "interior");
+  const from = interiors[0] ?? target.routers[0]!;
+  const to = interiors[1] ?? from;
+  return { from: from.id, to: to.id, fromUrl: from.url, toUrl: to.url };
+}
+
+function client(url: string): MeshClient {
+  const c = new MeshClient({ urls: [url], reconnect });
+  clients.push(c);
+  return c;
+}
+
+describe(`outcomes through the mesh (${process.env.MESH_TARGET ? "MESH_TARGET" : "emulator"})`, () => {
+  it("no consumer: no credit, and publish fails with BackPressureError at its deadline", async () => {
+    const { fromUrl } = routers();
+    const address = uniqueAddress(target.prefixes.balanced, "nobody");
+    const started = Date.now();
+    const error = await client(fromUrl)
+      .publish(address, { body: 1 }, { deadline: 400 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(BackPressureError);
+    expect(error.message).toContain(address);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+  });
+
+  it("the consumer's rejection reaches the publisher as PublishRejectedError with its description", async () => {
+    const { from, fromUrl, toUrl } = routers();
+    const address = uniqueAddress(target.prefixes.balanced, "reject");
+    const consumer = client(toUrl).consume(address, () => {
+      throw new PermanentError("order has no lines");
+    });
+    await consumer.ready();
+    await waitForConsumers(target, from, address, 1);
+    const error = await client(fromUrl)
+      .publish(address, { body: {}, messageId: "bad-1" })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(PublishRejectedError);
+    expect(error.description).toBe("order has no lines");
+    expect(consumer.stats.rejected).toBe(1);
+  });
+
+  it("a retryable failure (modified) is retried by the publisher with the same message id", async () => {
+    const { from, fromUrl, toUrl } = routers();
+    const address = uniqueAddress(target.prefixes.balanced, "flaky");
+    const seen: string[] = [];
+    const consumer = client(toUrl).consume(address, (m) => {
+      seen.push(String(m.messageId));
+      if (seen.length === 1) throw new RetryableError("database busy");
+    });
+    await consumer.ready();
+    await waitForConsumers(target, from, address, 1);
+    await client(fromUrl).publish(address, { body: {}, messageId: "flaky-1" });
+    expect(seen).toEqual(["flaky-1", "flaky-1"]);
+    expect(consumer.stats).toMatchObject({ modified: 1, accepted: 1 });
+  });
+
+  it("asks the router's $management with a dynamic reply address", async () => {
+    const { fromUrl } = routers();
+    const prefix =
+      target.flavour === "skupper-router" ? "io.skupper.router" : "org.apache.qpid.dispatch";
+    const reply = await client(fromUrl).request(
+      "$management",
+      {
+        body: { attributeNames: ["prefix", "distribution"] },
+        bodySection: "value",
+        applicationProperties: {
+          operation: "QUERY",
+          type: "org.amqp.management",
+          name: "self",
+          entityType: `${prefix}.router.config.address`,
+        },
+      },
+      { timeoutMs: 5_000 },
+    );
+    expect(reply.applicationProperties.statusCode).toBe(200);
+    const body = reply.body as { attributeNames: string[]; results: string[][] };
+    expect(body.attributeNames).toEqual(["prefix", "distribution"]);
+    expect(body.results).toContainEqual([target.prefixes.balanced, "balanced"]);
+  });
+
+  it("an RPC service built on consume + publish answers a request", async () => {
+    const { from, fromUrl, toUrl } = routers();
+    const address = uniqueAddress(target.prefixes.balanced, "upper");
+    const server = client(toUrl);
+    const service = server.consume(address, async (m) => {
+      await server.publish(String(m.replyTo), {
+        body: String(m.body).toUpperCase(),
+        correlationId: m.messageId,
+      });
+    });
+    await service.ready();
+    await waitForConsumers(target, from, address, 1);
+    const reply = await client(fromUrl).request(address, { body: "hello" }, { timeoutMs: 5_000 });
+    expect(reply.body).toBe("HELLO");
+  });
+
+  it("no reply in time is a RequestTimeoutError", async () => {
+    const { from, fromUrl, toUrl } = routers();
+    const address = uniqueAddress(target.prefixes.balanced, "silent");
+    const silent = client(toUrl).consume(address, () => {});
+    await silent.ready();
+    await waitForConsumers(target, from, address, 1);
+    const error = await client(fromUrl)
+      .request(address, { body: 1 }, { timeoutMs: 200 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(error.reason).toBe("timeout");
+  });
+});
