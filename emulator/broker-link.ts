@@ -13,6 +13,7 @@
 
 import { guardDispositionBatching, rhea } from "./amqp.ts";
 import { ActiveAutoLink, type BrokerHost } from "./auto-link.ts";
+import { AutoLinkBinding } from "./auto-link-binding.ts";
 import { BrokerConnection, type RheaContainer } from "./broker-connection.ts";
 import type { LinkRouteHandler } from "./client-connection.ts";
 import type { Attributes } from "./entities.ts";
@@ -25,7 +26,7 @@ export { NO_ROUTE } from "./link-route.ts";
 
 export class BrokerLinks {
   readonly #connectors = new Map<StoredEntity, BrokerConnection>();
-  readonly #autoLinks = new Map<StoredEntity, { link: ActiveAutoLink; unbind: () => void }>();
+  readonly #autoLinks = new Map<StoredEntity, AutoLinkBinding>();
   #container: RheaContainer | undefined;
 
   private readonly host: BrokerHost;
@@ -57,33 +58,15 @@ export class BrokerLinks {
         if (entity.attributes.role !== "route-container") return;
         const connector = new BrokerConnection(entity, this.#rhea());
         this.#connectors.set(entity, connector);
+        // autoLinks configured before their connector bind to it now.
+        for (const binding of this.#autoLinks.values()) binding.bind(connector);
         connector.start();
-        // autoLinks configured before their connector bind now.
-        for (const auto of this.host.store.ofType("router.config.autoLink")) {
-          if (!this.#autoLinks.has(auto)) this.activate(auto);
-        }
         return;
       }
       case "router.config.autoLink": {
-        const connector = this.#connectorFor(entity.attributes);
-        const link = new ActiveAutoLink(entity, this.host);
-        if (!connector) {
-          this.#autoLinks.set(entity, { link, unbind: () => {} });
-          return;
-        }
-        const up = (): void => {
-          if (connector.connection) link.attach(connector.connection);
-        };
-        const down = (): void => link.detach();
-        connector.onUp(up);
-        connector.onDown(down);
-        this.#autoLinks.set(entity, {
-          link,
-          unbind: () => {
-            connector.off(up, down);
-            link.detach();
-          },
-        });
+        const binding = new AutoLinkBinding(new ActiveAutoLink(entity, this.host));
+        this.#autoLinks.set(entity, binding);
+        for (const connector of this.#connectors.values()) binding.bind(connector);
         return;
       }
       default:
@@ -96,6 +79,7 @@ export class BrokerLinks {
     if (connector) {
       this.#connectors.delete(entity);
       await connector.stop();
+      for (const binding of this.#autoLinks.values()) binding.forget(connector);
     }
     const auto = this.#autoLinks.get(entity);
     if (auto) {
@@ -202,7 +186,7 @@ export class BrokerLinks {
   }
 
   async stop(): Promise<void> {
-    for (const { unbind } of this.#autoLinks.values()) unbind();
+    for (const binding of this.#autoLinks.values()) binding.unbind();
     this.#autoLinks.clear();
     const connectors = [...this.#connectors.values()];
     this.#connectors.clear();

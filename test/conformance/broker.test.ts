@@ -174,6 +174,83 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
     }
   });
 
+  /** Creates an out/in autoLink pair, waits for both to be active, sends one message round. */
+  async function autoLinkRound(
+    router: string,
+    label: string,
+    binding: Record<string, string>,
+    beforeActive: () => Promise<void> = async () => {},
+  ): Promise<void> {
+    const client = await connectClient(mesh.router(router).url);
+    const type = "org.apache.qpid.dispatch.router.config.autoLink";
+    const channel = `queued.${label}-${run}`;
+    const names = ["out", "in"].map((direction) => `auto-${label}-${direction}-${run}`);
+    for (const [i, direction] of ["out", "in"].entries()) {
+      const created = await management(
+        client,
+        { operation: "CREATE", type, name: names[i] },
+        {
+          address: channel,
+          direction,
+          externalAddress: `/queue/amqp-mesh-conformance-${label}`,
+          ...binding,
+        },
+      );
+      expect(created.statusCode).toBe(201);
+    }
+    await beforeActive();
+    await waitFor(
+      async () => {
+        for (const name of names) {
+          const read = await management(client, { operation: "READ", type, name });
+          if (read.body.operStatus !== "active") return false;
+        }
+        return true;
+      },
+      { what: `both ${label} autoLinks to become active`, timeout: 10_000 },
+    );
+    const sender = await client.sender(channel);
+    await sender.waitForCredit();
+    expect((await sender.sendAndWait({ body: label, message_id: run })).outcome).toBe("accepted");
+    const receiver = await client.receiver(channel);
+    expect((await nextOwn(receiver)).message.body).toBe(label);
+    for (const name of names) await management(client, { operation: "DELETE", type, name });
+  }
+
+  it("autoLinks created before their connector bind once it connects", async () => {
+    requireRabbitMq(rabbit);
+    // Router a has no connector: config-sync may well create the autoLinks first.
+    await autoLinkRound("a", "late", { connection: "late-rabbit" }, async () => {
+      const client = await connectClient(mesh.router("a").url);
+      const created = await management(
+        client,
+        { operation: "CREATE", type: "org.apache.qpid.dispatch.connector", name: "late-rabbit" },
+        { ...connector.attributes, name: "late-rabbit" },
+      );
+      expect(created.statusCode).toBe(201);
+    });
+  });
+
+  it("autoLinks by containerId bind to the connection whose broker announced it", async () => {
+    requireRabbitMq(rabbit);
+    await mesh.waitForConnector("b", "rabbit");
+    const client = await connectClient(mesh.router("b").url);
+    const rows = await management(
+      client,
+      {
+        operation: "QUERY",
+        type: "org.amqp.management",
+        entityType: "org.apache.qpid.dispatch.connection",
+      },
+      { attributeNames: ["role", "container"] },
+    );
+    const brokerRow = (rows.body.results as Array<[string, string]>).find(
+      ([role]) => role === "route-container",
+    );
+    expect(brokerRow?.[1]).toBeTruthy();
+    await autoLinkRound("b", "by-container", { containerId: String(brokerRow?.[1]) });
+  });
+
   it("linkRoutes: a link-routed sender and receiver reach the broker queue across the mesh", async () => {
     requireRabbitMq(rabbit);
     const client = await connectClient(mesh.router("a").url);

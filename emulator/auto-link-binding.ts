@@ -1,0 +1,80 @@
+/**
+ * Which broker connection carries an autoLink. qdrouterd binds an autoLink to a connection
+ * by the connector's name (`connection`) or by the container id the broker announces in its
+ * open (`containerId`), whenever such a connection comes up — in whatever order the autoLink
+ * and the connector were configured. The link is attached on the first matching connector
+ * that is up, and moves to another matching one when that goes down.
+ */
+import type { ActiveAutoLink } from "./auto-link.ts";
+import type { BrokerConnection } from "./broker-connection.ts";
+
+interface Handlers {
+  up: () => void;
+  down: () => void;
+}
+
+export class AutoLinkBinding {
+  readonly link: ActiveAutoLink;
+  #attachedTo: BrokerConnection | undefined;
+  readonly #bound = new Map<BrokerConnection, Handlers>();
+
+  constructor(link: ActiveAutoLink) {
+    this.link = link;
+  }
+
+  /** Whether this connector may ever carry the autoLink (its name, or any for containerId). */
+  #eligible(connector: BrokerConnection): boolean {
+    const a = this.link.entity.attributes;
+    if (typeof a.connection === "string") return connector.name === a.connection;
+    return typeof a.containerId === "string";
+  }
+
+  /** Whether the connector carries it now: up, and named or announcing the container id. */
+  #matches(connector: BrokerConnection): boolean {
+    if (!connector.connected || !connector.connection) return false;
+    const a = this.link.entity.attributes;
+    if (typeof a.connection === "string") return connector.name === a.connection;
+    return typeof a.containerId === "string" && connector.remoteContainer === a.containerId;
+  }
+
+  /** Watches a connector: attach when it comes up and matches, detach when it goes down. */
+  bind(connector: BrokerConnection): void {
+    if (this.#bound.has(connector) || !this.#eligible(connector)) return;
+    const handlers: Handlers = {
+      up: () => this.#attach(connector),
+      down: () => {
+        if (this.#attachedTo !== connector) return;
+        this.#attachedTo = undefined;
+        this.link.detach();
+        for (const other of this.#bound.keys()) {
+          if (other !== connector) this.#attach(other);
+        }
+      },
+    };
+    this.#bound.set(connector, handlers);
+    connector.onUp(handlers.up);
+    connector.onDown(handlers.down);
+  }
+
+  #attach(connector: BrokerConnection): void {
+    if (this.#attachedTo || !this.#matches(connector) || !connector.connection) return;
+    this.#attachedTo = connector;
+    this.link.attach(connector.connection);
+  }
+
+  /** A deleted connector: stop watching it (its stop() already reported it down). */
+  forget(connector: BrokerConnection): void {
+    const handlers = this.#bound.get(connector);
+    if (!handlers) return;
+    connector.off(handlers.up, handlers.down);
+    this.#bound.delete(connector);
+  }
+
+  /** The autoLink is deleted (or its router stops): no more watching, link detached. */
+  unbind(): void {
+    for (const [connector, { up, down }] of this.#bound) connector.off(up, down);
+    this.#bound.clear();
+    this.#attachedTo = undefined;
+    this.link.detach();
+  }
+}
