@@ -10,6 +10,7 @@ import {
   MeshClient,
   type MeshClientConfigInput,
   type ReceivedMessage,
+  RequestTimeoutError,
   redactConfig,
 } from "../../../shared/amqp/index.ts";
 import { logCollector, waitFor } from "./helpers.ts";
@@ -176,6 +177,27 @@ describe("connection: lazy connect, failover, reconnect", () => {
     await waitFor(() => client.status.url === b.url, "failover after the idle timeout", 5_000);
     await client.publish("hb", { body: 2, messageId: "after-silence" });
     expect(b.received.map((r) => r.messageId)).toEqual(["after-silence"]);
+  });
+
+  it("requests: a reply address lost with the connection fails pending requests at once; the next one works", async () => {
+    const peer = track(await TestPeer.start());
+    const client = track(new MeshClient({ urls: [peer.url], reconnect: fast }));
+    let answer = false;
+    const service = client.consume("svc", async (m) => {
+      if (answer)
+        await client.publish(String(m.replyTo), { body: "pong", correlationId: m.messageId });
+    });
+    await service.ready();
+    const pending = client.request("svc", { body: "ping" }, { timeoutMs: 10_000 }).catch((e) => e);
+    await waitFor(() => peer.received.some((r) => r.address === "svc"), "the request at the peer");
+    peer.dropConnections("destroy");
+    const error = await pending;
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(error.reason).toBe("connection-lost");
+    answer = true;
+    const reply = await client.request("svc", { body: "ping" }, { timeoutMs: 5_000 });
+    expect(reply.body).toBe("pong");
+    expect(client.status.connections).toBe(2);
   });
 
   it("gives up after maxAttempts with ConnectionFailedError naming the urls", async () => {

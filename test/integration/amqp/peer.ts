@@ -102,6 +102,8 @@ export interface PeerOptions {
   users?: Record<string, string>;
 }
 
+let dynamicCounter = 0;
+
 export class TestPeer {
   readonly store: MessageStore;
   readonly received: ReceivedTransfer[] = [];
@@ -274,7 +276,13 @@ export class TestPeer {
 
   private outgoingOpened(ctx: rhea.EventContext): void {
     const sender = ctx.sender as rhea.Sender;
-    const address = String(sender.source?.address ?? "");
+    const source = sender.source as { address?: unknown; dynamic?: unknown } | undefined;
+    let address = String(source?.address ?? "");
+    if (source?.dynamic === true) {
+      // A reply address of our own, like a router's dynamic source.
+      address = `dynamic/${++dynamicCounter}`;
+      sender.set_source({ address, dynamic: true });
+    }
     this.store.links.add({ address, sender, unsettled: 0, submitted: 0, outstanding: new Set() });
     this.store.pump(address);
   }
