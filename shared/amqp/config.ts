@@ -50,7 +50,11 @@ export const meshClientConfigSchema = z
       .object({
         initialDelayMs: z.number().int().min(0).default(100),
         maxDelayMs: z.number().int().min(0).default(10_000),
-        /** Consecutive failed attempts before pending work fails; unset = keep trying. */
+        /**
+         * Consecutive failed attempts before pending work fails and the connection goes
+         * idle until the next publish/request/connect() (consumers hear of it through
+         * onError and resume with the next connection). Unset = keep trying (consumers).
+         */
         maxAttempts: z.number().int().positive().optional(),
       })
       .default({ initialDelayMs: 100, maxDelayMs: 10_000 }),
