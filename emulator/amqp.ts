@@ -176,6 +176,15 @@ export function authenticatedUser(connection: Connection): string | undefined {
 export { rhea };
 
 /**
+ * Whether this end of a link is still open, whatever the peer did. rhea's is_open() also
+ * needs the peer's attach: a link closed before the peer answered would count as closed
+ * and never be detached.
+ */
+export function isLocallyOpen(link: Sender | Receiver): boolean {
+  return (link as unknown as { state?: { local_open?: boolean } }).state?.local_open === true;
+}
+
+/**
  * Drops a socket the way a crash does, so that rhea notices. rhea listens for `end` and
  * `error` on its socket but not `close`: after a bare destroy() its connection never learns
  * it is gone, and its heartbeat timers (up to twice the idle time-out) keep the process

@@ -10,6 +10,7 @@ import {
   encodeMessage,
   grantedCredit,
   guarded,
+  isLocallyOpen,
   isPresettled,
   type Message,
   outcomes,
@@ -77,6 +78,8 @@ export function proxyConsumer(client: Sender, broker: Receiver): void {
   const inFlight = new Map<Delivery, Delivery>();
   let handed = 0;
   const grant = (): void => {
+    // The client has gone: the broker link is about to close and must get no more credit.
+    if (!isLocallyOpen(client)) return;
     const want = Math.max(0, senderAvailableCredit(client, handed));
     const have = grantedCredit(broker);
     if (want > have && broker.is_open()) broker.add_credit(want - have);
@@ -123,13 +126,19 @@ function linkClosures(
     done = true;
     cleanup();
     const error = from.error as { condition?: string; description?: string } | undefined;
-    if (to.is_open()) {
+    if (!isLocallyOpen(to)) return;
+    const close = (): void => {
       to.close(
         error?.condition
           ? { condition: error.condition, description: error.description }
           : undefined,
       );
-    }
+    };
+    // A link whose peer has not answered our attach yet is closed once it has: closed
+    // earlier, rhea takes the late answer for a new attach from the peer and opens the link
+    // again (with credit), and the broker hands messages to a client that has gone.
+    if (to.is_remote_open()) close();
+    else to.once(to.is_receiver() ? "receiver_open" : "sender_open", close);
   };
   const clientEvent = client.is_receiver() ? "receiver_close" : "sender_close";
   const brokerEvent = broker.is_receiver() ? "receiver_close" : "sender_close";

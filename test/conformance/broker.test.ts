@@ -297,6 +297,24 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
     expect((await nextOwn(receiver)).message.body).toBe("stored");
   });
 
+  it("linkRoutes: a consumer that detaches before the broker answered leaves nothing behind", async () => {
+    requireRabbitMq(rabbit);
+    await mesh.waitForLinkRoute("broker/x", { router: "b" });
+    const queueAddress = "broker/amqp-mesh-conformance-linkroute-brief";
+    const client = await connectClient(mesh.router("b").url);
+    // Attach and detach at once: the router answers the client before the broker does.
+    const brief = await client.receiver(queueAddress);
+    await brief.close();
+    const sender = await client.sender(queueAddress);
+    await sender.waitForCredit(1, 10_000);
+    expect((await sender.sendAndWait({ body: "after-brief", message_id: run })).outcome).toBe(
+      "accepted",
+    );
+    // A broker link left behind with credit would take this message for nobody.
+    const receiver = await client.receiver(queueAddress);
+    expect((await nextOwn(receiver)).message.body).toBe("after-brief");
+  });
+
   it("linkRoutes: an interior without a matching linkRoute routes the attach as a message address", async () => {
     requireRabbitMq(rabbit);
     // b has no linkRoute for `elsewhere`; a's routes do not reach it either.
