@@ -28,9 +28,13 @@ import { ConsumerLink } from "./consumer-link.ts";
 import { ProducerLink } from "./credit.ts";
 import type { Fabric, RoutedDelivery } from "./fabric.ts";
 import {
+  CONNECTION_DISALLOWED,
   checkMessageTarget,
   checkSource,
   checkTarget,
+  LINK_DISALLOWED,
+  type PolicyDecision,
+  RESOURCE_LIMIT_EXCEEDED,
   UNAUTHORIZED,
   type UserSettings,
 } from "./policy.ts";
@@ -110,7 +114,11 @@ export class ClientConnection {
     if (policy.enabled) {
       const settings = policy.settingsFor(remoteHostname(connection), this.user);
       if (typeof settings === "string") {
-        connection.close({ condition: UNAUTHORIZED, description: settings });
+        // `settings` says why (no vhost, user in no group); the client sees policy.c's words.
+        connection.close({
+          condition: RESOURCE_LIMIT_EXCEEDED,
+          description: CONNECTION_DISALLOWED,
+        });
         this.#closed = true;
         return;
       }
@@ -129,8 +137,32 @@ export class ClientConnection {
     return sizes.length > 0 ? Math.min(...sizes) : 0;
   }
 
-  #deny(link: Sender | Receiver, description: string): void {
-    link.close({ condition: UNAUTHORIZED, description });
+  /** Client senders / receivers the policy let in and that are still attached. */
+  readonly #policySenders = new Set<Receiver>();
+  readonly #policyReceivers = new Set<Sender>();
+
+  #deny(link: Sender | Receiver, condition = UNAUTHORIZED): void {
+    link.close({ condition, description: LINK_DISALLOWED });
+  }
+
+  /** The group's maxSenders/maxReceivers, then its names; true when the attach may go on. */
+  #approve(link: Sender | Receiver, decide: (settings: UserSettings) => PolicyDecision): boolean {
+    const settings = this.settings;
+    if (!settings) return true;
+    const receiving = link.is_sender(); // our sender serves a client receiver
+    const open = receiving ? this.#policyReceivers : this.#policySenders;
+    const limit = receiving ? settings.maxReceivers : settings.maxSenders;
+    if (limit > 0 && open.size >= limit) {
+      this.#deny(link, RESOURCE_LIMIT_EXCEEDED);
+      return false;
+    }
+    if (!decide(settings).allowed) {
+      this.#deny(link);
+      return false;
+    }
+    if (receiving) this.#policyReceivers.add(link as Sender);
+    else this.#policySenders.add(link as Receiver);
+    return true;
   }
 
   /** The client attached a receiving link: the router sends to it. */
@@ -139,13 +171,8 @@ export class ClientConnection {
     const source = sender.source;
     const dynamic = isDynamic(source);
     const requested = terminusAddress(source);
-    if (this.settings) {
-      const decision = checkSource(this.settings, this.user ?? "anonymous", requested, dynamic);
-      if (!decision.allowed) {
-        this.#deny(sender, decision.description);
-        return;
-      }
-    }
+    const user = this.user ?? "anonymous";
+    if (!this.#approve(sender, (s) => checkSource(s, user, requested, dynamic))) return;
     sender.set_target(sender.target ?? {});
     let address: string;
     if (dynamic) {
@@ -187,13 +214,8 @@ export class ClientConnection {
     if (this.#closed) return;
     const target = receiver.target;
     const requested = terminusAddress(target);
-    if (this.settings) {
-      const decision = checkTarget(this.settings, this.user ?? "anonymous", requested);
-      if (!decision.allowed) {
-        this.#deny(receiver, decision.description);
-        return;
-      }
-    }
+    const user = this.user ?? "anonymous";
+    if (!this.#approve(receiver, (s) => checkTarget(s, user, requested))) return;
     if (isDynamic(target)) {
       receiver.close({
         condition: "amqp:not-implemented",
@@ -332,6 +354,8 @@ export class ClientConnection {
   }
 
   linkClosed(link: Sender | Receiver): void {
+    this.#policySenders.delete(link as Receiver);
+    this.#policyReceivers.delete(link as Sender);
     const closer = this.#linkClosers.get(link);
     this.#linkClosers.delete(link);
     closer?.();

@@ -22,6 +22,8 @@ export interface ListenerSpec {
   tls?: TlsServerOptions;
   /** qdrouterd's idleTimeoutSeconds (default 16; 0 = none). */
   idleTimeoutSeconds: number;
+  /** The router's connection count (policy maxConnections), shared by its listeners. */
+  admission?: { acquire(): boolean; release(): void };
 }
 
 /**
@@ -99,9 +101,22 @@ export class OpenListener {
     const server = this.container.listen(options as Parameters<RheaContainer["listen"]>[0]);
     this.#server = server;
     // Runs before rhea's own handler, so the header check sees the first bytes first.
-    server.prependListener(this.tls ? "secureConnection" : "connection", (socket: Socket) =>
-      answerBadProtocolHeader(socket, this.#headerReply()),
-    );
+    server.prependListener(this.tls ? "secureConnection" : "connection", (socket: Socket) => {
+      if (!socket.destroyed) answerBadProtocolHeader(socket, this.#headerReply());
+    });
+    // Before everything else: a socket beyond the router's connection limit is closed at
+    // once (rhea then only sees a dead socket).
+    const admission = this.spec.admission;
+    if (admission) {
+      server.prependListener("connection", (socket: Socket) => {
+        if (!admission.acquire()) {
+          socket.on("error", () => {});
+          socket.destroy();
+          return;
+        }
+        socket.once("close", () => admission.release());
+      });
+    }
     // The raw TCP socket, also under TLS: destroying it drops the client at once.
     server.on("connection", (socket: Socket) => {
       this.#sockets.add(socket);

@@ -7,12 +7,19 @@
  * and `maxMessageSize`. Users in no group fall into the `$default` group when the vhost has
  * `allowUnknownUser`, else they are refused. A vhost is chosen by the connection's open
  * hostname, else `$default`. With no vhost configured, all is allowed.
- * A denied attach gets the router's condition `amqp:unauthorized-access`.
+ * Denials are worded as qdrouterd's src/policy.c words them: a refused connection is
+ * closed with `amqp:resource-limit-exceeded` "connection disallowed by local policy"
+ * (`qd_policy_amqp_open`); a refused attach is detached with `amqp:unauthorized-access`
+ * (outside the allowed names) or `amqp:resource-limit-exceeded` (beyond the group's
+ * maxSenders/maxReceivers), "link disallowed by local policy" either way.
  */
 import { matchPattern, tokenize } from "./address-table.ts";
 import type { Attributes } from "./entities.ts";
 
 export const UNAUTHORIZED = "amqp:unauthorized-access";
+export const RESOURCE_LIMIT_EXCEEDED = "amqp:resource-limit-exceeded";
+export const CONNECTION_DISALLOWED = "connection disallowed by local policy";
+export const LINK_DISALLOWED = "link disallowed by local policy";
 
 export interface UserSettings {
   sources: string[];
@@ -22,9 +29,13 @@ export interface UserSettings {
   allowDynamicSource: boolean;
   allowAnonymousSender: boolean;
   maxMessageSize: number;
+  /** Open client senders / receivers allowed on one connection (0 = no limit). */
+  maxSenders: number;
+  maxReceivers: number;
 }
 
-export type PolicyDecision = { allowed: true } | { allowed: false; description: string };
+/** `reason` says why, for whoever reads the code; the client only sees LINK_DISALLOWED. */
+export type PolicyDecision = { allowed: true } | { allowed: false; reason: string };
 
 function list(value: unknown): string[] {
   if (typeof value !== "string") return [];
@@ -79,7 +90,13 @@ export class VhostPolicy {
     if (!group && vhost.allowUnknownUser === true) group = groups.$default;
     if (!group) return `User '${name}' is not in any group of vhost '${String(vhost.hostname)}'`;
     const size = Number(group.maxMessageSize ?? vhost.maxMessageSize ?? 0);
+    const count = (value: unknown): number => {
+      const n = Number(value ?? 0);
+      return Number.isInteger(n) && n > 0 ? n : 0;
+    };
     return {
+      maxSenders: count(group.maxSenders),
+      maxReceivers: count(group.maxReceivers),
       sources: list(group.sources),
       targets: list(group.targets),
       sourcePatterns: list(group.sourcePattern),
@@ -100,12 +117,12 @@ export function checkSource(
   if (dynamic) {
     return settings.allowDynamicSource
       ? { allowed: true }
-      : { allowed: false, description: "Dynamic source not allowed by policy" };
+      : { allowed: false, reason: "dynamic source not allowed" };
   }
   if (address && allowedBy(address, settings.sources, settings.sourcePatterns, user)) {
     return { allowed: true };
   }
-  return { allowed: false, description: `Receiver source '${address ?? ""}' not allowed` };
+  return { allowed: false, reason: `source '${address ?? ""}' not allowed` };
 }
 
 export function checkTarget(
@@ -116,12 +133,12 @@ export function checkTarget(
   if (address === undefined) {
     return settings.allowAnonymousSender
       ? { allowed: true }
-      : { allowed: false, description: "Anonymous sender not allowed by policy" };
+      : { allowed: false, reason: "anonymous sender not allowed" };
   }
   if (allowedBy(address, settings.targets, settings.targetPatterns, user)) {
     return { allowed: true };
   }
-  return { allowed: false, description: `Sender target '${address}' not allowed` };
+  return { allowed: false, reason: `target '${address}' not allowed` };
 }
 
 /** Per-message check for anonymous senders: the message's `to` must be an allowed target. */

@@ -15,6 +15,7 @@ import {
   type LinkRouteHandler,
   normaliseAddress,
 } from "./client-connection.ts";
+import { ConnectionLimit } from "./connection-limit.ts";
 import { DEFAULT_LINK_CAPACITY } from "./credit.ts";
 import {
   AttributeError,
@@ -96,6 +97,8 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   #listenerIndex = 0;
   /** The `policy` entity's maxMessageSize: a limit for every connection (0 = none). */
   #policyMaxMessageSize = 0;
+  /** The `policy` entity's maxConnections, over all client listeners. */
+  readonly connectionLimit = new ConnectionLimit();
 
   constructor(options: RouterOptions) {
     this.#options = options;
@@ -152,6 +155,9 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       const policy = this.#options.config.entities.find((e) => e.type === "policy");
       const limit = Number(policy?.attributes.maxMessageSize ?? 0);
       this.#policyMaxMessageSize = Number.isInteger(limit) && limit > 0 ? limit : 0;
+      const connections = Number(policy?.attributes.maxConnections ?? 0);
+      this.connectionLimit.limit =
+        Number.isInteger(connections) && connections > 0 ? connections : 0;
       this.addresses.defaultDistribution = defaultDistributionOf(this.#options.config);
       for (const entity of this.#options.config.entities) {
         const type = managementTypeOf(entity.type);
@@ -325,6 +331,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       authenticatePeer: a.authenticatePeer === true,
       users: this.#options.users ?? new Map(),
       idleTimeoutSeconds: typeof a.idleTimeoutSeconds === "number" ? a.idleTimeoutSeconds : 16,
+      admission: this.connectionLimit,
       ...(tls ? { tls } : {}),
     });
     const sizes = [

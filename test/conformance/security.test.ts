@@ -6,6 +6,13 @@
  *
  * These checks need a router configured with the suite's users, certificates and policy,
  * which only the emulator target builds (a real network would need the same config).
+ *
+ * Denials as src/policy.c words them (read, not run): a refused connection is closed with
+ * `amqp:resource-limit-exceeded` "connection disallowed by local policy"
+ * (`qd_policy_amqp_open`); a refused attach is detached with `amqp:unauthorized-access`
+ * (names) or `amqp:resource-limit-exceeded` (maxSenders/maxReceivers), both "link
+ * disallowed by local policy"; beyond the policy's maxConnections a socket is closed at
+ * once, before any AMQP (`qd_policy_socket_accept`).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,14 +22,27 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LocalMesh, parseUsers, UsersFileError } from "../../emulator/index.ts";
 import { ConnectError, closeAllClients, connectClient } from "../support/amqp-client.ts";
 import { startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
+import { rawExchange } from "../support/raw-socket.ts";
 import {
   makeTestCertificates,
   opensslAvailable,
   type TestCertificates,
 } from "../support/tls-certs.ts";
+import { waitFor } from "../support/wait.ts";
 import { NEEDS_EMULATOR, onEmulator } from "./target.ts";
 
+/** A client's first bytes: the AMQP SASL protocol header. */
+const AMQP_SASL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
+
 const hasOpenssl = opensslAvailable();
+const LINK_DENIED = {
+  condition: "amqp:unauthorized-access",
+  description: "link disallowed by local policy",
+};
+const LINK_LIMIT = {
+  condition: "amqp:resource-limit-exceeded",
+  description: "link disallowed by local policy",
+};
 let mesh: LocalMesh;
 let certs: TestCertificates | undefined;
 let usersDir: string;
@@ -101,6 +121,14 @@ describe.skipIf(!onEmulator)(`SASL, TLS and vhost policy — ${NEEDS_EMULATOR}`,
           {
             type: "vhost",
             attributes: {
+              hostname: "limits",
+              allowUnknownUser: true,
+              groups: { $default: { targets: "*", sources: "*", maxSenders: 1, maxReceivers: 1 } },
+            },
+          },
+          {
+            type: "vhost",
+            attributes: {
               hostname: "tenant-a",
               allowUnknownUser: true,
               groups: { $default: { targets: "tenant.*", sources: "tenant.*" } },
@@ -169,19 +197,19 @@ describe.skipIf(!onEmulator)(`SASL, TLS and vhost policy — ${NEEDS_EMULATOR}`,
     expect((await receiver.next()).message.body).toBe("allowed");
 
     const deniedTarget = await alice.sender("payments.eu");
-    expect(await deniedTarget.detached).toMatchObject({ condition: "amqp:unauthorized-access" });
+    expect(await deniedTarget.detached).toEqual(LINK_DENIED);
     const deniedSource = await bob.receiver("payments.eu");
-    expect(await deniedSource.detached).toMatchObject({ condition: "amqp:unauthorized-access" });
+    expect(await deniedSource.detached).toEqual(LINK_DENIED);
     // Alice may produce but not consume; ${user} expands to the user's name for bob.
     const aliceReceives = await alice.receiver("orders.eu");
-    expect(await aliceReceives.detached).toMatchObject({ condition: "amqp:unauthorized-access" });
+    expect(await aliceReceives.detached).toEqual(LINK_DENIED);
     const inbox = await bob.receiver("bob.inbox");
     expect(inbox.isDetached).toBe(false);
     // Dynamic sources only where allowDynamicSource is set.
     const dynamicAlice = await alice.receiver({ dynamic: true });
     expect(dynamicAlice.isDetached).toBe(false);
     const dynamicBob = await bob.receiver({ dynamic: true });
-    expect(await dynamicBob.detached).toMatchObject({ condition: "amqp:unauthorized-access" });
+    expect(await dynamicBob.detached).toEqual(LINK_DENIED);
   });
 
   it("vhost policy: rejects a message whose user-id is someone else's (user_id proxy)", async () => {
@@ -217,12 +245,26 @@ describe.skipIf(!onEmulator)(`SASL, TLS and vhost policy — ${NEEDS_EMULATOR}`,
     expect((await sender.sendAndWait({ body: "tenant" })).outcome).toBe("accepted");
     expect((await receiver.next()).message.body).toBe("tenant");
     const outside = await carol.sender("orders.eu");
-    expect(await outside.detached).toMatchObject({ condition: "amqp:unauthorized-access" });
+    expect(await outside.detached).toEqual(LINK_DENIED);
+  });
+
+  it("vhost policy: maxSenders/maxReceivers refuse one link too many with amqp:resource-limit-exceeded", async () => {
+    const client = await connectClient(mesh.router("p").url, { hostname: "limits" });
+    const first = await client.sender("any.one");
+    expect(first.isDetached).toBe(false);
+    expect(await (await client.sender("any.two")).detached).toEqual(LINK_LIMIT);
+    const receiver = await client.receiver("any.one");
+    expect(receiver.isDetached).toBe(false);
+    expect(await (await client.receiver("any.two")).detached).toEqual(LINK_LIMIT);
+    // A detached link frees its place.
+    await first.close();
+    const again = await client.sender("any.three");
+    expect(again.isDetached).toBe(false);
   });
 
   it("vhost policy: closes the connection of a user in no group (allowUnknownUser false)", async () => {
-    // Assumed from qdrouterd: the router opens, then closes with amqp:unauthorized-access;
-    // a client may see either the open first or only the failed connect.
+    // src/policy.c qd_policy_amqp_open: closed with amqp:resource-limit-exceeded
+    // "connection disallowed by local policy"; a client may see the open first or not.
     const url = mesh.router("p").url;
     const outcome = await connectClient(url, { username: "carol", password: "nogroup" }).then(
       async (client) => {
@@ -231,7 +273,30 @@ describe.skipIf(!onEmulator)(`SASL, TLS and vhost policy — ${NEEDS_EMULATOR}`,
       },
       (error: unknown) => (error instanceof ConnectError ? error.condition : String(error)),
     );
-    expect(outcome).toBe("amqp:unauthorized-access");
+    expect(outcome).toBe("amqp:resource-limit-exceeded");
+  });
+
+  it("policy maxConnections: a connection beyond the limit is closed before any AMQP", async () => {
+    const limited = await startTestMesh({
+      routers: [{ id: "m" }],
+      entities: { m: [{ type: "policy", attributes: { maxConnections: 2 } }] },
+    });
+    const url = limited.router("m").url;
+    const first = await connectClient(url);
+    await connectClient(url);
+    const refused = await rawExchange(limited.router("m").port, AMQP_SASL_HEADER, {
+      timeout: 2_000,
+    });
+    expect(refused).toEqual({ received: Buffer.alloc(0), closedByPeer: true });
+    await first.close();
+    // Its place is free once the router saw the socket close.
+    await waitFor(
+      async () => {
+        const next = await connectClient(url, { timeout: 1_000 }).catch(() => undefined);
+        return next?.isOpen === true;
+      },
+      { what: "a connection to be accepted again", timeout: 5_000 },
+    );
   });
 
   it("parses users files of either format and refuses anything else with a clear error (fuzz)", () => {

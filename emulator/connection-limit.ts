@@ -1,0 +1,26 @@
+/**
+ * The `policy` entity's maxConnections: one count for all of a router's listeners, checked
+ * when a socket is accepted, before any AMQP. qdrouterd (`qd_policy_socket_accept`,
+ * src/policy.c) closes a socket beyond the limit at once, with no AMQP frame to say why
+ * ("there is no AMQP channel for returning error conditions").
+ */
+export class ConnectionLimit {
+  #open = 0;
+  /** 0 = no limit. */
+  limit = 0;
+
+  /** Counts the connection in; false when it is one too many (and then not counted). */
+  acquire(): boolean {
+    if (this.limit > 0 && this.#open >= this.limit) return false;
+    this.#open++;
+    return true;
+  }
+
+  release(): void {
+    if (this.#open > 0) this.#open--;
+  }
+
+  get open(): number {
+    return this.#open;
+  }
+}
