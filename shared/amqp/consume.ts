@@ -16,6 +16,7 @@ import {
 import { decodeMeshMessage, type ReceivedMessage } from "./message.ts";
 import {
   amqpErrorFields,
+  beginReceiverSession,
   type RawMessage,
   type RheaConnection,
   type RheaDelivery,
@@ -128,9 +129,8 @@ export class Consumer implements ManagedLink {
   attach(connection: RheaConnection, url: string): void {
     if (this.stopping) return;
     this.url = url;
-    const session = connection.create_session();
+    const session = beginReceiverSession(connection);
     this.session = session;
-    session.begin();
     const link = session.attach_receiver({
       source: { address: this.address },
       credit_window: 0,

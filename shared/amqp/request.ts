@@ -6,7 +6,12 @@
 import type { ManagedLink, MeshConnection } from "./connection.ts";
 import { type ConnectionFailedError, RequestTimeoutError } from "./errors.ts";
 import { decodeMeshMessage, type MeshMessage, type ReceivedMessage } from "./message.ts";
-import { generateUuid, type RheaConnection, type RheaReceiver } from "./rhea-types.ts";
+import {
+  beginReceiverSession,
+  generateUuid,
+  type RheaConnection,
+  type RheaReceiver,
+} from "./rhea-types.ts";
 
 export interface RequestOptions {
   /** How long to wait for the reply (default 10 s). */
@@ -81,8 +86,7 @@ export class ReplyReceiver implements ManagedLink {
   attach(connection: RheaConnection, url: string): void {
     if (this.closed) return;
     this.url = url;
-    const session = connection.create_session();
-    session.begin();
+    const session = beginReceiverSession(connection);
     const link = session.attach_receiver({
       source: { dynamic: true },
       credit_window: 0,

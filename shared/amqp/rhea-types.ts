@@ -96,6 +96,82 @@ export interface RawMessage {
   body?: unknown;
 }
 
+/** What rhea's session keeps for the deliveries it receives (only what the guard reads). */
+interface IncomingDispositions {
+  /** Deliveries settled or updated locally since rhea last wrote dispositions. */
+  updated: Array<{ settled: boolean; state?: unknown }>;
+  process(session: unknown): void;
+}
+
+const dispositionGuarded = new WeakSet<object>();
+
+/**
+ * Opens a session for receiver links. rhea (3.0.x, `write_dispositions` in session.js)
+ * writes the updates of one tick as disposition ranges and compares a delivery's outcome
+ * with the range's only when the range already holds two deliveries: `accepted` for N and
+ * `rejected` for N+1 go out as ONE `accepted` range, so the sender never learns of the
+ * rejection (and a `rejected` followed by an `accepted` rejects both). Consumers settle
+ * that close together whenever handlers run concurrently, so every receiver session the
+ * client opens goes through here.
+ */
+export function beginReceiverSession(connection: RheaConnection): RheaSession {
+  const session = connection.create_session();
+  guardDispositionRanges(session);
+  session.begin();
+  return session;
+}
+
+/**
+ * Makes rhea write a session's dispositions in batches it cannot merge wrongly: a batch is
+ * either consecutive `accepted` updates with the same settled flag (rhea still splits those
+ * where delivery ids are not contiguous) or a single update. The common case — a tick of
+ * accepts only — passes through untouched. Idempotent per session.
+ */
+export function guardDispositionRanges(session: unknown): void {
+  const incoming = (session as { incoming?: IncomingDispositions } | undefined)?.incoming;
+  if (!incoming || typeof incoming.process !== "function" || dispositionGuarded.has(incoming))
+    return;
+  dispositionGuarded.add(incoming);
+  const writeBatch = incoming.process;
+  incoming.process = function processGuarded(this: IncomingDispositions, s: unknown): void {
+    const updates = this.updated;
+    if (updates.length < 2 || batchesSafely(updates, 0, updates.length)) {
+      writeBatch.call(this, s);
+      return;
+    }
+    let start = 0;
+    for (let i = 1; i <= updates.length; i++) {
+      if (i < updates.length && batchesSafely(updates, i - 1, i + 1)) continue;
+      this.updated = updates.slice(start, i);
+      writeBatch.call(this, s);
+      start = i;
+    }
+  };
+}
+
+/** Whether updates[from, to) may share one disposition range: all accepted, same settled. */
+function batchesSafely(
+  updates: IncomingDispositions["updated"],
+  from: number,
+  to: number,
+): boolean {
+  const settled = updates[from]?.settled;
+  for (let i = from; i < to; i++) {
+    const update = updates[i];
+    if (update === undefined || update.settled !== settled || !isAccepted(update.state)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** rhea's described outcome for `accepted` (descriptor 0x24), as rhea itself checks it. */
+function isAccepted(state: unknown): boolean {
+  if (typeof state !== "object" || state === null) return false;
+  const descriptor = (state as { descriptor?: { value?: unknown } }).descriptor;
+  return descriptor?.value === 0x24;
+}
+
 /** A fresh container so ids and listeners never leak between clients. */
 export function createContainer(id: string | undefined): {
   connect(options: Record<string, unknown>): RheaConnection;

@@ -75,6 +75,59 @@ describe(`outcomes through the mesh (${process.env.MESH_TARGET ? "MESH_TARGET" :
     expect(consumer.stats.rejected).toBe(1);
   });
 
+  it("accepts and rejections settled in the same tick reach the producer one by one", async () => {
+    // rhea merges a rejection settled right after an accept into one `accepted` range
+    // unless the consumer's session is guarded (rhea-types.ts beginReceiverSession).
+    const { from, fromUrl, toUrl } = routers();
+    const address = uniqueAddress(target.prefixes.balanced, "mixed");
+    const concurrency = 8;
+    const handled: number[] = [];
+    // Handlers finish in groups of `concurrency` within one tick, so the consumer's rhea
+    // writes consecutive delivery ids with alternating outcomes at once — unguarded, it
+    // merges the first two of such a write into one range with the first one's outcome.
+    const group: Array<() => void> = [];
+    const consumer = client(toUrl).consume(
+      address,
+      async (m) => {
+        const n = Number(m.body);
+        handled.push(n);
+        if (m.messageId !== "mixed-warmup") {
+          await new Promise<void>((resolve) => {
+            group.push(resolve);
+            if (group.length === concurrency) for (const done of group.splice(0)) done();
+          });
+        }
+        if (n % 2 === 0) throw new PermanentError(`even ${n}`);
+      },
+      { prefetch: 64, concurrency },
+    );
+    await consumer.ready();
+    await waitForConsumers(target, from, address, 1);
+    const producer = client(fromUrl);
+    // One round first, so the producer's link is attached and has credit: the next
+    // publishes then leave back to back and arrive at the consumer together.
+    await producer.publish(address, { body: 1, messageId: "mixed-warmup" });
+    const count = 8 * concurrency;
+    const results = await Promise.allSettled(
+      Array.from({ length: count }, (_, i) =>
+        producer.publish(address, { body: i, messageId: `mixed-${i}` }, { deadline: 10_000 }),
+      ),
+    );
+    const wrong: string[] = [];
+    results.forEach((result, i) => {
+      if (i % 2 === 1 && result.status !== "fulfilled") wrong.push(`${i}: ${result.reason}`);
+      if (i % 2 === 0) {
+        const reason: unknown = result.status === "rejected" ? result.reason : undefined;
+        if (!(reason instanceof PublishRejectedError) || reason.description !== `even ${i}`) {
+          wrong.push(`${i}: ${result.status === "fulfilled" ? "resolved" : String(reason)}`);
+        }
+      }
+    });
+    expect(wrong).toEqual([]);
+    expect(consumer.stats).toMatchObject({ accepted: count / 2 + 1, rejected: count / 2 });
+    expect(handled).toHaveLength(count + 1);
+  });
+
   it("a retryable failure (modified) is retried by the publisher with the same message id", async () => {
     const { from, fromUrl, toUrl } = routers();
     const address = uniqueAddress(target.prefixes.balanced, "flaky");
