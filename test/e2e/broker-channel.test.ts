@@ -43,6 +43,30 @@ describe.skipIf(!rabbit.reachable && !IN_CI)(
       return c;
     };
 
+    /**
+     * Consumes the channel at `router` until the message `messageId` arrives, then stops:
+     * consumers of one queue compete, so none may outlive its check. Earlier runs may have
+     * left invoices in the queue; they are taken and skipped.
+     */
+    const receive = async (router: string, messageId: string): Promise<ReceivedMessage> => {
+      let found: (message: ReceivedMessage) => void = () => {};
+      const arrived = new Promise<ReceivedMessage>((resolve) => {
+        found = resolve;
+      });
+      const consumer = client(router).consume(
+        "billing/invoices",
+        (message) => {
+          if (message.messageId === messageId) found(message);
+        },
+        { prefetch: 10 },
+      );
+      try {
+        return await arrived;
+      } finally {
+        await consumer.stop(1_000);
+      }
+    };
+
     beforeAll(async () => {
       requireRabbitMq(rabbit);
       const { topology, registry, diagnostics } = await validateProject(EXAMPLES);
@@ -84,17 +108,25 @@ describe.skipIf(!rabbit.reachable && !IN_CI)(
       );
       expect(result).toBeDefined();
 
-      const received = await new Promise<ReceivedMessage>((resolve) => {
-        client("azure-we-edge-1").consume(
-          "billing/invoices",
-          (message) => {
-            // Earlier runs may have left invoices in the queue: take them, keep looking.
-            if (message.messageId === messageId) resolve(message);
-          },
-          { prefetch: 10 },
-        );
-      });
+      const received = await receive("azure-we-edge-1", messageId);
       expect(received.body).toEqual(invoice);
+    }, 30_000);
+
+    it("reaches the queue from every router of the other cloud, interior or edge", async () => {
+      // The issue's case: routers whose linkRoute has no connection of their own.
+      for (const router of ["azure-we-interior-1", "azure-we-edge-1"]) {
+        const messageId = `invoice-${router}-${randomUUID()}`;
+        const invoice = { invoiceId: messageId, orderId: "ord-2", amount: 3, currency: "EUR" };
+        await client(router).publish(
+          "billing/invoices",
+          { body: invoice, messageId },
+          {
+            deadline: 15_000,
+          },
+        );
+        const received = await receive(router, messageId);
+        expect(received.body, router).toEqual(invoice);
+      }
     }, 30_000);
   },
 );
