@@ -211,6 +211,12 @@ export function senderAvailableCredit(sender: Sender, handedToRhea: number): num
   );
 }
 
+/** The peer's IP address (for the vhost's maxConnectionsPerHost); "" when unknown. */
+export function remoteIp(connection: Connection): string {
+  const socket = (connection as unknown as { socket?: { remoteAddress?: string } }).socket;
+  return socket?.remoteAddress ?? "";
+}
+
 /** Sets the max-message-size the router announces in its attach for this link. */
 export function advertiseMaxMessageSize(link: Sender | Receiver, size: number): void {
   const local = (link as unknown as { local: { attach: { max_message_size?: number } } }).local;

@@ -20,6 +20,7 @@ import {
   type Receiver,
   remoteContainerId,
   remoteHostname,
+  remoteIp,
   type Sender,
   settle,
   terminusAddress,
@@ -28,6 +29,7 @@ import { ConsumerLink } from "./consumer-link.ts";
 import { ProducerLink } from "./credit.ts";
 import type { Fabric, RoutedDelivery } from "./fabric.ts";
 import {
+  type Admission,
   CONNECTION_DISALLOWED,
   checkMessageTarget,
   checkSource,
@@ -103,7 +105,10 @@ export class ClientConnection {
     connection: Connection,
     router: ClientRouter,
     limits: ListenerLimits,
-    policy: { enabled: boolean; settingsFor(host?: string, user?: string): UserSettings | string },
+    policy: {
+      enabled: boolean;
+      admit(host: string | undefined, user: string | undefined, ip: string): Admission | string;
+    },
     encrypted: boolean,
   ) {
     this.connection = connection;
@@ -112,8 +117,8 @@ export class ClientConnection {
     this.encrypted = encrypted;
     this.user = authenticatedUser(connection);
     if (policy.enabled) {
-      const settings = policy.settingsFor(remoteHostname(connection), this.user);
-      if (typeof settings === "string") {
+      const admission = policy.admit(remoteHostname(connection), this.user, remoteIp(connection));
+      if (typeof admission === "string") {
         // `settings` says why (no vhost, user in no group); the client sees policy.c's words.
         connection.close({
           condition: RESOURCE_LIMIT_EXCEEDED,
@@ -122,7 +127,8 @@ export class ClientConnection {
         this.#closed = true;
         return;
       }
-      this.settings = settings;
+      this.settings = admission.settings;
+      this.#release = admission.release;
     }
   }
 
@@ -139,6 +145,8 @@ export class ClientConnection {
 
   /** Client senders / receivers the policy let in and that are still attached. */
   readonly #policySenders = new Set<Receiver>();
+  /** Gives the connection's place back to the vhost's connection counts. */
+  #release: () => void = () => {};
   readonly #policyReceivers = new Set<Sender>();
 
   #deny(link: Sender | Receiver, condition = UNAUTHORIZED): void {
@@ -364,6 +372,7 @@ export class ClientConnection {
   /** Connection gone (closed, dropped or router stopped): every link is cleaned up. */
   closed(): void {
     this.#closed = true;
+    this.#release();
     for (const closer of this.#linkClosers.values()) closer();
     this.#linkClosers.clear();
   }

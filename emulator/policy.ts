@@ -15,6 +15,7 @@
  */
 import { matchPattern, tokenize } from "./address-table.ts";
 import type { Attributes } from "./entities.ts";
+import { VhostConnections } from "./vhost-connections.ts";
 
 export const UNAUTHORIZED = "amqp:unauthorized-access";
 export const RESOURCE_LIMIT_EXCEEDED = "amqp:resource-limit-exceeded";
@@ -62,8 +63,15 @@ function allowedBy(address: string, entries: string[], patterns: string[], user:
   return false;
 }
 
+/** A connection the policy let in: its settings, and what to call when it closes. */
+export interface Admission {
+  settings: UserSettings;
+  release: () => void;
+}
+
 export class VhostPolicy {
   readonly #vhosts = new Map<string, Attributes>();
+  readonly #connections = new Map<string, VhostConnections>();
 
   set(vhost: Attributes): void {
     this.#vhosts.set(String(vhost.hostname), vhost);
@@ -73,19 +81,46 @@ export class VhostPolicy {
     this.#vhosts.delete(hostname);
   }
 
+  /**
+   * Lets a connection in (settings, counted against the vhost's connection limits) or says
+   * why not. `ip` is the peer's address, for maxConnectionsPerHost.
+   */
+  admit(hostname: string | undefined, user: string | undefined, ip: string): Admission | string {
+    const settings = this.settingsFor(hostname, user);
+    if (typeof settings === "string") return settings;
+    const vhost = this.#vhostFor(hostname);
+    if (!vhost) return "no vhost";
+    const name = String(vhost.hostname);
+    let counts = this.#connections.get(name);
+    if (!counts) {
+      counts = new VhostConnections();
+      this.#connections.set(name, counts);
+    }
+    const release = counts.admit(vhost, user ?? "anonymous", ip);
+    return typeof release === "string" ? release : { settings, release };
+  }
+
+  #vhostFor(hostname: string | undefined): Attributes | undefined {
+    return (
+      (hostname !== undefined ? this.#vhosts.get(hostname) : undefined) ??
+      this.#vhosts.get("$default")
+    );
+  }
+
   get enabled(): boolean {
     return this.#vhosts.size > 0;
   }
 
   /** The settings for a user on a vhost, or a denial when the user may not connect. */
   settingsFor(hostname: string | undefined, user: string | undefined): UserSettings | string {
-    const vhost =
-      (hostname !== undefined ? this.#vhosts.get(hostname) : undefined) ??
-      this.#vhosts.get("$default");
+    const vhost = this.#vhostFor(hostname);
     if (!vhost) return `No policy vhost for hostname '${hostname ?? ""}'`;
     const groups = (vhost.groups ?? {}) as Record<string, Record<string, unknown>>;
     const name = user ?? "anonymous";
-    let group = Object.values(groups).find((g) => list(g.users).includes(name));
+    // A group naming the user first, then one for everybody (`users: *`), as policy_local.py.
+    let group =
+      Object.values(groups).find((g) => list(g.users).includes(name)) ??
+      Object.values(groups).find((g) => list(g.users).includes("*"));
     // Users in no group get the `$default` group only where unknown users are allowed.
     if (!group && vhost.allowUnknownUser === true) group = groups.$default;
     if (!group) return `User '${name}' is not in any group of vhost '${String(vhost.hostname)}'`;

@@ -121,6 +121,15 @@ describe.skipIf(!onEmulator)(`SASL, TLS and vhost policy — ${NEEDS_EMULATOR}`,
           {
             type: "vhost",
             attributes: {
+              hostname: "counted",
+              maxConnections: 2,
+              maxConnectionsPerUser: 1,
+              groups: { everybody: { users: "*", targets: "*", sources: "*" } },
+            },
+          },
+          {
+            type: "vhost",
+            attributes: {
               hostname: "limits",
               allowUnknownUser: true,
               groups: { $default: { targets: "*", sources: "*", maxSenders: 1, maxReceivers: 1 } },
@@ -274,6 +283,42 @@ describe.skipIf(!onEmulator)(`SASL, TLS and vhost policy — ${NEEDS_EMULATOR}`,
       (error: unknown) => (error instanceof ConnectError ? error.condition : String(error)),
     );
     expect(outcome).toBe("amqp:resource-limit-exceeded");
+  });
+
+  it("vhost policy: maxConnections and maxConnectionsPerUser refuse one connection too many", async () => {
+    const url = mesh.router("p").url;
+    const refusal = (options: Parameters<typeof connectClient>[1]) =>
+      connectClient(url, { ...options, hostname: "counted" }).then(
+        async (client) => {
+          await client.disconnected();
+          return client.closeError;
+        },
+        (error: unknown) =>
+          error instanceof ConnectError ? { condition: error.condition } : error,
+      );
+    const alice = await connectClient(url, {
+      username: "alice",
+      password: "secret",
+      hostname: "counted",
+    });
+    expect(await refusal({ username: "alice", password: "secret" })).toMatchObject({
+      condition: "amqp:resource-limit-exceeded",
+    });
+    await connectClient(url, { username: "bob", password: "hunter2", hostname: "counted" });
+    // Two on the vhost: a third user is refused too.
+    expect(await refusal({})).toMatchObject({ condition: "amqp:resource-limit-exceeded" });
+    await alice.close();
+    await waitFor(
+      async () => {
+        const next = await connectClient(url, { hostname: "counted", timeout: 1_000 }).catch(
+          () => undefined,
+        );
+        if (!next) return false;
+        await new Promise((resolve) => setImmediate(resolve));
+        return next.isOpen;
+      },
+      { what: "the vhost to take a connection again", timeout: 5_000 },
+    );
   });
 
   it("policy maxConnections: a connection beyond the limit is closed before any AMQP", async () => {
