@@ -5,32 +5,51 @@
  * and the connector were configured. The link is attached on the first matching connector
  * that is up, and moves to another matching one when that goes down.
  */
-import type { ActiveAutoLink } from "./auto-link.ts";
-import type { BrokerConnection } from "./broker-connection.ts";
+import type { Connection } from "./amqp.ts";
+import type { Attributes } from "./entities.ts";
+
+/** What a binding needs of a connector (a BrokerConnection). */
+export interface CarrierConnector {
+  readonly name: string;
+  readonly connected: boolean;
+  readonly connection: Connection | undefined;
+  /** The container id the broker announced in its open, once connected. */
+  readonly remoteContainer: string | undefined;
+  onUp(handler: () => void): void;
+  onDown(handler: () => void): void;
+  off(up: () => void, down: () => void): void;
+}
+
+/** What a binding needs of the autoLink (an ActiveAutoLink). */
+export interface BindableLink {
+  readonly entity: { readonly attributes: Attributes };
+  attach(connection: Connection): void;
+  detach(): void;
+}
 
 interface Handlers {
   up: () => void;
   down: () => void;
 }
 
-export class AutoLinkBinding {
-  readonly link: ActiveAutoLink;
-  #attachedTo: BrokerConnection | undefined;
-  readonly #bound = new Map<BrokerConnection, Handlers>();
+export class AutoLinkBinding<L extends BindableLink = BindableLink> {
+  readonly link: L;
+  #attachedTo: CarrierConnector | undefined;
+  readonly #bound = new Map<CarrierConnector, Handlers>();
 
-  constructor(link: ActiveAutoLink) {
+  constructor(link: L) {
     this.link = link;
   }
 
   /** Whether this connector may ever carry the autoLink (its name, or any for containerId). */
-  #eligible(connector: BrokerConnection): boolean {
+  #eligible(connector: CarrierConnector): boolean {
     const a = this.link.entity.attributes;
     if (typeof a.connection === "string") return connector.name === a.connection;
     return typeof a.containerId === "string";
   }
 
   /** Whether the connector carries it now: up, and named or announcing the container id. */
-  #matches(connector: BrokerConnection): boolean {
+  #matches(connector: CarrierConnector): boolean {
     if (!connector.connected || !connector.connection) return false;
     const a = this.link.entity.attributes;
     if (typeof a.connection === "string") return connector.name === a.connection;
@@ -38,7 +57,7 @@ export class AutoLinkBinding {
   }
 
   /** Watches a connector: attach when it comes up and matches, detach when it goes down. */
-  bind(connector: BrokerConnection): void {
+  bind(connector: CarrierConnector): void {
     if (this.#bound.has(connector) || !this.#eligible(connector)) return;
     const handlers: Handlers = {
       up: () => this.#attach(connector),
@@ -56,14 +75,14 @@ export class AutoLinkBinding {
     connector.onDown(handlers.down);
   }
 
-  #attach(connector: BrokerConnection): void {
+  #attach(connector: CarrierConnector): void {
     if (this.#attachedTo || !this.#matches(connector) || !connector.connection) return;
     this.#attachedTo = connector;
     this.link.attach(connector.connection);
   }
 
   /** A deleted connector: stop watching it (its stop() already reported it down). */
-  forget(connector: BrokerConnection): void {
+  forget(connector: CarrierConnector): void {
     const handlers = this.#bound.get(connector);
     if (!handlers) return;
     connector.off(handlers.up, handlers.down);

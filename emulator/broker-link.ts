@@ -26,7 +26,7 @@ export { NO_ROUTE } from "./link-route.ts";
 
 export class BrokerLinks {
   readonly #connectors = new Map<StoredEntity, BrokerConnection>();
-  readonly #autoLinks = new Map<StoredEntity, AutoLinkBinding>();
+  readonly #autoLinks = new Map<StoredEntity, AutoLinkBinding<ActiveAutoLink>>();
   #container: RheaContainer | undefined;
 
   private readonly host: BrokerHost;
