@@ -83,6 +83,11 @@ export class MeshConnection {
     this.links.delete(link);
   }
 
+  /** A link event worth a log line (refusals, re-attaches); never carries a secret. */
+  log(message: string): void {
+    this.events.onLog?.(message);
+  }
+
   /** Resolves once a connection is open (connecting lazily); rejects when the budget runs out. */
   waitOpen(): Promise<void> {
     if (this.stateValue === "open") return Promise.resolve();

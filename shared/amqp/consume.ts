@@ -68,7 +68,12 @@ interface Pending {
 }
 
 const REATTACH_DELAY_MS = 500;
+/** Backoff cap after a final refusal (unauthorized, not found...): it may be configured later. */
 const REATTACH_MAX_DELAY_MS = 30_000;
+/** Backoff cap after a transient refusal (no route to a link route's broker yet...). */
+const REATTACH_TRANSIENT_MAX_DELAY_MS = 5_000;
+/** A link open this long before its detach was working: its detach restarts the backoff. */
+const STABLE_LINK_MS = 1_000;
 /**
  * rhea's per-session delivery buffer (one session per consumer). It frees deliveries only
  * from the oldest end, so one slow handler plus steady credit would overflow it; credit is
@@ -90,8 +95,10 @@ export class Consumer implements ManagedLink {
   private newestId = -1;
   /** Credit earned by settlements but held back to protect the session buffer. */
   private owedCredit = 0;
-  /** Consecutive refused attaches (reset once the link opens). */
+  /** Consecutive refused attaches (reset by a detach after the link had worked a while). */
   private refusals = 0;
+  /** When the router answered the current link's attach (a refusal answers, then detaches). */
+  private openedAt = 0;
   private url: string | undefined;
   private readonly waiting: Pending[] = [];
   private running = 0;
@@ -128,6 +135,9 @@ export class Consumer implements ManagedLink {
 
   attach(connection: RheaConnection, url: string): void {
     if (this.stopping) return;
+    // A (re)connect attaches every registered link: a pending re-attach would be a second one.
+    if (this.reattachTimer) clearTimeout(this.reattachTimer);
+    this.reattachTimer = undefined;
     this.url = url;
     const session = beginReceiverSession(connection);
     this.session = session;
@@ -141,9 +151,14 @@ export class Consumer implements ManagedLink {
     this.owedCredit = 0;
     link.on("receiver_open", () => {
       if (this.link !== link) return;
-      this.refusals = 0;
+      this.openedAt = Date.now();
       link.add_credit(this.prefetch);
-      for (const resolve of this.readyWaiters.splice(0)) resolve();
+      // A router refusing the link answers the attach and detaches at once (the detach is
+      // in the same read): only a link still open after it is ready.
+      setImmediate(() => {
+        if (this.link !== link || !link.is_open()) return;
+        for (const resolve of this.readyWaiters.splice(0)) resolve();
+      });
     });
     link.on("message", (ctx) => {
       if (ctx.delivery && ctx.message)
@@ -165,6 +180,9 @@ export class Consumer implements ManagedLink {
   }
 
   connectionLost(): void {
+    // Still registered: the next connection attaches us, so no separate re-attach.
+    if (this.reattachTimer) clearTimeout(this.reattachTimer);
+    this.reattachTimer = undefined;
     // Unsettled deliveries of the dead link go back to the router's queue; skip the waiting ones.
     this.link?.removeAllListeners();
     this.link = undefined;
@@ -346,17 +364,21 @@ export class Consumer implements ManagedLink {
     this.session?.close();
     this.link = undefined;
     this.waiting.length = 0;
-    this.options.onError?.(
-      new LinkRefusedError({
-        address: this.address,
-        url: this.url,
-        role: "receiver",
-        condition,
-        description,
-      }),
-    );
-    // A refused address is retried with backoff (it may be configured later).
-    const delay = backoffDelay(this.refusals++, REATTACH_DELAY_MS, REATTACH_MAX_DELAY_MS);
+    const refused = new LinkRefusedError({
+      address: this.address,
+      url: this.url,
+      role: "receiver",
+      condition,
+      description,
+    });
+    this.options.onError?.(refused);
+    // Re-attached with backoff: a transient condition (no route yet) with a short cap, any
+    // other refusal too (the address may be configured or authorized later) with a long one.
+    if (this.openedAt > 0 && Date.now() - this.openedAt >= STABLE_LINK_MS) this.refusals = 0;
+    this.openedAt = 0;
+    const cap = refused.transient ? REATTACH_TRANSIENT_MAX_DELAY_MS : REATTACH_MAX_DELAY_MS;
+    const delay = backoffDelay(this.refusals++, REATTACH_DELAY_MS, cap);
+    this.connection.log(`amqp: ${refused.message}; attaching again in ${delay} ms`);
     this.reattachTimer = setTimeout(() => {
       this.reattachTimer = undefined;
       if (this.stopping) return;

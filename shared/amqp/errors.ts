@@ -12,6 +12,7 @@ export type MeshErrorCode =
   | "back-pressure"
   | "publish-timeout"
   | "link-refused"
+  | "no-route"
   | "request-timeout"
   | "message-invalid"
   | "cloudevent-invalid";
@@ -151,10 +152,35 @@ export class PublishTimeoutError extends MeshError {
   }
 }
 
+/**
+ * Link conditions that describe a passing state of the mesh, not a decision about the
+ * address: attaching again later may succeed. A publish re-attaches with backoff until its
+ * deadline (then `NoRouteError`); a consumer re-attaches with a shorter backoff cap. Every
+ * other condition (`amqp:unauthorized-access`, `amqp:not-found`, `amqp:not-allowed`,
+ * `amqp:resource-limit-exceeded`, `amqp:invalid-field`, unknown ones...) is final for a
+ * publish: `LinkRefusedError`.
+ */
+export const TRANSIENT_LINK_CONDITIONS: ReadonlySet<string> = new Set([
+  // qdrouterd/skupper-router: a link-routed address whose route-container connection (the
+  // broker) is not up yet or is down — e.g. right after the routers start.
+  "qd:no-route-to-dest",
+  // qdrouterd: the route-container connection of a link-routed link dropped.
+  "qd:routed-link-lost",
+  // AMQP 1.0: the peer forced the detach (operator action, broker restart, link stolen).
+  "amqp:link:detach-forced",
+]);
+
+/** Whether a detach/end condition is worth attaching again for (see TRANSIENT_LINK_CONDITIONS). */
+export function isTransientLinkCondition(condition: string | undefined): boolean {
+  return condition !== undefined && TRANSIENT_LINK_CONDITIONS.has(condition);
+}
+
 /** The router refused or closed a link to an address (unknown address, not authorized...). */
 export class LinkRefusedError extends MeshError {
   readonly condition: string | undefined;
   readonly description: string | undefined;
+  /** True when the condition is transient (a consumer keeps re-attaching and may recover). */
+  readonly transient: boolean;
   constructor(args: {
     address: string;
     url: string | undefined;
@@ -171,6 +197,44 @@ export class LinkRefusedError extends MeshError {
     this.name = "LinkRefusedError";
     this.condition = args.condition;
     this.description = args.description;
+    this.transient = isTransientLinkCondition(args.condition);
+  }
+}
+
+/**
+ * The router had no route for the address during the whole deadline: every attach was
+ * answered with a transient refusal (`qd:no-route-to-dest` while a link route's broker
+ * connection is down...), so the message was never sent. Retrying later may succeed.
+ */
+export class NoRouteError extends MeshError {
+  readonly condition: string;
+  readonly description: string | undefined;
+  readonly messageId: string;
+  /** Attaches the router refused for this address since the last working link. */
+  readonly attaches: number;
+  readonly retryAfterMs: number;
+  constructor(args: {
+    address: string;
+    url: string | undefined;
+    messageId: string;
+    deadlineMs: number;
+    condition: string;
+    description: string | undefined;
+    attaches: number;
+    retryAfterMs: number;
+  }) {
+    const why = [args.condition, args.description].filter(Boolean).join(": ");
+    super(
+      "no-route",
+      `message ${args.messageId} to "${args.address}" not sent within ${args.deadlineMs} ms: router ${args.url ?? "(unknown)"} had no route to the destination the whole time (${args.attaches} attach(es) refused, last: ${why}); retry after ${args.retryAfterMs} ms`,
+      args,
+    );
+    this.name = "NoRouteError";
+    this.condition = args.condition;
+    this.description = args.description;
+    this.messageId = args.messageId;
+    this.attaches = args.attaches;
+    this.retryAfterMs = args.retryAfterMs;
   }
 }
 
@@ -238,10 +302,11 @@ export function isBackPressureError(error: unknown): error is BackPressureError 
 /** True for errors after which publishing the same message later may succeed. */
 export function isTransientPublishError(
   error: unknown,
-): error is BackPressureError | PublishTimeoutError | ConnectionFailedError {
+): error is BackPressureError | PublishTimeoutError | NoRouteError | ConnectionFailedError {
   return (
     error instanceof BackPressureError ||
     error instanceof PublishTimeoutError ||
+    error instanceof NoRouteError ||
     error instanceof ConnectionFailedError
   );
 }

@@ -10,7 +10,9 @@ import {
   BackPressureError,
   ClientClosedError,
   type ConnectionFailedError,
+  isTransientLinkCondition,
   LinkRefusedError,
+  NoRouteError,
   PublishRejectedError,
   PublishTimeoutError,
 } from "./errors.ts";
@@ -47,6 +49,21 @@ const RETRY_MAX_MS = 1_000;
 const RETRY_AFTER_MS = 1_000;
 /** Wait before re-attaching a link the router detached without an error. */
 const REATTACH_DELAY_MS = 200;
+/**
+ * Backoff between attaches the router refused for now (`qd:no-route-to-dest`...), while
+ * publishes wait: quick at first (a broker connection coming up), capped so a long outage
+ * costs the router one attach every couple of seconds per address.
+ */
+const ROUTE_RETRY_INITIAL_MS = 100;
+const ROUTE_RETRY_MAX_MS = 2_000;
+
+/** The router's latest transient refusal of this sender's attach. */
+interface Refusal {
+  condition: string;
+  description: string | undefined;
+  /** Refused attaches in a row (reset once a link gets credit). */
+  attaches: number;
+}
 
 export class AddressSender implements ManagedLink {
   readonly address: string;
@@ -66,6 +83,8 @@ export class AddressSender implements ManagedLink {
   private submitted = 0;
   private readonly deadlines: DeadlineTimer<PublishEntry>;
   private reattachTimer: NodeJS.Timeout | undefined;
+  /** Set while the router refuses our attach for now; cleared once a link gets credit. */
+  private refusal: Refusal | undefined;
   private closed = false;
   private seq = 0;
   /** close() waiting for the last pending publish. */
@@ -108,6 +127,8 @@ export class AddressSender implements ManagedLink {
 
   attach(connection: RheaConnection, url: string): void {
     if (this.closed) return;
+    // A (re)connect attaches every registered link: a pending re-attach would be a second one.
+    this.clearReattach();
     this.url = url;
     const session = connection.create_session();
     this.session = session;
@@ -127,7 +148,10 @@ export class AddressSender implements ManagedLink {
       this.pump();
     });
     link.on("sendable", () => {
-      if (this.link === link) this.pump();
+      if (this.link !== link) return;
+      // Credit means the address is routed now.
+      this.refusal = undefined;
+      this.pump();
     });
     const onOutcome = (ctx: { delivery?: RheaDelivery }) => {
       if (this.link === link && ctx.delivery) this.settled(ctx.delivery);
@@ -150,6 +174,10 @@ export class AddressSender implements ManagedLink {
   }
 
   connectionLost(): void {
+    // Registered links attach again when the next connection opens; a refusal seen on this
+    // connection says nothing about the next one.
+    this.clearReattach();
+    this.refusal = undefined;
     this.dropLink();
   }
 
@@ -176,7 +204,7 @@ export class AddressSender implements ManagedLink {
           url: this.url,
         }),
     );
-    if (this.reattachTimer) clearTimeout(this.reattachTimer);
+    this.clearReattach();
     const link = this.link;
     this.dropLink();
     link?.close();
@@ -277,6 +305,24 @@ export class AddressSender implements ManagedLink {
     if (entry.done) return;
     const sentAndUnsettled = [...this.inflight.values()].includes(entry);
     if (entry.attempts === 0) {
+      // Never sent, and the router's last word on our attach was "no route for now".
+      const refusal = this.ready ? undefined : this.refusal;
+      if (refusal) {
+        this.finish(
+          entry,
+          new NoRouteError({
+            address: this.address,
+            url: this.url,
+            messageId: entry.messageId,
+            deadlineMs: entry.deadlineMs,
+            condition: refusal.condition,
+            description: refusal.description,
+            attaches: refusal.attaches,
+            retryAfterMs: RETRY_AFTER_MS,
+          }),
+        );
+        return;
+      }
       this.finish(
         entry,
         new BackPressureError({
@@ -314,9 +360,11 @@ export class AddressSender implements ManagedLink {
     this.deadlines.delete(entry);
     if (error) entry.reject(error);
     else entry.resolve();
-    if (this.idleWaiters.length > 0 && this.deadlines.size === 0) {
-      for (const done of this.idleWaiters.splice(0)) done();
-    }
+    if (this.deadlines.size > 0) return;
+    for (const done of this.idleWaiters.splice(0)) done();
+    // The last publish waiting for a route gave up: stop attaching for nobody. The next
+    // publish gets a fresh sender that attaches at once.
+    if (this.refusal && !this.ready && !this.closed) this.retire();
   }
 
   /** Forget the rhea link; unsettled deliveries go back to the front of the queue. */
@@ -334,7 +382,11 @@ export class AddressSender implements ManagedLink {
     this.queueHead = 0;
   }
 
-  /** The router detached the link: with an error it refused us, without one we re-attach. */
+  /**
+   * The router detached the link (or ended its session). Without an error, or with a
+   * transient condition (no route to a link route's broker yet...), we attach again;
+   * any other condition refuses the address: pending publishes fail with LinkRefusedError.
+   */
   private detached(cause: {
     condition: string | undefined;
     description: string | undefined;
@@ -343,12 +395,13 @@ export class AddressSender implements ManagedLink {
     const session = this.session;
     this.dropLink();
     session?.close();
-    if (condition === undefined && this.everOpened && !this.closed) {
-      this.reattachTimer = setTimeout(() => {
-        this.reattachTimer = undefined;
-        this.connection.unregister(this);
-        this.connection.register(this);
-      }, REATTACH_DELAY_MS);
+    if (this.closed) return;
+    if (condition === undefined && this.everOpened) {
+      this.reattachLater(REATTACH_DELAY_MS);
+      return;
+    }
+    if (condition !== undefined && isTransientLinkCondition(condition)) {
+      this.refusedForNow(condition, description);
       return;
     }
     const error = new LinkRefusedError({
@@ -358,8 +411,60 @@ export class AddressSender implements ManagedLink {
       condition,
       description,
     });
-    this.closed = true;
+    this.refusal = undefined;
     this.failAll(() => error);
+    this.retire();
+  }
+
+  /**
+   * A transient refusal: attach again with backoff while publishes wait (each fails with
+   * NoRouteError at its deadline if no attach succeeds). With nothing waiting the sender
+   * leaves the pool; the next publish attaches afresh.
+   */
+  private refusedForNow(condition: string, description: string | undefined): void {
+    const attaches = (this.refusal?.attaches ?? 0) + 1;
+    this.refusal = { condition, description, attaches };
+    const why = description ? `${condition}: ${description}` : condition;
+    if (this.pending === 0) {
+      this.connection.log(`amqp: sender to "${this.address}" refused by ${this.url}: ${why}`);
+      this.retire();
+      return;
+    }
+    const delay = backoffDelay(attaches - 1, ROUTE_RETRY_INITIAL_MS, ROUTE_RETRY_MAX_MS);
+    this.connection.log(
+      `amqp: sender to "${this.address}" refused by ${this.url}: ${why}; attaching again in ${delay} ms (refusal ${attaches})`,
+    );
+    this.reattachLater(delay);
+  }
+
+  private reattachLater(delayMs: number): void {
+    this.clearReattach();
+    this.reattachTimer = setTimeout(() => {
+      this.reattachTimer = undefined;
+      if (this.closed) return;
+      if (this.refusal && this.pending === 0) {
+        // Every publish that waited for a route has given up: nothing to attach for.
+        this.retire();
+        return;
+      }
+      this.connection.unregister(this);
+      this.connection.register(this);
+    }, delayMs);
+  }
+
+  private clearReattach(): void {
+    if (this.reattachTimer) clearTimeout(this.reattachTimer);
+    this.reattachTimer = undefined;
+  }
+
+  /** Leaves the pool for good (the next publish to the address gets a new sender). */
+  private retire(): void {
+    this.closed = true;
+    this.clearReattach();
+    const { link, session } = this;
+    this.dropLink();
+    link?.close();
+    session?.close();
     this.connection.unregister(this);
     this.onRemove(this);
   }

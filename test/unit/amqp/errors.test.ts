@@ -7,7 +7,10 @@ import {
   isMeshErrorWithCode,
   isPublishRejectedError,
   isRetryable,
+  isTransientLinkCondition,
   isTransientPublishError,
+  LinkRefusedError,
+  NoRouteError,
   PermanentError,
   PublishRejectedError,
   PublishTimeoutError,
@@ -60,6 +63,54 @@ describe("typed errors", () => {
       [backPressure, timeout, new ConnectionFailedError("x")].every(isTransientPublishError),
     ).toBe(true);
     expect(isTransientPublishError(rejected)).toBe(false);
+  });
+
+  it("link conditions: no route for now is transient, a refusal of the address is final", () => {
+    for (const condition of [
+      "qd:no-route-to-dest",
+      "qd:routed-link-lost",
+      "amqp:link:detach-forced",
+    ])
+      expect(isTransientLinkCondition(condition)).toBe(true);
+    for (const condition of [
+      "amqp:unauthorized-access",
+      "amqp:not-found",
+      "amqp:not-allowed",
+      "amqp:resource-limit-exceeded",
+      "amqp:invalid-field",
+      "vendor:something-else",
+      undefined,
+    ])
+      expect(isTransientLinkCondition(condition)).toBe(false);
+    const refused = (condition: string) =>
+      new LinkRefusedError({
+        address: "a",
+        url: undefined,
+        role: "receiver",
+        condition,
+        description: undefined,
+      });
+    expect(refused("qd:no-route-to-dest").transient).toBe(true);
+    expect(refused("amqp:unauthorized-access").transient).toBe(false);
+  });
+
+  it("NoRouteError says the address had no route for the deadline, and is transient", () => {
+    const noRoute = new NoRouteError({
+      address: "broker/orders",
+      url: "amqp://edge:5672",
+      messageId: "m3",
+      deadlineMs: 2_000,
+      condition: "qd:no-route-to-dest",
+      description: "No route to the destination node",
+      attaches: 4,
+      retryAfterMs: 1_000,
+    });
+    expect(noRoute.message).toBe(
+      'message m3 to "broker/orders" not sent within 2000 ms: router amqp://edge:5672 had no route to the destination the whole time (4 attach(es) refused, last: qd:no-route-to-dest: No route to the destination node); retry after 1000 ms',
+    );
+    expect(isMeshErrorWithCode(noRoute, "no-route")).toBe(true);
+    expect(isTransientPublishError(noRoute)).toBe(true);
+    expect(noRoute).not.toBeInstanceOf(LinkRefusedError);
   });
 
   it("handler errors choose the settlement: retryable unless marked otherwise", () => {
