@@ -211,6 +211,22 @@ export function senderAvailableCredit(sender: Sender, handedToRhea: number): num
   );
 }
 
+/**
+ * Links the router itself opened (to a broker, over a route-container connection). Their
+ * attach answers reach the same rhea events as a client's attach and must not be taken
+ * for one.
+ */
+const ownLinks = new WeakSet<Sender | Receiver>();
+
+export function markOwnLink<L extends Sender | Receiver>(link: L): L {
+  ownLinks.add(link);
+  return link;
+}
+
+export function isOwnLink(link: Sender | Receiver): boolean {
+  return ownLinks.has(link);
+}
+
 /** The peer's IP address (for the vhost's maxConnectionsPerHost); "" when unknown. */
 export function remoteIp(connection: Connection): string {
   const socket = (connection as unknown as { socket?: { remoteAddress?: string } }).socket;

@@ -11,6 +11,7 @@ import {
   guarded,
   isPresettled,
   type Message,
+  markOwnLink,
   type Receiver,
   type Sender,
   settle,
@@ -58,7 +59,9 @@ export class ActiveAutoLink {
     const address = String(a.address);
     const external = typeof a.externalAddress === "string" ? a.externalAddress : address;
     if (a.direction === "out") {
-      const sender = connection.open_sender({ target: { address: external }, autosettle: true });
+      const sender = markOwnLink(
+        connection.open_sender({ target: { address: external }, autosettle: true }),
+      );
       this.#link = sender;
       const consumer = new ConsumerLink(
         sender,
@@ -83,11 +86,13 @@ export class ActiveAutoLink {
         }),
       );
     } else {
-      const receiver = connection.open_receiver({
-        source: { address: external },
-        autoaccept: false,
-        credit_window: 0,
-      });
+      const receiver = markOwnLink(
+        connection.open_receiver({
+          source: { address: external },
+          autoaccept: false,
+          credit_window: 0,
+        }),
+      );
       this.#link = receiver;
       guardDispositionBatching(receiver);
       const producer = new ProducerLink(

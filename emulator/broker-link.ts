@@ -11,12 +11,13 @@
  * whether its config link-routes an address and whether it holds the route's connection.
  */
 
-import { guardDispositionBatching, rhea } from "./amqp.ts";
+import { guardDispositionBatching, markOwnLink, rhea } from "./amqp.ts";
 import { ActiveAutoLink, type BrokerHost } from "./auto-link.ts";
-import { AutoLinkBinding } from "./auto-link-binding.ts";
+import { AutoLinkBinding, type CarrierConnector } from "./auto-link-binding.ts";
 import { BrokerConnection, type RheaContainer } from "./broker-connection.ts";
 import type { LinkRouteHandler } from "./client-connection.ts";
 import type { Attributes } from "./entities.ts";
+import type { InboundCarrier } from "./inbound-carrier.ts";
 import { linkRouteMatches, mapExternal, proxyConsumer, proxyProducer } from "./link-route.ts";
 import type { StoredEntity } from "./management.ts";
 
@@ -27,6 +28,8 @@ export { NO_ROUTE } from "./link-route.ts";
 export class BrokerLinks {
   readonly #connectors = new Map<StoredEntity, BrokerConnection>();
   readonly #autoLinks = new Map<StoredEntity, AutoLinkBinding<ActiveAutoLink>>();
+  /** Connections peers opened to route-container listeners, while they last. */
+  readonly #inbound = new Set<InboundCarrier>();
   #container: RheaContainer | undefined;
 
   private readonly host: BrokerHost;
@@ -44,8 +47,26 @@ export class BrokerLinks {
     return this.#container;
   }
 
-  #connectorFor(a: Attributes): BrokerConnection | undefined {
-    for (const c of this.#connectors.values()) {
+  /** Everything that may carry link routes and autoLinks: connectors, inbound connections. */
+  #carriers(): CarrierConnector[] {
+    return [...this.#connectors.values(), ...this.#inbound];
+  }
+
+  /** A peer connected to a route-container listener: it carries routes until it goes. */
+  addInbound(carrier: InboundCarrier): void {
+    this.#inbound.add(carrier);
+    for (const binding of this.#autoLinks.values()) binding.bind(carrier);
+  }
+
+  removeInbound(carrier: InboundCarrier): void {
+    if (!this.#inbound.delete(carrier)) return;
+    carrier.down();
+    for (const binding of this.#autoLinks.values()) binding.forget(carrier);
+  }
+
+  /** The carrier a linkRoute names: connector or listener by name, or by container id. */
+  #connectorFor(a: Attributes): CarrierConnector | undefined {
+    for (const c of this.#carriers()) {
       if (typeof a.connection === "string" && c.name === a.connection) return c;
       if (typeof a.containerId === "string" && c.remoteContainer === a.containerId) return c;
     }
@@ -66,7 +87,7 @@ export class BrokerLinks {
       case "router.config.autoLink": {
         const binding = new AutoLinkBinding(new ActiveAutoLink(entity, this.host));
         this.#autoLinks.set(entity, binding);
-        for (const connector of this.#connectors.values()) binding.bind(connector);
+        for (const carrier of this.#carriers()) binding.bind(carrier);
         return;
       }
       default:
@@ -130,15 +151,17 @@ export class BrokerLinks {
       const external = mapExternal(address, a);
       return {
         routeProducer: (receiver) => {
-          const broker = connection.open_sender({ target: { address: external } });
+          const broker = markOwnLink(connection.open_sender({ target: { address: external } }));
           proxyProducer(receiver, broker);
         },
         routeConsumer: (sender) => {
-          const broker = connection.open_receiver({
-            source: { address: external },
-            autoaccept: false,
-            credit_window: 0,
-          });
+          const broker = markOwnLink(
+            connection.open_receiver({
+              source: { address: external },
+              autoaccept: false,
+              credit_window: 0,
+            }),
+          );
           guardDispositionBatching(broker);
           proxyConsumer(sender, broker);
         },
@@ -188,6 +211,8 @@ export class BrokerLinks {
   async stop(): Promise<void> {
     for (const binding of this.#autoLinks.values()) binding.unbind();
     this.#autoLinks.clear();
+    for (const carrier of this.#inbound) carrier.down();
+    this.#inbound.clear();
     const connectors = [...this.#connectors.values()];
     this.#connectors.clear();
     await Promise.all(connectors.map((c) => c.stop()));

@@ -7,7 +7,14 @@ import { randomBytes } from "node:crypto";
 import type { RouterConfig } from "../shared/router-config/model.ts";
 import type { RouterFlavour } from "../shared/topology/schema.ts";
 import { AddressTable, DISTRIBUTIONS, type Distribution } from "./address-table.ts";
-import { type Connection, guarded, type Receiver, type Sender } from "./amqp.ts";
+import {
+  type Connection,
+  guarded,
+  isOwnLink,
+  type Receiver,
+  remoteContainerId,
+  type Sender,
+} from "./amqp.ts";
 import { BrokerLinks } from "./broker-link.ts";
 import {
   ClientConnection,
@@ -25,6 +32,7 @@ import {
   type RuntimeEntityType,
 } from "./entities.ts";
 import type { Fabric, RoutedDelivery } from "./fabric.ts";
+import { InboundCarrier } from "./inbound-carrier.ts";
 import { NO_ROUTE_HANDLER } from "./link-route.ts";
 import { OpenListener } from "./listener.ts";
 import {
@@ -92,6 +100,8 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   readonly #retired = new Set<OpenListener>();
   readonly #boundPorts = new Map<string, number>();
   readonly #connections = new Map<Connection, ClientConnection>();
+  /** Connections to route-container listeners, as link-route and autoLink carriers. */
+  readonly #inbound = new Map<Connection, InboundCarrier>();
   #management: ManagementNode | undefined;
   #running = false;
   #listenerIndex = 0;
@@ -183,6 +193,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     this.#retired.clear();
     for (const client of this.#connections.values()) client.closed();
     this.#connections.clear();
+    this.#inbound.clear();
     if (this.#management) this.fabric.removeDestination(this.#management);
     this.#management = undefined;
     this.fabric.setLinkRoutes(this.id, undefined);
@@ -338,16 +349,29 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       typeof a.maxMessageSize === "number" ? a.maxMessageSize : 0,
       this.#policyMaxMessageSize,
     ].filter((n) => n > 0);
-    this.#wire(listener, {
-      linkCapacity: typeof a.linkCapacity === "number" ? a.linkCapacity : DEFAULT_LINK_CAPACITY,
-      maxMessageSize: sizes.length > 0 ? Math.min(...sizes) : 0,
-    });
+    this.#wire(
+      listener,
+      {
+        linkCapacity: typeof a.linkCapacity === "number" ? a.linkCapacity : DEFAULT_LINK_CAPACITY,
+        maxMessageSize: sizes.length > 0 ? Math.min(...sizes) : 0,
+      },
+      role === "route-container" ? name : undefined,
+    );
     await listener.open();
     if (entity.fromConfig) this.#boundPorts.set(name, listener.port);
     this.#listeners.set(entity, listener);
   }
 
-  #wire(listener: OpenListener, limits: { linkCapacity: number; maxMessageSize: number }): void {
+  /**
+   * Connects a listener's connections to the router. `routeContainer` (the listener's name,
+   * for role `route-container`) makes each connection also a carrier for link routes and
+   * autoLinks while it lasts.
+   */
+  #wire(
+    listener: OpenListener,
+    limits: { linkCapacity: number; maxMessageSize: number },
+    routeContainer: string | undefined,
+  ): void {
     const c = listener.container;
     const clientOf = (connection: Connection): ClientConnection | undefined =>
       this.#connections.get(connection);
@@ -355,16 +379,28 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       if (!this.#running) return;
       const client = new ClientConnection(connection, this, limits, this.policy, listener.tls);
       this.#connections.set(connection, client);
+      if (routeContainer !== undefined) {
+        const carrier = new InboundCarrier(
+          routeContainer,
+          connection,
+          remoteContainerId(connection),
+        );
+        this.#inbound.set(connection, carrier);
+        this.brokers.addInbound(carrier);
+      }
     });
+    // Attaches the router opened itself (to a route container) are answers, not clients'.
     c.on(
       "sender_open",
       guarded("consumer attach", (context: { connection: Connection; sender: Sender }) => {
+        if (isOwnLink(context.sender)) return;
         clientOf(context.connection)?.attachConsumer(context.sender);
       }),
     );
     c.on(
       "receiver_open",
       guarded("producer attach", (context: { connection: Connection; receiver: Receiver }) => {
+        if (isOwnLink(context.receiver)) return;
         clientOf(context.connection)?.attachProducer(context.receiver);
       }),
     );
@@ -381,6 +417,11 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       }),
     );
     const gone = (context: { connection: Connection }): void => {
+      const carrier = this.#inbound.get(context.connection);
+      if (carrier) {
+        this.#inbound.delete(context.connection);
+        this.brokers.removeInbound(carrier);
+      }
       const client = clientOf(context.connection);
       if (!client) return;
       this.#connections.delete(context.connection);
