@@ -13,6 +13,7 @@ import {
   isLocallyOpen,
   isPresettled,
   type Message,
+  type Outcome,
   outcomes,
   type Receiver,
   readOutcome,
@@ -35,66 +36,54 @@ function refuse(link: Sender | Receiver): void {
   link.close({ condition: NO_ROUTE, description: "No route to the destination node" });
 }
 
-/** A link-routed pair: the client's link on one side, the broker's on the other. */
+/** A link-routed producer: the client's receiving link relayed onto the broker's sender. */
 export function proxyProducer(client: Receiver, broker: Sender): void {
-  const inFlight = new Map<Delivery, Delivery>();
-  let handed = 0;
-  const grant = (): void => {
-    // Credit is passed through: the client may send what the broker accepts now.
-    const want = Math.max(0, senderAvailableCredit(broker, handed));
-    const have = grantedCredit(client);
-    if (want > have && client.is_open()) client.add_credit(want - have);
-  };
-  broker.on("sendable", guarded("broker sendable", grant));
-  broker.on("sender_flow", guarded("broker sender_flow", grant));
-  client.on(
-    "message",
-    guarded("broker message", (context: { message?: Message; delivery?: Delivery }) => {
-      const { message, delivery } = context;
-      if (!message || !delivery) return;
-      handed++;
-      const presettled = isPresettled(delivery);
-      const out = sendEncoded(broker, encodeMessage(message), presettled);
-      if (!presettled) inFlight.set(out, delivery);
-    }),
-  );
-  const onOutcome = (context: { delivery?: Delivery }): void => {
-    const out = context.delivery;
-    if (!out) return;
-    const original = inFlight.get(out);
-    if (!original) return;
-    inFlight.delete(out);
-    settle(original, readOutcome(out.remote_state) ?? outcomes.released());
-  };
-  for (const e of ["accepted", "rejected", "released", "modified", "settled"])
-    broker.on(e, onOutcome);
-  linkClosures(client, broker, () => {
-    for (const original of inFlight.values()) settle(original, outcomes.modified(true));
-    inFlight.clear();
+  relay(client, broker, {
+    // The client may still be sending these: the broker lost them, they may be redelivered.
+    lost: () => outcomes.modified(true),
+    closures: (cleanup) => linkClosures(client, broker, cleanup),
   });
 }
 
+/** A link-routed consumer: the broker's receiving link relayed onto the client's sender. */
 export function proxyConsumer(client: Sender, broker: Receiver): void {
+  relay(broker, client, {
+    // Never reached the client's handler: the broker may hand them to someone else.
+    lost: () => outcomes.released(),
+    closures: (cleanup) => linkClosures(client, broker, cleanup),
+  });
+}
+
+/**
+ * Relays deliveries arriving on `from` out on `to`, as they are, and each outcome back.
+ * Credit is passed through: `from` gets what `to` can send now, never more, so nothing
+ * buffers in between. Deliveries in flight when either side goes get `lost()`.
+ */
+function relay(
+  from: Receiver,
+  to: Sender,
+  options: { lost: () => Outcome; closures: (cleanup: () => void) => void },
+): void {
   const inFlight = new Map<Delivery, Delivery>();
   let handed = 0;
   const grant = (): void => {
-    // The client has gone: the broker link is about to close and must get no more credit.
-    if (!isLocallyOpen(client)) return;
-    const want = Math.max(0, senderAvailableCredit(client, handed));
-    const have = grantedCredit(broker);
-    if (want > have && broker.is_open()) broker.add_credit(want - have);
+    // The sending side has gone: the other link is about to close and must get no credit.
+    if (!isLocallyOpen(to)) return;
+    const want = Math.max(0, senderAvailableCredit(to, handed));
+    const have = grantedCredit(from);
+    if (want > have && from.is_open()) from.add_credit(want - have);
   };
-  client.on("sendable", guarded("broker sendable", grant));
-  client.on("sender_flow", guarded("broker sender_flow", grant));
-  broker.on("receiver_open", guarded("broker receiver_open", grant));
-  broker.on(
+  to.on("sendable", guarded("link-route sendable", grant));
+  to.on("sender_flow", guarded("link-route sender_flow", grant));
+  from.on("receiver_open", guarded("link-route receiver_open", grant));
+  from.on(
     "message",
-    guarded("broker message", (context: { message?: Message; delivery?: Delivery }) => {
+    guarded("link-route message", (context: { message?: Message; delivery?: Delivery }) => {
       const { message, delivery } = context;
       if (!message || !delivery) return;
       handed++;
       const presettled = isPresettled(delivery);
-      const out = sendEncoded(client, encodeMessage(message), presettled);
+      const out = sendEncoded(to, encodeMessage(message), presettled);
       if (!presettled) inFlight.set(out, delivery);
     }),
   );
@@ -106,10 +95,9 @@ export function proxyConsumer(client: Sender, broker: Receiver): void {
     inFlight.delete(out);
     settle(original, readOutcome(out.remote_state) ?? outcomes.released());
   };
-  for (const e of ["accepted", "rejected", "released", "modified", "settled"])
-    client.on(e, onOutcome);
-  linkClosures(client, broker, () => {
-    for (const original of inFlight.values()) settle(original, outcomes.released());
+  for (const e of ["accepted", "rejected", "released", "modified", "settled"]) to.on(e, onOutcome);
+  options.closures(() => {
+    for (const original of inFlight.values()) settle(original, options.lost());
     inFlight.clear();
   });
 }
