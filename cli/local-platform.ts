@@ -47,6 +47,7 @@ export async function startLocalPlatform(
     mode: 0o600,
   });
 
+  for (const warning of missingBrokerSecrets(project)) log(warning);
   const configs = await readRouterConfigs(configDir);
   const mesh = await startLocalMesh({
     topology: project.topology,
@@ -55,6 +56,25 @@ export async function startLocalPlatform(
     users,
   });
   return { project, mesh, configDir, users, usersFile };
+}
+
+/**
+ * The routers read broker passwords from the environment (`env:NAME`); name the ones that
+ * are unset, since their broker channels will have no route until they are.
+ */
+export function missingBrokerSecrets(project: ValidProject): string[] {
+  const warnings: string[] = [];
+  for (const broker of project.topology.brokers) {
+    const ref = broker.sasl?.password.secretRef;
+    if (ref === undefined || !ref.startsWith("env:")) continue;
+    const name = ref.slice("env:".length);
+    if (process.env[name] === undefined)
+      warnings.push(
+        `warning: broker '${broker.name}' (${broker.host}:${broker.port}) takes its password from ` +
+          `${name}, which is not set: its channels have no route until it is`,
+      );
+  }
+  return warnings;
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */
