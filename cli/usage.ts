@@ -14,7 +14,7 @@ Usage:
       What would change per router, and breaking payload schema changes.
   amqp-mesh emulator <dir> [--out <dir>]
       Start the local router mesh of <dir>'s topology; Ctrl-C stops it.
-  amqp-mesh up [<dir>] [--once]
+  amqp-mesh up [<dir>] [--once] [--out <dir>]
       The local platform: validate, generate, start the emulated mesh, check a round trip.
 
 Exit codes: 0 success, 1 invalid input, 2 usage error.`;
