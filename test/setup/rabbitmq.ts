@@ -6,20 +6,12 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import rhea from "rhea";
+import { RABBITMQ } from "../support/rabbitmq.ts";
 
-export const RABBITMQ_URL = process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
-
-function speaksAmqp10(url: string, timeoutMs: number): Promise<boolean> {
-  const { hostname, port, username, password } = new URL(url);
+function speaksAmqp10(timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const container = rhea.create_container();
-    const connection = container.connect({
-      host: hostname,
-      port: Number(port || 5672),
-      username: decodeURIComponent(username),
-      password: decodeURIComponent(password),
-      reconnect: false,
-    });
+    const connection = container.connect({ ...RABBITMQ, reconnect: false });
     const done = (ok: boolean) => {
       clearTimeout(timer);
       connection.removeAllListeners();
@@ -35,7 +27,7 @@ function speaksAmqp10(url: string, timeoutMs: number): Promise<boolean> {
 }
 
 export default async function setup(): Promise<void> {
-  if (await speaksAmqp10(RABBITMQ_URL, 3000)) return;
+  if (await speaksAmqp10(3000)) return;
   try {
     await promisify(execFile)("rabbitmq-plugins", ["enable", "--quiet", "rabbitmq_amqp1_0"]);
   } catch (error) {
@@ -43,7 +35,9 @@ export default async function setup(): Promise<void> {
     return;
   }
   for (let attempt = 0; attempt < 10; attempt++) {
-    if (await speaksAmqp10(RABBITMQ_URL, 2000)) return;
+    if (await speaksAmqp10(2000)) return;
   }
-  console.warn(`test setup: RabbitMQ at ${new URL(RABBITMQ_URL).host} does not answer AMQP 1.0`);
+  console.warn(
+    `test setup: RabbitMQ at ${RABBITMQ.host}:${RABBITMQ.port} does not answer AMQP 1.0`,
+  );
 }
