@@ -21,14 +21,15 @@ export interface LocalPlatform {
   usersFile: string;
 }
 
-export function defaultOutDir(projectDir: string): string {
-  return resolve("out", basename(projectDir));
+/** Where generated files go: `--out` when given, else out/<project folder name>. */
+export function outDirFor(projectDir: string, outArg: string | boolean | undefined): string {
+  return typeof outArg === "string" ? resolve(outArg) : resolve("out", basename(projectDir));
 }
 
 /** Undefined when the project is invalid (its diagnostics were printed to stderr). */
 export async function startLocalPlatform(
   dir: string,
-  outDir = defaultOutDir(dir),
+  outDir: string,
   log: (line: string) => void = console.log,
 ): Promise<LocalPlatform | undefined> {
   const project = await loadValidProject(dir);
@@ -75,6 +76,13 @@ export function missingBrokerSecrets(project: ValidProject): string[] {
       );
   }
   return warnings;
+}
+
+/** One line per router: id, mode and the URL its clients use. */
+export function routerList(mesh: LocalMesh): string {
+  return Object.values(mesh.routers)
+    .map((router) => `  ${router.id.padEnd(24)} ${router.mode.padEnd(8)} ${router.url}`)
+    .join("\n");
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */

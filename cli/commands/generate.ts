@@ -7,7 +7,7 @@ import {
   writeRouterConfigs,
 } from "../../shared/router-config/index.ts";
 import { RouterFlavour } from "../../shared/topology/schema.ts";
-import { loadValidProject, projectSummary } from "../load-project.ts";
+import { loadValidProject, projectSummary, type ValidProject } from "../load-project.ts";
 import type { ParsedArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
@@ -35,7 +35,7 @@ export async function runGenerate(args: ParsedArgs): Promise<number> {
 
 /** Generate and write the configs; diagnostics go to stderr. Undefined when generation failed. */
 export async function generateInto(
-  project: NonNullable<Awaited<ReturnType<typeof loadValidProject>>>,
+  project: ValidProject,
   outDir: string,
   options: { flavour?: RouterFlavour | undefined; format: Format },
 ): Promise<ConfigSetSummary | undefined> {

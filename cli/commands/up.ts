@@ -1,9 +1,9 @@
-import { resolve } from "node:path";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { projectSummary } from "../load-project.ts";
 import {
-  defaultOutDir,
   type LocalPlatform,
+  outDirFor,
+  routerList,
   startLocalPlatform,
   untilInterrupted,
 } from "../local-platform.ts";
@@ -19,14 +19,13 @@ import { UsageError } from "../usage.ts";
 export async function runUp(args: ParsedArgs): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError("up takes at most one <dir>");
   const dir = await projectDir(args.positionals[0] ?? "examples");
-  const out = typeof args.values.out === "string" ? resolve(args.values.out) : defaultOutDir(dir);
+  const out = outDirFor(dir, args.values.out);
   console.log(`amqp-mesh up: ${dir}`);
   const platform = await startLocalPlatform(dir, out);
   if (platform === undefined) return 1;
   try {
     console.log(projectSummary(platform.project.topology, platform.project.registry));
-    for (const router of Object.values(platform.mesh.routers))
-      console.log(`  ${router.id.padEnd(24)} ${router.mode.padEnd(8)} ${router.url}`);
+    console.log(routerList(platform.mesh));
     const check = await roundTrip(platform);
     console.log(check);
     console.log(`PLAIN users for local clients: ${platform.usersFile}`);

@@ -5,7 +5,6 @@ import { EXAMPLES, tempFolders } from "./copy-examples.ts";
 import { runCli } from "./run-cli.ts";
 
 const temps = tempFolders();
-const copyOfExamples = () => temps.copyOfExamples();
 afterEach(() => temps.cleanup());
 
 describe("amqp-mesh validate", () => {
@@ -19,7 +18,7 @@ describe("amqp-mesh validate", () => {
   });
 
   it("reports an invalid registry with file, line and column, and exits 1", async () => {
-    const dir = await copyOfExamples();
+    const dir = await temps.copyOfExamples();
     const file = join(dir, "registry", "billing.yaml");
     const text = await readFile(file, "utf8");
     // Claim a prefix inside the sales team's channel: a cross-team overlap.
@@ -35,7 +34,7 @@ describe("amqp-mesh validate", () => {
   });
 
   it("prints machine-readable diagnostics with --json", async () => {
-    const dir = await copyOfExamples();
+    const dir = await temps.copyOfExamples();
     await writeFile(join(dir, "registry", "extra.yaml"), "team: extra\nchanels: []\n");
     const result = await runCli(["validate", dir, "--json"]);
     expect(result.code).toBe(1);
