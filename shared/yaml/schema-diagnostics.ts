@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Diagnostic } from "../diagnostics.ts";
 import type { ParsedYaml } from "./parse.ts";
 import type { DocumentPath } from "./position.ts";
-import { closestMatch } from "./suggest.ts";
+import { closestMatch, didYouMean } from "./suggest.ts";
 import { allowedKeysAt } from "./zod-shape.ts";
 
 type Issue = z.core.$ZodIssue;
@@ -145,13 +145,12 @@ function describeIssue(
     }
     case "invalid_value": {
       const values = issue.values.map(String);
-      const suggestion = typeof value === "string" ? closestMatch(value, values) : undefined;
       return [
         {
           code: code("invalid-value"),
           path,
           atKey: false,
-          message: `invalid ${field} ${show(value)}${suggestion ? `; did you mean '${suggestion}'?` : ""}`,
+          message: `invalid ${field} ${show(value)}${typeof value === "string" ? didYouMean(value, values) : ""}`,
           hint: `use one of: ${values.join(", ")}`,
         },
       ];
@@ -160,14 +159,13 @@ function describeIssue(
       const options_ =
         "options" in issue && Array.isArray(issue.options) ? issue.options.map(String) : [];
       if (options_.length > 0) {
-        const suggestion = typeof value === "string" ? closestMatch(value, options_) : undefined;
         return [
           {
             code: found ? code("invalid-value") : code("missing-key"),
             path,
             atKey: false,
             message: found
-              ? `invalid ${field} ${show(value)}${suggestion ? `; did you mean '${suggestion}'?` : ""}`
+              ? `invalid ${field} ${show(value)}${typeof value === "string" ? didYouMean(value, options_) : ""}`
               : `missing required key '${field}'`,
             hint: `use one of: ${options_.join(", ")}`,
           },

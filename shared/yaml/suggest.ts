@@ -25,3 +25,9 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   const tolerance = Math.max(1, Math.floor(word.length / 3));
   return best !== undefined && best.distance <= tolerance ? best.candidate : undefined;
 }
+
+/** "; did you mean 'x'?" after a message about an unknown `word`, or "" when nothing is close. */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const suggestion = closestMatch(word, candidates);
+  return suggestion ? `; did you mean '${suggestion}'?` : "";
+}

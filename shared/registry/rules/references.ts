@@ -1,14 +1,9 @@
 import type { Diagnostic } from "../../diagnostics.ts";
 import type { Topology } from "../../topology/schema.ts";
-import { closestMatch } from "../../yaml/suggest.ts";
+import { didYouMean } from "../../yaml/suggest.ts";
 import type { ChannelRegistry } from "../model.ts";
 import { sameAddress } from "../prefix.ts";
 import type { RegistryPlaces } from "./place.ts";
-
-function didYouMean(name: string, known: readonly string[]): string {
-  const suggestion = closestMatch(name, known);
-  return suggestion ? `; did you mean '${suggestion}'?` : "";
-}
 
 function listOrNone(names: readonly string[]): string {
   return names.length > 0 ? names.join(", ") : "(none)";

@@ -1,5 +1,5 @@
 import type { Diagnostic } from "../../diagnostics.ts";
-import { closestMatch } from "../../yaml/suggest.ts";
+import { didYouMean } from "../../yaml/suggest.ts";
 import type { Topology } from "../schema.ts";
 import type { TopologyPlaces } from "./place.ts";
 
@@ -47,11 +47,10 @@ export function checkEdgeRouters(topology: Topology, places: TopologyPlaces): Di
       const target = byId.get(uplink);
       const path = ["routers", index, "uplinks", uplinkIndex];
       if (target === undefined) {
-        const suggestion = closestMatch(uplink, ids);
         diagnostics.push(
           places.at(path, {
             code: "topology/unknown-uplink",
-            message: `uplink '${uplink}' of edge router '${router.id}' is not a router of the topology${suggestion ? `; did you mean '${suggestion}'?` : ""}`,
+            message: `uplink '${uplink}' of edge router '${router.id}' is not a router of the topology${didYouMean(uplink, ids)}`,
             hint: "name an interior router declared under routers:",
           }),
         );

@@ -1,5 +1,5 @@
 import type { Diagnostic } from "../../diagnostics.ts";
-import { closestMatch } from "../../yaml/suggest.ts";
+import { didYouMean } from "../../yaml/suggest.ts";
 import { MAX_INTERIOR_ROUTERS, type Topology } from "../schema.ts";
 import type { TopologyPlaces } from "./place.ts";
 
@@ -74,10 +74,9 @@ export function checkEnvironmentReferences(
   return users
     .filter((user) => !known.includes(user.env))
     .map((user) => {
-      const suggestion = closestMatch(user.env, known);
       return places.at([user.key, user.index, "environment"], {
         code: "topology/unknown-environment",
-        message: `${user.what} is in environment '${user.env}', which is not declared${suggestion ? `; did you mean '${suggestion}'?` : ""}`,
+        message: `${user.what} is in environment '${user.env}', which is not declared${didYouMean(user.env, known)}`,
         hint: `use one of: ${known.join(", ") || "(none declared)"}, or declare '${user.env}' under environments:`,
       });
     });

@@ -1,5 +1,5 @@
 import type { Diagnostic } from "../../diagnostics.ts";
-import { closestMatch } from "../../yaml/suggest.ts";
+import { didYouMean } from "../../yaml/suggest.ts";
 import type { Topology } from "../schema.ts";
 import type { TopologyPlaces } from "./place.ts";
 
@@ -14,11 +14,10 @@ export function checkLinks(topology: Topology, places: TopologyPlaces): Diagnost
     for (const end of ["from", "to"] as const) {
       const router = byId.get(link[end]);
       if (router === undefined) {
-        const suggestion = closestMatch(link[end], ids);
         diagnostics.push(
           places.at(["links", index, end], {
             code: "topology/unknown-link-router",
-            message: `link ${end} '${link[end]}' is not a router of the topology${suggestion ? `; did you mean '${suggestion}'?` : ""}`,
+            message: `link ${end} '${link[end]}' is not a router of the topology${didYouMean(link[end], ids)}`,
             hint: "name an interior router declared under routers:",
           }),
         );

@@ -1,5 +1,5 @@
 import type { Diagnostic } from "../../diagnostics.ts";
-import { closestMatch } from "../../yaml/suggest.ts";
+import { didYouMean } from "../../yaml/suggest.ts";
 import type { Topology } from "../schema.ts";
 import type { TopologyPlaces } from "./place.ts";
 
@@ -30,11 +30,10 @@ export function checkTlsProfileReferences(
   ];
   return uses.flatMap(({ path, owner, profile }) => {
     if (profile === undefined || known.includes(profile)) return [];
-    const suggestion = closestMatch(profile, known);
     return [
       places.at(path, {
         code: "topology/unknown-tls-profile",
-        message: `TLS profile '${profile}' of the ${owner} is not declared${suggestion ? `; did you mean '${suggestion}'?` : ""}`,
+        message: `TLS profile '${profile}' of the ${owner} is not declared${didYouMean(profile, known)}`,
         hint: `use one of: ${known.join(", ") || "(none declared)"}, or declare '${profile}' under tlsProfiles:`,
       }),
     ];
