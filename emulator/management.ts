@@ -12,6 +12,7 @@
  * - QUERY: `entityType` property, body `attributeNames`, `offset`/`count` properties;
  *   answer body {attributeNames, results: [[…], …]}.
  */
+import { typePrefix } from "../shared/router-config/model.ts";
 import type { RouterFlavour } from "../shared/topology/schema.ts";
 import {
   AttributeError,
@@ -24,11 +25,6 @@ import {
   RUNTIME_TYPES,
   type RuntimeEntityType,
 } from "./entities.ts";
-
-const TYPE_PREFIX: Record<RouterFlavour, string> = {
-  "qpid-dispatch": "org.apache.qpid.dispatch.",
-  "skupper-router": "io.skupper.router.",
-};
 
 /** qdrouterd answers with the HTTP reason phrases (python httplib's `responses`). */
 const STATUS_TEXT: Record<number, string> = {
@@ -134,7 +130,7 @@ export class ManagementAgent {
   }
 
   get prefix(): string {
-    return TYPE_PREFIX[this.router.flavour];
+    return `${typePrefix(this.router.flavour)}.`;
   }
 
   qualified(type: string): string {

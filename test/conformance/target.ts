@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { LocalMesh } from "../../emulator/index.ts";
-import type { RouterEntity } from "../../shared/router-config/model.ts";
+import { type RouterEntity, typePrefix } from "../../shared/router-config/model.ts";
 import type { RouterFlavour } from "../../shared/topology/schema.ts";
 import { address, startTestMesh, stopAllMeshes, type TestMeshSpec } from "../support/local-mesh.ts";
 
@@ -181,8 +181,6 @@ export async function waitForConsumers(
   const { connectClient } = await import("../support/amqp-client.ts");
   const { waitFor } = await import("../support/wait.ts");
   const client = await connectClient(routerUrl(target, routerId));
-  const prefix =
-    target.flavour === "skupper-router" ? "io.skupper.router" : "org.apache.qpid.dispatch";
   try {
     await waitFor(
       async () => {
@@ -190,7 +188,7 @@ export async function waitForConsumers(
           {
             operation: "QUERY",
             type: "org.amqp.management",
-            entityType: `${prefix}.router.address`,
+            entityType: `${typePrefix(target.flavour)}.router.address`,
           },
           { attributeNames: ["name", "subscriberCount", "remoteCount"] },
         );
