@@ -13,7 +13,8 @@ import {
   RequestTimeoutError,
   redactConfig,
 } from "../../../shared/amqp/index.ts";
-import { logCollector, waitFor } from "./helpers.ts";
+import { waitFor } from "../../support/wait.ts";
+import { logCollector } from "./helpers.ts";
 import { MessageStore, TestPeer } from "./peer.ts";
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -40,7 +41,7 @@ describe("connection: lazy connect, failover, reconnect", () => {
     expect(client.status).toMatchObject({ state: "open", url: peer.url, connections: 1 });
     expect(peer.idleTimeouts).toEqual([4_000]);
     await client.close();
-    await waitFor(() => peer.openConnections === 0, "the peer to see the close");
+    await waitFor(() => peer.openConnections === 0, { what: "the peer to see the close" });
     expect(client.status.state).toBe("closed");
     await expect(client.publish("a", { body: 2 })).rejects.toMatchObject({ code: "client-closed" });
   });
@@ -71,7 +72,9 @@ describe("connection: lazy connect, failover, reconnect", () => {
     await a.stop();
     await client.publish("q", { body: 2, messageId: "after" });
     expect(client.status.url).toBe(b.url);
-    await waitFor(() => got.some((m) => m.messageId === "after"), "the message after failover");
+    await waitFor(() => got.some((m) => m.messageId === "after"), {
+      what: "the message after failover",
+    });
     expect(got.map((m) => m.messageId)).toContain("before");
     expect(b.received.map((r) => r.messageId)).toEqual(["after"]);
   });
@@ -81,7 +84,9 @@ describe("connection: lazy connect, failover, reconnect", () => {
     const client = track(new MeshClient({ urls: [peer.url], reconnect: fast }));
     await client.connect();
     await peer.stop();
-    await waitFor(() => client.status.state === "connecting", "the client to notice the loss");
+    await waitFor(() => client.status.state === "connecting", {
+      what: "the client to notice the loss",
+    });
     // Opened while no connection exists:
     const got: string[] = [];
     const consumer = client.consume("late", (m) => {
@@ -95,7 +100,9 @@ describe("connection: lazy connect, failover, reconnect", () => {
     await peer.restart();
     await published;
     await consumer.ready();
-    await waitFor(() => got.length === 1, "the consumer opened while reconnecting to receive");
+    await waitFor(() => got.length === 1, {
+      what: "the consumer opened while reconnecting to receive",
+    });
     expect(got).toEqual(["late-1"]);
     expect(client.status.connections).toBe(2);
   });
@@ -159,7 +166,7 @@ describe("connection: lazy connect, failover, reconnect", () => {
     const peer = track(await TestPeer.start({ credit: 0 }));
     const client = new MeshClient({ urls: [peer.url], reconnect: fast });
     const pending = client.publish("a", { body: 1 }, { deadline: 10_000 }).catch((e) => e);
-    await waitFor(() => client.status.state === "open", "the connection");
+    await waitFor(() => client.status.state === "open", { what: "the connection" });
     await client.close(50);
     expect(await pending).toMatchObject({ code: "client-closed" });
   });
@@ -174,7 +181,10 @@ describe("connection: lazy connect, failover, reconnect", () => {
     await client.publish("hb", { body: 1 });
     expect(client.status.url).toBe(a.url);
     a.freeze();
-    await waitFor(() => client.status.url === b.url, "failover after the idle timeout", 5_000);
+    await waitFor(() => client.status.url === b.url, {
+      timeout: 5_000,
+      what: "failover after the idle timeout",
+    });
     await client.publish("hb", { body: 2, messageId: "after-silence" });
     expect(b.received.map((r) => r.messageId)).toEqual(["after-silence"]);
   });
@@ -189,7 +199,9 @@ describe("connection: lazy connect, failover, reconnect", () => {
     });
     await service.ready();
     const pending = client.request("svc", { body: "ping" }, { timeoutMs: 10_000 }).catch((e) => e);
-    await waitFor(() => peer.received.some((r) => r.address === "svc"), "the request at the peer");
+    await waitFor(() => peer.received.some((r) => r.address === "svc"), {
+      what: "the request at the peer",
+    });
     peer.dropConnections("destroy");
     const error = await pending;
     expect(error).toBeInstanceOf(RequestTimeoutError);

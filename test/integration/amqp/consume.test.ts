@@ -9,7 +9,7 @@ import {
   RetryableError,
   toAmqpMessage,
 } from "../../../shared/amqp/index.ts";
-import { waitFor } from "./helpers.ts";
+import { waitFor } from "../../support/wait.ts";
 import { installTestContextManager } from "./otel-context.ts";
 import { TestPeer } from "./peer.ts";
 
@@ -54,7 +54,7 @@ describe("consume: settlement follows the handler's outcome", () => {
       creationTime: new Date(1_700_000_000_000),
       applicationProperties: { k: "v", n: 7, ok: true },
     });
-    await waitFor(() => peer.dispositions.length === 1, "the accept");
+    await waitFor(() => peer.dispositions.length === 1, { what: "the accept" });
     expect(peer.dispositions[0]).toMatchObject({ messageId: "c-1", outcome: "accepted" });
     expect(got[0]).toMatchObject({
       body: { a: [1, 2] },
@@ -77,7 +77,7 @@ describe("consume: settlement follows the handler's outcome", () => {
     });
     await consumer.ready();
     await client.publish("bin", { body: Buffer.from([0, 1, 2, 255]) });
-    await waitFor(() => got.length === 1, "the message");
+    await waitFor(() => got.length === 1, { what: "the message" });
     expect(got[0]?.contentType).toBeUndefined();
     expect(Buffer.from(got[0]?.body as Uint8Array)).toEqual(Buffer.from([0, 1, 2, 255]));
   });
@@ -109,13 +109,13 @@ describe("consume: settlement follows the handler's outcome", () => {
     });
     await consumer.ready();
     await client.publish("work", { body: 1, messageId: "w-1" });
-    await waitFor(() => peer.dispositions.length >= 1, "a disposition");
+    await waitFor(() => peer.dispositions.length >= 1, { what: "a disposition" });
     expect(peer.dispositions[0]).toMatchObject({ messageId: "w-1", outcome });
     if (outcome === "rejected") {
       expect(peer.dispositions[0]?.description).toBe(error.message);
     } else {
       // Released/modified go back to the peer's queue and come again; the retry is accepted.
-      await waitFor(() => peer.dispositions.length === 2, "the redelivery");
+      await waitFor(() => peer.dispositions.length === 2, { what: "the redelivery" });
       expect(peer.dispositions[1]).toMatchObject({ messageId: "w-1", outcome: "accepted" });
     }
   });
@@ -138,7 +138,7 @@ describe("consume: settlement follows the handler's outcome", () => {
     await consumer.ready();
     await client.publish("typed", { body: { name: "x" }, messageId: "bad" });
     await client.publish("typed", { body: { id: 1 }, messageId: "good" });
-    await waitFor(() => peer.dispositions.length === 2, "both dispositions");
+    await waitFor(() => peer.dispositions.length === 2, { what: "both dispositions" });
     expect(peer.dispositions).toEqual([
       {
         address: "typed",
@@ -161,7 +161,7 @@ describe("consume: settlement follows the handler's outcome", () => {
       contentType: "application/json",
       messageId: "nj",
     });
-    await waitFor(() => peer.dispositions.length === 1, "the reject");
+    await waitFor(() => peer.dispositions.length === 1, { what: "the reject" });
     expect(peer.dispositions[0]?.outcome).toBe("rejected");
     expect(peer.dispositions[0]?.description).toContain("not valid JSON");
   });
@@ -180,13 +180,13 @@ describe("consume: settlement follows the handler's outcome", () => {
     );
     await consumer.ready();
     await Promise.all(Array.from({ length: 20 }, (_, i) => client.publish("slow", { body: i })));
-    await waitFor(() => started === 2, "two handlers running");
-    await waitFor(() => peer.store.maxUnsettled.get("slow") === 5, "5 outstanding");
+    await waitFor(() => started === 2, { what: "two handlers running" });
+    await waitFor(() => peer.store.maxUnsettled.get("slow") === 5, { what: "5 outstanding" });
     // The producer was not blocked by the consumer, but the rest stays at the router.
     expect(peer.store.depth("slow")).toBe(15);
     expect(started).toBe(2);
     gate.resolve();
-    await waitFor(() => consumer.stats.accepted === 20, "all 20 accepted");
+    await waitFor(() => consumer.stats.accepted === 20, { what: "all 20 accepted" });
     expect(peer.store.maxUnsettled.get("slow")).toBe(5);
   });
 
@@ -208,16 +208,21 @@ describe("consume: settlement follows the handler's outcome", () => {
       Array.from({ length: 2_500 }, (_, i) => client.publish("stuck", { body: i })),
     );
     // The span from the stuck delivery stays within rhea's 2,048-delivery session buffer.
-    await waitFor(() => handled >= 2_000, "most messages handled around the stuck one", 15_000);
+    await waitFor(() => handled >= 2_000, {
+      timeout: 15_000,
+      what: "most messages handled around the stuck one",
+    });
     await waitFor(
       () => peer.store.depth("stuck") > 0 && handled === 2_500 - peer.store.depth("stuck"),
-      "credit held back",
-      5_000,
+      { timeout: 5_000, what: "credit held back" },
     );
     expect(handled).toBeLessThan(2_048);
     expect(client.status.connections).toBe(1);
     gate.resolve();
-    await waitFor(() => handled === 2_501, "everything after the stuck one settles", 15_000);
+    await waitFor(() => handled === 2_501, {
+      timeout: 15_000,
+      what: "everything after the stuck one settles",
+    });
     expect(client.status.connections).toBe(1);
   });
 
@@ -235,22 +240,21 @@ describe("consume: settlement follows the handler's outcome", () => {
     );
     await consumer.ready();
     await Promise.all(Array.from({ length: 10 }, (_, i) => client.publish("stopme", { body: i })));
-    await waitFor(
-      () => started === 1 && peer.store.depth("stopme") === 6,
-      "4 delivered, 1 running",
-    );
+    await waitFor(() => started === 1 && peer.store.depth("stopme") === 6, {
+      what: "4 delivered, 1 running",
+    });
     let stopped = false;
     const stopping = consumer.stop().then(() => {
       stopped = true;
     });
-    await waitFor(() => consumer.stats.released === 3, "the 3 waiting released");
+    await waitFor(() => consumer.stats.released === 3, { what: "the 3 waiting released" });
     expect(stopped).toBe(false);
     gate.resolve();
     await stopping;
     expect(consumer.stats.accepted).toBe(1);
     expect(started).toBe(1);
     // Nothing is lost: 9 messages are back at (or still in) the peer's queue.
-    await waitFor(() => peer.store.depth("stopme") === 9, "9 messages back in the queue");
+    await waitFor(() => peer.store.depth("stopme") === 9, { what: "9 messages back in the queue" });
     expect(peer.store.links.size).toBe(0);
   });
 });
@@ -273,7 +277,7 @@ describe("CloudEvents over the peer", () => {
     });
     await consumer.ready();
     await client.publish("events", toAmqpMessage(event, { mode }));
-    await waitFor(() => got.length === 1, "the event");
+    await waitFor(() => got.length === 1, { what: "the event" });
     expect(got[0]).toEqual(event);
     const props = peer.received[0]?.message.application_properties as Record<string, unknown>;
     if (mode === "binary") expect(props.cloudEvents_tenant).toBe("t9");
@@ -309,7 +313,7 @@ describe("trace context crosses publish → consume", () => {
     await context.with(trace.setSpan(context.active(), parent), () =>
       client.publish("traced", { body: 1 }),
     );
-    await waitFor(() => seen.length === 1, "the traced message");
+    await waitFor(() => seen.length === 1, { what: "the traced message" });
     const props = peer.received[0]?.message.application_properties as Record<string, unknown>;
     expect(props.traceparent).toBe("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
     expect(seen[0]).toEqual({

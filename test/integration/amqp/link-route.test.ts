@@ -15,7 +15,8 @@ import {
 } from "../../../shared/amqp/index.ts";
 import type { RouterEntity } from "../../../shared/router-config/model.ts";
 import { startTestMesh, stopAllMeshes } from "../../support/local-mesh.ts";
-import { logCollector, waitFor } from "./helpers.ts";
+import { waitFor } from "../../support/wait.ts";
+import { logCollector } from "./helpers.ts";
 import { TestPeer } from "./peer.ts";
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -77,7 +78,7 @@ describe("link routes without their broker connection (qd:no-route-to-dest)", ()
       { deadline: 20_000 },
     );
     // The router refused the attach, and the client tried again (no broker anywhere yet).
-    await waitFor(() => refusals() >= 2, "two refused attaches", 10_000);
+    await waitFor(() => refusals() >= 2, { timeout: 10_000, what: "two refused attaches" });
     expect(broker.received).toHaveLength(0);
     await broker.restart();
     await mesh.waitForConnector("x", "broker", { timeout: 10_000 });
@@ -137,7 +138,10 @@ describe("link routes without their broker connection (qd:no-route-to-dest)", ()
     void consumer.ready().then(() => {
       ready = true;
     });
-    await waitFor(() => errors.length >= 2, "two refused consumer attaches", 10_000);
+    await waitFor(() => errors.length >= 2, {
+      timeout: 10_000,
+      what: "two refused consumer attaches",
+    });
     expect(errors[0]).toBeInstanceOf(LinkRefusedError);
     expect(errors[0]).toMatchObject({ condition: "qd:no-route-to-dest", transient: true });
     // A refused link is not ready, although the router answered its attach first.
@@ -146,9 +150,9 @@ describe("link routes without their broker connection (qd:no-route-to-dest)", ()
     await mesh.waitForConnector("x", "broker", { timeout: 10_000 });
     await consumer.ready();
     await client.publish("broker/orders", { body: "through", messageId: "c-routed" });
-    await waitFor(() => got.length === 1, "the routed message", 10_000);
+    await waitFor(() => got.length === 1, { timeout: 10_000, what: "the routed message" });
     expect(got[0]).toMatchObject({ messageId: "c-routed", body: "through" });
-    await waitFor(() => broker.dispositions.length === 1, "the consumer's accept");
+    await waitFor(() => broker.dispositions.length === 1, { what: "the consumer's accept" });
     expect(broker.dispositions[0]).toMatchObject({ messageId: "c-routed", outcome: "accepted" });
     await consumer.stop();
   });

@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MeshClient } from "../../../shared/amqp/index.ts";
 import { address, startTestMesh, stopAllMeshes } from "../../support/local-mesh.ts";
-import { waitFor } from "./helpers.ts";
+import { waitFor } from "../../support/wait.ts";
 
 const clients: MeshClient[] = [];
 afterEach(async () => {
@@ -63,16 +63,18 @@ describe("failover through the emulated mesh", () => {
           },
         ),
     );
-    await waitFor(() => resolvedCount >= total / 2, "half of the publishes to resolve", 20_000);
+    await waitFor(() => resolvedCount >= total / 2, {
+      timeout: 20_000,
+      what: "half of the publishes to resolve",
+    });
     const stoppedAt = resolvedCount;
     await a.stop();
     const results = await Promise.all(outcomes);
     const resolved = ids.filter((_, i) => results[i]);
-    await waitFor(
-      () => resolved.every((id) => received.has(id)),
-      "every resolved publish to arrive",
-      20_000,
-    ).catch(() => {});
+    await waitFor(() => resolved.every((id) => received.has(id)), {
+      timeout: 20_000,
+      what: "every resolved publish to arrive",
+    }).catch(() => {});
     const missing = resolved.filter((id) => !received.has(id));
     const duplicates = [...received.values()].reduce((n, c) => n + (c - 1), 0);
     console.log(

@@ -5,7 +5,7 @@ import {
   PublishRejectedError,
   PublishTimeoutError,
 } from "../../../shared/amqp/index.ts";
-import { waitFor } from "./helpers.ts";
+import { waitFor } from "../../support/wait.ts";
 import { TestPeer } from "./peer.ts";
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -110,7 +110,7 @@ describe("publish outcomes, asserted from both ends", () => {
       { body: 2, messageId: "after-credit" },
       { deadline: 5_000 },
     );
-    await waitFor(() => client.status.state === "open", "connection");
+    await waitFor(() => client.status.state === "open", { what: "connection" });
     peer.grantCredit(1);
     await later;
     expect(peer.received.map((r) => r.messageId)).toEqual(["after-credit"]);
@@ -160,7 +160,7 @@ describe("publish outcomes, asserted from both ends", () => {
       { body: 1, messageId: "amo-1" },
       { delivery: "at-most-once" },
     );
-    await waitFor(() => peer.received.length === 1, "the presettled transfer");
+    await waitFor(() => peer.received.length === 1, { what: "the presettled transfer" });
     expect(peer.received[0]?.settled).toBe(true);
   });
 

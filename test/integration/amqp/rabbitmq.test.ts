@@ -11,7 +11,7 @@ import {
   type ReceivedMessage,
   toAmqpMessage,
 } from "../../../shared/amqp/index.ts";
-import { waitFor } from "./helpers.ts";
+import { waitFor } from "../../support/wait.ts";
 
 const RABBITMQ_URL = process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const CI = process.env.CI === "true";
@@ -72,7 +72,7 @@ describe.skipIf(problem !== undefined && !CI)("against RabbitMQ (AMQP 1.0 plugin
       { prefetch: 5, concurrency: 2, drainOnStop: false },
     );
     const all = () => ids.every((id) => got.some((m) => m.messageId === id));
-    await waitFor(all, "30 messages from RabbitMQ", 10_000);
+    await waitFor(all, { timeout: 10_000, what: "30 messages from RabbitMQ" });
     await consumer.stop();
     expect(got.filter((m) => ids.includes(String(m.messageId)))).toHaveLength(ids.length);
     const first = got.find((m) => m.messageId === ids[0]);
@@ -101,7 +101,7 @@ describe.skipIf(problem !== undefined && !CI)("against RabbitMQ (AMQP 1.0 plugin
       onError: (e) => errors.push(e),
       drainOnStop: false,
     });
-    await waitFor(() => errors.length >= 1, "the refusal", 5_000);
+    await waitFor(() => errors.length >= 1, { timeout: 5_000, what: "the refusal" });
     await consumer.stop();
     expect(errors[0]).toBeInstanceOf(LinkRefusedError);
     expect(client.status.state).toBe("open");
@@ -131,7 +131,7 @@ describe.skipIf(problem !== undefined && !CI)("against RabbitMQ (AMQP 1.0 plugin
       },
       { prefetch: 2, drainOnStop: false },
     );
-    await waitFor(() => got.length === 2, "both events", 10_000);
+    await waitFor(() => got.length === 2, { timeout: 10_000, what: "both events" });
     await consumer.stop();
     expect(got[0]).toEqual(event);
     expect(got[1]).toEqual({ ...event, id: `${event.id}-s` });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay, DeadlineTimer } from "../../../shared/amqp/backoff.ts";
-import { waitFor } from "../../integration/amqp/helpers.ts";
+import { waitFor } from "../../support/wait.ts";
 
 describe("backoff", () => {
   it("grows exponentially, is capped, and keeps at least half of the step", () => {
@@ -28,7 +28,7 @@ describe("backoff", () => {
     timer.add(removed);
     timer.add({ deadlineAt: now + 40, n: 2 });
     timer.delete(removed);
-    await waitFor(() => fired.length === 3, "three expiries", 2_000);
+    await waitFor(() => fired.length === 3, { timeout: 2_000, what: "three expiries" });
     expect(fired).toEqual([1, 2, 3]);
     expect(timer.size).toBe(0);
   });
