@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import type { Diagnostic } from "../diagnostics.ts";
+import { type Diagnostic, hasErrors } from "../diagnostics.ts";
 import { type ParsedYaml, readYamlFile } from "../yaml/parse.ts";
 import { START_OF_FILE } from "../yaml/position.ts";
 import { checkWithSchema } from "../yaml/schema-diagnostics.ts";
@@ -102,7 +102,7 @@ async function loadChannel(
 async function loadTeamDocument(file: string, diagnostics: Diagnostic[]) {
   const parsed = await readYamlFile(file);
   diagnostics.push(...parsed.diagnostics);
-  if (parsed.diagnostics.some((d) => d.severity === "error")) return undefined;
+  if (hasErrors(parsed.diagnostics)) return undefined;
   if (parsed.value === undefined || parsed.value === null) {
     diagnostics.push({
       severity: "error",

@@ -1,4 +1,4 @@
-import type { Diagnostic } from "../diagnostics.ts";
+import { type Diagnostic, hasErrors } from "../diagnostics.ts";
 import { readYamlFile } from "../yaml/parse.ts";
 import { type PathLocator, START_OF_FILE } from "../yaml/position.ts";
 import { checkWithSchema } from "../yaml/schema-diagnostics.ts";
@@ -24,7 +24,7 @@ const TOPOLOGY_PATTERN_RULES: Record<string, string> = {
 export async function loadTopology(file: string): Promise<TopologyLoadResult> {
   const parsed = await readYamlFile(file);
   const source = { file, locate: parsed.locate };
-  if (parsed.diagnostics.some((d) => d.severity === "error")) {
+  if (hasErrors(parsed.diagnostics)) {
     return { source, diagnostics: parsed.diagnostics };
   }
   if (parsed.value === undefined || parsed.value === null) {
