@@ -11,7 +11,6 @@ export type { ManagementResponse } from "./management.ts";
 export { managementAddress } from "./management-node.ts";
 export {
   type LocalMesh,
-  loadRouterConfigFile,
   MeshError,
   pollUntil,
   type RouterHandle,

@@ -4,8 +4,6 @@
  * Failure injection: stop/start a router (its clients' sockets drop, paths recompute) and
  * cut/restore a link. Waiting helpers poll the mesh state; nothing sleeps.
  */
-import { readFile } from "node:fs/promises";
-import { parseConfFile, parseJsonFile } from "../shared/router-config/index.ts";
 import type { RouterConfig, RouterEntity } from "../shared/router-config/model.ts";
 import type { Topology } from "../shared/topology/schema.ts";
 import type { Attributes } from "./entities.ts";
@@ -234,12 +232,6 @@ export async function startLocalMesh(options: StartLocalMeshOptions): Promise<Lo
       );
     },
   };
-}
-
-/** Reads a router config file in either of the router's formats (.json or .conf). */
-export async function loadRouterConfigFile(path: string): Promise<RouterConfig> {
-  const text = await readFile(path, "utf8");
-  return path.endsWith(".json") ? parseJsonFile(text) : parseConfFile(text);
 }
 
 /** One router on its own (a one-router mesh) from a router config. */

@@ -10,17 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type LocalMesh,
-  loadRouterConfigFile,
-  startLocalMesh,
-  startStandaloneRouter,
-} from "../../emulator/index.ts";
+import { type LocalMesh, startLocalMesh, startStandaloneRouter } from "../../emulator/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";
 import {
   generateRouterConfigs,
   parseConfFile,
   parseJsonFile,
+  readRouterConfigFile,
   renderRouterFile,
 } from "../../shared/router-config/index.ts";
 import type { RouterConfig } from "../../shared/router-config/model.ts";
@@ -127,7 +123,7 @@ describe.skipIf(!onEmulator)(`generated router configs — ${NEEDS_EMULATOR}`, (
       for (const format of ["json", "conf"] as const) {
         const file = join(dir, `aws-eu-edge-1.${format}`);
         writeFileSync(file, renderRouterFile(edge, format));
-        const config = await loadRouterConfigFile(file);
+        const config = await readRouterConfigFile(file);
         const mesh = await startStandaloneRouter(config, { users });
         started.push(mesh);
         const client = await connectClient(mesh.router("aws-eu-edge-1").url, {
