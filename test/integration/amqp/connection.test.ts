@@ -1,6 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +11,7 @@ import {
   RequestTimeoutError,
   redactConfig,
 } from "../../../shared/amqp/index.ts";
+import { makeTestCertificates, type TestCertificates } from "../../support/tls-certs.ts";
 import { waitFor } from "../../support/wait.ts";
 import { logCollector } from "./helpers.ts";
 import { MessageStore, TestPeer } from "./peer.ts";
@@ -246,46 +245,28 @@ describe("shared client", () => {
 });
 
 describe("TLS and SASL PLAIN; secrets never leak", () => {
-  let dir = "";
+  let certs: TestCertificates;
+  /** PEM strings: the CA clients trust, and the certificate and key the peer serves. */
+  let ca = "";
   let cert = "";
   let key = "";
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "amqp-tls-"));
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    cert = readFileSync(join(dir, "cert.pem"), "utf8");
-    key = readFileSync(join(dir, "key.pem"), "utf8");
+    certs = makeTestCertificates();
+    ca = certs.ca.toString("utf8");
+    cert = readFileSync(certs.certFile, "utf8");
+    key = readFileSync(certs.privateKeyFile, "utf8");
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => certs.remove());
 
   const password = "s3cr3t-Pa55w0rd";
 
   it("reaches a TLS peer with SASL PLAIN (CA given as a PEM string and as a file path)", async () => {
     const peer = track(await TestPeer.start({ tls: { key, cert }, users: { alice: password } }));
-    for (const ca of [cert, join(dir, "cert.pem")]) {
+    for (const trusted of [ca, certs.caCertFile]) {
       const client = track(
         new MeshClient({
           urls: [peer.url],
-          tls: { ca, servername: "localhost", rejectUnauthorized: true },
+          tls: { ca: trusted, servername: "localhost", rejectUnauthorized: true },
           sasl: { mechanism: "PLAIN", username: "alice", password },
         }),
       );
@@ -304,7 +285,7 @@ describe("TLS and SASL PLAIN; secrets never leak", () => {
         {
           urls: [urlWithSecret],
           tls: {
-            ca: cert,
+            ca,
             servername: "localhost",
             rejectUnauthorized: true,
             passphrase: password,
@@ -332,15 +313,13 @@ describe("TLS and SASL PLAIN; secrets never leak", () => {
   });
 
   it("SASL EXTERNAL: the client certificate is the identity", async () => {
-    const peer = track(
-      await TestPeer.start({ tls: { key, cert, clientCa: cert }, external: true }),
-    );
+    const peer = track(await TestPeer.start({ tls: { key, cert, clientCa: ca }, external: true }));
     const client = track(
       new MeshClient({
         urls: [peer.url],
         tls: {
-          ca: cert,
-          cert: join(dir, "cert.pem"),
+          ca,
+          cert: certs.certFile,
           key,
           servername: "localhost",
           rejectUnauthorized: true,
@@ -356,7 +335,7 @@ describe("TLS and SASL PLAIN; secrets never leak", () => {
     const client = track(
       new MeshClient({
         urls: ["amqps://127.0.0.1:1"],
-        tls: { ca: join(dir, "nope.pem"), rejectUnauthorized: true },
+        tls: { ca: join(certs.dir, "nope.pem"), rejectUnauthorized: true },
       }),
     );
     // No retry loop for a config problem: it fails at once, without maxAttempts.
