@@ -12,7 +12,6 @@ export { managementAddress } from "./management-node.ts";
 export {
   type LocalMesh,
   MeshError,
-  pollUntil,
   type RouterHandle,
   type StartLocalMeshOptions,
   startLocalMesh,

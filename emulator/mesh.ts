@@ -70,12 +70,11 @@ export class MeshError extends Error {
   override readonly name = "MeshError";
 }
 
-/** Polls `condition` every few ms until true; rejects with `what` after `timeout` ms. */
-export async function pollUntil(
-  condition: () => boolean,
-  what: string,
-  timeout = 5_000,
-): Promise<void> {
+/**
+ * Polls `condition` every few ms until true; rejects with `what` after `timeout` ms. The
+ * mesh's own waits only: tests wait with test/support/wait.ts.
+ */
+async function pollUntil(condition: () => boolean, what: string, timeout = 5_000): Promise<void> {
   const deadline = Date.now() + timeout;
   while (!condition()) {
     if (Date.now() > deadline) throw new MeshError(`timed out after ${timeout} ms: ${what}`);
