@@ -15,6 +15,14 @@ export interface Diagnostic {
   hint: string;
 }
 
+/** What a rule says about a place, before the place's file and position are filled in (default severity: error). */
+export interface Finding {
+  severity?: Diagnostic["severity"];
+  code: string;
+  message: string;
+  hint: string;
+}
+
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === "error");
 }

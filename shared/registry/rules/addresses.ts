@@ -1,4 +1,5 @@
 import type { Diagnostic } from "../../diagnostics.ts";
+import { START_OF_FILE } from "../../yaml/position.ts";
 import type { ChannelRegistry, RegisteredChannel } from "../model.ts";
 import { addressSegments, segmentsOverlap } from "../prefix.ts";
 import type { RegistryPlaces } from "./place.ts";
@@ -13,7 +14,7 @@ export function checkDuplicateTeams(
     const first = registry.teams.findIndex((t) => t.team === team.team);
     if (first === index) continue;
     const other = registry.teams[first]!;
-    const otherPlace = other.locate?.(["team"]) ?? { line: 1, column: 1 };
+    const otherPlace = other.locate?.(["team"]) ?? START_OF_FILE;
     diagnostics.push(
       places.atTeam(team, ["team"], {
         code: "registry/duplicate-team",

@@ -1,13 +1,6 @@
-import type { Diagnostic } from "../../diagnostics.ts";
+import type { Diagnostic, Finding } from "../../diagnostics.ts";
+import { START_OF_FILE } from "../../yaml/position.ts";
 import type { ChannelRegistry, RegisteredChannel } from "../model.ts";
-
-/** What a rule says about a place; the position is filled in from the registry's files. */
-export interface Finding {
-  severity?: Diagnostic["severity"];
-  code: string;
-  message: string;
-  hint: string;
-}
 
 /** Turns findings about channels and teams into positioned diagnostics. */
 export class RegistryPlaces {
@@ -42,7 +35,7 @@ export class RegistryPlaces {
     path: (string | number)[],
     finding: Finding,
   ): Diagnostic {
-    const position = team.locate?.(path) ?? { line: 1, column: 1 };
+    const position = team.locate?.(path) ?? START_OF_FILE;
     return { severity: "error", ...finding, file: team.file, ...position, path };
   }
 }

@@ -1,12 +1,6 @@
-import type { Diagnostic } from "../../diagnostics.ts";
+import type { Diagnostic, Finding } from "../../diagnostics.ts";
+import { START_OF_FILE } from "../../yaml/position.ts";
 import type { TopologySource } from "../load.ts";
-
-export interface Finding {
-  severity?: Diagnostic["severity"];
-  code: string;
-  message: string;
-  hint: string;
-}
 
 /** Positions findings in the topology file; a topology built in code points at line 1. */
 export class TopologyPlaces {
@@ -19,7 +13,7 @@ export class TopologyPlaces {
   }
 
   position(path: (string | number)[]): { line: number; column: number } {
-    return this.source?.locate(path) ?? { line: 1, column: 1 };
+    return this.source?.locate(path) ?? START_OF_FILE;
   }
 
   /** `file:line:column` of a path, for messages that name the other party. */
