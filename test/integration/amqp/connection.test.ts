@@ -13,20 +13,10 @@ import {
 } from "../../../shared/amqp/index.ts";
 import { makeTestCertificates, type TestCertificates } from "../../support/tls-certs.ts";
 import { waitFor } from "../../support/wait.ts";
-import { logCollector } from "./helpers.ts";
+import { closeTracked, logCollector, track } from "./helpers.ts";
 import { MessageStore, TestPeer } from "./peer.ts";
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-function track<T extends { close(ms?: number): Promise<void> } | { stop(): Promise<void> }>(
-  x: T,
-): T {
-  cleanup.push(() => ("close" in x ? x.close(100) : x.stop()));
-  return x;
-}
+afterEach(closeTracked);
 
 const fast = { initialDelayMs: 10, maxDelayMs: 50 };
 

@@ -3,31 +3,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type CloudEvent,
   fromAmqpMessage,
-  MeshClient,
   PermanentError,
   type ReceivedMessage,
   RetryableError,
   toAmqpMessage,
 } from "../../../shared/amqp/index.ts";
 import { waitFor } from "../../support/wait.ts";
+import { closeTracked, peerAndClient } from "./helpers.ts";
 import { installTestContextManager } from "./otel-context.ts";
-import { TestPeer } from "./peer.ts";
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-async function setup() {
-  const peer = await TestPeer.start();
-  const client = new MeshClient({
-    urls: [peer.url],
-    reconnect: { initialDelayMs: 10, maxDelayMs: 100 },
-  });
-  cleanup.push(() => peer.stop());
-  cleanup.push(() => client.close(100));
-  return { peer, client };
-}
+afterEach(closeTracked);
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve = () => {};
@@ -39,7 +24,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 describe("consume: settlement follows the handler's outcome", () => {
   it("handler resolved → accepted; the message arrives decoded", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     const got: ReceivedMessage[] = [];
     const consumer = client.consume("orders", (m) => {
       got.push(m);
@@ -70,7 +55,7 @@ describe("consume: settlement follows the handler's outcome", () => {
   });
 
   it("bytes bodies round-trip as bytes", async () => {
-    const { client } = await setup();
+    const { client } = await peerAndClient();
     const got: ReceivedMessage[] = [];
     const consumer = client.consume("bin", (m) => {
       got.push(m);
@@ -101,7 +86,7 @@ describe("consume: settlement follows the handler's outcome", () => {
       "rejected",
     ],
   ] as const)("%s", async (_name, error, outcome) => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     let calls = 0;
     const consumer = client.consume("work", () => {
       calls++;
@@ -121,7 +106,7 @@ describe("consume: settlement follows the handler's outcome", () => {
   });
 
   it("a payload failing validate() is rejected with the problem, without calling the handler", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     let calls = 0;
     const consumer = client.consume(
       "typed",
@@ -152,7 +137,7 @@ describe("consume: settlement follows the handler's outcome", () => {
   });
 
   it("a JSON content type with a non-JSON body is rejected with a description", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     const consumer = client.consume("typed", () => {});
     await consumer.ready();
     // Text body claiming to be JSON: sent raw with a JSON content type through the model's text path.
@@ -167,7 +152,7 @@ describe("consume: settlement follows the handler's outcome", () => {
   });
 
   it("credit window: with prefetch 5 and a blocked handler the peer sees at most 5 outstanding", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     const gate = deferred();
     let started = 0;
     const consumer = client.consume(
@@ -191,7 +176,7 @@ describe("consume: settlement follows the handler's outcome", () => {
   });
 
   it("one stuck handler does not overflow the session buffer: credit waits for it", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     const gate = deferred();
     let handled = 0;
     const consumer = client.consume(
@@ -227,7 +212,7 @@ describe("consume: settlement follows the handler's outcome", () => {
   });
 
   it("graceful stop: drains credit, finishes the running handler, releases the rest, detaches", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     const gate = deferred();
     let started = 0;
     const consumer = client.consume(
@@ -261,7 +246,7 @@ describe("consume: settlement follows the handler's outcome", () => {
 
 describe("CloudEvents over the peer", () => {
   it.each(["binary", "structured"] as const)("round-trips an event in %s mode", async (mode) => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     const event: CloudEvent = {
       specversion: "1.0",
       id: `evt-${mode}`,
@@ -296,7 +281,7 @@ describe("trace context crosses publish → consume", () => {
   afterAll(() => uninstall());
 
   it("carries traceparent/tracestate in application properties and continues the trace", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     const parent = trace.wrapSpanContext({
       traceId: "0af7651916cd43dd8448eb211c80319c",
       spanId: "b7ad6b7169203331",
@@ -323,7 +308,7 @@ describe("trace context crosses publish → consume", () => {
   });
 
   it("takes an explicit parent context (e.g. from an HTTP request) without a context manager", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     const parent = trace.setSpanContext(context.active(), {
       traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
       spanId: "00f067aa0ba902b7",

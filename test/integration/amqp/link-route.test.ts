@@ -16,12 +16,11 @@ import {
 import type { RouterEntity } from "../../../shared/router-config/model.ts";
 import { startTestMesh, stopAllMeshes } from "../../support/local-mesh.ts";
 import { waitFor } from "../../support/wait.ts";
-import { logCollector } from "./helpers.ts";
+import { closeTracked, logCollector, track } from "./helpers.ts";
 import { TestPeer } from "./peer.ts";
 
-const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
+  await closeTracked();
   await stopAllMeshes();
 });
 
@@ -51,19 +50,20 @@ function brokerRoute(port: number): RouterEntity[] {
  * `broker.restart()` to bring it up on the same port).
  */
 async function routerWithoutBroker() {
-  const broker = await TestPeer.start();
+  const broker = track(await TestPeer.start());
   await broker.stop();
-  cleanup.push(() => broker.stop());
   const mesh = await startTestMesh({
     routers: [{ id: "x" }],
     entities: { x: brokerRoute(broker.port) },
   });
   const logs = logCollector();
-  const client = new MeshClient(
-    { urls: [mesh.router("x").url], reconnect: { initialDelayMs: 20, maxDelayMs: 200 } },
-    { log: logs.log },
+  const client = track(
+    new MeshClient(
+      { urls: [mesh.router("x").url], reconnect: { initialDelayMs: 20, maxDelayMs: 200 } },
+      { log: logs.log },
+    ),
+    200,
   );
-  cleanup.push(() => client.close(200));
   const refusals = (): number => logs.lines.filter((l) => l.includes("qd:no-route-to-dest")).length;
   return { broker, mesh, client, logs, refusals };
 }
@@ -162,8 +162,7 @@ describe("link routes without their broker connection (qd:no-route-to-dest)", ()
       routers: [{ id: "x" }],
       router: { defaultDistribution: "unavailable" },
     });
-    const client = new MeshClient({ urls: [mesh.router("x").url] });
-    cleanup.push(() => client.close(200));
+    const client = track(new MeshClient({ urls: [mesh.router("x").url] }), 200);
     const started = Date.now();
     const error = await client
       .publish("nowhere/orders", { body: 1 }, { deadline: 10_000 })

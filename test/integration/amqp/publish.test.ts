@@ -1,32 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   BackPressureError,
-  MeshClient,
   PublishRejectedError,
   PublishTimeoutError,
 } from "../../../shared/amqp/index.ts";
 import { waitFor } from "../../support/wait.ts";
-import { TestPeer } from "./peer.ts";
+import { closeTracked, peerAndClient } from "./helpers.ts";
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-async function setup(options: Parameters<typeof TestPeer.start>[0] = {}) {
-  const peer = await TestPeer.start(options);
-  const client = new MeshClient({
-    urls: [peer.url],
-    reconnect: { initialDelayMs: 10, maxDelayMs: 100 },
-  });
-  cleanup.push(() => peer.stop());
-  cleanup.push(() => client.close(100));
-  return { peer, client };
-}
+afterEach(closeTracked);
 
 describe("publish outcomes, asserted from both ends", () => {
   it("resolves on accepted; the peer stored the message with its id and JSON body", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     const result = await client.publish("orders", {
       body: { n: 1 },
       messageId: "m-1",
@@ -45,14 +30,14 @@ describe("publish outcomes, asserted from both ends", () => {
   });
 
   it("generates a UUID message id when none is given", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     const { messageId } = await client.publish("orders", { body: "x" });
     expect(messageId).toMatch(/^[0-9a-f-]{36}$/);
     expect(peer.received[0]?.messageId).toBe(messageId);
   });
 
   it("retries released with the same message id until accepted", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     peer.outcome = (_a, _id, attempt) => (attempt < 3 ? "release" : "accept");
     await client.publish("orders", { body: 1, messageId: "rel-1" });
     expect(peer.received.map((r) => [r.messageId, r.outcome])).toEqual([
@@ -63,7 +48,7 @@ describe("publish outcomes, asserted from both ends", () => {
   });
 
   it("retries modified with the same message id until accepted", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     peer.outcome = (_a, _id, attempt) => (attempt < 2 ? "modify" : "accept");
     await client.publish("orders", { body: 1, messageId: "mod-1" });
     expect(peer.received.map((r) => [r.messageId, r.outcome])).toEqual([
@@ -73,7 +58,7 @@ describe("publish outcomes, asserted from both ends", () => {
   });
 
   it("fails with PublishTimeoutError when released until the deadline", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     peer.outcome = () => "release";
     const error = await client
       .publish("orders", { body: 1, messageId: "rel-2" }, { deadline: 300 })
@@ -86,7 +71,7 @@ describe("publish outcomes, asserted from both ends", () => {
   });
 
   it("rejected → PublishRejectedError with the router's condition and description", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     peer.outcome = () => "reject";
     const error = await client.publish("orders", { body: 1, messageId: "rej-1" }).catch((e) => e);
     expect(error).toBeInstanceOf(PublishRejectedError);
@@ -98,7 +83,7 @@ describe("publish outcomes, asserted from both ends", () => {
   });
 
   it("no credit before the deadline → BackPressureError with a retry hint; sends once credit comes", async () => {
-    const { peer, client } = await setup({ credit: 0 });
+    const { peer, client } = await peerAndClient({ credit: 0 });
     const started = Date.now();
     const error = await client.publish("orders", { body: 1 }, { deadline: 250 }).catch((e) => e);
     expect(error).toBeInstanceOf(BackPressureError);
@@ -117,14 +102,14 @@ describe("publish outcomes, asserted from both ends", () => {
   });
 
   it("pipelines many deliveries per link, bounded by credit", async () => {
-    const { peer, client } = await setup({ credit: 20 });
+    const { peer, client } = await peerAndClient({ credit: 20 });
     await Promise.all(Array.from({ length: 500 }, (_, i) => client.publish("bulk", { body: i })));
     expect(peer.received).toHaveLength(500);
     expect(peer.store.depth("bulk")).toBe(500);
   });
 
   it("a delivery the router never settles does not stall the link once its publish gave up", async () => {
-    const { peer, client } = await setup({ credit: 3_000 });
+    const { peer, client } = await peerAndClient({ credit: 3_000 });
     peer.outcome = (_a, id) => (id === "never-settled" ? "hold" : "accept");
     // Attached with credit first, so the stuck one is sent at once even on a busy machine
     // (otherwise it may give up unsent, as back-pressure, while 2,200 publishes encode).
@@ -154,7 +139,7 @@ describe("publish outcomes, asserted from both ends", () => {
   });
 
   it("at-most-once sends presettled and resolves when written", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     await client.publish(
       "telemetry",
       { body: 1, messageId: "amo-1" },
@@ -165,7 +150,7 @@ describe("publish outcomes, asserted from both ends", () => {
   });
 
   it("resends deliveries unsettled at disconnect, after reconnect, with the same message id", async () => {
-    const { peer, client } = await setup();
+    const { peer, client } = await peerAndClient();
     let cut = false;
     peer.outcome = (_a, id) => (id === "held" && !cut ? "hold" : "accept");
     peer.onTransfer = (t) => {
