@@ -1,13 +1,15 @@
 import type { Diagnostic, Finding } from "../../diagnostics.ts";
 import { START_OF_FILE } from "../../yaml/position.ts";
-import type { ChannelRegistry, RegisteredChannel } from "../model.ts";
+import type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "../model.ts";
 
 /** Turns findings about channels and teams into positioned diagnostics. */
 export class RegistryPlaces {
-  private readonly registry: ChannelRegistry;
+  /** Team document per file, looked up for every finding about a channel. */
+  private readonly teamByFile = new Map<string, RegisteredTeam>();
 
   constructor(registry: ChannelRegistry) {
-    this.registry = registry;
+    for (const team of registry.teams)
+      if (!this.teamByFile.has(team.file)) this.teamByFile.set(team.file, team);
   }
 
   /** `file:line:column` of a channel, for messages that name another party's channel. */
@@ -20,7 +22,7 @@ export class RegistryPlaces {
     subPath: (string | number)[],
     finding: Finding,
   ): Diagnostic {
-    const team = this.registry.teams.find((t) => t.file === channel.source.file);
+    const team = this.teamByFile.get(channel.source.file);
     const documentPath = channel.documentPath;
     const path = documentPath ? [...documentPath, ...subPath] : subPath;
     const position =
@@ -30,11 +32,7 @@ export class RegistryPlaces {
     return { severity: "error", ...finding, file: channel.source.file, ...position, path };
   }
 
-  atTeam(
-    team: ChannelRegistry["teams"][number],
-    path: (string | number)[],
-    finding: Finding,
-  ): Diagnostic {
+  atTeam(team: RegisteredTeam, path: (string | number)[], finding: Finding): Diagnostic {
     const position = team.locate?.(path) ?? START_OF_FILE;
     return { severity: "error", ...finding, file: team.file, ...position, path };
   }
