@@ -1,6 +1,7 @@
 /**
  * The client against a real AMQP 1.0 implementation: RabbitMQ (3.x plugin) on 127.0.0.1.
- * Under CI=true an unreachable broker fails this suite loudly; locally it is skipped.
+ * Under CI=true an unreachable broker fails this suite loudly; locally it is skipped
+ * (test/support/rabbitmq.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,41 +12,20 @@ import {
   type ReceivedMessage,
   toAmqpMessage,
 } from "../../../shared/amqp/index.ts";
+import { IN_CI, probeRabbitMq, RABBITMQ, requireRabbitMq } from "../../support/rabbitmq.ts";
 import { waitFor } from "../../support/wait.ts";
 
-const RABBITMQ_URL = process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
-const CI = process.env.CI === "true";
+const rabbit = await probeRabbitMq();
+/** The broker's url, credentials included (the tests check they never show in errors). */
+const RABBITMQ_URL = `amqp://${encodeURIComponent(RABBITMQ.username)}:${encodeURIComponent(RABBITMQ.password)}@${RABBITMQ.host}:${RABBITMQ.port}`;
 
-async function reachable(): Promise<string | undefined> {
-  const probe = new MeshClient({
-    urls: [RABBITMQ_URL],
-    connectTimeoutMs: 2_000,
-    reconnect: { initialDelayMs: 50, maxDelayMs: 100, maxAttempts: 1 },
-  });
-  try {
-    await probe.connect();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await probe.close(100);
-  }
-}
-
-const problem = await reachable();
-
-describe.skipIf(problem !== undefined && !CI)("against RabbitMQ (AMQP 1.0 plugin)", () => {
+describe.skipIf(!rabbit.reachable && !IN_CI)("against RabbitMQ (AMQP 1.0 plugin)", () => {
   let client: MeshClient;
   // One fixed queue (RabbitMQ keeps it); leftovers of an aborted run are filtered by id.
   const address = "/queue/amqp-mesh-client-test";
 
   beforeAll(() => {
-    if (problem !== undefined) {
-      throw new Error(
-        `RabbitMQ is not reachable at ${new URL(RABBITMQ_URL).host} with AMQP 1.0 (CI=true forbids skipping): ${problem}. ` +
-          "Start it and run `rabbitmq-plugins enable rabbitmq_amqp1_0`.",
-      );
-    }
+    requireRabbitMq(rabbit);
     client = new MeshClient({
       urls: [RABBITMQ_URL],
       reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
