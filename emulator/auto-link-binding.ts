@@ -20,6 +20,50 @@ export interface CarrierConnector {
   off(up: () => void, down: () => void): void;
 }
 
+/**
+ * The handler bookkeeping every connector shares: bindings register for up/down, and the
+ * connector reports its transitions with `reportUp` / `reportDown`.
+ */
+export abstract class WatchedConnector implements CarrierConnector {
+  abstract readonly name: string;
+  abstract readonly connected: boolean;
+  abstract readonly connection: Connection | undefined;
+  abstract readonly remoteContainer: string | undefined;
+  readonly #up = new Set<() => void>();
+  readonly #down = new Set<() => void>();
+
+  onUp(handler: () => void): void {
+    this.#up.add(handler);
+    if (this.connected) handler();
+  }
+
+  onDown(handler: () => void): void {
+    this.#down.add(handler);
+  }
+
+  off(up: () => void, down: () => void): void {
+    this.#up.delete(up);
+    this.#down.delete(down);
+  }
+
+  /** How many bindings watch this connector. */
+  protected get watching(): number {
+    return this.#up.size;
+  }
+
+  protected reportUp(): void {
+    for (const up of this.#up) up();
+  }
+
+  /** `final`: the connector is gone for good, so its handlers are dropped after. */
+  protected reportDown(final = false): void {
+    for (const down of this.#down) down();
+    if (!final) return;
+    this.#up.clear();
+    this.#down.clear();
+  }
+}
+
 /** What a binding needs of the autoLink (an ActiveAutoLink). */
 export interface BindableLink {
   readonly entity: { readonly attributes: Attributes };

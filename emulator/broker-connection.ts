@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { type Connection, dropSocket, guarded, type rhea } from "./amqp.ts";
+import { WatchedConnector } from "./auto-link-binding.ts";
 import type { StoredEntity } from "./management.ts";
 
 export type RheaContainer = ReturnType<typeof rhea.create_container>;
@@ -13,7 +14,7 @@ const RECONNECT_DELAY_MS = 200;
 const MAX_RECONNECT_DELAY_MS = 5_000;
 
 /** One connector: a broker connection kept open while the connector exists. */
-export class BrokerConnection {
+export class BrokerConnection extends WatchedConnector {
   connection: Connection | undefined;
   connected = false;
   lastError: string | undefined;
@@ -21,12 +22,11 @@ export class BrokerConnection {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #delay = RECONNECT_DELAY_MS;
-  readonly #onUp = new Set<() => void>();
-  readonly #onDown = new Set<() => void>();
 
   readonly entity: StoredEntity;
   private readonly container: RheaContainer;
   constructor(entity: StoredEntity, container: RheaContainer) {
+    super();
     this.entity = entity;
     this.container = container;
   }
@@ -62,7 +62,7 @@ export class BrokerConnection {
         this.#delay = RECONNECT_DELAY_MS;
         this.remoteContainer =
           typeof connection.container_id === "string" ? connection.container_id : undefined;
-        for (const up of this.#onUp) up();
+        this.reportUp();
       }),
     );
     const down = (context: { error?: unknown }): void => {
@@ -71,7 +71,7 @@ export class BrokerConnection {
       const wasConnected = this.connected;
       this.connected = false;
       if (context.error) this.lastError = String(context.error);
-      if (wasConnected) for (const d of this.#onDown) d();
+      if (wasConnected) this.reportDown();
       if (!this.#stopped) {
         this.#timer = setTimeout(() => this.start(), this.#delay);
         this.#delay = Math.min(this.#delay * 2, MAX_RECONNECT_DELAY_MS);
@@ -81,20 +81,6 @@ export class BrokerConnection {
     connection.on("connection_close", guarded("broker connection_close", down));
     connection.on("connection_error", () => {});
     connection.on("error", () => {});
-  }
-
-  onUp(handler: () => void): void {
-    this.#onUp.add(handler);
-    if (this.connected) handler();
-  }
-
-  onDown(handler: () => void): void {
-    this.#onDown.add(handler);
-  }
-
-  off(up: () => void, down: () => void): void {
-    this.#onUp.delete(up);
-    this.#onDown.delete(down);
   }
 
   /**
@@ -109,9 +95,7 @@ export class BrokerConnection {
     const connection = this.connection;
     this.connection = undefined;
     this.connected = false;
-    for (const d of this.#onDown) d();
-    this.#onUp.clear();
-    this.#onDown.clear();
+    this.reportDown(true);
     if (connection) await closeWithGrace(connection, CLOSE_GRACE_MS);
   }
 }

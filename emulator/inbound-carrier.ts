@@ -5,34 +5,19 @@
  * peer announced (`containerId`), for as long as the connection lasts.
  */
 import type { Connection } from "./amqp.ts";
-import type { CarrierConnector } from "./auto-link-binding.ts";
+import { WatchedConnector } from "./auto-link-binding.ts";
 
-export class InboundCarrier implements CarrierConnector {
+export class InboundCarrier extends WatchedConnector {
   connected = true;
   connection: Connection | undefined;
   readonly remoteContainer: string | undefined;
   readonly name: string;
-  readonly #up = new Set<() => void>();
-  readonly #down = new Set<() => void>();
 
   constructor(listenerName: string, connection: Connection, remoteContainer: string | undefined) {
+    super();
     this.name = listenerName;
     this.connection = connection;
     this.remoteContainer = remoteContainer;
-  }
-
-  onUp(handler: () => void): void {
-    this.#up.add(handler);
-    if (this.connected) handler();
-  }
-
-  onDown(handler: () => void): void {
-    this.#down.add(handler);
-  }
-
-  off(up: () => void, down: () => void): void {
-    this.#up.delete(up);
-    this.#down.delete(down);
   }
 
   /** The connection is gone: whatever it carried is detached. */
@@ -40,8 +25,6 @@ export class InboundCarrier implements CarrierConnector {
     if (!this.connected) return;
     this.connected = false;
     this.connection = undefined;
-    for (const d of this.#down) d();
-    this.#up.clear();
-    this.#down.clear();
+    this.reportDown(true);
   }
 }

@@ -6,43 +6,31 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Connection } from "../../../emulator/amqp.ts";
-import { AutoLinkBinding, type CarrierConnector } from "../../../emulator/auto-link-binding.ts";
+import { AutoLinkBinding, WatchedConnector } from "../../../emulator/auto-link-binding.ts";
 
 /** A connector that the test brings up and down by hand. */
-class FakeConnector implements CarrierConnector {
+class FakeConnector extends WatchedConnector {
   connected = false;
   connection: Connection | undefined;
   remoteContainer: string | undefined;
-  readonly #up = new Set<() => void>();
-  readonly #down = new Set<() => void>();
   readonly name: string;
   constructor(name: string) {
+    super();
     this.name = name;
-  }
-  onUp(handler: () => void): void {
-    this.#up.add(handler);
-    if (this.connected) handler();
-  }
-  onDown(handler: () => void): void {
-    this.#down.add(handler);
-  }
-  off(up: () => void, down: () => void): void {
-    this.#up.delete(up);
-    this.#down.delete(down);
   }
   up(container: string): void {
     this.connected = true;
     this.remoteContainer = container;
     this.connection = { id: `${this.name}-connection` } as unknown as Connection;
-    for (const h of this.#up) h();
+    this.reportUp();
   }
   down(): void {
     this.connected = false;
     this.connection = undefined;
-    for (const h of this.#down) h();
+    this.reportDown();
   }
   get watchers(): number {
-    return this.#up.size;
+    return this.watching;
   }
 }
 
