@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { ChannelRegistry, RegisteredChannel } from "./model.ts";
-import { sameAddress } from "./prefix.ts";
+import { addressSegments } from "./prefix.ts";
 
 export type BreakingChangeKind =
   | "channel-removed"
@@ -274,9 +274,16 @@ export function findBreakingChanges(
   previous: ChannelRegistry,
   next: ChannelRegistry,
 ): ChannelCompatibility[] {
+  // Addresses with the same segments are the same channel (see sameAddress); first one wins.
+  const addressKey = (address: string) => addressSegments(address).join("/");
+  const nextByAddress = new Map<string, RegisteredChannel>();
+  for (const channel of next.channels) {
+    const key = addressKey(channel.address);
+    if (!nextByAddress.has(key)) nextByAddress.set(key, channel);
+  }
   const results: ChannelCompatibility[] = [];
   for (const before of previous.channels) {
-    const after = next.channels.find((c) => sameAddress(c.address, before.address));
+    const after = nextByAddress.get(addressKey(before.address));
     if (after === undefined) {
       results.push({
         address: before.address,
