@@ -27,10 +27,11 @@ export interface AddressRule {
   source: string;
 }
 
+/** Shared between lookups of the same address: never changed once returned. */
 export interface AddressSemantics {
-  distribution: Distribution;
-  waypoint: boolean;
-  rule?: AddressRule;
+  readonly distribution: Distribution;
+  readonly waypoint: boolean;
+  readonly rule?: AddressRule;
 }
 
 export function tokenize(address: string): string[] {
@@ -58,34 +59,55 @@ export function matchPattern(patternTokens: readonly string[], tokens: readonly 
   return walk(0, 0);
 }
 
-function score(rule: AddressRule, tokens: readonly string[]): number {
+/** A rule with its prefix or pattern split into tokens once, when it is added. */
+interface CompiledRule {
+  rule: AddressRule;
+  tokens: readonly string[];
+}
+
+function score({ rule, tokens: ruleTokens }: CompiledRule, tokens: readonly string[]): number {
   if (rule.prefix !== undefined) {
-    const prefixTokens = tokenize(rule.prefix);
-    if (prefixTokens.length > tokens.length) return -1;
-    for (let i = 0; i < prefixTokens.length; i++) {
-      if (prefixTokens[i] !== tokens[i]) return -1;
+    if (ruleTokens.length > tokens.length) return -1;
+    for (let i = 0; i < ruleTokens.length; i++) {
+      if (ruleTokens[i] !== tokens[i]) return -1;
     }
     // A prefix counts as slightly more specific than a pattern with the same literals.
-    return prefixTokens.length * 2 + 1;
+    return ruleTokens.length * 2 + 1;
   }
   if (rule.pattern !== undefined) {
-    const literals = matchPattern(tokenize(rule.pattern), tokens);
+    const literals = matchPattern(ruleTokens, tokens);
     return literals < 0 ? -1 : literals * 2;
   }
   return -1;
 }
 
+/** Looked-up addresses remembered at most; the memo starts over beyond it. */
+const MEMO_LIMIT = 10_000;
+
 export class AddressTable {
-  #rules: AddressRule[] = [];
+  #rules: CompiledRule[] = [];
+  #default: Distribution = "balanced";
+  /** Lookups since the rules last changed: routing asks for every delivery. */
+  readonly #memo = new Map<string, AddressSemantics>();
+
   /** The router entity's `defaultDistribution`: what an address no rule matches gets. */
-  defaultDistribution: Distribution = "balanced";
+  get defaultDistribution(): Distribution {
+    return this.#default;
+  }
+
+  set defaultDistribution(distribution: Distribution) {
+    this.#default = distribution;
+    this.#memo.clear();
+  }
 
   add(rule: AddressRule): void {
-    this.#rules.push(rule);
+    this.#rules.push({ rule, tokens: tokenize(rule.prefix ?? rule.pattern ?? "") });
+    this.#memo.clear();
   }
 
   remove(source: string): void {
-    this.#rules = this.#rules.filter((r) => r.source !== source);
+    this.#rules = this.#rules.filter((r) => r.rule.source !== source);
+    this.#memo.clear();
   }
 
   clear(): void {
@@ -94,17 +116,26 @@ export class AddressTable {
   }
 
   lookup(address: string): AddressSemantics {
+    let semantics = this.#memo.get(address);
+    if (semantics) return semantics;
+    semantics = this.#match(address);
+    if (this.#memo.size >= MEMO_LIMIT) this.#memo.clear();
+    this.#memo.set(address, semantics);
+    return semantics;
+  }
+
+  #match(address: string): AddressSemantics {
     const tokens = tokenize(address);
     let best: AddressRule | undefined;
     let bestScore = -1;
-    for (const rule of this.#rules) {
-      const s = score(rule, tokens);
+    for (const compiled of this.#rules) {
+      const s = score(compiled, tokens);
       if (s > bestScore) {
-        best = rule;
+        best = compiled.rule;
         bestScore = s;
       }
     }
-    if (!best) return { distribution: this.defaultDistribution, waypoint: false };
+    if (!best) return { distribution: this.#default, waypoint: false };
     return { distribution: best.distribution, waypoint: best.waypoint, rule: best };
   }
 }
