@@ -1,5 +1,5 @@
 import type { RouterFlavour } from "../topology/schema.ts";
-import type { RouterEntityType } from "./model.ts";
+import { ROUTER_ENTITY_TYPES, type RouterEntityType } from "./model.ts";
 
 /**
  * What each router flavour accepts, as far as amqp-mesh emits it. Sources: qpid-dispatch
@@ -19,29 +19,21 @@ export interface FlavourFacts {
   addressPhases: boolean;
 }
 
-const COMMON_TYPES: RouterEntityType[] = [
-  "router",
-  "log",
-  "authServicePlugin",
-  "sslProfile",
-  "listener",
-  "connector",
-  "policy",
-  "vhost",
-  "address",
-  "autoLink",
-];
+/** Every section we read and write, except the ones a flavour lacks. */
+function entityTypesWithout(...missing: RouterEntityType[]): ReadonlySet<RouterEntityType> {
+  return new Set(ROUTER_ENTITY_TYPES.filter((t) => !missing.includes(t)));
+}
 
 export const FLAVOUR_FACTS: Record<RouterFlavour, FlavourFacts> = {
   "qpid-dispatch": {
-    entityTypes: new Set<RouterEntityType>([...COMMON_TYPES, "linkRoute"]),
+    entityTypes: entityTypesWithout(),
     distributions: new Set(["multicast", "closest", "balanced"]),
     linkRoutes: true,
     addressPhases: true,
   },
   "skupper-router": {
-    // skrouter.json has no authServicePlugin section.
-    entityTypes: new Set<RouterEntityType>(COMMON_TYPES.filter((t) => t !== "authServicePlugin")),
+    // skrouter.json has no authServicePlugin section, and no linkRoute (see linkRoutes).
+    entityTypes: entityTypesWithout("authServicePlugin", "linkRoute"),
     distributions: new Set(["multicast", "closest", "balanced", "unavailable"]),
     linkRoutes: false,
     addressPhases: false,
