@@ -8,7 +8,7 @@
 import { isIP } from "node:net";
 import { backoffDelay } from "./backoff.ts";
 import { loadPem, type MeshClientConfig, redactUrl } from "./config.ts";
-import { ConfigError, ConnectionFailedError } from "./errors.ts";
+import { ConfigError, ConnectionFailedError, conditionText } from "./errors.ts";
 import {
   amqpErrorFields,
   createContainer,
@@ -158,10 +158,10 @@ export class MeshConnection {
     connection.on("connection_open", () => this.opened(connection, url));
     connection.on("disconnected", (ctx) => this.failed(connection, url, describe(ctx.error)));
     connection.on("connection_error", () =>
-      this.failed(connection, url, describeAmqp(connection.error)),
+      this.failed(connection, url, conditionText(connection.error)),
     );
     connection.on("connection_close", () =>
-      this.failed(connection, url, describeAmqp(connection.error) || "closed by the router"),
+      this.failed(connection, url, conditionText(connection.error) || "closed by the router"),
     );
     connection.on("protocol_error", (ctx) =>
       this.failed(connection, url, `protocol error: ${describe(ctx.error ?? ctx)}`),
@@ -289,12 +289,5 @@ function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (error === undefined) return "connection closed";
   const fields = amqpErrorFields(error);
-  return fields.condition || fields.description ? describeAmqp(fields) : String(error);
-}
-
-function describeAmqp(
-  error: { condition?: string | undefined; description?: string | undefined } | undefined,
-): string {
-  if (!error) return "";
-  return [error.condition, error.description].filter(Boolean).join(": ");
+  return fields.condition || fields.description ? conditionText(fields) : String(error);
 }

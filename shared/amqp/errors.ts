@@ -25,6 +25,13 @@ export interface MeshErrorDetails {
   cause?: unknown;
 }
 
+/** An AMQP error as text: "condition: description", leaving out a missing part. */
+export function conditionText(
+  error: { condition?: string | undefined; description?: string | undefined } | undefined,
+): string {
+  return error ? [error.condition, error.description].filter(Boolean).join(": ") : "";
+}
+
 /** Base of every error the client raises; `code` is the stable, machine-readable part. */
 export class MeshError extends Error {
   readonly code: MeshErrorCode;
@@ -78,7 +85,7 @@ export class PublishRejectedError extends MeshError {
     condition: string | undefined;
     description: string | undefined;
   }) {
-    const why = [args.condition, args.description].filter(Boolean).join(": ") || "no reason given";
+    const why = conditionText(args) || "no reason given";
     super(
       "publish-rejected",
       `router ${args.url ?? "(unknown)"} rejected message ${args.messageId} to "${args.address}": ${why}`,
@@ -188,7 +195,7 @@ export class LinkRefusedError extends MeshError {
     condition: string | undefined;
     description: string | undefined;
   }) {
-    const why = [args.condition, args.description].filter(Boolean).join(": ") || "no reason given";
+    const why = conditionText(args) || "no reason given";
     super(
       "link-refused",
       `router ${args.url ?? "(unknown)"} closed the ${args.role} link to "${args.address}": ${why}`,
@@ -223,7 +230,7 @@ export class NoRouteError extends MeshError {
     attaches: number;
     retryAfterMs: number;
   }) {
-    const why = [args.condition, args.description].filter(Boolean).join(": ");
+    const why = conditionText(args);
     super(
       "no-route",
       `message ${args.messageId} to "${args.address}" not sent within ${args.deadlineMs} ms: router ${args.url ?? "(unknown)"} had no route to the destination the whole time (${args.attaches} attach(es) refused, last: ${why}); retry after ${args.retryAfterMs} ms`,

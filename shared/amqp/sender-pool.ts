@@ -10,6 +10,7 @@ import {
   BackPressureError,
   ClientClosedError,
   type ConnectionFailedError,
+  conditionText,
   isTransientLinkCondition,
   LinkRefusedError,
   NoRouteError,
@@ -424,7 +425,7 @@ export class AddressSender implements ManagedLink {
   private refusedForNow(condition: string, description: string | undefined): void {
     const attaches = (this.refusal?.attaches ?? 0) + 1;
     this.refusal = { condition, description, attaches };
-    const why = description ? `${condition}: ${description}` : condition;
+    const why = conditionText({ condition, description });
     if (this.pending === 0) {
       this.connection.log(`amqp: sender to "${this.address}" refused by ${this.url}: ${why}`);
       this.retire();
