@@ -80,6 +80,12 @@ export interface ListenerLimits {
   maxMessageSize: number;
 }
 
+/** The tightest of several size limits, where 0 means none. */
+export function tightestLimit(...limits: number[]): number {
+  const set = limits.filter((n) => n > 0);
+  return set.length > 0 ? Math.min(...set) : 0;
+}
+
 let nextConnectionId = 1;
 
 /** Strips the `amqp:/` scheme qdrouterd puts on generated addresses. */
@@ -94,6 +100,8 @@ export class ClientConnection {
   readonly #linkClosers = new Map<Sender | Receiver, () => void>();
   readonly user: string | undefined;
   readonly settings: UserSettings | undefined;
+  /** The listener's (and the policy's) limit, tightened by the user's group (0 = none). */
+  readonly maxMessageSize: number;
   #closed = false;
 
   readonly connection: Connection;
@@ -116,6 +124,7 @@ export class ClientConnection {
     this.#limits = limits;
     this.encrypted = encrypted;
     this.user = authenticatedUser(connection);
+    this.maxMessageSize = limits.maxMessageSize;
     if (policy.enabled) {
       const admission = policy.admit(remoteHostname(connection), this.user, remoteIp(connection));
       if (typeof admission === "string") {
@@ -128,19 +137,13 @@ export class ClientConnection {
         return;
       }
       this.settings = admission.settings;
+      this.maxMessageSize = tightestLimit(limits.maxMessageSize, admission.settings.maxMessageSize);
       this.#release = admission.release;
     }
   }
 
   get remoteContainer(): string | undefined {
     return remoteContainerId(this.connection);
-  }
-
-  get maxMessageSize(): number {
-    const sizes = [this.#limits.maxMessageSize, this.settings?.maxMessageSize ?? 0].filter(
-      (n) => n > 0,
-    );
-    return sizes.length > 0 ? Math.min(...sizes) : 0;
   }
 
   /** Client senders / receivers the policy let in and that are still attached. */

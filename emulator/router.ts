@@ -21,6 +21,7 @@ import {
   type ClientRouter,
   type LinkRouteHandler,
   normaliseAddress,
+  tightestLimit,
 } from "./client-connection.ts";
 import { ConnectionLimit } from "./connection-limit.ts";
 import { DEFAULT_LINK_CAPACITY } from "./credit.ts";
@@ -345,15 +346,14 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       admission: this.connectionLimit,
       ...(tls ? { tls } : {}),
     });
-    const sizes = [
-      typeof a.maxMessageSize === "number" ? a.maxMessageSize : 0,
-      this.#policyMaxMessageSize,
-    ].filter((n) => n > 0);
     this.#wire(
       listener,
       {
         linkCapacity: typeof a.linkCapacity === "number" ? a.linkCapacity : DEFAULT_LINK_CAPACITY,
-        maxMessageSize: sizes.length > 0 ? Math.min(...sizes) : 0,
+        maxMessageSize: tightestLimit(
+          typeof a.maxMessageSize === "number" ? a.maxMessageSize : 0,
+          this.#policyMaxMessageSize,
+        ),
       },
       role === "route-container" ? name : undefined,
     );
