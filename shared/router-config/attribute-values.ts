@@ -61,7 +61,7 @@ export function headerComment(config: RouterConfig): string {
   return `# amqp-mesh router config for ${config.routerId} (${config.flavour}); generated, do not edit`;
 }
 
-export function flavourFromHeader(text: string): RouterConfig["flavour"] | undefined {
+function flavourFromHeader(text: string): RouterConfig["flavour"] | undefined {
   for (const line of text.split(/\r?\n/)) {
     const match = HEADER.exec(line.trim());
     if (match !== null) return match[2] as RouterConfig["flavour"];
@@ -69,10 +69,20 @@ export function flavourFromHeader(text: string): RouterConfig["flavour"] | undef
   return undefined;
 }
 
-/** Builds the RouterConfig of parsed entities: the router section gives id and mode. */
+/** How to read a router config file. */
+export interface ParseOptions {
+  /** Taken when given; else the generated header's flavour, else qpid-dispatch. */
+  flavour?: RouterConfig["flavour"];
+}
+
+/**
+ * Builds the RouterConfig of the entities parsed from `text`: the router section gives id and
+ * mode, `options.flavour` or else the file's header the flavour.
+ */
 export function configFromEntities(
   entities: RouterEntity[],
-  flavour: RouterConfig["flavour"],
+  text: string,
+  options: ParseOptions,
 ): RouterConfig {
   const routers = entities.filter((e) => e.type === "router");
   if (routers.length !== 1)
@@ -88,6 +98,7 @@ export function configFromEntities(
       0,
       `router mode must be interior or edge, not '${String(mode)}'`,
     );
+  const flavour = options.flavour ?? flavourFromHeader(text) ?? "qpid-dispatch";
   return { routerId: id, mode, flavour, entities };
 }
 

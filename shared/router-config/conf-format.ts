@@ -3,9 +3,9 @@ import {
   camelCase,
   configFromEntities,
   entityTypeFrom,
-  flavourFromHeader,
   headerComment,
   orderedAttributes,
+  type ParseOptions,
 } from "./attribute-values.ts";
 import { RouterConfigParseError, RouterConfigRenderError } from "./errors.ts";
 import { HASH_SAFE_ATTRIBUTES, JSON_MAP_ATTRIBUTES } from "./flavour.ts";
@@ -108,10 +108,7 @@ interface OpenSection {
  * `options.flavour`, else the generated header, else qpid-dispatch. Throws
  * RouterConfigParseError with the line number on anything the router would reject.
  */
-export function parseConfFile(
-  text: string,
-  options: { flavour?: RouterConfig["flavour"] } = {},
-): RouterConfig {
+export function parseConfFile(text: string, options: ParseOptions = {}): RouterConfig {
   const entities: RouterEntity[] = [];
   let section: OpenSection | undefined;
   let map: OpenMap | undefined;
@@ -183,8 +180,5 @@ export function parseConfFile(
   if (map !== undefined) throw new RouterConfigParseError(map.line, `'${map.key}' is never closed`);
   if (section !== undefined)
     throw new RouterConfigParseError(section.line, `section '${section.type}' is never closed`);
-  return configFromEntities(
-    entities,
-    options.flavour ?? flavourFromHeader(text) ?? "qpid-dispatch",
-  );
+  return configFromEntities(entities, text, options);
 }

@@ -3,9 +3,9 @@ import {
   camelCase,
   configFromEntities,
   entityTypeFrom,
-  flavourFromHeader,
   headerComment,
   orderedAttributes,
+  type ParseOptions,
 } from "./attribute-values.ts";
 import { RouterConfigParseError } from "./errors.ts";
 import type { EntityAttributes, RouterConfig, RouterEntity } from "./model.ts";
@@ -62,10 +62,7 @@ function lineAt(text: string, position: number): number {
  * Reads a router JSON config into a RouterConfig. Throws RouterConfigParseError with a line
  * number on bad JSON, on a malformed section and on values of the wrong type.
  */
-export function parseJsonFile(
-  text: string,
-  options: { flavour?: RouterConfig["flavour"] } = {},
-): RouterConfig {
+export function parseJsonFile(text: string, options: ParseOptions = {}): RouterConfig {
   // Blank out comment lines rather than removing them, so positions keep their line.
   const json = text
     .split(/\r?\n/)
@@ -104,8 +101,5 @@ export function parseJsonFile(
     }
     return { type: entityTypeFrom(element[0], line), attributes };
   });
-  return configFromEntities(
-    entities,
-    options.flavour ?? flavourFromHeader(text) ?? "qpid-dispatch",
-  );
+  return configFromEntities(entities, text, options);
 }

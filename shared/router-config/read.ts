@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { ParseOptions } from "./attribute-values.ts";
 import { parseConfFile } from "./conf-format.ts";
 import { RouterConfigParseError } from "./errors.ts";
 import { parseJsonFile } from "./json-format.ts";
@@ -10,7 +11,7 @@ import { SUMMARY_FILE } from "./write.ts";
 /** Reads one router config file; the extension picks the format, as the router does. */
 export async function readRouterConfigFile(
   path: string,
-  options: { flavour?: RouterConfig["flavour"] } = {},
+  options: ParseOptions = {},
 ): Promise<RouterConfig> {
   const text = await readFile(path, "utf8");
   try {
@@ -28,7 +29,7 @@ export async function readRouterConfigFile(
  */
 export async function readRouterConfigs(
   dir: string,
-  options: { flavour?: RouterConfig["flavour"] } = {},
+  options: ParseOptions = {},
 ): Promise<RouterConfig[]> {
   const files = await readdir(dir);
   const chosen = files
