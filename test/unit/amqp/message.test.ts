@@ -34,6 +34,15 @@ describe("message encoding", () => {
 
   it("keeps headers and properties; integers are AMQP longs", () => {
     const creationTime = new Date(1_700_000_000_123);
+    const applicationProperties = {
+      big: 2 ** 40,
+      small: 3,
+      neg: -1,
+      pi: 3.14,
+      s: "x",
+      b: false,
+      n: null,
+    };
     const { raw, received } = roundTrip({
       body: 1,
       correlationId: "c",
@@ -41,15 +50,7 @@ describe("message encoding", () => {
       replyTo: "r",
       ttlMs: 5_000,
       creationTime,
-      applicationProperties: {
-        big: 2 ** 40,
-        small: 3,
-        neg: -1,
-        pi: 3.14,
-        s: "x",
-        b: false,
-        n: null,
-      },
+      applicationProperties,
     });
     expect(received).toMatchObject({
       correlationId: "c",
@@ -58,15 +59,7 @@ describe("message encoding", () => {
       ttlMs: 5_000,
       creationTime,
     });
-    expect(received.applicationProperties).toEqual({
-      big: 2 ** 40,
-      small: 3,
-      neg: -1,
-      pi: 3.14,
-      s: "x",
-      b: false,
-      n: null,
-    });
+    expect(received.applicationProperties).toEqual(applicationProperties);
     expect(raw.durable).toBe(true);
   });
 
