@@ -14,7 +14,6 @@ import {
   markOwnLink,
   type Receiver,
   type Sender,
-  settle,
 } from "./amqp.ts";
 import { ConsumerLink } from "./consumer-link.ts";
 import { DEFAULT_LINK_CAPACITY, ProducerLink } from "./credit.ts";
@@ -131,20 +130,13 @@ export class ActiveAutoLink {
 
   #intake(producer: ProducerLink, delivery: Delivery, message: Message): void {
     const presettled = isPresettled(delivery);
-    producer.begin();
-    let done = false;
     this.host.route({
       payload: encodeMessage(message),
       presettled,
       address: producer.address!,
       ingress: this.host.id,
       heldFor: producer,
-      complete: (outcome) => {
-        if (done) return;
-        done = true;
-        if (!presettled && producer.receiver.is_open()) settle(delivery, outcome);
-        producer.end();
-      },
+      complete: producer.admit(delivery, presettled),
     });
   }
 

@@ -15,7 +15,6 @@ import {
   isDynamic,
   isPresettled,
   type Message,
-  type Outcome,
   outcomes,
   type Receiver,
   remoteContainerId,
@@ -340,20 +339,13 @@ export class ClientConnection {
       this.closed();
       return;
     }
-    producer.begin();
-    let done = false;
     this.#router.route({
       payload,
       presettled,
       address,
       ingress: this.#router.id,
       ...(producer.address !== undefined ? { heldFor: producer } : {}),
-      complete: (outcome: Outcome) => {
-        if (done) return;
-        done = true;
-        if (!presettled && producer.receiver.is_open()) settle(delivery, outcome);
-        producer.end();
-      },
+      complete: producer.admit(delivery, presettled),
     });
   }
 

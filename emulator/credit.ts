@@ -4,7 +4,7 @@
  * at most `capacity` deliveries of one link are ever unsettled inside the mesh — so the
  * router never buffers without bound and credit follows downstream capacity.
  */
-import { grantedCredit, type Receiver } from "./amqp.ts";
+import { type Delivery, grantedCredit, type Outcome, type Receiver, settle } from "./amqp.ts";
 import type { CreditedProducer, Fabric } from "./fabric.ts";
 
 /** qdrouterd's default linkCapacity of a listener. */
@@ -52,13 +52,20 @@ export class ProducerLink implements CreditedProducer {
     if (this.wantedCredit() - current > 0) this.receiver.add_credit(room);
   }
 
-  begin(): void {
+  /**
+   * A delivery of this link enters the mesh: it counts against the link's capacity until
+   * the returned `complete` (which acts once) settles it back, while the link is open.
+   */
+  admit(delivery: Delivery, presettled: boolean): (outcome: Outcome) => void {
     this.outstanding++;
     this.received++;
-  }
-
-  end(): void {
-    this.outstanding--;
-    this.refreshCredit();
+    let done = false;
+    return (outcome) => {
+      if (done) return;
+      done = true;
+      if (!presettled && this.receiver.is_open()) settle(delivery, outcome);
+      this.outstanding--;
+      this.refreshCredit();
+    };
   }
 }
