@@ -5,11 +5,12 @@ import type { DiagnosticSink } from "./diagnostic-sink.ts";
 import { FLAVOUR_FACTS } from "./flavour.ts";
 import type { EntityAttributes, RouterConfig, RouterEntity } from "./model.ts";
 import { generatedName } from "./names.ts";
-import { isInScope, isPolicyUserName, principalsOf } from "./scope.ts";
+import { isPolicyUserName, principalsOf, routersInScope } from "./scope.ts";
 
 /**
- * The channel entities of one router: an address per channel in scope, and for broker
- * channels the link routes (qpid-dispatch) or auto-links (skupper-router) to the broker.
+ * The channel entities of one router, given the channels in its scope (see isInScope): an
+ * address per channel, and for broker channels the link routes (qpid-dispatch) or auto-links
+ * (skupper-router) to the broker.
  *
  * Placement: qpid-dispatch gets a linkRoute pair on every interior in the channel's scope,
  * so any interior can route an attach to the broker; only the interiors holding the broker
@@ -29,7 +30,6 @@ export function channelEntities(
   const facts = FLAVOUR_FACTS[flavour];
   const held = brokersHeldBy(router, topology).map((b) => b.name);
   for (const channel of channels) {
-    if (!isInScope(channel, router)) continue;
     addresses.push({
       type: "address",
       attributes: {
@@ -146,7 +146,7 @@ export function checkChannel(
           [role, index],
         );
     });
-  const inScope = topology.routers.filter((r) => isInScope(channel, r));
+  const inScope = routersInScope(channel, topology);
   if (inScope.length === 0) {
     sink.channel(
       channel,
