@@ -51,11 +51,6 @@ export class DeadlineTimer<T extends Expiring> {
     return this.items.size;
   }
 
-  clear(): void {
-    this.items.clear();
-    this.disarm();
-  }
-
   private arm(at: number): void {
     this.disarm();
     this.armedAt = at;

@@ -10,7 +10,7 @@ import {
   parseMeshClientConfig,
   redactConfig,
 } from "./config.ts";
-import { type ConnectionEvents, type ConnectionState, MeshConnection } from "./connection.ts";
+import { type ConnectionState, MeshConnection } from "./connection.ts";
 import { type ConsumeOptions, Consumer, type MessageHandler } from "./consume.ts";
 import { ClientClosedError } from "./errors.ts";
 import type { MeshMessage, ReceivedMessage } from "./message.ts";
@@ -33,9 +33,7 @@ export class MeshClient {
 
   constructor(config: MeshClientConfigInput, options: MeshClientOptions = {}) {
     this.config = parseMeshClientConfig(config);
-    const events: ConnectionEvents = {};
-    if (options.log) events.onLog = options.log;
-    this.connection = new MeshConnection(this.config, events);
+    this.connection = new MeshConnection(this.config, options.log);
     this.senders = new SenderPool(this.connection);
   }
 

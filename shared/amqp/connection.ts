@@ -31,17 +31,11 @@ const STABLE_CONNECTION_MS = 1_000;
 
 export type ConnectionState = "idle" | "connecting" | "open" | "closed";
 
-export interface ConnectionEvents {
-  onOpen?: (url: string) => void;
-  onLost?: (url: string, reason: string) => void;
-  onLog?: (message: string) => void;
-}
-
 export class MeshConnection {
   private readonly config: MeshClientConfig;
   private readonly container: ReturnType<typeof createContainer>;
   private readonly links = new Set<ManagedLink>();
-  private readonly events: ConnectionEvents;
+  private readonly onLog: ((message: string) => void) | undefined;
   private stateValue: ConnectionState = "idle";
   private current: RheaConnection | undefined;
   private currentUrl: string | undefined;
@@ -54,9 +48,9 @@ export class MeshConnection {
   /** Connections opened so far; tests and logs use it to see reconnects. */
   openCount = 0;
 
-  constructor(config: MeshClientConfig, events: ConnectionEvents = {}) {
+  constructor(config: MeshClientConfig, onLog?: (message: string) => void) {
     this.config = config;
-    this.events = events;
+    this.onLog = onLog;
     this.container = createContainer(config.containerId);
   }
 
@@ -83,9 +77,9 @@ export class MeshConnection {
     this.links.delete(link);
   }
 
-  /** A link event worth a log line (refusals, re-attaches); never carries a secret. */
+  /** A connection or link event worth a log line; never carries a secret. */
   log(message: string): void {
-    this.events.onLog?.(message);
+    this.onLog?.(message);
   }
 
   /** Resolves once a connection is open (connecting lazily); rejects when the budget runs out. */
@@ -180,8 +174,7 @@ export class MeshConnection {
     this.openedAt = Date.now();
     this.openCount++;
     const safeUrl = redactUrl(url);
-    this.events.onLog?.(`amqp: connected to ${safeUrl}`);
-    this.events.onOpen?.(safeUrl);
+    this.log(`amqp: connected to ${safeUrl}`);
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
     for (const link of [...this.links]) link.attach(connection, safeUrl);
   }
@@ -197,9 +190,8 @@ export class MeshConnection {
     this.currentUrl = undefined;
     if (connection) discard(connection);
     const safeUrl = redactUrl(url);
-    this.events.onLog?.(`amqp: ${wasOpen ? "lost" : "could not connect to"} ${safeUrl}: ${reason}`);
+    this.log(`amqp: ${wasOpen ? "lost" : "could not connect to"} ${safeUrl}: ${reason}`);
     if (wasOpen) {
-      this.events.onLost?.(safeUrl, reason);
       for (const link of [...this.links]) link.connectionLost();
     }
     this.stateValue = "connecting";
@@ -228,7 +220,7 @@ export class MeshConnection {
         : `no AMQP router reachable after ${this.failedAttempts} attempt(s) over ${this.config.urls.map(redactUrl).join(", ")}; last: ${lastUrl}: ${reason}`,
       { url: lastUrl },
     );
-    this.events.onLog?.(`amqp: ${error.message}`);
+    this.log(`amqp: ${error.message}`);
     for (const waiter of this.openWaiters.splice(0)) waiter.reject(error);
     for (const link of [...this.links]) link.connectionFailed(error);
   }
