@@ -16,7 +16,6 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LocalMesh } from "../../emulator/index.ts";
-import type { RouterEntity } from "../../shared/router-config/model.ts";
 import {
   closeAllClients,
   connectClient,
@@ -25,7 +24,7 @@ import {
   type TestReceiver,
 } from "../support/amqp-client.ts";
 import { address, startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
-import { IN_CI, probeRabbitMq, RABBITMQ, requireRabbitMq } from "../support/rabbitmq.ts";
+import { IN_CI, probeRabbitMq, rabbitConnector, requireRabbitMq } from "../support/rabbitmq.ts";
 import { waitFor } from "../support/wait.ts";
 import { NEEDS_EMULATOR, onEmulator } from "./target.ts";
 
@@ -35,18 +34,7 @@ const why = rabbit.reachable
   ? NEEDS_EMULATOR
   : `RabbitMQ unreachable (${rabbit.reason}); outside CI this skips`;
 
-const connector: RouterEntity = {
-  type: "connector",
-  attributes: {
-    name: "rabbit",
-    host: RABBITMQ.host,
-    port: String(RABBITMQ.port),
-    role: "route-container",
-    saslMechanisms: "PLAIN",
-    saslUsername: RABBITMQ.username,
-    saslPassword: RABBITMQ.password,
-  },
-};
+const connector = rabbitConnector();
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
 let mesh: LocalMesh;

@@ -16,7 +16,7 @@ import type { LocalMesh } from "../../emulator/index.ts";
 import type { RouterEntity } from "../../shared/router-config/model.ts";
 import { closeAllClients, connectClient } from "../support/amqp-client.ts";
 import { startTestMesh } from "../support/local-mesh.ts";
-import { probeRabbitMq, RABBITMQ } from "../support/rabbitmq.ts";
+import { probeRabbitMq, rabbitConnector } from "../support/rabbitmq.ts";
 import {
   makeTestCertificates,
   opensslAvailable,
@@ -75,18 +75,7 @@ describe.skipIf(!onEmulator)(`stop() leaves no handles — ${NEEDS_EMULATOR}`, (
       },
     ];
     if (rabbit.reachable) {
-      connectors.push({
-        type: "connector",
-        attributes: {
-          name: "rabbit",
-          host: RABBITMQ.host,
-          port: String(RABBITMQ.port),
-          role: "route-container",
-          saslMechanisms: "PLAIN",
-          saslUsername: RABBITMQ.username,
-          saslPassword: RABBITMQ.password,
-        },
-      });
+      connectors.push(rabbitConnector());
     }
     // A TLS listener (when openssl can make certificates): its sockets are TLS over TCP.
     certs = hasOpenssl ? makeTestCertificates() : undefined;

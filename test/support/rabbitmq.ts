@@ -9,6 +9,7 @@
  * and `/amq/queue/<name>` (must exist); tests use `/queue/<name>`.
  */
 import { connect } from "node:net";
+import type { RouterEntity } from "../../shared/router-config/model.ts";
 
 /** The broker: RABBITMQ_URL (as in test/setup/rabbitmq.ts) or guest@127.0.0.1:5672. */
 export const RABBITMQ = (() => {
@@ -20,6 +21,22 @@ export const RABBITMQ = (() => {
     password: decodeURIComponent(url.password || "guest"),
   };
 })();
+
+/** A router connector `rabbit` (role route-container, SASL PLAIN) to that broker. */
+export function rabbitConnector(): RouterEntity {
+  return {
+    type: "connector",
+    attributes: {
+      name: "rabbit",
+      host: RABBITMQ.host,
+      port: String(RABBITMQ.port),
+      role: "route-container",
+      saslMechanisms: "PLAIN",
+      saslUsername: RABBITMQ.username,
+      saslPassword: RABBITMQ.password,
+    },
+  };
+}
 
 /** True under CI (the CI sets CI=true): broker tests must fail, never skip. */
 export const IN_CI = process.env.CI === "true";
