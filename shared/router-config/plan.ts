@@ -77,14 +77,12 @@ export function planRouterChanges(
     const toCreate: RouterEntity[] = [];
     for (const [key, entity] of before) {
       const next = after.get(key);
-      if (next === undefined || canonical(next.attributes) !== canonical(entity.attributes))
-        toDelete.push(entity);
+      if (next !== undefined && canonical(next.attributes) === canonical(entity.attributes))
+        continue;
+      toDelete.push(entity);
+      if (next !== undefined) toCreate.push(next);
     }
-    for (const [key, entity] of after) {
-      const previous = before.get(key);
-      if (previous === undefined || canonical(previous.attributes) !== canonical(entity.attributes))
-        toCreate.push(entity);
-    }
+    for (const [key, entity] of after) if (!before.has(key)) toCreate.push(entity);
     return {
       routerId,
       delete: toDelete.sort(byCreateOrder).reverse(),
