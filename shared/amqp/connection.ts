@@ -66,6 +66,11 @@ export class MeshConnection {
   /** Registers a link; it attaches now if open, or when the (lazily started) connection opens. */
   register(link: ManagedLink): void {
     this.links.add(link);
+    this.reattach(link);
+  }
+
+  /** Attaches a registered link whose rhea link is gone: now if open, else when it opens. */
+  reattach(link: ManagedLink): void {
     if (this.stateValue === "open" && this.current && this.currentUrl) {
       link.attach(this.current, redactUrl(this.currentUrl));
     } else {

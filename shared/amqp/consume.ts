@@ -382,8 +382,7 @@ export class Consumer implements ManagedLink {
     this.reattachTimer = setTimeout(() => {
       this.reattachTimer = undefined;
       if (this.stopping) return;
-      this.connection.unregister(this);
-      this.connection.register(this);
+      this.connection.reattach(this);
     }, delay);
   }
 

@@ -249,8 +249,7 @@ export class AddressSender implements ManagedLink {
     this.dropLink();
     link?.close();
     session?.close();
-    this.connection.unregister(this);
-    this.connection.register(this);
+    this.connection.reattach(this);
   }
 
   private settled(delivery: RheaDelivery): void {
@@ -448,8 +447,7 @@ export class AddressSender implements ManagedLink {
         this.retire();
         return;
       }
-      this.connection.unregister(this);
-      this.connection.register(this);
+      this.connection.reattach(this);
     }, delayMs);
   }
 
