@@ -130,6 +130,14 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     return [...this.#listeners.values()];
   }
 
+  /** The open client listener configured (or created) with this name. */
+  listener(name: string): OpenListener | undefined {
+    for (const [entity, listener] of this.#listeners) {
+      if (entity.attributes.name === name) return listener;
+    }
+    return undefined;
+  }
+
   /** URL of the first client listener (what applications use). */
   get url(): string {
     const first = this.listeners[0];

@@ -72,10 +72,9 @@ let mesh: LocalMesh;
 let broker: FakeBroker;
 
 function listenerPort(router: string, name: string): number {
-  const r = mesh.router(router).router;
-  const stored = r.store.find("name", name);
-  if (!stored) throw new Error(`no listener ${name} on ${router}`);
-  return Number(r.refresh(stored).port);
+  const listener = mesh.router(router).router.listener(name);
+  if (!listener) throw new Error(`no listener ${name} on ${router}`);
+  return listener.port;
 }
 
 describe.skipIf(!onEmulator)(`route-container listeners carry routes — ${NEEDS_EMULATOR}`, () => {

@@ -48,9 +48,7 @@ let certs: TestCertificates | undefined;
 let usersDir: string;
 
 function listenerUrl(router: string, name: string): string {
-  const r = mesh.router(router).router;
-  const stored = r.store.find("name", name);
-  const listener = r.listeners.find((l) => stored && r.refresh(stored).port === String(l.port));
+  const listener = mesh.router(router).router.listener(name);
   if (!listener) throw new Error(`no listener ${name} on ${router}`);
   return listener.url;
 }

@@ -127,8 +127,7 @@ export async function openTarget(): Promise<Target> {
     };
   }
   const mesh = await startTestMesh(EMULATOR_MESH);
-  const a = mesh.router("a").router;
-  const limited = a.listeners.find((l) => l.port !== mesh.router("a").port);
+  const limited = mesh.router("a").router.listener("limited");
   return {
     kind: "emulator",
     flavour: "qpid-dispatch",
