@@ -63,17 +63,28 @@ function rightsByPrincipal(
   return [...rights.values()].sort((a, b) => compareText(a.principal, b.principal));
 }
 
+function principalSetKey(principals: readonly string[]): string {
+  return [...principals].sort(compareText).join("\n");
+}
+
+/** Team name per principal set (first team wins), for naming groups after teams. */
+function teamsByPrincipals(registry: ChannelRegistry): Map<string, string> {
+  const teams = new Map<string, string>();
+  for (const t of registry.teams) {
+    const key = principalSetKey(t.principals);
+    if (t.principals.length > 0 && !teams.has(key)) teams.set(key, t.team);
+  }
+  return teams;
+}
+
 /**
  * Names a user group: the team when the group is exactly one team's principals, else its
  * first principal. A user may belong to one group only (vhostUserGroupSettings.users), so
  * principals with identical rights share a group and every principal is in exactly one.
  */
-function groupName(principals: string[], registry: ChannelRegistry): string {
-  const key = [...principals].sort(compareText).join("\n");
-  const team = registry.teams.find(
-    (t) => t.principals.length > 0 && [...t.principals].sort(compareText).join("\n") === key,
-  );
-  return team === undefined ? `user-${groupNameFrom(principals[0] ?? "")}` : `team-${team.team}`;
+function groupName(principals: string[], teams: Map<string, string>): string {
+  const team = teams.get(principalSetKey(principals));
+  return team === undefined ? `user-${groupNameFrom(principals[0] ?? "")}` : `team-${team}`;
 }
 
 /**
@@ -99,13 +110,15 @@ export function policyEntities(
     const key = JSON.stringify([entry.targets, entry.sources, entry.maxMessageSize ?? null]);
     byRights.set(key, [...(byRights.get(key) ?? []), entry]);
   }
+  const teams = teamsByPrincipals(registry);
   const groups: [string, Record<string, unknown>][] = [];
   const used = new Set<string>();
   for (const members of byRights.values()) {
     const first = members[0]!;
     const principals = members.map((m) => m.principal);
-    let name = groupName(principals, registry);
-    for (let n = 2; used.has(name); n++) name = `${groupName(principals, registry)}-${n}`;
+    const base = groupName(principals, teams);
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base}-${n}`;
     used.add(name);
     const settings: Record<string, unknown> = { users: principals.join(", "), remoteHosts: "*" };
     if (first.targets.length > 0) settings.targets = addressList(first.targets);
