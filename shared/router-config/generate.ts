@@ -59,9 +59,9 @@ function usableChannels(
   flavour: RouterFlavour,
   sink: DiagnosticSink,
 ): RegisteredChannel[] {
-  const usable: RegisteredChannel[] = [];
+  const usable = new Map<string, RegisteredChannel>();
   for (const channel of sortedChannels(registry)) {
-    const twin = usable.find((c) => c.address === channel.address);
+    const twin = usable.get(channel.address);
     if (twin !== undefined) {
       sink.channel(
         channel,
@@ -73,9 +73,10 @@ function usableChannels(
       );
       continue;
     }
-    if (checkChannel(channel, registry, topology, flavour, sink)) usable.push(channel);
+    if (checkChannel(channel, registry, topology, flavour, sink))
+      usable.set(channel.address, channel);
   }
-  return usable;
+  return [...usable.values()];
 }
 
 function routerConfig(
