@@ -17,7 +17,7 @@ import {
   type TestSender,
 } from "../support/amqp-client.ts";
 import { startTestMesh } from "../support/local-mesh.ts";
-import { rawExchange } from "../support/raw-socket.ts";
+import { AMQP_HEADER, AMQP_SASL_HEADER, rawExchange } from "../support/raw-socket.ts";
 import {
   closeTarget,
   NEEDS_EMULATOR,
@@ -57,9 +57,6 @@ afterEach(async () => {
   expect(bystanderReceiver.messages.length).toBe(before + 1);
 });
 afterEach(closeAllClients);
-
-const AMQP_SASL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
-const AMQP_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
 
 describe("bytes that are not AMQP", () => {
   it("answers a wrong protocol header with its own AMQP header and closes", async () => {

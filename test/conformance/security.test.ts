@@ -22,7 +22,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LocalMesh, parseUsers, UsersFileError } from "../../emulator/index.ts";
 import { ConnectError, closeAllClients, connectClient } from "../support/amqp-client.ts";
 import { startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
-import { rawExchange } from "../support/raw-socket.ts";
+import { AMQP_SASL_HEADER, rawExchange } from "../support/raw-socket.ts";
 import {
   makeTestCertificates,
   opensslAvailable,
@@ -32,7 +32,6 @@ import { waitFor } from "../support/wait.ts";
 import { NEEDS_EMULATOR, onEmulator } from "./target.ts";
 
 /** A client's first bytes: the AMQP SASL protocol header. */
-const AMQP_SASL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
 
 const hasOpenssl = opensslAvailable();
 const LINK_DENIED = {

@@ -10,6 +10,7 @@
  */
 import { connect } from "node:net";
 import type { RouterEntity } from "../../shared/router-config/model.ts";
+import { AMQP_SASL_HEADER } from "./raw-socket.ts";
 
 /** The broker: RABBITMQ_URL (as in test/setup/rabbitmq.ts) or guest@127.0.0.1:5672. */
 export const RABBITMQ = (() => {
@@ -59,7 +60,7 @@ export function probeRabbitMq(timeout = 1_000): Promise<RabbitProbe> {
       timeout,
     );
     // An AMQP 1.0 broker answers a SASL protocol header with its own header.
-    socket.on("connect", () => socket.write(Buffer.from([65, 77, 81, 80, 3, 1, 0, 0])));
+    socket.on("connect", () => socket.write(AMQP_SASL_HEADER));
     socket.on("data", (data) =>
       done(
         data.subarray(0, 4).toString() === "AMQP"

@@ -6,6 +6,10 @@
  */
 import { connect } from "node:net";
 
+/** The protocol headers a peer opens with: SASL layer (3 1 0 0) or plain AMQP (0 1 0 0). */
+export const AMQP_SASL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
+export const AMQP_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
+
 export interface RawExchangeResult {
   received: Buffer;
   /** True when the peer closed the connection before the timeout. */

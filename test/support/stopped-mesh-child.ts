@@ -6,6 +6,7 @@
 import { connect } from "node:net";
 import { connectClient } from "./amqp-client.ts";
 import { startTestMesh } from "./local-mesh.ts";
+import { AMQP_SASL_HEADER } from "./raw-socket.ts";
 
 const mesh = await startTestMesh({
   routers: [{ id: "a" }, { id: "b" }, { id: "e", mode: "edge", uplinks: ["a"] }],
@@ -27,7 +28,7 @@ const peers = await Promise.all(
         const socket = connect({ host: "127.0.0.1", port: mesh.router(id).port });
         socket.once("connect", () => {
           // An AMQP header: the router's side of the connection starts its idle timer.
-          socket.write(Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]));
+          socket.write(AMQP_SASL_HEADER);
           resolve(socket);
         });
         socket.once("error", reject);
