@@ -22,33 +22,28 @@ export function registryOf(teams: TeamDocumentInput[]): ChannelRegistry {
   return registry;
 }
 
+/** An interior of `env-a` listening for clients, interiors and edges on basePort + 1, 2, 3. */
+function interior(id: string, basePort: number) {
+  return {
+    id,
+    environment: "env-a",
+    mode: "interior" as const,
+    host: "127.0.0.1",
+    listeners: {
+      clients: { port: basePort + 1 },
+      interRouter: { port: basePort + 2 },
+      edge: { port: basePort + 3 },
+    },
+  };
+}
+
 /** Two interiors and one edge in environment `env-a`, plus whatever `extra` adds. */
 export function smallTopology(extra: Partial<TopologyInput> = {}): Topology {
   return Topology.parse({
     environments: [{ name: "env-a", cloud: "local", region: "here" }],
     routers: [
-      {
-        id: "int-a1",
-        environment: "env-a",
-        mode: "interior",
-        host: "127.0.0.1",
-        listeners: {
-          clients: { port: 20001 },
-          interRouter: { port: 20002 },
-          edge: { port: 20003 },
-        },
-      },
-      {
-        id: "int-a2",
-        environment: "env-a",
-        mode: "interior",
-        host: "127.0.0.1",
-        listeners: {
-          clients: { port: 20011 },
-          interRouter: { port: 20012 },
-          edge: { port: 20013 },
-        },
-      },
+      interior("int-a1", 20000),
+      interior("int-a2", 20010),
       {
         id: "edge-a1",
         environment: "env-a",
