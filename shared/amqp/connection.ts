@@ -35,6 +35,8 @@ export class MeshConnection {
   private readonly config: MeshClientConfig;
   private readonly container: ReturnType<typeof createContainer>;
   private readonly links = new Set<ManagedLink>();
+  /** Re-attaches links asked for after a detach; any attach of the link cancels its own. */
+  private readonly reattachTimers = new Map<ManagedLink, NodeJS.Timeout>();
   private readonly onLog: ((message: string) => void) | undefined;
   private stateValue: ConnectionState = "idle";
   private current: RheaConnection | undefined;
@@ -71,6 +73,7 @@ export class MeshConnection {
 
   /** Attaches a registered link whose rhea link is gone: now if open, else when it opens. */
   reattach(link: ManagedLink): void {
+    this.cancelReattach(link);
     if (this.stateValue === "open" && this.current && this.currentUrl) {
       link.attach(this.current, redactUrl(this.currentUrl));
     } else {
@@ -79,7 +82,29 @@ export class MeshConnection {
   }
 
   unregister(link: ManagedLink): void {
+    this.cancelReattach(link);
     this.links.delete(link);
+  }
+
+  /**
+   * Runs `due` (which calls reattach() or gives the link up) after a backoff, unless the link
+   * is attached before: a (re)connect attaches every registered link, and the re-attach of a
+   * link that lost its connection meanwhile would be a second one.
+   */
+  reattachLater(link: ManagedLink, delayMs: number, due: () => void): void {
+    this.cancelReattach(link);
+    const timer = setTimeout(() => {
+      this.reattachTimers.delete(link);
+      due();
+    }, delayMs);
+    this.reattachTimers.set(link, timer);
+  }
+
+  cancelReattach(link: ManagedLink): void {
+    const timer = this.reattachTimers.get(link);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.reattachTimers.delete(link);
   }
 
   /** A connection or link event worth a log line; never carries a secret. */
@@ -181,7 +206,10 @@ export class MeshConnection {
     const safeUrl = redactUrl(url);
     this.log(`amqp: connected to ${safeUrl}`);
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
-    for (const link of [...this.links]) link.attach(connection, safeUrl);
+    for (const link of [...this.links]) {
+      this.cancelReattach(link);
+      link.attach(connection, safeUrl);
+    }
   }
 
   /** The attempt failed or the open connection was lost: drop it and try the next url. */
@@ -197,7 +225,10 @@ export class MeshConnection {
     const safeUrl = redactUrl(url);
     this.log(`amqp: ${wasOpen ? "lost" : "could not connect to"} ${safeUrl}: ${reason}`);
     if (wasOpen) {
-      for (const link of [...this.links]) link.connectionLost();
+      for (const link of [...this.links]) {
+        this.cancelReattach(link);
+        link.connectionLost();
+      }
     }
     this.stateValue = "connecting";
     this.urlIndex = (this.urlIndex + 1) % this.config.urls.length;
@@ -231,6 +262,8 @@ export class MeshConnection {
   }
 
   private clearTimers(): void {
+    for (const timer of this.reattachTimers.values()) clearTimeout(timer);
+    this.reattachTimers.clear();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.retryTimer = undefined;

@@ -107,7 +107,6 @@ export class Consumer implements ManagedLink {
   private idleWaiters: Array<() => void> = [];
   private drainedWaiter: (() => void) | undefined;
   private closedWaiter: (() => void) | undefined;
-  private reattachTimer: NodeJS.Timeout | undefined;
   private readyWaiters: Array<() => void> = [];
   /** Settled deliveries by outcome, for observability and tests. */
   readonly stats = { accepted: 0, released: 0, modified: 0, rejected: 0 };
@@ -135,9 +134,6 @@ export class Consumer implements ManagedLink {
 
   attach(connection: RheaConnection, url: string): void {
     if (this.stopping) return;
-    // A (re)connect attaches every registered link: a pending re-attach would be a second one.
-    if (this.reattachTimer) clearTimeout(this.reattachTimer);
-    this.reattachTimer = undefined;
     this.url = url;
     const session = beginReceiverSession(connection);
     this.session = session;
@@ -180,9 +176,7 @@ export class Consumer implements ManagedLink {
   }
 
   connectionLost(): void {
-    // Still registered: the next connection attaches us, so no separate re-attach.
-    if (this.reattachTimer) clearTimeout(this.reattachTimer);
-    this.reattachTimer = undefined;
+    // Still registered: the next connection attaches us (and cancels a pending re-attach).
     // Unsettled deliveries of the dead link go back to the router's queue; skip the waiting ones.
     this.link?.removeAllListeners();
     this.link = undefined;
@@ -201,7 +195,7 @@ export class Consumer implements ManagedLink {
   async stop(handlerGraceMs = this.options.handlerGraceMs ?? 30_000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.reattachTimer) clearTimeout(this.reattachTimer);
+    this.connection.cancelReattach(this);
     const timeoutMs = this.options.stopTimeoutMs ?? 2_000;
     const link = this.link;
     if (link?.is_open() && this.options.drainOnStop !== false) {
@@ -379,11 +373,9 @@ export class Consumer implements ManagedLink {
     const cap = refused.transient ? REATTACH_TRANSIENT_MAX_DELAY_MS : REATTACH_MAX_DELAY_MS;
     const delay = backoffDelay(this.refusals++, REATTACH_DELAY_MS, cap);
     this.connection.log(`amqp: ${refused.message}; attaching again in ${delay} ms`);
-    this.reattachTimer = setTimeout(() => {
-      this.reattachTimer = undefined;
-      if (this.stopping) return;
-      this.connection.reattach(this);
-    }, delay);
+    this.connection.reattachLater(this, delay, () => {
+      if (!this.stopping) this.connection.reattach(this);
+    });
   }
 
   private notifyIdle(): void {

@@ -83,7 +83,6 @@ export class AddressSender implements ManagedLink {
   /** Deliveries handed to the current rhea link (rhea counts those it transmitted). */
   private submitted = 0;
   private readonly deadlines: DeadlineTimer<PublishEntry>;
-  private reattachTimer: NodeJS.Timeout | undefined;
   /** Set while the router refuses our attach for now; cleared once a link gets credit. */
   private refusal: Refusal | undefined;
   private closed = false;
@@ -128,8 +127,6 @@ export class AddressSender implements ManagedLink {
 
   attach(connection: RheaConnection, url: string): void {
     if (this.closed) return;
-    // A (re)connect attaches every registered link: a pending re-attach would be a second one.
-    this.clearReattach();
     this.url = url;
     const session = connection.create_session();
     this.session = session;
@@ -177,7 +174,6 @@ export class AddressSender implements ManagedLink {
   connectionLost(): void {
     // Registered links attach again when the next connection opens; a refusal seen on this
     // connection says nothing about the next one.
-    this.clearReattach();
     this.refusal = undefined;
     this.dropLink();
   }
@@ -205,7 +201,7 @@ export class AddressSender implements ManagedLink {
           url: this.url,
         }),
     );
-    this.clearReattach();
+    this.connection.cancelReattach(this);
     const link = this.link;
     this.dropLink();
     link?.close();
@@ -438,9 +434,7 @@ export class AddressSender implements ManagedLink {
   }
 
   private reattachLater(delayMs: number): void {
-    this.clearReattach();
-    this.reattachTimer = setTimeout(() => {
-      this.reattachTimer = undefined;
+    this.connection.reattachLater(this, delayMs, () => {
       if (this.closed) return;
       if (this.refusal && this.pending === 0) {
         // Every publish that waited for a route has given up: nothing to attach for.
@@ -448,18 +442,12 @@ export class AddressSender implements ManagedLink {
         return;
       }
       this.connection.reattach(this);
-    }, delayMs);
-  }
-
-  private clearReattach(): void {
-    if (this.reattachTimer) clearTimeout(this.reattachTimer);
-    this.reattachTimer = undefined;
+    });
   }
 
   /** Leaves the pool for good (the next publish to the address gets a new sender). */
   private retire(): void {
     this.closed = true;
-    this.clearReattach();
     const { link, session } = this;
     this.dropLink();
     link?.close();
