@@ -126,7 +126,7 @@ async function closeWithGrace(connection: Connection, graceMs: number): Promise<
  * Connector passwords as qdrouterd reads them: `env:NAME` from the environment,
  * `file:/path` from a file, `literal:text` or anything else as it is.
  */
-export function resolveSecret(value: string): string {
+function resolveSecret(value: string): string {
   if (value.startsWith("env:")) return process.env[value.slice(4)] ?? "";
   if (value.startsWith("file:")) {
     try {

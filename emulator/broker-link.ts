@@ -21,10 +21,6 @@ import type { InboundCarrier } from "./inbound-carrier.ts";
 import { linkRouteMatches, mapExternal, proxyConsumer, proxyProducer } from "./link-route.ts";
 import type { StoredEntity } from "./management.ts";
 
-export type { BrokerHost } from "./auto-link.ts";
-export { resolveSecret } from "./broker-connection.ts";
-export { NO_ROUTE } from "./link-route.ts";
-
 export class BrokerLinks {
   readonly #connectors = new Map<StoredEntity, BrokerConnection>();
   readonly #autoLinks = new Map<StoredEntity, AutoLinkBinding<ActiveAutoLink>>();
