@@ -11,6 +11,8 @@ export function checkEdgeRouters(topology: Topology, places: TopologyPlaces): Di
   const diagnostics: Diagnostic[] = [];
   const byId = new Map(topology.routers.map((r) => [r.id, r]));
   const ids = [...byId.keys()];
+  // Several edges may uplink to the same listener-less interior: report it once.
+  const reportedListeners = new Set<string>();
   for (const [index, router] of topology.routers.entries()) {
     if (router.mode === "interior") {
       if (router.uplinks.length > 0) {
@@ -73,7 +75,8 @@ export function checkEdgeRouters(topology: Topology, places: TopologyPlaces): Di
             }),
           );
         }
-        if (target.listeners.edge === undefined) {
+        if (target.listeners.edge === undefined && !reportedListeners.has(uplink)) {
+          reportedListeners.add(uplink);
           const targetIndex = topology.routers.indexOf(target);
           diagnostics.push(
             places.at(["routers", targetIndex, "listeners"], {
@@ -86,17 +89,5 @@ export function checkEdgeRouters(topology: Topology, places: TopologyPlaces): Di
       }
     }
   }
-  return dedupe(diagnostics);
-}
-
-/** Several edges may uplink to the same listener-less interior: report it once. */
-function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const key = `${d.code}@${d.path.join("/")}`;
-    if (d.code !== "topology/missing-edge-listener") return true;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return diagnostics;
 }
