@@ -40,8 +40,8 @@ import {
   type UserSettings,
 } from "./policy.ts";
 
-export const MESSAGE_SIZE_EXCEEDED = "amqp:link:message-size-exceeded";
-export const CONNECTION_FORCED = "amqp:connection:forced";
+const MESSAGE_SIZE_EXCEEDED = "amqp:link:message-size-exceeded";
+const CONNECTION_FORCED = "amqp:connection:forced";
 const OVERSIZE_DESCRIPTION = "Message size exceeded";
 
 /** A link route's far end, when an attach is to be routed to a broker instead. */

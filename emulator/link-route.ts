@@ -24,7 +24,7 @@ import {
 } from "./amqp.ts";
 import type { Attributes } from "./entities.ts";
 
-export const NO_ROUTE = "qd:no-route-to-dest";
+const NO_ROUTE = "qd:no-route-to-dest";
 
 /** Where a link-routed attach goes when no router holds the route's connection now. */
 export const NO_ROUTE_HANDLER = {

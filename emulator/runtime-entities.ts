@@ -24,7 +24,7 @@ export interface RuntimeView {
  * mobile addresses, `L<name>` for this router's local ones (`L$management`, temp.*),
  * `R<router>` for another router's.
  */
-export function addressHashKey(routerId: string, key: string): string {
+function addressHashKey(routerId: string, key: string): string {
   const phased = /^M([01]):(.*)$/.exec(key);
   if (phased) return `M${phased[1]}${phased[2]}`;
   const topo = /^_topo\/0\/([^/]+)\/(.*)$/.exec(key);
