@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { ChannelRegistry, RegisteredChannel } from "./model.ts";
-import { addressSegments } from "./prefix.ts";
+import { addressKey } from "./prefix.ts";
 
 export type BreakingChangeKind =
   | "channel-removed"
@@ -275,7 +275,6 @@ export function findBreakingChanges(
   next: ChannelRegistry,
 ): ChannelCompatibility[] {
   // Addresses with the same segments are the same channel (see sameAddress); first one wins.
-  const addressKey = (address: string) => addressSegments(address).join("/");
   const nextByAddress = new Map<string, RegisteredChannel>();
   for (const channel of next.channels) {
     const key = addressKey(channel.address);

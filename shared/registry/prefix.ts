@@ -16,11 +16,14 @@ export function startsWith(long: readonly string[], short: readonly string[]): b
   return short.length <= long.length && short.every((segment, i) => long[i] === segment);
 }
 
+/** The address with its separators normalised: equal keys are the same address (for maps and sets). */
+export function addressKey(address: string): string {
+  return addressSegments(address).join("/");
+}
+
 /** Both addresses match the same messages on the router (same segments). */
 export function sameAddress(a: string, b: string): boolean {
-  const left = addressSegments(a);
-  const right = addressSegments(b);
-  return left.length === right.length && startsWith(left, right);
+  return addressKey(a) === addressKey(b);
 }
 
 /** One address is a prefix of the other on a segment boundary (equal addresses overlap too). */

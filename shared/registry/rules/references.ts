@@ -2,7 +2,7 @@ import type { Diagnostic } from "../../diagnostics.ts";
 import type { Topology } from "../../topology/schema.ts";
 import { didYouMean } from "../../yaml/suggest.ts";
 import type { ChannelRegistry } from "../model.ts";
-import { sameAddress } from "../prefix.ts";
+import { addressKey, sameAddress } from "../prefix.ts";
 import type { RegistryPlaces } from "./place.ts";
 
 function listOrNone(names: readonly string[]): string {
@@ -36,6 +36,7 @@ export function checkPartyReferences(
 
 /** A dead-letter channel must be another registered channel. */
 export function checkDeadLetters(registry: ChannelRegistry, places: RegistryPlaces): Diagnostic[] {
+  const registered = new Set(registry.channels.map((c) => addressKey(c.address)));
   const diagnostics: Diagnostic[] = [];
   for (const channel of registry.channels) {
     const deadLetter = channel.deadLetter;
@@ -48,7 +49,7 @@ export function checkDeadLetters(registry: ChannelRegistry, places: RegistryPlac
           hint: `register a separate channel, e.g. '${channel.address}.dead', and name it here`,
         }),
       );
-    } else if (!registry.channels.some((c) => sameAddress(c.address, deadLetter))) {
+    } else if (!registered.has(addressKey(deadLetter))) {
       const addresses = registry.channels.map((c) => c.address);
       diagnostics.push(
         places.atChannel(channel, ["deadLetter"], {
