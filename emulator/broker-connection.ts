@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { type Connection, dropSocket, guarded, type rhea } from "./amqp.ts";
 import { WatchedConnector } from "./auto-link-binding.ts";
+import { portNumber } from "./entities.ts";
 import type { StoredEntity } from "./management.ts";
 
 export type RheaContainer = ReturnType<typeof rhea.create_container>;
@@ -37,10 +38,9 @@ export class BrokerConnection extends WatchedConnector {
 
   start(): void {
     const a = this.entity.attributes;
-    const port = Number(a.port === "amqp" ? 5672 : a.port);
     const options: Record<string, unknown> = {
       host: String(a.host || "127.0.0.1"),
-      port,
+      port: portNumber(a.port),
       reconnect: false,
       container_id: this.container.id,
       idle_time_out: 0,

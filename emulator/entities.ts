@@ -323,6 +323,11 @@ export function normaliseAttributes(
   return result;
 }
 
+/** A listener's or connector's `port`: a number, or the service name `amqp` (5672). */
+export function portNumber(port: AttributeValue | undefined): number {
+  return Number(port === "amqp" ? 5672 : port);
+}
+
 export function attributeNamesOf(type: ConfigEntityType): string[] {
   return Object.keys(ENTITY_TYPES[type].attributes);
 }

@@ -30,6 +30,7 @@ import {
   type Attributes,
   managementTypeOf,
   normaliseAttributes,
+  portNumber,
   type RuntimeEntityType,
 } from "./entities.ts";
 import type { Fabric, RoutedDelivery } from "./fabric.ts";
@@ -327,7 +328,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     const role = String(a.role ?? "normal");
     if (!CLIENT_ROLES.has(role)) return;
     const name = String(a.name);
-    const configured = Number(a.port === "amqp" ? 5672 : a.port);
+    const configured = portNumber(a.port);
     if (!Number.isInteger(configured)) {
       throw new AttributeError(`Invalid port '${String(a.port)}' for listener ${name}`);
     }
