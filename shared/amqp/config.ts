@@ -14,7 +14,7 @@ const amqpUrl = z
 /** A PEM string (starts with -----BEGIN) or a path to a PEM file, read at connect time. */
 const pemOrPath = z.string().min(1);
 
-export const tlsConfigSchema = z.object({
+const tlsConfigSchema = z.object({
   ca: pemOrPath.optional(),
   cert: pemOrPath.optional(),
   key: pemOrPath.optional(),
@@ -23,7 +23,7 @@ export const tlsConfigSchema = z.object({
   rejectUnauthorized: z.boolean().default(true),
 });
 
-export const saslConfigSchema = z
+const saslConfigSchema = z
   .object({
     mechanism: z.enum(["ANONYMOUS", "PLAIN", "EXTERNAL"]),
     username: z.string().optional(),
@@ -69,7 +69,6 @@ export const meshClientConfigSchema = z
 
 export type MeshClientConfigInput = z.input<typeof meshClientConfigSchema>;
 export type MeshClientConfig = z.output<typeof meshClientConfigSchema>;
-export type TlsConfig = z.output<typeof tlsConfigSchema>;
 
 /** Validates a config; the error lists each problem with its path and never echoes values. */
 export function parseMeshClientConfig(input: unknown): MeshClientConfig {

@@ -23,7 +23,7 @@ export type JsonValue =
 export type MessageBody = JsonValue | Uint8Array;
 
 /** Values AMQP application properties can carry (simple types only). */
-export const applicationPropertyValueSchema = z.union([
+const applicationPropertyValueSchema = z.union([
   z.string(),
   z.number(),
   z.boolean(),
@@ -72,7 +72,7 @@ export interface ReceivedMessage {
   deliveryCount: number;
 }
 
-export const JSON_CONTENT_TYPE = "application/json";
+const JSON_CONTENT_TYPE = "application/json";
 
 /** application/json, application/cloudevents+json, anything/*+json, with parameters. */
 export function isJsonContentType(contentType: string | undefined): boolean {

@@ -18,8 +18,8 @@ import {
   trace,
 } from "@opentelemetry/api";
 
-export const TRACEPARENT = "traceparent";
-export const TRACESTATE = "tracestate";
+const TRACEPARENT = "traceparent";
+const TRACESTATE = "tracestate";
 
 const TRACEPARENT_PATTERN = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
