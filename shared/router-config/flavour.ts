@@ -116,6 +116,46 @@ export function parseBooleanText(text: string): boolean | undefined {
 
 const set = (...names: string[]): ReadonlySet<string> => new Set(["name", ...names]);
 
+/** Sections both schemas define with the same attributes; the others differ per flavour below. */
+const SAME_IN_BOTH_FLAVOURS = {
+  sslProfile: set(
+    "caCertFile",
+    "certFile",
+    "privateKeyFile",
+    "password",
+    "uidFormat",
+    "ciphers",
+    "protocols",
+  ),
+  connector: set(
+    "host",
+    "port",
+    "role",
+    "cost",
+    "sslProfile",
+    "saslMechanisms",
+    "saslUsername",
+    "saslPassword",
+    "allowRedirect",
+    "maxFrameSize",
+    "maxSessions",
+    "idleTimeoutSeconds",
+    "linkCapacity",
+    "stripAnnotations",
+    "verifyHostname",
+    "policyVhost",
+    "openProperties",
+  ),
+  policy: set(
+    "maxConnections",
+    "maxMessageSize",
+    "enableVhostPolicy",
+    "enableVhostNamePatterns",
+    "policyDir",
+    "defaultVhost",
+  ),
+};
+
 /**
  * Attribute names per section and flavour, as the schemas define them (the ones we emit and
  * their close neighbours; deprecated spellings left out). qpid-dispatch from qdrouter.json
@@ -127,16 +167,8 @@ export const KNOWN_ATTRIBUTES: Record<
   Partial<Record<RouterEntityType, ReadonlySet<string>>>
 > = {
   "qpid-dispatch": {
+    ...SAME_IN_BOTH_FLAVOURS,
     router: set("id", "mode", "workerThreads", "saslConfigDir", "saslConfigName", "debugDumpFile"),
-    sslProfile: set(
-      "caCertFile",
-      "certFile",
-      "privateKeyFile",
-      "password",
-      "uidFormat",
-      "ciphers",
-      "protocols",
-    ),
     listener: set(
       "host",
       "port",
@@ -155,33 +187,6 @@ export const KNOWN_ATTRIBUTES: Record<
       "policyVhost",
       "multiTenant",
       "http",
-    ),
-    connector: set(
-      "host",
-      "port",
-      "role",
-      "cost",
-      "sslProfile",
-      "saslMechanisms",
-      "saslUsername",
-      "saslPassword",
-      "allowRedirect",
-      "maxFrameSize",
-      "maxSessions",
-      "idleTimeoutSeconds",
-      "linkCapacity",
-      "stripAnnotations",
-      "verifyHostname",
-      "policyVhost",
-      "openProperties",
-    ),
-    policy: set(
-      "maxConnections",
-      "maxMessageSize",
-      "enableVhostPolicy",
-      "enableVhostNamePatterns",
-      "policyDir",
-      "defaultVhost",
     ),
     vhost: set(
       "hostname",
@@ -223,6 +228,7 @@ export const KNOWN_ATTRIBUTES: Record<
     ),
   },
   "skupper-router": {
+    ...SAME_IN_BOTH_FLAVOURS,
     router: set(
       "id",
       "mode",
@@ -232,15 +238,6 @@ export const KNOWN_ATTRIBUTES: Record<
       "debugDumpFile",
       "defaultDistribution",
       "metadata",
-    ),
-    sslProfile: set(
-      "caCertFile",
-      "certFile",
-      "privateKeyFile",
-      "password",
-      "uidFormat",
-      "ciphers",
-      "protocols",
     ),
     listener: set(
       "host",
@@ -259,33 +256,6 @@ export const KNOWN_ATTRIBUTES: Record<
       "stripAnnotations",
       "policyVhost",
       "http",
-    ),
-    connector: set(
-      "host",
-      "port",
-      "role",
-      "cost",
-      "sslProfile",
-      "saslMechanisms",
-      "saslUsername",
-      "saslPassword",
-      "allowRedirect",
-      "maxFrameSize",
-      "maxSessions",
-      "idleTimeoutSeconds",
-      "linkCapacity",
-      "stripAnnotations",
-      "verifyHostname",
-      "policyVhost",
-      "openProperties",
-    ),
-    policy: set(
-      "maxConnections",
-      "maxMessageSize",
-      "enableVhostPolicy",
-      "enableVhostNamePatterns",
-      "policyDir",
-      "defaultVhost",
     ),
     vhost: set(
       "hostname",
