@@ -7,7 +7,9 @@ import { readFileSync } from "node:fs";
 import type { LocalMesh } from "../../emulator/index.ts";
 import { type RouterEntity, typePrefix } from "../../shared/router-config/model.ts";
 import type { RouterFlavour } from "../../shared/topology/schema.ts";
+import { connectClient } from "../support/amqp-client.ts";
 import { address, startTestMesh, stopAllMeshes, type TestMeshSpec } from "../support/local-mesh.ts";
+import { waitFor } from "../support/wait.ts";
 
 export interface TargetRouter {
   id: string;
@@ -177,8 +179,6 @@ export async function waitForConsumers(
     await target.mesh.waitForAddress(address, { router: routerId, consumers });
     return;
   }
-  const { connectClient } = await import("../support/amqp-client.ts");
-  const { waitFor } = await import("../support/wait.ts");
   const client = await connectClient(routerUrl(target, routerId));
   try {
     await waitFor(
