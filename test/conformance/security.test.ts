@@ -31,8 +31,6 @@ import {
 import { waitFor } from "../support/wait.ts";
 import { NEEDS_EMULATOR, onEmulator } from "./target.ts";
 
-/** A client's first bytes: the AMQP SASL protocol header. */
-
 const hasOpenssl = opensslAvailable();
 const LINK_DENIED = {
   condition: "amqp:unauthorized-access",
