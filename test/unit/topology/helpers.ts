@@ -1,23 +1,10 @@
 import type { Diagnostic } from "../../../shared/diagnostics.ts";
 import { loadTopology, validateTopology } from "../../../shared/topology/index.ts";
 
+/** The same exact-field view of diagnostics as the registry tests use. */
+export { withCode } from "../registry/helpers.ts";
+
 export const TOPOLOGY_FIXTURES = "test/fixtures/topology";
-
-export type Seen = Pick<Diagnostic, "severity" | "code" | "file" | "line" | "column" | "message">;
-
-/** Diagnostics of one code, reduced to the fields a test asserts exactly. */
-export function withCode(diagnostics: readonly Diagnostic[], code: string): Seen[] {
-  return diagnostics
-    .filter((d) => d.code === code)
-    .map(({ severity, code: c, file, line, column, message }) => ({
-      severity,
-      code: c,
-      file,
-      line,
-      column,
-      message,
-    }));
-}
 
 export function fixture(name: string): string {
   return `${TOPOLOGY_FIXTURES}/${name}`;
