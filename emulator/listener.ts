@@ -31,7 +31,7 @@ export interface ListenerSpec {
  * header back before the connection closes (as proton-based routers do, AMQP 1.0 §2.2);
  * rhea then drops the connection and reports a protocol error, which the router ignores.
  */
-function answerBadProtocolHeader(socket: Socket, reply: Buffer): void {
+function answerBadProtocolHeader(socket: Socket): void {
   let seen = Buffer.alloc(0);
   const check = (chunk: Buffer): void => {
     seen = Buffer.concat([seen, chunk]);
@@ -43,13 +43,16 @@ function answerBadProtocolHeader(socket: Socket, reply: Buffer): void {
     if (n >= 8 && (seen[5] !== 1 || seen[6] !== 0 || seen[7] !== 0)) bad = true;
     if (bad) {
       socket.off("data", check);
-      if (socket.writable) socket.end(reply);
+      if (socket.writable) socket.end(SASL_HEADER);
     } else if (n >= 8) {
       socket.off("data", check);
     }
   };
   socket.prependListener("data", check);
 }
+
+/** The header a router announces: AMQP over SASL (3 1 0 0). */
+const SASL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
 
 const PRODUCT = { product: "qpid-dispatch-router", version: "1.19.0" };
 
@@ -102,7 +105,7 @@ export class OpenListener {
     this.#server = server;
     // Runs before rhea's own handler, so the header check sees the first bytes first.
     server.prependListener(this.tls ? "secureConnection" : "connection", (socket: Socket) => {
-      if (!socket.destroyed) answerBadProtocolHeader(socket, this.#headerReply());
+      if (!socket.destroyed) answerBadProtocolHeader(socket);
     });
     // Before everything else: a socket beyond the router's connection limit is closed at
     // once (rhea then only sees a dead socket).
@@ -162,11 +165,6 @@ export class OpenListener {
     // server.close waits for open connections; the caller need not.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     if (dropClients) await closed;
-  }
-
-  /** The header a router announces: SASL (3) unless the listener runs without SASL. */
-  #headerReply(): Buffer {
-    return Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
   }
 
   onConnection(handler: (connection: Connection) => void): void {
