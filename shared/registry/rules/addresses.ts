@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../../diagnostics.ts";
 import { START_OF_FILE } from "../../yaml/position.ts";
-import type { ChannelRegistry, RegisteredChannel } from "../model.ts";
+import type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "../model.ts";
 import { addressSegments, segmentsOverlap } from "../prefix.ts";
 import type { RegistryPlaces } from "./place.ts";
 
@@ -10,10 +10,13 @@ export function checkDuplicateTeams(
   places: RegistryPlaces,
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  for (const [index, team] of registry.teams.entries()) {
-    const first = registry.teams.findIndex((t) => t.team === team.team);
-    if (first === index) continue;
-    const other = registry.teams[first]!;
+  const firstByName = new Map<string, RegisteredTeam>();
+  for (const team of registry.teams) {
+    const other = firstByName.get(team.team);
+    if (other === undefined) {
+      firstByName.set(team.team, team);
+      continue;
+    }
     const otherPlace = other.locate?.(["team"]) ?? START_OF_FILE;
     diagnostics.push(
       places.atTeam(team, ["team"], {

@@ -16,11 +16,12 @@ export function checkPartyReferences(
 ): Diagnostic[] {
   const teams = registry.teams.map((t) => t.team);
   const known = [...teams, ...registry.teams.flatMap((t) => t.principals)];
+  const isKnown = new Set(known);
   const diagnostics: Diagnostic[] = [];
   for (const channel of registry.channels) {
     for (const side of ["producers", "consumers"] as const) {
       for (const [index, party] of channel[side].entries()) {
-        if (known.includes(party)) continue;
+        if (isKnown.has(party)) continue;
         diagnostics.push(
           places.atChannel(channel, [side, index], {
             code: "registry/unknown-party",
