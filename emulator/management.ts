@@ -195,14 +195,19 @@ export class ManagementAgent {
       .map((row) => `amqp:/_topo/0/${String(row.id)}/$management`);
   }
 
-  #types(): Record<string, string[]> {
-    const result: Record<string, string[]> = {};
-    for (const t of Object.keys(ENTITY_TYPES)) {
-      if (t === "router.config.linkRoute" && this.router.flavour === "skupper-router") continue;
-      result[this.qualified(t)] = [];
+  /** Every type this router has: config types (skupper-router has no linkRoute), runtime. */
+  #allTypes(): AnyType[] {
+    const types: AnyType[] = [];
+    for (const type of Object.keys(ENTITY_TYPES) as ConfigEntityType[]) {
+      if (type === "router.config.linkRoute" && this.router.flavour === "skupper-router") continue;
+      types.push({ kind: "config", type });
     }
-    for (const t of RUNTIME_TYPES) result[this.qualified(t)] = [];
-    return result;
+    for (const type of RUNTIME_TYPES) types.push({ kind: "runtime", type });
+    return types;
+  }
+
+  #types(): Record<string, string[]> {
+    return Object.fromEntries(this.#allTypes().map((t) => [this.qualified(t.type), []]));
   }
 
   #rowsOf(type: AnyType): Attributes[] {
@@ -220,9 +225,9 @@ export class ManagementAgent {
 
   #query(properties: Record<string, unknown>, body: unknown): ManagementResponse {
     const entityType = properties.entityType;
-    const types: AnyType[] =
+    const types =
       entityType === undefined || entityType === null
-        ? [...(Object.keys(this.#types()).map((t) => this.#resolveType(t)) as AnyType[])]
+        ? this.#allTypes()
         : [this.#resolveType(entityType)];
     const requested = (body as { attributeNames?: unknown } | null)?.attributeNames;
     let names: string[];
