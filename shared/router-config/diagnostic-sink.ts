@@ -1,5 +1,6 @@
 import type { Diagnostic } from "../diagnostics.ts";
 import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
+import { START_OF_FILE } from "../yaml/position.ts";
 
 /** Collects generation diagnostics, pointing at the channel or topology entry to fix. */
 export class DiagnosticSink {
@@ -45,8 +46,7 @@ export class DiagnosticSink {
       severity,
       code,
       file: this.topologyFile,
-      line: 1,
-      column: 1,
+      ...START_OF_FILE,
       path,
       message,
       hint,
