@@ -25,6 +25,7 @@ import {
   RUNTIME_TYPES,
   type RuntimeEntityType,
 } from "./entities.ts";
+import { managementAddress } from "./management-node.ts";
 
 /** qdrouterd answers with the HTTP reason phrases (python httplib's `responses`). */
 const STATUS_TEXT: Record<number, string> = {
@@ -192,7 +193,7 @@ export class ManagementAgent {
   #managementNodes(): string[] {
     return this.router
       .runtimeRows("router.node")
-      .map((row) => `amqp:/_topo/0/${String(row.id)}/$management`);
+      .map((row) => `amqp:/${managementAddress(String(row.id))}`);
   }
 
   /** Every type this router has: config types (skupper-router has no linkRoute), runtime. */
