@@ -29,6 +29,8 @@ const MAP_OPEN = /^(\$*[\w-]+)[ \t]*:[ \t]*\{$/;
 const ITEM = /^([\w-]+)[ \t]*:[ \t]*([^ \t{].*)$/;
 const JSON_MAP_OPEN = /"\$*[\w-]+"[ \t]*:[ \t]*\{$/;
 const SPARE_COMMA = /,\s*([\]}])/g;
+/** Text the router's reader would change: it drops a ',' before a closing bracket. */
+const DROPPED_COMMA = /,\s*[\]}]/;
 
 function confText(entity: RouterEntity, key: string, value: string): string {
   const fail = (why: string) => {
@@ -37,7 +39,7 @@ function confText(entity: RouterEntity, key: string, value: string): string {
   if (value === "" || value !== value.trim()) fail("empty or padded values cannot be written");
   if (/["\\\r\n]/.test(value)) fail("quotes, backslashes and line breaks cannot be written");
   if (value.startsWith("{")) fail("a value cannot start with '{'");
-  if (/,\s*[\]}]/.test(value)) fail("',' before ']' or '}' is dropped by the router");
+  if (DROPPED_COMMA.test(value)) fail("',' before ']' or '}' is dropped by the router");
   if (HASH_SAFE_ATTRIBUTES.has(key)) {
     if (/\s/.test(value)) fail("only the first word of this attribute is read");
   } else if (value.includes("#")) {
@@ -56,7 +58,7 @@ function mapLines(entity: RouterEntity, key: string, map: Record<string, unknown
   const lines = [`${INDENT}${key}: {`];
   for (const [entryKey, entryValue] of Object.entries(map)) {
     const line = `${JSON.stringify(entryKey)}: ${JSON.stringify(entryValue)},`;
-    if (/,\s*[\]}]/.test(line.slice(0, -1)))
+    if (DROPPED_COMMA.test(line.slice(0, -1)))
       throw new RouterConfigRenderError(
         entity.type,
         key,
