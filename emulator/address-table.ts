@@ -34,6 +34,18 @@ export interface AddressSemantics {
   readonly rule?: AddressRule;
 }
 
+/**
+ * The mesh key of one phase of a waypoint address (`M0:` what producers feed, `M1:` what
+ * consumers read), and the configured address behind any mesh key.
+ */
+export function phaseKey(address: string, phase: 0 | 1): string {
+  return `M${phase}:${address}`;
+}
+
+export function addressOfKey(key: string): string {
+  return key.replace(/^M[01]:/, "");
+}
+
 export function tokenize(address: string): string[] {
   return address.split(/[./]/);
 }

@@ -6,7 +6,13 @@
 import { randomBytes } from "node:crypto";
 import type { RouterConfig } from "../shared/router-config/model.ts";
 import type { RouterFlavour } from "../shared/topology/schema.ts";
-import { AddressTable, DISTRIBUTIONS, type Distribution } from "./address-table.ts";
+import {
+  AddressTable,
+  addressOfKey,
+  DISTRIBUTIONS,
+  type Distribution,
+  phaseKey,
+} from "./address-table.ts";
 import {
   type Connection,
   guarded,
@@ -217,13 +223,13 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     if (MANAGEMENT_NAMES.has(address)) return managementAddress(this.id);
     const semantics = this.addresses.lookup(address);
     // Waypoint addresses have two phases: producers feed phase 0, consumers read phase 1.
-    return semantics.waypoint ? `M1:${address}` : address;
+    return semantics.waypoint ? phaseKey(address, 1) : address;
   }
 
   producerKey(address: string): string {
     if (MANAGEMENT_NAMES.has(address)) return managementAddress(this.id);
     const semantics = this.addresses.lookup(address);
-    return semantics.waypoint ? `M0:${address}` : address;
+    return semantics.waypoint ? phaseKey(address, 0) : address;
   }
 
   dynamicAddress(): string {
@@ -231,8 +237,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   }
 
   route(delivery: RoutedDelivery): void {
-    const plain = delivery.address.replace(/^M[01]:/, "");
-    this.fabric.route(delivery, this.addresses.lookup(plain));
+    this.fabric.route(delivery, this.addresses.lookup(addressOfKey(delivery.address)));
   }
 
   linkRoute(address: string, direction: "in" | "out"): LinkRouteHandler | undefined {

@@ -3,6 +3,7 @@
  * router.link, router.address, router.node, management), as attribute maps with
  * qdrouterd's attribute names.
  */
+import { addressOfKey } from "./address-table.ts";
 import type { ClientConnection } from "./client-connection.ts";
 import { DEFAULT_LINK_CAPACITY } from "./credit.ts";
 import type { Attributes, RuntimeEntityType } from "./entities.ts";
@@ -118,14 +119,13 @@ export function runtimeRows(router: RuntimeView, type: RuntimeEntityType): Attri
         const remoteRouters = new Set(
           destinations.filter((d) => d.routerId !== router.id).map((d) => d.routerId),
         );
-        const plain = key.replace(/^M[01]:/, "");
         const hashKey = addressHashKey(router.id, key);
         return {
           name: hashKey,
           identity: hashKey,
           key: hashKey,
           type: q("router.address"),
-          distribution: router.addresses.lookup(plain).distribution,
+          distribution: router.addresses.lookup(addressOfKey(key)).distribution,
           subscriberCount: local,
           remoteCount: remoteRouters.size,
           undelivered: router.fabric.queuedCount(key),
