@@ -12,7 +12,7 @@ export function addressSegments(address: string): string[] {
   return address.split(/[./]/).filter((segment) => segment.length > 0);
 }
 
-export function startsWith(long: readonly string[], short: readonly string[]): boolean {
+function startsWith(long: readonly string[], short: readonly string[]): boolean {
   return short.length <= long.length && short.every((segment, i) => long[i] === segment);
 }
 
@@ -28,9 +28,7 @@ export function sameAddress(a: string, b: string): boolean {
 
 /** One address is a prefix of the other on a segment boundary (equal addresses overlap too). */
 export function prefixesOverlap(a: string, b: string): boolean {
-  const left = addressSegments(a);
-  const right = addressSegments(b);
-  return startsWith(left, right) || startsWith(right, left);
+  return segmentsOverlap(addressSegments(a), addressSegments(b));
 }
 
 /** Overlap of addresses already split into segments (for comparing many pairs). */
