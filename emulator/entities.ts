@@ -323,6 +323,12 @@ export function normaliseAttributes(
   return result;
 }
 
+/** A count or size limit as policy attributes give it: a positive integer, else 0 (none). */
+export function limitOf(value: unknown): number {
+  const n = Number(value ?? 0);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
 /** A listener's or connector's `port`: a number, or the service name `amqp` (5672). */
 export function portNumber(port: AttributeValue | undefined): number {
   return Number(port === "amqp" ? 5672 : port);

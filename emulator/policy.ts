@@ -14,7 +14,7 @@
  * maxSenders/maxReceivers), "link disallowed by local policy" either way.
  */
 import { matchPattern, tokenize } from "./address-table.ts";
-import type { Attributes } from "./entities.ts";
+import { type Attributes, limitOf } from "./entities.ts";
 import { VhostConnections } from "./vhost-connections.ts";
 
 export const UNAUTHORIZED = "amqp:unauthorized-access";
@@ -125,13 +125,9 @@ export class VhostPolicy {
     if (!group && vhost.allowUnknownUser === true) group = groups.$default;
     if (!group) return `User '${name}' is not in any group of vhost '${String(vhost.hostname)}'`;
     const size = Number(group.maxMessageSize ?? vhost.maxMessageSize ?? 0);
-    const count = (value: unknown): number => {
-      const n = Number(value ?? 0);
-      return Number.isInteger(n) && n > 0 ? n : 0;
-    };
     return {
-      maxSenders: count(group.maxSenders),
-      maxReceivers: count(group.maxReceivers),
+      maxSenders: limitOf(group.maxSenders),
+      maxReceivers: limitOf(group.maxReceivers),
       sources: list(group.sources),
       targets: list(group.targets),
       sourcePatterns: list(group.sourcePattern),

@@ -34,6 +34,7 @@ import { DEFAULT_LINK_CAPACITY } from "./credit.ts";
 import {
   AttributeError,
   type Attributes,
+  limitOf,
   managementTypeOf,
   normaliseAttributes,
   portNumber,
@@ -179,11 +180,8 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       this.store.clear();
       this.addresses.clear();
       const policy = this.#options.config.entities.find((e) => e.type === "policy");
-      const limit = Number(policy?.attributes.maxMessageSize ?? 0);
-      this.#policyMaxMessageSize = Number.isInteger(limit) && limit > 0 ? limit : 0;
-      const connections = Number(policy?.attributes.maxConnections ?? 0);
-      this.connectionLimit.limit =
-        Number.isInteger(connections) && connections > 0 ? connections : 0;
+      this.#policyMaxMessageSize = limitOf(policy?.attributes.maxMessageSize);
+      this.connectionLimit.limit = limitOf(policy?.attributes.maxConnections);
       this.addresses.defaultDistribution = defaultDistributionOf(this.#options.config);
       for (const entity of this.#options.config.entities) {
         const type = managementTypeOf(entity.type);

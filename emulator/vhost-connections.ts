@@ -5,12 +5,7 @@
  * (python/qpid_dispatch_internal/policy/policy_local.py: `can_connect`, `disconnect`); one
  * over a limit is refused like any policy denial.
  */
-import type { Attributes } from "./entities.ts";
-
-function limitOf(value: unknown): number {
-  const n = Number(value ?? 0);
-  return Number.isInteger(n) && n > 0 ? n : 0;
-}
+import { type Attributes, limitOf } from "./entities.ts";
 
 export class VhostConnections {
   #total = 0;
