@@ -61,7 +61,7 @@ export function channelEntities(
  * would be taken as an exchange-less target and its messages dropped. Addresses that start
  * with '/' are taken as written.
  */
-export function brokerAddress(topology: Topology, brokerName: string, queue: string): string {
+function brokerAddress(topology: Topology, brokerName: string, queue: string): string {
   const broker = topology.brokers.find((b) => b.name === brokerName);
   if (broker?.flavour === "rabbitmq" && !queue.startsWith("/")) return `/queue/${queue}`;
   return queue;

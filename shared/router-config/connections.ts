@@ -190,7 +190,7 @@ function brokerConnector(broker: Broker): RouterEntity {
  * (skrouter.json sslProfile.password / connector.saslPassword); any other store must be
  * materialised as a file by the deployment and is read with `file:`.
  */
-export function routerSecretText(secretRef: string): string {
+function routerSecretText(secretRef: string): string {
   if (secretRef.startsWith("env:")) return secretRef;
   const file = secretRef.replace(/[^A-Za-z0-9._-]+/g, "_");
   return `file:/run/secrets/amqp-mesh/${file}`;

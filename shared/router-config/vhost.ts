@@ -21,7 +21,7 @@ interface PrincipalRights {
  * the trailing-'*' prefix wildcard, the sub-addresses below it ("sales/orders/eu").
  * Sub-addresses after '.' are not included, so "sales/orders" does not grant "sales/orders.dead".
  */
-export function addressList(addresses: string[]): string {
+function addressList(addresses: string[]): string {
   return addresses.flatMap((a) => [a, `${a}/*`]).join(", ");
 }
 

@@ -24,7 +24,7 @@ export interface ConfigSetSummary {
 
 export const SUMMARY_FILE = "summary.json";
 
-export function formatsOf(format: WriteOptions["format"]): RouterConfigFormat[] {
+function formatsOf(format: WriteOptions["format"]): RouterConfigFormat[] {
   return format === "both" ? ["conf", "json"] : [format];
 }
 
