@@ -133,10 +133,8 @@ async function loadTeamDocument(file: string, diagnostics: Diagnostic[]) {
 async function registryFiles(folder: string, diagnostics: Diagnostic[]): Promise<string[]> {
   try {
     const names = await readdir(folder);
-    // Plain code-unit order: the same on every machine and locale.
-    return names
-      .filter((name) => /\.ya?ml$/.test(name))
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // The default sort is plain UTF-16 code-unit order: the same on every machine and locale.
+    return names.filter((name) => /\.ya?ml$/.test(name)).sort();
   } catch {
     diagnostics.push({
       severity: "error",
