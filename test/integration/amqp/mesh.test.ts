@@ -11,10 +11,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MeshClient } from "../../../shared/amqp/index.ts";
 import { address, startTestMesh, stopAllMeshes } from "../../support/local-mesh.ts";
 import { waitFor } from "../../support/wait.ts";
+import { closeTracked, track } from "./helpers.ts";
 
-const clients: MeshClient[] = [];
 afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close(200);
+  await closeTracked();
   await stopAllMeshes();
 });
 
@@ -28,9 +28,8 @@ describe("failover through the emulated mesh", () => {
     const a = mesh.router("a");
     const b = mesh.router("b");
     const reconnect = { initialDelayMs: 20, maxDelayMs: 200 };
-    const consumerClient = new MeshClient({ urls: [b.url], reconnect });
-    const publisher = new MeshClient({ urls: [a.url, b.url], reconnect });
-    clients.push(publisher, consumerClient);
+    const consumerClient = track(new MeshClient({ urls: [b.url], reconnect }), 200);
+    const publisher = track(new MeshClient({ urls: [a.url, b.url], reconnect }), 200);
 
     const received = new Map<string, number>();
     const consumer = consumerClient.consume(
