@@ -332,7 +332,7 @@ export class AddressSender implements ManagedLink {
       );
       return;
     }
-    if (sentAndUnsettled) entry.lastOutcome = "unsettled";
+    // lastOutcome stays the router's last answer; "unsettled" only when none ever came.
     this.finish(entry, this.timeoutError(entry));
     if (sentAndUnsettled) this.pump();
   }
