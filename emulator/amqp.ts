@@ -3,8 +3,9 @@
  * raw message payloads, error conditions. Everything else imports from here.
  */
 
-import type { AmqpError, Connection, Delivery, Message, Receiver, Sender } from "rhea";
+import type { Connection, Delivery, Message, Receiver, Sender } from "rhea";
 import rhea from "rhea";
+import { guardDispositionRanges } from "../shared/amqp/rhea-types.ts";
 
 export type { Connection, Delivery, Message, Receiver, Sender };
 
@@ -140,10 +141,6 @@ export function isPresettled(delivery: Delivery): boolean {
   return delivery.remote_settled === true;
 }
 
-export function amqpError(condition: string, description: string): AmqpError {
-  return { condition, description };
-}
-
 /** Link credit the router currently grants on a receiver (rhea tracks it as a number). */
 export function grantedCredit(receiver: Receiver): number {
   return (receiver as unknown as { credit: number }).credit;
@@ -251,62 +248,13 @@ export function remoteHostname(connection: Connection): string | undefined {
   return typeof open?.hostname === "string" ? open.hostname : undefined;
 }
 
-interface IncomingDeliveries {
-  updated: Array<{ state?: unknown; settled?: boolean }>;
-  process(session: unknown): void;
-}
-
-const guardedSessions = new WeakSet<object>();
-
 /**
- * rhea batches consecutive dispositions into one range and, when the range holds a single
- * delivery so far, does not compare the next delivery's outcome: a `rejected` right after
- * an `accepted` (settled in the same tick) goes out as `accepted`. This splits what a
- * session writes into runs rhea batches correctly: all-accepted runs, or one delivery.
+ * rhea merges an `accepted` and a different outcome settled in the same tick into one
+ * disposition range. The client's session guard (shared/amqp) fixes that for the router's
+ * links too: one fix of rhea's internals, not two.
  */
 export function guardDispositionBatching(link: Sender | Receiver): void {
-  const session = (link as unknown as { session?: { incoming?: IncomingDeliveries } }).session;
-  const incoming = session?.incoming;
-  if (!incoming || guardedSessions.has(incoming)) return;
-  guardedSessions.add(incoming);
-  const original = incoming.process.bind(incoming);
-  incoming.process = (s: unknown): void => {
-    const all = incoming.updated;
-    // The common case — every update an accept with the same settled flag — batches fine.
-    const uniform =
-      all.length <= 1 ||
-      all.every((d) => isAcceptedState(d.state) && d.settled === all[0]!.settled);
-    if (uniform) {
-      original(s);
-      return;
-    }
-    const runs: Array<typeof all> = [];
-    for (const delivery of all) {
-      const run = runs.at(-1);
-      const last = run?.at(-1);
-      if (
-        run &&
-        last &&
-        isAcceptedState(last.state) &&
-        isAcceptedState(delivery.state) &&
-        last.settled === delivery.settled
-      ) {
-        run.push(delivery);
-      } else {
-        runs.push([delivery]);
-      }
-    }
-    for (const run of runs) {
-      incoming.updated = run;
-      original(s);
-    }
-  };
-}
-
-/** Whether a described disposition state is `accepted` (descriptor 0x24), as rhea checks. */
-function isAcceptedState(state: unknown): boolean {
-  const descriptor = (state as { descriptor?: { value?: unknown } } | undefined)?.descriptor;
-  return descriptor?.value === 0x24;
+  guardDispositionRanges((link as unknown as { session?: unknown }).session);
 }
 
 /**
