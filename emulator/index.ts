@@ -2,9 +2,8 @@
  * The local router mesh emulator: AMQP 1.0 routers in one Node process, each on a real TCP
  * port, behaving as seen by a client like qdrouterd 1.19 / skupper-router. See README.md.
  */
-export type { Distribution } from "./address-table.ts";
-export { Fabric } from "./fabric.ts";
-export type { ManagementResponse } from "./management.ts";
+
+export type { ManagementResponse } from "./management/agent.ts";
 export {
   type LocalMesh,
   MeshError,
@@ -14,5 +13,7 @@ export {
   startStandaloneRouter,
   type WaitOptions,
 } from "./mesh.ts";
+export { loadUsersFile, parseUsers, type Users, UsersFileError } from "./protocol/sasl.ts";
 export { EmulatedRouter, type RouterOptions } from "./router.ts";
-export { loadUsersFile, parseUsers, type Users, UsersFileError } from "./sasl.ts";
+export type { Distribution } from "./routing/address-table.ts";
+export { RoutingCore } from "./routing/routing-core.ts";

@@ -1,16 +1,16 @@
 /**
  * A local router mesh: every router of a topology in this process, each on its own TCP
- * port, sharing one Fabric (inter-router links are in-process, with the topology's costs).
+ * port, sharing one RoutingCore (inter-router links are in-process, with the topology's costs).
  * Failure injection: stop/start a router (its clients' sockets drop, paths recompute) and
  * cut/restore a link. Waiting helpers poll the mesh state; nothing sleeps.
  */
 import type { RouterConfig, RouterEntity } from "../shared/router-config/model.ts";
 import type { Topology } from "../shared/topology/schema.ts";
-import type { Attributes } from "./entities.ts";
-import { Fabric } from "./fabric.ts";
-import { MeshGraph } from "./paths.ts";
+import type { Attributes } from "./management/schema.ts";
+import { loadUsersFile, type Users } from "./protocol/sasl.ts";
 import { EmulatedRouter } from "./router.ts";
-import { loadUsersFile, type Users } from "./sasl.ts";
+import { MeshGraph } from "./routing/paths.ts";
+import { RoutingCore } from "./routing/routing-core.ts";
 
 export interface RouterHandle {
   readonly id: string;
@@ -41,7 +41,7 @@ export interface WaitOptions {
 
 export interface LocalMesh {
   readonly routers: Readonly<Record<string, RouterHandle>>;
-  readonly fabric: Fabric;
+  readonly routing: RoutingCore;
   router(id: string): RouterHandle;
   stop(): Promise<void>;
   cutLink(a: string, b: string): void;
@@ -127,7 +127,7 @@ export async function startLocalMesh(options: StartLocalMeshOptions): Promise<Lo
     }
     graph.addEdge(link.from, link.to, link.cost);
   }
-  const fabric = new Fabric(graph);
+  const routing = new RoutingCore(graph);
   const users =
     typeof options.users === "string" ? loadUsersFile(options.users) : (options.users ?? new Map());
   const ephemeral = (options.ports ?? "ephemeral") === "ephemeral";
@@ -137,7 +137,7 @@ export async function startLocalMesh(options: StartLocalMeshOptions): Promise<Lo
     for (const r of topology.routers) {
       const router = new EmulatedRouter({
         config: configFor(options, r.id),
-        fabric,
+        routing,
         users,
         listenerPort: (attributes: Attributes) =>
           ephemeral && (attributes.role ?? "normal") === "normal" ? 0 : undefined,
@@ -175,12 +175,12 @@ export async function startLocalMesh(options: StartLocalMeshOptions): Promise<Lo
     handle(a);
     handle(b);
     if (!graph.setLinkUp(a, b, up)) throw new MeshError(`no link between '${a}' and '${b}'`);
-    fabric.topologyChanged();
+    routing.topologyChanged();
   };
 
   return {
     routers,
-    fabric,
+    routing,
     router: handle,
     async stop() {
       for (const r of Object.values(routers)) await r.stop();
@@ -191,9 +191,9 @@ export async function startLocalMesh(options: StartLocalMeshOptions): Promise<Lo
       const wanted = waitOptions.consumers ?? 1;
       const from = waitOptions.router;
       const count = (): number => {
-        if (from === undefined) return fabric.destinations(address).length;
+        if (from === undefined) return routing.destinations(address).length;
         const r = handle(from).router;
-        return fabric.candidates(from, r.consumerKey(address)).length;
+        return routing.candidates(from, r.consumerKey(address)).length;
       };
       await pollUntil(
         () => count() >= wanted,
@@ -222,7 +222,7 @@ export async function startLocalMesh(options: StartLocalMeshOptions): Promise<Lo
         waitOptions.router !== undefined ? [handle(waitOptions.router).id] : Object.keys(routers);
       const ready = (): boolean =>
         directions.every((d) =>
-          from.some((id) => fabric.findLinkRoute(id, address, d)?.handler !== undefined),
+          from.some((id) => routing.findLinkRoute(id, address, d)?.handler !== undefined),
         );
       await pollUntil(
         ready,

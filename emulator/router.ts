@@ -1,36 +1,22 @@
 /**
  * One emulated router: its configuration entities (from the config file and from
  * management), its client listeners on real TCP ports, its client connections, its
- * `$management` node and its broker links. Forwarding is the mesh's Fabric.
+ * `$management` node and its broker links. Forwarding is the mesh's RoutingCore.
  */
 import { randomBytes } from "node:crypto";
 import type { RouterConfig } from "../shared/router-config/model.ts";
 import type { RouterFlavour } from "../shared/topology/schema.ts";
+import { BrokerLinks } from "./brokers/broker-links.ts";
+import { NO_ROUTE_HANDLER } from "./brokers/link-route.ts";
+import { RouteContainerPeer } from "./brokers/route-container-peer.ts";
 import {
-  AddressTable,
-  addressOfKey,
-  DISTRIBUTIONS,
-  type Distribution,
-  phaseKey,
-} from "./address-table.ts";
-import {
-  type Connection,
-  guarded,
-  isOwnLink,
-  type Receiver,
-  remoteContainerId,
-  type Sender,
-} from "./amqp.ts";
-import { BrokerLinks } from "./broker-link.ts";
-import {
-  ClientConnection,
-  type ClientRouter,
-  type LinkRouteHandler,
-  normaliseAddress,
-  tightestLimit,
-} from "./client-connection.ts";
-import { ConnectionLimit } from "./connection-limit.ts";
-import { DEFAULT_LINK_CAPACITY } from "./credit.ts";
+  EntityStore,
+  type ManagedRouter,
+  ManagementAgent,
+  type StoredEntity,
+} from "./management/agent.ts";
+import { ManagementNode, managementAddress } from "./management/management-node.ts";
+import { runtimeRows } from "./management/runtime-rows.ts";
 import {
   AttributeError,
   type Attributes,
@@ -39,26 +25,40 @@ import {
   normaliseAttributes,
   portNumber,
   type RuntimeEntityType,
-} from "./entities.ts";
-import type { Fabric, RoutedDelivery } from "./fabric.ts";
-import { InboundCarrier } from "./inbound-carrier.ts";
-import { NO_ROUTE_HANDLER } from "./link-route.ts";
-import { OpenListener } from "./listener.ts";
+} from "./management/schema.ts";
+import { ConnectionLimit } from "./policy/connection-limit.ts";
+import { VhostPolicy } from "./policy/vhost-policy.ts";
 import {
-  EntityStore,
-  type ManagedRouter,
-  ManagementAgent,
-  type StoredEntity,
-} from "./management.ts";
-import { ManagementNode, managementAddress } from "./management-node.ts";
-import { VhostPolicy } from "./policy.ts";
-import { runtimeRows } from "./runtime-entities.ts";
-import type { Users } from "./sasl.ts";
-import { tlsServerOptions } from "./tls.ts";
+  ClientConnection,
+  type ClientRouter,
+  type LinkRouteHandler,
+  normaliseAddress,
+  tightestLimit,
+} from "./protocol/client-connection.ts";
+import { OpenListener } from "./protocol/listener.ts";
+import {
+  type Connection,
+  guarded,
+  isOwnLink,
+  type Receiver,
+  remoteContainerId,
+  type Sender,
+} from "./protocol/rhea-internals.ts";
+import type { Users } from "./protocol/sasl.ts";
+import { tlsServerOptions } from "./protocol/tls.ts";
+import {
+  AddressTable,
+  addressOfKey,
+  DISTRIBUTIONS,
+  type Distribution,
+  phaseKey,
+} from "./routing/address-table.ts";
+import { DEFAULT_LINK_CAPACITY } from "./routing/producer-link.ts";
+import type { RoutedDelivery, RoutingCore } from "./routing/routing-core.ts";
 
 export interface RouterOptions {
   config: RouterConfig;
-  fabric: Fabric;
+  routing: RoutingCore;
   /** PLAIN users for every listener of this router. */
   users?: Users;
   /**
@@ -97,7 +97,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   readonly id: string;
   readonly mode: "interior" | "edge";
   readonly flavour: RouterFlavour;
-  readonly fabric: Fabric;
+  readonly routing: RoutingCore;
   readonly store = new EntityStore();
   readonly addresses = new AddressTable();
   readonly policy = new VhostPolicy();
@@ -110,7 +110,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   readonly #boundPorts = new Map<string, number>();
   readonly #connections = new Map<Connection, ClientConnection>();
   /** Connections to route-container listeners, as link-route and autoLink carriers. */
-  readonly #inbound = new Map<Connection, InboundCarrier>();
+  readonly #routeContainerPeers = new Map<Connection, RouteContainerPeer>();
   #management: ManagementNode | undefined;
   #running = false;
   #listenerIndex = 0;
@@ -124,7 +124,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     this.id = options.config.routerId;
     this.mode = options.config.mode;
     this.flavour = options.config.flavour;
-    this.fabric = options.fabric;
+    this.routing = options.routing;
     this.agent = new ManagementAgent(this);
     this.brokers = new BrokerLinks(this);
   }
@@ -165,13 +165,13 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     if (this.#running) return;
     this.#running = true;
     this.#listenerIndex = 0;
-    const node = this.fabric.graph.nodes.get(this.id);
+    const node = this.routing.graph.nodes.get(this.id);
     if (node) node.running = true;
     this.#management = new ManagementNode(this.id, this.agent, (to, payload) =>
       this.#reply(to, payload),
     );
-    this.fabric.addDestination(this.#management);
-    this.fabric.setLinkRoutes(this.id, {
+    this.routing.addDestination(this.#management);
+    this.routing.setLinkRoutes(this.id, {
       configured: (address, direction) => this.brokers.linkRouteConfigured(address, direction),
       active: (address, direction) => this.brokers.activeLinkRoute(address, direction),
     });
@@ -194,25 +194,25 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       await this.stop();
       throw error;
     }
-    this.fabric.topologyChanged();
+    this.routing.topologyChanged();
   }
 
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
-    const node = this.fabric.graph.nodes.get(this.id);
+    const node = this.routing.graph.nodes.get(this.id);
     if (node) node.running = false;
     for (const listener of [...this.#listeners.values(), ...this.#retired]) await listener.close();
     this.#listeners.clear();
     this.#retired.clear();
     for (const client of this.#connections.values()) client.closed();
     this.#connections.clear();
-    this.#inbound.clear();
-    if (this.#management) this.fabric.removeDestination(this.#management);
+    this.#routeContainerPeers.clear();
+    if (this.#management) this.routing.removeDestination(this.#management);
     this.#management = undefined;
-    this.fabric.setLinkRoutes(this.id, undefined);
+    this.routing.setLinkRoutes(this.id, undefined);
     await this.brokers.stop();
-    this.fabric.topologyChanged();
+    this.routing.topologyChanged();
   }
 
   // ---- ClientRouter -------------------------------------------------------------------
@@ -235,11 +235,11 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   }
 
   route(delivery: RoutedDelivery): void {
-    this.fabric.route(delivery, this.addresses.lookup(addressOfKey(delivery.address)));
+    this.routing.route(delivery, this.addresses.lookup(addressOfKey(delivery.address)));
   }
 
   linkRoute(address: string, direction: "in" | "out"): LinkRouteHandler | undefined {
-    const choice = this.fabric.findLinkRoute<LinkRouteHandler>(this.id, address, direction);
+    const choice = this.routing.findLinkRoute<LinkRouteHandler>(this.id, address, direction);
     if (!choice) return undefined;
     // Link-routed, but no router has the route's connection up (yet): refused like qdrouterd.
     return choice.handler ?? NO_ROUTE_HANDLER;
@@ -392,13 +392,13 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       const client = new ClientConnection(connection, this, limits, this.policy, listener.tls);
       this.#connections.set(connection, client);
       if (routeContainer !== undefined) {
-        const carrier = new InboundCarrier(
+        const carrier = new RouteContainerPeer(
           routeContainer,
           connection,
           remoteContainerId(connection),
         );
-        this.#inbound.set(connection, carrier);
-        this.brokers.addInbound(carrier);
+        this.#routeContainerPeers.set(connection, carrier);
+        this.brokers.addRouteContainerPeer(carrier);
       }
     });
     // Attaches the router opened itself (to a route container) are answers, not clients'.
@@ -429,10 +429,10 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       }),
     );
     const gone = (context: { connection: Connection }): void => {
-      const carrier = this.#inbound.get(context.connection);
+      const carrier = this.#routeContainerPeers.get(context.connection);
       if (carrier) {
-        this.#inbound.delete(context.connection);
-        this.brokers.removeInbound(carrier);
+        this.#routeContainerPeers.delete(context.connection);
+        this.brokers.removeRouteContainerPeer(carrier);
       }
       const client = clientOf(context.connection);
       if (!client) return;

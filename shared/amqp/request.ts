@@ -1,10 +1,16 @@
 /**
  * Request/response over the mesh (router management, RPC-style services): one dynamic
- * reply receiver per client; each request carries reply-to and its message id, and the
- * reply is matched by correlation id (or message id, as some peers answer).
+ * reply receiver per client; each request carries reply-to and a correlation id, and the
+ * reply is matched by its correlation id. qdrouterd's and skupper-router's management
+ * agents (`agent.py` `respond()`) copy only the request's correlation id into the reply, so
+ * a request must set it; the message id is set to the same value.
+ *
+ * Every request settles exactly once: with the reply, or with a typed error (the publish's
+ * own error, RequestTimeoutError for no reply in time or a lost connection, LinkRefusedError
+ * when the router refuses the reply receiver). Nothing is left to an unhandled rejection.
  */
 import type { ManagedLink, MeshConnection } from "./connection.ts";
-import { type ConnectionFailedError, RequestTimeoutError } from "./errors.ts";
+import { type ConnectionFailedError, LinkRefusedError, RequestTimeoutError } from "./errors.ts";
 import { decodeMeshMessage, type MeshMessage, type ReceivedMessage } from "./message.ts";
 import {
   beginReceiverSession,
@@ -21,6 +27,9 @@ export interface RequestOptions {
 /** Credit kept open on the reply link. */
 const REPLY_CREDIT = 100;
 
+/** The longest a request may wait (setTimeout's own limit is ~24.8 days). */
+export const MAX_REQUEST_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
 interface Waiting {
   address: string;
   resolve: (reply: ReceivedMessage) => void;
@@ -28,19 +37,28 @@ interface Waiting {
   timer: NodeJS.Timeout;
 }
 
+interface ReadyWaiter {
+  resolve: (address: string) => void;
+  reject: (e: Error) => void;
+}
+
 export class ReplyReceiver implements ManagedLink {
   private readonly connection: MeshConnection;
   private link: RheaReceiver | undefined;
   private url: string | undefined;
   private replyAddress: string | undefined;
-  private readyWaiters: Array<{ resolve: (address: string) => void; reject: (e: Error) => void }> =
-    [];
+  private readyWaiters: ReadyWaiter[] = [];
   private readonly waiting = new Map<string, Waiting>();
   private closed = false;
 
   constructor(connection: MeshConnection) {
     this.connection = connection;
     connection.register(this);
+  }
+
+  /** Requests still waiting for their reply (for tests and leak checks). */
+  get pending(): number {
+    return this.waiting.size;
   }
 
   /**
@@ -54,30 +72,32 @@ export class ReplyReceiver implements ManagedLink {
     options: RequestOptions,
     send: (message: MeshMessage) => Promise<unknown>,
   ): Promise<ReceivedMessage> {
+    const timeoutMs = requestTimeout(options.timeoutMs);
     const replyTo = await this.replyAddressReady();
-    const messageId = message.messageId ?? generateUuid();
-    const timeoutMs = options.timeoutMs ?? 10_000;
+    const correlationId = message.correlationId ?? message.messageId ?? generateUuid();
+    const messageId = message.messageId ?? correlationId;
     const reply = new Promise<ReceivedMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waiting.delete(messageId);
+        this.waiting.delete(correlationId);
         reject(
           new RequestTimeoutError({
             address,
             url: this.url,
-            messageId,
+            messageId: correlationId,
             timeoutMs,
             reason: "timeout",
           }),
         );
       }, timeoutMs);
-      this.waiting.set(messageId, { address, resolve, reject, timer });
+      this.waiting.set(correlationId, { address, resolve, reject, timer });
     });
+    // The reply may fail (timeout, connection lost) while the publish is still being
+    // settled; it is awaited below, but must not count as unhandled meanwhile.
+    reply.catch(() => undefined);
     try {
-      await send({ ...message, messageId, replyTo });
+      await send({ ...message, messageId, correlationId, replyTo });
     } catch (error) {
-      const waiting = this.waiting.get(messageId);
-      if (waiting) clearTimeout(waiting.timer);
-      this.waiting.delete(messageId);
+      this.forget(correlationId);
       throw error;
     }
     return reply;
@@ -96,7 +116,10 @@ export class ReplyReceiver implements ManagedLink {
     link.on("receiver_open", () => {
       if (this.link !== link) return;
       const address = (link as unknown as { source?: { address?: unknown } }).source?.address;
-      if (typeof address !== "string") return;
+      if (typeof address !== "string") {
+        this.refused(link, "the router gave the dynamic reply receiver no address");
+        return;
+      }
       this.replyAddress = address;
       link.add_credit(REPLY_CREDIT);
       for (const waiter of this.readyWaiters.splice(0)) waiter.resolve(address);
@@ -111,7 +134,7 @@ export class ReplyReceiver implements ManagedLink {
       } catch {
         return;
       }
-      const key = reply.correlationId ?? reply.messageId;
+      const key = reply.correlationId;
       const waiting = key === undefined ? undefined : this.waiting.get(key);
       if (!waiting || key === undefined) return;
       this.waiting.delete(key);
@@ -119,6 +142,18 @@ export class ReplyReceiver implements ManagedLink {
       waiting.resolve(reply);
     });
     link.on("receiver_error", () => {});
+    // The router refused the reply receiver, or detached it later: whoever waits for a
+    // reply on it would never get one.
+    link.on("receiver_close", () => {
+      if (this.link !== link) return;
+      const error = (link as unknown as { error?: { condition?: unknown; description?: unknown } })
+        .error;
+      this.refused(
+        link,
+        typeof error?.description === "string" ? error.description : undefined,
+        typeof error?.condition === "string" ? error.condition : undefined,
+      );
+    });
     session.on("session_error", () => {});
   }
 
@@ -126,9 +161,8 @@ export class ReplyReceiver implements ManagedLink {
     this.link?.removeAllListeners();
     this.link = undefined;
     this.replyAddress = undefined;
-    for (const [messageId, waiting] of this.waiting) {
-      clearTimeout(waiting.timer);
-      waiting.reject(
+    this.failWaiting(
+      (messageId, waiting) =>
         new RequestTimeoutError({
           address: waiting.address,
           url: this.url,
@@ -136,9 +170,7 @@ export class ReplyReceiver implements ManagedLink {
           timeoutMs: 0,
           reason: "connection-lost",
         }),
-      );
-    }
-    this.waiting.clear();
+    );
   }
 
   connectionFailed(error: ConnectionFailedError): void {
@@ -154,11 +186,49 @@ export class ReplyReceiver implements ManagedLink {
     this.connection.unregister(this);
   }
 
+  /** The reply link is gone on this connection: fail its waiters; the next request attaches anew. */
+  private refused(link: RheaReceiver, description?: string, condition?: string): void {
+    link.removeAllListeners();
+    link.on("receiver_error", () => {});
+    if (link.is_open()) link.close();
+    this.link = undefined;
+    this.replyAddress = undefined;
+    const error = (address: string): LinkRefusedError =>
+      new LinkRefusedError({ address, url: this.url, role: "receiver", condition, description });
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error("(dynamic reply-to)"));
+    this.failWaiting((_id, waiting) => error(`reply-to for ${waiting.address}`));
+  }
+
+  private failWaiting(errorFor: (messageId: string, waiting: Waiting) => Error): void {
+    for (const [messageId, waiting] of this.waiting) {
+      clearTimeout(waiting.timer);
+      waiting.reject(errorFor(messageId, waiting));
+    }
+    this.waiting.clear();
+  }
+
+  private forget(correlationId: string): void {
+    const waiting = this.waiting.get(correlationId);
+    if (waiting) clearTimeout(waiting.timer);
+    this.waiting.delete(correlationId);
+  }
+
   private replyAddressReady(): Promise<string> {
     if (this.replyAddress !== undefined) return Promise.resolve(this.replyAddress);
     return new Promise((resolve, reject) => {
       this.readyWaiters.push({ resolve, reject });
-      this.connection.ensureConnecting();
+      if (this.link === undefined) this.connection.reattach(this);
     });
   }
+}
+
+/** A request's reply timeout: a positive number of ms up to MAX_REQUEST_TIMEOUT_MS. */
+function requestTimeout(timeoutMs: number | undefined): number {
+  const value = timeoutMs ?? 10_000;
+  if (!Number.isFinite(value) || value <= 0 || value > MAX_REQUEST_TIMEOUT_MS) {
+    throw new RangeError(
+      `request timeoutMs must be a positive number of ms up to ${MAX_REQUEST_TIMEOUT_MS}, got ${String(timeoutMs)}`,
+    );
+  }
+  return value;
 }

@@ -145,7 +145,7 @@ describe.skipIf(!onEmulator)(`route-container listeners carry routes — ${NEEDS
 
   it("refuses link-routed attaches with qd:no-route-to-dest once the container has gone", async () => {
     await broker.close();
-    await waitFor(() => mesh.fabric.findLinkRoute("a", "ext/x", "in")?.handler === undefined, {
+    await waitFor(() => mesh.routing.findLinkRoute("a", "ext/x", "in")?.handler === undefined, {
       what: "the link route to go with its connection",
     });
     const sender = await (await client()).sender("ext/orders");

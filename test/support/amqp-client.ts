@@ -26,7 +26,6 @@ import rhea, {
   type Receiver,
   type Sender,
 } from "rhea";
-import { guardDispositionBatching } from "../../emulator/amqp.ts";
 import { waitFor, withTimeout } from "./wait.ts";
 
 export type Outcome = "accepted" | "rejected" | "released" | "modified" | "presettled";
@@ -212,26 +211,45 @@ export interface ReceivedMessage {
 export class TestReceiver extends TestLink<Receiver> {
   readonly messages: ReceivedMessage[] = [];
   #taken = 0;
+  /** Settlements not yet handed to rhea, one per event-loop turn (see #settle). */
+  readonly #settlements: Array<() => void> = [];
 
   constructor(link: Receiver) {
     super(link);
-    // rhea would merge a reject right after an accept into one "accepted" range.
-    guardDispositionBatching(link);
     link.on("message", (context: EventContext) => {
       const delivery = context.delivery!;
       this.messages.push({
         message: context.message!,
         delivery,
-        accept: () => delivery.accept(),
-        reject: (error) => delivery.reject(error as AmqpError | undefined),
-        release: () => delivery.release(),
+        accept: () => this.#settle(() => delivery.accept()),
+        reject: (error) => this.#settle(() => delivery.reject(error as AmqpError | undefined)),
+        release: () => this.#settle(() => delivery.release()),
         modify: (options = {}) =>
-          delivery.modified({
-            delivery_failed: options.deliveryFailed ?? true,
-            undeliverable_here: options.undeliverableHere ?? false,
-          }),
+          this.#settle(() =>
+            delivery.modified({
+              delivery_failed: options.deliveryFailed ?? true,
+              undeliverable_here: options.undeliverableHere ?? false,
+            }),
+          ),
       });
     });
+  }
+
+  /**
+   * rhea (3.0.x, session.js write_dispositions) writes all settlements of one tick as
+   * disposition ranges and can merge an `accepted` and the next delivery's `rejected` into
+   * one `accepted` range. This judge of routers uses rhea's public API only, so it hands
+   * rhea one settlement per event-loop turn: each goes out in its own disposition frame.
+   */
+  #settle(apply: () => void): void {
+    this.#settlements.push(apply);
+    if (this.#settlements.length === 1) setImmediate(() => this.#nextSettlement());
+  }
+
+  #nextSettlement(): void {
+    const apply = this.#settlements.shift();
+    apply?.();
+    if (this.#settlements.length > 0) setImmediate(() => this.#nextSettlement());
   }
 
   /** The next message not yet taken by next(). */
@@ -353,9 +371,11 @@ export class TestClient {
     }
     await sender.waitForCredit(1, timeout);
     const correlationId = `mgmt-${this.#nextCorrelation++}`;
+    // Routers' agents copy only the request's correlation id into the reply (agent.py
+    // respond()); the tools (qdmanage, skmanage) send a correlation id and no message id.
     void sender.send({
       reply_to: replyTo,
-      message_id: correlationId,
+      correlation_id: correlationId,
       application_properties: properties,
       body,
     });

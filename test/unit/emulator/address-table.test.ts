@@ -12,7 +12,7 @@ import {
   type Distribution,
   matchPattern,
   tokenize,
-} from "../../../emulator/address-table.ts";
+} from "../../../emulator/routing/address-table.ts";
 
 function rule(
   spec: { prefix: string } | { pattern: string },

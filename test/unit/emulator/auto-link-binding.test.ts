@@ -5,8 +5,8 @@
  * connections whenever a matching one comes up.
  */
 import { describe, expect, it } from "vitest";
-import type { Connection } from "../../../emulator/amqp.ts";
-import { AutoLinkBinding, WatchedConnector } from "../../../emulator/auto-link-binding.ts";
+import { AutoLinkBinding, WatchedConnector } from "../../../emulator/brokers/auto-link-binding.ts";
+import type { Connection } from "../../../emulator/protocol/rhea-internals.ts";
 
 /** A connector that the test brings up and down by hand. */
 class FakeConnector extends WatchedConnector {

@@ -5,8 +5,8 @@
  * (emulator/vhost-connections.ts, qdrouterd policy_local.py `can_connect`).
  */
 import { describe, expect, it } from "vitest";
-import { ConnectionLimit } from "../../../emulator/connection-limit.ts";
-import { VhostConnections } from "../../../emulator/vhost-connections.ts";
+import { ConnectionLimit } from "../../../emulator/policy/connection-limit.ts";
+import { VhostConnections } from "../../../emulator/policy/vhost-connections.ts";
 
 describe("ConnectionLimit", () => {
   it("admits up to the limit, and again once one is released", () => {

@@ -1,5 +1,5 @@
 /**
- * Link routes (emulator/link-route.ts, Fabric.findLinkRoute): which attaches are
+ * Link routes (emulator/brokers/link-route.ts, RoutingCore.findLinkRoute): which attaches are
  * link-routed, where they go and what address the broker sees.
  *
  * As read in apache/qpid-dispatch 1.19: linkRoute prefixes/patterns match like address
@@ -11,9 +11,9 @@
  * then insert addExternalPrefix).
  */
 import { describe, expect, it } from "vitest";
-import { Fabric, type LinkRouteLookup } from "../../../emulator/fabric.ts";
-import { linkRouteMatches, mapExternal } from "../../../emulator/link-route.ts";
-import { MeshGraph } from "../../../emulator/paths.ts";
+import { linkRouteMatches, mapExternal } from "../../../emulator/brokers/link-route.ts";
+import { MeshGraph } from "../../../emulator/routing/paths.ts";
+import { type LinkRouteLookup, RoutingCore } from "../../../emulator/routing/routing-core.ts";
 
 describe("mapExternal", () => {
   it("strips delExternalPrefix, then adds addExternalPrefix", () => {
@@ -45,57 +45,57 @@ describe("linkRouteMatches", () => {
 });
 
 /** Interiors x—y—z (cost 1 each), edge e on x; link routes given per router. */
-function mesh(routes: Record<string, { configured: boolean; active?: string }>): Fabric {
+function mesh(routes: Record<string, { configured: boolean; active?: string }>): RoutingCore {
   const g = new MeshGraph();
   for (const id of ["x", "y", "z"]) g.addNode({ id, mode: "interior", running: true, uplinks: [] });
   g.addNode({ id: "e", mode: "edge", running: true, uplinks: ["x"] });
   g.addEdge("x", "y", 1);
   g.addEdge("y", "z", 1);
-  const fabric = new Fabric(g);
+  const routing = new RoutingCore(g);
   for (const [id, r] of Object.entries(routes)) {
     const lookup: LinkRouteLookup<string> = {
       configured: () => r.configured,
       active: () => r.active,
     };
-    fabric.setLinkRoutes(id, lookup);
+    routing.setLinkRoutes(id, lookup);
   }
-  return fabric;
+  return routing;
 }
 
-describe("Fabric.findLinkRoute", () => {
+describe("RoutingCore.findLinkRoute", () => {
   it("is message routing where the ingress router has no matching linkRoute", () => {
-    const fabric = mesh({ x: { configured: false }, z: { configured: true, active: "z-broker" } });
-    expect(fabric.findLinkRoute("x", "q", "out")).toBeUndefined();
+    const routing = mesh({ x: { configured: false }, z: { configured: true, active: "z-broker" } });
+    expect(routing.findLinkRoute("x", "q", "out")).toBeUndefined();
   });
 
   it("goes to the router holding the connection, not the ingress router's own route", () => {
-    const fabric = mesh({
+    const routing = mesh({
       x: { configured: true },
       y: { configured: true },
       z: { configured: true, active: "z-broker" },
     });
-    expect(fabric.findLinkRoute<string>("x", "q", "out")).toEqual({ handler: "z-broker" });
+    expect(routing.findLinkRoute<string>("x", "q", "out")).toEqual({ handler: "z-broker" });
   });
 
   it("lets an edge router without link routes use its interior's", () => {
-    const fabric = mesh({ x: { configured: true }, z: { configured: true, active: "z-broker" } });
-    expect(fabric.findLinkRoute<string>("e", "q", "in")).toEqual({ handler: "z-broker" });
+    const routing = mesh({ x: { configured: true }, z: { configured: true, active: "z-broker" } });
+    expect(routing.findLinkRoute<string>("e", "q", "in")).toEqual({ handler: "z-broker" });
   });
 
   it("prefers the nearest router with the connection up", () => {
-    const fabric = mesh({
+    const routing = mesh({
       x: { configured: true },
       y: { configured: true, active: "y-broker" },
       z: { configured: true, active: "z-broker" },
     });
-    expect(fabric.findLinkRoute<string>("z", "q", "out")).toEqual({ handler: "z-broker" });
-    expect(fabric.findLinkRoute<string>("x", "q", "out")).toEqual({ handler: "y-broker" });
+    expect(routing.findLinkRoute<string>("z", "q", "out")).toEqual({ handler: "z-broker" });
+    expect(routing.findLinkRoute<string>("x", "q", "out")).toEqual({ handler: "y-broker" });
   });
 
   it("is link-routed without a handler (no route) when no reachable router has the connection", () => {
-    const fabric = mesh({ x: { configured: true }, z: { configured: true, active: "z-broker" } });
-    fabric.graph.setLinkUp("x", "y", false);
-    fabric.topologyChanged();
-    expect(fabric.findLinkRoute("x", "q", "out")).toEqual({ handler: undefined });
+    const routing = mesh({ x: { configured: true }, z: { configured: true, active: "z-broker" } });
+    routing.graph.setLinkUp("x", "y", false);
+    routing.topologyChanged();
+    expect(routing.findLinkRoute("x", "q", "out")).toEqual({ handler: undefined });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The producer's outcome of an unsettled multicast delivery (emulator/fabric.ts
+ * The producer's outcome of an unsettled multicast delivery (emulator/routing/routing-core.ts
  * MulticastOutcome): once every copy is settled, rejected if any copy was rejected (with
  * that copy's error), else accepted if any was accepted, else released — the rule the issue
  * states for qdrouterd's multicast ("accepted when at least one consumer accepted and none
@@ -7,8 +7,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Outcome, outcomes } from "../../../emulator/amqp.ts";
-import { MulticastOutcome } from "../../../emulator/fabric.ts";
+import { type Outcome, outcomes } from "../../../emulator/protocol/rhea-internals.ts";
+import { MulticastOutcome } from "../../../emulator/routing/routing-core.ts";
 
 function settleAll(copies: Outcome[]): Outcome[] {
   const done: Outcome[] = [];

@@ -4,7 +4,7 @@
  * traffic between others (qdrouterd: edges have one active uplink and no transit role).
  */
 import { describe, expect, it } from "vitest";
-import { EDGE_UPLINK_COST, MeshGraph } from "../../../emulator/paths.ts";
+import { EDGE_UPLINK_COST, MeshGraph } from "../../../emulator/routing/paths.ts";
 
 /** Interiors a—b—c (cost 1 each) and a direct a—c of cost 5; every router running. */
 function triangle(): MeshGraph {

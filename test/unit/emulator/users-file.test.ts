@@ -1,5 +1,5 @@
 /**
- * The users file (emulator/sasl.ts), the emulator's stand-in for qdrouterd's sasldb: JSON
+ * The users file (emulator/protocol/sasl.ts), the emulator's stand-in for qdrouterd's sasldb: JSON
  * (`{"users": {"name": "password"}}` or `{"name": "password"}`) or `name:password` lines.
  * Anything else is an error that says where and what was expected, without repeating a
  * password.
@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadUsersFile, parseUsers, UsersFileError } from "../../../emulator/sasl.ts";
+import { loadUsersFile, parseUsers, UsersFileError } from "../../../emulator/protocol/sasl.ts";
 
 function errorOf(run: () => unknown): UsersFileError {
   try {

@@ -4,7 +4,7 @@
  * they are, outcomes and detaches passed back.
  */
 
-import { matchPattern, tokenize } from "./address-table.ts";
+import type { Attributes } from "../management/schema.ts";
 import {
   type Delivery,
   encodeMessage,
@@ -21,8 +21,8 @@ import {
   sendEncoded,
   senderAvailableCredit,
   settle,
-} from "./amqp.ts";
-import type { Attributes } from "./entities.ts";
+} from "../protocol/rhea-internals.ts";
+import { matchPattern, tokenize } from "../routing/address-table.ts";
 
 const NO_ROUTE = "qd:no-route-to-dest";
 

@@ -5,7 +5,7 @@
 
 import type { Connection, Delivery, Message, Receiver, Sender } from "rhea";
 import rhea from "rhea";
-import { guardDispositionRanges } from "../shared/amqp/rhea-types.ts";
+import { guardDispositionRanges } from "../../shared/amqp/rhea-types.ts";
 
 export type { Connection, Delivery, Message, Receiver, Sender };
 

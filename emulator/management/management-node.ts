@@ -1,11 +1,17 @@
 /**
  * The `$management` address of a router as a mesh destination: requests arrive like any
  * delivery (locally as `$management`, from elsewhere as `_topo/0/<router>/$management`);
- * answers go to the request's reply-to, correlated by correlation-id or message-id.
+ * answers go to the request's reply-to with the request's correlation-id, and only that:
+ * qdrouterd's agent.py respond() sets `correlation_id=request.correlation_id`, so a request
+ * that carries only a message id gets a reply it cannot match.
  */
-import { decodeMessage, encodeMessage, outcomes } from "./amqp.ts";
-import { type Destination, newDestinationId, type RoutedDelivery } from "./fabric.ts";
-import type { ManagementAgent } from "./management.ts";
+import { decodeMessage, encodeMessage, outcomes } from "../protocol/rhea-internals.ts";
+import {
+  type Destination,
+  newDestinationId,
+  type RoutedDelivery,
+} from "../routing/routing-core.ts";
+import type { ManagementAgent } from "./agent.ts";
 
 export function managementAddress(routerId: string): string {
   return `_topo/0/${routerId}/$management`;
@@ -55,7 +61,7 @@ export class ManagementNode implements Destination {
       .then((response) => {
         const payload = encodeMessage({
           to: replyTo,
-          correlation_id: request.correlation_id ?? request.message_id,
+          correlation_id: request.correlation_id,
           application_properties: {
             statusCode: response.statusCode,
             statusDescription: response.statusDescription,

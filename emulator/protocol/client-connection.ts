@@ -3,6 +3,22 @@
  * destinations, producers get credit), policy checks on attach, message intake (size limit,
  * anonymous `to`), and cleanup when the link or connection goes away.
  */
+
+import {
+  type Admission,
+  CONNECTION_DISALLOWED,
+  checkMessageTarget,
+  checkSource,
+  checkTarget,
+  LINK_DISALLOWED,
+  type PolicyDecision,
+  RESOURCE_LIMIT_EXCEEDED,
+  UNAUTHORIZED,
+  type UserSettings,
+} from "../policy/vhost-policy.ts";
+import { ConsumerLink } from "../routing/consumer-link.ts";
+import { ProducerLink } from "../routing/producer-link.ts";
+import type { RoutedDelivery, RoutingCore } from "../routing/routing-core.ts";
 import {
   advertiseMaxMessageSize,
   authenticatedUser,
@@ -23,22 +39,7 @@ import {
   type Sender,
   settle,
   terminusAddress,
-} from "./amqp.ts";
-import { ConsumerLink } from "./consumer-link.ts";
-import { ProducerLink } from "./credit.ts";
-import type { Fabric, RoutedDelivery } from "./fabric.ts";
-import {
-  type Admission,
-  CONNECTION_DISALLOWED,
-  checkMessageTarget,
-  checkSource,
-  checkTarget,
-  LINK_DISALLOWED,
-  type PolicyDecision,
-  RESOURCE_LIMIT_EXCEEDED,
-  UNAUTHORIZED,
-  type UserSettings,
-} from "./policy.ts";
+} from "./rhea-internals.ts";
 
 const MESSAGE_SIZE_EXCEEDED = "amqp:link:message-size-exceeded";
 const CONNECTION_FORCED = "amqp:connection:forced";
@@ -53,7 +54,7 @@ export interface LinkRouteHandler {
 /** What a client connection needs from its router. */
 export interface ClientRouter {
   readonly id: string;
-  readonly fabric: Fabric;
+  readonly routing: RoutingCore;
   consumerKey(address: string): string;
   producerKey(address: string): string;
   /** A fresh dynamic (reply-to) address owned by this router. */
@@ -208,7 +209,7 @@ export class ClientConnection {
       sender,
       this.#router.id,
       this.#router.consumerKey(address),
-      this.#router.fabric,
+      this.#router.routing,
       this.#limits.linkCapacity,
     );
     this.consumers.add(consumer);
@@ -216,7 +217,7 @@ export class ClientConnection {
       this.consumers.delete(consumer);
       consumer.close();
     });
-    this.#router.fabric.addDestination(consumer);
+    this.#router.routing.addDestination(consumer);
   }
 
   /** The client attached a sending link: the router receives from it. */
@@ -254,11 +255,11 @@ export class ClientConnection {
       receiver,
       this.#router.id,
       address !== undefined ? this.#router.producerKey(address) : undefined,
-      this.#router.fabric,
+      this.#router.routing,
       this.#limits.linkCapacity,
     );
     this.producers.add(producer);
-    this.#router.fabric.registerProducer(producer);
+    this.#router.routing.registerProducer(producer);
     receiver.on(
       "message",
       guarded(
@@ -285,7 +286,7 @@ export class ClientConnection {
     );
     this.#linkClosers.set(receiver, () => {
       this.producers.delete(producer);
-      this.#router.fabric.unregisterProducer(producer);
+      this.#router.routing.unregisterProducer(producer);
     });
     producer.refreshCredit();
   }

@@ -13,8 +13,9 @@
  * (outside the allowed names) or `amqp:resource-limit-exceeded` (beyond the group's
  * maxSenders/maxReceivers), "link disallowed by local policy" either way.
  */
-import { matchPattern, tokenize } from "./address-table.ts";
-import { type Attributes, limitOf } from "./entities.ts";
+
+import { type Attributes, limitOf } from "../management/schema.ts";
+import { matchPattern, tokenize } from "../routing/address-table.ts";
 import { VhostConnections } from "./vhost-connections.ts";
 
 export const UNAUTHORIZED = "amqp:unauthorized-access";

@@ -3,6 +3,8 @@
  * `out` is a destination for the address's phase 0 (messages go to the broker); `in` is a
  * producer into phase 1 (messages from the broker go to the address's consumers).
  */
+
+import type { StoredEntity } from "../management/agent.ts";
 import {
   type Connection,
   type Delivery,
@@ -14,16 +16,15 @@ import {
   markOwnLink,
   type Receiver,
   type Sender,
-} from "./amqp.ts";
-import { ConsumerLink } from "./consumer-link.ts";
-import { DEFAULT_LINK_CAPACITY, ProducerLink } from "./credit.ts";
-import type { Fabric, RoutedDelivery } from "./fabric.ts";
-import type { StoredEntity } from "./management.ts";
+} from "../protocol/rhea-internals.ts";
+import { ConsumerLink } from "../routing/consumer-link.ts";
+import { DEFAULT_LINK_CAPACITY, ProducerLink } from "../routing/producer-link.ts";
+import type { RoutedDelivery, RoutingCore } from "../routing/routing-core.ts";
 
 /** What broker links need from their router. */
 export interface BrokerHost {
   readonly id: string;
-  readonly fabric: Fabric;
+  readonly routing: RoutingCore;
   readonly store: { ofType(type: StoredEntity["type"]): StoredEntity[] };
   consumerKey(address: string): string;
   producerKey(address: string): string;
@@ -66,7 +67,7 @@ export class ActiveAutoLink {
         sender,
         this.host.id,
         this.host.producerKey(address),
-        this.host.fabric,
+        this.host.routing,
         DEFAULT_LINK_CAPACITY,
       );
       this.#consumer = consumer;
@@ -74,7 +75,7 @@ export class ActiveAutoLink {
         "sender_open",
         guarded("broker sender_open", () => {
           this.operStatus = "active";
-          this.host.fabric.addDestination(consumer);
+          this.host.routing.addDestination(consumer);
         }),
       );
       sender.on(
@@ -98,7 +99,7 @@ export class ActiveAutoLink {
         receiver,
         this.host.id,
         this.host.consumerKey(address),
-        this.host.fabric,
+        this.host.routing,
         DEFAULT_LINK_CAPACITY,
       );
       this.#producer = producer;
@@ -106,7 +107,7 @@ export class ActiveAutoLink {
         "receiver_open",
         guarded("broker receiver_open", () => {
           this.operStatus = "active";
-          this.host.fabric.registerProducer(producer);
+          this.host.routing.registerProducer(producer);
           producer.refreshCredit();
         }),
       );
@@ -143,7 +144,7 @@ export class ActiveAutoLink {
   detach(): void {
     this.operStatus = "inactive";
     if (this.#consumer) this.#consumer.close();
-    if (this.#producer) this.host.fabric.unregisterProducer(this.#producer);
+    if (this.#producer) this.host.routing.unregisterProducer(this.#producer);
     this.#consumer = undefined;
     this.#producer = undefined;
     const link = this.#link;

@@ -4,8 +4,14 @@
  * at most `capacity` deliveries of one link are ever unsettled inside the mesh — so the
  * router never buffers without bound and credit follows downstream capacity.
  */
-import { type Delivery, grantedCredit, type Outcome, type Receiver, settle } from "./amqp.ts";
-import type { CreditedProducer, Fabric } from "./fabric.ts";
+import {
+  type Delivery,
+  grantedCredit,
+  type Outcome,
+  type Receiver,
+  settle,
+} from "../protocol/rhea-internals.ts";
+import type { CreditedProducer, RoutingCore } from "./routing-core.ts";
 
 /** qdrouterd's default linkCapacity of a listener. */
 export const DEFAULT_LINK_CAPACITY = 250;
@@ -18,26 +24,26 @@ export class ProducerLink implements CreditedProducer {
   readonly receiver: Receiver;
   readonly routerId: string;
   readonly address: string | undefined;
-  private readonly fabric: Fabric;
+  private readonly routing: RoutingCore;
   private readonly capacity: number;
   constructor(
     receiver: Receiver,
     routerId: string,
     address: string | undefined,
-    fabric: Fabric,
+    routing: RoutingCore,
     capacity: number,
   ) {
     this.receiver = receiver;
     this.routerId = routerId;
     this.address = address;
-    this.fabric = fabric;
+    this.routing = routing;
     this.capacity = capacity;
   }
 
   /** Credit the producer should hold now. */
   wantedCredit(): number {
     const reachable =
-      this.address === undefined || this.fabric.isReachable(this.routerId, this.address);
+      this.address === undefined || this.routing.isReachable(this.routerId, this.address);
     return reachable ? Math.max(0, this.capacity - this.outstanding) : 0;
   }
 

@@ -3,17 +3,18 @@
  * router.link, router.address, router.node, management), as attribute maps with
  * qdrouterd's attribute names.
  */
-import { addressOfKey } from "./address-table.ts";
-import type { ClientConnection } from "./client-connection.ts";
-import { DEFAULT_LINK_CAPACITY } from "./credit.ts";
-import type { Attributes, RuntimeEntityType } from "./entities.ts";
-import type { Fabric } from "./fabric.ts";
+
+import type { ClientConnection } from "../protocol/client-connection.ts";
+import { addressOfKey } from "../routing/address-table.ts";
+import { DEFAULT_LINK_CAPACITY } from "../routing/producer-link.ts";
+import type { RoutingCore } from "../routing/routing-core.ts";
+import type { Attributes, RuntimeEntityType } from "./schema.ts";
 
 /** What the rows are read from. */
 export interface RuntimeView {
   readonly id: string;
   readonly mode: "interior" | "edge";
-  readonly fabric: Fabric;
+  readonly routing: RoutingCore;
   readonly connections: ClientConnection[];
   readonly agent: { qualified(type: string): string };
   readonly addresses: { lookup(address: string): { distribution: string } };
@@ -49,9 +50,9 @@ export function runtimeRows(router: RuntimeView, type: RuntimeEntityType): Attri
           mode: router.mode,
           area: "0",
           version: "1.19.0",
-          addrCount: router.fabric.allAddresses().length,
+          addrCount: router.routing.allAddresses().length,
           linkCount: links,
-          nodeCount: router.fabric.graph.distancesFrom(router.id).size - 1,
+          nodeCount: router.routing.graph.distancesFrom(router.id).size - 1,
           connectionCount: router.connections.length,
         },
       ];
@@ -113,8 +114,8 @@ export function runtimeRows(router: RuntimeView, type: RuntimeEntityType): Attri
       return rows;
     }
     case "router.address": {
-      return router.fabric.allAddresses().map((key) => {
-        const destinations = router.fabric.destinations(key);
+      return router.routing.allAddresses().map((key) => {
+        const destinations = router.routing.destinations(key);
         const local = destinations.filter((d) => d.routerId === router.id).length;
         const remoteRouters = new Set(
           destinations.filter((d) => d.routerId !== router.id).map((d) => d.routerId),
@@ -128,14 +129,14 @@ export function runtimeRows(router: RuntimeView, type: RuntimeEntityType): Attri
           distribution: router.addresses.lookup(addressOfKey(key)).distribution,
           subscriberCount: local,
           remoteCount: remoteRouters.size,
-          undelivered: router.fabric.queuedCount(key),
+          undelivered: router.routing.queuedCount(key),
         };
       });
     }
     case "router.node": {
-      const distances = router.fabric.graph.distancesFrom(router.id);
+      const distances = router.routing.graph.distancesFrom(router.id);
       return [...distances.entries()]
-        .filter(([id]) => router.fabric.graph.nodes.get(id)?.mode === "interior")
+        .filter(([id]) => router.routing.graph.nodes.get(id)?.mode === "interior")
         .map(([id, cost]) => ({
           name: `router.node/${id}`,
           identity: `router.node/${id}`,

@@ -11,8 +11,13 @@ import {
   type Sender,
   sendEncoded,
   senderAvailableCredit,
-} from "./amqp.ts";
-import { type Destination, type Fabric, newDestinationId, type RoutedDelivery } from "./fabric.ts";
+} from "../protocol/rhea-internals.ts";
+import {
+  type Destination,
+  newDestinationId,
+  type RoutedDelivery,
+  type RoutingCore,
+} from "./routing-core.ts";
 
 export class ConsumerLink implements Destination {
   readonly id = newDestinationId();
@@ -26,13 +31,19 @@ export class ConsumerLink implements Destination {
   readonly sender: Sender;
   readonly routerId: string;
   readonly address: string;
-  private readonly fabric: Fabric;
+  private readonly routing: RoutingCore;
   private readonly capacity: number;
-  constructor(sender: Sender, routerId: string, address: string, fabric: Fabric, capacity: number) {
+  constructor(
+    sender: Sender,
+    routerId: string,
+    address: string,
+    routing: RoutingCore,
+    capacity: number,
+  ) {
     this.sender = sender;
     this.routerId = routerId;
     this.address = address;
-    this.fabric = fabric;
+    this.routing = routing;
     this.capacity = capacity;
     const onOutcome = (context: { delivery?: Delivery }): void => {
       if (context.delivery) this.#settledByConsumer(context.delivery);
@@ -83,7 +94,7 @@ export class ConsumerLink implements Destination {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.fabric.removeDestination(this);
+    this.routing.removeDestination(this);
     for (const routed of this.#inFlight.values()) {
       // Already transferred: the consumer may have seen it, so delivery-failed is set.
       routed.complete(outcomes.modified(true));
@@ -113,7 +124,7 @@ export class ConsumerLink implements Destination {
     while (this.#waiting.length > 0 && this.#available() > 0) {
       this.#transfer(this.#waiting.shift()!);
     }
-    if (this.#waiting.length === 0) this.fabric.destinationReady(this);
+    if (this.#waiting.length === 0) this.routing.destinationReady(this);
   }
 
   /** The consumer asked to drain: give it what waits, then use up the rest of its credit. */
@@ -130,6 +141,6 @@ export class ConsumerLink implements Destination {
     this.#inFlight.delete(delivery);
     // Settled without an outcome: the producer learns nothing was consumed.
     routed.complete(outcome ?? outcomes.released());
-    this.fabric.destinationReady(this);
+    this.routing.destinationReady(this);
   }
 }

@@ -5,7 +5,7 @@
  * drops its clients' connections the way a dying process does.
  */
 import type { Server, Socket } from "node:net";
-import { type Connection, dropSocket, rhea } from "./amqp.ts";
+import { type Connection, dropSocket, rhea } from "./rhea-internals.ts";
 import type { Users } from "./sasl.ts";
 import { parseMechanisms, saslSetup } from "./sasl.ts";
 import type { TlsServerOptions } from "./tls.ts";

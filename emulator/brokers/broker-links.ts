@@ -7,25 +7,25 @@
  *
  * Differences from qdrouterd, on purpose: the router answers a link-routed attach at once
  * and detaches it with the broker's error when the broker refuses. Which router an attach
- * goes to is the Fabric's choice (`findLinkRoute`); this module answers, per router,
+ * goes to is the RoutingCore's choice (`findLinkRoute`); this module answers, per router,
  * whether its config link-routes an address and whether it holds the route's connection.
  */
 
-import { guardDispositionBatching, markOwnLink, rhea } from "./amqp.ts";
+import type { StoredEntity } from "../management/agent.ts";
+import type { Attributes } from "../management/schema.ts";
+import type { LinkRouteHandler } from "../protocol/client-connection.ts";
+import { guardDispositionBatching, markOwnLink, rhea } from "../protocol/rhea-internals.ts";
 import { ActiveAutoLink, type BrokerHost } from "./auto-link.ts";
 import { AutoLinkBinding, type CarrierConnector } from "./auto-link-binding.ts";
 import { BrokerConnection, type RheaContainer } from "./broker-connection.ts";
-import type { LinkRouteHandler } from "./client-connection.ts";
-import type { Attributes } from "./entities.ts";
-import type { InboundCarrier } from "./inbound-carrier.ts";
 import { linkRouteMatches, mapExternal, proxyConsumer, proxyProducer } from "./link-route.ts";
-import type { StoredEntity } from "./management.ts";
+import type { RouteContainerPeer } from "./route-container-peer.ts";
 
 export class BrokerLinks {
   readonly #connectors = new Map<StoredEntity, BrokerConnection>();
   readonly #autoLinks = new Map<StoredEntity, AutoLinkBinding<ActiveAutoLink>>();
   /** Connections peers opened to route-container listeners, while they last. */
-  readonly #inbound = new Set<InboundCarrier>();
+  readonly #routeContainerPeers = new Set<RouteContainerPeer>();
   #container: RheaContainer | undefined;
 
   private readonly host: BrokerHost;
@@ -45,17 +45,17 @@ export class BrokerLinks {
 
   /** Everything that may carry link routes and autoLinks: connectors, inbound connections. */
   #carriers(): CarrierConnector[] {
-    return [...this.#connectors.values(), ...this.#inbound];
+    return [...this.#connectors.values(), ...this.#routeContainerPeers];
   }
 
   /** A peer connected to a route-container listener: it carries routes until it goes. */
-  addInbound(carrier: InboundCarrier): void {
-    this.#inbound.add(carrier);
+  addRouteContainerPeer(carrier: RouteContainerPeer): void {
+    this.#routeContainerPeers.add(carrier);
     for (const binding of this.#autoLinks.values()) binding.bind(carrier);
   }
 
-  removeInbound(carrier: InboundCarrier): void {
-    if (!this.#inbound.delete(carrier)) return;
+  removeRouteContainerPeer(carrier: RouteContainerPeer): void {
+    if (!this.#routeContainerPeers.delete(carrier)) return;
     carrier.down();
     for (const binding of this.#autoLinks.values()) binding.forget(carrier);
   }
@@ -207,8 +207,8 @@ export class BrokerLinks {
   async stop(): Promise<void> {
     for (const binding of this.#autoLinks.values()) binding.unbind();
     this.#autoLinks.clear();
-    for (const carrier of this.#inbound) carrier.down();
-    this.#inbound.clear();
+    for (const carrier of this.#routeContainerPeers) carrier.down();
+    this.#routeContainerPeers.clear();
     const connectors = [...this.#connectors.values()];
     this.#connectors.clear();
     await Promise.all(connectors.map((c) => c.stop()));

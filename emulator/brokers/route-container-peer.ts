@@ -4,10 +4,10 @@
  * qdrouterd matches it by the listener's name (`connection`) or by the container id the
  * peer announced (`containerId`), for as long as the connection lasts.
  */
-import type { Connection } from "./amqp.ts";
+import type { Connection } from "../protocol/rhea-internals.ts";
 import { WatchedConnector } from "./auto-link-binding.ts";
 
-export class InboundCarrier extends WatchedConnector {
+export class RouteContainerPeer extends WatchedConnector {
   connected = true;
   connection: Connection | undefined;
   readonly remoteContainer: string | undefined;

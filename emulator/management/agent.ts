@@ -12,8 +12,9 @@
  * - QUERY: `entityType` property, body `attributeNames`, `offset`/`count` properties;
  *   answer body {attributeNames, results: [[…], …]}.
  */
-import { typePrefix } from "../shared/router-config/model.ts";
-import type { RouterFlavour } from "../shared/topology/schema.ts";
+import { typePrefix } from "../../shared/router-config/model.ts";
+import type { RouterFlavour } from "../../shared/topology/schema.ts";
+import { managementAddress } from "./management-node.ts";
 import {
   AttributeError,
   type Attributes,
@@ -24,8 +25,7 @@ import {
   normaliseAttributes,
   RUNTIME_TYPES,
   type RuntimeEntityType,
-} from "./entities.ts";
-import { managementAddress } from "./management-node.ts";
+} from "./schema.ts";
 
 /** qdrouterd answers with the HTTP reason phrases (python httplib's `responses`). */
 const STATUS_TEXT: Record<number, string> = {

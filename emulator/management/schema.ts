@@ -4,7 +4,7 @@
  * qdrouterd's `qdrouter.json` (python/qpid_dispatch/management/qdrouter.json) that
  * amqp-mesh uses; values are normalised the way the real router returns them.
  */
-import type { RouterFlavour } from "../shared/topology/schema.ts";
+import type { RouterFlavour } from "../../shared/topology/schema.ts";
 
 export type AttributeValue = string | number | boolean | null | Record<string, unknown> | unknown[];
 export type Attributes = Record<string, AttributeValue>;

@@ -5,8 +5,9 @@
  * and the connector were configured. The link is attached on the first matching connector
  * that is up, and moves to another matching one when that goes down.
  */
-import type { Connection } from "./amqp.ts";
-import type { Attributes } from "./entities.ts";
+
+import type { Attributes } from "../management/schema.ts";
+import type { Connection } from "../protocol/rhea-internals.ts";
 
 /** What a binding needs of a connector (a BrokerConnection). */
 export interface CarrierConnector {

@@ -3,10 +3,10 @@
  * kept open while the connector exists and reconnected with back-off when it drops.
  */
 import { readFileSync } from "node:fs";
-import { type Connection, dropSocket, guarded, type rhea } from "./amqp.ts";
+import type { StoredEntity } from "../management/agent.ts";
+import { portNumber } from "../management/schema.ts";
+import { type Connection, dropSocket, guarded, type rhea } from "../protocol/rhea-internals.ts";
 import { WatchedConnector } from "./auto-link-binding.ts";
-import { portNumber } from "./entities.ts";
-import type { StoredEntity } from "./management.ts";
 
 export type RheaContainer = ReturnType<typeof rhea.create_container>;
 

@@ -7,8 +7,9 @@
  * in-process: a delivery "crossing" an inter-router link is a function call, and an
  * unreachable router (stopped, or behind a cut link) is simply absent from the paths.
  */
+
+import { type Outcome, outcomes } from "../protocol/rhea-internals.ts";
 import type { AddressSemantics } from "./address-table.ts";
-import { type Outcome, outcomes } from "./amqp.ts";
 import type { MeshGraph } from "./paths.ts";
 
 /** A message travelling through the mesh. `complete` is called exactly once. */
@@ -57,7 +58,7 @@ interface Candidate {
   distance: number;
 }
 
-/** A router's link routes, as the Fabric asks about them when a client attaches. */
+/** A router's link routes, as the RoutingCore asks about them when a client attaches. */
 export interface LinkRouteLookup<T> {
   /** Whether the router's config link-routes the address (connection or not). */
   configured(address: string, direction: "in" | "out"): boolean;
@@ -75,7 +76,7 @@ export function newDestinationId(): number {
   return nextDestinationId++;
 }
 
-export class Fabric {
+export class RoutingCore {
   readonly #destinations = new Map<string, Set<Destination>>();
   readonly #queues = new Map<string, Queued[]>();
   readonly #producers = new Set<CreditedProducer>();
