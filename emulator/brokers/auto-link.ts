@@ -136,7 +136,7 @@ export class ActiveAutoLink {
       presettled,
       address: producer.address!,
       ingress: this.host.id,
-      heldFor: producer,
+      producer,
       complete: producer.admit(delivery, presettled),
     });
   }

@@ -345,7 +345,7 @@ export class ClientConnection {
       presettled,
       address,
       ingress: this.#router.id,
-      ...(producer.address !== undefined ? { heldFor: producer } : {}),
+      ...(producer.address !== undefined ? { producer } : {}),
       complete: producer.admit(delivery, presettled),
     });
   }

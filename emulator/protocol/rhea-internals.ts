@@ -146,6 +146,21 @@ export function grantedCredit(receiver: Receiver): number {
   return (receiver as unknown as { credit: number }).credit;
 }
 
+/**
+ * Asks the sender to use up or give back its credit (a flow with drain set), as qdrouterd
+ * does to a targeted producer whose address has no path; `drained` runs when it has.
+ * rhea keeps a receiver's drain flag set, so it is cleared once the sender answered.
+ */
+export function drainCredit(receiver: Receiver, drained: () => void): void {
+  const link = receiver as Receiver & { drain: boolean };
+  if (link.drain) return;
+  link.once("receiver_drained", () => {
+    link.drain = false;
+    drained();
+  });
+  link.drain_credit();
+}
+
 /** The terminus address of a link end (source for a consumer, target for a producer). */
 export function terminusAddress(terminus: unknown): string | undefined {
   if (typeof terminus !== "object" || terminus === null) return undefined;

@@ -2,10 +2,12 @@
  * A client's sending link into the router: credit and its bookkeeping. The router grants
  * credit only while the address has a reachable destination (anonymous links always), and
  * at most `capacity` deliveries of one link are ever unsettled inside the mesh — so the
- * router never buffers without bound and credit follows downstream capacity.
+ * router never buffers without bound and credit follows downstream capacity. A delivery
+ * that finds no path drains the link's credit (qdrouterd transfer.c qdr_link_forward_CT).
  */
 import {
   type Delivery,
+  drainCredit,
   grantedCredit,
   type Outcome,
   type Receiver,
@@ -38,6 +40,12 @@ export class ProducerLink implements CreditedProducer {
     this.address = address;
     this.routing = routing;
     this.capacity = capacity;
+  }
+
+  noPath(): void {
+    if (this.receiver.is_open() && grantedCredit(this.receiver) > 0) {
+      drainCredit(this.receiver, () => this.refreshCredit());
+    }
   }
 
   /** Credit the producer should hold now. */

@@ -1,9 +1,11 @@
 /**
  * The forwarding core shared by every emulated router of one mesh: which destinations an
  * address has, how a delivery entering at one router reaches them (distribution over
- * lowest-cost paths), and what waits — for credit, or (from a targeted producer link) for
- * a destination to appear at all, as qdrouterd's in-link "undelivered" list does (see
- * src/router_core/transfer.c, qdr_link_forward_CT). Routers are linked
+ * lowest-cost paths), and what waits for a destination's credit. A delivery to an address
+ * with no path at all is released, and a targeted producer's credit is drained, as
+ * qdrouterd 1.19 does (src/router_core/transfer.c, qdr_link_forward_CT: "no outbound paths
+ * AND the incoming link is targeted … release the delivery … drain instead"; seen on a
+ * real qdrouterd 1.19.0: a targeted producer whose consumer left gets `released`). Routers are linked
  * in-process: a delivery "crossing" an inter-router link is a function call, and an
  * unreachable router (stopped, or behind a cut link) is simply absent from the paths.
  */
@@ -20,10 +22,10 @@ export interface RoutedDelivery {
   /** Router the delivery entered the mesh at. */
   readonly ingress: string;
   /**
-   * The producer link it came from when that link targets the address: such deliveries
-   * wait while the address has no destination; anonymous-link deliveries are released.
+   * The producer link it came from when that link targets the address: its credit is
+   * drained when the address has no path (anonymous links keep theirs).
    */
-  readonly heldFor?: object;
+  readonly producer?: CreditedProducer;
   complete(outcome: Outcome): void;
 }
 
@@ -46,6 +48,8 @@ export interface CreditedProducer {
   /** undefined for anonymous producers (per-message `to`). */
   readonly address: string | undefined;
   refreshCredit(): void;
+  /** A delivery of this link found no path: take the link's credit back (drain). */
+  noPath(): void;
 }
 
 interface Queued {
@@ -158,15 +162,15 @@ export class RoutingCore {
 
   unregisterProducer(producer: CreditedProducer): void {
     this.#producers.delete(producer);
-    this.discardHeld(producer);
+    this.#discardQueued(producer);
   }
 
-  /** A producer link went away: what it still had waiting is dropped (released). */
-  discardHeld(origin: object): void {
+  /** A producer link went away: what it still had waiting for credit is released. */
+  #discardQueued(producer: CreditedProducer): void {
     for (const [address, queue] of [...this.#queues]) {
-      const keep = queue.filter((item) => item.delivery.heldFor !== origin);
+      const keep = queue.filter((item) => item.delivery.producer !== producer);
       for (const item of queue) {
-        if (item.delivery.heldFor === origin) item.delivery.complete(outcomes.released());
+        if (item.delivery.producer === producer) item.delivery.complete(outcomes.released());
       }
       if (keep.length > 0) this.#queues.set(address, keep);
       else this.#queues.delete(address);
@@ -201,12 +205,9 @@ export class RoutingCore {
   route(delivery: RoutedDelivery, semantics: AddressSemantics): void {
     const candidates = this.candidates(delivery.ingress, delivery.address);
     if (candidates.length === 0) {
-      if (delivery.heldFor !== undefined) {
-        this.#enqueue(delivery, semantics);
-        return;
-      }
-      // No route from an anonymous link: released (unsettled) or dropped (presettled).
+      // No path: released (unsettled) or dropped (presettled); a targeted link is drained.
       delivery.complete(outcomes.released());
+      delivery.producer?.noPath();
       return;
     }
     if (semantics.distribution === "multicast") {
@@ -246,12 +247,6 @@ export class RoutingCore {
     while (i < queue.length) {
       const item = queue[i]!;
       const candidates = this.candidates(item.delivery.ingress, address);
-      if (candidates.length > 0 && item.semantics.distribution === "multicast") {
-        // A multicast delivery held for lack of destinations goes to all there are now.
-        queue.splice(i, 1);
-        this.#multicast(item.delivery, candidates);
-        continue;
-      }
       const chosen = this.#pickAnycast(address, item.semantics, candidates);
       if (chosen) {
         queue.splice(i, 1);
@@ -263,14 +258,14 @@ export class RoutingCore {
     if (queue.length === 0) this.#queues.delete(address);
   }
 
-  /** Releases waiting deliveries that lost every destination, unless they may be held. */
+  /** Releases waiting deliveries that lost every destination. */
   #sweep(address: string): void {
     const queue = this.#queues.get(address);
     if (!queue) return;
     const keep: Queued[] = [];
     for (const item of queue) {
       const reachable = this.isReachable(item.delivery.ingress, address);
-      if (reachable || item.delivery.heldFor !== undefined) keep.push(item);
+      if (reachable) keep.push(item);
       else item.delivery.complete(outcomes.released());
     }
     if (keep.length > 0) this.#queues.set(address, keep);

@@ -51,6 +51,8 @@ export interface RheaLink {
 export interface RheaSender extends RheaLink {
   sendable(): boolean;
   send(payload: Buffer, tag: undefined, format: 0): RheaDelivery;
+  /** Gives the remaining credit back when the peer asked to drain (rhea waits to be told). */
+  set_drained(drained: boolean): void;
 }
 
 export interface RheaReceiver extends RheaLink {

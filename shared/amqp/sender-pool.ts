@@ -151,6 +151,13 @@ export class AddressSender implements ManagedLink {
       this.refusal = undefined;
       this.pump();
     });
+    // The router drains a link whose address has no path (qdrouterd transfer.c): what is
+    // queued goes out first, then the remaining credit is given back, as AMQP asks.
+    link.on("sender_draining", () => {
+      if (this.link !== link) return;
+      this.pump();
+      if (this.queueHead >= this.queue.length) link.set_drained(true);
+    });
     const onOutcome = (ctx: { delivery?: RheaDelivery }) => {
       if (this.link === link && ctx.delivery) this.settled(ctx.delivery);
     };

@@ -15,6 +15,7 @@ import {
   routerUrl,
   type Target,
   uniqueAddress,
+  waitForConsumers,
 } from "./target.ts";
 
 let target: Target;
@@ -60,21 +61,26 @@ describe("anycast delivery and credit", () => {
     expect(late.credit).toBe(0);
   });
 
-  it("holds a targeted producer's deliveries while its address has no consumer, then delivers them", async () => {
-    // qdrouterd keeps them on the in-link's undelivered list until the address has a
-    // path again (src/router_core/transfer.c, qdr_link_forward_CT); no new credit meanwhile.
+  it("releases a targeted producer's deliveries while its address has no consumer, drains its credit, and gives credit back with a consumer", async () => {
+    // qdrouterd 1.19 src/router_core/transfer.c, qdr_link_forward_CT: a delivery on a
+    // targeted link to an address with no outbound path is released and the link's credit
+    // drained. Seen on a real qdrouterd 1.19.0: ['released', 'released'].
     client = await fresh();
-    const address = uniqueAddress("plain", "held");
+    const address = uniqueAddress("plain", "no-path");
     const first = await fresh();
     const gone = await first.receiver(address);
     const sender = await client.sender(address);
     await sender.waitForCredit();
     await gone.close();
-    const held = [sender.send({ body: "h1" }), sender.send({ body: "h2" })];
+    await waitForConsumers(target, target.routers[0]!.id, address, 0);
+    const unrouted = [sender.send({ body: "h1" }), sender.send({ body: "h2" })];
+    expect((await Promise.all(unrouted)).map((r) => r.outcome)).toEqual(["released", "released"]);
+    await waitFor(() => sender.credit === 0, { what: "the producer's credit to be drained" });
     const second = await fresh();
     const receiver = await second.receiver(address);
-    expect((await Promise.all(held)).map((r) => r.outcome)).toEqual(["accepted", "accepted"]);
-    expect(receiver.bodies).toEqual(["h1", "h2"]);
+    await sender.waitForCredit();
+    expect((await sender.sendAndWait({ body: "h3" })).outcome).toBe("accepted");
+    expect((await receiver.next()).message.body).toBe("h3");
   });
 
   it("never holds more than the link capacity: credit runs out while the consumer takes nothing", async () => {

@@ -163,10 +163,44 @@ export function routerUrl(target: Target, id?: string): string {
   return router.url;
 }
 
+interface AddressRow {
+  subscriberCount: number;
+  remoteCount: number;
+}
+
+/**
+ * A router's router.address row for mobile `address`, if it has one: qdrouterd 1.19 names
+ * it `M0<address>` (phase 0), skupper-router 3.5 `M<address>` (it has no phases).
+ */
+async function addressRow(
+  target: Target,
+  routerId: string,
+  address: string,
+): Promise<AddressRow | undefined> {
+  const client = await connectClient(routerUrl(target, routerId));
+  try {
+    const reply = await client.management(
+      {
+        operation: "QUERY",
+        type: "org.amqp.management",
+        entityType: `${typePrefix(target.flavour)}.router.address`,
+      },
+      { attributeNames: ["name", "subscriberCount", "remoteCount"] },
+    );
+    const rows = (reply.body as { results: Array<[string, number, number]> }).results;
+    const key = target.flavour === "skupper-router" ? `M${address}` : `M0${address}`;
+    const row = rows.find(([name]) => name === key);
+    return row ? { subscriberCount: row[1], remoteCount: row[2] } : undefined;
+  } finally {
+    await client.close();
+  }
+}
+
 /**
  * Waits until `consumers` consumers of `address` are known at router `routerId`: on the
  * emulator from its mesh state; on a real network by polling the router's router.address
- * entity (local subscriberCount plus remoteCount routers) through management.
+ * entity (local subscriberCount plus remoteCount routers) through management. `consumers`
+ * 0 waits until the router knows of none.
  */
 export async function waitForConsumers(
   target: Target,
@@ -179,26 +213,58 @@ export async function waitForConsumers(
     await target.mesh.waitForAddress(address, { router: routerId, consumers });
     return;
   }
-  const client = await connectClient(routerUrl(target, routerId));
-  try {
-    await waitFor(
-      async () => {
-        const reply = await client.management(
-          {
-            operation: "QUERY",
-            type: "org.amqp.management",
-            entityType: `${typePrefix(target.flavour)}.router.address`,
-          },
-          { attributeNames: ["name", "subscriberCount", "remoteCount"] },
-        );
-        const rows = (reply.body as { results: Array<[string, number, number]> }).results;
-        const row = rows.find(([name]) => name.endsWith(address));
-        if (!row) return false;
-        return (row[1] > 0 ? 1 : 0) + row[2] >= routersWithConsumers;
-      },
-      { timeout: 10_000, what: `${consumers} consumer(s) of ${address} known at ${routerId}` },
-    );
-  } finally {
-    await client.close();
+  await waitFor(
+    async () => {
+      const row = await addressRow(target, routerId, address);
+      if (consumers === 0) return !row || row.subscriberCount + row.remoteCount === 0;
+      if (!row) return false;
+      return (row.subscriberCount > 0 ? 1 : 0) + row.remoteCount >= routersWithConsumers;
+    },
+    { timeout: 10_000, what: `${consumers} consumer(s) of ${address} known at ${routerId}` },
+  );
+}
+
+/**
+ * Waits until the consumers placed on routers (`placement`: router id → consumers there)
+ * are known across the mesh. On a real network an edge router knows only its own
+ * consumers (qdrouterd 1.19: an edge's router.address shows remoteCount 0 whatever the mesh
+ * has) and an interior counts an edge's consumers as one local subscriber, the edge link;
+ * so this waits until every router shows its own, every interior counts the other interiors
+ * with consumers as remote, and the interiors together count every edge that has some.
+ */
+export async function waitForPlacedConsumers(
+  target: Target,
+  address: string,
+  placement: Record<string, number>,
+): Promise<void> {
+  const total = Object.values(placement).reduce((a, b) => a + b, 0);
+  if (target.mesh) {
+    for (const id of Object.keys(placement)) {
+      await target.mesh.waitForAddress(address, { router: id, consumers: total });
+    }
+    return;
   }
+  const placed = target.routers.filter((r) => (placement[r.id] ?? 0) > 0);
+  const interiors = target.routers.filter((r) => r.mode === "interior");
+  const edgesWithConsumers = placed.filter((r) => r.mode === "edge").length;
+  await waitFor(
+    async () => {
+      let interiorSubscribers = 0;
+      let ownOnInteriors = 0;
+      for (const router of target.routers) {
+        const row = await addressRow(target, router.id, address);
+        const own = placement[router.id] ?? 0;
+        if ((row?.subscriberCount ?? 0) < own) return false;
+        if (router.mode !== "interior") continue;
+        interiorSubscribers += row?.subscriberCount ?? 0;
+        ownOnInteriors += own;
+        const otherInteriors = placed.filter(
+          (r) => r.mode === "interior" && r.id !== router.id,
+        ).length;
+        if ((row?.remoteCount ?? 0) < otherInteriors) return false;
+      }
+      return interiors.length === 0 || interiorSubscribers >= ownOnInteriors + edgesWithConsumers;
+    },
+    { timeout: 10_000, what: `the consumers of ${address} known across the mesh` },
+  );
 }

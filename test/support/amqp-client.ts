@@ -164,6 +164,9 @@ export class TestSender extends TestLink<Sender> {
       resolve(result ?? { outcome: "released" });
     };
     for (const e of ["accepted", "rejected", "released", "modified", "settled"]) link.on(e, settle);
+    // A router drains a producer whose address has no path (qdrouterd transfer.c): this
+    // sender buffers nothing, so it gives all its credit back at once, as AMQP asks.
+    link.on("sender_draining", () => link.set_drained(true));
     void this.detached.then(() => {
       // A detached link's unsettled deliveries will never get an outcome.
       for (const resolve of this.#pending.values()) resolve({ outcome: "released" });

@@ -9,6 +9,7 @@ import {
   MeshClient,
   PermanentError,
   PublishRejectedError,
+  PublishTimeoutError,
   RequestTimeoutError,
   RetryableError,
 } from "../../../shared/amqp/index.ts";
@@ -19,6 +20,7 @@ import {
   uniqueAddress,
   waitForConsumers,
 } from "../../conformance/target.ts";
+import { waitFor } from "../../support/wait.ts";
 
 let target: Target;
 const clients: MeshClient[] = [];
@@ -126,6 +128,33 @@ describe(`outcomes through the mesh (${process.env.MESH_TARGET ? "MESH_TARGET" :
     expect(wrong).toEqual([]);
     expect(consumer.stats).toMatchObject({ accepted: count / 2 + 1, rejected: count / 2 });
     expect(handled).toHaveLength(count + 1);
+  });
+
+  it("a consumer left: the router releases the publish and drains the link; the client sends once and waits for credit", async () => {
+    const { from, fromUrl, toUrl } = routers();
+    const address = uniqueAddress(target.prefixes.balanced, "left");
+    const publisher = client(fromUrl);
+    const first = client(toUrl).consume(address, () => {});
+    await first.ready();
+    await waitForConsumers(target, from, address, 1);
+    await publisher.publish(address, { body: "warm-up" });
+    await first.stop();
+    await waitForConsumers(target, from, address, 0);
+    const error = await publisher
+      .publish(address, { body: "nobody", messageId: "left-1" }, { deadline: 600 })
+      .catch((e) => e);
+    // Without honouring the drain the client would resend into the released path until
+    // its deadline (attempts > 1).
+    expect(error).toBeInstanceOf(PublishTimeoutError);
+    expect(error).toMatchObject({ lastOutcome: "released", attempts: 1 });
+    const got: unknown[] = [];
+    const second = client(toUrl).consume(address, (m) => {
+      got.push(m.body);
+    });
+    await second.ready();
+    await waitForConsumers(target, from, address, 1);
+    await publisher.publish(address, { body: "back" }, { deadline: 5_000 });
+    await waitFor(() => got.includes("back"), { what: "the publish after the drain" });
   });
 
   it("a retryable failure (modified) is retried by the publisher with the same message id", async () => {
