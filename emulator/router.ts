@@ -35,6 +35,7 @@ import {
   normaliseAddress,
   tightestLimit,
 } from "./protocol/client-connection.ts";
+import { DEFAULT_MAX_FRAME_SIZE } from "./protocol/frame-guard.ts";
 import { OpenListener } from "./protocol/listener.ts";
 import {
   type Connection,
@@ -355,6 +356,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       authenticatePeer: a.authenticatePeer === true,
       users: this.#options.users ?? new Map(),
       idleTimeoutSeconds: typeof a.idleTimeoutSeconds === "number" ? a.idleTimeoutSeconds : 16,
+      maxFrameSize: typeof a.maxFrameSize === "number" ? a.maxFrameSize : DEFAULT_MAX_FRAME_SIZE,
       admission: this.connectionLimit,
       ...(tls ? { tls } : {}),
     });

@@ -5,6 +5,7 @@
  * drops its clients' connections the way a dying process does.
  */
 import type { Server, Socket } from "node:net";
+import { guardFraming } from "./frame-guard.ts";
 import { type Connection, dropSocket, rhea } from "./rhea-internals.ts";
 import type { Users } from "./sasl.ts";
 import { parseMechanisms, saslSetup } from "./sasl.ts";
@@ -22,37 +23,11 @@ export interface ListenerSpec {
   tls?: TlsServerOptions;
   /** qdrouterd's idleTimeoutSeconds (default 16; 0 = none). */
   idleTimeoutSeconds: number;
+  /** The largest frame the router reads and announces (qdrouterd's default 16384). */
+  maxFrameSize: number;
   /** The router's connection count (policy maxConnections), shared by its listeners. */
   admission?: { acquire(): boolean; release(): void };
 }
-
-/**
- * A peer whose first 8 bytes are not an AMQP 1.0 protocol header gets the router's own
- * header back before the connection closes (as proton-based routers do, AMQP 1.0 §2.2);
- * rhea then drops the connection and reports a protocol error, which the router ignores.
- */
-function answerBadProtocolHeader(socket: Socket): void {
-  let seen = Buffer.alloc(0);
-  const check = (chunk: Buffer): void => {
-    seen = Buffer.concat([seen, chunk]);
-    const n = Math.min(seen.length, 8);
-    const expected = [0x41, 0x4d, 0x51, 0x50];
-    let bad = false;
-    for (let i = 0; i < Math.min(n, 4); i++) if (seen[i] !== expected[i]) bad = true;
-    if (n >= 5 && seen[4] !== 0 && seen[4] !== 3) bad = true;
-    if (n >= 8 && (seen[5] !== 1 || seen[6] !== 0 || seen[7] !== 0)) bad = true;
-    if (bad) {
-      socket.off("data", check);
-      if (socket.writable) socket.end(SASL_HEADER);
-    } else if (n >= 8) {
-      socket.off("data", check);
-    }
-  };
-  socket.prependListener("data", check);
-}
-
-/** The header a router announces: AMQP over SASL (3 1 0 0). */
-const SASL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0]);
 
 const PRODUCT = { product: "qpid-dispatch-router", version: "1.19.0" };
 
@@ -95,6 +70,7 @@ export class OpenListener {
       tcp_no_delay: true,
       // Like proton: announce half the time-out, drop a peer silent for the whole of it.
       idle_time_out: (this.spec.idleTimeoutSeconds * 1000) / 2,
+      max_frame_size: this.spec.maxFrameSize,
       properties: PRODUCT,
       // Every link the router answers is managed by hand: credit and settlement.
       receiver_options: { autoaccept: false, credit_window: 0 },
@@ -103,9 +79,9 @@ export class OpenListener {
     };
     const server = this.container.listen(options as Parameters<RheaContainer["listen"]>[0]);
     this.#server = server;
-    // Runs before rhea's own handler, so the header check sees the first bytes first.
-    server.prependListener(this.tls ? "secureConnection" : "connection", (socket: Socket) => {
-      if (!socket.destroyed) answerBadProtocolHeader(socket);
+    // Runs after rhea's own handler: the guard takes rhea's reader and feeds it.
+    server.on(this.tls ? "secureConnection" : "connection", (socket: Socket) => {
+      if (!socket.destroyed) guardFraming(socket, this.spec.maxFrameSize);
     });
     // Before everything else: a socket beyond the router's connection limit is closed at
     // once (rhea then only sees a dead socket).
