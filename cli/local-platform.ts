@@ -1,20 +1,29 @@
 /**
  * The local platform of a project: validate, generate the router configs into a folder,
- * read them back as a real router would, and start the emulated mesh on the topology's
- * ports. PLAIN passwords for the registry's principals are made up per run (never
- * committed) and written next to the configs.
+ * read them back as a real router would, and start the mesh on the topology's ports, on
+ * loopback only: in the embedded emulator, or as real qdrouterd / skrouterd processes.
+ * PLAIN passwords for the registry's principals are made up per run (never committed) and
+ * written next to the configs; real routers also get a throwaway CA with a certificate per
+ * router (mutual TLS between routers) and a Cyrus SASL database with those users.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { type LocalMesh, startLocalMesh } from "../emulator/index.ts";
 import { readRouterConfigs } from "../shared/router-config/index.ts";
 import { generateInto } from "./commands/generate.ts";
 import { loadValidProject, type ValidProject } from "./load-project.ts";
+import { makeLocalCertificates } from "./local/certificates.ts";
+import { startEmulatedRouters } from "./local/emulated-routers.ts";
+import { BINARY_FLAVOUR, type Engine, type LocalRouters, ROUTER_PRODUCTS } from "./local/engine.ts";
+import { LocalPlatformError } from "./local/errors.ts";
+import { withLocalFiles } from "./local/local-configs.ts";
+import { startRouterProcesses } from "./local/router-processes.ts";
+import { makeSaslDatabase } from "./local/sasl-database.ts";
+import { findOnPath } from "./local/tools.ts";
 
 export interface LocalPlatform {
   project: ValidProject;
-  mesh: LocalMesh;
+  routers: LocalRouters;
   configDir: string;
   /** PLAIN credentials of every principal, for local clients only. */
   users: Map<string, string>;
@@ -26,16 +35,27 @@ export function outDirFor(projectDir: string, outArg: string | boolean | undefin
   return typeof outArg === "string" ? resolve(outArg) : resolve("out", basename(projectDir));
 }
 
-/** Undefined when the project is invalid (its diagnostics were printed to stderr). */
+/**
+ * Undefined when the project is invalid (its diagnostics were printed to stderr); throws
+ * LocalPlatformError when the routers cannot be started (a tool or binary missing...).
+ */
 export async function startLocalPlatform(
   dir: string,
   outDir: string,
-  log: (line: string) => void = console.log,
+  options: { engine?: Engine; log?: (line: string) => void } = {},
 ): Promise<LocalPlatform | undefined> {
+  const engine = options.engine ?? "emulator";
+  const log = options.log ?? console.log;
+  if (engine !== "emulator" && (await findOnPath(engine)) === undefined) {
+    throw new LocalPlatformError(
+      `--engine ${engine}: '${engine}' is not on PATH; install ${ROUTER_PRODUCTS[engine]}, or run on the embedded emulator (--engine emulator, the default)`,
+    );
+  }
   const project = await loadValidProject(dir);
   if (project === undefined) return undefined;
   const configDir = join(outDir, "routers");
-  const summary = await generateInto(project, configDir, { format: "json" });
+  const flavour = engine === "emulator" ? undefined : BINARY_FLAVOUR[engine];
+  const summary = await generateInto(project, configDir, { format: "json", flavour });
   if (summary === undefined) return undefined;
   log(`generated ${summary.routers.length} router configs in ${configDir}`);
 
@@ -50,13 +70,16 @@ export async function startLocalPlatform(
 
   for (const warning of missingBrokerSecrets(project)) log(warning);
   const configs = await readRouterConfigs(configDir);
-  const mesh = await startLocalMesh({
-    topology: project.topology,
-    configs,
-    ports: "topology",
-    users,
-  });
-  return { project, mesh, configDir, users, usersFile };
+  if (engine === "emulator") {
+    const routers = await startEmulatedRouters(project.topology, configs, users);
+    return { project, routers, configDir, users, usersFile };
+  }
+  const certificates = await makeLocalCertificates(join(outDir, "tls"), project.topology.routers);
+  const sasl = await makeSaslDatabase(join(outDir, "sasl"), users);
+  log(`local CA and router certificates in ${certificates.dir}; SASL users in ${sasl.database}`);
+  const local = configs.map((config) => withLocalFiles(config, { certificates, sasl }));
+  const routers = await startRouterProcesses(engine, local, join(outDir, engine));
+  return { project, routers, configDir, users, usersFile };
 }
 
 /**
@@ -79,8 +102,8 @@ export function missingBrokerSecrets(project: ValidProject): string[] {
 }
 
 /** One line per router: id, mode and the URL its clients use. */
-export function routerList(mesh: LocalMesh): string {
-  return Object.values(mesh.routers)
+export function routerList(routers: LocalRouters): string {
+  return routers.routers
     .map((router) => `  ${router.id.padEnd(24)} ${router.mode.padEnd(8)} ${router.url}`)
     .join("\n");
 }

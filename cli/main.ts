@@ -4,9 +4,10 @@ import { runEmulator } from "./commands/emulator.ts";
 import { runGenerate } from "./commands/generate.ts";
 import { runUp } from "./commands/up.ts";
 import { runValidate } from "./commands/validate.ts";
+import { LocalPlatformError, RUNTIME_FAILURE } from "./local/errors.ts";
 import { USAGE, UsageError } from "./usage.ts";
 
-/** Exit codes: 0 success, 1 invalid input, 2 usage error. */
+/** Exit codes: 0 success, 1 invalid input, 2 usage error, 3 run-time failure. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -26,7 +27,13 @@ export async function main(argv: string[]): Promise<number> {
       case "emulator":
         return await runEmulator(parse(rest, { out: { type: "string" } }));
       case "up":
-        return await runUp(parse(rest, { once: { type: "boolean" }, out: { type: "string" } }));
+        return await runUp(
+          parse(rest, {
+            once: { type: "boolean" },
+            out: { type: "string" },
+            engine: { type: "string" },
+          }),
+        );
       case undefined:
       case "help":
       case "--help":
@@ -40,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       console.error(`amqp-mesh: ${error.message}\n\n${USAGE}`);
       return 2;
+    }
+    if (error instanceof LocalPlatformError) {
+      console.error(`amqp-mesh: ${error.message}`);
+      return RUNTIME_FAILURE;
     }
     console.error(`amqp-mesh: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

@@ -14,7 +14,9 @@ Usage:
       What would change per router, and breaking payload schema changes.
   amqp-mesh emulator <dir> [--out <dir>]
       Start the local router mesh of <dir>'s topology; Ctrl-C stops it.
-  amqp-mesh up [<dir>] [--once] [--out <dir>]
-      The local platform: validate, generate, start the emulated mesh, check a round trip.
+  amqp-mesh up [<dir>] [--engine emulator|qdrouterd|skrouterd] [--once] [--out <dir>]
+      The local platform: validate, generate, start the mesh (the emulator, or real routers
+      when the binary is on PATH), check a round trip.
 
-Exit codes: 0 success, 1 invalid input, 2 usage error.`;
+Exit codes: 0 success, 1 invalid input, 2 usage error, 3 run-time failure (a router or
+tool missing, a port in use, a round trip that failed).`;

@@ -10,11 +10,11 @@ export async function runEmulator(args: ParsedArgs): Promise<number> {
   const out = outDirFor(dir, args.values.out);
   const platform = await startLocalPlatform(dir, out);
   if (platform === undefined) return 1;
-  console.log(routerList(platform.mesh));
+  console.log(routerList(platform.routers));
   console.log(`PLAIN users for local clients: ${platform.usersFile}`);
   console.log("router mesh running; Ctrl-C stops it");
   const signal = await untilInterrupted();
   console.log(`${signal}: stopping the routers`);
-  await platform.mesh.stop();
+  await platform.routers.stop();
   return 0;
 }

@@ -4,9 +4,10 @@ import {
   type ConfigSetSummary,
   generateRouterConfigs,
   type RouterConfigFormat,
+  renderSaslConfig,
   writeRouterConfigs,
 } from "../../shared/router-config/index.ts";
-import { RouterFlavour } from "../../shared/topology/schema.ts";
+import { RouterFlavour } from "../../shared/topology/index.ts";
 import { loadValidProject, projectSummary, type ValidProject } from "../load-project.ts";
 import type { ParsedArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
@@ -47,7 +48,10 @@ export async function generateInto(
     console.error("generate: no configs written, fix the errors above");
     return undefined;
   }
-  return writeRouterConfigs(configs, outDir, { format: options.format });
+  return writeRouterConfigs(configs, outDir, {
+    format: options.format,
+    saslConfig: renderSaslConfig(project.topology.sasl),
+  });
 }
 
 export function formatConfigSummary(summary: ConfigSetSummary, outDir: string): string {

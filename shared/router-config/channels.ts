@@ -1,5 +1,5 @@
 import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
-import type { Router, Topology } from "../topology/schema.ts";
+import type { Router, Topology } from "../topology/index.ts";
 import { brokersHeldBy } from "./connections.ts";
 import type { DiagnosticSink } from "./diagnostic-sink.ts";
 import { FLAVOUR_FACTS } from "./flavour.ts";

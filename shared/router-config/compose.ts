@@ -1,4 +1,10 @@
-import type { Broker, Router, RouterFlavour, Topology } from "../topology/schema.ts";
+import {
+  type Broker,
+  isLoopbackHost,
+  type Router,
+  type RouterFlavour,
+  type Topology,
+} from "../topology/index.ts";
 import type { RouterConfig, RouterConfigFormat } from "./model.ts";
 import { compareText } from "./scope.ts";
 
@@ -43,11 +49,7 @@ function listenerPorts(router: Router): number[] {
 
 /** Brokers compose can run itself: RabbitMQ on a loopback host (AMQP 1.0 is built into 4.x). */
 function containerBrokers(topology: Topology): Broker[] {
-  return topology.brokers.filter((b) => b.flavour === "rabbitmq" && isLoopback(b.host));
-}
-
-function isLoopback(host: string): boolean {
-  return host === "127.0.0.1" || host === "localhost" || host === "::1";
+  return topology.brokers.filter((b) => b.flavour === "rabbitmq" && isLoopbackHost(b.host));
 }
 
 /** `env:NAME` secrets a config reads, which compose must pass into the container. */

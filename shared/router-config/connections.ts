@@ -5,13 +5,23 @@ import type {
   Router,
   TlsProfile,
   Topology,
-} from "../topology/schema.ts";
+} from "../topology/index.ts";
 import type { DiagnosticSink } from "./diagnostic-sink.ts";
 import type { EntityAttributes, RouterEntity } from "./model.ts";
 import { generatedName, secretFilePath } from "./names.ts";
 
 /** qdrouterd's and skupper-router's own default; written out so the file says what runs. */
 export const DEFAULT_WORKER_THREADS = 4;
+
+/** The Cyrus SASL config a router reads: `<saslConfigDir>/<SASL_CONFIG_NAME>.conf`. */
+export const SASL_CONFIG_NAME = "amqp-mesh";
+
+/**
+ * The vhost an interior's edge listener puts edge routers in (listener `policyVhost`).
+ * qdrouterd 1.19 and skupper-router 3.5 apply vhost policy to every incoming connection
+ * but inter-router ones (policy.c qd_policy_amqp_open), edge connections included.
+ */
+export const ROUTERS_VHOST = "amqp-mesh-routers";
 
 export function routerEntity(
   router: Router,
@@ -20,8 +30,33 @@ export function routerEntity(
 ): RouterEntity {
   const attributes: EntityAttributes = { id: router.id, mode: router.mode, workerThreads };
   // saslConfigDir + saslConfigName select the Cyrus SASL config that points at the user db.
-  if (topology.sasl.configPath !== undefined) attributes.saslConfigDir = topology.sasl.configPath;
+  if (topology.sasl.configDir !== undefined) {
+    attributes.saslConfigDir = topology.sasl.configDir;
+    attributes.saslConfigName = SASL_CONFIG_NAME;
+  }
   return { type: "router", attributes };
+}
+
+/**
+ * The Cyrus SASL config (`amqp-mesh.conf` in `sasl.configDir`) that makes the routers check
+ * PLAIN passwords against the sasldb `sasl.database`. Cyrus looks users up in the realm of
+ * the router's host name; `saslpasswd2` defaults to the same realm, so the database is
+ * best made on the router's host (`saslpasswd2 -c -f <database> <user>`).
+ */
+export function renderSaslConfig(sasl: Topology["sasl"]): string | undefined {
+  if (sasl.configDir === undefined) return undefined;
+  const lines = [
+    "# amqp-mesh Cyrus SASL config; generated, do not edit",
+    "mech_list: EXTERNAL PLAIN",
+  ];
+  if (sasl.database !== undefined) {
+    lines.push(
+      "pwcheck_method: auxprop",
+      "auxprop_plugin: sasldb",
+      `sasldb_path: ${sasl.database}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
 }
 
 function listenerEntity(
@@ -42,6 +77,7 @@ function listenerEntity(
     attributes.sslProfile = generatedName.sslProfile(listener.tlsProfile);
     attributes.requireSsl = true;
   }
+  if (role === "edge") attributes.policyVhost = ROUTERS_VHOST;
   return { type: "listener", attributes };
 }
 
@@ -211,6 +247,9 @@ function sslProfileEntity(profile: TlsProfile): RouterEntity {
     attributes.privateKeyFile = profilePath(profile.name, "key", profile.key);
   if (profile.password !== undefined)
     attributes.password = routerSecretText(profile.password.secretRef);
+  // A peer authenticated by certificate (EXTERNAL) is the certificate's common name: a
+  // router's id, or a registry principal.
+  attributes.uidFormat = "n";
   return { type: "sslProfile", attributes };
 }
 

@@ -1,4 +1,4 @@
-import type { RouterFlavour } from "../topology/schema.ts";
+import type { RouterFlavour } from "../topology/index.ts";
 import { ROUTER_ENTITY_TYPES, type RouterEntityType } from "./model.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { type Diagnostic, sortDiagnostics } from "../diagnostics.ts";
 import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
-import type { Router, RouterFlavour, Topology } from "../topology/schema.ts";
+import type { Router, RouterFlavour, Topology } from "../topology/index.ts";
 import { channelEntities, checkChannel } from "./channels.ts";
 import {
   connectorEntities,
@@ -12,7 +12,7 @@ import {
 import { DiagnosticSink } from "./diagnostic-sink.ts";
 import type { RouterConfig } from "./model.ts";
 import { compareText, isInScope, sortedChannels } from "./scope.ts";
-import { policyEntities } from "./vhost.ts";
+import { policyEntities, routersVhostEntity } from "./vhost.ts";
 
 export interface GenerateOptions {
   /** Overrides the topology's flavour. */
@@ -103,6 +103,7 @@ function routerConfig(
       ...listeners,
       ...connectors,
       ...policyEntities(local, registry, options.managementPrincipals ?? []),
+      ...routersVhostEntity(router, topology),
       ...channelEntities(local, router, topology, flavour),
     ],
   };

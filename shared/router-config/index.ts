@@ -9,6 +9,7 @@ export {
   renderComposeFile,
 } from "./compose.ts";
 export { parseConfFile, renderConfFile } from "./conf-format.ts";
+export { ROUTERS_VHOST, renderSaslConfig, SASL_CONFIG_NAME } from "./connections.ts";
 export { RouterConfigParseError, RouterConfigRenderError } from "./errors.ts";
 export {
   FLAVOUR_FACTS,
@@ -42,6 +43,7 @@ export {
   type ConfigSetSummary,
   type RouterFileSummary,
   renderRouterFile,
+  SASL_CONFIG_FILE,
   SUMMARY_FILE,
   summarizeConfigs,
   type WriteOptions,

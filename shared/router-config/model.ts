@@ -1,4 +1,4 @@
-import type { RouterFlavour } from "../topology/schema.ts";
+import type { RouterFlavour } from "../topology/index.ts";
 
 /**
  * The in-memory form of one router's configuration: exactly the entities a qdrouterd /

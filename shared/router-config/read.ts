@@ -6,7 +6,7 @@ import { RouterConfigParseError } from "./errors.ts";
 import { parseJsonFile } from "./json-format.ts";
 import type { RouterConfig } from "./model.ts";
 import { compareText } from "./scope.ts";
-import { SUMMARY_FILE } from "./write.ts";
+import { readSummary, SUMMARY_FILE } from "./write.ts";
 
 /** Reads one router config file; the extension picks the format, as the router does. */
 export async function readRouterConfigFile(
@@ -24,13 +24,22 @@ export async function readRouterConfigFile(
 }
 
 /**
- * Reads every router config in a folder written by writeRouterConfigs: `<id>.conf`, or
- * `<id>.json` where no `.conf` exists. Sorted by router id.
+ * Reads every router config in a folder written by writeRouterConfigs: the files its
+ * summary lists (one per router, `.conf` first), or without a summary every `<id>.conf`,
+ * and `<id>.json` where no `.conf` exists. Sorted by router id.
  */
 export async function readRouterConfigs(
   dir: string,
   options: ParseOptions = {},
 ): Promise<RouterConfig[]> {
+  const summary = await readSummary(dir);
+  if (summary !== undefined) {
+    const listed = summary.routers.flatMap((r) => (r.files[0] === undefined ? [] : [r.files[0]]));
+    const configs = await Promise.all(
+      listed.map((f) => readRouterConfigFile(join(dir, f), options)),
+    );
+    return configs.sort((a, b) => compareText(a.routerId, b.routerId));
+  }
   const files = await readdir(dir);
   const chosen = files
     .filter(

@@ -1,5 +1,5 @@
 import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
-import type { Router, Topology } from "../topology/schema.ts";
+import type { Router, Topology } from "../topology/index.ts";
 
 /** A channel exists on every router of its environments (all environments when unset). */
 export function isInScope(channel: RegisteredChannel, router: Router): boolean {

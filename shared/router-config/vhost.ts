@@ -1,4 +1,6 @@
 import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
+import type { Router, Topology } from "../topology/index.ts";
+import { ROUTERS_VHOST } from "./connections.ts";
 import type { RouterEntity } from "./model.ts";
 import { generatedName, groupNameFrom } from "./names.ts";
 import { compareText, isPolicyUserName, principalsOf } from "./scope.ts";
@@ -150,4 +152,44 @@ export function policyEntities(
     },
   };
   return [policy, vhost];
+}
+
+/**
+ * The vhost of an interior's edge listener: edge routers attach links for all their
+ * clients, anonymous senders and dynamic sources included, and forward their clients'
+ * user-ids, so their group may do all of it. Its users are the edge routers that uplink
+ * here, named by their certificate's common name (EXTERNAL, sslProfile uidFormat `n`).
+ * Without authentication on the listener every peer comes in as an unknown user: then
+ * unknown users get the same rights (a local mesh's `insecure` listener).
+ */
+export function routersVhostEntity(router: Router, topology: Topology): RouterEntity[] {
+  const edge = router.listeners.edge;
+  if (router.mode !== "interior" || edge === undefined) return [];
+  const edges = topology.routers
+    .filter((r) => r.mode === "edge" && r.uplinks.includes(router.id))
+    .map((r) => r.id)
+    .sort(compareText);
+  const rights = {
+    remoteHosts: "*",
+    sources: "*",
+    targets: "*",
+    allowDynamicSource: true,
+    allowAnonymousSender: true,
+    allowUserIdProxy: true,
+  };
+  const groups: Record<string, unknown> = {};
+  if (edges.length > 0) groups["edge-routers"] = { users: edges.join(", "), ...rights };
+  const authenticated = edge.authenticatePeer;
+  if (!authenticated) groups.$default = rights;
+  return [
+    {
+      type: "vhost",
+      attributes: {
+        name: generatedName.vhost(ROUTERS_VHOST),
+        hostname: ROUTERS_VHOST,
+        allowUnknownUser: !authenticated,
+        groups,
+      },
+    },
+  ];
 }

@@ -1,15 +1,19 @@
 /** Public entry of the mesh topology: its format, loading and validation. */
 export { loadTopology, type TopologyLoadResult, type TopologySource } from "./load.ts";
+export { isLoopbackHost } from "./loopback.ts";
 export {
   Broker,
+  ClientListener,
   Cloud,
+  DEFAULT_LISTEN_HOST,
   Environment,
   Link,
-  Listener,
+  type Listener,
   MAX_INTERIOR_ROUTERS,
   PathOrSecret,
   Router,
   RouterFlavour,
+  RouterListener,
   SaslMechanism,
   SecretRef,
   TlsProfile,

@@ -43,17 +43,71 @@ export const TlsProfile = z
 export type TlsProfile = z.infer<typeof TlsProfile>;
 
 export const SaslMechanism = z.enum(["ANONYMOUS", "PLAIN", "EXTERNAL", "SCRAM-SHA-256"]);
+export type SaslMechanism = z.infer<typeof SaslMechanism>;
 
-export const Listener = z
+/** Where a listener binds when the topology does not say: this host only. */
+export const DEFAULT_LISTEN_HOST = "127.0.0.1";
+
+const listenerFields = {
+  port: z.number().int().min(1).max(65535),
+  host: z
+    .string()
+    .min(1)
+    .default(DEFAULT_LISTEN_HOST)
+    .describe(
+      "Address the router binds: 127.0.0.1 (the default) is this host only; 0.0.0.0 every interface, as a deployed router needs.",
+    ),
+  tlsProfile: z.string().regex(NAME_PATTERN).optional(),
+  insecure: z
+    .boolean()
+    .optional()
+    .describe(
+      "Accept this listener without authentication or TLS on a host other than loopback (a local network of containers, never a deployment); validation turns its error into a warning.",
+    ),
+};
+
+/** Where applications and functions connect: SASL PLAIN users from the router's database. */
+export const ClientListener = z
   .object({
-    port: z.number().int().min(1).max(65535),
-    host: z.string().default("0.0.0.0"),
-    tlsProfile: z.string().regex(NAME_PATTERN).optional(),
-    saslMechanisms: z.array(SaslMechanism).default(["ANONYMOUS"]),
-    authenticatePeer: z.boolean().default(false),
+    ...listenerFields,
+    saslMechanisms: z.array(SaslMechanism).min(1).default(["PLAIN"]),
+    authenticatePeer: z.boolean().default(true),
   })
   .strict();
-export type Listener = z.infer<typeof Listener>;
+export type ClientListener = z.infer<typeof ClientListener>;
+
+/**
+ * Where other routers connect. With a tlsProfile the defaults are mutual TLS with the peer
+ * named by its certificate (EXTERNAL, authenticatePeer); without one there is nothing to
+ * authenticate with, so the defaults are ANONYMOUS — which validation refuses on any host
+ * but loopback (topology/unauthenticated-router-listener).
+ */
+export const RouterListener = z
+  .object({
+    ...listenerFields,
+    saslMechanisms: z
+      .array(SaslMechanism)
+      .min(1)
+      .optional()
+      .describe("Default: [EXTERNAL] with a tlsProfile, else [ANONYMOUS]."),
+    authenticatePeer: z
+      .boolean()
+      .optional()
+      .describe("Default: true with a tlsProfile, else false."),
+  })
+  .strict()
+  .transform((listener) => {
+    const tls = listener.tlsProfile !== undefined;
+    return {
+      ...listener,
+      saslMechanisms:
+        listener.saslMechanisms ?? (tls ? ["EXTERNAL" as const] : ["ANONYMOUS" as const]),
+      authenticatePeer: listener.authenticatePeer ?? tls,
+    };
+  });
+export type RouterListener = z.infer<typeof RouterListener>;
+
+export type Listener = ClientListener | RouterListener;
 
 export const Router = z
   .object({
@@ -63,9 +117,13 @@ export const Router = z
     host: z.string().min(1).describe("Host name peers and clients use to reach the router."),
     listeners: z
       .object({
-        clients: Listener.describe("Where applications and functions connect."),
-        interRouter: Listener.optional().describe("Interior routers only."),
-        edge: Listener.optional().describe("Interior routers only: where edge routers connect."),
+        clients: ClientListener.describe("Where applications and functions connect."),
+        interRouter: RouterListener.optional().describe(
+          "Interior routers only: where other interiors connect.",
+        ),
+        edge: RouterListener.optional().describe(
+          "Interior routers only: where edge routers connect.",
+        ),
       })
       .strict(),
     uplinks: z
@@ -112,8 +170,20 @@ export const Topology = z
     flavour: RouterFlavour.default("qpid-dispatch"),
     sasl: z
       .object({
-        usersFile: z.string().optional().describe("SASL database or users file on the routers."),
-        configPath: z.string().optional(),
+        configDir: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "Directory on the routers holding the Cyrus SASL config amqp-mesh.conf (router saslConfigDir).",
+          ),
+        database: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "Cyrus SASL database (sasldb, made with saslpasswd2) on the routers with the PLAIN users.",
+          ),
       })
       .strict()
       .default({}),

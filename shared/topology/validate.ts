@@ -6,6 +6,7 @@ import { checkConnectivity, checkLinks } from "./rules/links.ts";
 import { checkDuplicateNames } from "./rules/names.ts";
 import { TopologyPlaces } from "./rules/place.ts";
 import { checkPorts } from "./rules/ports.ts";
+import { checkListenerSecurity, checkSaslDatabase } from "./rules/security.ts";
 import { checkTlsProfileReferences } from "./rules/tls.ts";
 import type { Topology } from "./schema.ts";
 
@@ -24,5 +25,7 @@ export function validateTopology(topology: Topology, source?: TopologySource): D
     ...checkConnectivity(topology, places),
     ...checkTlsProfileReferences(topology, places),
     ...checkPorts(topology, places),
+    ...checkListenerSecurity(topology, places),
+    ...checkSaslDatabase(topology, places),
   ];
 }

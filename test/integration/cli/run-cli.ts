@@ -10,12 +10,16 @@ export interface CliResult {
 }
 
 /** Run the real `amqp-mesh` command in a child process, as a user would. */
-export function runCli(args: string[], cwd?: string): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  cwd?: string,
+  env?: Record<string, string>,
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd, timeout: 60_000 },
+      { cwd, timeout: 60_000, env: { ...process.env, ...env } },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
         resolve({ code, stdout, stderr });

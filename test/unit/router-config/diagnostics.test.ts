@@ -111,6 +111,7 @@ describe("generation diagnostics", () => {
         caCertFile: "/tls/ca.pem",
         certFile: "/tls/cert.pem",
         privateKeyFile: "/run/secrets/amqp-mesh/mtls-key.pem",
+        uidFormat: "n",
       },
     ]);
     expect(

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   generateRouterConfigs,
+  ROUTERS_VHOST,
   type RouterConfig,
   type RouterEntity,
+  renderSaslConfig,
 } from "../../../shared/router-config/index.ts";
 import { registryOf, smallTopology } from "./builders.ts";
 
@@ -128,5 +130,89 @@ describe("principals a vhost policy cannot name", () => {
     ]);
     const users = Object.values(vhostGroups(configs[0]!)).map((g) => g.users);
     expect(users).toEqual(["ok-user"]);
+  });
+});
+
+describe("edge routers at their interiors (vhost policy applies to edge connections)", () => {
+  const routersVhost = (config: RouterConfig) =>
+    config.entities.find((e) => e.type === "vhost" && e.attributes.hostname === ROUTERS_VHOST);
+
+  it("puts the edge listener's peers in their own vhost, where the edges uplinking here may do everything", () => {
+    const { configs, diagnostics } = generateRouterConfigs(
+      registry,
+      smallTopology({
+        tlsProfiles: [{ name: "mtls", caCert: "/ca.pem", cert: "/r.pem", key: "/r-key.pem" }],
+      }),
+    );
+    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const interior = configs.find((c) => c.routerId === "int-a1")!;
+    const edgeListener = interior.entities.find(
+      (e) => e.type === "listener" && e.attributes.role === "edge",
+    );
+    expect(edgeListener?.attributes.policyVhost).toBe(ROUTERS_VHOST);
+    expect(routersVhost(interior)?.attributes).toMatchObject({
+      allowUnknownUser: true,
+      groups: {
+        "edge-routers": {
+          users: "edge-a1",
+          sources: "*",
+          targets: "*",
+          allowDynamicSource: true,
+          allowAnonymousSender: true,
+          allowUserIdProxy: true,
+        },
+      },
+    });
+    // Edge routers have no edge listener, so no such vhost.
+    expect(routersVhost(configs.find((c) => c.routerId === "edge-a1")!)).toBeUndefined();
+  });
+
+  it("lets only the named edges in when the edge listener authenticates them by certificate", () => {
+    const base = smallTopology();
+    const topology = {
+      ...base,
+      tlsProfiles: [{ name: "mtls", caCert: "/ca.pem", cert: "/r.pem", key: "/r-key.pem" }],
+      routers: base.routers.map((r) =>
+        r.listeners.edge === undefined
+          ? r
+          : {
+              ...r,
+              listeners: {
+                ...r.listeners,
+                edge: {
+                  ...r.listeners.edge,
+                  tlsProfile: "mtls",
+                  saslMechanisms: ["EXTERNAL" as const],
+                  authenticatePeer: true,
+                },
+              },
+            },
+      ),
+    };
+    const { configs } = generateRouterConfigs(registry, topology);
+    const vhost = routersVhost(configs.find((c) => c.routerId === "int-a2")!);
+    expect(vhost?.attributes.allowUnknownUser).toBe(false);
+    expect(Object.keys(vhost?.attributes.groups as object)).toEqual(["edge-routers"]);
+  });
+});
+
+describe("the Cyrus SASL config for PLAIN users", () => {
+  it("points the routers at the sasldb the topology names", () => {
+    expect(
+      renderSaslConfig({
+        configDir: "/etc/amqp-mesh/sasl",
+        database: "/etc/amqp-mesh/sasl/users.sasldb",
+      }),
+    ).toBe(
+      [
+        "# amqp-mesh Cyrus SASL config; generated, do not edit",
+        "mech_list: EXTERNAL PLAIN",
+        "pwcheck_method: auxprop",
+        "auxprop_plugin: sasldb",
+        "sasldb_path: /etc/amqp-mesh/sasl/users.sasldb",
+        "",
+      ].join("\n"),
+    );
+    expect(renderSaslConfig({})).toBeUndefined();
   });
 });

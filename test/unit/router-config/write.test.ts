@@ -7,6 +7,7 @@ import {
   parseConfFile,
   parseJsonFile,
   readRouterConfigs,
+  SASL_CONFIG_FILE,
   SUMMARY_FILE,
   writeRouterConfigs,
 } from "../../../shared/router-config/index.ts";
@@ -37,10 +38,12 @@ describe("writeRouterConfigs", () => {
       files: ["aws-eu-interior-1.conf", "aws-eu-interior-1.json"],
       entityCounts: {
         router: 1,
+        sslProfile: 1,
         listener: 3,
         connector: 1,
         policy: 1,
-        vhost: 1,
+        // $default for clients, amqp-mesh-routers for the edge routers
+        vhost: 2,
         address: 7,
         linkRoute: 2,
       },
@@ -60,6 +63,30 @@ describe("writeRouterConfigs", () => {
     dirs.push(dir);
     await writeRouterConfigs(configs, dir, { format: "json" });
     expect((await readdir(dir)).filter((f) => f.endsWith(".conf"))).toEqual([]);
+  });
+});
+
+describe("writeRouterConfigs over an earlier run", () => {
+  const { configs } = generateRouterConfigs(loadExampleRegistry(), loadExampleTopology());
+  it("removes the files of routers and formats the new run does not write, and reads back only the new set", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "router-config-"));
+    dirs.push(dir);
+    await writeRouterConfigs(configs, dir, { format: "conf" });
+    const fewer = configs.filter((c) => c.routerId !== "aws-eu-edge-2");
+    await writeRouterConfigs(fewer, dir, { format: "json" });
+    const files = (await readdir(dir)).filter((f) => f.endsWith(".conf") || f.endsWith(".json"));
+    expect(files.sort()).toEqual([...fewer.map((c) => `${c.routerId}.json`), SUMMARY_FILE].sort());
+    expect(await readRouterConfigs(dir)).toEqual(fewer);
+  });
+
+  it("leaves files it did not write alone, and writes the SASL config when given one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "router-config-"));
+    dirs.push(dir);
+    await writeFile(join(dir, "notes.json"), "{}");
+    await writeRouterConfigs(configs, dir, { format: "json", saslConfig: "mech_list: PLAIN\n" });
+    await writeRouterConfigs(configs, dir, { format: "conf" });
+    expect(await readFile(join(dir, "notes.json"), "utf8")).toBe("{}");
+    expect(await readFile(join(dir, SASL_CONFIG_FILE), "utf8")).toBe("mech_list: PLAIN\n");
   });
 });
 

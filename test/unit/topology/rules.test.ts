@@ -57,6 +57,87 @@ describe("validateTopology", () => {
     });
   });
 
+  describe("listener security (secure by default)", () => {
+    const file = fixture("security.yaml");
+    const security = async () =>
+      (await checkTopologyFixture("security.yaml")).filter((d) =>
+        [
+          "topology/unauthenticated-router-listener",
+          "topology/external-without-tls",
+          "topology/plain-without-tls",
+          "topology/unauthenticated-clients",
+          "topology/no-sasl-database",
+        ].includes(d.code),
+      );
+
+    it("refuses router listeners without mutual TLS and PLAIN without TLS off loopback; loopback and TLS pass", async () => {
+      const found = await security();
+      expect(found.filter((d) => d.severity === "error").map((d) => [d.code, d.line])).toEqual([
+        ["topology/plain-without-tls", 12],
+        ["topology/unauthenticated-router-listener", 13],
+        ["topology/external-without-tls", 14],
+        ["topology/unauthenticated-router-listener", 14],
+      ]);
+      expect(withCode(found, "topology/unauthenticated-router-listener")[0]).toEqual(
+        err(
+          "topology/unauthenticated-router-listener",
+          file,
+          13,
+          20,
+          "the interRouter listener of router 'open-interior' (0.0.0.0:55672) lets routers in without mutual TLS: anyone who reaches it joins the mesh as a router, past every policy",
+        ),
+      );
+    });
+
+    it("turns the refusal into a warning for a listener marked insecure, and warns of anonymous clients", async () => {
+      const lab = (await security()).filter((d) => d.line >= 27 && d.line <= 29);
+      expect(lab.map((d) => [d.severity, d.code, d.line])).toEqual([
+        ["warning", "topology/unauthenticated-clients", 28],
+        ["warning", "topology/unauthenticated-router-listener", 29],
+      ]);
+    });
+
+    it("warns that PLAIN on a deployed router needs a SASL database", async () => {
+      expect(withCode(await security(), "topology/no-sasl-database")).toEqual([
+        warn(
+          "topology/no-sasl-database",
+          file,
+          12,
+          16,
+          "router 'open-interior' takes PLAIN logins but the topology names no SASL user database, so a real router cannot check a password",
+        ),
+      ]);
+    });
+
+    it("defaults: mutual TLS with EXTERNAL on router listeners with a tlsProfile, PLAIN for clients, loopback binds", () => {
+      const parsed = Topology.parse({
+        environments: [{ name: "e", cloud: "local", region: "r" }],
+        tlsProfiles: [{ name: "mtls", caCert: "/ca.pem" }],
+        routers: [
+          {
+            id: "a",
+            environment: "e",
+            mode: "interior",
+            host: "10.0.0.1",
+            listeners: {
+              clients: { port: 1 },
+              interRouter: { port: 2, tlsProfile: "mtls" },
+              edge: { port: 3 },
+            },
+          },
+        ],
+      });
+      const { clients, interRouter, edge } = parsed.routers[0]!.listeners;
+      expect(clients).toMatchObject({
+        host: "127.0.0.1",
+        saslMechanisms: ["PLAIN"],
+        authenticatePeer: true,
+      });
+      expect(interRouter).toMatchObject({ saslMechanisms: ["EXTERNAL"], authenticatePeer: true });
+      expect(edge).toMatchObject({ saslMechanisms: ["ANONYMOUS"], authenticatePeer: false });
+    });
+  });
+
   describe("environments", () => {
     const file = fixture("environments.yaml");
     it("topology/single-interior warns (no HA) and topology/no-interior is an error", async () => {

@@ -1,0 +1,139 @@
+/**
+ * The local platform on real routers: one qdrouterd or skrouterd process per router of the
+ * topology, each reading its generated config (made fit for this machine), logging to a
+ * file next to it. A router that exits before its client listener accepts connections
+ * fails the start with the end of its log; stop() ends them all (SIGTERM, then SIGKILL).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdir, open, readFile, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { type RouterConfig, renderJsonFile } from "../../shared/router-config/index.ts";
+import { type LocalRouters, type RouterBinary, type RunningRouter, routerUrl } from "./engine.ts";
+import { LocalPlatformError } from "./errors.ts";
+
+const START_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 5_000;
+
+interface RouterProcess {
+  router: RunningRouter;
+  child: ChildProcess;
+  logFile: string;
+  exited: Promise<void>;
+}
+
+/** The clients listener's port: where the local platform's clients connect. */
+function clientPort(config: RouterConfig): number {
+  const listener =
+    config.entities.find(
+      (e) => e.type === "listener" && e.attributes.name === "amqp-mesh/listener/clients",
+    ) ?? config.entities.find((e) => e.type === "listener" && e.attributes.role === "normal");
+  const port = Number(listener?.attributes.port);
+  if (!Number.isInteger(port) || port <= 0)
+    throw new LocalPlatformError(
+      `router '${config.routerId}' has no client listener to connect to`,
+    );
+  return port;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function logTail(file: string, lines = 12): Promise<string> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  return text.trim().split("\n").slice(-lines).join("\n");
+}
+
+async function startOne(
+  binary: RouterBinary,
+  config: RouterConfig,
+  dir: string,
+): Promise<RouterProcess> {
+  const configFile = join(dir, `${config.routerId}.json`);
+  const logFile = join(dir, `${config.routerId}.log`);
+  await writeFile(configFile, renderJsonFile(config));
+  const log = await open(logFile, "w");
+  const child = spawn(binary, ["-c", configFile], {
+    stdio: ["ignore", log.fd, log.fd],
+    env: process.env,
+  });
+  const exited = once(child, "exit").then(() => undefined);
+  const spawnError = once(child, "error").then(([error]) => error as NodeJS.ErrnoException);
+  await log.close();
+  const port = clientPort(config);
+  const router: RunningRouter = {
+    id: config.routerId,
+    mode: config.mode,
+    url: `amqp://127.0.0.1:${port}`,
+  };
+  const started = Date.now();
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  while (Date.now() - started < START_TIMEOUT_MS) {
+    const failed = await Promise.race([
+      spawnError,
+      new Promise((r) => setTimeout(r, 100, undefined)),
+    ]);
+    if (failed !== undefined) {
+      const error = failed as NodeJS.ErrnoException;
+      throw new LocalPlatformError(
+        `${binary} for router '${config.routerId}' did not start: ${error.message}`,
+      );
+    }
+    if (gone) {
+      throw new LocalPlatformError(
+        `${binary} for router '${config.routerId}' exited during start-up (${logFile}):\n${await logTail(logFile)}`,
+      );
+    }
+    if (await accepts(port)) return { router, child, logFile, exited };
+  }
+  child.kill("SIGKILL");
+  throw new LocalPlatformError(
+    `${binary} for router '${config.routerId}' did not accept connections on port ${port} within ${START_TIMEOUT_MS / 1000} s (${logFile}):\n${await logTail(logFile)}`,
+  );
+}
+
+async function stopOne(process: RouterProcess): Promise<void> {
+  if (process.child.exitCode !== null || process.child.signalCode !== null) return;
+  process.child.kill("SIGTERM");
+  const timer = setTimeout(() => process.child.kill("SIGKILL"), STOP_GRACE_MS);
+  await process.exited;
+  clearTimeout(timer);
+}
+
+export async function startRouterProcesses(
+  binary: RouterBinary,
+  configs: readonly RouterConfig[],
+  dir: string,
+): Promise<LocalRouters> {
+  await mkdir(dir, { recursive: true });
+  // All at once: each router's connectors find their peers' listeners sooner.
+  const starting = configs.map((config) => startOne(binary, config, dir));
+  const outcomes = await Promise.allSettled(starting);
+  const processes = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+  const failed = outcomes.find((o) => o.status === "rejected");
+  if (failed !== undefined) {
+    await Promise.all(processes.map(stopOne));
+    throw failed.reason;
+  }
+  const routers = processes.map((p) => p.router);
+  return {
+    engine: binary,
+    routers,
+    url: (id) => routerUrl(routers, id),
+    stop: async () => {
+      await Promise.all(processes.map(stopOne));
+    },
+  };
+}

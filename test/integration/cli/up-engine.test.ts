@@ -1,0 +1,44 @@
+/**
+ * `amqp-mesh up --engine`: real routers when their binary is on PATH; otherwise a clear
+ * error and exit code 3 (a run-time failure), before anything is generated or started.
+ */
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "./run-cli.ts";
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+/** A PATH with node and the system tools but no router binaries. */
+function pathWithoutRouters(): string {
+  return [dirname(process.execPath), "/usr/bin", "/bin", "/usr/sbin", "/sbin"].join(":");
+}
+
+describe("up --engine", () => {
+  it.each(["qdrouterd", "skrouterd"])(
+    "%s not on PATH: says what to install, exits 3, writes nothing",
+    async (engine) => {
+      const out = await mkdtemp(join(tmpdir(), "up-engine-"));
+      dirs.push(out);
+      const result = await runCli(
+        ["up", "examples", "--engine", engine, "--once", "--out", join(out, "run")],
+        undefined,
+        { PATH: pathWithoutRouters() },
+      );
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`'${engine}' is not on PATH`);
+      expect(result.stderr).toContain("--engine emulator");
+      await expect(stat(join(out, "run"))).rejects.toThrow();
+    },
+  );
+
+  it("an unknown engine is a usage error (exit 2) naming the choices", async () => {
+    const result = await runCli(["up", "examples", "--engine", "rabbit", "--once"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--engine must be one of emulator, qdrouterd, skrouterd");
+  });
+});
