@@ -91,9 +91,10 @@ function coreConfigRow(context: AgentContext, entity: StoredEntity): Attributes 
     case "router.config.address": {
       const waypoint = a.waypoint === true;
       const given = typeof a.ingressPhase === "number" || typeof a.egressPhase === "number";
-      // qdrouterd 1.19 shows no distribution for `unavailable` (agent_config_address.c).
-      const unshown =
-        context.router.flavour === "qpid-dispatch" && a.distribution === "unavailable";
+      // Neither router shows a distribution for `unavailable` (agent_config_address.c; both
+      // real routers answer null).
+      const unshown = a.distribution === "unavailable";
+      context.router.flavour === "qpid-dispatch" && a.distribution === "unavailable";
       return {
         ...base,
         prefix: nullable(a.prefix),

@@ -156,6 +156,41 @@ describe("entity types and status codes", () => {
     }
   });
 
+  it("answers 400 'Already exists' to a second address with the same prefix", async () => {
+    const type = `${prefix}router.config.address`;
+    const [first, second] = [unique("same-1"), unique("same-2")];
+    const shared = `same.${first}`;
+    expect(
+      (await mgmt({ operation: "CREATE", type, name: first }, { prefix: shared })).statusCode,
+    ).toBe(201);
+    const again = await mgmt({ operation: "CREATE", type, name: second }, { prefix: shared });
+    expect([again.statusCode, again.statusDescription]).toEqual([400, "Already exists"]);
+    await mgmt({ operation: "DELETE", type, name: first });
+  });
+
+  it("shows no distribution for an unavailable address (the core names only the others)", async () => {
+    const type = `${prefix}router.config.address`;
+    const name = unique("unshown");
+    const created = await mgmt(
+      { operation: "CREATE", type, name },
+      { prefix: `unshown.${name}`, distribution: "unavailable" },
+    );
+    expect(created.statusCode).toBe(201);
+    expect(created.body.distribution).toBeNull();
+    await mgmt({ operation: "DELETE", type, name });
+  });
+
+  it("refuses a vhost's maxMessageSize in CREATE (only a config file sets it)", async () => {
+    const reply = await mgmt(
+      { operation: "CREATE", type: `${prefix}vhost`, name: unique("limit") },
+      { hostname: unique("limit-host"), maxMessageSize: 100, groups: {} },
+    );
+    expect([reply.statusCode, reply.statusDescription]).toEqual([
+      400,
+      "Cannot set attribute 'maxMessageSize' in CREATE",
+    ]);
+  });
+
   it("answers 400 to an address with neither prefix nor pattern", async () => {
     const reply = await mgmt(
       { operation: "CREATE", type: `${prefix}router.config.address`, name: unique("nowhere") },
