@@ -24,7 +24,6 @@ import {
   managementTypeOf,
   normaliseAttributes,
   portNumber,
-  type RuntimeEntityType,
 } from "./management/schema.ts";
 import { ConnectionLimit } from "./policy/connection-limit.ts";
 import { VhostPolicy } from "./policy/vhost-policy.ts";
@@ -110,6 +109,10 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   readonly #retired = new Set<OpenListener>();
   readonly #boundPorts = new Map<string, number>();
   readonly #connections = new Map<Connection, ClientConnection>();
+  /** What management shows of a connection: its listener's role, when it opened. */
+  readonly #connectionInfo = new WeakMap<ClientConnection, { role: string; openedAt: number }>();
+  /** When the router last started (management's uptime and router.node instance). */
+  startedAt = Date.now();
   /** Connections to route-container listeners, as link-route and autoLink carriers. */
   readonly #routeContainerPeers = new Map<Connection, RouteContainerPeer>();
   #management: ManagementNode | undefined;
@@ -165,6 +168,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    this.startedAt = Date.now();
     this.#listenerIndex = 0;
     const node = this.routing.graph.nodes.get(this.id);
     if (node) node.running = true;
@@ -393,6 +397,8 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       if (!this.#running) return;
       const client = new ClientConnection(connection, this, limits, this.policy, listener.tls);
       this.#connections.set(connection, client);
+      const role = routeContainer !== undefined ? "route-container" : "normal";
+      this.#connectionInfo.set(client, { role, openedAt: Date.now() });
       if (routeContainer !== undefined) {
         const carrier = new RouteContainerPeer(
           routeContainer,
@@ -447,7 +453,22 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
 
   // ---- runtime entities ---------------------------------------------------------------
 
-  runtimeRows(type: RuntimeEntityType): Attributes[] {
+  runtimeRows(type: string): Attributes[] {
     return runtimeRows(this, type);
+  }
+
+  connectionInfo(client: ClientConnection): { role: string; openedAt: number } {
+    return this.#connectionInfo.get(client) ?? { role: "normal", openedAt: this.startedAt };
+  }
+
+  /** The config file's `router` section (id, mode, and what else it sets). */
+  get routerAttributes(): Readonly<Record<string, unknown>> {
+    return this.#options.config.entities.find((e) => e.type === "router")?.attributes ?? {};
+  }
+
+  closeConnection(identity: string): boolean {
+    const client = this.connections.find((c) => c.identity === identity);
+    client?.connection.close();
+    return client !== undefined;
   }
 }

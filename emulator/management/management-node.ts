@@ -59,6 +59,8 @@ export class ManagementNode implements Destination {
     void this.#agent
       .handle(properties, request.body)
       .then((response) => {
+        // Some requests a real router never answers (core-agent.ts); neither does this one.
+        if (response === undefined) return;
         const payload = encodeMessage({
           to: replyTo,
           correlation_id: request.correlation_id,

@@ -5,6 +5,28 @@
 import { randomUUID } from "node:crypto";
 import rhea from "rhea";
 
+/**
+ * rhea decodes every empty list (AMQP list0) as one shared array, and its composite types
+ * write their fields into the list they were decoded from: once an empty described list has
+ * been written to (the router emulator sets a decoded empty terminus's address), every empty
+ * list decoded later in the process carries those values (a management request's
+ * `attributeNames: []` arrived as 11 nulls). Each decode gets an array of its own.
+ */
+function decodeEmptyListsAfresh(): void {
+  type Typed = { value: unknown };
+  const types = (rhea as unknown as { types: { by_code: Record<number, { create(): Typed }> } })
+    .types;
+  const list0 = types.by_code[0x45];
+  if (!list0) return;
+  const create = list0.create;
+  list0.create = () => {
+    const typed = create();
+    typed.value = [];
+    return typed;
+  };
+}
+decodeEmptyListsAfresh();
+
 export interface AmqpErrorFields {
   condition?: string | undefined;
   description?: string | undefined;

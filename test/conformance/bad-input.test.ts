@@ -149,6 +149,25 @@ describe("bytes that are not AMQP", () => {
   });
 });
 
+/**
+ * Requests the real routers' C core drops without an answer (an empty case in
+ * src/router_core/agent.c `qdr_manage_*_CT`; run against qdrouterd 1.19.0 and
+ * skupper-router 3.5.1): UPDATE of address/autoLink/linkRoute/router, and qdrouterd's
+ * CREATE/READ/DELETE of router.link (skupper-router forbids those but READ).
+ */
+function neverAnswered(flavour: string, operation: string, type: string): boolean {
+  const short = type.replace(/^(org\.apache\.qpid\.dispatch|io\.skupper\.router)\./, "");
+  if (short === type) return false;
+  const core = ["router.config.address", "router.config.autoLink"];
+  if (flavour === "qpid-dispatch") {
+    if (operation === "UPDATE")
+      return [...core, "router.config.linkRoute", "router"].includes(short);
+    return short === "router.link" && ["CREATE", "READ", "DELETE"].includes(operation);
+  }
+  if (operation === "UPDATE") return core.includes(short);
+  return short === "router.link" && operation === "READ";
+}
+
 describe("bad requests from well-behaved AMQP clients", () => {
   it("rejects a management request with an unknown entity type and with a bad attribute", async () => {
     const client = await connectClient(routerUrl(target));
@@ -161,16 +180,17 @@ describe("bad requests from well-behaved AMQP clients", () => {
       {},
     );
     expect(unknown.statusCode).toBe(400);
+    // A distribution the core does not know is `balanced`, not an error (both real routers):
+    // a value it refuses is a prefix and a pattern at once.
     const bad = await client.management(
       {
         operation: "CREATE",
         type: `${typePrefix(target.flavour)}.router.config.address`,
         name: "y",
       },
-      { prefix: "y", distribution: 42 },
+      { prefix: "y", pattern: "y.*" },
     );
-    expect(bad.statusCode).toBeGreaterThanOrEqual(400);
-    expect(bad.statusCode).toBeLessThan(500);
+    expect(bad.statusCode).toBe(400);
     const noOperation = await client.management({ type: "org.amqp.management" }, {});
     expect(noOperation.statusCode).toBeGreaterThanOrEqual(400);
   });
@@ -178,6 +198,11 @@ describe("bad requests from well-behaved AMQP clients", () => {
   it("answers random management requests with a status, never a 5xx (fuzz)", async () => {
     const client = await connectClient(routerUrl(target));
     const prefix = typePrefix(target.flavour);
+    const probe = {
+      operation: "QUERY",
+      type: "org.amqp.management",
+      entityType: `${prefix}.router`,
+    };
     // Listeners and connectors are left out: random ports must never be bound or dialled.
     const types = [
       "router.config.address",
@@ -222,6 +247,13 @@ describe("bad requests from well-behaved AMQP clients", () => {
             properties.entityType = type;
           }
           if (offset !== undefined) properties.offset = offset;
+          if (neverAnswered(target.flavour, operation, type)) {
+            // Sent, then a request that is answered: the router must still be serving.
+            await client.sendManagement(properties, body);
+            const later = await client.management(probe, { attributeNames: ["id"] });
+            expect(later.statusCode).toBe(200);
+            return;
+          }
           const reply = await client.management(properties, body, { timeout: 3_000 });
           expect(reply.statusCode).toBeGreaterThanOrEqual(200);
           // An unknown operation may be 501 Not Implemented (agent.py not_implemented).
