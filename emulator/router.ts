@@ -31,8 +31,8 @@ import {
   ClientConnection,
   type ClientRouter,
   type LinkRouteHandler,
+  type ListenerLimits,
   normaliseAddress,
-  tightestLimit,
 } from "./protocol/client-connection.ts";
 import { DEFAULT_MAX_FRAME_SIZE } from "./protocol/frame-guard.ts";
 import { OpenListener } from "./protocol/listener.ts";
@@ -186,6 +186,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       this.addresses.clear();
       const policy = this.#options.config.entities.find((e) => e.type === "policy");
       this.#policyMaxMessageSize = limitOf(policy?.attributes.maxMessageSize);
+      this.policy.configure(policy?.attributes);
       this.connectionLimit.limit = limitOf(policy?.attributes.maxConnections);
       this.addresses.defaultDistribution = defaultDistributionOf(this.#options.config);
       for (const entity of this.#options.config.entities) {
@@ -368,10 +369,9 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
       listener,
       {
         linkCapacity: typeof a.linkCapacity === "number" ? a.linkCapacity : DEFAULT_LINK_CAPACITY,
-        maxMessageSize: tightestLimit(
-          typeof a.maxMessageSize === "number" ? a.maxMessageSize : 0,
-          this.#policyMaxMessageSize,
-        ),
+        // A listener has no size limit of its own: the policy's, tightened by the vhost's.
+        maxMessageSize: this.#policyMaxMessageSize,
+        policyVhost: typeof a.policyVhost === "string" ? a.policyVhost : undefined,
       },
       role === "route-container" ? name : undefined,
     );
@@ -385,11 +385,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
    * for role `route-container`) makes each connection also a carrier for link routes and
    * autoLinks while it lasts.
    */
-  #wire(
-    listener: OpenListener,
-    limits: { linkCapacity: number; maxMessageSize: number },
-    routeContainer: string | undefined,
-  ): void {
+  #wire(listener: OpenListener, limits: ListenerLimits, routeContainer: string | undefined): void {
     const c = listener.container;
     const clientOf = (connection: Connection): ClientConnection | undefined =>
       this.#connections.get(connection);

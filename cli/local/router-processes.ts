@@ -57,11 +57,12 @@ async function startOne(
   binary: RouterBinary,
   config: RouterConfig,
   dir: string,
+  logMode: "w" | "a" = "w",
 ): Promise<RouterProcess> {
   const configFile = join(dir, `${config.routerId}.json`);
   const logFile = join(dir, `${config.routerId}.log`);
   await writeFile(configFile, renderJsonFile(config));
-  const log = await open(logFile, "w");
+  const log = await open(logFile, logMode);
   const child = spawn(binary, ["-c", configFile], {
     stdio: ["ignore", log.fd, log.fd],
     env: process.env,
@@ -112,11 +113,20 @@ async function stopOne(process: RouterProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Real routers whose processes can also be killed and started again one by one. */
+export interface RouterProcesses extends LocalRouters {
+  /** Ends the router's process at once (SIGKILL), as a crash would. */
+  kill(routerId: string): Promise<void>;
+  /** Starts a killed router again from the same config file (same ports). */
+  restart(routerId: string): Promise<void>;
+  logFile(routerId: string): string;
+}
+
 export async function startRouterProcesses(
   binary: RouterBinary,
   configs: readonly RouterConfig[],
   dir: string,
-): Promise<LocalRouters> {
+): Promise<RouterProcesses> {
   await mkdir(dir, { recursive: true });
   // All at once: each router's connectors find their peers' listeners sooner.
   const starting = configs.map((config) => startOne(binary, config, dir));
@@ -128,12 +138,31 @@ export async function startRouterProcesses(
     throw failed.reason;
   }
   const routers = processes.map((p) => p.router);
+  const byId = new Map(processes.map((p) => [p.router.id, p]));
+  const processOf = (id: string): RouterProcess => {
+    const found = byId.get(id);
+    if (found === undefined) throw new LocalPlatformError(`no router '${id}' was started`);
+    return found;
+  };
   return {
     engine: binary,
     routers,
     url: (id) => routerUrl(routers, id),
     stop: async () => {
-      await Promise.all(processes.map(stopOne));
+      await Promise.all([...byId.values()].map(stopOne));
     },
+    kill: async (id) => {
+      const running = processOf(id);
+      if (running.child.exitCode === null && running.child.signalCode === null) {
+        running.child.kill("SIGKILL");
+        await running.exited;
+      }
+    },
+    restart: async (id) => {
+      const config = configs.find((c) => c.routerId === id);
+      if (config === undefined) throw new LocalPlatformError(`no router '${id}' was started`);
+      byId.set(id, await startOne(binary, config, dir, "a"));
+    },
+    logFile: (id) => processOf(id).logFile,
   };
 }

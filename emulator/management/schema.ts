@@ -182,8 +182,6 @@ export const ENTITY_TYPES: Record<ConfigEntityType, EntityTypeSpec> = {
       websockets: flag(true),
       http: flag(false),
       httpRootDir: text(),
-      // Not in either schema's listener: the emulator's own per-listener message size limit.
-      maxMessageSize: integer(),
     },
   },
   connector: {

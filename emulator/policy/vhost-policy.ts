@@ -5,8 +5,12 @@
  * `*` matches a prefix, `${user}` is the user name), `sourcePattern`/`targetPattern`
  * (token patterns, `*` one token, `#` any), `allowDynamicSource`, `allowAnonymousSender`
  * and `maxMessageSize`. Users in no group fall into the `$default` group when the vhost has
- * `allowUnknownUser`, else they are refused. A vhost is chosen by the connection's open
- * hostname, else `$default`. With no vhost configured, all is allowed.
+ * `allowUnknownUser`, else they are refused.
+ * Policy is on only where the `policy` entity says `enableVhostPolicy: true` (off, every
+ * connection is let in, whatever vhosts exist). A connection's vhost is its listener's
+ * `policyVhost`, else its open hostname; a name no vhost has falls back to the policy's
+ * `defaultVhost` (default `$default`); with neither, the connection is refused
+ * (src/policy.c qd_policy_amqp_open, python/qpid_dispatch_internal/policy/policy_local.py).
  * Denials are worded as qdrouterd's src/policy.c words them: a refused connection is
  * closed with `amqp:resource-limit-exceeded` "connection disallowed by local policy"
  * (`qd_policy_amqp_open`); a refused attach is detached with `amqp:unauthorized-access`
@@ -64,15 +68,44 @@ function allowedBy(address: string, entries: string[], patterns: string[], user:
   return false;
 }
 
+/** An IPv4 peer as node reports it on a dual-stack socket (::ffff:a.b.c.d) and plain. */
+function plainIp(ip: string): string {
+  return ip.startsWith("::ffff:") ? ip.slice("::ffff:".length) : ip;
+}
+
+/**
+ * A group's `remoteHosts`: `*`, or addresses separated by commas (policy_util.py HostAddr;
+ * address ranges are not modelled). Absent, no host may connect (policy_local.py: "User is
+ * not allowed to connect from this network host"; seen on qdrouterd 1.19.0).
+ */
+function fromAllowedHost(remoteHosts: unknown, ip: string): boolean {
+  const hosts = list(remoteHosts);
+  return hosts.includes("*") || hosts.map(plainIp).includes(plainIp(ip));
+}
+
 /** A connection the policy let in: its settings, and what to call when it closes. */
 export interface Admission {
   settings: UserSettings;
   release: () => void;
 }
 
+/** A config value read as qdrouterd reads a boolean (true, or yes/true/on as text). */
+function isTrue(value: unknown): boolean {
+  return value === true || (typeof value === "string" && /^(yes|true|on)$/i.test(value));
+}
+
 export class VhostPolicy {
   readonly #vhosts = new Map<string, Attributes>();
   readonly #connections = new Map<string, VhostConnections>();
+  #enabled = false;
+  #defaultVhost = "$default";
+
+  /** The `policy` entity's switches (undefined: no policy entity, policy off). */
+  configure(policy: Attributes | Record<string, unknown> | undefined): void {
+    this.#enabled = isTrue(policy?.enableVhostPolicy);
+    const fallback = policy?.defaultVhost;
+    this.#defaultVhost = typeof fallback === "string" ? fallback : "$default";
+  }
 
   set(vhost: Attributes): void {
     this.#vhosts.set(String(vhost.hostname), vhost);
@@ -87,7 +120,7 @@ export class VhostPolicy {
    * why not. `ip` is the peer's address, for maxConnectionsPerHost.
    */
   admit(hostname: string | undefined, user: string | undefined, ip: string): Admission | string {
-    const settings = this.settingsFor(hostname, user);
+    const settings = this.settingsFor(hostname, user, ip);
     if (typeof settings === "string") return settings;
     const vhost = this.#vhostFor(hostname);
     if (!vhost) return "no vhost";
@@ -104,16 +137,20 @@ export class VhostPolicy {
   #vhostFor(hostname: string | undefined): Attributes | undefined {
     return (
       (hostname !== undefined ? this.#vhosts.get(hostname) : undefined) ??
-      this.#vhosts.get("$default")
+      (this.#defaultVhost === "" ? undefined : this.#vhosts.get(this.#defaultVhost))
     );
   }
 
   get enabled(): boolean {
-    return this.#vhosts.size > 0;
+    return this.#enabled;
   }
 
   /** The settings for a user on a vhost, or a denial when the user may not connect. */
-  settingsFor(hostname: string | undefined, user: string | undefined): UserSettings | string {
+  settingsFor(
+    hostname: string | undefined,
+    user: string | undefined,
+    ip: string,
+  ): UserSettings | string {
     const vhost = this.#vhostFor(hostname);
     if (!vhost) return `No policy vhost for hostname '${hostname ?? ""}'`;
     const groups = (vhost.groups ?? {}) as Record<string, Record<string, unknown>>;
@@ -125,6 +162,10 @@ export class VhostPolicy {
     // Users in no group get the `$default` group only where unknown users are allowed.
     if (!group && vhost.allowUnknownUser === true) group = groups.$default;
     if (!group) return `User '${name}' is not in any group of vhost '${String(vhost.hostname)}'`;
+    // A group lets its users in from its remoteHosts only; without any, from nowhere.
+    if (!fromAllowedHost(group.remoteHosts, ip)) {
+      return `User '${name}' is not allowed to connect from this network host`;
+    }
     const size = Number(group.maxMessageSize ?? vhost.maxMessageSize ?? 0);
     return {
       maxSenders: limitOf(group.maxSenders),

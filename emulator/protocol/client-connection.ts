@@ -76,8 +76,10 @@ const UNAVAILABLE_DELIVERY = "Deliveries cannot be sent to an unavailable addres
 
 export interface ListenerLimits {
   linkCapacity: number;
-  /** 0 = unlimited. */
+  /** The policy's maxMessageSize; 0 = unlimited. */
   maxMessageSize: number;
+  /** The vhost the listener's connections fall into, whatever their open hostname. */
+  policyVhost: string | undefined;
 }
 
 /** The tightest of several size limits, where 0 means none. */
@@ -126,7 +128,9 @@ export class ClientConnection {
     this.user = authenticatedUser(connection);
     this.maxMessageSize = limits.maxMessageSize;
     if (policy.enabled) {
-      const admission = policy.admit(remoteHostname(connection), this.user, remoteIp(connection));
+      // The listener's policyVhost, else the vhost the peer asked for in its open.
+      const vhost = limits.policyVhost ?? remoteHostname(connection);
+      const admission = policy.admit(vhost, this.user, remoteIp(connection));
       if (typeof admission === "string") {
         // `settings` says why (no vhost, user in no group); the client sees policy.c's words.
         connection.close({

@@ -1,14 +1,24 @@
 /**
- * What the conformance suite runs against: the emulator (default), or the running router
- * network a `MESH_TARGET` JSON file describes (see README.md in this folder). Capabilities
- * are known synchronously so that checks can be skipped, with their reason, at collection.
+ * What the conformance suite runs against (see README.md in this folder), from MESH_TARGET:
+ * - unset: the emulator, started by the suite;
+ * - `{"engine": "qdrouterd" | "skrouterd"}`: real router processes of that binary (on
+ *   PATH), started by the suite from the same specs as the emulator;
+ * - `{"routers": [...]}`: a router network already running elsewhere.
+ * Capabilities are known synchronously so that checks can be skipped, with their reason,
+ * at collection.
  */
 import { readFileSync } from "node:fs";
 import type { LocalMesh } from "../../emulator/index.ts";
-import { type RouterEntity, typePrefix } from "../../shared/router-config/model.ts";
-import type { RouterFlavour } from "../../shared/topology/schema.ts";
+import { type RouterEntity, typePrefix } from "../../shared/router-config/index.ts";
+import type { RouterFlavour } from "../../shared/topology/index.ts";
 import { connectClient } from "../support/amqp-client.ts";
-import { address, startTestMesh, stopAllMeshes, type TestMeshSpec } from "../support/local-mesh.ts";
+import { address, stopAllMeshes, type TestMeshSpec } from "../support/local-mesh.ts";
+import {
+  type MeshEngine,
+  startTargetMesh,
+  stopTargetMeshes,
+  type TargetMesh,
+} from "../support/target-mesh.ts";
 import { waitFor } from "../support/wait.ts";
 
 export interface TargetRouter {
@@ -24,47 +34,112 @@ export interface TargetLink {
   cost: number;
 }
 
-/** The MESH_TARGET file. Only `routers` is required. */
+/** The MESH_TARGET file: an `engine` the suite starts itself, or running `routers`. */
 export interface TargetFile {
-  routers: TargetRouter[];
+  engine?: "qdrouterd" | "skrouterd";
+  routers?: TargetRouter[];
   /** Inter-router links with costs; multi-router checks need them. */
   links?: TargetLink[];
   /** Address prefixes configured with each distribution (defaults: the names themselves). */
   prefixes?: Partial<Record<"closest" | "multicast" | "balanced", string>>;
-  /** A listener with maxMessageSize configured. */
+  /** A listener whose connections have a maxMessageSize (policy vhost). */
   maxMessageSize?: { url: string; limit: number };
 }
 
 export interface Target {
-  kind: "emulator" | "external";
+  kind: "emulator" | "processes" | "external";
   flavour: RouterFlavour;
   routers: TargetRouter[];
   links: TargetLink[];
   prefixes: Record<"closest" | "multicast" | "balanced", string>;
   maxMessageSize: { url: string; limit: number } | undefined;
-  /** Failure injection and inspection; only the emulator has it. */
-  mesh: LocalMesh | undefined;
+  /** The routers the suite started (emulator or processes): stop/start them. */
+  mesh: TargetMesh | undefined;
+  /** The emulator behind them, for what only it can do (cut a link, inspect itself). */
+  emulator: LocalMesh | undefined;
 }
 
 export const TARGET_FILE = process.env.MESH_TARGET;
 
 function readTargetFile(path: string): TargetFile {
   const parsed = JSON.parse(readFileSync(path, "utf8")) as TargetFile;
+  if (parsed.engine !== undefined) {
+    if (parsed.engine !== "qdrouterd" && parsed.engine !== "skrouterd")
+      throw new Error(`MESH_TARGET ${path}: "engine" must be "qdrouterd" or "skrouterd"`);
+    return parsed;
+  }
   if (!Array.isArray(parsed.routers) || parsed.routers.length === 0) {
-    throw new Error(`MESH_TARGET ${path}: "routers" must list at least one router`);
+    throw new Error(
+      `MESH_TARGET ${path}: give "engine" ("qdrouterd" | "skrouterd") or "routers" (at least one)`,
+    );
   }
   return parsed;
 }
 
 const file = TARGET_FILE ? readTargetFile(TARGET_FILE) : undefined;
 
-/** True when checks run against the emulator (failure injection, known topology). */
-export const onEmulator = file === undefined;
+/** What starts the suite's own routers: the emulator, or a real router binary. */
+export const engine: MeshEngine | undefined = file === undefined ? "emulator" : file.engine;
 
-/** Why emulator-only checks are skipped on a real router network. */
-export const NEEDS_EMULATOR = "needs failure injection / a configured topology (emulator only)";
+/** True when checks run against the emulator. */
+export const onEmulator = engine === "emulator";
 
-/** The emulator's topology for the suite: interiors a—b—c (+ a costly a—c), two edges. */
+/** True when the suite starts its routers itself, with any config a check needs. */
+export const startsRouters = engine !== undefined;
+
+/** Why checks of the emulator's own workings are skipped elsewhere. */
+export const NEEDS_EMULATOR = "checks the emulator itself (emulator only)";
+
+/** Why checks that need routers started with their own config skip on running routers. */
+export const NEEDS_OWN_ROUTERS =
+  "needs routers the suite starts with its own config (emulator or MESH_TARGET engine)";
+
+/** Why checks that cut a link between running routers skip on real ones. */
+export const NEEDS_LINK_CUT = "cuts an inter-router link of running routers (emulator only)";
+
+/** The flavour checks are written for: the engine's, or the running routers'. */
+export const targetFlavour: RouterFlavour =
+  file?.engine === "skrouterd"
+    ? "skupper-router"
+    : (file?.routers?.[0]?.flavour ?? "qpid-dispatch");
+
+/**
+ * Starts routers for one check's own spec on the target's engine (emulator or real
+ * processes); stop them with closeTarget() or stopTargetMeshes().
+ */
+export function startOwnRouters(spec: TestMeshSpec): Promise<TargetMesh> {
+  if (engine === undefined)
+    throw new Error(`${NEEDS_OWN_ROUTERS}: MESH_TARGET names running routers`);
+  return startTargetMesh({ flavour: targetFlavour, ...spec }, engine);
+}
+
+/** A vhost every client of the listener falls into, allowing all. */
+function permissiveVhost(hostname: string, extra: Record<string, unknown> = {}): RouterEntity {
+  return {
+    type: "vhost",
+    attributes: {
+      hostname,
+      allowUnknownUser: true,
+      ...extra,
+      groups: {
+        $default: {
+          remoteHosts: "*",
+          sources: "*",
+          targets: "*",
+          allowDynamicSource: true,
+          allowAnonymousSender: true,
+          allowUserIdProxy: true,
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The suite's topology: interiors a—b—c (+ a costly a—c), two edges. Router a has a second
+ * listener, `limited`, whose connections fall into a vhost with maxMessageSize 4096, as a
+ * real router limits message sizes (a listener has no such attribute; qdrouter.json).
+ */
 export const EMULATOR_MESH: TestMeshSpec = {
   routers: [
     { id: "a" },
@@ -93,60 +168,65 @@ export const EMULATOR_MESH: TestMeshSpec = {
           host: "127.0.0.1",
           port: "0",
           role: "normal",
-          maxMessageSize: 4096,
+          saslMechanisms: "ANONYMOUS",
+          authenticatePeer: false,
+          policyVhost: "limited",
         },
       },
+      { type: "policy", attributes: { enableVhostPolicy: true, defaultVhost: "$default" } },
+      permissiveVhost("$default"),
+      permissiveVhost("limited", { maxMessageSize: 4096 }),
     ],
   },
 };
 
 /** Interior routers of a target with a known line topology, for multi-router checks. */
 export function hasMultipleInteriors(): boolean {
-  if (onEmulator) return true;
-  const interiors = file!.routers.filter((r) => r.mode === "interior");
+  if (startsRouters) return true;
+  const interiors = file!.routers!.filter((r) => r.mode === "interior");
   return interiors.length >= 2 && (file!.links?.length ?? 0) > 0;
 }
 
 /** Whether the target has edge routers (known at collection time). */
 export function hasEdgeRouters(): boolean {
-  return onEmulator || file!.routers.some((r) => r.mode === "edge");
+  return startsRouters || file!.routers!.some((r) => r.mode === "edge");
 }
 
+const PREFIXES = { closest: "closest", multicast: "multicast", balanced: "balanced" };
+
 export async function openTarget(): Promise<Target> {
-  if (file) {
+  if (file?.routers !== undefined && engine === undefined) {
     return {
       kind: "external",
-      flavour: file.routers[0]!.flavour,
+      flavour: targetFlavour,
       routers: file.routers,
       links: file.links ?? [],
-      prefixes: {
-        closest: file.prefixes?.closest ?? "closest",
-        multicast: file.prefixes?.multicast ?? "multicast",
-        balanced: file.prefixes?.balanced ?? "balanced",
-      },
+      prefixes: { ...PREFIXES, ...file.prefixes },
       maxMessageSize: file.maxMessageSize,
       mesh: undefined,
+      emulator: undefined,
     };
   }
-  const mesh = await startTestMesh(EMULATOR_MESH);
-  const limited = mesh.router("a").router.listener("limited");
+  const mesh = await startOwnRouters(EMULATOR_MESH);
   return {
-    kind: "emulator",
-    flavour: "qpid-dispatch",
-    routers: Object.values(mesh.routers).map((r) => ({
+    kind: onEmulator ? "emulator" : "processes",
+    flavour: mesh.flavour,
+    routers: mesh.routers.map((r) => ({
       id: r.id,
       url: r.url,
       mode: r.mode,
-      flavour: "qpid-dispatch" as const,
+      flavour: mesh.flavour,
     })),
     links: (EMULATOR_MESH.links ?? []).map(([from, to, cost]) => ({ from, to, cost: cost ?? 1 })),
-    prefixes: { closest: "closest", multicast: "multicast", balanced: "balanced" },
-    maxMessageSize: limited ? { url: limited.url, limit: 4096 } : undefined,
+    prefixes: PREFIXES,
+    maxMessageSize: { url: mesh.listenerUrl("a", "limited"), limit: 4096 },
     mesh,
+    emulator: mesh.emulator,
   };
 }
 
 export async function closeTarget(): Promise<void> {
+  await stopTargetMeshes();
   await stopAllMeshes();
 }
 
@@ -209,8 +289,8 @@ export async function waitForConsumers(
   consumers: number,
   routersWithConsumers = consumers,
 ): Promise<void> {
-  if (target.mesh) {
-    await target.mesh.waitForAddress(address, { router: routerId, consumers });
+  if (target.emulator) {
+    await target.emulator.waitForAddress(address, { router: routerId, consumers });
     return;
   }
   await waitFor(
@@ -238,9 +318,9 @@ export async function waitForPlacedConsumers(
   placement: Record<string, number>,
 ): Promise<void> {
   const total = Object.values(placement).reduce((a, b) => a + b, 0);
-  if (target.mesh) {
+  if (target.emulator) {
     for (const id of Object.keys(placement)) {
-      await target.mesh.waitForAddress(address, { router: id, consumers: total });
+      await target.emulator.waitForAddress(address, { router: id, consumers: total });
     }
     return;
   }
