@@ -20,14 +20,14 @@ import {
   type TestReceiver,
   type TestSender,
 } from "../support/amqp-client.ts";
-import { startTestMesh } from "../support/local-mesh.ts";
 import { AMQP_HEADER, AMQP_SASL_HEADER, answerText, rawExchange } from "../support/raw-socket.ts";
 import {
   closeTarget,
-  NEEDS_EMULATOR,
-  onEmulator,
+  NEEDS_OWN_ROUTERS,
   openTarget,
   routerUrl,
+  startOwnRouters,
+  startsRouters,
   type Target,
   uniqueAddress,
 } from "./target.ts";
@@ -256,9 +256,11 @@ describe("bad requests from well-behaved AMQP clients", () => {
           }
           const reply = await client.management(properties, body, { timeout: 3_000 });
           expect(reply.statusCode).toBeGreaterThanOrEqual(200);
-          // An unknown operation may be 501 Not Implemented (agent.py not_implemented).
+          // 501 Not Implemented is an answer (agent.py not_implemented): an unknown operation,
+          // or one a type lacks (skupper-router 3.5.1: CREATE of io.skupper.router.router).
+          // A 500 would be the agent failing.
           const known = ["CREATE", "READ", "UPDATE", "DELETE", "QUERY"].includes(operation);
-          if (known) expect(reply.statusCode).toBeLessThan(500);
+          if (known) expect(reply.statusCode === 501 || reply.statusCode < 500).toBe(true);
           else expect([400, 404, 501]).toContain(reply.statusCode);
           if (reply.statusCode === 201) {
             await client.management({ operation: "DELETE", type, name });
@@ -313,11 +315,11 @@ describe("bad requests from well-behaved AMQP clients", () => {
   });
 });
 
-describe.skipIf(!onEmulator)(`idle peers — ${NEEDS_EMULATOR}`, () => {
+describe.skipIf(!startsRouters)(`idle peers — ${NEEDS_OWN_ROUTERS}`, () => {
   it("drops a client that goes silent for idleTimeoutSeconds (amqp:resource-limit-exceeded)", async () => {
     // Assumed from proton: a router announces half its idleTimeoutSeconds in its open and
     // closes a connection that sent nothing for the whole time-out.
-    const mesh = await startTestMesh({
+    const mesh = await startOwnRouters({
       routers: [{ id: "idle" }],
       listener: { idleTimeoutSeconds: 1 },
     });

@@ -20,17 +20,19 @@
  */
 import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { typePrefix } from "../../shared/router-config/model.ts";
+import { typePrefix } from "../../shared/router-config/index.ts";
 import { closeAllClients, connectClient, type TestClient } from "../support/amqp-client.ts";
-import { startTestMesh } from "../support/local-mesh.ts";
 import { waitFor } from "../support/wait.ts";
 import {
   closeTarget,
-  NEEDS_EMULATOR,
+  NEEDS_OWN_ROUTERS,
   onEmulator,
   openTarget,
   routerUrl,
+  startOwnRouters,
+  startsRouters,
   type Target,
+  targetFlavour,
   uniqueAddress,
 } from "./target.ts";
 
@@ -449,8 +451,8 @@ describe("configuration entities", () => {
     expect((await mgmt({ operation: "DELETE", type, name })).statusCode).toBe(204);
   });
 
-  it.skipIf(!onEmulator)(
-    `names config-file entities <type>/<n> (emulator target's config known) — ${NEEDS_EMULATOR}`,
+  it.skipIf(!startsRouters)(
+    `names config-file entities <type>/<n> (the suite's own config known) — ${NEEDS_OWN_ROUTERS}`,
     async () => {
       const query = await mgmt(
         {
@@ -545,8 +547,8 @@ describe("runtime entities", () => {
     expect(nodes.some((n) => n.endsWith(`/${target.routers[0]!.id}/$management`))).toBe(true);
   });
 
-  it.skipIf(!onEmulator)(
-    `loses runtime-created entities on restart — ${NEEDS_EMULATOR}`,
+  it.skipIf(!startsRouters)(
+    `loses runtime-created entities on restart — ${NEEDS_OWN_ROUTERS}`,
     async () => {
       const type = `${prefix}router.config.address`;
       const name = unique("ephemeral");
@@ -565,33 +567,40 @@ describe("runtime entities", () => {
   );
 });
 
-describe.skipIf(!onEmulator)(`skupper-router flavour — ${NEEDS_EMULATOR}`, () => {
-  it("uses the io.skupper.router prefix and has no linkRoute type", async () => {
-    const mesh = await startTestMesh({ flavour: "skupper-router", routers: [{ id: "s" }] });
-    try {
-      const c = await connectClient(mesh.router("s").url);
-      const ok = await c.management(
-        { operation: "QUERY", type: "org.amqp.management", entityType: "io.skupper.router.router" },
-        { attributeNames: ["id"] },
-      );
-      expect(ok.statusCode).toBe(200);
-      const qpid = await c.management(
-        {
-          operation: "QUERY",
-          type: "org.amqp.management",
-          entityType: "org.apache.qpid.dispatch.router",
-        },
-        { attributeNames: ["id"] },
-      );
-      expect(qpid.statusCode).toBe(400);
-      const lr = await c.management(
-        { operation: "CREATE", type: "io.skupper.router.router.config.linkRoute", name: "x" },
-        { prefix: "x", direction: "in", connection: "c" },
-      );
-      expect(lr.statusCode).toBe(400);
-      await waitFor(() => c.isOpen);
-    } finally {
-      await mesh.stop();
-    }
-  });
-});
+describe.skipIf(!startsRouters || (targetFlavour === "qpid-dispatch" && !onEmulator))(
+  `skupper-router flavour — needs the emulator or a skrouterd engine`,
+  () => {
+    it("uses the io.skupper.router prefix and has no linkRoute type", async () => {
+      const mesh = await startOwnRouters({ flavour: "skupper-router", routers: [{ id: "s" }] });
+      try {
+        const c = await connectClient(mesh.router("s").url);
+        const ok = await c.management(
+          {
+            operation: "QUERY",
+            type: "org.amqp.management",
+            entityType: "io.skupper.router.router",
+          },
+          { attributeNames: ["id"] },
+        );
+        expect(ok.statusCode).toBe(200);
+        const qpid = await c.management(
+          {
+            operation: "QUERY",
+            type: "org.amqp.management",
+            entityType: "org.apache.qpid.dispatch.router",
+          },
+          { attributeNames: ["id"] },
+        );
+        expect(qpid.statusCode).toBe(400);
+        const lr = await c.management(
+          { operation: "CREATE", type: "io.skupper.router.router.config.linkRoute", name: "x" },
+          { prefix: "x", direction: "in", connection: "c" },
+        );
+        expect(lr.statusCode).toBe(400);
+        await waitFor(() => c.isOpen);
+      } finally {
+        await mesh.stop();
+      }
+    });
+  },
+);

@@ -5,14 +5,14 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeAllClients, connectClient, type TestClient } from "../support/amqp-client.ts";
-import { startTestMesh } from "../support/local-mesh.ts";
 import { waitFor } from "../support/wait.ts";
 import {
   closeTarget,
-  NEEDS_EMULATOR,
-  onEmulator,
+  NEEDS_OWN_ROUTERS,
   openTarget,
   routerUrl,
+  startOwnRouters,
+  startsRouters,
   type Target,
   uniqueAddress,
   waitForConsumers,
@@ -346,9 +346,12 @@ describe("dynamic sources and maxMessageSize", () => {
   });
 });
 
-describe.skipIf(!onEmulator)(`listener settings — ${NEEDS_EMULATOR}`, () => {
+describe.skipIf(!startsRouters)(`listener settings — ${NEEDS_OWN_ROUTERS}`, () => {
   it("grants at most the listener's linkCapacity", async () => {
-    const mesh = await startTestMesh({ routers: [{ id: "cap" }], listener: { linkCapacity: 10 } });
+    const mesh = await startOwnRouters({
+      routers: [{ id: "cap" }],
+      listener: { linkCapacity: 10 },
+    });
     try {
       const c = await connectClient(mesh.router("cap").url);
       const address = uniqueAddress("plain", "linkcapacity");
