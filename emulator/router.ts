@@ -236,8 +236,14 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     return semantics.waypoint ? phaseKey(address, 0) : address;
   }
 
+  /**
+   * A dynamic source's address: `_topo/0/<id>/temp.*` on an interior, `_edge/<id>/temp.*`
+   * on an edge router (seen on qdrouterd 1.19.0 and skupper-router 3.5.1); reachable from
+   * every router either way.
+   */
   dynamicAddress(): string {
-    return `_topo/0/${this.id}/temp.${randomBytes(6).toString("base64url")}`;
+    const base = this.mode === "edge" ? `_edge/${this.id}` : `_topo/0/${this.id}`;
+    return `${base}/temp.${randomBytes(6).toString("base64url")}`;
   }
 
   route(delivery: RoutedDelivery): void {

@@ -1,17 +1,24 @@
 /**
- * The emulator runs the files a real router would get: the example project's configs are
- * generated for both flavours, rendered to both file formats, parsed back and started.
- * Then a channel is used across clouds with the policy's PLAIN users, a producer outside
- * its channels is refused, and management sees the generated entities by their names.
- * Emulator only: it starts routers from generated configs itself.
+ * The files a real router gets: the example project's configs are generated for both
+ * flavours, rendered to both file formats, parsed back and started — on the emulator, or as
+ * real router processes (MESH_TARGET engine, its own flavour; with a throwaway CA for the
+ * mutual TLS between routers and a Cyrus sasldb of the users, as `amqp-mesh up --engine`
+ * does). Then a channel is used across clouds with the policy's PLAIN users, a producer
+ * outside its channels is refused, and management sees the generated entities by name.
  */
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type LocalMesh, startLocalMesh, startStandaloneRouter } from "../../emulator/index.ts";
+import { makeLocalCertificates } from "../../cli/local/certificates.ts";
+import { withLocalFiles } from "../../cli/local/local-configs.ts";
+import { startRouterProcesses } from "../../cli/local/router-processes.ts";
+import { makeSaslDatabase } from "../../cli/local/sasl-database.ts";
+import { startLocalMesh, startStandaloneRouter } from "../../emulator/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";
+import type { RouterConfig } from "../../shared/router-config/index.ts";
 import {
   generateRouterConfigs,
   parseConfFile,
@@ -19,10 +26,9 @@ import {
   readRouterConfigFile,
   renderRouterFile,
 } from "../../shared/router-config/index.ts";
-import type { RouterConfig } from "../../shared/router-config/model.ts";
-import type { Topology } from "../../shared/topology/schema.ts";
+import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
 import { closeAllClients, connectClient } from "../support/amqp-client.ts";
-import { NEEDS_EMULATOR, onEmulator } from "./target.ts";
+import { engine, NEEDS_OWN_ROUTERS, startsRouters, targetFlavour } from "./target.ts";
 
 const users = new Map([
   ["sales-api", "sales-secret"],
@@ -42,8 +48,44 @@ function throughFiles(configs: RouterConfig[], format: "json" | "conf"): RouterC
   });
 }
 
-describe.skipIf(!onEmulator)(`generated router configs — ${NEEDS_EMULATOR}`, () => {
-  const started: LocalMesh[] = [];
+interface StartedRouters {
+  url(routerId: string): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `configs` on the target's engine: the emulator, or real processes with local files. */
+async function startConfigs(configs: RouterConfig[], topology: Topology): Promise<StartedRouters> {
+  if (engine === "emulator" || engine === undefined) {
+    const mesh =
+      configs.length === 1
+        ? await startStandaloneRouter(configs[0]!, { users })
+        : await startLocalMesh({ topology, configs, ports: "ephemeral", users });
+    return { url: (id) => mesh.router(id).url, stop: () => mesh.stop() };
+  }
+  const dir = await mkdtemp(join(tmpdir(), `amqp-mesh-generated-${engine}-`));
+  const certificates = await makeLocalCertificates(join(dir, "tls"), topology.routers);
+  const sasl = await makeSaslDatabase(join(dir, "sasl"), users);
+  const local = configs.map((c) => withLocalFiles(c, { certificates, sasl }));
+  const routers = await startRouterProcesses(engine, local, join(dir, "routers"));
+  return {
+    url: (id) => routers.url(id),
+    stop: async () => {
+      await routers.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The flavours to run: both on the emulator, the engine's own on real routers. */
+const RUNS: Array<[RouterFlavour, "conf" | "json"]> = (
+  [
+    ["qpid-dispatch", "conf"],
+    ["skupper-router", "json"],
+  ] as Array<[RouterFlavour, "conf" | "json"]>
+).filter(([flavour]) => engine === "emulator" || flavour === targetFlavour);
+
+describe.skipIf(!startsRouters)(`generated router configs — ${NEEDS_OWN_ROUTERS}`, () => {
+  const started: StartedRouters[] = [];
 
   beforeAll(async () => {
     const project = await validateProject("examples");
@@ -56,37 +98,28 @@ describe.skipIf(!onEmulator)(`generated router configs — ${NEEDS_EMULATOR}`, (
     for (const mesh of started) await mesh.stop();
   });
 
-  for (const [flavour, format] of [
-    ["qpid-dispatch", "conf"],
-    ["skupper-router", "json"],
-  ] as const) {
+  for (const [flavour, format] of RUNS) {
     it(`starts every router of the example (${flavour}, .${format}) and carries a channel across clouds`, async () => {
       const { configs } = generateRouterConfigs(registry, topology, {
         flavour,
         managementPrincipals: ["config-sync"],
       });
-      const mesh = await startLocalMesh({
-        topology: { ...topology, flavour },
-        configs: throughFiles(configs, format),
-        ports: "ephemeral",
-        users,
-      });
+      const mesh = await startConfigs(throughFiles(configs, format), { ...topology, flavour });
       started.push(mesh);
-      expect(Object.values(mesh.routers).every((r) => r.running)).toBe(true);
 
-      const consumer = await connectClient(mesh.router("azure-we-edge-2").url, {
+      const consumer = await connectClient(mesh.url("azure-we-edge-2"), {
         username: "billing-worker",
         password: "billing-secret",
       });
       const receiver = await consumer.receiver("sales/orders");
       expect(receiver.isDetached).toBe(false);
-      await mesh.waitForAddress("sales/orders", { router: "aws-eu-edge-1", consumers: 1 });
-      const producer = await connectClient(mesh.router("aws-eu-edge-1").url, {
+      const producer = await connectClient(mesh.url("aws-eu-edge-1"), {
         username: "sales-api",
         password: "sales-secret",
       });
       const sender = await producer.sender("sales/orders");
-      await sender.waitForCredit();
+      // Credit comes once the mesh knows the consumer across the clouds.
+      await sender.waitForCredit(1, 20_000);
       expect((await sender.sendAndWait({ body: '{"orderId":"ord-1"}' })).outcome).toBe("accepted");
       expect((await receiver.next()).message.body).toBe('{"orderId":"ord-1"}');
 
@@ -95,7 +128,7 @@ describe.skipIf(!onEmulator)(`generated router configs — ${NEEDS_EMULATOR}`, (
       expect(await refused.detached).toMatchObject({ condition: "amqp:unauthorized-access" });
 
       // Management sees the generated entities by their generated names.
-      const sync = await connectClient(mesh.router("aws-eu-interior-1").url, {
+      const sync = await connectClient(mesh.url("aws-eu-interior-1"), {
         username: "config-sync",
         password: "sync-secret",
       });
@@ -116,7 +149,7 @@ describe.skipIf(!onEmulator)(`generated router configs — ${NEEDS_EMULATOR}`, (
   }
 
   it("loads a router config file (.json and .conf) and runs it standalone", async () => {
-    const { configs } = generateRouterConfigs(registry, topology, {});
+    const { configs } = generateRouterConfigs(registry, topology, { flavour: targetFlavour });
     const edge = configs.find((c) => c.routerId === "aws-eu-edge-1")!;
     const dir = mkdtempSync(join(tmpdir(), "amqp-mesh-config-"));
     try {
@@ -124,14 +157,15 @@ describe.skipIf(!onEmulator)(`generated router configs — ${NEEDS_EMULATOR}`, (
         const file = join(dir, `aws-eu-edge-1.${format}`);
         writeFileSync(file, renderRouterFile(edge, format));
         const config = await readRouterConfigFile(file);
-        const mesh = await startStandaloneRouter(config, { users });
+        const mesh = await startConfigs([config], topology);
         started.push(mesh);
-        const client = await connectClient(mesh.router("aws-eu-edge-1").url, {
+        const client = await connectClient(mesh.url("aws-eu-edge-1"), {
           username: "sales-api",
           password: "sales-secret",
         });
         const receiver = await client.receiver({ dynamic: true });
-        expect(receiver.remoteAddress).toMatch(/^amqp:\/_topo\/0\/aws-eu-edge-1\/temp\./);
+        // An edge router's dynamic addresses are under _edge/<id> (both real routers).
+        expect(receiver.remoteAddress).toMatch(/^amqp:\/_edge\/aws-eu-edge-1\/temp\./);
         await client.close();
         await mesh.stop();
       }
