@@ -7,17 +7,25 @@
  * route's external prefixes, and a route whose carrier is gone refuses attaches with
  * `qd:no-route-to-dest`.
  *
- * The "broker" is a rhea container in this test; no RabbitMQ needed. Emulator only: the
- * router config needs the route-container listener and the routes.
+ * The "broker" is a rhea container in this test; no RabbitMQ needed. The suite starts the
+ * routers itself (emulator or real processes): the config needs the route-container
+ * listener and the routes. qpid-dispatch only (linkRoute, waypoint phases).
  */
 
 import rhea, { type Connection } from "rhea";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { LocalMesh } from "../../emulator/index.ts";
 import { closeAllClients, connectClient, type TestClient } from "../support/amqp-client.ts";
-import { address, startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
+import { address } from "../support/local-mesh.ts";
+import type { TargetMesh } from "../support/target-mesh.ts";
 import { waitFor } from "../support/wait.ts";
-import { NEEDS_EMULATOR, onEmulator } from "./target.ts";
+import {
+  closeTarget,
+  NEEDS_OWN_ROUTERS,
+  onEmulator,
+  startOwnRouters,
+  startsRouters,
+  targetFlavour,
+} from "./target.ts";
 
 /** A broker stand-in: accepts what it is sent, sends one message on each link it serves. */
 class FakeBroker {
@@ -68,22 +76,29 @@ class FakeBroker {
   }
 }
 
-let mesh: LocalMesh;
+let mesh: TargetMesh;
 let broker: FakeBroker;
 
 function listenerPort(router: string, name: string): number {
-  const listener = mesh.router(router).router.listener(name);
-  if (!listener) throw new Error(`no listener ${name} on ${router}`);
-  return listener.port;
+  return Number(new URL(mesh.listenerUrl(router, name)).port);
 }
 
-describe.skipIf(!onEmulator)(`route-container listeners carry routes — ${NEEDS_EMULATOR}`, () => {
+const RHEA_AUTOLINK =
+  "a rhea container on a route-container listener: real qdrouterd keeps its autoLink attaching (emulator only for now)";
+
+/** linkRoute and waypoint phases are qpid-dispatch's; skupper-router has neither. */
+const runs = startsRouters && targetFlavour === "qpid-dispatch";
+const why = startsRouters
+  ? "linkRoute and address phases: qpid-dispatch only (skupper-router has neither)"
+  : NEEDS_OWN_ROUTERS;
+
+describe.skipIf(!runs)(`route-container listeners carry routes — ${why}`, () => {
   beforeAll(async () => {
     const route = (direction: string, binding: Record<string, string>) => ({
       type: "linkRoute" as const,
       attributes: { prefix: "ext", direction, ...binding },
     });
-    mesh = await startTestMesh({
+    mesh = await startOwnRouters({
       routers: [{ id: "a" }, { id: "b" }],
       links: [["a", "b", 1]],
       entities: {
@@ -115,7 +130,7 @@ describe.skipIf(!onEmulator)(`route-container listeners carry routes — ${NEEDS
   });
   afterAll(async () => {
     await broker?.close();
-    await stopAllMeshes();
+    await closeTarget();
   });
   afterEach(closeAllClients);
 
@@ -136,19 +151,35 @@ describe.skipIf(!onEmulator)(`route-container listeners carry routes — ${NEEDS
     expect(broker.servedSources).toContain("ext/replies");
   });
 
-  it("binds an autoLink by the container id the peer announced", async () => {
-    const sender = await (await client()).sender("queued.fake");
-    await sender.waitForCredit();
-    expect(await sender.sendAndWait({ body: "auto" })).toEqual({ outcome: "accepted" });
-    expect(broker.received).toContainEqual({ address: "queued.fake", body: "auto" });
-  });
+  // Seen on qdrouterd 1.19.0 with this rhea stand-in: the autoLink is activated on the
+  // connection and its link attached, but its status stays `attaching` and the address
+  // gets no destination, so the producer gets no credit; with RabbitMQ on a connector the
+  // same binding works there (broker.test.ts). Not understood yet: emulator only for now.
+  it.skipIf(!onEmulator)(
+    `binds an autoLink by the container id the peer announced — ${RHEA_AUTOLINK}`,
+    async () => {
+      const sender = await (await client()).sender("queued.fake");
+      await sender.waitForCredit();
+      expect(await sender.sendAndWait({ body: "auto" })).toEqual({ outcome: "accepted" });
+      expect(broker.received).toContainEqual({ address: "queued.fake", body: "auto" });
+    },
+  );
 
   it("refuses link-routed attaches with qd:no-route-to-dest once the container has gone", async () => {
     await broker.close();
-    await waitFor(() => mesh.routing.findLinkRoute("a", "ext/x", "in")?.handler === undefined, {
-      what: "the link route to go with its connection",
-    });
-    const sender = await (await client()).sender("ext/orders");
-    expect(await sender.detached).toMatchObject({ condition: "qd:no-route-to-dest" });
+    // Once the routers saw the container go, an attach is refused.
+    const c = await client();
+    await waitFor(
+      async () => {
+        const sender = await c.sender("ext/orders");
+        const refused = await Promise.race([
+          sender.detached,
+          new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 500)),
+        ]);
+        if (refused === undefined) await sender.close();
+        return refused?.condition === "qd:no-route-to-dest";
+      },
+      { what: "attaches to be refused with qd:no-route-to-dest", timeout: 10_000 },
+    );
   });
 });

@@ -435,29 +435,42 @@ async function processMesh(spec: TestMeshSpec, binary: RouterBinary): Promise<Ta
     },
     async waitForLinkRoute(address, options = {}) {
       const directions = options.direction ? [options.direction] : ["in", "out"];
+      // A router knows a link route as address C<prefix> (links in) / D<prefix> (links
+      // out) with a local container connection or remote routers that have one; an attach
+      // made before it knows is held unanswered (seen on qdrouterd 1.19.0).
+      const at =
+        options.router !== undefined && modeOf(options.router) === "interior"
+          ? [options.router]
+          : interiors.map((i) => i.id);
+      const classes: Record<string, string> = { in: "C", out: "D" };
       await waitFor(
         async () => {
-          const active = new Set<string>();
-          for (const r of interiors) {
-            const rows = await query(urlOf(r.id), flavour, "router.config.linkRoute", [
-              "prefix",
-              "pattern",
-              "direction",
-              "operStatus",
+          for (const id of at) {
+            const rows = await query(urlOf(id), flavour, "router.address", [
+              "name",
+              "containerCount",
+              "remoteCount",
             ]);
-            for (const row of rows)
-              if (row.operStatus === "active" && linkRouteCovers(row, address))
-                active.add(String(row.direction));
+            const known = (direction: string) =>
+              rows.some((row) => {
+                const name = String(row.name);
+                if (!name.startsWith(classes[direction]!)) return false;
+                const reach = Number(row.containerCount ?? 0) + Number(row.remoteCount ?? 0);
+                return reach > 0 && linkRouteCovers({ prefix: name.slice(1) }, address);
+              });
+            if (!directions.every(known)) return false;
           }
-          return directions.every((d) => active.has(d));
+          return true;
         },
-        { timeout: options.timeout ?? 10_000, what: `a link route for ${address} to be active` },
+        { timeout: options.timeout ?? 10_000, what: `a link route for ${address} to be known` },
       );
     },
     async stop() {
       await processes.stop();
       running.delete(mesh);
-      await rm(dir, { recursive: true, force: true });
+      // KEEP_ROUTER_LOGS=1 keeps the routers' configs and logs for a look after the run.
+      if (process.env.KEEP_ROUTER_LOGS === "1") console.error(`router configs and logs: ${dir}`);
+      else await rm(dir, { recursive: true, force: true });
     },
     emulator: undefined,
   };
