@@ -1,5 +1,5 @@
 /**
- * The comparison the tool-capture replay rests on (test/conformance/management-shapes.ts):
+ * The comparison the tool-capture replay rests on (test/support/management-shapes.ts):
  * a recorded answer matches itself, and every kind of drift from it — a status, a missing or
  * reordered attribute, a value of another kind, a changed configured value, a type the real
  * router lacks — is reported. Without this the replay could pass by comparing nothing.
@@ -11,7 +11,7 @@ import {
   compareReply,
   type RecordedExchange,
   readCaptures,
-} from "../../conformance/management-shapes.ts";
+} from "../../support/management-shapes.ts";
 
 const capture = readCaptures(
   join(import.meta.dirname, "../../fixtures/real-router-captures/qdrouterd-1.19.0.jsonl"),

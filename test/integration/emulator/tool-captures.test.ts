@@ -9,14 +9,17 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalMesh } from "../../emulator/index.ts";
-import type { RouterFlavour } from "../../shared/topology/schema.ts";
-import { closeAllClients, connectClient, type TestClient } from "../support/amqp-client.ts";
-import { startMeshFromConfigFiles } from "../support/config-mesh.ts";
-import { type CompareOptions, compareReply, readCaptures } from "./management-shapes.ts";
-import { onEmulator } from "./target.ts";
+import type { LocalMesh } from "../../../emulator/index.ts";
+import type { RouterFlavour } from "../../../shared/topology/schema.ts";
+import { closeAllClients, connectClient, type TestClient } from "../../support/amqp-client.ts";
+import { startMeshFromConfigFiles } from "../../support/config-mesh.ts";
+import {
+  type CompareOptions,
+  compareReply,
+  readCaptures,
+} from "../../support/management-shapes.ts";
 
-const FIXTURES = join(import.meta.dirname, "../fixtures/real-router-captures");
+const FIXTURES = join(import.meta.dirname, "../../fixtures/real-router-captures");
 
 /** Types every emulated router should have, per flavour (the brief of the emulator). */
 const COMMON_TYPES = [
@@ -193,7 +196,7 @@ const RECORDINGS: Recording[] = [
   },
 ];
 
-describe.skipIf(!onEmulator).each(RECORDINGS)(
+describe.each(RECORDINGS)(
   "$capture replayed against the emulator (emulator only: a recording of a known network)",
   (recording) => {
     const exchanges = readCaptures(join(FIXTURES, recording.capture));
