@@ -259,16 +259,26 @@ export function prepareRequest(
 
 type ItemBuilder = (value: unknown, index: number, id: string | undefined) => PreparedMessage;
 
+/** A batch item's JSON as bytes, now: a value too deep to serialise is the client's problem. */
+function serialised(value: unknown, index: number): Uint8Array {
+  try {
+    return Buffer.from(JSON.stringify(value), "utf8");
+  } catch {
+    return fail("malformed-request", `item ${index} is nested too deeply to be forwarded`);
+  }
+}
+
 const jsonItem: ItemBuilder = (value, index, id) => ({
-  message: withId({ body: value as MeshMessage["body"], contentType: "application/json" }, id),
+  message: withId({ body: serialised(value, index), contentType: "application/json" }, id),
   payload: { value },
   pointer: `/${index}`,
 });
 
 const eventItem: ItemBuilder = (value, index, id) => {
   const event = checkEnvelope(value, `item ${index}`);
+  const structured = toAmqpMessage(event, { mode: "structured" });
   return {
-    message: withId(toAmqpMessage(event, { mode: "structured" }), id),
+    message: withId({ ...structured, body: serialised(structured.body, index) }, id),
     payload: payloadOf(event as Record<string, unknown>),
     pointer: `/${index}/data`,
   };

@@ -346,7 +346,15 @@ function check(
         ],
       },
     );
-  const errors = validate(prepared.payload.value, prepared.pointer);
+  let errors: ReturnType<PayloadValidator>;
+  try {
+    errors = validate(prepared.payload.value, prepared.pointer);
+  } catch (error) {
+    // A recursive schema over a very deep payload can exhaust the stack.
+    if (error instanceof RangeError)
+      return problem("malformed-request", "the payload is nested too deeply to be checked");
+    throw error;
+  }
   if (errors.length === 0) return undefined;
   return problem(
     "schema-violation",
