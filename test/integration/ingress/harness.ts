@@ -81,8 +81,21 @@ export async function exampleRegistry(): Promise<ChannelRegistry> {
 export const ISSUER = "https://idp.example.test/";
 export const AUDIENCE = "amqp-mesh-ingress";
 
+export interface HarnessOptions {
+  publishDeadlineMs?: number;
+  /** Fetch the issuer's keys from this URL instead of configuring them inline. */
+  jwksUrl?: string;
+}
+
+export interface DriverOptions {
+  /** Azure: App Service authentication is on (WEBSITE_AUTH_ENABLED). */
+  trustAppServiceAuth?: boolean;
+}
+
 /** One test's ingress: its own AMQP clients, keys and token issuer. */
 export class IngressHarness {
+  /** The issuer's public key, as its JWKS endpoint would serve it. */
+  readonly publicJwk: JWK;
   readonly keys: Record<string, string> = {};
   readonly publisher: MeshClient;
   readonly ingress: Ingress;
@@ -100,9 +113,10 @@ export class IngressHarness {
     registry: ChannelRegistry,
     jwk: JWK,
     signingKey: CryptoKey,
-    options: { publishDeadlineMs?: number },
+    options: HarnessOptions,
   ) {
     this.url = url;
+    this.publicJwk = { ...jwk, alg: "ES256", kid: "k1" };
     const ingressRegistry = new IngressRegistry(snapshotRegistry(registry));
     const apiKeys = ["sales-api", "logistics-tracker"].map((principal) => {
       const { key, entry } = newApiKey(principal);
@@ -114,7 +128,9 @@ export class IngressHarness {
       jwt: {
         issuer: ISSUER,
         audience: AUDIENCE,
-        jwks: { keys: [{ ...jwk, alg: "ES256", kid: "k1" }] },
+        ...(options.jwksUrl === undefined
+          ? { jwks: { keys: [this.publicJwk] } }
+          : { jwksUrl: options.jwksUrl }),
       },
     };
     this.signingKey = signingKey;
@@ -128,10 +144,7 @@ export class IngressHarness {
     });
   }
 
-  static async start(
-    url: string,
-    options: { publishDeadlineMs?: number } = {},
-  ): Promise<IngressHarness> {
+  static async start(url: string, options: HarnessOptions = {}): Promise<IngressHarness> {
     const { publicKey, privateKey } = await generateKeyPair("ES256");
     return new IngressHarness(
       url,
@@ -189,12 +202,12 @@ export class IngressHarness {
     return new ChannelProbe(address, received, this.client());
   }
 
-  driver(name: AdapterName): Driver {
+  driver(name: AdapterName, options: DriverOptions = {}): Driver {
     switch (name) {
       case "lambda":
         return this.lambdaDriver();
       case "azure":
-        return this.azureDriver();
+        return this.azureDriver(options);
       case "local":
         return this.localDriver();
     }
@@ -218,8 +231,10 @@ export class IngressHarness {
     };
   }
 
-  private azureDriver(): Driver {
-    const handler = createIngressHttpHandler(this.ingress, { trustAppServiceAuth: false });
+  private azureDriver(options: DriverOptions): Driver {
+    const handler = createIngressHttpHandler(this.ingress, {
+      trustAppServiceAuth: options.trustAppServiceAuth ?? false,
+    });
     return {
       send: async (call) => {
         const bytes = typeof call.body === "string" ? Buffer.from(call.body) : call.body;
@@ -268,6 +283,11 @@ export class IngressHarness {
         return answer(response.status, headers, await response.text());
       },
     };
+  }
+
+  /** The local server's URL, once the local driver sent a first request. */
+  get localServerUrl(): string | undefined {
+    return this.local?.url;
   }
 
   get localServerLog(): readonly string[] {
