@@ -81,6 +81,11 @@ export interface IngressOptions {
   authenticator: CallerAuthenticator;
   validators: PayloadValidators;
   publisher: MessagePublisher;
+  /**
+   * Publish as the caller instead (the local platform: one client per principal, so the
+   * routers' vhost policy applies to the caller too); undefined → `publisher`.
+   */
+  publisherFor?: (principal: string) => MessagePublisher | undefined;
   /** Longest publish deadline (default 10 s). */
   publishDeadlineMs?: number;
   /** Time kept back from the function's remaining time for answering (default 500 ms). */
@@ -172,7 +177,7 @@ function retryHeaders(p: Problem): Record<string, string> {
 export function createIngress(options: IngressOptions): Ingress {
   const maxDeadline = options.publishDeadlineMs ?? 10_000;
   const margin = options.responseMarginMs ?? 500;
-  const { registry, authenticator, validators, publisher } = options;
+  const { registry, authenticator, validators } = options;
 
   async function handle(request: IngressRequest): Promise<IngressResponse> {
     const outcome: IngressOutcome = { published: 0 };
@@ -223,16 +228,17 @@ export function createIngress(options: IngressOptions): Ingress {
     const prepared = prepareRequest(format, bytes, request.headers, messageId);
     const validate = validators.forChannel(channel);
     const publishOptions = (): PublishOptions => publishOptionsFor(request, channel);
+    const publisher = options.publisherFor?.(caller.principal) ?? options.publisher;
 
     if (prepared.kind === "single") {
       const violations = check(prepared.prepared, validate);
       if (violations !== undefined) throw new ProblemError(violations);
-      const result = await publishOne(channel, prepared.prepared, publishOptions());
+      const result = await publishOne(publisher, channel, prepared.prepared, publishOptions());
       if ("problem" in result) throw new ProblemError(result.problem, retryHeaders(result.problem));
       outcome.published = 1;
       return json(202, { messageId: result.messageId, channel: channel.address });
     }
-    return publishBatch(channel, prepared.items, validate, publishOptions, outcome);
+    return publishBatch(publisher, channel, prepared.items, validate, publishOptions, outcome);
   }
 
   /** The deadline: the configured one, cut to the function's remaining time less a margin. */
@@ -259,6 +265,7 @@ export function createIngress(options: IngressOptions): Ingress {
   }
 
   async function publishOne(
+    publisher: MessagePublisher,
     channel: IngressChannel,
     prepared: PreparedMessage,
     publishOptions: PublishOptions,
@@ -278,6 +285,7 @@ export function createIngress(options: IngressOptions): Ingress {
    * no item valid: 422 (nothing published); otherwise 207.
    */
   async function publishBatch(
+    publisher: MessagePublisher,
     channel: IngressChannel,
     items: BatchItem[],
     validate: PayloadValidator | undefined,
@@ -300,7 +308,7 @@ export function createIngress(options: IngressOptions): Ingress {
       checked.map(async (c, index): Promise<ItemResult> => {
         if ("problem" in c) return itemResult(index, c);
         try {
-          return itemResult(index, await publishOne(channel, c.prepared, options));
+          return itemResult(index, await publishOne(publisher, channel, c.prepared, options));
         } catch (error) {
           // One item's surprise must not hide the outcomes of the others.
           outcome.error = error;
