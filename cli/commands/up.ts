@@ -2,6 +2,7 @@ import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { projectSummary } from "../load-project.ts";
 import { ENGINES, type Engine } from "../local/engine.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
+import { type PlatformIngress, startPlatformIngress } from "../local-ingress.ts";
 import {
   type LocalPlatform,
   outDirFor,
@@ -30,12 +31,17 @@ export async function runUp(args: ParsedArgs): Promise<number> {
   console.log(`amqp-mesh up: ${dir} (${engine})`);
   const platform = await startLocalPlatform(dir, out, { engine });
   if (platform === undefined) return 1;
+  let ingress: PlatformIngress | undefined;
   try {
     console.log(projectSummary(platform.project.topology, platform.project.registry));
     console.log(routerList(platform.routers));
     const check = await roundTrip(platform);
     console.log(check);
     console.log(`PLAIN users for local clients: ${platform.usersFile}`);
+    ingress = await startPlatformIngress(platform);
+    console.log(
+      `HTTP ingress: POST ${ingress.url}/channels/{channel}/messages (API keys: ${ingress.keysFile})`,
+    );
     if (args.values.once === true) return 0;
     console.log("local platform running; Ctrl-C stops it");
     const signal = await untilInterrupted();
@@ -45,6 +51,7 @@ export async function runUp(args: ParsedArgs): Promise<number> {
     console.error(`up: ${error instanceof Error ? error.message : String(error)}`);
     return RUNTIME_FAILURE;
   } finally {
+    await ingress?.close();
     await platform.routers.stop();
   }
 }

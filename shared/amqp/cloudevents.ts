@@ -4,7 +4,7 @@
  * accepted on receive), datacontenttype as the AMQP content-type, data as the body.
  * Structured: the whole event as `application/cloudevents+json`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CloudEventInvalidError } from "./errors.ts";
 import type { ApplicationPropertyValue, JsonValue, MeshMessage, MessageBody } from "./message.ts";
 import { isJsonContentType } from "./message.ts";

@@ -2,7 +2,7 @@
  * The message model and its AMQP encoding. JSON bodies travel as one data section with
  * content type application/json; bytes as a data section; decoding is the mirror image.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MessageInvalidError } from "./errors.ts";
 import {
   amqpLong,

@@ -14,7 +14,7 @@ export { loadRegistry, type RegistryLoadResult } from "./load.ts";
 export type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "./model.ts";
 export { addressSegments, prefixesOverlap, sameAddress } from "./prefix.ts";
 export { type ProjectValidation, validateProject } from "./project.ts";
-export { payloadSchemaProblems } from "./rules/payload-schemas.ts";
+export { PAYLOAD_SCHEMA_AJV_OPTIONS, payloadSchemaProblems } from "./rules/payload-schemas.ts";
 export {
   ADDRESS_PATTERN,
   BrokerRouting,

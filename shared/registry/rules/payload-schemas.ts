@@ -6,21 +6,24 @@ import type { RegistryPlaces } from "./place.ts";
 let sharedAjv: Ajv2020 | undefined;
 
 /**
- * Strict about keywords (a typo like `requried` is an error), silent about unknown formats.
- * One instance is reused (building one costs ~100 ms); addUsedSchema: false keeps schemas that
- * declare the same $id from clashing.
+ * How payload schemas are compiled, here and by the ingress: strict about keywords (a typo
+ * like `requried` is an error), silent about unknown formats, every error reported;
+ * addUsedSchema: false keeps schemas that declare the same $id from clashing.
  */
+export const PAYLOAD_SCHEMA_AJV_OPTIONS = {
+  strict: true,
+  strictTypes: false,
+  strictTuples: false,
+  strictRequired: false,
+  validateFormats: false,
+  allErrors: true,
+  addUsedSchema: false,
+  logger: false,
+} as const;
+
+/** One instance is reused (building one costs ~100 ms). */
 function ajv(): Ajv2020 {
-  sharedAjv ??= new Ajv2020({
-    strict: true,
-    strictTypes: false,
-    strictTuples: false,
-    strictRequired: false,
-    validateFormats: false,
-    allErrors: true,
-    addUsedSchema: false,
-    logger: false,
-  });
+  sharedAjv ??= new Ajv2020(PAYLOAD_SCHEMA_AJV_OPTIONS);
   return sharedAjv;
 }
 

@@ -1,0 +1,172 @@
+/**
+ * `npm run bundle [-- --project <dir>] [--out <dir>]`: one deployable folder per function,
+ * `dist/functions/<cloud>/<function>/`, each with an ESM bundle (minified; nodejs24.x on
+ * Lambda, Node 22 on Azure, which runs on 24 too), the registry snapshot of the project
+ * (default `examples`) and its payload validators precompiled by Ajv. The project must
+ * validate: an invalid registry never reaches a function.
+ */
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import * as esbuild from "esbuild";
+import { formatDiagnostic, hasErrors } from "../shared/diagnostics.ts";
+import {
+  type RegistrySnapshot,
+  SNAPSHOT_FILE,
+  snapshotRegistry,
+  VALIDATORS_FILE,
+  validatorModuleSource,
+} from "../shared/ingress/index.ts";
+import { validateProject } from "../shared/registry/index.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface FunctionTarget {
+  cloud: "aws" | "azure";
+  name: string;
+  entry: string;
+  /** esbuild target: the oldest Node the platform runs it on. */
+  node: string;
+  external?: string[];
+  extraFiles?: Record<string, string>;
+}
+
+export const FUNCTIONS: FunctionTarget[] = [
+  { cloud: "aws", name: "ingress", entry: "functions/aws/ingress/index.ts", node: "node24" },
+  {
+    cloud: "azure",
+    name: "ingress",
+    entry: "functions/azure/index.ts",
+    node: "node22",
+    // Provided by the Functions worker at run time.
+    external: ["@azure/functions-core"],
+    extraFiles: {
+      "host.json": `${JSON.stringify(
+        {
+          version: "2.0",
+          extensionBundle: {
+            id: "Microsoft.Azure.Functions.ExtensionBundle",
+            version: "[4.*, 5.0.0)",
+          },
+          extensions: { http: { routePrefix: "" } },
+        },
+        null,
+        2,
+      )}\n`,
+      "package.json": `${JSON.stringify({ name: "amqp-mesh-ingress", type: "module", main: "index.mjs" }, null, 2)}\n`,
+    },
+  },
+];
+
+/** shared/ modules have no import-time side effects: lets esbuild drop the ones not used. */
+const sharedIsPure: esbuild.Plugin = {
+  name: "shared-is-pure",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      if (args.pluginData?.resolving) return undefined;
+      const result = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: { resolving: true },
+      });
+      if (result.errors.length > 0) return result;
+      const inShared = result.path.startsWith(`${join(root, "shared")}/`);
+      return inShared ? { ...result, sideEffects: false } : result;
+    });
+  },
+};
+
+// CommonJS dependencies (rhea) call require() for node built-ins, which ESM has not.
+const REQUIRE_BANNER =
+  'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
+
+export interface BundleResult {
+  target: FunctionTarget;
+  dir: string;
+  /** Bytes of each file the function loads: index.mjs and validators.mjs. */
+  sizes: Record<string, number>;
+}
+
+async function bundleFunction(
+  target: FunctionTarget,
+  snapshot: RegistrySnapshot,
+  outDir: string,
+): Promise<BundleResult> {
+  const dir = join(outDir, target.cloud, target.name);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const common: esbuild.BuildOptions = {
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "node",
+    target: target.node,
+    banner: { js: REQUIRE_BANNER },
+    legalComments: "none",
+    logLevel: "warning",
+    metafile: true,
+  };
+  const main = await esbuild.build({
+    ...common,
+    entryPoints: [join(root, target.entry)],
+    outfile: join(dir, "index.mjs"),
+    external: target.external ?? [],
+    alias: { debug: join(root, "functions/no-debug.cjs") },
+    plugins: [sharedIsPure],
+  });
+  const validators = await esbuild.build({
+    ...common,
+    stdin: {
+      contents: validatorModuleSource(snapshot),
+      resolveDir: root,
+      sourcefile: "validators.mjs",
+    },
+    outfile: join(dir, VALIDATORS_FILE),
+  });
+  await writeFile(join(dir, SNAPSHOT_FILE), `${JSON.stringify(snapshot)}\n`);
+  for (const [name, text] of Object.entries(target.extraFiles ?? {}))
+    await writeFile(join(dir, name), text);
+  const sizes: Record<string, number> = {};
+  for (const build of [main, validators])
+    for (const [file, output] of Object.entries(build.metafile?.outputs ?? {}))
+      sizes[relative(dir, resolve(file))] = output.bytes;
+  return { target, dir, sizes };
+}
+
+/** Validates the project and bundles every function; undefined when the project is invalid. */
+export async function bundleFunctions(
+  projectDir: string,
+  outDir: string,
+  log: (line: string) => void = console.log,
+): Promise<BundleResult[] | undefined> {
+  const { registry, diagnostics } = await validateProject(projectDir);
+  for (const d of diagnostics) if (d.severity === "error") log(formatDiagnostic(d));
+  if (hasErrors(diagnostics) || registry === undefined) return undefined;
+  const snapshot = snapshotRegistry(registry);
+  const results: BundleResult[] = [];
+  for (const target of FUNCTIONS) results.push(await bundleFunction(target, snapshot, outDir));
+  return results;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: { project: { type: "string" }, out: { type: "string" } },
+    strict: true,
+  });
+  const project = resolve(values.project ?? "examples");
+  const out = resolve(values.out ?? "dist/functions");
+  const results = await bundleFunctions(project, out);
+  if (results === undefined) {
+    console.error(`bundle: ${project} is invalid; nothing bundled`);
+    process.exit(1);
+  }
+  for (const r of results) {
+    const total = Object.values(r.sizes).reduce((a, b) => a + b, 0);
+    const files = Object.entries(r.sizes)
+      .map(([f, b]) => `${f} ${(b / 1024).toFixed(1)} KB`)
+      .join(", ");
+    console.log(`${relative(process.cwd(), r.dir)}: ${(total / 1024).toFixed(1)} KB (${files})`);
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Who is calling: a principal of the registry, from (in this order) what the platform
+ * already verified (API Gateway authorizer, App Service authentication), an API key
+ * (`x-api-key`; Azure function keys count as API keys), or a JWT (`Authorization: Bearer`)
+ * verified with jose. API keys are known only by their SHA-256 (they are long random
+ * tokens, so a fast hash is enough); neither keys nor tokens ever reach a log or a problem.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from "jose";
+import { fail } from "./problem.ts";
+import type { IngressRegistry } from "./registry.ts";
+
+/** An API key as stored: the principal it stands for and the SHA-256 of the key (hex). */
+export interface ApiKeyEntry {
+  principal: string;
+  sha256: string;
+}
+
+export interface JwtOptions {
+  issuer: string;
+  audience: string;
+  /** The issuer's JWKS endpoint (keys fetched and cached by jose)... */
+  jwksUrl?: string;
+  /** ...or the keys themselves. */
+  jwks?: JSONWebKeySet;
+  /** Accepted signing algorithms (default RS256, ES256, EdDSA). */
+  algorithms?: string[];
+  /** The claim holding the registry principal (default `sub`). */
+  principalClaim?: string;
+  /** Clock skew allowed on exp/nbf, in seconds (default 30). */
+  clockToleranceSeconds?: number;
+}
+
+export interface AuthOptions {
+  apiKeys?: readonly ApiKeyEntry[];
+  jwt?: JwtOptions;
+}
+
+/** What an adapter hands over: the request's headers and what its platform verified. */
+export interface CallerEvidence {
+  headers: Readonly<Record<string, string | undefined>>;
+  /** A principal name the platform authenticated; trusted as is. */
+  platformPrincipal?: string | undefined;
+}
+
+export interface Caller {
+  principal: string;
+  via: "platform" | "api-key" | "jwt";
+}
+
+/** A bad ingress auth configuration; names the entry at fault, never a secret. */
+export class AuthConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AuthConfigError";
+  }
+}
+
+const API_KEY_PREFIX = "amk_";
+
+/** A new API key (shown once to its owner) and the entry to store for it. */
+export function newApiKey(principal: string): { key: string; entry: ApiKeyEntry } {
+  const key = `${API_KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
+  return { key, entry: { principal, sha256: hashApiKey(key) } };
+}
+
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+const CHALLENGE = { "www-authenticate": 'Bearer realm="amqp-mesh", ApiKey header="x-api-key"' };
+
+/** Token problems the caller can fix (401); anything else from jose is ours (503). */
+const TOKEN_ERRORS: Record<string, string> = {
+  ERR_JWT_EXPIRED: "the token has expired",
+  ERR_JWT_CLAIM_VALIDATION_FAILED: "a claim of the token is not as required",
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: "the token's signature does not verify",
+  ERR_JWKS_NO_MATCHING_KEY: "no key of the issuer matches the token",
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: "the token does not say which of the issuer's keys signed it",
+  ERR_JWS_INVALID: "the token is not a valid JWS",
+  ERR_JWT_INVALID: "the token is not a valid JWT",
+  ERR_JOSE_ALG_NOT_ALLOWED: "the token's algorithm is not accepted",
+  ERR_JOSE_NOT_SUPPORTED: "the token uses an unsupported algorithm or key",
+};
+
+export class CallerAuthenticator {
+  private readonly keys = new Map<string, string>();
+  private readonly jwt:
+    | { getKey: JWTVerifyGetKey; options: Required<Omit<JwtOptions, "jwksUrl" | "jwks">> }
+    | undefined;
+
+  private readonly registry: IngressRegistry;
+
+  constructor(registry: IngressRegistry, options: AuthOptions) {
+    this.registry = registry;
+    (options.apiKeys ?? []).forEach((entry, i) => {
+      if (!/^[0-9a-f]{64}$/.test(entry.sha256))
+        throw new AuthConfigError(
+          `API key ${i} (principal '${entry.principal}'): sha256 must be 64 lower-case hex digits`,
+        );
+      if (!registry.isPrincipal(entry.principal))
+        throw new AuthConfigError(
+          `API key ${i}: '${entry.principal}' is not a principal of any team in the registry`,
+        );
+      this.keys.set(entry.sha256, entry.principal);
+    });
+    const jwt = options.jwt;
+    if (jwt !== undefined) {
+      if ((jwt.jwksUrl === undefined) === (jwt.jwks === undefined))
+        throw new AuthConfigError("JWT: give exactly one of jwksUrl and jwks");
+      const getKey =
+        jwt.jwksUrl !== undefined
+          ? createRemoteJWKSet(new URL(jwt.jwksUrl))
+          : createLocalJWKSet(jwt.jwks as JSONWebKeySet);
+      this.jwt = {
+        getKey,
+        options: {
+          issuer: jwt.issuer,
+          audience: jwt.audience,
+          algorithms: jwt.algorithms ?? ["RS256", "ES256", "EdDSA"],
+          principalClaim: jwt.principalClaim ?? "sub",
+          clockToleranceSeconds: jwt.clockToleranceSeconds ?? 30,
+        },
+      };
+    }
+  }
+
+  /** The caller's registry principal; a 401 problem otherwise (503 if the issuer is down). */
+  async authenticate(evidence: CallerEvidence): Promise<Caller> {
+    if (evidence.platformPrincipal !== undefined)
+      return {
+        principal: this.known(evidence.platformPrincipal, "the platform's principal"),
+        via: "platform",
+      };
+    const apiKey = evidence.headers["x-api-key"];
+    if (apiKey !== undefined) {
+      const principal = this.keys.get(hashApiKey(apiKey.trim()));
+      if (principal === undefined)
+        fail("unauthenticated", "the API key is not valid", {}, CHALLENGE);
+      return { principal, via: "api-key" };
+    }
+    const authorization = evidence.headers.authorization;
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+      if (match === null)
+        fail("unauthenticated", "the Authorization header must be 'Bearer <JWT>'", {}, CHALLENGE);
+      return { principal: await this.verifyJwt(match[1] as string), via: "jwt" };
+    }
+    return fail(
+      "unauthenticated",
+      "send an API key in x-api-key or a JWT in Authorization: Bearer",
+      {},
+      CHALLENGE,
+    );
+  }
+
+  private known(principal: string, what: string): string {
+    if (!this.registry.isPrincipal(principal))
+      fail(
+        "unauthenticated",
+        `${what} '${principal}' is not a principal of the registry`,
+        {},
+        CHALLENGE,
+      );
+    return principal;
+  }
+
+  private async verifyJwt(token: string): Promise<string> {
+    const jwt = this.jwt;
+    if (jwt === undefined) fail("unauthenticated", "this ingress accepts no JWTs", {}, CHALLENGE);
+    let claims: Record<string, unknown>;
+    try {
+      const result = await jwtVerify(token, jwt.getKey, {
+        issuer: jwt.options.issuer,
+        audience: jwt.options.audience,
+        algorithms: jwt.options.algorithms,
+        clockTolerance: jwt.options.clockToleranceSeconds,
+        requiredClaims: [jwt.options.principalClaim],
+      });
+      claims = result.payload;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const reason = typeof code === "string" ? TOKEN_ERRORS[code] : undefined;
+      if (reason !== undefined) {
+        const claim = (error as { claim?: unknown }).claim;
+        const detail = typeof claim === "string" ? `${reason} ('${claim}')` : reason;
+        fail(
+          "unauthenticated",
+          detail,
+          {},
+          {
+            "www-authenticate": `Bearer realm="amqp-mesh", error="invalid_token"`,
+          },
+        );
+      }
+      // The issuer's keys could not be fetched: not the caller's fault.
+      fail(
+        "identity-provider-unavailable",
+        "the token issuer's keys could not be fetched; retry later",
+        { retryAfter: 5 },
+        { "retry-after": "5" },
+      );
+    }
+    const principal = claims[jwt.options.principalClaim];
+    if (typeof principal !== "string")
+      fail(
+        "unauthenticated",
+        `the token's '${jwt.options.principalClaim}' claim is not a string`,
+        {},
+        CHALLENGE,
+      );
+    return this.known(principal, `the token's subject`);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * HTTP ingress throughput and latency (autocannon) through the local adapter, publishing
+ * at-least-once to an emulated router with a consumer, against a bare node:http server
+ * answering 202 in the same run:
+ *
+ *   node test/bench/ingress.bench.ts [seconds per run] [rounds] [connections]
+ *
+ * Processes: this one runs autocannon; one child holds both servers (loaded one at a time);
+ * another holds the router and the consumer. Rounds alternate the order; medians are taken.
+ * Then both are loaded at half the ingress's peak rate for the latency goal.
+ * Goals: ingress ≥ 0.5× the bare server's requests/s; p99 ≤ 10 ms at half the peak rate.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const SECONDS = Number(process.argv[2] ?? 5);
+const ROUNDS = Number(process.argv[3] ?? 3);
+const CONNECTIONS = Number(process.argv[4] ?? 64);
+const ORDER = JSON.stringify({
+  orderId: "ord-1",
+  customerId: "c-1",
+  currency: "EUR",
+  lines: [{ sku: "sku-1", quantity: 2 }],
+});
+
+function child<T>(file: string, args: string[] = []): Promise<{ process: ChildProcess; ready: T }> {
+  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise((resolve) =>
+    proc.once("message", (m) => resolve({ process: proc, ready: m as T })),
+  );
+}
+
+const router = await child<{ url: string }>("./ingress-router.ts");
+const servers = await child<{ ingressUrl: string; bareUrl: string; apiKey: string }>(
+  "./ingress-server.ts",
+  [router.ready.url],
+);
+const { ingressUrl, bareUrl, apiKey } = servers.ready;
+
+interface Run {
+  rate: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  ok: number;
+}
+
+async function load(base: string, overallRate?: number): Promise<Run> {
+  const result = await autocannon({
+    url: `${base}/channels/sales%2Forders/messages`,
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": apiKey },
+    body: ORDER,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    ...(overallRate === undefined ? {} : { overallRate }),
+  });
+  return {
+    rate: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+    ok: result["2xx"],
+  };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
+
+// Warm-up (JIT, connections, sender links), not counted in the figures.
+const warmUp = await load(ingressUrl);
+await load(bareUrl);
+const ingressRuns: Run[] = [];
+const bareRuns: Run[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  if (round % 2 === 0) {
+    ingressRuns.push(await load(ingressUrl));
+    bareRuns.push(await load(bareUrl));
+  } else {
+    bareRuns.push(await load(bareUrl));
+    ingressRuns.push(await load(ingressUrl));
+  }
+}
+const peak = median(ingressRuns.map((r) => r.rate));
+const barePeak = median(bareRuns.map((r) => r.rate));
+const half = Math.max(1, Math.round(peak / 2));
+const ingressHalf = await load(ingressUrl, half);
+const bareHalf = await load(bareUrl, half);
+
+const received = await new Promise<number>((resolve) => {
+  router.process.once("message", (m) => resolve((m as { received: number }).received));
+  router.process.send({ count: true });
+});
+const all = [warmUp, ...ingressRuns, ingressHalf];
+const accepted = all.reduce((sum, r) => sum + r.ok, 0);
+const refused = all.reduce((sum, r) => sum + r.non2xx, 0);
+servers.process.send({ stop: true });
+router.process.send({ stop: true });
+
+const f = (n: number): string => Math.round(n).toLocaleString("en-US");
+const ms = (n: number): string => `${n.toFixed(1)} ms`;
+const ratio = peak / barePeak;
+console.log(
+  `peak (${CONNECTIONS} connections, ${SECONDS} s × ${ROUNDS}, median): ingress ${f(peak)} req/s ` +
+    `(p50 ${ms(median(ingressRuns.map((r) => r.p50)))}, p99 ${ms(median(ingressRuns.map((r) => r.p99)))}), ` +
+    `bare node:http ${f(barePeak)} req/s (p50 ${ms(median(bareRuns.map((r) => r.p50)))}, p99 ${ms(median(bareRuns.map((r) => r.p99)))}); ` +
+    `ratio ${ratio.toFixed(2)}× (goal ≥ 0.5×: ${ratio >= 0.5 ? "met" : "missed"})`,
+);
+console.log(
+  `at half the ingress peak (${f(half)} req/s): ingress p50 ${ms(ingressHalf.p50)}, p99 ${ms(ingressHalf.p99)} ` +
+    `(goal p99 ≤ 10 ms: ${ingressHalf.p99 <= 10 ? "met" : "missed"}); bare p50 ${ms(bareHalf.p50)}, p99 ${ms(bareHalf.p99)}`,
+);
+console.log(
+  `ingress answered 202 ${f(accepted)} times (${f(refused)} other answers or errors); the consumer received ${f(received)} ` +
+    `messages (${received >= accepted ? "every accepted one, duplicates allowed" : "FEWER than accepted"})`,
+);

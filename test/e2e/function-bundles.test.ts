@@ -1,0 +1,129 @@
+/**
+ * What `npm run bundle` writes is what gets deployed: each bundle, loaded in a fresh Node
+ * process the way its platform loads it (Lambda imports index.mjs and calls `handler`; the
+ * Azure worker imports the app's main), configured only by environment variables, publishes
+ * through an emulated router to a consumer.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalMesh } from "../../emulator/index.ts";
+import { bundleFunctions } from "../../functions/bundle.ts";
+import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
+import { newApiKey } from "../../shared/ingress/index.ts";
+import { apiGatewayEvent } from "../integration/ingress/harness.ts";
+import { startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
+import { waitFor } from "../support/wait.ts";
+
+const out = join(process.cwd(), ".tmp", "bundle-test");
+const ORDER = { orderId: "ord-5", customerId: "c", lines: [{ sku: "s", quantity: 1 }] };
+let mesh: LocalMesh;
+let consumerClient: MeshClient;
+const received: ReceivedMessage[] = [];
+const { key, entry } = newApiKey("sales-api");
+
+beforeAll(async () => {
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  mesh = await startTestMesh({ routers: [{ id: "edge" }] });
+  consumerClient = new MeshClient({ urls: [mesh.router("edge").url] });
+  await consumerClient.consume("sales/orders", (m) => void received.push(m)).ready();
+});
+afterAll(async () => {
+  await consumerClient.close(100);
+  await stopAllMeshes();
+  await rm(out, { recursive: true, force: true });
+});
+
+/** Runs `script` (an ES module) in a fresh node; resolves with what it printed last. */
+function runNode(script: string, env: Record<string, string>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      env: { PATH: process.env.PATH ?? "", POWERTOOLS_METRICS_DISABLED: "true", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      cwd: process.cwd(),
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const last = stdout.trim().split("\n").at(-1) ?? "";
+      if (code !== 0) reject(new Error(`node exited ${code}: ${stderr}`));
+      else resolve(JSON.parse(last));
+    });
+  });
+}
+
+describe("function bundles", () => {
+  it("bundles the example project, refusing nothing, into one folder per function", async () => {
+    const results = await bundleFunctions("examples", out, () => {});
+    expect(results?.map((r) => `${r.target.cloud}/${r.target.name}`)).toEqual([
+      "aws/ingress",
+      "azure/ingress",
+    ]);
+    const snapshot = JSON.parse(
+      await readFile(join(out, "aws", "ingress", "registry.json"), "utf8"),
+    );
+    expect(snapshot.channels.map((c: { address: string }) => c.address)).toContain("sales/orders");
+    const azurePackage = JSON.parse(
+      await readFile(join(out, "azure", "ingress", "package.json"), "utf8"),
+    );
+    expect(azurePackage).toMatchObject({ type: "module", main: "index.mjs" });
+  });
+
+  const env = (): Record<string, string> => ({
+    MESH_URLS: mesh.router("edge").url,
+    INGRESS_API_KEYS: JSON.stringify([entry]),
+  });
+
+  it("the Lambda bundle answers an API Gateway event with 202 and the message arrives", async () => {
+    const event = apiGatewayEvent({
+      path: "/channels/sales%2Forders/messages",
+      headers: {
+        "content-type": "application/json",
+        "x-api-key": key,
+        "idempotency-key": "lambda-bundle-1",
+      },
+      body: JSON.stringify(ORDER),
+    });
+    const script = `
+      const { handler } = await import(${JSON.stringify(join(out, "aws", "ingress", "index.mjs"))});
+      const deadline = Date.now() + 10000;
+      const context = { functionName: "ingress", awsRequestId: "r-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:ingress", getRemainingTimeInMillis: () => deadline - Date.now() };
+      const result = await handler(JSON.parse(process.env.EVENT), context);
+      console.log(JSON.stringify(result));
+      process.exit(0);`;
+    const result = (await runNode(script, { ...env(), EVENT: JSON.stringify(event) })) as {
+      statusCode: number;
+      body: string;
+    };
+    expect(result.statusCode, result.body).toBe(202);
+    expect(JSON.parse(result.body).messageId).toBe("lambda-bundle-1");
+    await waitFor(() => received.some((m) => m.messageId === "lambda-bundle-1"));
+  });
+
+  it("the Azure bundle's exported handler answers a real HttpRequest with 202 and the message arrives", async () => {
+    const script = `
+      const { HttpRequest, InvocationContext } = await import("@azure/functions");
+      const { ingressHandler } = await import(${JSON.stringify(join(out, "azure", "ingress", "index.mjs"))});
+      const request = new HttpRequest({
+        method: "POST",
+        url: "https://ingress.azurewebsites.net/channels/sales.orders/messages",
+        headers: { "content-type": "application/json", "x-functions-key": ${JSON.stringify(key)}, "idempotency-key": "azure-bundle-1" },
+        body: { string: ${JSON.stringify(JSON.stringify(ORDER))} },
+      });
+      const result = await ingressHandler(request, new InvocationContext({ functionName: "ingress", logHandler: () => {} }));
+      console.log(JSON.stringify(result));
+      process.exit(0);`;
+    const result = (await runNode(script, env())) as { status: number; body: string };
+    expect(result.status, result.body).toBe(202);
+    await waitFor(() => received.some((m) => m.messageId === "azure-bundle-1"));
+  });
+});
