@@ -1,3 +1,4 @@
+import stableStringify from "fast-json-stable-stringify";
 import {
   entityName,
   isOwnedEntity,
@@ -37,16 +38,9 @@ function rank(type: RouterEntityType): number {
   return index < 0 ? CREATE_ORDER.length : index;
 }
 
-/** Sorted-key JSON, so attribute order never counts as a change. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-      compareText(a, b),
-    );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
+/** Attribute order, also inside map values (`groups`), never counts as a change. */
+function sameAttributes(a: RouterEntity, b: RouterEntity): boolean {
+  return stableStringify(a.attributes) === stableStringify(b.attributes);
 }
 
 function ownedByKey(config: RouterConfig | undefined): Map<string, RouterEntity> {
@@ -77,8 +71,7 @@ export function planRouterChanges(
     const toCreate: RouterEntity[] = [];
     for (const [key, entity] of before) {
       const next = after.get(key);
-      if (next !== undefined && canonical(next.attributes) === canonical(entity.attributes))
-        continue;
+      if (next !== undefined && sameAttributes(next, entity)) continue;
       toDelete.push(entity);
       if (next !== undefined) toCreate.push(next);
     }

@@ -14,7 +14,7 @@ function configsFor(distribution: "balanced" | "closest", extra: { address: stri
       team: "t",
       principals: ["p"],
       channels: [
-        { address: "t/a", description: "a", distribution },
+        { address: "t/a", description: "a", distribution, producers: ["t"], consumers: ["t"] },
         ...extra.map((e) => ({ ...e, description: "x" })),
       ],
     },
@@ -65,6 +65,29 @@ describe("planRouterChanges", () => {
     }));
     const plans = planRouterChanges(actual, configsFor("balanced"));
     expect(hasChanges(plans)).toBe(false);
+  });
+
+  it("never counts attribute order as a change, also inside the vhost's groups map", () => {
+    const reorder = (value: unknown): unknown =>
+      typeof value === "object" && value !== null
+        ? Object.fromEntries(
+            Object.entries(value as Record<string, unknown>)
+              .reverse()
+              .map(([k, v]) => [k, reorder(v)]),
+          )
+        : value;
+    const shuffled: RouterConfig[] = configsFor("balanced").map((c) => ({
+      ...c,
+      entities: c.entities.map((e) => ({
+        ...e,
+        attributes: reorder(e.attributes) as typeof e.attributes,
+      })),
+    }));
+    const vhost = shuffled[0]!.entities.find((e) => e.type === "vhost")!;
+    // The fixture would prove nothing if the groups had one key each.
+    const group = Object.values(vhost.attributes.groups as Record<string, object>)[0]!;
+    expect(Object.keys(group).length).toBeGreaterThan(1);
+    expect(hasChanges(planRouterChanges(configsFor("balanced"), shuffled))).toBe(false);
   });
 
   it("orders creates by dependency and deletes in reverse", () => {
