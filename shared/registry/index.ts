@@ -28,5 +28,10 @@ export {
   TeamDocument,
   type TeamDocumentInput,
 } from "./schema.ts";
+export {
+  findSchemaBreakingChanges,
+  type SchemaChange,
+  type SchemaChangeKind,
+} from "./schema-compat.ts";
 export { validateRegistry } from "./validate.ts";
 export { REGISTRY_JSON_SCHEMA_FILE, writeRegistryJsonSchema } from "./write-json-schema.ts";
