@@ -7,6 +7,7 @@ export type BreakingChangeKind =
   | "distribution-changed"
   | "delivery-changed"
   | "max-message-size-lowered"
+  | "reply-to-removed"
   | "schema-added"
   | SchemaChangeKind;
 
@@ -44,6 +45,13 @@ function channelChanges(previous: RegisteredChannel, next: RegisteredChannel): B
       kind: "max-message-size-lowered",
       pointer: "",
       message: `maxMessageSize lowered from ${previous.maxMessageSize} to ${next.maxMessageSize} bytes`,
+    });
+  }
+  if (previous.replyTo && !next.replyTo) {
+    changes.push({
+      kind: "reply-to-removed",
+      pointer: "",
+      message: "replyTo turned off: consumers may no longer send replies, requesters get none",
     });
   }
   const before = previous.payloadSchema ?? previous.schema;

@@ -29,6 +29,7 @@ function channel(overrides: Partial<RegisteredChannel> = {}): RegisteredChannel 
     delivery: "at-least-once",
     routing: { kind: "message" },
     maxMessageSize: 65536,
+    replyTo: false,
     producers: ["sales"],
     consumers: ["billing"],
     owner: "sales",
@@ -242,6 +243,14 @@ describe("findBreakingChanges", () => {
       registry({ ...other, payloadSchema: { type: "object" } }),
     );
     expect(added[0]?.changes.map((c) => c.kind)).toEqual(["schema-added"]);
+  });
+
+  it("turning replyTo off breaks requesters; turning it on breaks nothing", () => {
+    const on = channel({ replyTo: true });
+    expect(
+      findBreakingChanges(registry(on), registry(channel())).flatMap((r) => r.changes),
+    ).toEqual([expect.objectContaining({ kind: "reply-to-removed", pointer: "" })]);
+    expect(findBreakingChanges(registry(channel()), registry(on))).toEqual([]);
   });
 
   it("marks breaking changes allowed when the version was raised", () => {
