@@ -17,7 +17,28 @@ export interface FlavourFacts {
   linkRoutes: boolean;
   /** address `waypoint` / autoLink `phase` exist (skupper-router removed them: issue #17). */
   addressPhases: boolean;
+  /**
+   * Attributes a management UPDATE may change, per type; a type not listed has no UPDATE
+   * (router and policy answer 501 "not implemented", READ only). From the schemas'
+   * `"operations"` and `"update": true` attributes, checked on the running routers.
+   */
+  updatable: Partial<Record<RouterEntityType, ReadonlySet<string>>>;
 }
+
+const VHOST_UPDATABLE: ReadonlySet<string> = new Set([
+  "aliases",
+  "maxConnections",
+  "maxConnectionsPerUser",
+  "maxConnectionsPerHost",
+  "allowUnknownUser",
+  "groups",
+]);
+const LOG_UPDATABLE: ReadonlySet<string> = new Set([
+  "enable",
+  "includeTimestamp",
+  "includeSource",
+  "outputFile",
+]);
 
 /** Every section we read and write, except the ones a flavour lacks. */
 function entityTypesWithout(...missing: RouterEntityType[]): ReadonlySet<RouterEntityType> {
@@ -30,6 +51,8 @@ export const FLAVOUR_FACTS: Record<RouterFlavour, FlavourFacts> = {
     distributions: new Set(["multicast", "closest", "balanced"]),
     linkRoutes: true,
     addressPhases: true,
+    // qdrouterd 1.19's sslProfile has no UPDATE (answers 501): it is deleted and created again.
+    updatable: { vhost: VHOST_UPDATABLE, log: LOG_UPDATABLE },
   },
   "skupper-router": {
     // skrouter.json has no authServicePlugin section, and no linkRoute (see linkRoutes).
@@ -37,6 +60,21 @@ export const FLAVOUR_FACTS: Record<RouterFlavour, FlavourFacts> = {
     distributions: new Set(["multicast", "closest", "balanced", "unavailable"]),
     linkRoutes: false,
     addressPhases: false,
+    updatable: {
+      vhost: VHOST_UPDATABLE,
+      log: LOG_UPDATABLE,
+      // uidFormat is set at CREATE only ("Cannot update attribute 'uidFormat'").
+      sslProfile: new Set([
+        "ciphers",
+        "protocols",
+        "caCertFile",
+        "certFile",
+        "privateKeyFile",
+        "password",
+        "ordinal",
+        "oldestValidOrdinal",
+      ]),
+    },
   },
 };
 

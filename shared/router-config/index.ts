@@ -32,6 +32,7 @@ export {
   hasChanges,
   planRouterChanges,
   type RouterChangePlan,
+  type RouterEntityUpdate,
 } from "./plan.ts";
 export { readRouterConfigFile, readRouterConfigs } from "./read.ts";
 export {
