@@ -1,4 +1,5 @@
 /** Public entry of the channel registry: format, loading, validation, compatibility. */
+export { ChannelPolicies, type ChannelPolicy, channelPolicyFor } from "./channel-policy.ts";
 export {
   type BreakingChange,
   type BreakingChangeKind,
