@@ -1,8 +1,10 @@
+import { formatDiagnostic, hasErrors } from "../../shared/diagnostics.ts";
 import { type ChannelCompatibility, findBreakingChanges } from "../../shared/registry/index.ts";
 import {
   formatRouterPlans,
   generateRouterConfigs,
   planRouterChanges,
+  type RouterConfig,
 } from "../../shared/router-config/index.ts";
 import { loadValidProject, type ValidProject } from "../load-project.ts";
 import type { ParsedArgs } from "../main.ts";
@@ -11,8 +13,10 @@ import { UsageError } from "../usage.ts";
 
 /**
  * `amqp-mesh diff <old-dir> <new-dir> [--json]`: the router entities config-sync would
- * create and delete, and the breaking payload schema changes. Exit 1 when the new project
- * is invalid or has a breaking change whose channel version was not raised.
+ * create, delete and update (and the changes only a router restart makes), and the breaking
+ * payload schema changes. Exit 1 when either project is invalid or cannot be generated
+ * (`generate` would refuse it: the errors are printed with file and line, no plan), or has a
+ * breaking change whose channel version was not raised.
  */
 export async function runDiff(args: ParsedArgs): Promise<number> {
   if (args.positionals.length !== 2) throw new UsageError("diff takes <old-dir> <new-dir>");
@@ -22,7 +26,10 @@ export async function runDiff(args: ParsedArgs): Promise<number> {
   const after = await loadValidProject(newDir);
   if (before === undefined || after === undefined) return 1;
 
-  const plans = planRouterChanges(configsOf(before), configsOf(after));
+  const oldConfigs = configsOf(before, "<old-dir>");
+  const newConfigs = configsOf(after, "<new-dir>");
+  if (oldConfigs === undefined || newConfigs === undefined) return 1;
+  const plans = planRouterChanges(oldConfigs, newConfigs);
   const breaking = findBreakingChanges(before.registry, after.registry);
   const refused = breaking.filter((c) => !c.allowed);
 
@@ -35,8 +42,19 @@ export async function runDiff(args: ParsedArgs): Promise<number> {
   return refused.length > 0 ? 1 : 0;
 }
 
-function configsOf(project: ValidProject) {
-  return generateRouterConfigs(project.registry, project.topology).configs;
+/**
+ * The configs `generate` would write, or undefined (errors printed) when it would refuse:
+ * a plan without the refused channels would show them as deleted.
+ */
+function configsOf(project: ValidProject, which: string): RouterConfig[] | undefined {
+  const { configs, diagnostics } = generateRouterConfigs(project.registry, project.topology);
+  for (const d of diagnostics) console.error(formatDiagnostic(d));
+  if (!hasErrors(diagnostics)) return configs;
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  console.error(
+    `diff: ${which} ${project.dir} cannot be generated (${errors} error${errors === 1 ? "" : "s"}); no plan, fix the errors above`,
+  );
+  return undefined;
 }
 
 export function formatBreakingChanges(channels: readonly ChannelCompatibility[]): string {

@@ -1,4 +1,5 @@
 /** Public entry of the channel registry: format, loading, validation, compatibility. */
+export { ChannelPolicies, type ChannelPolicy, channelPolicyFor } from "./channel-policy.ts";
 export {
   type BreakingChange,
   type BreakingChangeKind,
@@ -28,5 +29,10 @@ export {
   TeamDocument,
   type TeamDocumentInput,
 } from "./schema.ts";
+export {
+  findSchemaBreakingChanges,
+  type SchemaChange,
+  type SchemaChangeKind,
+} from "./schema-compat.ts";
 export { validateRegistry } from "./validate.ts";
 export { REGISTRY_JSON_SCHEMA_FILE, writeRegistryJsonSchema } from "./write-json-schema.ts";

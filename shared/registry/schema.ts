@@ -72,6 +72,12 @@ export const Channel = z
       .array(z.string().min(1))
       .default([])
       .describe("Teams or principals allowed to consume."),
+    replyTo: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Request/reply: messages carry a reply-to address. Producers may open a dynamic reply receiver; consumers may send replies to the mesh's temporary reply addresses.",
+      ),
     deadLetter: z
       .string()
       .regex(ADDRESS_PATTERN)

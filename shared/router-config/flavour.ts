@@ -17,7 +17,28 @@ export interface FlavourFacts {
   linkRoutes: boolean;
   /** address `waypoint` / autoLink `phase` exist (skupper-router removed them: issue #17). */
   addressPhases: boolean;
+  /**
+   * Attributes a management UPDATE may change, per type; a type not listed has no UPDATE
+   * (router and policy answer 501 "not implemented", READ only). From the schemas'
+   * `"operations"` and `"update": true` attributes, checked on the running routers.
+   */
+  updatable: Partial<Record<RouterEntityType, ReadonlySet<string>>>;
 }
+
+const VHOST_UPDATABLE: ReadonlySet<string> = new Set([
+  "aliases",
+  "maxConnections",
+  "maxConnectionsPerUser",
+  "maxConnectionsPerHost",
+  "allowUnknownUser",
+  "groups",
+]);
+const LOG_UPDATABLE: ReadonlySet<string> = new Set([
+  "enable",
+  "includeTimestamp",
+  "includeSource",
+  "outputFile",
+]);
 
 /** Every section we read and write, except the ones a flavour lacks. */
 function entityTypesWithout(...missing: RouterEntityType[]): ReadonlySet<RouterEntityType> {
@@ -30,6 +51,8 @@ export const FLAVOUR_FACTS: Record<RouterFlavour, FlavourFacts> = {
     distributions: new Set(["multicast", "closest", "balanced"]),
     linkRoutes: true,
     addressPhases: true,
+    // qdrouterd 1.19's sslProfile has no UPDATE (answers 501): it is deleted and created again.
+    updatable: { vhost: VHOST_UPDATABLE, log: LOG_UPDATABLE },
   },
   "skupper-router": {
     // skrouter.json has no authServicePlugin section, and no linkRoute (see linkRoutes).
@@ -37,6 +60,21 @@ export const FLAVOUR_FACTS: Record<RouterFlavour, FlavourFacts> = {
     distributions: new Set(["multicast", "closest", "balanced", "unavailable"]),
     linkRoutes: false,
     addressPhases: false,
+    updatable: {
+      vhost: VHOST_UPDATABLE,
+      log: LOG_UPDATABLE,
+      // uidFormat is set at CREATE only ("Cannot update attribute 'uidFormat'").
+      sslProfile: new Set([
+        "ciphers",
+        "protocols",
+        "caCertFile",
+        "certFile",
+        "privateKeyFile",
+        "password",
+        "ordinal",
+        "oldestValidOrdinal",
+      ]),
+    },
   },
 };
 
@@ -113,183 +151,3 @@ export function parseBooleanText(text: string): boolean | undefined {
   if (lower === "false" || lower === "no" || lower === "off") return false;
   return undefined;
 }
-
-const set = (...names: string[]): ReadonlySet<string> => new Set(["name", ...names]);
-
-/** Sections both schemas define with the same attributes; the others differ per flavour below. */
-const SAME_IN_BOTH_FLAVOURS = {
-  sslProfile: set(
-    "caCertFile",
-    "certFile",
-    "privateKeyFile",
-    "password",
-    "uidFormat",
-    "ciphers",
-    "protocols",
-  ),
-  connector: set(
-    "host",
-    "port",
-    "role",
-    "cost",
-    "sslProfile",
-    "saslMechanisms",
-    "saslUsername",
-    "saslPassword",
-    "allowRedirect",
-    "maxFrameSize",
-    "maxSessions",
-    "idleTimeoutSeconds",
-    "linkCapacity",
-    "stripAnnotations",
-    "verifyHostname",
-    "policyVhost",
-    "openProperties",
-  ),
-  policy: set(
-    "maxConnections",
-    "maxMessageSize",
-    "enableVhostPolicy",
-    "enableVhostNamePatterns",
-    "policyDir",
-    "defaultVhost",
-  ),
-};
-
-/**
- * Attribute names per section and flavour, as the schemas define them (the ones we emit and
- * their close neighbours; deprecated spellings left out). qpid-dispatch from qdrouter.json
- * and the agent column lists (`qdr_config_address_columns`, `..._link_route_columns`,
- * `..._auto_link_columns`); skupper-router from skrouter.json.
- */
-export const KNOWN_ATTRIBUTES: Record<
-  RouterFlavour,
-  Partial<Record<RouterEntityType, ReadonlySet<string>>>
-> = {
-  "qpid-dispatch": {
-    ...SAME_IN_BOTH_FLAVOURS,
-    router: set("id", "mode", "workerThreads", "saslConfigDir", "saslConfigName", "debugDumpFile"),
-    listener: set(
-      "host",
-      "port",
-      "role",
-      "cost",
-      "sslProfile",
-      "saslMechanisms",
-      "authenticatePeer",
-      "requireSsl",
-      "requireEncryption",
-      "maxFrameSize",
-      "maxSessions",
-      "idleTimeoutSeconds",
-      "linkCapacity",
-      "stripAnnotations",
-      "policyVhost",
-      "multiTenant",
-      "http",
-    ),
-    vhost: set(
-      "hostname",
-      "maxConnections",
-      "maxMessageSize",
-      "maxConnectionsPerUser",
-      "maxConnectionsPerHost",
-      "allowUnknownUser",
-      "groups",
-    ),
-    address: set(
-      "prefix",
-      "pattern",
-      "distribution",
-      "waypoint",
-      "ingressPhase",
-      "egressPhase",
-      "priority",
-      "fallback",
-    ),
-    linkRoute: set(
-      "prefix",
-      "pattern",
-      "distribution",
-      "connection",
-      "containerId",
-      "direction",
-      "addExternalPrefix",
-      "delExternalPrefix",
-    ),
-    autoLink: set(
-      "address",
-      "direction",
-      "phase",
-      "connection",
-      "containerId",
-      "externalAddress",
-      "fallback",
-    ),
-  },
-  "skupper-router": {
-    ...SAME_IN_BOTH_FLAVOURS,
-    router: set(
-      "id",
-      "mode",
-      "workerThreads",
-      "saslConfigDir",
-      "saslConfigName",
-      "debugDumpFile",
-      "defaultDistribution",
-      "metadata",
-    ),
-    listener: set(
-      "host",
-      "port",
-      "role",
-      "cost",
-      "sslProfile",
-      "saslMechanisms",
-      "authenticatePeer",
-      "requireSsl",
-      "requireEncryption",
-      "maxFrameSize",
-      "maxSessions",
-      "idleTimeoutSeconds",
-      "linkCapacity",
-      "stripAnnotations",
-      "policyVhost",
-      "http",
-    ),
-    vhost: set(
-      "hostname",
-      "aliases",
-      "maxConnections",
-      "maxMessageSize",
-      "maxConnectionsPerUser",
-      "maxConnectionsPerHost",
-      "allowUnknownUser",
-      "groups",
-    ),
-    address: set("prefix", "pattern", "distribution", "priority"),
-    autoLink: set("address", "direction", "connection", "containerId", "externalAddress"),
-  },
-};
-
-/** Settings of one vhost user group (vhostUserGroupSettings), the same in both flavours. */
-export const KNOWN_GROUP_SETTINGS: ReadonlySet<string> = new Set([
-  "users",
-  "remoteHosts",
-  "maxConnectionsPerUser",
-  "maxConnectionsPerHost",
-  "maxMessageSize",
-  "maxFrameSize",
-  "maxSessionWindow",
-  "maxSessions",
-  "maxSenders",
-  "maxReceivers",
-  "allowDynamicSource",
-  "allowAnonymousSender",
-  "allowUserIdProxy",
-  "allowAdminStatusUpdate",
-  "sources",
-  "targets",
-  "sourcePattern",
-  "targetPattern",
-]);

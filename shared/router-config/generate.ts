@@ -102,7 +102,7 @@ function routerConfig(
       ...sslProfiles,
       ...listeners,
       ...connectors,
-      ...policyEntities(local, registry, options.managementPrincipals ?? []),
+      ...policyEntities(local, registry, topology, options.managementPrincipals ?? []),
       ...routersVhostEntity(router, topology),
       ...channelEntities(local, router, topology, flavour),
     ],

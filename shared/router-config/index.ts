@@ -11,12 +11,7 @@ export {
 export { parseConfFile, renderConfFile } from "./conf-format.ts";
 export { ROUTERS_VHOST, renderSaslConfig, SASL_CONFIG_NAME } from "./connections.ts";
 export { RouterConfigParseError, RouterConfigRenderError } from "./errors.ts";
-export {
-  FLAVOUR_FACTS,
-  type FlavourFacts,
-  KNOWN_ATTRIBUTES,
-  KNOWN_GROUP_SETTINGS,
-} from "./flavour.ts";
+export { FLAVOUR_FACTS, type FlavourFacts } from "./flavour.ts";
 export { type GenerateOptions, type GenerationResult, generateRouterConfigs } from "./generate.ts";
 export { parseJsonFile, renderJsonFile } from "./json-format.ts";
 export {
@@ -37,6 +32,7 @@ export {
   hasChanges,
   planRouterChanges,
   type RouterChangePlan,
+  type RouterEntityUpdate,
 } from "./plan.ts";
 export { readRouterConfigFile, readRouterConfigs } from "./read.ts";
 export {

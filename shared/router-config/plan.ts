@@ -1,4 +1,8 @@
+import stableStringify from "fast-json-stable-stringify";
+import type { RouterFlavour } from "../topology/index.ts";
+import { FLAVOUR_FACTS } from "./flavour.ts";
 import {
+  type EntityAttributes,
   entityName,
   isOwnedEntity,
   type RouterConfig,
@@ -7,6 +11,24 @@ import {
 } from "./model.ts";
 import { compareText } from "./scope.ts";
 
+/**
+ * An entity whose attributes change in place. `live`: config-sync sends a management UPDATE
+ * (a vhost's groups apply to connections opened after it; open connections keep the rights
+ * they got at open). Not live: the type has no UPDATE (the `router` and `policy` singletons
+ * are READ-only in both flavours), so the change takes effect only when the router restarts
+ * with the new config file.
+ */
+export interface RouterEntityUpdate {
+  type: RouterEntityType;
+  /** Undefined for the unnamed singletons (router, policy). */
+  name: string | undefined;
+  /** Attribute names whose values differ (added, removed or changed), sorted. */
+  changed: string[];
+  previous: EntityAttributes;
+  next: EntityAttributes;
+  live: boolean;
+}
+
 /** What has to change on one router to turn its old config into the new one. */
 export interface RouterChangePlan {
   routerId: string;
@@ -14,6 +36,8 @@ export interface RouterChangePlan {
   delete: RouterEntity[];
   /** Owned entities to create, in the order to create them (dependencies first). */
   create: RouterEntity[];
+  /** Entities changed in place: live UPDATEs and singletons that need a restart. */
+  update: RouterEntityUpdate[];
 }
 
 /**
@@ -21,6 +45,8 @@ export interface RouterChangePlan {
  * link routes and auto-links naming them. Deletion runs the other way round.
  */
 const CREATE_ORDER: RouterEntityType[] = [
+  "router",
+  "policy",
   "log",
   "authServicePlugin",
   "sslProfile",
@@ -32,38 +58,59 @@ const CREATE_ORDER: RouterEntityType[] = [
   "autoLink",
 ];
 
+/** Config sections with exactly one, unnamed entity per router. */
+const SINGLETONS: ReadonlySet<RouterEntityType> = new Set(["router", "policy"]);
+
 function rank(type: RouterEntityType): number {
   const index = CREATE_ORDER.indexOf(type);
   return index < 0 ? CREATE_ORDER.length : index;
 }
 
-/** Sorted-key JSON, so attribute order never counts as a change. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-      compareText(a, b),
-    );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+/** Attribute order, also inside map values (`groups`), never counts as a change. */
+function changedAttributes(before: EntityAttributes, after: EntityAttributes): string[] {
+  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...names]
+    .filter((name) => stableStringify(before[name]) !== stableStringify(after[name]))
+    .sort(compareText);
+}
+
+/** Owned named entities by type and name, and the singletons by type. */
+function entitiesByKey(config: RouterConfig | undefined): Map<string, RouterEntity> {
+  const byKey = new Map<string, RouterEntity>();
+  for (const entity of config?.entities ?? []) {
+    if (SINGLETONS.has(entity.type)) byKey.set(entity.type, entity);
+    else if (isOwnedEntity(entity)) byKey.set(`${entity.type}\n${entityName(entity)}`, entity);
   }
-  return JSON.stringify(value);
+  return byKey;
 }
 
-function ownedByKey(config: RouterConfig | undefined): Map<string, RouterEntity> {
-  const owned = new Map<string, RouterEntity>();
-  for (const entity of config?.entities ?? [])
-    if (isOwnedEntity(entity)) owned.set(`${entity.type}\n${entityName(entity)}`, entity);
-  return owned;
+function byCreateOrder(a: { type: RouterEntityType }, b: { type: RouterEntityType }): number {
+  return rank(a.type) - rank(b.type);
 }
 
-function byCreateOrder(a: RouterEntity, b: RouterEntity): number {
-  return rank(a.type) - rank(b.type) || compareText(entityName(a) ?? "", entityName(b) ?? "");
+function byOrderThenName(a: RouterEntity, b: RouterEntity): number {
+  return byCreateOrder(a, b) || compareText(entityName(a) ?? "", entityName(b) ?? "");
+}
+
+/** Whether the flavour can UPDATE every one of `changed` in place (a removed value cannot be). */
+function updatableLive(
+  flavour: RouterFlavour,
+  type: RouterEntityType,
+  changed: string[],
+  next: EntityAttributes,
+): boolean {
+  const updatable = FLAVOUR_FACTS[flavour].updatable[type];
+  // UPDATE merges the given attributes into the old ones, so it cannot take one away.
+  return updatable !== undefined && changed.every((a) => updatable.has(a) && a in next);
 }
 
 /**
- * The CREATE/DELETE plan per router (routers of either side, sorted by id). Only entities
- * whose name starts with OWNED_NAME_PREFIX are considered; a changed entity is deleted and
- * created again, since address, linkRoute, autoLink, listener and connector have no UPDATE.
+ * The change plan per router (routers of either side, sorted by id). Only entities whose
+ * name starts with OWNED_NAME_PREFIX, and the router/policy singletons, are considered. A
+ * changed entity is updated in place where the new config's flavour allows UPDATE of every
+ * changed attribute (vhost; sslProfile on skupper-router), else deleted and created again
+ * (address, linkRoute, autoLink, listener, connector have no UPDATE; qdrouterd's sslProfile
+ * neither). A changed singleton is an update that needs a restart.
  */
 export function planRouterChanges(
   oldConfigs: readonly RouterConfig[],
@@ -71,28 +118,51 @@ export function planRouterChanges(
 ): RouterChangePlan[] {
   const ids = [...new Set([...oldConfigs, ...newConfigs].map((c) => c.routerId))].sort(compareText);
   return ids.map((routerId) => {
-    const before = ownedByKey(oldConfigs.find((c) => c.routerId === routerId));
-    const after = ownedByKey(newConfigs.find((c) => c.routerId === routerId));
+    const oldConfig = oldConfigs.find((c) => c.routerId === routerId);
+    const newConfig = newConfigs.find((c) => c.routerId === routerId);
+    const flavour = (newConfig ?? oldConfig)!.flavour;
+    const before = entitiesByKey(oldConfig);
+    const after = entitiesByKey(newConfig);
     const toDelete: RouterEntity[] = [];
     const toCreate: RouterEntity[] = [];
-    for (const [key, entity] of before) {
-      const next = after.get(key);
-      if (next !== undefined && canonical(next.attributes) === canonical(entity.attributes))
-        continue;
-      toDelete.push(entity);
-      if (next !== undefined) toCreate.push(next);
+    const toUpdate: RouterEntityUpdate[] = [];
+    for (const key of new Set([...before.keys(), ...after.keys()])) {
+      const was = before.get(key);
+      const now = after.get(key);
+      const type = (now ?? was)!.type;
+      const previous = was?.attributes ?? {};
+      const next = now?.attributes ?? {};
+      const changed = changedAttributes(previous, next);
+      if (changed.length === 0) continue;
+      const name = entityName((now ?? was)!);
+      if (SINGLETONS.has(type)) {
+        // A whole router that appears or goes brings or takes its singletons with its file.
+        if (oldConfig !== undefined && newConfig !== undefined)
+          toUpdate.push({ type, name, changed, previous, next, live: false });
+      } else if (
+        was !== undefined &&
+        now !== undefined &&
+        updatableLive(flavour, type, changed, next)
+      ) {
+        toUpdate.push({ type, name, changed, previous, next, live: true });
+      } else {
+        if (was !== undefined) toDelete.push(was);
+        if (now !== undefined) toCreate.push(now);
+      }
     }
-    for (const [key, entity] of after) if (!before.has(key)) toCreate.push(entity);
     return {
       routerId,
-      delete: toDelete.sort(byCreateOrder).reverse(),
-      create: toCreate.sort(byCreateOrder),
+      delete: toDelete.sort(byOrderThenName).reverse(),
+      create: toCreate.sort(byOrderThenName),
+      update: toUpdate.sort(
+        (a, b) => byCreateOrder(a, b) || compareText(a.name ?? "", b.name ?? ""),
+      ),
     };
   });
 }
 
 export function hasChanges(plans: readonly RouterChangePlan[]): boolean {
-  return plans.some((p) => p.create.length > 0 || p.delete.length > 0);
+  return plans.some((p) => p.create.length > 0 || p.delete.length > 0 || p.update.length > 0);
 }
 
 function describe(entity: RouterEntity): string {
@@ -103,19 +173,56 @@ function describe(entity: RouterEntity): string {
   return `${entity.type} ${entityName(entity)}${details === "" ? "" : ` (${details})`}`;
 }
 
-/** A human summary: per router, `-` lines to delete and `+` lines to create. */
+function valueText(value: EntityAttributes[string] | undefined): string {
+  if (value === undefined) return "(unset)";
+  return typeof value === "object" ? "{…}" : String(value);
+}
+
+function describeUpdate(update: RouterEntityUpdate): string {
+  const what = update.name === undefined ? update.type : `${update.type} ${update.name}`;
+  const changes = update.changed
+    .map((a) =>
+      typeof update.next[a] === "object" || typeof update.previous[a] === "object"
+        ? a
+        : `${a} ${valueText(update.previous[a])} → ${valueText(update.next[a])}`,
+    )
+    .join(", ");
+  const how = update.live
+    ? "UPDATE, for connections opened after it"
+    : `no UPDATE for ${update.type}: restart the router with the new config`;
+  return `${what}: ${changes} (${how})`;
+}
+
+function counts(plan: RouterChangePlan): string {
+  const live = plan.update.filter((u) => u.live).length;
+  const restart = plan.update.length - live;
+  return [
+    plan.delete.length > 0 ? `${plan.delete.length} to delete` : "",
+    plan.create.length > 0 ? `${plan.create.length} to create` : "",
+    live > 0 ? `${live} to update` : "",
+    restart > 0 ? `${restart} only by restart` : "",
+  ]
+    .filter((part) => part !== "")
+    .join(", ");
+}
+
+/**
+ * A human summary: per router, `-` lines to delete, `+` to create, `~` to update live and
+ * `!` for changes config-sync cannot make (a restart with the new config file makes them).
+ */
 export function formatRouterPlans(plans: readonly RouterChangePlan[]): string {
   const lines: string[] = [];
   for (const plan of plans) {
-    if (plan.create.length === 0 && plan.delete.length === 0) {
+    const summary = counts(plan);
+    if (summary === "") {
       lines.push(`${plan.routerId}: no changes`);
       continue;
     }
-    lines.push(
-      `${plan.routerId}: ${plan.delete.length} to delete, ${plan.create.length} to create`,
-    );
+    lines.push(`${plan.routerId}: ${summary}`);
     for (const entity of plan.delete) lines.push(`  - ${describe(entity)}`);
     for (const entity of plan.create) lines.push(`  + ${describe(entity)}`);
+    for (const update of plan.update)
+      lines.push(`  ${update.live ? "~" : "!"} ${describeUpdate(update)}`);
   }
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }

@@ -1,68 +1,113 @@
-import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
+import {
+  addressSegments,
+  type ChannelRegistry,
+  type RegisteredChannel,
+} from "../registry/index.ts";
 import type { Router, Topology } from "../topology/index.ts";
 import { ROUTERS_VHOST } from "./connections.ts";
 import type { RouterEntity } from "./model.ts";
 import { generatedName, groupNameFrom } from "./names.ts";
-import { compareText, isPolicyUserName, principalsOf } from "./scope.ts";
+import { compareText, isPolicyUserName, principalsOf, routersInScope } from "./scope.ts";
 
 /** The vhost every client connection falls into (policy.defaultVhost). */
 export const DEFAULT_VHOST = "$default";
 
 interface PrincipalRights {
   principal: string;
-  /** Channel addresses the principal may send to. */
-  targets: string[];
-  /** Channel addresses the principal may receive from. */
-  sources: string[];
+  /** Address patterns (policy `targets` entries) the principal may send to. */
+  targets: Set<string>;
+  /** Address patterns (policy `sources` entries) the principal may receive from. */
+  sources: Set<string>;
+  /** May open a dynamic (reply-to) receiver: it requests on a replyTo channel or manages. */
+  dynamicSource: boolean;
   /** Largest message the principal may send. */
   maxMessageSize: number | undefined;
 }
 
 /**
- * `targets`/`sources` value for a set of channel addresses: each address itself and, with
- * the trailing-'*' prefix wildcard, the sub-addresses below it ("sales/orders/eu").
- * Sub-addresses after '.' are not included, so "sales/orders" does not grant "sales/orders.dead".
+ * The policy entries that stand for one channel. The router matches a `sources`/`targets`
+ * entry as text: exactly, or with a trailing `*` as a character prefix (qdrouterd policy.c
+ * `_qd_policy_approve_link_name`). So each channel gets its exact address, and the wildcard
+ * `<address>/*` for its sub-addresses only when no other registered channel lies below it:
+ * routers treat `.` and `/` alike, so `sales/orders/*` would also admit `sales/orders/dead`,
+ * which is the channel `sales/orders.dead`. A channel with channels below it is granted its
+ * exact address only (its other sub-addresses are refused: narrower, never wider).
  */
-function addressList(addresses: string[]): string {
-  return addresses.flatMap((a) => [a, `${a}/*`]).join(", ");
+export function channelPolicyEntries(
+  channel: RegisteredChannel,
+  registry: ChannelRegistry,
+): string[] {
+  const own = addressSegments(channel.address);
+  const hasChannelBelow = registry.channels.some((other) => {
+    const segments = addressSegments(other.address);
+    return segments.length > own.length && own.every((s, i) => segments[i] === s);
+  });
+  return hasChannelBelow ? [channel.address] : [channel.address, `${channel.address}/*`];
+}
+
+/**
+ * Where replies to a requester on `router` go: the router hands out `amqp:/_topo/0/<id>/temp.<x>`
+ * on an interior and `amqp:/_edge/<id>/temp.<x>` on an edge (address_lookup_client.c
+ * `qdr_generate_temp_addr`, the same in qdrouterd 1.19 and skupper-router 3.5, area "0",
+ * no network id). Only temporary addresses: `_topo/0/<id>/$management` stays out of reach.
+ */
+export function replyAddressEntry(router: Router): string {
+  return router.mode === "edge"
+    ? `amqp:/_edge/${router.id}/temp.*`
+    : `amqp:/_topo/0/${router.id}/temp.*`;
 }
 
 function rightsByPrincipal(
   channels: RegisteredChannel[],
   registry: ChannelRegistry,
-  extraPrincipals: { management: string[] },
+  topology: Topology,
+  managementPrincipals: string[],
 ): PrincipalRights[] {
   const rights = new Map<string, PrincipalRights>();
   const get = (principal: string): PrincipalRights => {
     let entry = rights.get(principal);
     if (entry === undefined) {
-      entry = { principal, targets: [], sources: [], maxMessageSize: undefined };
+      entry = {
+        principal,
+        targets: new Set(),
+        sources: new Set(),
+        dynamicSource: false,
+        maxMessageSize: undefined,
+      };
       rights.set(principal, entry);
     }
     return entry;
   };
+  const principalsIn = (entries: string[]) =>
+    entries.flatMap((e) => principalsOf(e, registry)).filter(isPolicyUserName);
   for (const channel of channels) {
-    for (const producer of channel.producers)
-      for (const principal of principalsOf(producer, registry).filter(isPolicyUserName)) {
-        const entry = get(principal);
-        if (!entry.targets.includes(channel.address)) entry.targets.push(channel.address);
-        entry.maxMessageSize = Math.max(entry.maxMessageSize ?? 0, channel.maxMessageSize);
-      }
-    for (const consumer of channel.consumers)
-      for (const principal of principalsOf(consumer, registry).filter(isPolicyUserName)) {
-        const entry = get(principal);
-        if (!entry.sources.includes(channel.address)) entry.sources.push(channel.address);
-      }
+    const entries = channelPolicyEntries(channel, registry);
+    for (const principal of principalsIn(channel.producers)) {
+      const entry = get(principal);
+      for (const e of entries) entry.targets.add(e);
+      entry.maxMessageSize = Math.max(entry.maxMessageSize ?? 0, channel.maxMessageSize);
+      // A requester receives its replies on a dynamic (router-named) address.
+      if (channel.replyTo) entry.dynamicSource = true;
+    }
+    // A responder sends each reply to the requester's dynamic address, on any router of the channel.
+    const replies = channel.replyTo ? routersInScope(channel, topology).map(replyAddressEntry) : [];
+    for (const principal of principalsIn(channel.consumers)) {
+      const entry = get(principal);
+      for (const e of entries) entry.sources.add(e);
+      for (const e of replies) entry.targets.add(e);
+    }
   }
-  for (const principal of extraPrincipals.management) {
+  // config-sync: requests to $management, replies on a dynamic receiver.
+  for (const principal of managementPrincipals) {
     const entry = get(principal);
-    entry.targets.push("$management");
-  }
-  for (const entry of rights.values()) {
-    entry.targets.sort(compareText);
-    entry.sources.sort(compareText);
+    entry.targets.add("$management");
+    entry.dynamicSource = true;
   }
   return [...rights.values()].sort((a, b) => compareText(a.principal, b.principal));
+}
+
+function sortedList(entries: Set<string>): string {
+  return [...entries].sort(compareText).join(", ");
 }
 
 function principalSetKey(principals: readonly string[]): string {
@@ -103,13 +148,19 @@ function groupName(principals: string[], teams: Map<string, string>): string {
 export function policyEntities(
   channels: RegisteredChannel[],
   registry: ChannelRegistry,
+  topology: Topology,
   managementPrincipals: string[],
 ): RouterEntity[] {
-  const rights = rightsByPrincipal(channels, registry, { management: managementPrincipals });
+  const rights = rightsByPrincipal(channels, registry, topology, managementPrincipals);
   const byRights = new Map<string, PrincipalRights[]>();
   for (const entry of rights) {
-    if (entry.targets.length === 0 && entry.sources.length === 0) continue;
-    const key = JSON.stringify([entry.targets, entry.sources, entry.maxMessageSize ?? null]);
+    if (entry.targets.size === 0 && entry.sources.size === 0 && !entry.dynamicSource) continue;
+    const key = JSON.stringify([
+      sortedList(entry.targets),
+      sortedList(entry.sources),
+      entry.dynamicSource,
+      entry.maxMessageSize ?? null,
+    ]);
     byRights.set(key, [...(byRights.get(key) ?? []), entry]);
   }
   const teams = teamsByPrincipals(registry);
@@ -123,11 +174,11 @@ export function policyEntities(
     for (let n = 2; used.has(name); n++) name = `${base}-${n}`;
     used.add(name);
     const settings: Record<string, unknown> = { users: principals.join(", "), remoteHosts: "*" };
-    if (first.targets.length > 0) settings.targets = addressList(first.targets);
-    if (first.sources.length > 0) settings.sources = addressList(first.sources);
+    if (first.targets.size > 0) settings.targets = sortedList(first.targets);
+    if (first.sources.size > 0) settings.sources = sortedList(first.sources);
     if (first.maxMessageSize !== undefined) settings.maxMessageSize = first.maxMessageSize;
-    // Reply-to (dynamic) receivers are needed for request/response; they grant no channel.
-    settings.allowDynamicSource = true;
+    // Dynamic (reply-to) receivers only for requesters; written out, though false is the default.
+    settings.allowDynamicSource = first.dynamicSource;
     // Senders must name their target at attach, so the target check above always applies.
     settings.allowAnonymousSender = false;
     groups.push([name, settings]);

@@ -60,9 +60,58 @@ describe("amqp-mesh diff", () => {
     );
     const result = await runCli(["diff", EXAMPLES, next]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/aws-eu-edge-1: 1 to delete, 2 to create\n {2}- vhost/);
-    expect(result.stdout).toMatch(/\+ address amqp-mesh\/address\/logistics\/returns/);
+    // The vhost's groups change in place: no delete and re-create of every user's rights.
+    expect(result.stdout).toMatch(
+      /aws-eu-edge-1: 1 to create, 1 to update\n {2}\+ address amqp-mesh\/address\/logistics\/returns \(prefix=logistics\/returns, distribution=balanced\)\n {2}~ vhost amqp-mesh\/vhost\/\$default: groups \(UPDATE/,
+    );
+    expect(result.stdout).not.toMatch(/ {2}- vhost/);
     expect(result.stdout).toMatch(/no breaking payload schema changes/);
+  });
+
+  it("shows a changed policy maxMessageSize, which only a router restart applies", async () => {
+    const next = await temps.copyOfExamples();
+    const file = join(next, "registry", "sales.yaml");
+    const text = await readFile(file, "utf8");
+    await writeFile(
+      file,
+      text.replace("    maxMessageSize: 16384\n", "    maxMessageSize: 2097152\n"),
+    );
+    const result = await runCli(["diff", EXAMPLES, next]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /aws-eu-interior-1: 1 to update, 1 only by restart\n[\s\S]*\n {2}! policy: maxMessageSize 1048576 → 2097152 \(no UPDATE for policy: restart the router with the new config\)/,
+    );
+    const json = await runCli(["diff", EXAMPLES, next, "--json"]);
+    const report = JSON.parse(json.stdout) as {
+      routers: { routerId: string; update: { type: string; live: boolean }[] }[];
+    };
+    const interior = report.routers.find((r) => r.routerId === "aws-eu-interior-1")!;
+    expect(interior.update).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: "policy", live: false })]),
+    );
+  });
+
+  it("refuses to plan when generate would refuse a channel, naming file and line, exit 1", async () => {
+    const next = await temps.copyOfExamples();
+    const file = join(next, "registry", "billing.yaml");
+    const text = await readFile(file, "utf8");
+    // Valid registry, but the broker's environment is outside the channel's: generate refuses it.
+    await writeFile(
+      file,
+      text.replace(
+        "    routing: { kind: broker, broker: rabbit-eu, queue: billing-invoices }\n",
+        "    routing: { kind: broker, broker: rabbit-eu, queue: billing-invoices }\n    environments: [azure-we]\n",
+      ),
+    );
+    expect((await runCli(["validate", next])).code).toBe(0);
+    const result = await runCli(["diff", EXAMPLES, next]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /registry\/billing\.yaml:6:5: error: channel 'billing\/invoices': broker 'rabbit-eu' is in environment 'aws-eu'/,
+    );
+    expect(result.stderr).toMatch(/cannot be generated \(1 error\); no plan/);
+    // No plan that would show the refused channel as deleted.
+    expect(result.stdout).not.toMatch(/- address amqp-mesh\/address\/billing\/invoices/);
   });
 
   it("refuses a newly required property unless the channel version is raised", async () => {

@@ -29,6 +29,7 @@ function channel(overrides: Partial<RegisteredChannel> = {}): RegisteredChannel 
     delivery: "at-least-once",
     routing: { kind: "message" },
     maxMessageSize: 65536,
+    replyTo: false,
     producers: ["sales"],
     consumers: ["billing"],
     owner: "sales",
@@ -60,10 +61,10 @@ describe("findBreakingChanges", () => {
     expect(findBreakingChanges(registry(channel()), registry(channel()))).toEqual([]);
   });
 
-  it("a compatible change reports nothing: added optional property, widened enum and type, raised limits", () => {
+  it("a compatible change reports nothing: added unconstrained property, widened enum and type, raised limits", () => {
     expect(
       changesAfter((s) => {
-        (s.properties as Record<string, unknown>).comment = { type: "string" };
+        (s.properties as Record<string, unknown>).comment = { description: "free text" };
         s.properties.currency.enum.push("GBP");
         s.properties.lines.items.properties.qty.type = "number";
         s.properties.id.maxLength = 40;
@@ -181,15 +182,45 @@ describe("findBreakingChanges", () => {
     ]);
   });
 
-  it("treats $ref as opaque: a changed reference is breaking", () => {
+  it("an optional property with a schema, added where any property was accepted, is breaking", () => {
+    // {"comment": 5} was a valid payload; now comment must be a string.
     expect(
-      changesAfter((s) => ((s.properties.note as Record<string, unknown>).$ref = "#/$defs/note")),
+      changesAfter((s) => ((s.properties as Record<string, unknown>).comment = { type: "string" })),
     ).toEqual([
       {
-        kind: "ref-changed",
-        pointer: "/properties/note/$ref",
-        message:
-          "/properties/note now refers to #/$defs/note (references are compared by name only)",
+        kind: "type-narrowed",
+        pointer: "/properties/comment/type",
+        message: 'type of /properties/comment narrowed from "any" to "string"',
+      },
+    ]);
+    // Where unlisted properties were refused already, the same addition breaks nothing.
+    const closed = { ...structuredClone(BASE_SCHEMA), additionalProperties: false };
+    const withComment = structuredClone(closed) as Record<string, unknown>;
+    (withComment.properties as Record<string, unknown>).comment = { type: "string" };
+    expect(
+      findBreakingChanges(
+        registry(channel({ payloadSchema: closed })),
+        registry(channel({ payloadSchema: withComment })),
+      ),
+    ).toEqual([]);
+  });
+
+  it("follows a reference into $defs: moving a property's schema there is no change, narrowing it there is", () => {
+    const moved = changesAfter((s) => {
+      s.$defs = { id: { type: "string", maxLength: 20 } };
+      (s.properties as Record<string, unknown>).id = { $ref: "#/$defs/id" };
+    });
+    expect(moved).toEqual([]);
+    expect(
+      changesAfter((s) => {
+        s.$defs = { id: { type: "string", maxLength: 10 } };
+        (s.properties as Record<string, unknown>).id = { $ref: "#/$defs/id" };
+      }),
+    ).toEqual([
+      {
+        kind: "limit-narrowed",
+        pointer: "/$defs/id/maxLength",
+        message: "maxLength of /$defs/id lowered from 20 to 10",
       },
     ]);
   });
@@ -212,6 +243,14 @@ describe("findBreakingChanges", () => {
       registry({ ...other, payloadSchema: { type: "object" } }),
     );
     expect(added[0]?.changes.map((c) => c.kind)).toEqual(["schema-added"]);
+  });
+
+  it("turning replyTo off breaks requesters; turning it on breaks nothing", () => {
+    const on = channel({ replyTo: true });
+    expect(
+      findBreakingChanges(registry(on), registry(channel())).flatMap((r) => r.changes),
+    ).toEqual([expect.objectContaining({ kind: "reply-to-removed", pointer: "" })]);
+    expect(findBreakingChanges(registry(channel()), registry(on))).toEqual([]);
   });
 
   it("marks breaking changes allowed when the version was raised", () => {

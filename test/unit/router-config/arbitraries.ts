@@ -100,6 +100,7 @@ function registryArbitrary(topology: Topology): fc.Arbitrary<ChannelRegistry> {
     distribution: fc.constantFrom("balanced", "closest", "multicast") as fc.Arbitrary<"balanced">,
     routing,
     maxMessageSize: fc.integer({ min: 1, max: 1 << 20 }),
+    replyTo: fc.boolean(),
     producers: fc.subarray(names),
     consumers: fc.subarray(names),
     environments: fc.option(fc.subarray(envNames, { minLength: 1 }), { nil: undefined }),

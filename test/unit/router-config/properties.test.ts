@@ -1,17 +1,23 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { RegisteredChannel } from "../../../shared/registry/index.ts";
 import {
   FLAVOUR_FACTS,
   generateRouterConfigs,
-  KNOWN_ATTRIBUTES,
-  KNOWN_GROUP_SETTINGS,
   parseConfFile,
   parseJsonFile,
   renderConfFile,
   renderJsonFile,
 } from "../../../shared/router-config/index.ts";
-import { isInScope } from "../../../shared/router-config/scope.ts";
+import type { Topology } from "../../../shared/topology/index.ts";
 import { projectArbitrary } from "./arbitraries.ts";
+import { SCHEMA_ATTRIBUTES, SCHEMA_GROUP_SETTINGS } from "./schema-attributes.ts";
+
+/** The routers a channel is meant for, from the data: those of its environments, all when unset. */
+function routersMeantFor(channel: RegisteredChannel, topology: Topology): Set<string> {
+  const environments = new Set(channel.environments ?? topology.environments.map((e) => e.name));
+  return new Set(topology.routers.filter((r) => environments.has(r.environment)).map((r) => r.id));
+}
 
 function addressPrefixes(entities: { type: string; attributes: Record<string, unknown> }[]) {
   return entities.filter((e) => e.type === "address").map((e) => String(e.attributes.prefix));
@@ -29,12 +35,12 @@ describe("generation invariants over random projects", () => {
         );
         for (const channel of registry.channels) {
           if (refused.has(channel.address)) continue;
-          for (const router of topology.routers) {
-            const config = configs.find((c) => c.routerId === router.id)!;
-            expect(addressPrefixes(config.entities).includes(channel.address)).toBe(
-              isInScope(channel, router),
-            );
-          }
+          const meantFor = routersMeantFor(channel, topology);
+          for (const config of configs)
+            expect(
+              addressPrefixes(config.entities).includes(channel.address),
+              `${channel.address} on ${config.routerId}`,
+            ).toBe(meantFor.has(config.routerId));
         }
       }),
     );
@@ -73,7 +79,7 @@ describe("generation invariants over random projects", () => {
     );
   });
 
-  it("emits only attribute names the flavour's schema defines", () => {
+  it("emits only attributes the flavour's management schema lets a config section create", () => {
     fc.assert(
       fc.property(
         projectArbitrary,
@@ -81,7 +87,7 @@ describe("generation invariants over random projects", () => {
         ({ registry, topology }, flavour) => {
           for (const config of generateRouterConfigs(registry, topology, { flavour }).configs)
             for (const entity of config.entities) {
-              const known = KNOWN_ATTRIBUTES[flavour][entity.type];
+              const known = SCHEMA_ATTRIBUTES[flavour][entity.type];
               expect(known, `${flavour} ${entity.type}`).toBeDefined();
               for (const attribute of Object.keys(entity.attributes))
                 expect(known!.has(attribute), `${flavour} ${entity.type}.${attribute}`).toBe(true);
@@ -89,7 +95,10 @@ describe("generation invariants over random projects", () => {
               if (typeof groups === "object")
                 for (const settings of Object.values(groups))
                   for (const key of Object.keys(settings as object))
-                    expect(KNOWN_GROUP_SETTINGS.has(key), `group setting ${key}`).toBe(true);
+                    expect(
+                      SCHEMA_GROUP_SETTINGS[flavour].has(key),
+                      `${flavour} group setting ${key}`,
+                    ).toBe(true);
             }
         },
       ),

@@ -57,14 +57,16 @@ describe("vhost policies", () => {
 
   it("gives a producer-only principal the target but not the source", () => {
     const group = groupOf(config, "audit-bot")!;
-    expect(group.targets).toBe("shop/orders, shop/orders/*");
+    // No shop/orders/*: the router reads shop/orders/dead as shop/orders.dead, another channel.
+    expect(group.targets).toBe("shop/orders");
     expect(group.sources).toBeUndefined();
     expect(group.allowAnonymousSender).toBe(false);
+    expect(group.allowDynamicSource).toBe(false);
   });
 
   it("gives a consumer the source but not the target", () => {
     const group = groupOf(config, "stock-worker")!;
-    expect(group.sources).toBe("shop/orders, shop/orders/*");
+    expect(group.sources).toBe("shop/orders");
     expect(group.targets).toBe("shop/orders.dead, shop/orders.dead/*");
   });
 
@@ -94,7 +96,42 @@ describe("vhost policies", () => {
       managementPrincipals: ["config-sync"],
     });
     const group = groupOf(withOps[0]!, "config-sync")!;
-    expect(group.targets).toBe("$management, $management/*");
+    expect(group.targets).toBe("$management");
+    // Management replies come back on a dynamic receiver.
+    expect(group.allowDynamicSource).toBe(true);
+  });
+
+  it("allows dynamic sources to the requesters of a replyTo channel, and replies to its responders", () => {
+    const rpc = registryOf([
+      {
+        team: "geo",
+        principals: ["geo-api"],
+        channels: [
+          {
+            address: "geo/lookup",
+            description: "lookups",
+            replyTo: true,
+            producers: ["shop-web"],
+            consumers: ["geo"],
+          },
+          { address: "geo/events", description: "events", producers: ["shop-api"] },
+        ],
+      },
+    ]);
+    const { configs: rpcConfigs } = generateRouterConfigs(rpc, smallTopology());
+    const edge = rpcConfigs.find((c) => c.routerId === "edge-a1")!;
+    expect(groupOf(edge, "shop-web")).toMatchObject({
+      targets: "geo/lookup, geo/lookup/*",
+      allowDynamicSource: true,
+    });
+    expect(groupOf(edge, "shop-api")).toMatchObject({ allowDynamicSource: false });
+    expect(groupOf(edge, "geo-api")).toMatchObject({
+      sources: "geo/lookup, geo/lookup/*",
+      // The temporary addresses each router of the channel hands out, nothing else there.
+      targets:
+        "amqp:/_edge/edge-a1/temp.*, amqp:/_topo/0/int-a1/temp.*, amqp:/_topo/0/int-a2/temp.*",
+      allowDynamicSource: false,
+    });
   });
 
   it("grants nothing for channels outside the router's environments", () => {
