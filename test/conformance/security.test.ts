@@ -19,9 +19,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseUsers, UsersFileError } from "../../emulator/index.ts";
 import { ConnectError, closeAllClients, connectClient } from "../support/amqp-client.ts";
 import { AMQP_SASL_HEADER, rawExchange } from "../support/raw-socket.ts";
 import type { TargetMesh } from "../support/target-mesh.ts";
@@ -31,14 +29,7 @@ import {
   type TestCertificates,
 } from "../support/tls-certs.ts";
 import { waitFor } from "../support/wait.ts";
-import {
-  closeTarget,
-  NEEDS_EMULATOR,
-  NEEDS_OWN_ROUTERS,
-  onEmulator,
-  startOwnRouters,
-  startsRouters,
-} from "./target.ts";
+import { closeTarget, NEEDS_OWN_ROUTERS, startOwnRouters, startsRouters } from "./target.ts";
 
 // Under CI a missing openssl fails the TLS check with the reason; it is never skipped.
 const hasOpenssl = opensslAvailable() || process.env.CI === "true";
@@ -384,27 +375,6 @@ describe.skipIf(!startsRouters)(`SASL, TLS and vhost policy — ${NEEDS_OWN_ROUT
         return next?.isOpen === true;
       },
       { what: "a connection to be accepted again", timeout: 5_000 },
-    );
-  });
-});
-
-describe.skipIf(!onEmulator)(`the emulator's users file — ${NEEDS_EMULATOR}`, () => {
-  it("parses users files of either format and refuses anything else with a clear error (fuzz)", () => {
-    expect([...parseUsers('{"users": {"a": "1"}}')]).toEqual([["a", "1"]]);
-    expect([...parseUsers("# c\nb:2:3\n")]).toEqual([["b", "2:3"]]);
-    fc.assert(
-      fc.property(fc.string({ maxLength: 80 }), (text) => {
-        try {
-          const users = parseUsers(text);
-          for (const [name, password] of users) {
-            expect(typeof name).toBe("string");
-            expect(typeof password).toBe("string");
-          }
-        } catch (error) {
-          expect(error).toBeInstanceOf(UsersFileError);
-        }
-      }),
-      { numRuns: 300 },
     );
   });
 });

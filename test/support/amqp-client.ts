@@ -416,6 +416,19 @@ export class TestClient {
     };
   }
 
+  /**
+   * Resolves once the router has answered a management request on this connection: frames
+   * of one connection arrive in order, so whatever the router sent before its answer (a
+   * flow granting credit after an attach, say) has arrived too. A check that something did
+   * not happen waits for this, not for a tick.
+   */
+  async barrier(flavourPrefix = "org.apache.qpid.dispatch"): Promise<void> {
+    await this.management(
+      { operation: "QUERY", type: "org.amqp.management", entityType: `${flavourPrefix}.router` },
+      { attributeNames: ["id"] },
+    );
+  }
+
   /** The error the peer closed the connection with, if any. */
   get closeError(): { condition: string; description?: string } | undefined {
     return errorOf(this.connection.error);
