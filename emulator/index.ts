@@ -6,6 +6,7 @@
 export type { ManagementResponse } from "./management/agent.ts";
 export {
   type LocalMesh,
+  localTopology,
   MeshError,
   type RouterHandle,
   type StartLocalMeshOptions,

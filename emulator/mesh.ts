@@ -4,8 +4,8 @@
  * Failure injection: stop/start a router (its clients' sockets drop, paths recompute) and
  * cut/restore a link. Waiting helpers poll the mesh state; nothing sleeps.
  */
-import type { RouterConfig, RouterEntity } from "../shared/router-config/model.ts";
-import type { Topology } from "../shared/topology/schema.ts";
+import type { RouterConfig, RouterEntity } from "../shared/router-config/index.ts";
+import type { RouterFlavour, Topology } from "../shared/topology/index.ts";
 import type { Attributes } from "./management/schema.ts";
 import { loadUsersFile, type Users } from "./protocol/sasl.ts";
 import { EmulatedRouter } from "./router.ts";
@@ -233,35 +233,46 @@ export async function startLocalMesh(options: StartLocalMeshOptions): Promise<Lo
   };
 }
 
+/**
+ * The topology of routers that run from their configs on this host: the emulator takes a
+ * router's listeners from its config, so the topology only says who the routers are, how
+ * they are linked (cost) and which interiors an edge uplinks to.
+ */
+export function localTopology(
+  flavour: RouterFlavour,
+  routers: ReadonlyArray<{ id: string; mode: "interior" | "edge"; uplinks?: string[] }>,
+  links: Topology["links"] = [],
+): Topology {
+  return {
+    flavour,
+    sasl: {},
+    environments: [{ name: "local", cloud: "local", region: "local" }],
+    tlsProfiles: [],
+    routers: routers.map((r) => ({
+      id: r.id,
+      environment: "local",
+      mode: r.mode,
+      host: "127.0.0.1",
+      listeners: {
+        clients: {
+          port: 5672,
+          host: "127.0.0.1",
+          saslMechanisms: ["ANONYMOUS"],
+          authenticatePeer: false,
+        },
+      },
+      uplinks: r.uplinks ?? [],
+    })),
+    links,
+    brokers: [],
+  };
+}
+
 /** One router on its own (a one-router mesh) from a router config. */
 export async function startStandaloneRouter(
   config: RouterConfig,
   options: { users?: Users | string; ports?: "ephemeral" | "topology" } = {},
 ): Promise<LocalMesh> {
-  const topology: Topology = {
-    flavour: config.flavour,
-    sasl: {},
-    environments: [{ name: "local", cloud: "local", region: "local" }],
-    tlsProfiles: [],
-    routers: [
-      {
-        id: config.routerId,
-        environment: "local",
-        mode: config.mode,
-        host: "127.0.0.1",
-        listeners: {
-          clients: {
-            port: 5672,
-            host: "127.0.0.1",
-            saslMechanisms: ["ANONYMOUS"],
-            authenticatePeer: false,
-          },
-        },
-        uplinks: [],
-      },
-    ],
-    links: [],
-    brokers: [],
-  };
+  const topology = localTopology(config.flavour, [{ id: config.routerId, mode: config.mode }]);
   return startLocalMesh({ topology, configs: [config], ...options });
 }

@@ -4,8 +4,8 @@
  * `$management` node and its broker links. Forwarding is the mesh's RoutingCore.
  */
 import { randomBytes } from "node:crypto";
-import type { RouterConfig } from "../shared/router-config/model.ts";
-import type { RouterFlavour } from "../shared/topology/schema.ts";
+import type { RouterConfig } from "../shared/router-config/index.ts";
+import type { RouterFlavour } from "../shared/topology/index.ts";
 import { BrokerLinks } from "./brokers/broker-links.ts";
 import { NO_ROUTE_HANDLER } from "./brokers/link-route.ts";
 import { RouteContainerPeer } from "./brokers/route-container-peer.ts";

@@ -3,7 +3,7 @@
  * its flavour's type catalog, answers and their status texts, and the rows of its
  * configuration entities.
  */
-import type { RouterFlavour } from "../../shared/topology/schema.ts";
+import type { RouterFlavour } from "../../shared/topology/index.ts";
 import type { Catalog } from "./catalog.ts";
 import { CORE_CONFIG_TYPES, type EntityStore, type StoredEntity } from "./entity-store.ts";
 import type { Attributes } from "./schema.ts";

@@ -8,7 +8,7 @@
  * (test/fixtures/real-router-captures).
  */
 import { hostname } from "node:os";
-import type { RouterFlavour } from "../../shared/topology/schema.ts";
+import type { RouterFlavour } from "../../shared/topology/index.ts";
 import type { ClientConnection } from "../protocol/client-connection.ts";
 import { grantedCredit, senderAvailableCredit } from "../protocol/rhea-internals.ts";
 import { addressOfKey } from "../routing/address-table.ts";

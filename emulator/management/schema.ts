@@ -7,7 +7,7 @@
  * attribute one flavour lacks is accepted and simply not shown by the other (catalog.ts
  * says what each flavour shows). Value conversion follows python/…/management/schema.py.
  */
-import type { RouterFlavour } from "../../shared/topology/schema.ts";
+import type { RouterFlavour } from "../../shared/topology/index.ts";
 
 export type AttributeValue = string | number | boolean | null | Record<string, unknown> | unknown[];
 export type Attributes = Record<string, AttributeValue>;

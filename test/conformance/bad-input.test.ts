@@ -12,7 +12,7 @@
  */
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { typePrefix } from "../../shared/router-config/model.ts";
+import { typePrefix } from "../../shared/router-config/index.ts";
 import {
   closeAllClients,
   connectClient,

@@ -18,10 +18,10 @@
  * - config-file entities are named `<type>/<n>` (e.g. `address/0`);
  * - runtime-created entities are lost when the router restarts.
  */
-import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { typePrefix } from "../../shared/router-config/index.ts";
 import { closeAllClients, connectClient, type TestClient } from "../support/amqp-client.ts";
+import { freePort } from "../support/free-port.ts";
 import { waitFor } from "../support/wait.ts";
 import {
   closeTarget,
@@ -63,15 +63,6 @@ afterEach(() => {
   // closeAllClients closed it; the next test connects again.
   client = undefined as unknown as TestClient;
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("entity types and status codes", () => {
   it("answers 400 'No such entity type' to a short type name", async () => {

@@ -8,10 +8,10 @@
  *   const mesh = await startMeshFromConfigFiles(["a.json", "b.json"], { flavour: "skupper-router" });
  *   mesh.router("SkA").url;
  */
-import { type LocalMesh, startLocalMesh } from "../../emulator/index.ts";
+import { type LocalMesh, localTopology, startLocalMesh } from "../../emulator/index.ts";
+import type { RouterConfig } from "../../shared/router-config/index.ts";
 import { readRouterConfigFile } from "../../shared/router-config/index.ts";
-import type { RouterConfig } from "../../shared/router-config/model.ts";
-import type { RouterFlavour, Topology } from "../../shared/topology/schema.ts";
+import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
 
 type Role = "inter-router" | "edge";
 
@@ -49,31 +49,17 @@ export function topologyOfConfigs(configs: RouterConfig[], flavour: RouterFlavou
       links.push({ from: config.routerId, to, cost });
     }
   }
-  return {
+  return localTopology(
     flavour,
-    sasl: {},
-    environments: [{ name: "local", cloud: "local", region: "local" }],
-    tlsProfiles: [],
-    routers: configs.map((config) => ({
+    configs.map((config) => ({
       id: config.routerId,
-      environment: "local",
       mode: config.mode,
-      host: "127.0.0.1",
-      listeners: {
-        clients: {
-          port: 5672,
-          host: "127.0.0.1",
-          saslMechanisms: ["ANONYMOUS"],
-          authenticatePeer: false,
-        },
-      },
       uplinks: portsOf(config, "connector", "edge").map((port) =>
         listenerOwner(configs, "edge", port, config.routerId),
       ),
     })),
     links,
-    brokers: [],
-  };
+  );
 }
 
 /** Reads the config files (`.json` or `.conf`) and starts them as one mesh on free ports. */

@@ -16,11 +16,12 @@
  */
 import {
   type LocalMesh,
+  localTopology,
   type StartLocalMeshOptions,
   startLocalMesh,
 } from "../../emulator/index.ts";
-import type { RouterConfig, RouterEntity } from "../../shared/router-config/model.ts";
-import type { RouterFlavour, Topology } from "../../shared/topology/schema.ts";
+import type { RouterConfig, RouterEntity } from "../../shared/router-config/index.ts";
+import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
 
 export interface TestRouterSpec {
   id: string;
@@ -43,29 +44,11 @@ export interface TestMeshSpec {
 }
 
 export function meshTopology(spec: TestMeshSpec): Topology {
-  return {
-    flavour: spec.flavour ?? "qpid-dispatch",
-    sasl: {},
-    environments: [{ name: "local", cloud: "local", region: "local" }],
-    tlsProfiles: [],
-    routers: spec.routers.map((r) => ({
-      id: r.id,
-      environment: "local",
-      mode: r.mode ?? "interior",
-      host: "127.0.0.1",
-      listeners: {
-        clients: {
-          port: 5672,
-          host: "127.0.0.1",
-          saslMechanisms: ["ANONYMOUS", "PLAIN"],
-          authenticatePeer: false,
-        },
-      },
-      uplinks: r.uplinks ?? [],
-    })),
-    links: (spec.links ?? []).map(([from, to, cost]) => ({ from, to, cost: cost ?? 1 })),
-    brokers: [],
-  };
+  return localTopology(
+    spec.flavour ?? "qpid-dispatch",
+    spec.routers.map((r) => ({ id: r.id, mode: r.mode ?? "interior", uplinks: r.uplinks ?? [] })),
+    (spec.links ?? []).map(([from, to, cost]) => ({ from, to, cost: cost ?? 1 })),
+  );
 }
 
 export function testRouterConfig(spec: TestMeshSpec, router: TestRouterSpec): RouterConfig {

@@ -9,7 +9,7 @@
  * and `/amq/queue/<name>` (must exist); tests use `/queue/<name>`.
  */
 import { connect } from "node:net";
-import type { RouterEntity } from "../../shared/router-config/model.ts";
+import type { RouterEntity } from "../../shared/router-config/index.ts";
 import { AMQP_SASL_HEADER } from "./raw-socket.ts";
 
 /** The broker: RABBITMQ_URL (as in test/setup/rabbitmq.ts) or guest@127.0.0.1:5672. */

@@ -18,7 +18,6 @@
  * has its uplink.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY_FLAVOUR, type RouterBinary } from "../../cli/local/engine.ts";
@@ -33,6 +32,7 @@ import {
 } from "../../shared/router-config/index.ts";
 import type { RouterFlavour } from "../../shared/topology/index.ts";
 import { connectClient } from "./amqp-client.ts";
+import { freePort } from "./free-port.ts";
 import { startTestMesh, type TestMeshSpec, testRouterConfig } from "./local-mesh.ts";
 import { waitFor } from "./wait.ts";
 
@@ -129,16 +129,6 @@ function emulated(mesh: LocalMesh, spec: TestMeshSpec): TargetMesh {
     stop: () => mesh.stop(),
     emulator: mesh,
   };
-}
-
-/** A port nothing listens on right now (the router binds it a moment later). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function listener(name: string, role: "inter-router" | "edge"): RouterEntity {

@@ -13,7 +13,7 @@ import {
   NoRouteError,
   type ReceivedMessage,
 } from "../../../shared/amqp/index.ts";
-import type { RouterEntity } from "../../../shared/router-config/model.ts";
+import type { RouterEntity } from "../../../shared/router-config/index.ts";
 import { startTestMesh, stopAllMeshes } from "../../support/local-mesh.ts";
 import { waitFor } from "../../support/wait.ts";
 import { closeTracked, logCollector, track } from "./helpers.ts";

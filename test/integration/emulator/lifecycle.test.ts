@@ -13,7 +13,7 @@ import { connect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LocalMesh } from "../../../emulator/index.ts";
-import type { RouterEntity } from "../../../shared/router-config/model.ts";
+import type { RouterEntity } from "../../../shared/router-config/index.ts";
 import { closeAllClients, connectClient } from "../../support/amqp-client.ts";
 import { startTestMesh } from "../../support/local-mesh.ts";
 import { IN_CI, probeRabbitMq, rabbitConnector, requireRabbitMq } from "../../support/rabbitmq.ts";

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalMesh } from "../../../emulator/index.ts";
-import type { RouterFlavour } from "../../../shared/topology/schema.ts";
+import type { RouterFlavour } from "../../../shared/topology/index.ts";
 import { closeAllClients, connectClient, type TestClient } from "../../support/amqp-client.ts";
 import { startMeshFromConfigFiles } from "../../support/config-mesh.ts";
 import {

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LocalMesh } from "../../../emulator/index.ts";
 import { RetryableError } from "../../../shared/amqp/index.ts";
-import type { RouterEntity } from "../../../shared/router-config/model.ts";
+import type { RouterEntity } from "../../../shared/router-config/index.ts";
 import { startTestMesh, stopAllMeshes } from "../../support/local-mesh.ts";
 import { IngressHarness } from "./harness.ts";
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { ChannelRegistry } from "../../../shared/registry/model.ts";
 import type { TeamDocumentInput } from "../../../shared/registry/schema.ts";
-import { Topology, type TopologyInput } from "../../../shared/topology/schema.ts";
+import { Topology, type TopologyInput } from "../../../shared/topology/index.ts";
 import { registryOf } from "./builders.ts";
 
 /** Random valid projects: a meshed topology and a registry of channels over it. */

@@ -1,6 +1,6 @@
 import type { ChannelRegistry, RegisteredChannel } from "../../../shared/registry/model.ts";
 import { Channel, type TeamDocumentInput } from "../../../shared/registry/schema.ts";
-import { Topology, type TopologyInput } from "../../../shared/topology/schema.ts";
+import { Topology, type TopologyInput } from "../../../shared/topology/index.ts";
 
 /** Small registries and topologies for focused tests, with the schema defaults applied. */
 

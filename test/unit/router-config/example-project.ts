@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { LineCounter, parse, parseDocument, YAMLSeq } from "yaml";
 import type { ChannelRegistry, RegisteredChannel } from "../../../shared/registry/model.ts";
 import { TeamDocument } from "../../../shared/registry/schema.ts";
-import { Topology } from "../../../shared/topology/schema.ts";
+import { Topology } from "../../../shared/topology/index.ts";
 
 /**
  * The example project, read straight from YAML with the zod schemas. The tests use this

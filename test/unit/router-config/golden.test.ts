@@ -7,7 +7,7 @@ import {
   type RouterConfigFormat,
   renderRouterFile,
 } from "../../../shared/router-config/index.ts";
-import type { RouterFlavour } from "../../../shared/topology/schema.ts";
+import type { RouterFlavour } from "../../../shared/topology/index.ts";
 import { loadExampleRegistry, loadExampleTopology, REPO_ROOT } from "./example-project.ts";
 
 /*

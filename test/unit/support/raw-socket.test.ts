@@ -1,20 +1,12 @@
 /** The bad-input checks' raw socket: nothing listening must not pass for a peer that closed. */
 import { createServer, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
+import { freePort } from "../../support/free-port.ts";
 import { AMQP_HEADER, RawConnectError, rawExchange } from "../../support/raw-socket.ts";
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("rawExchange", () => {
   it("rejects when nothing listens, instead of reporting a close by the peer", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     await expect(rawExchange(port, AMQP_HEADER)).rejects.toThrow(RawConnectError);
   });
 
