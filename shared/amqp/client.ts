@@ -3,6 +3,7 @@
  * owns reconnect and failover, caches senders per address. getSharedClient() gives one
  * client per process and config so warm function invocations reuse the connection.
  */
+import { inspect } from "node:util";
 import {
   configKey,
   type MeshClientConfig,
@@ -40,6 +41,16 @@ export class MeshClient {
   /** The config with secrets redacted, for logs. */
   describe(): MeshClientConfig {
     return redactConfig(this.config);
+  }
+
+  /** What JSON.stringify shows: the redacted config and the status (`config` holds secrets). */
+  toJSON(): { config: MeshClientConfig; status: MeshClient["status"] } {
+    return { config: this.describe(), status: this.status };
+  }
+
+  /** What console.log and util.inspect show: the same as toJSON, never a secret. */
+  [inspect.custom](): unknown {
+    return { MeshClient: this.toJSON() };
   }
 
   get status(): { state: ConnectionState; url: string | undefined; connections: number } {
