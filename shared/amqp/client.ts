@@ -14,6 +14,7 @@ import {
 import { type ConnectionState, MeshConnection } from "./connection.ts";
 import { type ConsumeOptions, Consumer, type MessageHandler } from "./consume.ts";
 import { ClientClosedError } from "./errors.ts";
+import { graceMsSchema, parseOptions } from "./limits.ts";
 import type { MeshMessage, ReceivedMessage } from "./message.ts";
 import { type PublishOptions, type PublishResult, publishMessage } from "./publish.ts";
 import { ReplyReceiver, type RequestOptions } from "./request.ts";
@@ -114,6 +115,7 @@ export class MeshClient {
    * pending publishes up to `graceMs` to settle, then close links and the connection.
    */
   async close(graceMs = 2_000): Promise<void> {
+    parseOptions(graceMsSchema, graceMs, "close() graceMs");
     if (this.closed) return;
     this.closed = true;
     forgetShared(this);

@@ -6,6 +6,10 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { MAX_TIMER_MS, timeLimitMs } from "./limits.ts";
+
+/** rhea declares a router dead after twice our idle timeout: twice it must fit a timer. */
+const MAX_IDLE_TIMEOUT_MS = Math.floor(MAX_TIMER_MS / 2);
 
 /**
  * What is wrong with a router url, or undefined. Parsed as a WHATWG URL and checked to be
@@ -97,13 +101,19 @@ export const meshClientConfigSchema = z
      * Our AMQP idle timeout (0 = none): the router sends a frame at least every half of
      * it, and rhea declares the router dead after twice it without a frame.
      */
-    idleTimeoutMs: z.number().int().min(0).default(16_000),
+    idleTimeoutMs: timeLimitMs({
+      allowZero: true,
+      max: MAX_IDLE_TIMEOUT_MS,
+      why: `must be at most ${MAX_IDLE_TIMEOUT_MS} ms (the router is declared dead after twice it, and Node's longest timer is ${MAX_TIMER_MS} ms)`,
+    })
+      .int()
+      .default(16_000),
     /** How long one connection attempt (TCP + TLS + SASL + open) may take. */
-    connectTimeoutMs: z.number().int().positive().default(10_000),
+    connectTimeoutMs: timeLimitMs().int().default(10_000),
     reconnect: z
       .object({
-        initialDelayMs: z.number().int().min(0).default(100),
-        maxDelayMs: z.number().int().min(0).default(10_000),
+        initialDelayMs: timeLimitMs({ allowZero: true }).int().default(100),
+        maxDelayMs: timeLimitMs({ allowZero: true }).int().default(10_000),
         /**
          * Consecutive failed attempts before pending work fails and the connection goes
          * idle until the next publish/request/connect() (consumers hear of it through
@@ -114,7 +124,7 @@ export const meshClientConfigSchema = z
       .default({ initialDelayMs: 100, maxDelayMs: 10_000 }),
     containerId: z.string().min(1).optional(),
     /** Default publish deadline. */
-    publishDeadlineMs: z.number().int().positive().default(30_000),
+    publishDeadlineMs: timeLimitMs().int().default(30_000),
   })
   .refine((c) => c.sasl.mechanism !== "EXTERNAL" || (c.tls?.cert && c.tls.key), {
     message: "EXTERNAL needs tls.cert and tls.key",

@@ -4,6 +4,7 @@
  * of filling memory. The handler's outcome chooses the settlement.
  */
 import { type Context, context as otelContext, ROOT_CONTEXT, type Span } from "@opentelemetry/api";
+import { z } from "zod";
 import { backoffDelay } from "./backoff.ts";
 import type { ManagedLink, MeshConnection } from "./connection.ts";
 import {
@@ -13,6 +14,7 @@ import {
   PermanentError,
   RetryableError,
 } from "./errors.ts";
+import { graceMsSchema, parseOptions, timeLimitMs } from "./limits.ts";
 import { decodeMeshMessage, type ReceivedMessage } from "./message.ts";
 import {
   amqpErrorFields,
@@ -35,25 +37,52 @@ export interface DeliveryInfo {
 
 export type MessageHandler = (message: ReceivedMessage, info: DeliveryInfo) => Promise<void> | void;
 
-export interface ConsumeOptions {
-  /** Credit window: at most this many deliveries outstanding (unsettled) at a time. */
-  prefetch?: number;
-  /** Handlers running at once (≤ prefetch). */
-  concurrency?: number;
-  /** A problem description for an invalid payload (settled `rejected`), or undefined if valid. */
-  validate?: (message: ReceivedMessage) => string | undefined;
-  /** Link-level problems (refused attach); the consumer keeps re-attaching unless stopped. */
-  onError?: (error: Error) => void;
-  /**
-   * stop() drains the link's credit first (default). RabbitMQ 3.x's AMQP 1.0 plugin drops
-   * the connection on drain; pass false there: stop() then just stops granting credit.
-   */
-  drainOnStop?: boolean;
-  /** How long stop() waits for the router to confirm drain and detach. */
-  stopTimeoutMs?: number;
-  /** How long stop() lets running handlers finish before detaching anyway (default 30 s). */
-  handlerGraceMs?: number;
-}
+/**
+ * rhea's per-session delivery buffer (one session per consumer). It frees deliveries only
+ * from the oldest end, so one slow handler plus steady credit would overflow it; credit is
+ * held back while the span from the oldest unsettled delivery would not fit.
+ */
+const SESSION_BUFFER = 2_048;
+
+const functionSchema = <F>(what: string) =>
+  z.custom<F>((v) => typeof v === "function", `must be a function (${what})`);
+
+export const consumeOptionsSchema = z
+  .object({
+    /** Credit window: at most this many deliveries outstanding (unsettled) at a time. */
+    prefetch: z
+      .number()
+      .int()
+      .min(1, "must be at least 1")
+      .max(
+        SESSION_BUFFER / 2,
+        `must be at most ${SESSION_BUFFER / 2} (half of rhea's ${SESSION_BUFFER}-delivery session buffer)`,
+      )
+      .default(10),
+    /** Handlers running at once (≤ prefetch). */
+    concurrency: z.number().int().min(1, "must be at least 1").default(1),
+    /** A problem description for an invalid payload (settled `rejected`), or undefined if valid. */
+    validate: functionSchema<(message: ReceivedMessage) => string | undefined>(
+      "message → problem or undefined",
+    ).optional(),
+    /** Link-level problems (refused attach); the consumer keeps re-attaching unless stopped. */
+    onError: functionSchema<(error: Error) => void>("error → void").optional(),
+    /**
+     * stop() drains the link's credit first (default). RabbitMQ 3.x's AMQP 1.0 plugin drops
+     * the connection on drain; pass false there: stop() then just stops granting credit.
+     */
+    drainOnStop: z.boolean().default(true),
+    /** How long stop() waits for the router to confirm drain and detach. */
+    stopTimeoutMs: timeLimitMs({ allowZero: true }).default(2_000),
+    /** How long stop() lets running handlers finish before detaching anyway (default 30 s). */
+    handlerGraceMs: timeLimitMs({ allowZero: true }).default(30_000),
+  })
+  .refine((o) => o.concurrency <= o.prefetch, {
+    message: "must not exceed prefetch (a running handler holds one delivery of the window)",
+    path: ["concurrency"],
+  });
+export type ConsumeOptions = z.input<typeof consumeOptionsSchema>;
+type ParsedConsumeOptions = z.output<typeof consumeOptionsSchema>;
 
 type Settlement =
   | { kind: "accept" }
@@ -74,12 +103,6 @@ const REATTACH_MAX_DELAY_MS = 30_000;
 const REATTACH_TRANSIENT_MAX_DELAY_MS = 5_000;
 /** A link open this long before its detach was working: its detach restarts the backoff. */
 const STABLE_LINK_MS = 1_000;
-/**
- * rhea's per-session delivery buffer (one session per consumer). It frees deliveries only
- * from the oldest end, so one slow handler plus steady credit would overflow it; credit is
- * held back while the span from the oldest unsettled delivery would not fit.
- */
-const SESSION_BUFFER = 2_048;
 
 export class Consumer implements ManagedLink {
   readonly address: string;
@@ -87,7 +110,7 @@ export class Consumer implements ManagedLink {
   private readonly handler: MessageHandler;
   private readonly prefetch: number;
   private readonly concurrency: number;
-  private readonly options: ConsumeOptions;
+  private readonly options: ParsedConsumeOptions;
   private link: RheaReceiver | undefined;
   private session: RheaSession | undefined;
   /** Unsettled deliveries of the current link by delivery id (ascending, insertion order). */
@@ -120,9 +143,9 @@ export class Consumer implements ManagedLink {
     this.connection = connection;
     this.address = address;
     this.handler = handler;
-    this.prefetch = Math.min(SESSION_BUFFER / 2, Math.max(1, options.prefetch ?? 10));
-    this.concurrency = Math.max(1, Math.min(options.concurrency ?? 1, this.prefetch));
-    this.options = options;
+    this.options = parseOptions(consumeOptionsSchema, options, `consume options for "${address}"`);
+    this.prefetch = this.options.prefetch;
+    this.concurrency = this.options.concurrency;
     connection.register(this);
   }
 
@@ -192,11 +215,12 @@ export class Consumer implements ManagedLink {
    * Graceful stop: drain credit (no new deliveries), release the ones not yet handed to the
    * handler, let running handlers finish and settle, then detach.
    */
-  async stop(handlerGraceMs = this.options.handlerGraceMs ?? 30_000): Promise<void> {
+  async stop(handlerGraceMs = this.options.handlerGraceMs): Promise<void> {
+    parseOptions(graceMsSchema, handlerGraceMs, "stop() handlerGraceMs");
     if (this.stopping) return;
     this.stopping = true;
     this.connection.cancelReattach(this);
-    const timeoutMs = this.options.stopTimeoutMs ?? 2_000;
+    const timeoutMs = this.options.stopTimeoutMs;
     const link = this.link;
     if (link?.is_open() && this.options.drainOnStop !== false) {
       await this.waitFor((done) => {

@@ -47,11 +47,14 @@ export class MeshError extends Error {
   }
 }
 
-/** The client configuration failed validation; `issues` lists each problem with its path. */
+/**
+ * The client configuration, or the options of one call (`what`: "publish options"...), failed
+ * validation; `issues` lists each problem with its path. Never echoes a value.
+ */
 export class ConfigError extends MeshError {
   readonly issues: readonly string[];
-  constructor(issues: readonly string[]) {
-    super("config-invalid", `invalid AMQP client config: ${issues.join("; ")}`);
+  constructor(issues: readonly string[], what = "AMQP client config") {
+    super("config-invalid", `invalid ${what}: ${issues.join("; ")}`);
     this.name = "ConfigError";
     this.issues = issues;
   }

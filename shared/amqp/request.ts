@@ -9,8 +9,10 @@
  * own error, RequestTimeoutError for no reply in time or a lost connection, LinkRefusedError
  * when the router refuses the reply receiver). Nothing is left to an unhandled rejection.
  */
+import { z } from "zod";
 import type { ManagedLink, MeshConnection } from "./connection.ts";
 import { type ConnectionFailedError, LinkRefusedError, RequestTimeoutError } from "./errors.ts";
+import { parseOptions, timeLimitMs } from "./limits.ts";
 import { decodeMeshMessage, type MeshMessage, type ReceivedMessage } from "./message.ts";
 import {
   beginReceiverSession,
@@ -19,16 +21,14 @@ import {
   type RheaReceiver,
 } from "./rhea-types.ts";
 
-export interface RequestOptions {
+export const requestOptionsSchema = z.object({
   /** How long to wait for the reply (default 10 s). */
-  timeoutMs?: number;
-}
+  timeoutMs: timeLimitMs().default(10_000),
+});
+export type RequestOptions = z.input<typeof requestOptionsSchema>;
 
 /** Credit kept open on the reply link. */
 const REPLY_CREDIT = 100;
-
-/** The longest a request may wait (setTimeout's own limit is ~24.8 days). */
-export const MAX_REQUEST_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
 interface Waiting {
   address: string;
@@ -72,7 +72,11 @@ export class ReplyReceiver implements ManagedLink {
     options: RequestOptions,
     send: (message: MeshMessage) => Promise<unknown>,
   ): Promise<ReceivedMessage> {
-    const timeoutMs = requestTimeout(options.timeoutMs);
+    const { timeoutMs } = parseOptions(
+      requestOptionsSchema,
+      options,
+      `request options for "${address}"`,
+    );
     const replyTo = await this.replyAddressReady();
     const correlationId = message.correlationId ?? message.messageId ?? generateUuid();
     const messageId = message.messageId ?? correlationId;
@@ -220,15 +224,4 @@ export class ReplyReceiver implements ManagedLink {
       if (this.link === undefined) this.connection.reattach(this);
     });
   }
-}
-
-/** A request's reply timeout: a positive number of ms up to MAX_REQUEST_TIMEOUT_MS. */
-function requestTimeout(timeoutMs: number | undefined): number {
-  const value = timeoutMs ?? 10_000;
-  if (!Number.isFinite(value) || value <= 0 || value > MAX_REQUEST_TIMEOUT_MS) {
-    throw new RangeError(
-      `request timeoutMs must be a positive number of ms up to ${MAX_REQUEST_TIMEOUT_MS}, got ${String(timeoutMs)}`,
-    );
-  }
-  return value;
 }
