@@ -133,19 +133,27 @@ export class BackPressureError extends MeshError {
 
 /**
  * The message was sent but not accepted before the deadline: the router kept releasing or
- * modifying it, or the outcome never arrived. It may still have been delivered.
+ * modifying it, settled it without an outcome, or the outcome never arrived. It may still
+ * have been delivered. `lastOutcome` is the router's last answer: `released`, `modified`,
+ * `settled-without-outcome` (settled with no state: not an acceptance), `connection-lost`
+ * (the link died with the delivery unsettled), or `unsettled` (no answer ever came).
  */
 export class PublishTimeoutError extends MeshError {
   readonly retryAfterMs: number;
   readonly messageId: string;
-  readonly lastOutcome: "released" | "modified" | "unsettled" | "connection-lost";
+  readonly lastOutcome:
+    | "released"
+    | "modified"
+    | "settled-without-outcome"
+    | "unsettled"
+    | "connection-lost";
   readonly attempts: number;
   constructor(args: {
     address: string;
     url: string | undefined;
     messageId: string;
     deadlineMs: number;
-    lastOutcome: "released" | "modified" | "unsettled" | "connection-lost";
+    lastOutcome: PublishTimeoutError["lastOutcome"];
     attempts: number;
     retryAfterMs: number;
   }) {

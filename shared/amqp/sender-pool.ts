@@ -37,7 +37,7 @@ export interface PublishEntry {
   resolve(): void;
   reject(error: Error): void;
   attempts: number;
-  lastOutcome: "released" | "modified" | "unsettled" | "connection-lost" | undefined;
+  lastOutcome: PublishTimeoutError["lastOutcome"] | undefined;
   done: boolean;
   retryTimer: NodeJS.Timeout | undefined;
   seq: number;
@@ -259,15 +259,20 @@ export class AddressSender implements ManagedLink {
     const entry = this.inflight.get(delivery);
     if (!entry) return;
     const outcome = outcomeOf(delivery);
-    // A remote settle without a state means the target's default outcome: accepted.
+    // No terminal outcome yet (nothing, or a non-terminal state): wait for one.
     if (outcome.kind === "unknown" && !delivery.remote_settled) return;
     this.inflight.delete(delivery);
     if (!delivery.settled) delivery.update(true);
     if (entry.done) return;
     switch (outcome.kind) {
       case "accepted":
-      case "unknown":
         this.finish(entry);
+        return;
+      case "unknown":
+        // Settled without an outcome: the router forgot the delivery without saying it took
+        // it. Not an acceptance; resent like a released one until the deadline.
+        entry.lastOutcome = "settled-without-outcome";
+        this.retryLater(entry);
         return;
       case "rejected":
         this.finish(

@@ -6,7 +6,8 @@
 import type { AddressInfo, Server } from "node:net";
 import rhea from "rhea";
 
-export type PeerOutcome = "accept" | "release" | "modify" | "reject" | "hold";
+/** `settle`: settled without an outcome (no state); `hold`: never settled. */
+export type PeerOutcome = "accept" | "release" | "modify" | "reject" | "settle" | "hold";
 
 /** What the peer received on its incoming links (the client's senders). */
 export interface ReceivedTransfer {
@@ -266,6 +267,9 @@ export class TestPeer {
         break;
       case "reject":
         delivery.reject({ condition: "amqp:precondition-failed", description: "peer says no" });
+        break;
+      case "settle":
+        delivery.update(true);
         break;
       case "hold":
         break;
