@@ -354,10 +354,28 @@ export class PermanentError extends Error {
   }
 }
 
-/** A handler error counts as retryable unless it is marked `retryable: false`. */
+/** A handler error counts as retryable unless it is marked `retryable: false`. Never throws. */
 export function isRetryable(error: unknown): boolean {
-  if (typeof error === "object" && error !== null && "retryable" in error) {
-    return (error as { retryable: unknown }).retryable !== false;
+  try {
+    if (typeof error === "object" && error !== null && "retryable" in error) {
+      return (error as { retryable: unknown }).retryable !== false;
+    }
+  } catch {
+    // A Proxy whose `has`/`get` throws: nothing says it is permanent.
   }
   return true;
+}
+
+/**
+ * Text for anything thrown or returned as a problem: an Error's message, else String(value).
+ * Never throws (a value whose String() or `message` getter throws, a Proxy, an object with
+ * no prototype...): then a fixed text.
+ */
+export function describeThrown(value: unknown): string {
+  try {
+    if (value instanceof Error) return String(value.message);
+    return String(value);
+  } catch {
+    return "(a thrown value that cannot be turned into text)";
+  }
 }

@@ -16,6 +16,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { parseTraceParent, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { describeThrown } from "./errors.ts";
 
 const TRACEPARENT = "traceparent";
 const TRACESTATE = "tracestate";
@@ -97,11 +98,7 @@ export function startReceiveSpan(address: string, parent: Context): { span: Span
 }
 
 export function endSpan(span: Span, error?: unknown): void {
-  if (error !== undefined) {
-    span.setStatus({
-      code: SpanStatusCode.ERROR,
-      message: error instanceof Error ? error.message : String(error),
-    });
-  }
+  if (error !== undefined)
+    span.setStatus({ code: SpanStatusCode.ERROR, message: describeThrown(error) });
   span.end();
 }
