@@ -36,7 +36,7 @@ export class MeshClient {
   constructor(config: MeshClientConfigInput, options: MeshClientOptions = {}) {
     this.config = parseMeshClientConfig(config);
     this.connection = new MeshConnection(this.config, options.log);
-    this.senders = new SenderPool(this.connection);
+    this.senders = new SenderPool(this.connection, this.config.senders);
   }
 
   /** The config with secrets redacted, for logs. */
@@ -54,11 +54,20 @@ export class MeshClient {
     return { MeshClient: this.toJSON() };
   }
 
-  get status(): { state: ConnectionState; url: string | undefined; connections: number } {
+  /** Connection state, and what the client holds: sender links cached, consumers running. */
+  get status(): {
+    state: ConnectionState;
+    url: string | undefined;
+    connections: number;
+    senders: number;
+    consumers: number;
+  } {
     return {
       state: this.connection.state,
       url: this.connection.url,
       connections: this.connection.openCount,
+      senders: this.senders.size,
+      consumers: this.consumers.size,
     };
   }
 
@@ -105,7 +114,11 @@ export class MeshClient {
   /** Starts a consumer with an explicit credit window; stop() it to detach gracefully. */
   consume(address: string, handler: MessageHandler, options: ConsumeOptions = {}): Consumer {
     if (this.closed) throw this.closedError(`consume from "${address}"`);
-    const consumer = new Consumer(this.connection, address, handler, options);
+    // A stopped consumer leaves the client: a long-lived client starting and stopping
+    // consumers holds only the running ones.
+    const consumer = new Consumer(this.connection, address, handler, options, (stopped) =>
+      this.consumers.delete(stopped),
+    );
     this.consumers.add(consumer);
     return consumer;
   }

@@ -125,6 +125,17 @@ export const meshClientConfigSchema = z
     containerId: z.string().min(1).optional(),
     /** Default publish deadline. */
     publishDeadlineMs: timeLimitMs().int().default(30_000),
+    /**
+     * The sender cache (one session and link per address and delivery mode): a sender with
+     * no publish pending for `idleTimeoutMs` is closed, and beyond `max` senders the least
+     * recently used idle ones are (busy senders never are).
+     */
+    senders: z
+      .object({
+        idleTimeoutMs: timeLimitMs().int().default(300_000),
+        max: z.number().int().min(1, "must be at least 1").default(64),
+      })
+      .default({ idleTimeoutMs: 300_000, max: 64 }),
   })
   .refine((c) => c.sasl.mechanism !== "EXTERNAL" || (c.tls?.cert && c.tls.key), {
     message: "EXTERNAL needs tls.cert and tls.key",

@@ -137,6 +137,9 @@ export class Consumer implements ManagedLink {
   private attached = false;
   private readyWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   private stopPromise: Promise<void> | undefined;
+  /** Whether the router answered the current link's attach (opened or refused it). */
+  private linkAnswered = false;
+  private answeredWaiter: (() => void) | undefined;
   private readonly onStopped: ((consumer: Consumer) => void) | undefined;
   /** Settled deliveries by outcome, for observability and tests. */
   readonly stats = { accepted: 0, released: 0, modified: 0, rejected: 0 };
@@ -182,10 +185,17 @@ export class Consumer implements ManagedLink {
     });
     this.link = link;
     this.attached = false;
+    this.linkAnswered = false;
     this.unsettled.clear();
     this.owedCredit = 0;
+    const answered = (): void => {
+      this.linkAnswered = true;
+      this.answeredWaiter?.();
+    };
     link.on("receiver_open", () => {
       if (this.link !== link) return;
+      answered();
+      if (this.stopping) return;
       link.add_credit(this.prefetch);
       // AMQP 1.0 §2.6.3: a peer refusing the link answers the attach with a null source and
       // detaches with the reason (qdrouterd, skupper-router: CORE_link_detach). That detach
@@ -203,12 +213,14 @@ export class Consumer implements ManagedLink {
     link.on("receiver_error", () => {});
     link.on("receiver_close", () => {
       if (this.link !== link) return;
+      answered();
       this.closedWaiter?.();
       if (!this.stopping) this.detachedByRouter(link, amqpErrorFields(link.error));
     });
     session.on("session_error", () => {});
     session.on("session_close", () => {
       if (this.link !== link) return;
+      answered();
       this.closedWaiter?.();
       if (!this.stopping) this.detachedByRouter(link, amqpErrorFields(session.error));
     });
@@ -221,6 +233,10 @@ export class Consumer implements ManagedLink {
     this.link = undefined;
     this.attached = false;
     this.waiting.length = 0;
+    // A stop() waiting on the dead link goes on at once.
+    this.answeredWaiter?.();
+    this.drainedWaiter?.();
+    this.closedWaiter?.();
     this.notifyIdle();
   }
 
@@ -250,7 +266,16 @@ export class Consumer implements ManagedLink {
     this.connection.cancelReattach(this);
     const timeoutMs = this.options.stopTimeoutMs;
     const link = this.link;
-    if (link?.is_open() && this.options.drainOnStop !== false) {
+    // The router has not answered the attach yet: ending the session now, rhea would take
+    // the late answer to its begin for a protocol error and drop the whole connection.
+    if (link !== undefined && !this.linkAnswered) {
+      await this.waitFor((done) => {
+        this.answeredWaiter = done;
+      }, timeoutMs);
+      this.answeredWaiter = undefined;
+    }
+    // Nothing to drain without credit (none issued yet, or all of it used): no answer comes.
+    if (link?.is_open() && link.credit > 0 && this.options.drainOnStop !== false) {
       await this.waitFor((done) => {
         this.drainedWaiter = done;
         link.drain_credit();
@@ -269,7 +294,8 @@ export class Consumer implements ManagedLink {
       }, timeoutMs);
     }
     link?.removeAllListeners();
-    if (this.link === link) this.session?.close();
+    // Unanswered even now: the session is left to the connection rather than risk it.
+    if (this.link === link && this.linkAnswered) this.session?.close();
     this.link = undefined;
     this.attached = false;
     this.stopped = true;

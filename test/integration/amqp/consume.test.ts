@@ -472,6 +472,19 @@ describe("consume under faults of the handler and the router", () => {
     expect(client.status.connections).toBe(1);
   });
 
+  it("stopping a consumer before the router answered its attach keeps the connection", async () => {
+    const { peer, client } = await peerAndClient();
+    const running = client.consume("running", () => {});
+    await running.ready();
+    for (let i = 0; i < 5; i++) await client.consume(`churn/${i}`, () => {}).stop();
+    // rhea takes the answer to a session ended before its begin was answered for a protocol
+    // error and drops the connection; the consumer waits for the answer first.
+    await running.stop();
+    await client.publish("running", { body: 1 });
+    expect(client.status.connections).toBe(1);
+    expect(peer.connectionsOpened).toBe(1);
+  });
+
   it("a second stop() waits for the first to drain: both settle once the running handler finished", async () => {
     const { client } = await peerAndClient();
     const gate = deferred();

@@ -410,6 +410,19 @@ export class TestPeer {
     return this.connections.size;
   }
 
+  /** Sender links the clients attached here so far (open or not). */
+  get senderLinksAttached(): number {
+    return this.incoming.size;
+  }
+
+  /** Target addresses of the clients' sender links now open here (one per cached sender). */
+  get openSenderLinks(): string[] {
+    return [...this.incoming]
+      .filter((r) => r.is_open())
+      .map((r) => String((r.target as { address?: unknown } | undefined)?.address ?? ""))
+      .sort();
+  }
+
   /** Stops listening and cuts all connections. */
   async stop(): Promise<void> {
     this.dropConnections("destroy");
