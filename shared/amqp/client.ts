@@ -16,7 +16,12 @@ import { type ConsumeOptions, Consumer, type MessageHandler } from "./consume.ts
 import { ClientClosedError } from "./errors.ts";
 import { graceMsSchema, parseOptions } from "./limits.ts";
 import type { MeshMessage, ReceivedMessage } from "./message.ts";
-import { type PublishOptions, type PublishResult, publishMessage } from "./publish.ts";
+import {
+  type PublishOptions,
+  type PublishResult,
+  publishMessage,
+  startPublish,
+} from "./publish.ts";
 import { ReplyReceiver, type RequestOptions } from "./request.ts";
 import { SenderPool } from "./sender-pool.ts";
 
@@ -97,7 +102,9 @@ export class MeshClient {
 
   /**
    * Request/response (e.g. router management on `$management`): publishes with a dynamic
-   * reply-to and resolves with the reply; RequestTimeoutError when none comes in time.
+   * reply-to and resolves with the reply. Settles within `timeoutMs`: RequestTimeoutError
+   * when no reply comes in time (or the request could not be sent in time), LinkRefusedError
+   * when the router refuses the reply receiver, the publish's own errors otherwise.
    */
   request(
     address: string,
@@ -106,8 +113,14 @@ export class MeshClient {
   ): Promise<ReceivedMessage> {
     if (this.closed) return Promise.reject(this.closedError(`request to "${address}"`));
     this.replies ??= new ReplyReceiver(this.connection);
-    return this.replies.request(address, message, options, (m) =>
-      this.publish(address, m, options),
+    return this.replies.request(address, message, options, (m, deadline) =>
+      startPublish(
+        this.senders,
+        address,
+        m,
+        { ...options, deadline },
+        this.config.publishDeadlineMs,
+      ),
     );
   }
 
@@ -136,7 +149,7 @@ export class MeshClient {
     this.consumers.clear();
     this.replies?.close();
     await this.senders.close(graceMs);
-    await this.connection.close();
+    await this.connection.close(graceMs);
   }
 
   private closedError(what: string): ClientClosedError {

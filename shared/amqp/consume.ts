@@ -170,7 +170,11 @@ export class Consumer implements ManagedLink {
   ready(): Promise<void> {
     if (this.stopping) return Promise.reject(this.stoppedError("ready()"));
     if (this.attached && this.link?.is_open()) return Promise.resolve();
-    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      this.readyWaiters.push({ resolve, reject });
+      // After the reconnect budget ran out nothing connects by itself: ready() starts over.
+      if (this.link === undefined) this.connection.ensureConnecting();
+    });
   }
 
   attach(connection: RheaConnection, url: string): void {

@@ -265,10 +265,12 @@ export class RequestTimeoutError extends MeshError {
     messageId: string;
     timeoutMs: number;
     reason: "timeout" | "connection-lost";
+    /** Why the request itself could not be sent in time, when that was the case. */
+    cause?: Error | undefined;
   }) {
     const why =
       args.reason === "timeout"
-        ? `no reply within ${args.timeoutMs} ms`
+        ? `no reply within ${args.timeoutMs} ms${args.cause ? ` (the request was not accepted in time: ${args.cause.message})` : ""}`
         : "the connection carrying the reply address was lost";
     super(
       "request-timeout",

@@ -37,6 +37,21 @@ export function publishMessage(
   publishOptions: PublishOptions,
   defaultDeadlineMs: number,
 ): Promise<PublishResult> {
+  return startPublish(pool, address, message, publishOptions, defaultDeadlineMs).result;
+}
+
+/**
+ * A publish that its caller may withdraw (a request that gave up): `cancel` settles it with
+ * `error` and takes it out of its sender's queue, so it is never sent, or resent after a
+ * reconnect. A delivery already with the router cannot be called back.
+ */
+export function startPublish(
+  pool: SenderPool,
+  address: string,
+  message: MeshMessage,
+  publishOptions: PublishOptions,
+  defaultDeadlineMs: number,
+): { result: Promise<PublishResult>; cancel(error: Error): void } {
   let options: PublishOptions;
   try {
     options = parseOptions(
@@ -45,7 +60,7 @@ export function publishMessage(
       `publish options for "${address}"`,
     );
   } catch (error) {
-    return Promise.reject(error);
+    return { result: Promise.reject(error), cancel: () => {} };
   }
   const { span, ctx } = startPublishSpan(address, options.traceContext);
   let encoded: ReturnType<typeof encodeMeshMessage>;
@@ -54,7 +69,7 @@ export function publishMessage(
     encoded = encodeMeshMessage(message, injectTraceContext(ctx), mode === "at-least-once");
   } catch (error) {
     endSpan(span, error);
-    return Promise.reject(error);
+    return { result: Promise.reject(error), cancel: () => {} };
   }
   span.setAttribute("messaging.message.id", encoded.messageId);
   const deadlineMs = options.deadline ?? defaultDeadlineMs;
@@ -69,8 +84,9 @@ export function publishMessage(
       reject,
     );
   });
-  pool.get(address, mode).publish(entry as PendingPublish);
-  return result;
+  const sender = pool.get(address, mode);
+  sender.publish(entry as PendingPublish);
+  return { result, cancel: (error) => sender.cancel(entry as PendingPublish, error) };
 }
 
 /** One publish in flight; a class so the hot path allocates no per-call closures. */

@@ -151,6 +151,13 @@ export class AddressSender implements ManagedLink {
     else this.connection.ensureConnecting();
   }
 
+  /** Withdraws a publish its caller gave up on: settled with `error`, never sent or resent. */
+  cancel(entry: PublishEntry, error: Error): void {
+    if (entry.done) return;
+    this.finish(entry, error);
+    // Sent and unsettled: the router may still have it; rhea frees the slot when it settles.
+  }
+
   attach(connection: RheaConnection, url: string): void {
     if (this.closed) return;
     this.url = url;
