@@ -17,6 +17,7 @@ import {
   outcomes,
   type Receiver,
   readOutcome,
+  refuseAttach,
   type Sender,
   sendEncoded,
   senderAvailableCredit,
@@ -33,7 +34,7 @@ export const NO_ROUTE_HANDLER = {
 };
 
 function refuse(link: Sender | Receiver): void {
-  link.close({ condition: NO_ROUTE, description: "No route to the destination node" });
+  refuseAttach(link, { condition: NO_ROUTE, description: "No route to the destination node" });
 }
 
 /** A link-routed producer: the client's receiving link relayed onto the broker's sender. */

@@ -33,6 +33,7 @@ import {
   type Message,
   outcomes,
   type Receiver,
+  refuseAttach,
   remoteContainerId,
   remoteHostname,
   remoteIp,
@@ -157,7 +158,7 @@ export class ClientConnection {
   readonly #policyReceivers = new Set<Sender>();
 
   #deny(link: Sender | Receiver, condition = UNAUTHORIZED): void {
-    link.close({ condition, description: LINK_DISALLOWED });
+    refuseAttach(link, { condition, description: LINK_DISALLOWED });
   }
 
   /** The group's maxSenders/maxReceivers, then its names; true when the attach may go on. */
@@ -197,7 +198,10 @@ export class ClientConnection {
       address = normaliseAddress(requested);
       sender.set_source({ address: requested });
     } else {
-      sender.close({ condition: "amqp:invalid-field", description: "Source has no address" });
+      refuseAttach(sender, {
+        condition: "amqp:invalid-field",
+        description: "Source has no address",
+      });
       return;
     }
     const routed = dynamic ? undefined : this.#router.linkRoute(address, "out");
@@ -206,7 +210,7 @@ export class ClientConnection {
       return;
     }
     if (!dynamic && this.#router.unavailable(address)) {
-      sender.close({ condition: NOT_FOUND, description: UNAVAILABLE_NODE });
+      refuseAttach(sender, { condition: NOT_FOUND, description: UNAVAILABLE_NODE });
       return;
     }
     const consumer = new ConsumerLink(
@@ -232,7 +236,7 @@ export class ClientConnection {
     const user = this.user ?? "anonymous";
     if (!this.#approve(receiver, (s) => checkTarget(s, user, requested))) return;
     if (isDynamic(target)) {
-      receiver.close({
+      refuseAttach(receiver, {
         condition: "amqp:not-implemented",
         description: "Dynamic targets are not supported",
       });
@@ -251,7 +255,7 @@ export class ClientConnection {
       return;
     }
     if (address !== undefined && this.#router.unavailable(address)) {
-      receiver.close({ condition: NOT_FOUND, description: UNAVAILABLE_NODE });
+      refuseAttach(receiver, { condition: NOT_FOUND, description: UNAVAILABLE_NODE });
       return;
     }
     guardDispositionBatching(receiver);

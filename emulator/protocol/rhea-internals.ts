@@ -188,6 +188,20 @@ export function authenticatedUser(connection: Connection): string | undefined {
 export { rhea };
 
 /**
+ * Refuses a link the client is attaching, as qdrouterd and skupper-router do
+ * (`CORE_link_detach`, router_node.c): the answering attach carries a null terminus on the
+ * router's side — no source for a link the router would send on, no target for one it would
+ * receive on (AMQP 1.0 §2.6.3) — followed by the detach with the reason.
+ */
+export function refuseAttach(link: Sender | Receiver, error: ErrorCondition): void {
+  const attach = (link as unknown as { local: { attach: { source?: unknown; target?: unknown } } })
+    .local.attach;
+  if (link.is_sender()) attach.source = null;
+  else attach.target = null;
+  link.close(error);
+}
+
+/**
  * Whether this end of a link is still open, whatever the peer did. rhea's is_open() also
  * needs the peer's attach: a link closed before the peer answered would count as closed
  * and never be detached.

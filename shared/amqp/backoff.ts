@@ -1,4 +1,5 @@
 /** Exponential backoff with jitter, and one timer for many deadlines. */
+import { MAX_TIMER_MS } from "./limits.ts";
 
 /**
  * Delay before attempt `attempt` (0-based): the exponential step capped at `maxMs`, with
@@ -54,7 +55,11 @@ export class DeadlineTimer<T extends Expiring> {
   private arm(at: number): void {
     this.disarm();
     this.armedAt = at;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, at - Date.now()));
+    // Capped: a longer setTimeout fires after 1 ms; fire() re-arms for what is still pending.
+    this.timer = setTimeout(
+      () => this.fire(),
+      Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())),
+    );
   }
 
   private disarm(): void {

@@ -3,6 +3,7 @@
  * owns reconnect and failover, caches senders per address. getSharedClient() gives one
  * client per process and config so warm function invocations reuse the connection.
  */
+import { inspect } from "node:util";
 import {
   configKey,
   type MeshClientConfig,
@@ -13,8 +14,14 @@ import {
 import { type ConnectionState, MeshConnection } from "./connection.ts";
 import { type ConsumeOptions, Consumer, type MessageHandler } from "./consume.ts";
 import { ClientClosedError } from "./errors.ts";
+import { graceMsSchema, parseOptions } from "./limits.ts";
 import type { MeshMessage, ReceivedMessage } from "./message.ts";
-import { type PublishOptions, type PublishResult, publishMessage } from "./publish.ts";
+import {
+  type PublishOptions,
+  type PublishResult,
+  publishMessage,
+  startPublish,
+} from "./publish.ts";
 import { ReplyReceiver, type RequestOptions } from "./request.ts";
 import { SenderPool } from "./sender-pool.ts";
 
@@ -34,7 +41,7 @@ export class MeshClient {
   constructor(config: MeshClientConfigInput, options: MeshClientOptions = {}) {
     this.config = parseMeshClientConfig(config);
     this.connection = new MeshConnection(this.config, options.log);
-    this.senders = new SenderPool(this.connection);
+    this.senders = new SenderPool(this.connection, this.config.senders);
   }
 
   /** The config with secrets redacted, for logs. */
@@ -42,11 +49,30 @@ export class MeshClient {
     return redactConfig(this.config);
   }
 
-  get status(): { state: ConnectionState; url: string | undefined; connections: number } {
+  /** What JSON.stringify shows: the redacted config and the status (`config` holds secrets). */
+  toJSON(): { config: MeshClientConfig; status: MeshClient["status"] } {
+    return { config: this.describe(), status: this.status };
+  }
+
+  /** What console.log and util.inspect show: the same as toJSON, never a secret. */
+  [inspect.custom](): unknown {
+    return { MeshClient: this.toJSON() };
+  }
+
+  /** Connection state, and what the client holds: sender links cached, consumers running. */
+  get status(): {
+    state: ConnectionState;
+    url: string | undefined;
+    connections: number;
+    senders: number;
+    consumers: number;
+  } {
     return {
       state: this.connection.state,
       url: this.connection.url,
       connections: this.connection.openCount,
+      senders: this.senders.size,
+      consumers: this.consumers.size,
     };
   }
 
@@ -76,7 +102,9 @@ export class MeshClient {
 
   /**
    * Request/response (e.g. router management on `$management`): publishes with a dynamic
-   * reply-to and resolves with the reply; RequestTimeoutError when none comes in time.
+   * reply-to and resolves with the reply. Settles within `timeoutMs`: RequestTimeoutError
+   * when no reply comes in time (or the request could not be sent in time), LinkRefusedError
+   * when the router refuses the reply receiver, the publish's own errors otherwise.
    */
   request(
     address: string,
@@ -85,15 +113,25 @@ export class MeshClient {
   ): Promise<ReceivedMessage> {
     if (this.closed) return Promise.reject(this.closedError(`request to "${address}"`));
     this.replies ??= new ReplyReceiver(this.connection);
-    return this.replies.request(address, message, options, (m) =>
-      this.publish(address, m, options),
+    return this.replies.request(address, message, options, (m, deadline) =>
+      startPublish(
+        this.senders,
+        address,
+        m,
+        { ...options, deadline },
+        this.config.publishDeadlineMs,
+      ),
     );
   }
 
   /** Starts a consumer with an explicit credit window; stop() it to detach gracefully. */
   consume(address: string, handler: MessageHandler, options: ConsumeOptions = {}): Consumer {
     if (this.closed) throw this.closedError(`consume from "${address}"`);
-    const consumer = new Consumer(this.connection, address, handler, options);
+    // A stopped consumer leaves the client: a long-lived client starting and stopping
+    // consumers holds only the running ones.
+    const consumer = new Consumer(this.connection, address, handler, options, (stopped) =>
+      this.consumers.delete(stopped),
+    );
     this.consumers.add(consumer);
     return consumer;
   }
@@ -103,6 +141,7 @@ export class MeshClient {
    * pending publishes up to `graceMs` to settle, then close links and the connection.
    */
   async close(graceMs = 2_000): Promise<void> {
+    parseOptions(graceMsSchema, graceMs, "close() graceMs");
     if (this.closed) return;
     this.closed = true;
     forgetShared(this);
@@ -110,7 +149,7 @@ export class MeshClient {
     this.consumers.clear();
     this.replies?.close();
     await this.senders.close(graceMs);
-    await this.connection.close();
+    await this.connection.close(graceMs);
   }
 
   private closedError(what: string): ClientClosedError {

@@ -3,15 +3,73 @@
  * and hashed into the key that makes one shared client per process and config.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as z from "zod";
 import { ConfigError } from "./errors.ts";
+import { MAX_TIMER_MS, timeLimitMs } from "./limits.ts";
 
-const amqpUrl = z
-  .string()
-  .refine((value) => /^amqps?:\/\/[^/]+/.test(value), "must be an amqp:// or amqps:// url");
+/** rhea declares a router dead after twice our idle timeout: twice it must fit a timer. */
+const MAX_IDLE_TIMEOUT_MS = Math.floor(MAX_TIMER_MS / 2);
 
-/** A PEM string (starts with -----BEGIN) or a path to a PEM file, read at connect time. */
+/**
+ * What is wrong with a router url, or undefined. Parsed as a WHATWG URL and checked to be
+ * nothing but `amqp[s]://[user[:password]@]host[:port]`: a path, query or fragment usually
+ * means a password with an unencoded `/`, `?` or `#`, which the parser split off, so the
+ * client and its redaction would disagree about where the password ends. Never echoes it.
+ */
+export function amqpUrlProblem(value: string): string | undefined {
+  // The URL parser drops tabs and line breaks silently: the password would not be the one given.
+  if (hasControlCharacter(value)) {
+    return "must not contain control characters (percent-encode them in a user name or password)";
+  }
+  const parsed = parseUrl(value);
+  if (parsed === undefined) {
+    return "is not a valid url (percent-encode @ : / ? # % and spaces in a user name or password)";
+  }
+  if (parsed.protocol !== "amqp:" && parsed.protocol !== "amqps:") {
+    return "must be an amqp:// or amqps:// url";
+  }
+  if (parsed.hostname === "") return "must name a host: amqp[s]://[user[:password]@]host[:port]";
+  if ((parsed.pathname !== "" && parsed.pathname !== "/") || parsed.search || parsed.hash) {
+    return "must be amqp[s]://[user[:password]@]host[:port] with nothing after the port (percent-encode / ? # in a password)";
+  }
+  if (!decodes(parsed.username) || !decodes(parsed.password)) {
+    return "has a malformed percent-escape in its user name or password";
+  }
+  return undefined;
+}
+
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function decodes(component: string): boolean {
+  try {
+    decodeURIComponent(component);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const amqpUrl = z.string().superRefine((value, ctx) => {
+  const problem = amqpUrlProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** Inline PEM (contains a -----BEGIN line) or a path to a PEM file, read at connect time. */
 const pemOrPath = z.string().min(1);
 
 const tlsConfigSchema = z.object({
@@ -43,13 +101,19 @@ export const meshClientConfigSchema = z
      * Our AMQP idle timeout (0 = none): the router sends a frame at least every half of
      * it, and rhea declares the router dead after twice it without a frame.
      */
-    idleTimeoutMs: z.number().int().min(0).default(16_000),
+    idleTimeoutMs: timeLimitMs({
+      allowZero: true,
+      max: MAX_IDLE_TIMEOUT_MS,
+      why: `must be at most ${MAX_IDLE_TIMEOUT_MS} ms (the router is declared dead after twice it, and Node's longest timer is ${MAX_TIMER_MS} ms)`,
+    })
+      .int()
+      .default(16_000),
     /** How long one connection attempt (TCP + TLS + SASL + open) may take. */
-    connectTimeoutMs: z.number().int().positive().default(10_000),
+    connectTimeoutMs: timeLimitMs().int().default(10_000),
     reconnect: z
       .object({
-        initialDelayMs: z.number().int().min(0).default(100),
-        maxDelayMs: z.number().int().min(0).default(10_000),
+        initialDelayMs: timeLimitMs({ allowZero: true }).int().default(100),
+        maxDelayMs: timeLimitMs({ allowZero: true }).int().default(10_000),
         /**
          * Consecutive failed attempts before pending work fails and the connection goes
          * idle until the next publish/request/connect() (consumers hear of it through
@@ -60,7 +124,18 @@ export const meshClientConfigSchema = z
       .default({ initialDelayMs: 100, maxDelayMs: 10_000 }),
     containerId: z.string().min(1).optional(),
     /** Default publish deadline. */
-    publishDeadlineMs: z.number().int().positive().default(30_000),
+    publishDeadlineMs: timeLimitMs().int().default(30_000),
+    /**
+     * The sender cache (one session and link per address and delivery mode): a sender with
+     * no publish pending for `idleTimeoutMs` is closed, and beyond `max` senders the least
+     * recently used idle ones are (busy senders never are).
+     */
+    senders: z
+      .object({
+        idleTimeoutMs: timeLimitMs().int().default(300_000),
+        max: z.number().int().min(1, "must be at least 1").default(64),
+      })
+      .default({ idleTimeoutMs: 300_000, max: 64 }),
   })
   .refine((c) => c.sasl.mechanism !== "EXTERNAL" || (c.tls?.cert && c.tls.key), {
     message: "EXTERNAL needs tls.cert and tls.key",
@@ -83,20 +158,56 @@ export function parseMeshClientConfig(input: unknown): MeshClientConfig {
 
 const REDACTED = "***";
 
-/** Strips userinfo passwords from a url: amqp://user:secret@host → amqp://user:***@host. */
+/**
+ * A url safe to print: scheme, user name, host and port, the password replaced by `***`.
+ * Anything that is not exactly `scheme://[user[:password]@]host[:port]` (unparseable, or with
+ * a path, query or fragment, where a password with an unencoded `/ ? #` may have been split
+ * off) is not shown at all: only its scheme, when it is amqp or amqps.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^(amqps?:\/\/)([^@/]*)@/, (_m, scheme: string, userinfo: string) => {
-    const user = userinfo.split(":")[0] ?? "";
-    return `${scheme}${user}${userinfo.includes(":") ? `:${REDACTED}` : ""}@`;
-  });
+  const parsed = parseUrl(url);
+  if (
+    parsed === undefined ||
+    (parsed.pathname !== "" && parsed.pathname !== "/") ||
+    parsed.search !== "" ||
+    parsed.hash !== "" ||
+    parsed.hostname === ""
+  ) {
+    const scheme = /^\s*(amqps?):/i.exec(url)?.[1]?.toLowerCase();
+    return `${scheme === undefined ? "" : `${scheme}://`}(url not shown: not of the form amqp[s]://[user[:password]@]host[:port])`;
+  }
+  const password = parsed.password === "" ? "" : `:${REDACTED}`;
+  const userinfo =
+    parsed.username === "" && password === "" ? "" : `${parsed.username}${password}@`;
+  return `${parsed.protocol}//${userinfo}${parsed.host}`;
 }
 
-function isPem(value: string): boolean {
-  return value.trimStart().startsWith("-----BEGIN");
+/** Inline PEM material, as opposed to a path: the rule is the -----BEGIN line, nothing else. */
+export function isInlinePem(value: string): boolean {
+  return value.includes("-----BEGIN");
 }
 
-/** A copy of the config safe to log: passwords, passphrases and inline keys replaced. */
+/**
+ * Whether `value` names a file system entry. Errors and logs show a TLS value only then: a
+ * value that names nothing may be key material given without its -----BEGIN line.
+ */
+function namesExistingFile(value: string): boolean {
+  try {
+    return value.length < 4_096 && !hasControlCharacter(value) && existsSync(value);
+  } catch {
+    return false;
+  }
+}
+
+/** A TLS value for a log: certificates as given, keys hidden, paths only if they exist. */
+function redactPem(value: string, secret: boolean): string {
+  if (isInlinePem(value)) return secret || value.includes("PRIVATE KEY") ? REDACTED : value;
+  return namesExistingFile(value) ? value : REDACTED;
+}
+
+/** A copy of the config safe to log: passwords, passphrases and keys replaced. */
 export function redactConfig(config: MeshClientConfig): MeshClientConfig {
+  const tls = config.tls;
   return {
     ...config,
     urls: config.urls.map(redactUrl),
@@ -104,13 +215,15 @@ export function redactConfig(config: MeshClientConfig): MeshClientConfig {
       ...config.sasl,
       ...(config.sasl.password === undefined ? {} : { password: REDACTED }),
     },
-    ...(config.tls === undefined
+    ...(tls === undefined
       ? {}
       : {
           tls: {
-            ...config.tls,
-            ...(config.tls.passphrase === undefined ? {} : { passphrase: REDACTED }),
-            ...(config.tls.key !== undefined && isPem(config.tls.key) ? { key: REDACTED } : {}),
+            ...tls,
+            ...(tls.passphrase === undefined ? {} : { passphrase: REDACTED }),
+            ...(tls.ca === undefined ? {} : { ca: redactPem(tls.ca, false) }),
+            ...(tls.cert === undefined ? {} : { cert: redactPem(tls.cert, false) }),
+            ...(tls.key === undefined ? {} : { key: redactPem(tls.key, true) }),
           },
         }),
   };
@@ -132,14 +245,22 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** PEM material for TLS: inline PEM as given, otherwise the file's contents. */
+/**
+ * PEM material for TLS: inline PEM as given, otherwise the contents of the file it names.
+ * An unreadable file is a ConfigError naming the field, and the path only if it exists.
+ */
 export function loadPem(value: string | undefined, what: string): string | undefined {
   if (value === undefined) return undefined;
-  if (isPem(value)) return value;
+  if (isInlinePem(value)) return value;
   try {
     return readFileSync(value, "utf8");
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new ConfigError([`tls.${what}: cannot read PEM file ${value} (${reason})`]);
+    if (namesExistingFile(value)) {
+      throw new ConfigError([`tls.${what}: cannot read PEM file ${value} (${reason})`]);
+    }
+    throw new ConfigError([
+      `tls.${what}: neither inline PEM (no -----BEGIN line) nor the path of a readable file (${reason}); the value is not shown, as it may be key material`,
+    ]);
   }
 }

@@ -8,7 +8,7 @@
 import { isIP } from "node:net";
 import { backoffDelay } from "./backoff.ts";
 import { loadPem, type MeshClientConfig, redactUrl } from "./config.ts";
-import { ConfigError, ConnectionFailedError, conditionText } from "./errors.ts";
+import { ClientClosedError, ConfigError, ConnectionFailedError, conditionText } from "./errors.ts";
 import {
   amqpErrorFields,
   createContainer,
@@ -116,7 +116,7 @@ export class MeshConnection {
   waitOpen(): Promise<void> {
     if (this.stateValue === "open") return Promise.resolve();
     if (this.stateValue === "closed") {
-      return Promise.reject(new ConnectionFailedError("the AMQP connection is closed"));
+      return Promise.reject(new ClientClosedError("the AMQP client is closed"));
     }
     return new Promise((resolve, reject) => {
       this.openWaiters.push({ resolve, reject });
@@ -136,7 +136,7 @@ export class MeshConnection {
     if (this.stateValue === "closed") return;
     this.stateValue = "closed";
     this.clearTimers();
-    const failure = new ConnectionFailedError("the AMQP client was closed while connecting");
+    const failure = new ClientClosedError("the AMQP client was closed while connecting");
     for (const waiter of this.openWaiters.splice(0)) waiter.reject(failure);
     const connection = this.current;
     this.current = undefined;

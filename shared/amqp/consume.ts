@@ -4,18 +4,23 @@
  * of filling memory. The handler's outcome chooses the settlement.
  */
 import { type Context, context as otelContext, ROOT_CONTEXT, type Span } from "@opentelemetry/api";
+import * as z from "zod";
 import { backoffDelay } from "./backoff.ts";
 import type { ManagedLink, MeshConnection } from "./connection.ts";
 import {
+  ClientClosedError,
   type ConnectionFailedError,
+  describeThrown,
   isRetryable,
   LinkRefusedError,
   PermanentError,
   RetryableError,
 } from "./errors.ts";
+import { graceMsSchema, parseOptions, timeLimitMs } from "./limits.ts";
 import { decodeMeshMessage, type ReceivedMessage } from "./message.ts";
 import {
   amqpErrorFields,
+  attachedSource,
   beginReceiverSession,
   type RawMessage,
   type RheaConnection,
@@ -35,25 +40,52 @@ export interface DeliveryInfo {
 
 export type MessageHandler = (message: ReceivedMessage, info: DeliveryInfo) => Promise<void> | void;
 
-export interface ConsumeOptions {
-  /** Credit window: at most this many deliveries outstanding (unsettled) at a time. */
-  prefetch?: number;
-  /** Handlers running at once (≤ prefetch). */
-  concurrency?: number;
-  /** A problem description for an invalid payload (settled `rejected`), or undefined if valid. */
-  validate?: (message: ReceivedMessage) => string | undefined;
-  /** Link-level problems (refused attach); the consumer keeps re-attaching unless stopped. */
-  onError?: (error: Error) => void;
-  /**
-   * stop() drains the link's credit first (default). RabbitMQ 3.x's AMQP 1.0 plugin drops
-   * the connection on drain; pass false there: stop() then just stops granting credit.
-   */
-  drainOnStop?: boolean;
-  /** How long stop() waits for the router to confirm drain and detach. */
-  stopTimeoutMs?: number;
-  /** How long stop() lets running handlers finish before detaching anyway (default 30 s). */
-  handlerGraceMs?: number;
-}
+/**
+ * rhea's per-session delivery buffer (one session per consumer). It frees deliveries only
+ * from the oldest end, so one slow handler plus steady credit would overflow it; credit is
+ * held back while the span from the oldest unsettled delivery would not fit.
+ */
+const SESSION_BUFFER = 2_048;
+
+const functionSchema = <F>(what: string) =>
+  z.custom<F>((v) => typeof v === "function", `must be a function (${what})`);
+
+export const consumeOptionsSchema = z
+  .object({
+    /** Credit window: at most this many deliveries outstanding (unsettled) at a time. */
+    prefetch: z
+      .number()
+      .int()
+      .min(1, "must be at least 1")
+      .max(
+        SESSION_BUFFER / 2,
+        `must be at most ${SESSION_BUFFER / 2} (half of rhea's ${SESSION_BUFFER}-delivery session buffer)`,
+      )
+      .default(10),
+    /** Handlers running at once (≤ prefetch). */
+    concurrency: z.number().int().min(1, "must be at least 1").default(1),
+    /** A problem description for an invalid payload (settled `rejected`), or undefined if valid. */
+    validate: functionSchema<(message: ReceivedMessage) => string | undefined>(
+      "message → problem or undefined",
+    ).optional(),
+    /** Link-level problems (refused attach); the consumer keeps re-attaching unless stopped. */
+    onError: functionSchema<(error: Error) => void>("error → void").optional(),
+    /**
+     * stop() drains the link's credit first (default). RabbitMQ 3.x's AMQP 1.0 plugin drops
+     * the connection on drain; pass false there: stop() then just stops granting credit.
+     */
+    drainOnStop: z.boolean().default(true),
+    /** How long stop() waits for the router to confirm drain and detach. */
+    stopTimeoutMs: timeLimitMs({ allowZero: true }).default(2_000),
+    /** How long stop() lets running handlers finish before detaching anyway (default 30 s). */
+    handlerGraceMs: timeLimitMs({ allowZero: true }).default(30_000),
+  })
+  .refine((o) => o.concurrency <= o.prefetch, {
+    message: "must not exceed prefetch (a running handler holds one delivery of the window)",
+    path: ["concurrency"],
+  });
+export type ConsumeOptions = z.input<typeof consumeOptionsSchema>;
+type ParsedConsumeOptions = z.output<typeof consumeOptionsSchema>;
 
 type Settlement =
   | { kind: "accept" }
@@ -74,12 +106,6 @@ const REATTACH_MAX_DELAY_MS = 30_000;
 const REATTACH_TRANSIENT_MAX_DELAY_MS = 5_000;
 /** A link open this long before its detach was working: its detach restarts the backoff. */
 const STABLE_LINK_MS = 1_000;
-/**
- * rhea's per-session delivery buffer (one session per consumer). It frees deliveries only
- * from the oldest end, so one slow handler plus steady credit would overflow it; credit is
- * held back while the span from the oldest unsettled delivery would not fit.
- */
-const SESSION_BUFFER = 2_048;
 
 export class Consumer implements ManagedLink {
   readonly address: string;
@@ -87,7 +113,7 @@ export class Consumer implements ManagedLink {
   private readonly handler: MessageHandler;
   private readonly prefetch: number;
   private readonly concurrency: number;
-  private readonly options: ConsumeOptions;
+  private readonly options: ParsedConsumeOptions;
   private link: RheaReceiver | undefined;
   private session: RheaSession | undefined;
   /** Unsettled deliveries of the current link by delivery id (ascending, insertion order). */
@@ -107,7 +133,14 @@ export class Consumer implements ManagedLink {
   private idleWaiters: Array<() => void> = [];
   private drainedWaiter: (() => void) | undefined;
   private closedWaiter: (() => void) | undefined;
-  private readyWaiters: Array<() => void> = [];
+  /** Set while the current link is attached with a source and has our credit. */
+  private attached = false;
+  private readyWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  private stopPromise: Promise<void> | undefined;
+  /** Whether the router answered the current link's attach (opened or refused it). */
+  private linkAnswered = false;
+  private answeredWaiter: (() => void) | undefined;
+  private readonly onStopped: ((consumer: Consumer) => void) | undefined;
   /** Settled deliveries by outcome, for observability and tests. */
   readonly stats = { accepted: 0, released: 0, modified: 0, rejected: 0 };
 
@@ -116,20 +149,32 @@ export class Consumer implements ManagedLink {
     address: string,
     handler: MessageHandler,
     options: ConsumeOptions = {},
+    onStopped?: (consumer: Consumer) => void,
   ) {
+    this.onStopped = onStopped;
     this.connection = connection;
     this.address = address;
     this.handler = handler;
-    this.prefetch = Math.min(SESSION_BUFFER / 2, Math.max(1, options.prefetch ?? 10));
-    this.concurrency = Math.max(1, Math.min(options.concurrency ?? 1, this.prefetch));
-    this.options = options;
+    this.options = parseOptions(consumeOptionsSchema, options, `consume options for "${address}"`);
+    this.prefetch = this.options.prefetch;
+    this.concurrency = this.options.concurrency;
     connection.register(this);
   }
 
-  /** Resolves once the receiver link is attached (useful before publishing in tests). */
+  /**
+   * Resolves once the router attached the link with a source and the consumer issued its
+   * credit. Rejects with the LinkRefusedError of a refused attach (the consumer keeps
+   * re-attaching: a later ready() waits for the next attach), with ConnectionFailedError when
+   * the reconnect budget runs out, and with ClientClosedError once stopped.
+   */
   ready(): Promise<void> {
-    if (this.link?.is_open()) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+    if (this.stopping) return Promise.reject(this.stoppedError("ready()"));
+    if (this.attached && this.link?.is_open()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.readyWaiters.push({ resolve, reject });
+      // After the reconnect budget ran out nothing connects by itself: ready() starts over.
+      if (this.link === undefined) this.connection.ensureConnecting();
+    });
   }
 
   attach(connection: RheaConnection, url: string): void {
@@ -143,18 +188,26 @@ export class Consumer implements ManagedLink {
       autoaccept: false,
     });
     this.link = link;
+    this.attached = false;
+    this.linkAnswered = false;
     this.unsettled.clear();
     this.owedCredit = 0;
+    const answered = (): void => {
+      this.linkAnswered = true;
+      this.answeredWaiter?.();
+    };
     link.on("receiver_open", () => {
       if (this.link !== link) return;
-      this.openedAt = Date.now();
+      answered();
+      if (this.stopping) return;
       link.add_credit(this.prefetch);
-      // A router refusing the link answers the attach and detaches at once (the detach is
-      // in the same read): only a link still open after it is ready.
-      setImmediate(() => {
-        if (this.link !== link || !link.is_open()) return;
-        for (const resolve of this.readyWaiters.splice(0)) resolve();
-      });
+      // AMQP 1.0 §2.6.3: a peer refusing the link answers the attach with a null source and
+      // detaches with the reason (qdrouterd, skupper-router: CORE_link_detach). That detach
+      // settles ready(); only an attach with a source is one.
+      if (attachedSource(link) === undefined) return;
+      this.openedAt = Date.now();
+      this.attached = true;
+      for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
     });
     link.on("message", (ctx) => {
       if (ctx.delivery && ctx.message)
@@ -164,12 +217,14 @@ export class Consumer implements ManagedLink {
     link.on("receiver_error", () => {});
     link.on("receiver_close", () => {
       if (this.link !== link) return;
+      answered();
       this.closedWaiter?.();
       if (!this.stopping) this.detachedByRouter(link, amqpErrorFields(link.error));
     });
     session.on("session_error", () => {});
     session.on("session_close", () => {
       if (this.link !== link) return;
+      answered();
       this.closedWaiter?.();
       if (!this.stopping) this.detachedByRouter(link, amqpErrorFields(session.error));
     });
@@ -180,25 +235,51 @@ export class Consumer implements ManagedLink {
     // Unsettled deliveries of the dead link go back to the router's queue; skip the waiting ones.
     this.link?.removeAllListeners();
     this.link = undefined;
+    this.attached = false;
     this.waiting.length = 0;
+    // A stop() waiting on the dead link goes on at once.
+    this.answeredWaiter?.();
+    this.drainedWaiter?.();
+    this.closedWaiter?.();
     this.notifyIdle();
   }
 
   connectionFailed(error: ConnectionFailedError): void {
-    this.options.onError?.(error);
+    this.failReady(error);
+    this.report(error);
   }
 
   /**
    * Graceful stop: drain credit (no new deliveries), release the ones not yet handed to the
-   * handler, let running handlers finish and settle, then detach.
+   * handler, let running handlers finish and settle, then detach. Every call gets the same
+   * promise: it settles once the first stop has drained and detached.
    */
-  async stop(handlerGraceMs = this.options.handlerGraceMs ?? 30_000): Promise<void> {
-    if (this.stopping) return;
+  stop(handlerGraceMs = this.options.handlerGraceMs): Promise<void> {
+    try {
+      parseOptions(graceMsSchema, handlerGraceMs, "stop() handlerGraceMs");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.stopPromise ??= this.drainAndDetach(handlerGraceMs);
+    return this.stopPromise;
+  }
+
+  private async drainAndDetach(handlerGraceMs: number): Promise<void> {
     this.stopping = true;
+    this.failReady(this.stoppedError("ready()"));
     this.connection.cancelReattach(this);
-    const timeoutMs = this.options.stopTimeoutMs ?? 2_000;
+    const timeoutMs = this.options.stopTimeoutMs;
     const link = this.link;
-    if (link?.is_open() && this.options.drainOnStop !== false) {
+    // The router has not answered the attach yet: ending the session now, rhea would take
+    // the late answer to its begin for a protocol error and drop the whole connection.
+    if (link !== undefined && !this.linkAnswered) {
+      await this.waitFor((done) => {
+        this.answeredWaiter = done;
+      }, timeoutMs);
+      this.answeredWaiter = undefined;
+    }
+    // Nothing to drain without credit (none issued yet, or all of it used): no answer comes.
+    if (link?.is_open() && link.credit > 0 && this.options.drainOnStop !== false) {
       await this.waitFor((done) => {
         this.drainedWaiter = done;
         link.drain_credit();
@@ -217,10 +298,13 @@ export class Consumer implements ManagedLink {
       }, timeoutMs);
     }
     link?.removeAllListeners();
-    if (this.link === link) this.session?.close();
+    // Unanswered even now: the session is left to the connection rather than risk it.
+    if (this.link === link && this.linkAnswered) this.session?.close();
     this.link = undefined;
+    this.attached = false;
     this.stopped = true;
     this.connection.unregister(this);
+    this.onStopped?.(this);
   }
 
   get isStopped(): boolean {
@@ -254,12 +338,21 @@ export class Consumer implements ManagedLink {
     while (this.running < this.concurrency && this.waiting.length > 0) {
       const pending = this.waiting.shift() as Pending;
       this.running++;
-      const result = this.handle(pending);
+      let result: Promise<void> | undefined;
+      try {
+        result = this.handle(pending);
+      } catch (error) {
+        // handle() guards the handler; this is a last resort so the slot is never lost.
+        this.connection.log(`amqp: consumer of "${this.address}": ${describeThrown(error)}`);
+        this.settleGuarded(pending, { kind: "modified" });
+      }
       // Synchronous handlers settle on the spot; only real promises cost a microtask.
       if (result === undefined) this.handled();
-      else void result.then(() => this.handled());
+      else void result.then(this.onHandled, this.onHandled);
     }
   }
+
+  private readonly onHandled = (): void => this.handled();
 
   private handled(): void {
     this.running--;
@@ -267,19 +360,24 @@ export class Consumer implements ManagedLink {
     if (this.waiting.length > 0) this.dispatch();
   }
 
-  /** Decodes, validates and runs the handler; a promise only if the handler returned one. */
+  /**
+   * Decodes, validates and runs the handler; a promise only if the handler returned one.
+   * Whatever the handler throws or rejects with (an object whose String() throws, a
+   * thenable whose `then` throws...) settles the delivery and never escapes.
+   */
   private handle(pending: Pending): Promise<void> | undefined {
     let message: ReceivedMessage;
     let problem: string | undefined;
     try {
       message = decodeMeshMessage(pending.raw);
-      problem = this.options.validate?.(message);
+      const found: unknown = this.options.validate?.(message);
+      problem = found === undefined ? undefined : describeThrown(found);
     } catch (error) {
-      this.settle(pending, { kind: "reject", description: errorText(error) });
+      this.settleGuarded(pending, { kind: "reject", description: describeThrown(error) });
       return undefined;
     }
     if (problem !== undefined) {
-      this.settle(pending, { kind: "reject", description: `invalid payload: ${problem}` });
+      this.settleGuarded(pending, { kind: "reject", description: `invalid payload: ${problem}` });
       return undefined;
     }
     const parent = extractTraceContext(message.applicationProperties, ROOT_CONTEXT);
@@ -292,7 +390,7 @@ export class Consumer implements ManagedLink {
       this.failed(pending, span, error);
       return undefined;
     }
-    if (result === undefined || typeof (result as Promise<void>).then !== "function") {
+    if (result === undefined || !isThenable(result)) {
       this.succeeded(pending, span);
       return undefined;
     }
@@ -304,13 +402,24 @@ export class Consumer implements ManagedLink {
   }
 
   private succeeded(pending: Pending, span: Span): void {
-    endSpan(span);
-    this.settle(pending, { kind: "accept" });
+    safely(() => endSpan(span));
+    this.settleGuarded(pending, { kind: "accept" });
   }
 
   private failed(pending: Pending, span: Span, error: unknown): void {
-    endSpan(span, error);
-    this.settle(pending, settlementFor(error));
+    safely(() => endSpan(span, error));
+    this.settleGuarded(pending, settlementFor(error));
+  }
+
+  /** settle(), logging instead of throwing should rhea refuse (the slot is freed anyway). */
+  private settleGuarded(pending: Pending, settlement: Settlement): void {
+    try {
+      this.settle(pending, settlement);
+    } catch (error) {
+      this.connection.log(
+        `amqp: consumer of "${this.address}" could not settle a delivery: ${describeThrown(error)}`,
+      );
+    }
   }
 
   private settle(pending: Pending, settlement: Settlement): void {
@@ -357,6 +466,7 @@ export class Consumer implements ManagedLink {
     link.removeAllListeners();
     this.session?.close();
     this.link = undefined;
+    this.attached = false;
     this.waiting.length = 0;
     const refused = new LinkRefusedError({
       address: this.address,
@@ -365,7 +475,8 @@ export class Consumer implements ManagedLink {
       condition,
       description,
     });
-    this.options.onError?.(refused);
+    this.failReady(refused);
+    this.report(refused);
     // Re-attached with backoff: a transient condition (no route yet) with a short cap, any
     // other refusal too (the address may be configured or authorized later) with a long one.
     if (this.openedAt > 0 && Date.now() - this.openedAt >= STABLE_LINK_MS) this.refusals = 0;
@@ -382,16 +493,58 @@ export class Consumer implements ManagedLink {
     if (this.running > 0) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
+
+  private failReady(error: Error): void {
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
+  }
+
+  /** Hands a link problem to onError; an onError that throws must not break rhea's events. */
+  private report(error: Error): void {
+    const onError = this.options.onError;
+    if (!onError) return;
+    try {
+      onError(error);
+    } catch (thrown) {
+      this.connection.log(
+        `amqp: onError of the consumer of "${this.address}" threw: ${describeThrown(thrown)}`,
+      );
+    }
+  }
+
+  private stoppedError(what: string): ClientClosedError {
+    return new ClientClosedError(`${what}: the consumer of "${this.address}" was stopped`, {
+      address: this.address,
+      url: this.url,
+    });
+  }
 }
 
+/** The settlement a handler's error asks for; `modified` when the error cannot even be read. */
 function settlementFor(error: unknown): Settlement {
-  if (error instanceof PermanentError || !isRetryable(error)) {
-    return { kind: "reject", description: errorText(error) };
+  try {
+    if (error instanceof PermanentError || !isRetryable(error)) {
+      return { kind: "reject", description: describeThrown(error) };
+    }
+    if (error instanceof RetryableError && error.release) return { kind: "release" };
+  } catch {
+    // A Proxy whose traps throw, a getter that throws: retry, like any other error.
   }
-  if (error instanceof RetryableError && error.release) return { kind: "release" };
   return { kind: "modified" };
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Whether a handler's result is a promise-like, without trusting its getters. */
+function isThenable(value: unknown): value is PromiseLike<void> {
+  try {
+    return typeof (value as { then?: unknown }).then === "function";
+  } catch {
+    return true; // A `then` that throws: Promise.resolve() turns it into a rejection.
+  }
+}
+
+function safely(run: () => void): void {
+  try {
+    run();
+  } catch {
+    // A tracer that throws must not keep a delivery unsettled.
+  }
 }

@@ -47,11 +47,14 @@ export class MeshError extends Error {
   }
 }
 
-/** The client configuration failed validation; `issues` lists each problem with its path. */
+/**
+ * The client configuration, or the options of one call (`what`: "publish options"...), failed
+ * validation; `issues` lists each problem with its path. Never echoes a value.
+ */
 export class ConfigError extends MeshError {
   readonly issues: readonly string[];
-  constructor(issues: readonly string[]) {
-    super("config-invalid", `invalid AMQP client config: ${issues.join("; ")}`);
+  constructor(issues: readonly string[], what = "AMQP client config") {
+    super("config-invalid", `invalid ${what}: ${issues.join("; ")}`);
     this.name = "ConfigError";
     this.issues = issues;
   }
@@ -130,19 +133,27 @@ export class BackPressureError extends MeshError {
 
 /**
  * The message was sent but not accepted before the deadline: the router kept releasing or
- * modifying it, or the outcome never arrived. It may still have been delivered.
+ * modifying it, settled it without an outcome, or the outcome never arrived. It may still
+ * have been delivered. `lastOutcome` is the router's last answer: `released`, `modified`,
+ * `settled-without-outcome` (settled with no state: not an acceptance), `connection-lost`
+ * (the link died with the delivery unsettled), or `unsettled` (no answer ever came).
  */
 export class PublishTimeoutError extends MeshError {
   readonly retryAfterMs: number;
   readonly messageId: string;
-  readonly lastOutcome: "released" | "modified" | "unsettled" | "connection-lost";
+  readonly lastOutcome:
+    | "released"
+    | "modified"
+    | "settled-without-outcome"
+    | "unsettled"
+    | "connection-lost";
   readonly attempts: number;
   constructor(args: {
     address: string;
     url: string | undefined;
     messageId: string;
     deadlineMs: number;
-    lastOutcome: "released" | "modified" | "unsettled" | "connection-lost";
+    lastOutcome: PublishTimeoutError["lastOutcome"];
     attempts: number;
     retryAfterMs: number;
   }) {
@@ -254,10 +265,12 @@ export class RequestTimeoutError extends MeshError {
     messageId: string;
     timeoutMs: number;
     reason: "timeout" | "connection-lost";
+    /** Why the request itself could not be sent in time, when that was the case. */
+    cause?: Error | undefined;
   }) {
     const why =
       args.reason === "timeout"
-        ? `no reply within ${args.timeoutMs} ms`
+        ? `no reply within ${args.timeoutMs} ms${args.cause ? ` (the request was not accepted in time: ${args.cause.message})` : ""}`
         : "the connection carrying the reply address was lost";
     super(
       "request-timeout",
@@ -343,10 +356,28 @@ export class PermanentError extends Error {
   }
 }
 
-/** A handler error counts as retryable unless it is marked `retryable: false`. */
+/** A handler error counts as retryable unless it is marked `retryable: false`. Never throws. */
 export function isRetryable(error: unknown): boolean {
-  if (typeof error === "object" && error !== null && "retryable" in error) {
-    return (error as { retryable: unknown }).retryable !== false;
+  try {
+    if (typeof error === "object" && error !== null && "retryable" in error) {
+      return (error as { retryable: unknown }).retryable !== false;
+    }
+  } catch {
+    // A Proxy whose `has`/`get` throws: nothing says it is permanent.
   }
   return true;
+}
+
+/**
+ * Text for anything thrown or returned as a problem: an Error's message, else String(value).
+ * Never throws (a value whose String() or `message` getter throws, a Proxy, an object with
+ * no prototype...): then a fixed text.
+ */
+export function describeThrown(value: unknown): string {
+  try {
+    if (value instanceof Error) return String(value.message);
+    return String(value);
+  } catch {
+    return "(a thrown value that cannot be turned into text)";
+  }
 }

@@ -44,6 +44,7 @@ export {
   RetryableError,
   TRANSIENT_LINK_CONDITIONS,
 } from "./errors.ts";
+export { MAX_TIMER_MS } from "./limits.ts";
 export {
   type ApplicationPropertyValue,
   type JsonValue,

@@ -48,7 +48,13 @@ export const meshMessageSchema = z.object({
   replyTo: z.string().optional(),
   applicationProperties: z.record(z.string(), applicationPropertyValueSchema).optional(),
   creationTime: z.date().optional(),
-  ttlMs: z.number().int().positive().optional(),
+  /** AMQP header ttl: a uint, so at most 2^32 - 1 ms. */
+  ttlMs: z
+    .number()
+    .int()
+    .positive()
+    .max(4_294_967_295, "must fit an AMQP uint: at most 4294967295 ms")
+    .optional(),
   /**
    * How a JSON body travels: `data` (default: one data section, application/json) or
    * `value` (an AMQP value: maps, lists, strings; what router management expects).

@@ -3,18 +3,27 @@
  * on `accepted` (or, at-most-once, when sent presettled).
  */
 import type { Context, Span } from "@opentelemetry/api";
+import * as z from "zod";
+import { parseOptions, timeLimitMs } from "./limits.ts";
 import { encodeMeshMessage, type MeshMessage } from "./message.ts";
-import type { DeliveryMode, PublishEntry, SenderPool } from "./sender-pool.ts";
+import type { PublishEntry, SenderPool } from "./sender-pool.ts";
 import { endSpan, injectTraceContext, startPublishSpan } from "./trace-context.ts";
 
-export interface PublishOptions {
+/** An OpenTelemetry Context (what trace.setSpan / propagation.extract return). */
+const contextSchema = z.custom<Context>(
+  (v) => typeof v === "object" && v !== null && typeof (v as Context).getValue === "function",
+  "must be an OpenTelemetry Context",
+);
+
+export const publishOptionsSchema = z.object({
   /** Parent trace context (e.g. extracted from an HTTP request); defaults to the active one. */
-  traceContext?: Context;
+  traceContext: contextSchema.optional(),
   /** Give up after this many ms: BackPressureError if never sent, PublishTimeoutError if unaccepted. */
-  deadline?: number;
+  deadline: timeLimitMs().optional(),
   /** `at-least-once` (default) waits for `accepted`; `at-most-once` sends presettled. */
-  delivery?: DeliveryMode;
-}
+  delivery: z.enum(["at-least-once", "at-most-once"]).optional(),
+});
+export type PublishOptions = z.input<typeof publishOptionsSchema>;
 
 export interface PublishResult {
   /** The idempotency key the message carried (generated when the caller gave none). */
@@ -25,9 +34,34 @@ export function publishMessage(
   pool: SenderPool,
   address: string,
   message: MeshMessage,
-  options: PublishOptions,
+  publishOptions: PublishOptions,
   defaultDeadlineMs: number,
 ): Promise<PublishResult> {
+  return startPublish(pool, address, message, publishOptions, defaultDeadlineMs).result;
+}
+
+/**
+ * A publish that its caller may withdraw (a request that gave up): `cancel` settles it with
+ * `error` and takes it out of its sender's queue, so it is never sent, or resent after a
+ * reconnect. A delivery already with the router cannot be called back.
+ */
+export function startPublish(
+  pool: SenderPool,
+  address: string,
+  message: MeshMessage,
+  publishOptions: PublishOptions,
+  defaultDeadlineMs: number,
+): { result: Promise<PublishResult>; cancel(error: Error): void } {
+  let options: PublishOptions;
+  try {
+    options = parseOptions(
+      publishOptionsSchema,
+      publishOptions,
+      `publish options for "${address}"`,
+    );
+  } catch (error) {
+    return { result: Promise.reject(error), cancel: () => {} };
+  }
   const { span, ctx } = startPublishSpan(address, options.traceContext);
   let encoded: ReturnType<typeof encodeMeshMessage>;
   const mode = options.delivery ?? "at-least-once";
@@ -35,7 +69,7 @@ export function publishMessage(
     encoded = encodeMeshMessage(message, injectTraceContext(ctx), mode === "at-least-once");
   } catch (error) {
     endSpan(span, error);
-    return Promise.reject(error);
+    return { result: Promise.reject(error), cancel: () => {} };
   }
   span.setAttribute("messaging.message.id", encoded.messageId);
   const deadlineMs = options.deadline ?? defaultDeadlineMs;
@@ -50,8 +84,9 @@ export function publishMessage(
       reject,
     );
   });
-  pool.get(address, mode).publish(entry as PendingPublish);
-  return result;
+  const sender = pool.get(address, mode);
+  sender.publish(entry as PendingPublish);
+  return { result, cancel: (error) => sender.cancel(entry as PendingPublish, error) };
 }
 
 /** One publish in flight; a class so the hot path allocates no per-call closures. */

@@ -5,41 +5,71 @@
  * agents (`agent.py` `respond()`) copy only the request's correlation id into the reply, so
  * a request must set it; the message id is set to the same value.
  *
- * Every request settles exactly once: with the reply, or with a typed error (the publish's
- * own error, RequestTimeoutError for no reply in time or a lost connection, LinkRefusedError
- * when the router refuses the reply receiver). Nothing is left to an unhandled rejection.
+ * Every request settles exactly once, within its timeout: with the reply, or with a typed
+ * error — RequestTimeoutError (no reply in time, also when the request could not be sent in
+ * time; or the connection carrying the reply address was lost), LinkRefusedError (the
+ * router refused or detached the reply receiver; the next request attaches a new one), the
+ * publish's own error (rejected, refused address...), ClientClosedError. A request that
+ * gave up is withdrawn from its sender: never sent, or resent after a reconnect, later.
  */
+import * as z from "zod";
 import type { ManagedLink, MeshConnection } from "./connection.ts";
-import { type ConnectionFailedError, LinkRefusedError, RequestTimeoutError } from "./errors.ts";
-import { decodeMeshMessage, type MeshMessage, type ReceivedMessage } from "./message.ts";
 import {
+  BackPressureError,
+  ClientClosedError,
+  type ConnectionFailedError,
+  LinkRefusedError,
+  NoRouteError,
+  PublishTimeoutError,
+  RequestTimeoutError,
+} from "./errors.ts";
+import { parseOptions, timeLimitMs } from "./limits.ts";
+import { decodeMeshMessage, type MeshMessage, type ReceivedMessage } from "./message.ts";
+import { publishOptionsSchema } from "./publish.ts";
+import {
+  attachedSource,
   beginReceiverSession,
   generateUuid,
   type RheaConnection,
   type RheaReceiver,
 } from "./rhea-types.ts";
 
-export interface RequestOptions {
-  /** How long to wait for the reply (default 10 s). */
-  timeoutMs?: number;
-}
+export const requestOptionsSchema = z.object({
+  /**
+   * How long the whole request may take (default 10 s): waiting for the reply address,
+   * sending (the publish deadline defaults to what is left of it) and the reply.
+   */
+  timeoutMs: timeLimitMs().default(10_000),
+});
+export type RequestOptions = z.input<typeof requestOptionsSchema>;
 
 /** Credit kept open on the reply link. */
 const REPLY_CREDIT = 100;
 
-/** The longest a request may wait (setTimeout's own limit is ~24.8 days). */
-export const MAX_REQUEST_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+/** A publish the request can withdraw once it has settled. */
+export interface RequestSend {
+  result: Promise<unknown>;
+  cancel(error: Error): void;
+}
 
 interface Waiting {
   address: string;
   resolve: (reply: ReceivedMessage) => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
 }
 
 interface ReadyWaiter {
   resolve: (address: string) => void;
   reject: (e: Error) => void;
+}
+
+/** The publish gave up at its deadline: for a request, that is its own timeout. */
+function isDeadlineError(error: unknown): error is Error {
+  return (
+    error instanceof BackPressureError ||
+    error instanceof PublishTimeoutError ||
+    error instanceof NoRouteError
+  );
 }
 
 export class ReplyReceiver implements ManagedLink {
@@ -62,45 +92,80 @@ export class ReplyReceiver implements ManagedLink {
   }
 
   /**
-   * Sends `message` to `address` with `send` (the client's publish) and resolves with the
-   * reply. The reply address is only valid on this connection: a reconnect fails pending
-   * requests (reason `connection-lost`) rather than leaving them to time out.
+   * Sends `message` to `address` with `send` (the client's publish, with a deadline) and
+   * resolves with the reply. The reply address is only valid on this connection: a
+   * reconnect fails pending requests (reason `connection-lost`) rather than leaving them to
+   * time out.
    */
-  async request(
+  request(
     address: string,
     message: MeshMessage,
-    options: RequestOptions,
-    send: (message: MeshMessage) => Promise<unknown>,
+    options: RequestOptions & { deadline?: number | undefined },
+    send: (message: MeshMessage, deadlineMs: number) => RequestSend,
   ): Promise<ReceivedMessage> {
-    const timeoutMs = requestTimeout(options.timeoutMs);
-    const replyTo = await this.replyAddressReady();
+    let timeoutMs: number;
+    let sendDeadlineMs: number | undefined;
+    try {
+      const what = `request options for "${address}"`;
+      timeoutMs = parseOptions(requestOptionsSchema, options, what).timeoutMs;
+      sendDeadlineMs = parseOptions(publishOptionsSchema, options, what).deadline;
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const correlationId = message.correlationId ?? message.messageId ?? generateUuid();
     const messageId = message.messageId ?? correlationId;
-    const reply = new Promise<ReceivedMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(correlationId);
-        reject(
-          new RequestTimeoutError({
-            address,
-            url: this.url,
-            messageId: correlationId,
-            timeoutMs,
-            reason: "timeout",
-          }),
-        );
-      }, timeoutMs);
-      this.waiting.set(correlationId, { address, resolve, reject, timer });
+    const endsAt = Date.now() + timeoutMs;
+    return new Promise<ReceivedMessage>((resolve, reject) => {
+      let settled = false;
+      let sending: RequestSend | undefined;
+      const timedOut = (cause?: Error): RequestTimeoutError =>
+        new RequestTimeoutError({
+          address,
+          url: this.url,
+          messageId: correlationId,
+          timeoutMs,
+          reason: "timeout",
+          cause,
+        });
+      const finish = (error: Error | undefined, reply?: ReceivedMessage): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (this.waiting.get(correlationId) === entry) this.waiting.delete(correlationId);
+        if (error === undefined) resolve(reply as ReceivedMessage);
+        else {
+          // Withdrawn: a request nobody waits for must not be sent (or resent) later.
+          sending?.cancel(error);
+          reject(error);
+        }
+      };
+      const entry: Waiting = {
+        address,
+        resolve: (reply) => finish(undefined, reply),
+        reject: (error) => finish(error),
+      };
+      // One timer for the whole request, armed before anything can wait: a reply address
+      // that never comes, a connection that never opens, a reply that never arrives.
+      const timer = setTimeout(() => finish(timedOut()), timeoutMs);
+      this.replyAddressReady().then(
+        (replyTo) => {
+          if (settled) return;
+          this.waiting.set(correlationId, entry);
+          const left = Math.max(1, endsAt - Date.now());
+          const deadline = Math.min(sendDeadlineMs ?? left, left);
+          sending = send({ ...message, messageId, correlationId, replyTo }, deadline);
+          sending.result.then(
+            () => {},
+            (error: unknown) => {
+              const failure = error instanceof Error ? error : new Error(String(error));
+              // Out of time while sending: the request's own timeout, the publish's error as cause.
+              finish(isDeadlineError(failure) && deadline === left ? timedOut(failure) : failure);
+            },
+          );
+        },
+        (error: Error) => finish(error),
+      );
     });
-    // The reply may fail (timeout, connection lost) while the publish is still being
-    // settled; it is awaited below, but must not count as unhandled meanwhile.
-    reply.catch(() => undefined);
-    try {
-      await send({ ...message, messageId, correlationId, replyTo });
-    } catch (error) {
-      this.forget(correlationId);
-      throw error;
-    }
-    return reply;
   }
 
   attach(connection: RheaConnection, url: string): void {
@@ -115,7 +180,10 @@ export class ReplyReceiver implements ManagedLink {
     this.link = link;
     link.on("receiver_open", () => {
       if (this.link !== link) return;
-      const address = (link as unknown as { source?: { address?: unknown } }).source?.address;
+      const source = attachedSource(link);
+      // A null source is a refusal (AMQP 1.0 §2.6.3): its detach, with the reason, follows.
+      if (source === undefined) return;
+      const address = source.address;
       if (typeof address !== "string") {
         this.refused(link, "the router gave the dynamic reply receiver no address");
         return;
@@ -138,7 +206,6 @@ export class ReplyReceiver implements ManagedLink {
       const waiting = key === undefined ? undefined : this.waiting.get(key);
       if (!waiting || key === undefined) return;
       this.waiting.delete(key);
-      clearTimeout(waiting.timer);
       waiting.resolve(reply);
     });
     link.on("receiver_error", () => {});
@@ -155,6 +222,16 @@ export class ReplyReceiver implements ManagedLink {
       );
     });
     session.on("session_error", () => {});
+    // A broker may end the session instead of detaching the link (RabbitMQ does).
+    session.on("session_close", () => {
+      if (this.link !== link) return;
+      const error = session.error as { condition?: unknown; description?: unknown } | undefined;
+      this.refused(
+        link,
+        typeof error?.description === "string" ? error.description : undefined,
+        typeof error?.condition === "string" ? error.condition : undefined,
+      );
+    });
   }
 
   connectionLost(): void {
@@ -177,12 +254,19 @@ export class ReplyReceiver implements ManagedLink {
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
   }
 
+  /** Fails every request still waiting with ClientClosedError and leaves the connection. */
   close(): void {
     this.closed = true;
-    this.connectionLost();
-    for (const waiter of this.readyWaiters.splice(0)) {
-      waiter.reject(new Error("the AMQP client was closed"));
-    }
+    this.link?.removeAllListeners();
+    this.link = undefined;
+    this.replyAddress = undefined;
+    const closed = (address: string) =>
+      new ClientClosedError(`request to "${address}": the AMQP client was closed`, {
+        address,
+        url: this.url,
+      });
+    this.failWaiting((_id, waiting) => closed(waiting.address));
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(closed("(reply address)"));
     this.connection.unregister(this);
   }
 
@@ -200,17 +284,9 @@ export class ReplyReceiver implements ManagedLink {
   }
 
   private failWaiting(errorFor: (messageId: string, waiting: Waiting) => Error): void {
-    for (const [messageId, waiting] of this.waiting) {
-      clearTimeout(waiting.timer);
-      waiting.reject(errorFor(messageId, waiting));
-    }
+    const waiting = [...this.waiting];
     this.waiting.clear();
-  }
-
-  private forget(correlationId: string): void {
-    const waiting = this.waiting.get(correlationId);
-    if (waiting) clearTimeout(waiting.timer);
-    this.waiting.delete(correlationId);
+    for (const [messageId, entry] of waiting) entry.reject(errorFor(messageId, entry));
   }
 
   private replyAddressReady(): Promise<string> {
@@ -220,15 +296,4 @@ export class ReplyReceiver implements ManagedLink {
       if (this.link === undefined) this.connection.reattach(this);
     });
   }
-}
-
-/** A request's reply timeout: a positive number of ms up to MAX_REQUEST_TIMEOUT_MS. */
-function requestTimeout(timeoutMs: number | undefined): number {
-  const value = timeoutMs ?? 10_000;
-  if (!Number.isFinite(value) || value <= 0 || value > MAX_REQUEST_TIMEOUT_MS) {
-    throw new RangeError(
-      `request timeoutMs must be a positive number of ms up to ${MAX_REQUEST_TIMEOUT_MS}, got ${String(timeoutMs)}`,
-    );
-  }
-  return value;
 }

@@ -78,6 +78,8 @@ export interface RheaSender extends RheaLink {
 }
 
 export interface RheaReceiver extends RheaLink {
+  /** The source of the peer's attach; read it through attachedSource(). */
+  readonly source?: unknown;
   add_credit(credit: number): void;
   drain_credit(): void;
 }
@@ -100,6 +102,16 @@ export interface RheaConnection {
   is_closed(): boolean;
   close(error?: AmqpErrorFields): void;
   readonly socket?: { destroy(): void; end(): void } | undefined;
+}
+
+/**
+ * The source the peer's attach carried, or undefined when it carried none — a refusal
+ * (AMQP 1.0 §2.6.3). rhea keeps a decoded null field as a typed null object, not as null.
+ */
+export function attachedSource(link: RheaReceiver): { address?: unknown } | undefined {
+  const source = link.source as { address?: unknown; type?: { name?: unknown } } | null | undefined;
+  if (source === null || source === undefined || typeof source !== "object") return undefined;
+  return source.type?.name === "Null" ? undefined : source;
 }
 
 /** A message as rhea encodes and decodes it (only the fields the client uses). */

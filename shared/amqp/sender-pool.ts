@@ -1,8 +1,10 @@
 /**
- * One sender link per address (and delivery mode), cached for the client's life. Each keeps
- * its own queue of publishes waiting for credit and the map of deliveries in flight, so
- * many deliveries are pipelined per link (bounded by the router's credit) and whatever was
- * unsettled when a connection died is resent, with the same bytes, on the next one.
+ * One sender link (and session) per address and delivery mode, cached while in use: a
+ * sender idle for `senders.idleTimeoutMs` is closed, and beyond `senders.max` the least
+ * recently used idle ones are. Each keeps its own queue of publishes waiting for credit and
+ * the map of deliveries in flight, so many deliveries are pipelined per link (bounded by the
+ * router's credit) and whatever was unsettled when a connection died is resent, with the
+ * same bytes, on the next one.
  */
 import { backoffDelay, DeadlineTimer } from "./backoff.ts";
 import type { ManagedLink, MeshConnection } from "./connection.ts";
@@ -37,7 +39,7 @@ export interface PublishEntry {
   resolve(): void;
   reject(error: Error): void;
   attempts: number;
-  lastOutcome: "released" | "modified" | "unsettled" | "connection-lost" | undefined;
+  lastOutcome: PublishTimeoutError["lastOutcome"] | undefined;
   done: boolean;
   retryTimer: NodeJS.Timeout | undefined;
   seq: number;
@@ -89,17 +91,28 @@ export class AddressSender implements ManagedLink {
   private seq = 0;
   /** close() waiting for the last pending publish. */
   private idleWaiters: Array<() => void> = [];
+  private readonly idleTimeoutMs: number;
+  private readonly onIdle: (sender: AddressSender) => void;
+  /** When the last pending publish finished; 0 while publishes are pending. */
+  private idleSince = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     address: string,
     mode: DeliveryMode,
     connection: MeshConnection,
-    onRemove: (sender: AddressSender) => void,
+    hooks: {
+      onRemove: (sender: AddressSender) => void;
+      onIdle: (sender: AddressSender) => void;
+      idleTimeoutMs: number;
+    },
   ) {
     this.address = address;
     this.mode = mode;
     this.connection = connection;
-    this.onRemove = onRemove;
+    this.onRemove = hooks.onRemove;
+    this.onIdle = hooks.onIdle;
+    this.idleTimeoutMs = hooks.idleTimeoutMs;
     this.deadlines = new DeadlineTimer((entry) => this.expire(entry));
     connection.register(this);
   }
@@ -107,6 +120,18 @@ export class AddressSender implements ManagedLink {
   /** Publishes waiting, retrying or in flight. */
   get pending(): number {
     return this.deadlines.size;
+  }
+
+  /** No publish pending: the pool may close it. */
+  get isIdle(): boolean {
+    return this.deadlines.size === 0;
+  }
+
+  /** Closed by the pool: idle too long, or least recently used beyond the pool's bound. */
+  retireIdle(why: string): void {
+    if (this.closed || !this.isIdle) return;
+    this.connection.log(`amqp: sender to "${this.address}" closed: ${why}`);
+    this.retire();
   }
 
   publish(entry: PublishEntry): void {
@@ -119,10 +144,18 @@ export class AddressSender implements ManagedLink {
       return;
     }
     entry.seq = this.seq++;
+    this.idleSince = 0;
     this.deadlines.add(entry);
     this.queue.push(entry);
     if (this.ready) this.pump();
     else this.connection.ensureConnecting();
+  }
+
+  /** Withdraws a publish its caller gave up on: settled with `error`, never sent or resent. */
+  cancel(entry: PublishEntry, error: Error): void {
+    if (entry.done) return;
+    this.finish(entry, error);
+    // Sent and unsettled: the router may still have it; rhea frees the slot when it settles.
   }
 
   attach(connection: RheaConnection, url: string): void {
@@ -201,6 +234,8 @@ export class AddressSender implements ManagedLink {
       });
     }
     this.closed = true;
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     this.failAll(
       () =>
         new ClientClosedError(`publish to "${this.address}" cut short by close()`, {
@@ -259,15 +294,20 @@ export class AddressSender implements ManagedLink {
     const entry = this.inflight.get(delivery);
     if (!entry) return;
     const outcome = outcomeOf(delivery);
-    // A remote settle without a state means the target's default outcome: accepted.
+    // No terminal outcome yet (nothing, or a non-terminal state): wait for one.
     if (outcome.kind === "unknown" && !delivery.remote_settled) return;
     this.inflight.delete(delivery);
     if (!delivery.settled) delivery.update(true);
     if (entry.done) return;
     switch (outcome.kind) {
       case "accepted":
-      case "unknown":
         this.finish(entry);
+        return;
+      case "unknown":
+        // Settled without an outcome: the router forgot the delivery without saying it took
+        // it. Not an acceptance; resent like a released one until the deadline.
+        entry.lastOutcome = "settled-without-outcome";
+        this.retryLater(entry);
         return;
       case "rejected":
         this.finish(
@@ -367,7 +407,30 @@ export class AddressSender implements ManagedLink {
     for (const done of this.idleWaiters.splice(0)) done();
     // The last publish waiting for a route gave up: stop attaching for nobody. The next
     // publish gets a fresh sender that attaches at once.
-    if (this.refusal && !this.ready && !this.closed) this.retire();
+    if (this.refusal && !this.ready && !this.closed) {
+      this.retire();
+      return;
+    }
+    if (this.closed) return;
+    this.idleSince = Date.now();
+    // One timer per idle spell, not per publish: it re-arms for whatever is left.
+    if (this.idleTimer === undefined) this.armIdleTimer(this.idleTimeoutMs);
+    this.onIdle(this);
+  }
+
+  private armIdleTimer(delayMs: number): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.closed || this.idleSince === 0) return;
+      const idleFor = Date.now() - this.idleSince;
+      if (idleFor >= this.idleTimeoutMs) {
+        this.retireIdle(`idle for ${this.idleTimeoutMs} ms`);
+      } else {
+        this.armIdleTimer(this.idleTimeoutMs - idleFor);
+      }
+    }, delayMs);
+    // An idle sender's timer must not keep the process alive by itself.
+    this.idleTimer.unref();
   }
 
   /** Forget the rhea link; unsettled deliveries go back to the front of the queue. */
@@ -455,6 +518,8 @@ export class AddressSender implements ManagedLink {
   /** Leaves the pool for good (the next publish to the address gets a new sender). */
   private retire(): void {
     this.closed = true;
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     const { link, session } = this;
     this.dropLink();
     link?.close();
@@ -472,24 +537,52 @@ export class AddressSender implements ManagedLink {
   }
 }
 
-/** Senders cached per address and delivery mode. */
+/** How the pool bounds its senders (the config's `senders`). */
+export interface SenderLimits {
+  /** A sender without pending publishes for this long is closed. */
+  idleTimeoutMs: number;
+  /** At most this many senders; beyond it the least recently used idle ones are closed. */
+  max: number;
+}
+
+/**
+ * Senders per address and delivery mode, least recently used first (a Map keeps insertion
+ * order; a use moves the sender to the end). Busy senders are never closed, so the count
+ * exceeds `max` only while more addresses than that have publishes in flight.
+ */
 export class SenderPool {
   private readonly senders = new Map<string, AddressSender>();
   private readonly connection: MeshConnection;
+  private readonly limits: SenderLimits;
+  private evictionQueued = false;
 
-  constructor(connection: MeshConnection) {
+  constructor(connection: MeshConnection, limits: SenderLimits) {
     this.connection = connection;
+    this.limits = limits;
+  }
+
+  /** Senders held (each one session and link). */
+  get size(): number {
+    return this.senders.size;
   }
 
   get(address: string, mode: DeliveryMode): AddressSender {
     const key = `${mode}\u0000${address}`;
     let sender = this.senders.get(key);
-    if (!sender) {
-      sender = new AddressSender(address, mode, this.connection, (s) => {
-        if (this.senders.get(key) === s) this.senders.delete(key);
-      });
+    if (sender) {
+      this.senders.delete(key);
       this.senders.set(key, sender);
+      return sender;
     }
+    this.evictIdle(this.limits.max - 1);
+    sender = new AddressSender(address, mode, this.connection, {
+      idleTimeoutMs: this.limits.idleTimeoutMs,
+      onRemove: (s) => {
+        if (this.senders.get(key) === s) this.senders.delete(key);
+      },
+      onIdle: () => this.queueEviction(),
+    });
+    this.senders.set(key, sender);
     return sender;
   }
 
@@ -497,5 +590,26 @@ export class SenderPool {
     const senders = [...this.senders.values()];
     this.senders.clear();
     await Promise.all(senders.map((s) => s.close(graceMs)));
+  }
+
+  /** Closes least recently used idle senders until at most `keep` remain (or none is idle). */
+  private evictIdle(keep: number): void {
+    if (this.senders.size <= keep) return;
+    for (const [key, sender] of this.senders) {
+      if (this.senders.size <= keep) return;
+      if (!sender.isIdle) continue;
+      this.senders.delete(key);
+      sender.retireIdle(`more than ${this.limits.max} senders, least recently used`);
+    }
+  }
+
+  /** A sender went idle while the pool was over its bound: evict once the current event is done. */
+  private queueEviction(): void {
+    if (this.evictionQueued || this.senders.size <= this.limits.max) return;
+    this.evictionQueued = true;
+    queueMicrotask(() => {
+      this.evictionQueued = false;
+      this.evictIdle(this.limits.max);
+    });
   }
 }

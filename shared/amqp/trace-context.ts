@@ -1,43 +1,30 @@
 /**
  * W3C trace context (traceparent / tracestate) in AMQP application properties, and the
- * publish/receive spans. Written by hand (the format is tiny) so the client carries trace
- * context even when no OpenTelemetry SDK registered a global propagator.
+ * publish/receive spans. The format is OpenTelemetry's own propagator (@opentelemetry/core),
+ * used directly, so the client carries trace context even when no OpenTelemetry SDK
+ * registered a global propagator.
  */
 import {
   type Context,
   context,
-  createTraceState,
-  isSpanContextValid,
   type Span,
   type SpanContext,
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
-  type TextMapPropagator,
   type TextMapSetter,
   trace,
 } from "@opentelemetry/api";
+import { parseTraceParent, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { describeThrown } from "./errors.ts";
 
 const TRACEPARENT = "traceparent";
 const TRACESTATE = "tracestate";
 
-const TRACEPARENT_PATTERN = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
-
 /** Parses a traceparent header; undefined when malformed or all-zero (invalid per spec). */
 export function parseTraceparent(value: string): SpanContext | undefined {
-  const match = TRACEPARENT_PATTERN.exec(value.trim());
-  if (!match) return undefined;
-  const [, version, traceId, spanId, flags, rest] = match;
-  if (version === "ff") return undefined;
-  // Version 00 has exactly four fields; later versions may append more.
-  if (version === "00" && rest !== undefined) return undefined;
-  const spanContext: SpanContext = {
-    traceId: traceId ?? "",
-    spanId: spanId ?? "",
-    traceFlags: Number.parseInt(flags ?? "00", 16) & 0xff,
-    isRemote: true,
-  };
-  return isSpanContextValid(spanContext) ? spanContext : undefined;
+  const spanContext = parseTraceParent(value);
+  return spanContext === null ? undefined : { ...spanContext, isRemote: true };
 }
 
 export function formatTraceparent(spanContext: SpanContext): string {
@@ -45,34 +32,8 @@ export function formatTraceparent(spanContext: SpanContext): string {
   return `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
 }
 
-/** A TextMapPropagator for W3C trace context, usable with the OpenTelemetry API. */
-export class W3CTraceContext implements TextMapPropagator {
-  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
-    const spanContext = trace.getSpanContext(ctx);
-    if (!spanContext || !isSpanContextValid(spanContext)) return;
-    setter.set(carrier, TRACEPARENT, formatTraceparent(spanContext));
-    const state = spanContext.traceState?.serialize();
-    if (state) setter.set(carrier, TRACESTATE, state);
-  }
-
-  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const header = first(getter.get(carrier, TRACEPARENT));
-    if (header === undefined) return ctx;
-    const spanContext = parseTraceparent(header);
-    if (!spanContext) return ctx;
-    const state = first(getter.get(carrier, TRACESTATE));
-    if (state !== undefined) spanContext.traceState = createTraceState(state);
-    return trace.setSpanContext(ctx, spanContext);
-  }
-
-  fields(): string[] {
-    return [TRACEPARENT, TRACESTATE];
-  }
-}
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
+/** A TextMapPropagator for W3C trace context (OpenTelemetry's), under the client's name. */
+export class W3CTraceContext extends W3CTraceContextPropagator {}
 
 const propagator = new W3CTraceContext();
 
@@ -94,6 +55,8 @@ const propertiesGetter: TextMapGetter<Record<string, unknown>> = {
 export function injectTraceContext(ctx: Context): Record<string, string> | undefined {
   const carrier: Record<string, string> = {};
   propagator.inject(ctx, carrier, propertiesSetter);
+  // The propagator writes an empty tracestate for an empty state; the header is optional.
+  if (carrier[TRACESTATE] === "") delete carrier[TRACESTATE];
   return carrier[TRACEPARENT] === undefined ? undefined : carrier;
 }
 
@@ -135,11 +98,7 @@ export function startReceiveSpan(address: string, parent: Context): { span: Span
 }
 
 export function endSpan(span: Span, error?: unknown): void {
-  if (error !== undefined) {
-    span.setStatus({
-      code: SpanStatusCode.ERROR,
-      message: error instanceof Error ? error.message : String(error),
-    });
-  }
+  if (error !== undefined)
+    span.setStatus({ code: SpanStatusCode.ERROR, message: describeThrown(error) });
   span.end();
 }

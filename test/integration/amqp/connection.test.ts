@@ -321,16 +321,44 @@ describe("TLS and SASL PLAIN; secrets never leak", () => {
     expect(peer.mechanisms).toEqual(["ExternalServer"]);
   });
 
-  it("an unreadable CA path is a config error naming the path, not its contents", async () => {
+  it("an unreadable CA path is a config error naming the field, the path only if it exists", async () => {
+    const missing = join(certs.dir, "nope.pem");
     const client = track(
       new MeshClient({
         urls: ["amqps://127.0.0.1:1"],
-        tls: { ca: join(certs.dir, "nope.pem"), rejectUnauthorized: true },
+        tls: { ca: missing, rejectUnauthorized: true },
       }),
     );
     // No retry loop for a config problem: it fails at once, without maxAttempts.
     const error = await client.connect().catch((e) => e);
     expect(error).toBeInstanceOf(ConnectionFailedError);
-    expect(error.message).toContain("nope.pem");
+    expect(error.message).toContain("tls.ca");
+    expect(error.message).toContain("ENOENT");
+    // A value that names no file may be key material pasted without its -----BEGIN line.
+    expect(error.message).not.toContain(missing);
+    const directory = track(
+      new MeshClient({
+        urls: ["amqps://127.0.0.1:1"],
+        tls: { ca: certs.dir, rejectUnauthorized: true },
+      }),
+    );
+    const unreadable = await directory.connect().catch((e) => e);
+    expect(unreadable.message).toContain(`cannot read PEM file ${certs.dir} (EISDIR)`);
+  });
+
+  it("a client printed with console.log or JSON.stringify shows no secret", async () => {
+    const client = track(
+      new MeshClient({
+        urls: [`amqps://alice:${password}@127.0.0.1:1`],
+        tls: { key, cert, passphrase: password, rejectUnauthorized: true },
+        sasl: { mechanism: "PLAIN", username: "alice", password },
+      }),
+    );
+    const shown = [JSON.stringify(client), inspect(client, { depth: 10 }), String(client)].join(
+      "\n",
+    );
+    expect(shown).not.toContain(password);
+    expect(shown).not.toContain(key.split("\n")[1]);
+    expect(shown).toContain("alice:***@127.0.0.1:1");
   });
 });

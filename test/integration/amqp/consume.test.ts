@@ -1,14 +1,16 @@
 import { context, TraceFlags, trace } from "@opentelemetry/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  ClientClosedError,
   type CloudEvent,
   fromAmqpMessage,
+  LinkRefusedError,
   PermanentError,
   type ReceivedMessage,
   RetryableError,
   toAmqpMessage,
 } from "../../../shared/amqp/index.ts";
-import { waitFor } from "../../support/wait.ts";
+import { waitFor, withTimeout } from "../../support/wait.ts";
 import { closeTracked, peerAndClient } from "./helpers.ts";
 import { installTestContextManager } from "./otel-context.ts";
 
@@ -318,5 +320,197 @@ describe("trace context crosses publish → consume", () => {
     await client.publish("traced2", { body: 1 }, { traceContext: parent });
     const props = peer.received[0]?.message.application_properties as Record<string, unknown>;
     expect(props.traceparent).toBe("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  });
+});
+
+describe("consume under faults of the handler and the router", () => {
+  /** Things a handler may throw or reject with that break naive error handling. */
+  const unprintable = () => ({
+    toString() {
+      throw new Error("toString throws");
+    },
+  });
+  const hostileProxy = () =>
+    new Proxy(
+      {},
+      {
+        get() {
+          throw new Error("get trap");
+        },
+        has() {
+          throw new Error("has trap");
+        },
+        getPrototypeOf() {
+          throw new Error("getPrototypeOf trap");
+        },
+      },
+    );
+  const badValues: Array<[string, (n: number) => Promise<void> | void]> = [
+    ["rejects with an object whose String() throws", () => Promise.reject(unprintable())],
+    [
+      "throws an object whose String() throws",
+      () => {
+        throw unprintable();
+      },
+    ],
+    ["rejects with a Proxy whose every trap throws", () => Promise.reject(hostileProxy())],
+    ["rejects with an object without a prototype", () => Promise.reject(Object.create(null))],
+    [
+      "returns a thenable whose `then` getter throws",
+      () =>
+        // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is what this case tests
+        Object.defineProperty({}, "then", {
+          get() {
+            throw new Error("then getter");
+          },
+        }) as Promise<void>,
+    ],
+  ];
+
+  it.each(badValues)(
+    "a handler that %s frees its slot: the next message is handled",
+    async (_n, bad) => {
+      const { peer, client } = await peerAndClient();
+      const handled: string[] = [];
+      const consumer = client.consume(
+        "hostile",
+        (m) => {
+          handled.push(String(m.messageId));
+          // The first delivery of "bad" only (the peer redelivers it unchanged).
+          if (m.messageId === "bad" && handled.indexOf("bad") === handled.length - 1) return bad(0);
+        },
+        { prefetch: 2, concurrency: 1 },
+      );
+      await consumer.ready();
+      await client.publish("hostile", { body: 1, messageId: "bad" });
+      await client.publish("hostile", { body: 2, messageId: "next" });
+      await waitFor(() => consumer.stats.accepted === 2, {
+        what: "the next message and the redelivery accepted",
+      });
+      // The bad one was settled (modified: retry), redelivered and accepted; nothing stuck.
+      expect(consumer.stats.modified).toBe(1);
+      expect(handled.filter((id) => id === "next")).toEqual(["next"]);
+      expect(peer.dispositions.find((d) => d.messageId === "bad")?.outcome).toBe("modified");
+    },
+  );
+
+  it("ready() rejects with LinkRefusedError when the router refuses the attach", async () => {
+    const { peer, client } = await peerAndClient();
+    peer.refuseAttach = ({ role, address }) =>
+      role === "receiver" && address === "forbidden"
+        ? { condition: "amqp:unauthorized-access", description: "no receiving from forbidden" }
+        : undefined;
+    const errors: Error[] = [];
+    const consumer = client.consume("forbidden", () => {}, { onError: (e) => errors.push(e) });
+    const error = await withTimeout(
+      consumer.ready().catch((e: unknown) => e),
+      5_000,
+      "ready() to settle",
+    );
+    expect(error).toBeInstanceOf(LinkRefusedError);
+    expect(error).toMatchObject({ condition: "amqp:unauthorized-access", transient: false });
+    expect(errors[0]).toBeInstanceOf(LinkRefusedError);
+  });
+
+  it("ready() waits for the detach of a refusal that arrives in a later frame (no guess from one tick)", async () => {
+    const { peer, client } = await peerAndClient();
+    peer.refuseAttach = ({ role }) =>
+      role === "receiver"
+        ? { condition: "amqp:not-found", description: "no such node", detachAfterMs: 50 }
+        : undefined;
+    const consumer = client.consume("late-refusal", () => {}, { onError: () => {} });
+    const error = await withTimeout(
+      consumer.ready().then(
+        () => "ready",
+        (e: unknown) => e,
+      ),
+      5_000,
+      "ready() to settle",
+    );
+    expect(error).toBeInstanceOf(LinkRefusedError);
+    expect(error).toMatchObject({ condition: "amqp:not-found" });
+  });
+
+  it("ready() after stop(), or pending when stop() is called, rejects with ClientClosedError", async () => {
+    const { peer, client } = await peerAndClient();
+    // Never answered in time: the attach waits while stop() runs.
+    peer.refuseAttach = () => ({ condition: "amqp:not-found", detachAfterMs: 5_000 });
+    const consumer = client.consume("never", () => {}, { onError: () => {} });
+    const pending = consumer.ready().catch((e: unknown) => e);
+    await consumer.stop();
+    expect(await pending).toBeInstanceOf(ClientClosedError);
+    await expect(consumer.ready()).rejects.toBeInstanceOf(ClientClosedError);
+  });
+
+  it("an onError that throws does not break the connection; the consumer keeps re-attaching", async () => {
+    const { peer, client } = await peerAndClient();
+    let refusals = 0;
+    peer.refuseAttach = ({ role, address }) => {
+      if (role !== "receiver" || address !== "flaky" || refusals >= 2) return undefined;
+      refusals++;
+      return { condition: "amqp:link:detach-forced" };
+    };
+    const consumer = client.consume("flaky", () => {}, {
+      onError: () => {
+        throw new Error("onError itself fails");
+      },
+    });
+    await waitFor(() => refusals === 2, { what: "two refused attaches" });
+    await waitFor(
+      async () =>
+        (await consumer.ready().then(
+          () => true,
+          () => false,
+        )) === true,
+      {
+        timeout: 10_000,
+        what: "the third attach to be ready",
+      },
+    );
+    await client.publish("flaky", { body: 1 });
+    await waitFor(() => consumer.stats.accepted === 1, { what: "the message" });
+    expect(client.status.connections).toBe(1);
+  });
+
+  it("stopping a consumer before the router answered its attach keeps the connection", async () => {
+    const { peer, client } = await peerAndClient();
+    const running = client.consume("running", () => {});
+    await running.ready();
+    for (let i = 0; i < 5; i++) await client.consume(`churn/${i}`, () => {}).stop();
+    // rhea takes the answer to a session ended before its begin was answered for a protocol
+    // error and drops the connection; the consumer waits for the answer first.
+    await running.stop();
+    await client.publish("running", { body: 1 });
+    expect(client.status.connections).toBe(1);
+    expect(peer.connectionsOpened).toBe(1);
+  });
+
+  it("a second stop() waits for the first to drain: both settle once the running handler finished", async () => {
+    const { client } = await peerAndClient();
+    const gate = deferred();
+    let started = 0;
+    const consumer = client.consume(
+      "stop-twice",
+      async () => {
+        started++;
+        await gate.promise;
+      },
+      { prefetch: 4, concurrency: 1 },
+    );
+    await consumer.ready();
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) => client.publish("stop-twice", { body: i })),
+    );
+    await waitFor(() => started === 1 && consumer.stats.released === 0, { what: "one running" });
+    const done: string[] = [];
+    const first = consumer.stop().then(() => done.push("first"));
+    const second = consumer.stop().then(() => done.push("second"));
+    await waitFor(() => consumer.stats.released === 3, { what: "the 3 waiting released" });
+    expect(done).toEqual([]);
+    gate.resolve();
+    await Promise.all([first, second]);
+    expect(done).toEqual(["first", "second"]);
+    expect(consumer.stats.accepted).toBe(1);
+    expect(consumer.isStopped).toBe(true);
   });
 });

@@ -134,18 +134,20 @@ describe("link routes without their broker connection (qd:no-route-to-dest)", ()
       },
       { onError: (e) => errors.push(e) },
     );
-    let ready = false;
-    void consumer.ready().then(() => {
-      ready = true;
-    });
+    // A refused link is not ready, although the router answered its attach first (with a
+    // null source): ready() rejects with the refusal.
+    const firstReady = await consumer.ready().then(
+      () => "ready",
+      (e: unknown) => e,
+    );
+    expect(firstReady).toBeInstanceOf(LinkRefusedError);
+    expect(firstReady).toMatchObject({ condition: "qd:no-route-to-dest", transient: true });
     await waitFor(() => errors.length >= 2, {
       timeout: 10_000,
       what: "two refused consumer attaches",
     });
     expect(errors[0]).toBeInstanceOf(LinkRefusedError);
     expect(errors[0]).toMatchObject({ condition: "qd:no-route-to-dest", transient: true });
-    // A refused link is not ready, although the router answered its attach first.
-    expect(ready).toBe(false);
     await broker.restart();
     await mesh.waitForConnector("x", "broker", { timeout: 10_000 });
     await consumer.ready();

@@ -6,7 +6,8 @@
 import type { AddressInfo, Server } from "node:net";
 import rhea from "rhea";
 
-export type PeerOutcome = "accept" | "release" | "modify" | "reject" | "hold";
+/** `settle`: settled without an outcome (no state); `hold`: never settled. */
+export type PeerOutcome = "accept" | "release" | "modify" | "reject" | "settle" | "hold";
 
 /** What the peer received on its incoming links (the client's senders). */
 export interface ReceivedTransfer {
@@ -121,6 +122,18 @@ export class TestPeer {
   connectionsOpened = 0;
   /** Cut every connection right after it opens (a flapping router). */
   dropOnOpen = false;
+  /**
+   * Refuses an attach when it returns an error: answered as a router does (a null terminus
+   * on our side, AMQP 1.0 §2.6.3) and detached with the error — at once, or `detachAfterMs`
+   * later (the detach then travels in a frame of its own). `role` is the client's.
+   */
+  refuseAttach:
+    | ((link: {
+        role: "sender" | "receiver";
+        address: string | undefined;
+        dynamic: boolean;
+      }) => { condition: string; description?: string; detachAfterMs?: number } | undefined)
+    | undefined;
   // Links the clients open get no automatic credit or acceptance: the tests script both.
   private readonly container = rhea.create_container({
     id: "test-peer",
@@ -231,6 +244,12 @@ export class TestPeer {
 
   private incomingOpened(ctx: rhea.EventContext): void {
     const receiver = ctx.receiver as rhea.Receiver;
+    const target = receiver.target as { address?: unknown } | undefined;
+    const address = typeof target?.address === "string" ? target.address : undefined;
+    if (this.refused(receiver, { role: "sender", address, dynamic: false })) return;
+    // Answer with the termini the client asked for, as a router does.
+    receiver.set_source(receiver.source ?? {});
+    receiver.set_target(receiver.target ?? {});
     this.incoming.add(receiver);
     if (this.credit > 0) receiver.add_credit(this.credit);
   }
@@ -267,6 +286,9 @@ export class TestPeer {
       case "reject":
         delivery.reject({ condition: "amqp:precondition-failed", description: "peer says no" });
         break;
+      case "settle":
+        delivery.update(true);
+        break;
       case "hold":
         break;
     }
@@ -278,13 +300,54 @@ export class TestPeer {
     const sender = ctx.sender as rhea.Sender;
     const source = sender.source as { address?: unknown; dynamic?: unknown } | undefined;
     let address = String(source?.address ?? "");
-    if (source?.dynamic === true) {
+    const dynamic = source?.dynamic === true;
+    if (this.refused(sender, { role: "receiver", address: dynamic ? undefined : address, dynamic }))
+      return;
+    sender.set_target(sender.target ?? {});
+    if (dynamic) {
       // A reply address of our own, like a router's dynamic source.
       address = `dynamic/${++dynamicCounter}`;
       sender.set_source({ address, dynamic: true });
+    } else {
+      sender.set_source(sender.source ?? {});
     }
     this.store.links.add({ address, sender, unsettled: 0, submitted: 0, outstanding: new Set() });
     this.store.pump(address);
+  }
+
+  /** Applies refuseAttach: a null terminus on our side, then the detach with the error. */
+  private refused(
+    link: rhea.Sender | rhea.Receiver,
+    attach: { role: "sender" | "receiver"; address: string | undefined; dynamic: boolean },
+  ): boolean {
+    const refusal = this.refuseAttach?.(attach);
+    if (!refusal) return false;
+    const { detachAfterMs, ...error } = refusal;
+    const local = (link as unknown as { local: { attach: { source?: unknown; target?: unknown } } })
+      .local.attach;
+    if (link.is_sender()) local.source = null;
+    else local.target = null;
+    if (detachAfterMs === undefined) link.close(error);
+    else setTimeout(() => link.close(error), detachAfterMs);
+    return true;
+  }
+
+  /**
+   * Detaches the links the peer sends on (the clients' receivers) whose address matches,
+   * with `error` if given (a router forcing a detach, or losing a dynamic address).
+   */
+  detachReceivers(
+    matches: (address: string) => boolean,
+    error?: { condition: string; description?: string },
+  ): number {
+    let detached = 0;
+    for (const link of [...this.store.links]) {
+      if (!matches(link.address) || !link.sender.is_open()) continue;
+      link.sender.close(error);
+      this.store.links.delete(link);
+      detached++;
+    }
+    return detached;
   }
 
   private outgoingClosed(ctx: rhea.EventContext): void {
@@ -345,6 +408,19 @@ export class TestPeer {
 
   get openConnections(): number {
     return this.connections.size;
+  }
+
+  /** Sender links the clients attached here so far (open or not). */
+  get senderLinksAttached(): number {
+    return this.incoming.size;
+  }
+
+  /** Target addresses of the clients' sender links now open here (one per cached sender). */
+  get openSenderLinks(): string[] {
+    return [...this.incoming]
+      .filter((r) => r.is_open())
+      .map((r) => String((r.target as { address?: unknown } | undefined)?.address ?? ""))
+      .sort();
   }
 
   /** Stops listening and cuts all connections. */

@@ -70,6 +70,31 @@ describe("publish outcomes, asserted from both ends", () => {
     expect(new Set(peer.received.map((r) => r.messageId))).toEqual(new Set(["rel-2"]));
   });
 
+  it("a settlement without an outcome is not an acceptance: resent with the same id until accepted", async () => {
+    const { peer, client } = await peerAndClient();
+    peer.outcome = (_a, _id, attempt) => (attempt < 3 ? "settle" : "accept");
+    await client.publish("orders", { body: 1, messageId: "bare-1" });
+    expect(peer.received.map((r) => [r.messageId, r.outcome])).toEqual([
+      ["bare-1", "settle"],
+      ["bare-1", "settle"],
+      ["bare-1", "accept"],
+    ]);
+    expect(peer.store.depth("orders")).toBe(1);
+  });
+
+  it("settled without an outcome until the deadline → PublishTimeoutError (settled-without-outcome)", async () => {
+    const { peer, client } = await peerAndClient();
+    peer.outcome = () => "settle";
+    const error = await client
+      .publish("orders", { body: 1, messageId: "bare-2" }, { deadline: 300 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(PublishTimeoutError);
+    expect(error.lastOutcome).toBe("settled-without-outcome");
+    expect(error.message).toContain("last outcome: settled-without-outcome");
+    expect(peer.received.length).toBeGreaterThan(1);
+    expect(peer.store.depth("orders")).toBe(0);
+  });
+
   it("rejected → PublishRejectedError with the router's condition and description", async () => {
     const { peer, client } = await peerAndClient();
     peer.outcome = () => "reject";

@@ -87,6 +87,20 @@ describe.skipIf(!rabbit.reachable && !IN_CI)("against RabbitMQ (AMQP 1.0 plugin)
     expect(client.status.state).toBe("open");
   });
 
+  it("ready() resolves for a queue and rejects with the broker's refusal of a missing exchange", async () => {
+    const good = client.consume(address, () => {}, { prefetch: 1, drainOnStop: false });
+    await good.ready();
+    await good.stop();
+    const bad = client.consume("/exchange/amqp-mesh-no-such-exchange", () => {}, {
+      onError: () => {},
+      drainOnStop: false,
+    });
+    const error = await bad.ready().catch((e: unknown) => e);
+    await bad.stop();
+    expect(error).toBeInstanceOf(LinkRefusedError);
+    expect(error).toMatchObject({ condition: "amqp:not-found" });
+  });
+
   it("round-trips CloudEvents in both modes through the broker", async () => {
     const event: CloudEvent = {
       specversion: "1.0",

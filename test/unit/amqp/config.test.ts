@@ -1,4 +1,6 @@
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { loadPem } from "../../../shared/amqp/config.ts";
 import {
   ConfigError,
   configKey,
@@ -45,11 +47,12 @@ describe("client config", () => {
   });
 
   it("redacts passwords, passphrases, inline keys and url passwords", () => {
+    const existingPath = fileURLToPath(import.meta.url);
     const config = parseMeshClientConfig({
       urls: ["amqps://alice:pw-in-url@edge:5671", "amqps://edge-b"],
       tls: {
         key: "-----BEGIN PRIVATE KEY-----\nsecret-key\n-----END PRIVATE KEY-----",
-        cert: "/etc/certs/client.pem",
+        cert: existingPath,
         passphrase: "pass-phrase",
         rejectUnauthorized: true,
       },
@@ -60,8 +63,74 @@ describe("client config", () => {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain("alice:***@edge:5671");
-    expect(text).toContain("/etc/certs/client.pem");
+    // A path to a file that exists is a path, not key material: shown.
+    expect(text).toContain(JSON.stringify(existingPath));
     expect(redactUrl("amqp://bob@h")).toBe("amqp://bob@h");
+  });
+
+  it("a key given inline without its -----BEGIN line, or a certificate bundle with its key, is hidden", () => {
+    const bareKey = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC";
+    const bundle = `-----BEGIN CERTIFICATE-----\ncert\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\n${bareKey}\n-----END PRIVATE KEY-----`;
+    const config = parseMeshClientConfig({
+      urls: ["amqps://edge"],
+      tls: { key: bareKey, cert: bundle, ca: "/no/such/ca.pem", rejectUnauthorized: true },
+    });
+    const redacted = redactConfig(config);
+    expect(JSON.stringify(redacted)).not.toContain(bareKey);
+    expect(redacted.tls).toMatchObject({ key: "***", cert: "***", ca: "***" });
+    const error = (() => {
+      try {
+        loadPem(bareKey, "key");
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.message).toContain("tls.key");
+    expect(error?.message).toContain("no -----BEGIN line");
+    expect(error?.message).not.toContain(bareKey);
+  });
+
+  it.each([
+    [
+      "a password with @ (the last @ ends the user info)",
+      "amqp://u:p@ss@host:5672",
+      "amqp://u:***@host:5672",
+    ],
+    ["a password with a percent-encoded /", "amqps://u:a%2Fb@host", "amqps://u:***@host"],
+    ["a password with an unencoded / (split off by the parser)", "amqp://u:12/ss@host", undefined],
+    ["a password with an unencoded #", "amqp://u:1#ss@host", undefined],
+    ["a query", "amqp://host:5672/?password=hunter2", undefined],
+    ["no url at all", "u:hunter2@host", undefined],
+  ])("redactUrl: %s", (_name, url, expected) => {
+    const redacted = redactUrl(url);
+    if (expected !== undefined) expect(redacted).toBe(expected);
+    else expect(redacted).toMatch(/^(amqps?:\/\/)?\(url not shown/);
+    for (const secret of ["p@ss", "a%2Fb", "12/ss", "1#ss", "hunter2", "ss@host"]) {
+      expect(redacted).not.toContain(secret);
+    }
+  });
+
+  it.each([
+    ["an unencoded / in the password", "amqp://u:12/ss@host", "nothing after the port"],
+    ["a path", "amqp://host/vhost", "nothing after the port"],
+    ["a query", "amqp://host?x=1", "nothing after the port"],
+    ["a tab in the password (the parser drops it)", "amqp://u:pa\tss@host", "control characters"],
+    ["a malformed percent-escape", "amqp://u:%zz@host", "malformed percent-escape"],
+    ["another scheme", "http://host", "amqp:// or amqps://"],
+    ["no host", "amqp://", "must name a host"],
+    ["a port out of range", "amqp://u:hunter2@host:99999", "not a valid url"],
+  ])("refuses a url with %s, without echoing it", (_name, url, problem) => {
+    let error: unknown;
+    try {
+      parseMeshClientConfig({ urls: [url] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues[0]).toContain("urls.0");
+    expect((error as ConfigError).message).toContain(problem);
+    expect((error as ConfigError).message).not.toContain(url);
   });
 
   it("the config key is stable and changes with any secret", () => {

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, TraceFlags, trace } from "@opentelemetry/api";
+import { createTraceState, ROOT_CONTEXT, TraceFlags, trace } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import {
   extractTraceContext,
@@ -55,5 +55,12 @@ describe("W3C traceparent", () => {
     });
     expect(injectTraceContext(ROOT_CONTEXT)).toBeUndefined();
     expect(extractTraceContext({ traceparent: 42 }, ROOT_CONTEXT)).toBe(ROOT_CONTEXT);
+  });
+
+  it("writes no tracestate for an empty trace state (the header is optional)", () => {
+    const spanContext = { ...parseTraceparent(VALID)!, traceState: createTraceState("") };
+    expect(injectTraceContext(trace.setSpanContext(ROOT_CONTEXT, spanContext))).toEqual({
+      traceparent: VALID,
+    });
   });
 });
