@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import * as z from "zod";
+import { isLoopbackHost } from "../loopback.ts";
 import { ConfigError } from "./errors.ts";
 import { MAX_TIMER_MS, timeLimitMs } from "./limits.ts";
 
@@ -136,10 +137,28 @@ export const meshClientConfigSchema = z
         max: z.number().int().min(1, "must be at least 1").default(64),
       })
       .default({ idleTimeoutMs: 300_000, max: 64 }),
+    /**
+     * Send a PLAIN password over plain TCP (amqp:// without tls) to a host other than
+     * loopback: off unless said, since anyone on the path can read it.
+     */
+    allowPlainWithoutTls: z.boolean().default(false),
   })
   .refine((c) => c.sasl.mechanism !== "EXTERNAL" || (c.tls?.cert && c.tls.key), {
     message: "EXTERNAL needs tls.cert and tls.key",
     path: ["sasl", "mechanism"],
+  })
+  .superRefine((c, ctx) => {
+    if (c.sasl.mechanism !== "PLAIN" || c.tls !== undefined || c.allowPlainWithoutTls) return;
+    c.urls.forEach((url, index) => {
+      const parsed = parseUrl(url);
+      if (parsed === undefined || parsed.protocol !== "amqp:" || isLoopbackHost(parsed.hostname))
+        return;
+      ctx.addIssue({
+        code: "custom",
+        path: ["urls", index],
+        message: `PLAIN would send the password in the clear to ${parsed.hostname}: use amqps:// (or tls), or set allowPlainWithoutTls: true for a network you trust`,
+      });
+    });
   });
 
 export type MeshClientConfigInput = z.input<typeof meshClientConfigSchema>;

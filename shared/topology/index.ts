@@ -1,6 +1,7 @@
 /** Public entry of the mesh topology: its format, loading and validation. */
+
+export { isLoopbackHost } from "../loopback.ts";
 export { loadTopology, type TopologyLoadResult, type TopologySource } from "./load.ts";
-export { isLoopbackHost } from "./loopback.ts";
 export {
   Broker,
   ClientListener,

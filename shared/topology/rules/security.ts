@@ -1,5 +1,5 @@
 import type { Diagnostic } from "../../diagnostics.ts";
-import { isLoopbackHost } from "../loopback.ts";
+import { isLoopbackHost } from "../../loopback.ts";
 import type { Listener, Topology } from "../schema.ts";
 import type { TopologyPlaces } from "./place.ts";
 

@@ -135,7 +135,7 @@ describe("client config", () => {
 
   it("the config key is stable and changes with any secret", () => {
     const base = {
-      urls: ["amqp://h"],
+      urls: ["amqp://127.0.0.1"],
       sasl: { mechanism: "PLAIN" as const, username: "u", password: "a" },
     };
     const key = configKey(parseMeshClientConfig(base));
@@ -144,5 +144,41 @@ describe("client config", () => {
       configKey(parseMeshClientConfig({ ...base, sasl: { ...base.sasl, password: "b" } })),
     ).not.toBe(key);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("PLAIN without TLS (secure by default)", () => {
+  const plain = { mechanism: "PLAIN" as const, username: "sales-api", password: "s3cr3t-pw" };
+  const problemOf = (input: unknown): string => {
+    try {
+      parseMeshClientConfig(input);
+      return "";
+    } catch (error) {
+      return (error as ConfigError).issues.join("\n");
+    }
+  };
+
+  it("refuses to send a PLAIN password over amqp:// to a host other than loopback", () => {
+    const problem = problemOf({
+      urls: ["amqp://127.0.0.1:5672", "amqp://edge-a.example:5672"],
+      sasl: plain,
+    });
+    expect(problem).toContain(
+      "urls.1: PLAIN would send the password in the clear to edge-a.example",
+    );
+    expect(problem).not.toContain("urls.0");
+    expect(problem).not.toContain("s3cr3t-pw");
+  });
+
+  it("allows it on loopback, over amqps:// or tls, and when told to", () => {
+    for (const input of [
+      { urls: ["amqp://127.0.0.1:5672", "amqp://localhost", "amqp://[::1]:5672"], sasl: plain },
+      { urls: ["amqps://edge-a.example:5671"], sasl: plain },
+      { urls: ["amqp://edge-a.example:5671"], sasl: plain, tls: {} },
+      { urls: ["amqp://edge-a.example:5672"], sasl: plain, allowPlainWithoutTls: true },
+      { urls: ["amqp://edge-a.example:5672"] },
+    ]) {
+      expect(problemOf(input)).toBe("");
+    }
   });
 });
