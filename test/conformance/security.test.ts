@@ -55,7 +55,7 @@ describe.skipIf(!startsRouters)(`SASL, TLS and vhost policy — ${NEEDS_OWN_ROUT
     const usersFile = join(usersDir, "users.txt");
     // The line format; JSON ({"users": {...}}) works too.
     writeFileSync(usersFile, "# test users\nalice:secret\nbob:hunter2\ncarol:nogroup\n");
-    certs = hasOpenssl ? makeTestCertificates() : undefined;
+    certs = hasOpenssl ? await makeTestCertificates() : undefined;
     mesh = await startOwnRouters({
       routers: [{ id: "s" }, { id: "p" }],
       users: usersFile,

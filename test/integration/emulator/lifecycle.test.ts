@@ -84,7 +84,7 @@ describe("stop() leaves no handles", () => {
       connectors.push(rabbitConnector());
     }
     // A TLS listener (when openssl can make certificates): its sockets are TLS over TCP.
-    certs = hasOpenssl ? makeTestCertificates() : undefined;
+    certs = hasOpenssl ? await makeTestCertificates() : undefined;
     const tls: RouterEntity[] = certs
       ? [
           {
