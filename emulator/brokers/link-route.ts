@@ -139,7 +139,13 @@ function linkClosures(
 
 export function mapExternal(address: string, a: Attributes): string {
   let result = address;
-  if (typeof a.delExternalPrefix === "string" && result.startsWith(a.delExternalPrefix)) {
+  // Stripped only from an address longer than the prefix (qdrouterd 1.19 terminus.c
+  // qdr_terminus_strip_address_prefix: `orig_len > prefix_len`).
+  if (
+    typeof a.delExternalPrefix === "string" &&
+    result.length > a.delExternalPrefix.length &&
+    result.startsWith(a.delExternalPrefix)
+  ) {
     result = result.slice(a.delExternalPrefix.length);
   }
   if (typeof a.addExternalPrefix === "string") result = a.addExternalPrefix + result;

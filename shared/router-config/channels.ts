@@ -85,11 +85,36 @@ function linkRoute(
   };
   if (connection !== undefined) attributes.connection = connection;
   // The broker knows the queue by another name: rewrite the address to the queue name.
-  if (queue !== address) {
-    attributes.delExternalPrefix = address;
-    attributes.addExternalPrefix = queue;
-  }
+  const rewrite = externalPrefixes(address, queue);
+  if (rewrite?.del !== undefined) attributes.delExternalPrefix = rewrite.del;
+  if (rewrite?.add !== undefined) attributes.addExternalPrefix = rewrite.add;
   return { type: "linkRoute", attributes };
+}
+
+/**
+ * How a link route turns `address` into the broker's `external` address. qdrouterd rewrites
+ * by prefixes only, and strips delExternalPrefix only from an address longer than it (1.19
+ * src/router_core/terminus.c qdr_terminus_strip_address_prefix, `orig_len > prefix_len`;
+ * with the whole address as the prefix nothing was stripped and the queue was never
+ * reached, seen on qdrouterd 1.19.0). So the address keeps a tail the external address
+ * ends with: their longest common ending. Undefined when they end differently.
+ */
+export function externalPrefixes(
+  address: string,
+  external: string,
+): { del?: string; add?: string } | undefined {
+  let common = 0;
+  while (
+    common < address.length &&
+    common < external.length &&
+    address[address.length - 1 - common] === external[external.length - 1 - common]
+  ) {
+    common++;
+  }
+  if (common === 0) return undefined;
+  const del = address.slice(0, address.length - common);
+  const add = external.slice(0, external.length - common);
+  return { ...(del === "" ? {} : { del }), ...(add === "" ? {} : { add }) };
 }
 
 function autoLink(
@@ -182,6 +207,18 @@ export function checkChannel(
       `channel '${channel.address}': broker '${broker.name}' is in environment '${broker.environment}', where the channel has no interior router`,
       `Add '${broker.environment}' to the channel's environments (or give it interior routers).`,
       ["routing", "broker"],
+    );
+    return false;
+  }
+  const external = brokerAddress(topology, broker.name, routing.queue ?? channel.address);
+  if (facts.linkRoutes && externalPrefixes(channel.address, external) === undefined) {
+    sink.channel(
+      channel,
+      "error",
+      "router-config/queue-unreachable-by-prefix",
+      `channel '${channel.address}' routes to queue '${external}', but a qdrouterd link route can only strip a prefix of the address and add one: the queue name must end as the address does`,
+      `Name the queue so that it ends with the address's last character(s), e.g. '${(routing.queue ?? "queue").replace(/.$/, "")}${channel.address.at(-1) ?? ""}', or leave queue out (the address itself).`,
+      ["routing", "queue"],
     );
     return false;
   }

@@ -1,5 +1,6 @@
 /** Router configuration: generation from registry + topology, file formats, change plans. */
 
+export { externalPrefixes } from "./channels.ts";
 export {
   CONTAINER_CONFIG_DIR,
   type ComposeOptions,

@@ -17,12 +17,16 @@ import { type LinkRouteLookup, RoutingCore } from "../../../emulator/routing/rou
 
 describe("mapExternal", () => {
   it("strips delExternalPrefix, then adds addExternalPrefix", () => {
-    const a = {
-      delExternalPrefix: "billing/invoices",
-      addExternalPrefix: "/queue/billing-invoices",
-    };
+    const a = { delExternalPrefix: "billing/", addExternalPrefix: "/queue/billing-" };
     expect(mapExternal("billing/invoices", a)).toBe("/queue/billing-invoices");
     expect(mapExternal("billing/invoices/eu", a)).toBe("/queue/billing-invoices/eu");
+  });
+
+  it("strips nothing from an address no longer than the prefix, as qdrouterd 1.19 does", () => {
+    // src/router_core/terminus.c qdr_terminus_strip_address_prefix: `orig_len > prefix_len`.
+    const whole = { delExternalPrefix: "billing/invoices", addExternalPrefix: "/queue/x-" };
+    expect(mapExternal("billing/invoices", whole)).toBe("/queue/x-billing/invoices");
+    expect(mapExternal("billing/invoices/eu", whole)).toBe("/queue/x-/eu");
   });
 
   it("leaves what it does not apply to", () => {

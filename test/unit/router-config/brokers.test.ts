@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  externalPrefixes,
   generateRouterConfigs,
   type RouterConfig,
   type RouterEntityType,
@@ -14,7 +16,7 @@ const registry = registryOf([
       {
         address: "billing/invoices",
         description: "invoices",
-        routing: { kind: "broker", broker: "rabbit", queue: "invoices-q" },
+        routing: { kind: "broker", broker: "rabbit", queue: "q-invoices" },
         producers: ["billing"],
         consumers: ["billing"],
       },
@@ -50,7 +52,7 @@ describe("broker channels on qpid-dispatch", () => {
     );
   });
 
-  it("link-routes exactly the channel address both ways, renamed to the queue", () => {
+  it("link-routes exactly the channel address both ways, renamed to the queue as qdrouterd rewrites", () => {
     const routes = ofType(byId(configs, "int-a1"), "linkRoute");
     expect(routes).toEqual([
       {
@@ -58,19 +60,61 @@ describe("broker channels on qpid-dispatch", () => {
         pattern: "billing/invoices",
         direction: "in",
         connection: "amqp-mesh/broker/rabbit",
-        delExternalPrefix: "billing/invoices",
-        addExternalPrefix: "/queue/invoices-q",
+        delExternalPrefix: "billing/",
+        addExternalPrefix: "/queue/q-",
       },
       {
         name: "amqp-mesh/linkRoute/billing/invoices/out",
         pattern: "billing/invoices",
         direction: "out",
         connection: "amqp-mesh/broker/rabbit",
-        delExternalPrefix: "billing/invoices",
-        addExternalPrefix: "/queue/invoices-q",
+        delExternalPrefix: "billing/",
+        addExternalPrefix: "/queue/q-",
       },
     ]);
     expect(ofType(byId(configs, "int-a1"), "autoLink")).toEqual([]);
+    // qdrouterd 1.19's rewrite (src/router_core/terminus.c): strip delExternalPrefix only
+    // from a longer address, then put addExternalPrefix in front.
+    const rewrite = (address: string, del?: unknown, add?: unknown) => {
+      const stripped =
+        typeof del === "string" && address.length > del.length && address.startsWith(del)
+          ? address.slice(del.length)
+          : address;
+      return `${typeof add === "string" ? add : ""}${stripped}`;
+    };
+    for (const route of routes)
+      expect(rewrite("billing/invoices", route.delExternalPrefix, route.addExternalPrefix)).toBe(
+        "/queue/q-invoices",
+      );
+  });
+
+  it("refuses a queue no prefix rewrite reaches (it must end as the address does)", () => {
+    const unreachable = registryOf([
+      {
+        team: "billing",
+        principals: ["billing-worker"],
+        channels: [
+          {
+            address: "billing/invoices",
+            description: "invoices",
+            routing: { kind: "broker", broker: "rabbit", queue: "invoices-q" },
+            producers: ["billing"],
+            consumers: ["billing"],
+          },
+        ],
+      },
+    ]);
+    const result = generateRouterConfigs(unreachable, smallTopology(), {
+      flavour: "qpid-dispatch",
+    });
+    expect(result.diagnostics).toMatchObject([
+      {
+        severity: "error",
+        code: "router-config/queue-unreachable-by-prefix",
+        path: ["channels", 0, "routing", "queue"],
+      },
+    ]);
+    expect(ofType(byId(result.configs, "int-a1"), "linkRoute")).toEqual([]);
   });
 
   it("leaves link routes to the interiors; edges ask their interior", () => {
@@ -99,14 +143,14 @@ describe("broker channels on skupper-router", () => {
           address: "billing/invoices",
           direction: "in",
           connection: "amqp-mesh/broker/rabbit",
-          externalAddress: "/queue/invoices-q",
+          externalAddress: "/queue/q-invoices",
         },
         {
           name: "amqp-mesh/autoLink/billing/invoices/out",
           address: "billing/invoices",
           direction: "out",
           connection: "amqp-mesh/broker/rabbit",
-          externalAddress: "/queue/invoices-q",
+          externalAddress: "/queue/q-invoices",
         },
       ]);
     expect(ofType(byId(configs, "edge-a1"), "autoLink")).toEqual([]);
@@ -147,7 +191,30 @@ describe("queue addresses per broker flavour", () => {
     const artemis = generateRouterConfigs(registry, artemisTopology, { flavour: "qpid-dispatch" });
     const externalOf = (configs: RouterConfig[]) =>
       ofType(byId(configs, "int-a1"), "linkRoute").map((r) => r.addExternalPrefix);
-    expect(externalOf(rabbit.configs)).toEqual(["/queue/invoices-q", "/queue/invoices-q"]);
-    expect(externalOf(artemis.configs)).toEqual(["invoices-q", "invoices-q"]);
+    expect(externalOf(rabbit.configs)).toEqual(["/queue/q-", "/queue/q-"]);
+    expect(externalOf(artemis.configs)).toEqual(["q-", "q-"]);
+  });
+});
+
+describe("externalPrefixes (fuzz)", () => {
+  /** qdrouterd 1.19's rewrite, src/router_core/terminus.c (the oracle, not our code). */
+  const rewrite = (address: string, del?: string, add?: string) =>
+    `${add ?? ""}${del !== undefined && address.length > del.length && address.startsWith(del) ? address.slice(del.length) : address}`;
+
+  it("finds prefixes qdrouterd turns the address into the external address with, whenever they end alike", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 20 }),
+        fc.string({ maxLength: 20 }),
+        (address, external) => {
+          const found = externalPrefixes(address, external);
+          const endAlike =
+            address.length > 0 && external.length > 0 && address.at(-1) === external.at(-1);
+          expect(found !== undefined).toBe(endAlike);
+          if (found !== undefined) expect(rewrite(address, found.del, found.add)).toBe(external);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
