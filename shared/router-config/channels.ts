@@ -227,8 +227,8 @@ export function checkChannel(
       channel,
       "warning",
       "router-config/flavour-no-link-route",
-      `channel '${channel.address}' routes through broker '${broker.name}', but skupper-router has no linkRoute and no waypoint phases; it gets an autoLink pair (out to and in from queue '${routing.queue ?? channel.address}') on ${holders.map((r) => r.id).join(", ")}, so consumers attached directly to the address compete with the queue`,
-      "Consume only through the broker queue, or use the qpid-dispatch flavour for link-routed broker channels.",
+      `channel '${channel.address}' routes through broker '${broker.name}', but skupper-router has no linkRoute and no waypoint phases; it gets an autoLink pair (out to and in from queue '${routing.queue ?? channel.address}') on ${holders.map((r) => r.id).join(", ")}, so consumers attached directly to the address compete with the queue — on skupper-router 3.5.1 a consumer on another router got nothing from it`,
+      "Consume on the routers holding the broker connection, or use the qpid-dispatch flavour for link-routed broker channels.",
       ["routing"],
     );
   }
