@@ -21,6 +21,16 @@ export {
   type RouterObservation,
 } from "./drift.ts";
 export {
+  handleSyncTrigger,
+  SyncConfigError,
+  type SyncFunctionDeps,
+  type SyncFunctionSettings,
+  type SyncSummary,
+  type SyncTrigger,
+  summaryOf,
+  syncSettingsFromEnv,
+} from "./function.ts";
+export {
   checkRegistry,
   DesiredConfigs,
   type DesiredOptions,

@@ -43,6 +43,12 @@ export interface ObjectStore {
 
 const MAX_READ_ATTEMPTS = 5;
 
+/** Stores quote ETags differently in listings and reads (Blob: bare in one, quoted in the other). */
+function sameTag(a: string, b: string): boolean {
+  const bare = (tag: string) => tag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+  return bare(a) === bare(b);
+}
+
 export interface ObjectStoreSourceOptions {
   /** Key prefix of the project (`""`, or e.g. `mesh/` for `mesh/topology.yaml`). */
   prefix?: string;
@@ -84,7 +90,7 @@ export class ObjectStoreSource implements RegistrySource {
       for (const object of listing) {
         const got = await this.#store.get(object.key, object.etag);
         // Gone or rewritten since the listing: an upload is under way, read again.
-        if (got === undefined || got.etag !== object.etag) {
+        if (got === undefined || !sameTag(got.etag, object.etag)) {
           changed = true;
           break;
         }
