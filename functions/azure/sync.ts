@@ -26,20 +26,22 @@ export function blobNameOf(subject: string): string | undefined {
 
 /** Undefined for events that are not a blob written (another type, or no blob subject). */
 export function toSyncTrigger(event: EventGridEvent): SyncTrigger | undefined {
+  // The guard wants @azure/eventgrid's shape (a Date, data always there); a host delivers text.
   const candidate = {
     ...event,
     eventTime: new Date(event.eventTime),
     dataVersion: event.dataVersion ?? "",
-    data: event.data,
+    data: event.data ?? {},
   };
   if (!isSystemEvent("Microsoft.Storage.BlobCreated", candidate)) return undefined;
   const key = blobNameOf(event.subject);
   if (key === undefined) return undefined;
+  const data = candidate.data as { eTag?: unknown; sequencer?: unknown };
   return {
     kind: "object-written",
     key,
-    etag: candidate.data.eTag,
-    sequencer: candidate.data.sequencer,
+    etag: typeof data.eTag === "string" ? data.eTag : undefined,
+    sequencer: typeof data.sequencer === "string" ? data.sequencer : undefined,
     eventId: event.id,
   };
 }

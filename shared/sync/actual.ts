@@ -99,14 +99,18 @@ export async function readActualState(
 ): Promise<ActualState> {
   const entities = new Map<RouterEntityType, ManagedEntity[]>([["router", [identity.entity]]]);
   const unread: ActualState["unread"] = [];
-  for (const type of syncedTypes(management.flavour)) {
-    if (type === "router") continue;
-    try {
-      entities.set(type, await management.query(type));
-    } catch (error) {
-      if (type !== "policy" || !(error instanceof ManagementBadRequestError)) throw error;
-      unread.push({ type, reason: error.statusDescription });
+  // The types are independent: their QUERYs go out together on the one connection.
+  const types = syncedTypes(management.flavour).filter((t) => t !== "router");
+  const answers = await Promise.allSettled(types.map((type) => management.query(type)));
+  for (const [i, answer] of answers.entries()) {
+    const type = types[i]!;
+    if (answer.status === "fulfilled") {
+      entities.set(type, answer.value);
+      continue;
     }
+    const error: unknown = answer.reason;
+    if (type !== "policy" || !(error instanceof ManagementBadRequestError)) throw error;
+    unread.push({ type, reason: error.statusDescription });
   }
   return { identity, entities, unread };
 }

@@ -19,6 +19,8 @@ export interface ValidProject {
   source: string;
   registry: ChannelRegistry;
   topology: Topology;
+  /** Configs generated already (by the gate), reused for routers of that flavour. */
+  generated?: { flavour: RouterFlavour; principals: string[]; configs: RouterConfig[] };
 }
 
 export type GateVerdict =
@@ -47,10 +49,15 @@ function breakingLine(change: ChannelCompatibility): string {
   return `${change.address} (${change.owner}): breaking change without a raised channel version (still ${change.previousVersion}) — ${details} (raise the channel's version to allow it)`;
 }
 
-/** Judges a loaded project against the last good one (undefined on the first run). */
+/**
+ * Judges a loaded project against the last good one (undefined on the first run). The
+ * configs it generates (the topology's flavour, with `managementPrincipals`) come back with
+ * an accepted verdict, for DesiredConfigs to reuse.
+ */
 export function checkRegistry(
   current: LoadedProject,
   lastGood: LoadedProject | undefined,
+  managementPrincipals: readonly string[] = [],
 ): GateVerdict {
   const { registry, topology, diagnostics, snapshot } = current;
   if (hasErrors(diagnostics) || registry === undefined || topology === undefined) {
@@ -63,7 +70,9 @@ export function checkRegistry(
       breaking: [],
     };
   }
-  const generated = generateRouterConfigs(registry, topology);
+  const generated = generateRouterConfigs(registry, topology, {
+    managementPrincipals: principalList(managementPrincipals),
+  });
   if (hasErrors(generated.diagnostics)) {
     return {
       accepted: false,
@@ -95,10 +104,24 @@ export function checkRegistry(
   }
   return {
     accepted: true,
-    project: { digest: snapshot.digest, source: snapshot.source, registry, topology },
+    project: {
+      digest: snapshot.digest,
+      source: snapshot.source,
+      registry,
+      topology,
+      generated: {
+        flavour: topology.flavour,
+        principals: principalList(managementPrincipals),
+        configs: generated.configs,
+      },
+    },
     breaking,
     notes,
   };
+}
+
+function principalList(principals: readonly string[]): string[] {
+  return [...new Set(principals)].sort();
 }
 
 export interface DesiredOptions {
@@ -129,10 +152,21 @@ export class DesiredConfigs {
     flavour: RouterFlavour,
   ): { config: RouterConfig } | { problem: string } {
     let generated = this.#byFlavour.get(flavour);
+    const principals = principalList(this.#options.managementPrincipals);
+    const ready = this.#project.generated;
+    if (
+      generated === undefined &&
+      ready !== undefined &&
+      ready.flavour === flavour &&
+      ready.principals.join("\n") === principals.join("\n")
+    ) {
+      generated = { configs: ready.configs, errors: [] };
+      this.#byFlavour.set(flavour, generated);
+    }
     if (generated === undefined) {
       const result = generateRouterConfigs(this.#project.registry, this.#project.topology, {
         flavour,
-        managementPrincipals: [...new Set(this.#options.managementPrincipals)].sort(),
+        managementPrincipals: principals,
       });
       generated = { configs: result.configs, errors: errorLines(result.diagnostics) };
       this.#byFlavour.set(flavour, generated);

@@ -31,7 +31,13 @@ import {
   type SyncReport,
   totalsOf,
 } from "./report.ts";
-import { type LoadedProject, loadSnapshot, makeSnapshot, SnapshotError } from "./snapshot.ts";
+import {
+  type LoadedProject,
+  loadSnapshot,
+  makeSnapshot,
+  type ProjectSnapshot,
+  SnapshotError,
+} from "./snapshot.ts";
 import { type RegistrySource, shortDigest } from "./source.ts";
 import { lastGoodOf, type SyncStateStore } from "./state.ts";
 
@@ -81,6 +87,27 @@ export function operationLogger(logger: SyncLogger): (event: ManagementOperation
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 
+/**
+ * Projects validated lately, by digest: a warm function (or the next pass) that sees the
+ * same files again — the last good registry is usually the previous run's — skips the work.
+ */
+const loadedByDigest = new Map<string, Promise<LoadedProject>>();
+const LOADED_KEPT = 4;
+
+function loadCached(snapshot: ProjectSnapshot): Promise<LoadedProject> {
+  const key = `${snapshot.source}\n${snapshot.digest}`;
+  let loading = loadedByDigest.get(key);
+  if (loading === undefined) {
+    loading = loadSnapshot(snapshot);
+    loadedByDigest.set(key, loading);
+    loading.catch(() => loadedByDigest.delete(key));
+    while (loadedByDigest.size > LOADED_KEPT)
+      loadedByDigest.delete(loadedByDigest.keys().next().value!);
+  }
+  // The revision is the store's, not the content's: keep the one just read.
+  return loading.then((loaded) => ({ ...loaded, snapshot }));
+}
+
 function verdictOf(source: string): RegistryVerdict {
   return {
     source,
@@ -112,7 +139,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
   let lastGood: LoadedProject | undefined;
   if (state.lastGood !== undefined) {
     const { files, source, revision } = state.lastGood;
-    lastGood = await loadSnapshot(makeSnapshot(files, source, revision));
+    lastGood = await loadCached(makeSnapshot(files, source, revision));
   }
 
   let rounds = 0;
@@ -124,8 +151,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
       verdict = verdictOf(options.source.description);
       let loaded: LoadedProject;
       try {
-        const snapshot = await options.source.read();
-        loaded = await loadSnapshot(snapshot);
+        loaded = await loadCached(await options.source.read());
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
         verdict.reason = "unreadable";
@@ -140,7 +166,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
       const { snapshot } = loaded;
       verdict.digest = snapshot.digest;
       verdict.revision = snapshot.revision;
-      const gate = checkRegistry(loaded, lastGood);
+      const gate = checkRegistry(loaded, lastGood, principals);
       let project: ValidProject | undefined;
       if (gate.accepted) {
         verdict.accepted = true;

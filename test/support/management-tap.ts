@@ -148,6 +148,9 @@ export async function startManagementTap(routerUrl: string): Promise<ManagementT
       return;
     }
     const router = connect({ host, port });
+    // No Nagle on either leg: the tap must not add the delayed-ACK wait to every request.
+    client.setNoDelay(true);
+    router.setNoDelay(true);
     sockets.add(router);
     router.on("close", () => {
       sockets.delete(router);
