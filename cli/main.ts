@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { runDiff } from "./commands/diff.ts";
 import { runEmulator } from "./commands/emulator.ts";
 import { runGenerate } from "./commands/generate.ts";
+import { runSyncCommand } from "./commands/sync.ts";
 import { runUp } from "./commands/up.ts";
 import { runValidate } from "./commands/validate.ts";
 import { LocalPlatformError, RUNTIME_FAILURE } from "./local/errors.ts";
@@ -26,6 +27,20 @@ export async function main(argv: string[]): Promise<number> {
         return await runDiff(parse(rest, { json: { type: "boolean" } }));
       case "emulator":
         return await runEmulator(parse(rest, { out: { type: "string" } }));
+      case "sync":
+        return await runSyncCommand(
+          parse<ParsedListArgs>(rest, {
+            router: { type: "string", multiple: true },
+            "dry-run": { type: "boolean" },
+            json: { type: "boolean" },
+            username: { type: "string" },
+            "password-file": { type: "string" },
+            ca: { type: "string" },
+            state: { type: "string" },
+            "management-principal": { type: "string", multiple: true },
+            timeout: { type: "string" },
+          }),
+        );
       case "up":
         return await runUp(
           parse(rest, {
@@ -64,7 +79,13 @@ export interface ParsedArgs {
   values: Record<string, string | boolean | undefined>;
 }
 
-function parse(args: string[], options: Options): ParsedArgs {
+/** Parsed arguments where options may repeat (`multiple: true`). */
+export interface ParsedListArgs {
+  positionals: string[];
+  values: Record<string, string | boolean | string[] | undefined>;
+}
+
+function parse<T extends ParsedListArgs = ParsedArgs>(args: string[], options: Options): T {
   try {
     const { values, positionals } = parseArgs({
       args,
@@ -72,7 +93,7 @@ function parse(args: string[], options: Options): ParsedArgs {
       allowPositionals: true,
       strict: true,
     });
-    return { positionals, values: values as ParsedArgs["values"] };
+    return { positionals, values: values as T["values"] } as T;
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

@@ -14,9 +14,15 @@ Usage:
       What would change per router, and breaking payload schema changes.
   amqp-mesh emulator <dir> [--out <dir>]
       Start the local router mesh of <dir>'s topology; Ctrl-C stops it.
+  amqp-mesh sync <dir> --router <url>... [--dry-run] [--json] [--username <name>]
+                 [--password-file <file>] [--ca <file>] [--state <file>] [--timeout <ms>]
+      Bring live routers to <dir>'s registry over AMQP management: per router the minimal
+      plan, applied (--dry-run: planned only). The principal logs in with PLAIN: --username
+      or MESH_SASL_USERNAME, the password from --password-file or MESH_SASL_PASSWORD.
   amqp-mesh up [<dir>] [--engine emulator|qdrouterd|skrouterd] [--once] [--out <dir>]
       The local platform: validate, generate, start the mesh (the emulator, or real routers
       when the binary is on PATH), check a round trip.
 
-Exit codes: 0 success, 1 invalid input, 2 usage error, 3 run-time failure (a router or
-tool missing, a port in use, a round trip that failed).`;
+Exit codes: 0 success, 1 invalid input (sync: the registry was refused, nothing sent),
+2 usage error, 3 run-time failure (a router or tool missing, a port in use, a round trip
+that failed, a router sync could not reach or change).`;

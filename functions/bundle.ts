@@ -30,7 +30,20 @@ export interface FunctionTarget {
   node: string;
   external?: string[];
   extraFiles?: Record<string, string>;
+  /** Writes the ingress's registry snapshot and validators beside it (default true). */
+  registrySnapshot?: boolean;
 }
+
+const AZURE_HOST = (extensions: Record<string, unknown>): string =>
+  `${JSON.stringify(
+    {
+      version: "2.0",
+      extensionBundle: { id: "Microsoft.Azure.Functions.ExtensionBundle", version: "[4.*, 5.0.0)" },
+      extensions,
+    },
+    null,
+    2,
+  )}\n`;
 
 export const FUNCTIONS: FunctionTarget[] = [
   { cloud: "aws", name: "ingress", entry: "functions/aws/ingress/index.ts", node: "node24" },
@@ -55,6 +68,26 @@ export const FUNCTIONS: FunctionTarget[] = [
         2,
       )}\n`,
       "package.json": `${JSON.stringify({ name: "amqp-mesh-ingress", type: "module", main: "index.mjs" }, null, 2)}\n`,
+    },
+  },
+  // Config-sync reads the registry from its store at run time: no snapshot beside it.
+  {
+    cloud: "aws",
+    name: "sync",
+    entry: "functions/aws/sync/index.ts",
+    node: "node24",
+    registrySnapshot: false,
+  },
+  {
+    cloud: "azure",
+    name: "sync",
+    entry: "functions/azure/sync-app.ts",
+    node: "node22",
+    external: ["@azure/functions-core"],
+    registrySnapshot: false,
+    extraFiles: {
+      "host.json": AZURE_HOST({}),
+      "package.json": `${JSON.stringify({ name: "amqp-mesh-config-sync", type: "module", main: "index.mjs" }, null, 2)}\n`,
     },
   },
 ];
@@ -116,20 +149,25 @@ async function bundleFunction(
     alias: { debug: join(root, "functions/no-debug.cjs") },
     plugins: [sharedIsPure],
   });
-  const validators = await esbuild.build({
-    ...common,
-    stdin: {
-      contents: validatorModuleSource(snapshot),
-      resolveDir: root,
-      sourcefile: "validators.mjs",
-    },
-    outfile: join(dir, VALIDATORS_FILE),
-  });
-  await writeFile(join(dir, SNAPSHOT_FILE), `${JSON.stringify(snapshot)}\n`);
+  const builds: esbuild.BuildResult[] = [main];
+  if (target.registrySnapshot !== false) {
+    builds.push(
+      await esbuild.build({
+        ...common,
+        stdin: {
+          contents: validatorModuleSource(snapshot),
+          resolveDir: root,
+          sourcefile: "validators.mjs",
+        },
+        outfile: join(dir, VALIDATORS_FILE),
+      }),
+    );
+    await writeFile(join(dir, SNAPSHOT_FILE), `${JSON.stringify(snapshot)}\n`);
+  }
   for (const [name, text] of Object.entries(target.extraFiles ?? {}))
     await writeFile(join(dir, name), text);
   const sizes: Record<string, number> = {};
-  for (const build of [main, validators])
+  for (const build of builds)
     for (const [file, output] of Object.entries(build.metafile?.outputs ?? {}))
       sizes[relative(dir, resolve(file))] = output.bytes;
   return { target, dir, sizes };

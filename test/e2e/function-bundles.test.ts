@@ -67,6 +67,8 @@ describe("function bundles", () => {
     expect(results?.map((r) => `${r.target.cloud}/${r.target.name}`)).toEqual([
       "aws/ingress",
       "azure/ingress",
+      "aws/sync",
+      "azure/sync",
     ]);
     const snapshot = JSON.parse(
       await readFile(join(out, "aws", "ingress", "registry.json"), "utf8"),

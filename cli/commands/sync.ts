@@ -1,0 +1,121 @@
+import { readFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import type { ManagementTarget } from "../../shared/management/index.ts";
+import {
+  DirectorySource,
+  FileStateStore,
+  formatSyncReport,
+  runSync,
+  SyncStateError,
+} from "../../shared/sync/index.ts";
+import { LocalPlatformError, RUNTIME_FAILURE } from "../local/errors.ts";
+import type { ParsedListArgs as ParsedArgs } from "../main.ts";
+import { projectDir } from "../project-dir.ts";
+import { UsageError } from "../usage.ts";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function routerUrls(value: string | boolean | string[] | undefined): string[] {
+  const urls = (Array.isArray(value) ? value : typeof value === "string" ? [value] : []).flatMap(
+    (v) => v.split(","),
+  );
+  const trimmed = urls.map((u) => u.trim()).filter((u) => u !== "");
+  if (trimmed.length === 0)
+    throw new UsageError("sync needs --router <url> (one per router: amqp[s]://host:port)");
+  for (const url of trimmed)
+    if (!/^amqps?:\/\/[^/]+/.test(url))
+      throw new UsageError(
+        `--router '${url.replace(/\/\/[^@/]*@/, "//***@")}' is not an amqp:// or amqps:// URL`,
+      );
+  return trimmed;
+}
+
+function positiveMs(
+  value: string | boolean | string[] | undefined,
+  what: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== "string" || !Number.isSafeInteger(n) || n <= 0)
+    throw new UsageError(`${what} must be a positive whole number of milliseconds`);
+  return n;
+}
+
+/**
+ * The management principal's login: `--username` or MESH_SASL_USERNAME, the password from
+ * `--password-file` or MESH_SASL_PASSWORD (never a command-line argument: it would show in
+ * the process list). Without a username the routers are asked for ANONYMOUS.
+ */
+async function login(args: ParsedArgs, env: Env): Promise<ManagementTarget["sasl"]> {
+  const username =
+    typeof args.values.username === "string" ? args.values.username : env.MESH_SASL_USERNAME;
+  const file = args.values["password-file"];
+  let password = env.MESH_SASL_PASSWORD;
+  if (typeof file === "string") {
+    try {
+      password = (await readFile(file, "utf8")).replace(/\r?\n$/, "");
+    } catch {
+      throw new UsageError(`--password-file '${file}' cannot be read`);
+    }
+  }
+  if (username === undefined || username === "") return { mechanism: "ANONYMOUS" };
+  if (password === undefined)
+    throw new UsageError(
+      `no password for '${username}': set MESH_SASL_PASSWORD or give --password-file <file>`,
+    );
+  return { mechanism: "PLAIN", username, password };
+}
+
+function tlsOf(args: ParsedArgs, env: Env): ManagementTarget["tls"] {
+  const ca = typeof args.values.ca === "string" ? args.values.ca : env.MESH_TLS_CA;
+  return {
+    ...(ca === undefined || ca === "" ? {} : { ca }),
+    ...(env.MESH_TLS_SERVERNAME ? { servername: env.MESH_TLS_SERVERNAME } : {}),
+    rejectUnauthorized: env.MESH_TLS_REJECT_UNAUTHORIZED !== "false",
+  };
+}
+
+/**
+ * `amqp-mesh sync <dir> --router <url>... [--dry-run] [--json]`: brings each router to the
+ * project's registry over AMQP management, printing the plan per router and what was done.
+ * Exit 0 all in sync (or planned), 1 the registry was refused (invalid, breaking change:
+ * nothing was sent), 2 usage, 3 a router could not be synced (unreachable, an operation
+ * failed) — retried by running again.
+ */
+export async function runSyncCommand(args: ParsedArgs, env: Env = process.env): Promise<number> {
+  if (args.positionals.length !== 1) throw new UsageError("sync takes one <dir>");
+  const dir = await projectDir(args.positionals[0]);
+  const urls = routerUrls(args.values.router);
+  const sasl = await login(args, env);
+  const tls = tlsOf(args, env);
+  const principals = args.values["management-principal"];
+  const stateFile =
+    typeof args.values.state === "string"
+      ? resolve(args.values.state)
+      : resolve("out", basename(dir), "sync-state.json");
+  const timeoutMs = positiveMs(args.values.timeout, "--timeout");
+  let report: Awaited<ReturnType<typeof runSync>>;
+  try {
+    report = await runSync({
+      source: new DirectorySource(dir),
+      routers: urls.map((url) => ({
+        url,
+        sasl,
+        ...(url.startsWith("amqps:") || tls?.ca !== undefined ? { tls } : {}),
+      })),
+      state: new FileStateStore(stateFile),
+      dryRun: args.values["dry-run"] === true,
+      ...(Array.isArray(principals) ? { managementPrincipals: principals } : {}),
+      open: { ...(timeoutMs === undefined ? {} : { timeoutMs }) },
+    });
+  } catch (error) {
+    if (error instanceof SyncStateError) throw new LocalPlatformError(error.message);
+    throw new LocalPlatformError(
+      `sync: ${error instanceof Error ? error.message : String(error)} (state ${join(stateFile)})`,
+    );
+  }
+  if (args.values.json === true) console.log(JSON.stringify(report, null, 2));
+  else process.stdout.write(formatSyncReport(report));
+  if (report.outcome === "refused") return 1;
+  return report.outcome === "failed" ? RUNTIME_FAILURE : 0;
+}

@@ -1,0 +1,73 @@
+/**
+ * Config-sync as Azure Functions v4 handlers: an Event Grid subscription on the registry
+ * container delivers `Microsoft.Storage.BlobCreated` (checked with @azure/eventgrid's
+ * system-event guard), and a timer runs the drift schedule. Translation only: event →
+ * SyncTrigger; the summary is returned and logged through the invocation context.
+ */
+
+import { isSystemEvent } from "@azure/eventgrid";
+import type { EventGridEvent, InvocationContext, Timer } from "@azure/functions";
+import type { SyncLogger, SyncSummary, SyncTrigger } from "../../shared/sync/index.ts";
+
+/** The invocation's own log methods as the core's SyncLogger (fields as a JSON object). */
+export function syncLoggerOf(context: InvocationContext): SyncLogger {
+  return {
+    info: (message, fields) => context.info(message, fields ?? {}),
+    warn: (message, fields) => context.warn(message, fields ?? {}),
+    error: (message, fields) => context.error(message, fields ?? {}),
+  };
+}
+
+/** The blob's name from a BlobCreated subject: `/blobServices/default/containers/<c>/blobs/<name>`. */
+export function blobNameOf(subject: string): string | undefined {
+  const match = /^\/blobServices\/default\/containers\/[^/]+\/blobs\/(.+)$/.exec(subject);
+  return match?.[1];
+}
+
+/** Undefined for events that are not a blob written (another type, or no blob subject). */
+export function toSyncTrigger(event: EventGridEvent): SyncTrigger | undefined {
+  // The guard wants @azure/eventgrid's shape (a Date, data always there); a host delivers text.
+  const candidate = {
+    ...event,
+    eventTime: new Date(event.eventTime),
+    dataVersion: event.dataVersion ?? "",
+    data: event.data ?? {},
+  };
+  if (!isSystemEvent("Microsoft.Storage.BlobCreated", candidate)) return undefined;
+  const key = blobNameOf(event.subject);
+  if (key === undefined) return undefined;
+  const data = candidate.data as { eTag?: unknown; sequencer?: unknown };
+  return {
+    kind: "object-written",
+    key,
+    etag: typeof data.eTag === "string" ? data.eTag : undefined,
+    sequencer: typeof data.sequencer === "string" ? data.sequencer : undefined,
+    eventId: event.id,
+  };
+}
+
+export type SyncCore = (trigger: SyncTrigger, logger: SyncLogger) => Promise<SyncSummary>;
+
+export function createRegistryEventHandler(core: SyncCore) {
+  return async (event: EventGridEvent, context: InvocationContext): Promise<SyncSummary> => {
+    const logger = syncLoggerOf(context);
+    const trigger = toSyncTrigger(event);
+    if (trigger === undefined) {
+      const reason = `event type ${event.eventType} is not Microsoft.Storage.BlobCreated`;
+      logger.warn("event ignored", { eventType: event.eventType, subject: event.subject, reason });
+      return { trigger: "object-written", ignored: true, reason };
+    }
+    const summary = await core(trigger, logger);
+    logger.info("config-sync result", { summary });
+    return summary;
+  };
+}
+
+export function createDriftTimerHandler(core: SyncCore) {
+  return async (timer: Timer, context: InvocationContext): Promise<SyncSummary> => {
+    const logger = syncLoggerOf(context);
+    const summary = await core({ kind: "schedule", eventId: timer.scheduleStatus?.last }, logger);
+    logger.info("config-sync result", { summary, isPastDue: timer.isPastDue });
+    return summary;
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Drift: routers on managed containers restart and come back with only their config file's
+ * entities. A router has restarted when its boot time (seen − uptime) moved later than the
+ * one recorded: its uptime went back, measured against the clock.
+ */
+import type { RouterState } from "./state.ts";
+
+/** Uptime counts whole seconds and clocks differ a little: smaller moves are no restart. */
+export const RESTART_TOLERANCE_MS = 5_000;
+
+export function bootTimeOf(seenAt: number, uptimeSeconds: number): number {
+  return seenAt - uptimeSeconds * 1000;
+}
+
+export interface RouterObservation {
+  routerId: string;
+  uptimeSeconds: number;
+  seenAt: number;
+}
+
+export interface FullSyncDecision {
+  full: boolean;
+  restarted: boolean;
+  reason: string;
+}
+
+export interface DriftOptions {
+  /** Full syncs on a schedule at least this often even without a restart (ms). */
+  fullSyncIntervalMs: number;
+  /** Boot time moves smaller than this are no restart (default RESTART_TOLERANCE_MS). */
+  toleranceMs?: number;
+  /** The digest of the registry that would be synced now. */
+  digest: string;
+}
+
+/** Whether the router restarted since it was last seen (a different router id counts too). */
+export function hasRestarted(
+  previous: RouterState | undefined,
+  seen: RouterObservation,
+  toleranceMs = RESTART_TOLERANCE_MS,
+): boolean {
+  if (previous === undefined) return false;
+  if (previous.routerId !== seen.routerId) return true;
+  return bootTimeOf(seen.seenAt, seen.uptimeSeconds) - previous.bootTime > toleranceMs;
+}
+
+/**
+ * On a scheduled run, whether a router needs the full QUERY-and-apply: never seen, restarted,
+ * the registry changed since its last full sync (a lost event), its last sync failed, or the
+ * last full sync is older than `fullSyncIntervalMs`. Otherwise reading its uptime was enough.
+ */
+export function needsFullSync(
+  previous: RouterState | undefined,
+  seen: RouterObservation,
+  options: DriftOptions,
+): FullSyncDecision {
+  if (previous === undefined) return { full: true, restarted: false, reason: "first time seen" };
+  if (hasRestarted(previous, seen, options.toleranceMs)) {
+    const since = new Date(bootTimeOf(seen.seenAt, seen.uptimeSeconds)).toISOString();
+    return {
+      full: true,
+      restarted: true,
+      reason:
+        previous.routerId !== seen.routerId
+          ? `another router answers at this URL now (${seen.routerId}, was ${previous.routerId})`
+          : `restarted: up ${seen.uptimeSeconds} s (since ${since}), was up since ${new Date(previous.bootTime).toISOString()}`,
+    };
+  }
+  if (previous.syncedAt === undefined)
+    return { full: true, restarted: false, reason: "the last sync did not finish cleanly" };
+  if (previous.syncedDigest !== options.digest)
+    return {
+      full: true,
+      restarted: false,
+      reason: "the registry changed since the last full sync",
+    };
+  const age = seen.seenAt - previous.syncedAt;
+  if (age >= options.fullSyncIntervalMs)
+    return {
+      full: true,
+      restarted: false,
+      reason: `last full sync ${Math.round(age / 1000)} s ago`,
+    };
+  return { full: false, restarted: false, reason: "up since the last full sync; nothing to do" };
+}

@@ -1,0 +1,185 @@
+/**
+ * The safety gate: an invalid registry, one the generator refuses, or one with a breaking
+ * payload-schema change whose channel version was not raised (judged against the last good
+ * registry) never reaches a router. And the desired configs of the routers, generated as
+ * `amqp-mesh generate` would write their files.
+ */
+import { type Diagnostic, formatDiagnostic, hasErrors } from "../diagnostics.ts";
+import {
+  type ChannelCompatibility,
+  type ChannelRegistry,
+  findBreakingChanges,
+} from "../registry/index.ts";
+import { generateRouterConfigs, type RouterConfig } from "../router-config/index.ts";
+import type { RouterFlavour, Topology } from "../topology/index.ts";
+import type { LoadedProject } from "./snapshot.ts";
+
+export interface ValidProject {
+  digest: string;
+  source: string;
+  registry: ChannelRegistry;
+  topology: Topology;
+  /** Configs generated already (by the gate), reused for routers of that flavour. */
+  generated?: { flavour: RouterFlavour; principals: string[]; configs: RouterConfig[] };
+}
+
+export type GateVerdict =
+  | {
+      accepted: true;
+      project: ValidProject;
+      /** Breaking changes whose channel version was raised (allowed). */
+      breaking: ChannelCompatibility[];
+      /** Warnings, and notes such as "no last good registry to compare with". */
+      notes: string[];
+    }
+  | {
+      accepted: false;
+      reason: "invalid" | "not-generated" | "breaking";
+      /** One line per problem, each with its file and position or channel and the fix. */
+      problems: string[];
+      breaking: ChannelCompatibility[];
+    };
+
+function errorLines(diagnostics: readonly Diagnostic[]): string[] {
+  return diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic);
+}
+
+function breakingLine(change: ChannelCompatibility): string {
+  const details = change.changes.map((c) => `${c.pointer || "/"}: ${c.message}`).join("; ");
+  return `${change.address} (${change.owner}): breaking change without a raised channel version (still ${change.previousVersion}) — ${details} (raise the channel's version to allow it)`;
+}
+
+/**
+ * Judges a loaded project against the last good one (undefined on the first run). The
+ * configs it generates (the topology's flavour, with `managementPrincipals`) come back with
+ * an accepted verdict, for DesiredConfigs to reuse.
+ */
+export function checkRegistry(
+  current: LoadedProject,
+  lastGood: LoadedProject | undefined,
+  managementPrincipals: readonly string[] = [],
+): GateVerdict {
+  const { registry, topology, diagnostics, snapshot } = current;
+  if (hasErrors(diagnostics) || registry === undefined || topology === undefined) {
+    const problems = errorLines(diagnostics);
+    return {
+      accepted: false,
+      reason: "invalid",
+      problems:
+        problems.length > 0 ? problems : [`${snapshot.source}: no registry project could be read`],
+      breaking: [],
+    };
+  }
+  const generated = generateRouterConfigs(registry, topology, {
+    managementPrincipals: principalList(managementPrincipals),
+  });
+  if (hasErrors(generated.diagnostics)) {
+    return {
+      accepted: false,
+      reason: "not-generated",
+      problems: errorLines(generated.diagnostics),
+      breaking: [],
+    };
+  }
+  const notes = [...diagnostics, ...generated.diagnostics]
+    .filter((d) => d.severity === "warning")
+    .map(formatDiagnostic);
+  let breaking: ChannelCompatibility[] = [];
+  if (lastGood?.registry === undefined) {
+    notes.push(
+      "no last good registry recorded: breaking payload schema changes could not be checked",
+    );
+  } else {
+    breaking = findBreakingChanges(lastGood.registry, registry);
+    // A removed channel is never "allowed" by a version (there is none left to raise), but
+    // removing channels must stay possible: it is reported, and its entities go.
+    const removed = breaking.filter((c) => c.changes.every((x) => x.kind === "channel-removed"));
+    for (const channel of removed)
+      notes.push(
+        `channel '${channel.address}' (${channel.owner}) was removed: its address and rights go from the routers`,
+      );
+    const refused = breaking.filter((c) => !c.allowed && !removed.includes(c));
+    if (refused.length > 0)
+      return { accepted: false, reason: "breaking", problems: refused.map(breakingLine), breaking };
+  }
+  return {
+    accepted: true,
+    project: {
+      digest: snapshot.digest,
+      source: snapshot.source,
+      registry,
+      topology,
+      generated: {
+        flavour: topology.flavour,
+        principals: principalList(managementPrincipals),
+        configs: generated.configs,
+      },
+    },
+    breaking,
+    notes,
+  };
+}
+
+function principalList(principals: readonly string[]): string[] {
+  return [...new Set(principals)].sort();
+}
+
+export interface DesiredOptions {
+  /** Principals the routers let manage them (config-sync's own is always among them). */
+  managementPrincipals: readonly string[];
+  /** Makes a generated config fit for where the router runs (e.g. local certificate paths). */
+  prepareConfig?: (config: RouterConfig) => RouterConfig;
+}
+
+/** The generated config of each router, per flavour (a router's own decides), cached. */
+export class DesiredConfigs {
+  readonly #project: ValidProject;
+  readonly #options: DesiredOptions;
+  readonly #byFlavour = new Map<RouterFlavour, { configs: RouterConfig[]; errors: string[] }>();
+
+  constructor(project: ValidProject, options: DesiredOptions) {
+    this.#project = project;
+    this.#options = options;
+  }
+
+  get digest(): string {
+    return this.#project.digest;
+  }
+
+  /** The router's desired config, or why there is none. */
+  forRouter(
+    routerId: string,
+    flavour: RouterFlavour,
+  ): { config: RouterConfig } | { problem: string } {
+    let generated = this.#byFlavour.get(flavour);
+    const principals = principalList(this.#options.managementPrincipals);
+    const ready = this.#project.generated;
+    if (
+      generated === undefined &&
+      ready !== undefined &&
+      ready.flavour === flavour &&
+      ready.principals.join("\n") === principals.join("\n")
+    ) {
+      generated = { configs: ready.configs, errors: [] };
+      this.#byFlavour.set(flavour, generated);
+    }
+    if (generated === undefined) {
+      const result = generateRouterConfigs(this.#project.registry, this.#project.topology, {
+        flavour,
+        managementPrincipals: principals,
+      });
+      generated = { configs: result.configs, errors: errorLines(result.diagnostics) };
+      this.#byFlavour.set(flavour, generated);
+    }
+    if (generated.errors.length > 0)
+      return {
+        problem: `the registry cannot be generated for ${flavour}: ${generated.errors.join("; ")}`,
+      };
+    const config = generated.configs.find((c) => c.routerId === routerId);
+    if (config === undefined)
+      return {
+        problem: `router '${routerId}' is not in the topology of ${this.#project.source}: add it there, or sync only the topology's routers`,
+      };
+    return { config: this.#options.prepareConfig?.(config) ?? config };
+  }
+}

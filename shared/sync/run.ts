@@ -1,0 +1,367 @@
+/**
+ * One config-sync run: read the registry from its store, pass it through the safety gate,
+ * and bring every router to it — each on its own, in parallel, so one unreachable router
+ * does not stop the others (it is retried on the next run).
+ *
+ * Which registry version wins when events come close together: a run never trusts its
+ * event's payload, it reads the store as it is (every object with its ETag; a snapshot
+ * never mixes two uploads). When it is done it lists the store again: if the ETags changed
+ * meanwhile, a newer upload came in, and it runs another pass. So a run that read an older
+ * version cannot end the day on it, and a replayed event just finds the routers in sync.
+ */
+import { redactUrl } from "../amqp/index.ts";
+import {
+  type ManagementOperationEvent,
+  ManagementPool,
+  type ManagementTarget,
+  ManagementUnreachableError,
+  type OpenOptions,
+} from "../management/index.ts";
+import type { RouterConfig } from "../router-config/index.ts";
+import { readActualState, readRouterIdentity } from "./actual.ts";
+import { applySyncPlan } from "./apply.ts";
+import { bootTimeOf, hasRestarted, needsFullSync } from "./drift.ts";
+import { checkRegistry, DesiredConfigs, type ValidProject } from "./gate.ts";
+import { operationCounts, planSync } from "./plan.ts";
+import {
+  type RegistryVerdict,
+  type RouterSyncResult,
+  SILENT_LOGGER,
+  type SyncLogger,
+  type SyncReport,
+  totalsOf,
+} from "./report.ts";
+import {
+  type LoadedProject,
+  loadSnapshot,
+  makeSnapshot,
+  type ProjectSnapshot,
+  SnapshotError,
+} from "./snapshot.ts";
+import { type RegistrySource, shortDigest } from "./source.ts";
+import { lastGoodOf, type SyncStateStore } from "./state.ts";
+
+export interface SyncRunOptions {
+  source: RegistrySource;
+  routers: readonly ManagementTarget[];
+  state: SyncStateStore;
+  /** `event` (a registry change; the default) or `schedule` (drift: restarts, lost events). */
+  mode?: "event" | "schedule";
+  /** Plan only: QUERY, no CREATE/UPDATE/DELETE, no state written. */
+  dryRun?: boolean;
+  /** Principals the routers let manage them; the targets' own SASL users are always added. */
+  managementPrincipals?: readonly string[];
+  /** Makes a generated config fit for where the router runs (e.g. local certificate paths). */
+  prepareConfig?: (config: RouterConfig) => RouterConfig;
+  /** Scheduled runs sync a router fully at least this often (default 15 min). */
+  fullSyncIntervalMs?: number;
+  /** Boot time moves (seen − uptime) smaller than this are no restart (default 5 s). */
+  restartToleranceMs?: number;
+  /** Passes when uploads keep coming during the run (default 3). */
+  maxRounds?: number;
+  /** Open management sessions to reuse (warm functions); one is made and closed otherwise. */
+  pool?: ManagementPool;
+  /** Timeouts of sessions this run opens. */
+  open?: Omit<OpenOptions, "onOperation">;
+  /** Independent management requests in flight per router (default 8). */
+  concurrency?: number;
+  logger?: SyncLogger;
+  now?: () => number;
+}
+
+/** A log sink for the management operations of a pool: one line each. */
+export function operationLogger(logger: SyncLogger): (event: ManagementOperationEvent) => void {
+  return (event) => {
+    const fields = {
+      router: event.router,
+      operation: event.operation,
+      entityType: event.entityType,
+      name: event.name,
+      statusCode: event.statusCode,
+      durationMs: event.durationMs,
+    };
+    if (event.error === undefined) logger.info("management operation", fields);
+    else logger.warn("management operation failed", { ...fields, error: event.error.message });
+  };
+}
+
+const FIFTEEN_MINUTES = 15 * 60 * 1000;
+
+/**
+ * Projects validated lately, by digest: a warm function (or the next pass) that sees the
+ * same files again — the last good registry is usually the previous run's — skips the work.
+ */
+const loadedByDigest = new Map<string, Promise<LoadedProject>>();
+const LOADED_KEPT = 4;
+
+function loadCached(snapshot: ProjectSnapshot): Promise<LoadedProject> {
+  const key = `${snapshot.source}\n${snapshot.digest}`;
+  let loading = loadedByDigest.get(key);
+  if (loading === undefined) {
+    loading = loadSnapshot(snapshot);
+    loadedByDigest.set(key, loading);
+    loading.catch(() => loadedByDigest.delete(key));
+    while (loadedByDigest.size > LOADED_KEPT)
+      loadedByDigest.delete(loadedByDigest.keys().next().value!);
+  }
+  // The revision is the store's, not the content's: keep the one just read.
+  return loading.then((loaded) => ({ ...loaded, snapshot }));
+}
+
+function verdictOf(source: string): RegistryVerdict {
+  return {
+    source,
+    digest: undefined,
+    revision: undefined,
+    accepted: false,
+    reason: undefined,
+    problems: [],
+    notes: [],
+    breakingChanges: [],
+    usedLastGood: false,
+  };
+}
+
+export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
+  const logger = options.logger ?? SILENT_LOGGER;
+  const now = options.now ?? Date.now;
+  const mode = options.mode ?? "event";
+  const dryRun = options.dryRun ?? false;
+  const maxRounds = options.maxRounds ?? 3;
+  const ownPool = options.pool === undefined;
+  const pool =
+    options.pool ?? new ManagementPool({ ...options.open, onOperation: operationLogger(logger) });
+  const state = await options.state.read();
+  const principals = [
+    ...(options.managementPrincipals ?? []),
+    ...options.routers.flatMap((t) => (t.sasl?.username === undefined ? [] : [t.sasl.username])),
+  ];
+  let lastGood: LoadedProject | undefined;
+  if (state.lastGood !== undefined) {
+    const { files, source, revision } = state.lastGood;
+    lastGood = await loadCached(makeSnapshot(files, source, revision));
+  }
+
+  let rounds = 0;
+  let verdict = verdictOf(options.source.description);
+  let results: RouterSyncResult[] = [];
+  try {
+    for (;;) {
+      rounds++;
+      verdict = verdictOf(options.source.description);
+      let loaded: LoadedProject;
+      try {
+        loaded = await loadCached(await options.source.read());
+      } catch (error) {
+        if (!(error instanceof SnapshotError)) throw error;
+        verdict.reason = "unreadable";
+        verdict.problems = [error.message];
+        logger.error("registry refused", {
+          source: verdict.source,
+          reason: "unreadable",
+          problems: verdict.problems,
+        });
+        return finish([], verdict);
+      }
+      const { snapshot } = loaded;
+      verdict.digest = snapshot.digest;
+      verdict.revision = snapshot.revision;
+      const gate = checkRegistry(loaded, lastGood, principals);
+      let project: ValidProject | undefined;
+      if (gate.accepted) {
+        verdict.accepted = true;
+        verdict.notes = gate.notes;
+        verdict.breakingChanges = gate.breaking;
+        project = gate.project;
+        logger.info("registry accepted", {
+          source: verdict.source,
+          digest: shortDigest(snapshot.digest),
+          breakingAllowed: gate.breaking.length,
+        });
+      } else {
+        verdict.reason = gate.reason;
+        verdict.problems = gate.problems;
+        verdict.breakingChanges = gate.breaking;
+        logger.error("registry refused", {
+          source: verdict.source,
+          digest: shortDigest(snapshot.digest),
+          reason: gate.reason,
+          problems: gate.problems,
+        });
+        // Restarted routers get the last good registry back; a registry change event sends nothing.
+        if (
+          mode === "schedule" &&
+          lastGood?.registry !== undefined &&
+          lastGood.topology !== undefined
+        ) {
+          verdict.usedLastGood = true;
+          project = {
+            digest: lastGood.snapshot.digest,
+            source: lastGood.snapshot.source,
+            registry: lastGood.registry,
+            topology: lastGood.topology,
+          };
+        } else {
+          return finish([], verdict);
+        }
+      }
+      const desired = new DesiredConfigs(project, {
+        managementPrincipals: principals,
+        ...(options.prepareConfig === undefined ? {} : { prepareConfig: options.prepareConfig }),
+      });
+      results = await Promise.all(options.routers.map((target) => syncRouter(target, desired)));
+      if (dryRun) break;
+      if (gate.accepted) state.lastGood = lastGoodOf(snapshot, now());
+      if (rounds >= maxRounds) break;
+      const revision = await options.source.revision();
+      if (revision === snapshot.revision) break;
+      logger.info("registry changed during the run: another pass", {
+        source: verdict.source,
+        read: shortDigest(snapshot.revision),
+        now: shortDigest(revision),
+      });
+    }
+    if (!dryRun) await options.state.write(state);
+    return finish(results, verdict);
+  } finally {
+    if (ownPool) await pool.close();
+  }
+
+  function finish(routers: RouterSyncResult[], registry: RegistryVerdict): SyncReport {
+    const totals = totalsOf(routers, dryRun);
+    const outcome =
+      !registry.accepted && !registry.usedLastGood
+        ? "refused"
+        : routers.some((r) => r.status === "failed")
+          ? "failed"
+          : "ok";
+    const report: SyncReport = { mode, dryRun, registry, rounds, routers, totals, outcome };
+    logger.info("sync finished", {
+      mode,
+      dryRun,
+      outcome,
+      digest: registry.digest === undefined ? undefined : shortDigest(registry.digest),
+      rounds,
+      ...totals,
+    });
+    return report;
+  }
+
+  async function syncRouter(
+    target: ManagementTarget,
+    desired: DesiredConfigs,
+  ): Promise<RouterSyncResult> {
+    const url = redactUrl(target.url);
+    const result: RouterSyncResult = {
+      url,
+      routerId: undefined,
+      flavour: undefined,
+      status: "failed",
+      reason: undefined,
+      restarted: false,
+      plan: undefined,
+      applied: [],
+      error: undefined,
+    };
+    const fail = (error: string): RouterSyncResult => {
+      result.status = "failed";
+      result.error = error;
+      const previous = state.routers[url];
+      if (previous !== undefined && !dryRun) {
+        const { syncedAt: _syncedAt, ...rest } = previous;
+        state.routers[url] = rest;
+      }
+      logger.error("router not synced", { router: url, routerId: result.routerId, error });
+      return result;
+    };
+    try {
+      const session = await pool.get(target);
+      const management = session.management;
+      const identity = await readRouterIdentity(management);
+      const seenAt = now();
+      result.routerId = identity.routerId;
+      result.flavour = identity.flavour;
+      const previous = state.routers[url];
+      const seen = { routerId: identity.routerId, uptimeSeconds: identity.uptimeSeconds, seenAt };
+      result.restarted = hasRestarted(previous, seen, options.restartToleranceMs);
+      if (result.restarted)
+        logger.warn("router restarted since it was last seen", {
+          router: url,
+          routerId: identity.routerId,
+          uptimeSeconds: identity.uptimeSeconds,
+        });
+      // synced: a full sync without failures; seen: only looked at; failed: sync again next time.
+      const record = (how: "synced" | "seen" | "failed"): void => {
+        if (dryRun) return;
+        const base = {
+          routerId: identity.routerId,
+          bootTime: bootTimeOf(seenAt, identity.uptimeSeconds),
+          seenAt,
+        };
+        if (how === "synced")
+          state.routers[url] = { ...base, syncedAt: seenAt, syncedDigest: desired.digest };
+        else if (how === "failed") state.routers[url] = base;
+        else
+          state.routers[url] = {
+            ...base,
+            ...(previous?.syncedAt === undefined ? {} : { syncedAt: previous.syncedAt }),
+            ...(previous?.syncedDigest === undefined
+              ? {}
+              : { syncedDigest: previous.syncedDigest }),
+          };
+      };
+      if (mode === "schedule") {
+        const decision = needsFullSync(previous, seen, {
+          fullSyncIntervalMs: options.fullSyncIntervalMs ?? FIFTEEN_MINUTES,
+          digest: desired.digest,
+          ...(options.restartToleranceMs === undefined
+            ? {}
+            : { toleranceMs: options.restartToleranceMs }),
+        });
+        result.reason = decision.reason;
+        if (!decision.full) {
+          result.status = "checked";
+          record("seen");
+          return result;
+        }
+      }
+      const wanted = desired.forRouter(identity.routerId, identity.flavour);
+      if ("problem" in wanted) return fail(wanted.problem);
+      if (wanted.config.mode !== identity.mode)
+        return fail(
+          `router '${identity.routerId}' runs as ${identity.mode}, the topology has it as ${wanted.config.mode}: fix the topology or the router`,
+        );
+      const actual = await readActualState(management, identity);
+      const plan = planSync(wanted.config, actual);
+      result.plan = plan;
+      if (dryRun) {
+        result.status = "planned";
+        return result;
+      }
+      result.applied = await applySyncPlan(management, plan, {
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      });
+      const failed = result.applied.filter((a) => !a.ok);
+      const counts = operationCounts(plan);
+      if (failed.length > 0) {
+        record("failed");
+        return fail(`${failed.length} of ${plan.steps.length} changes failed`);
+      }
+      result.status = plan.steps.length === 0 ? "unchanged" : "synced";
+      record("synced");
+      logger.info(plan.steps.length === 0 ? "router in sync" : "router synced", {
+        router: url,
+        routerId: identity.routerId,
+        restarted: result.restarted,
+        ...counts,
+        restartOnly: plan.restartOnly.length,
+        untouched: plan.untouched.length,
+        blocked: plan.blocked.length,
+      });
+      return result;
+    } catch (error) {
+      if (error instanceof ManagementUnreachableError) await pool.discard(target);
+      return fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+}

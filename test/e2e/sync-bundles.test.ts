@@ -1,0 +1,130 @@
+/**
+ * The config-sync bundles `npm run bundle` writes, loaded in a fresh Node process as Lambda
+ * and the Azure worker load them, configured by environment only: they start, refuse a
+ * missing setting by its name, and answer an event about another object without touching a
+ * router or the store.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleFunctions } from "../../functions/bundle.ts";
+
+const out = join(process.cwd(), ".tmp", "sync-bundle-test");
+
+function runNode(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+const ENV = {
+  SYNC_ROUTER_URLS: "amqp://127.0.0.1:1",
+  MESH_SASL_USERNAME: "config-sync",
+  MESH_SASL_PASSWORD: "bundle-secret",
+};
+
+beforeAll(async () => {
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  await bundleFunctions("examples", out, () => {});
+}, 120_000);
+afterAll(() => rm(out, { recursive: true, force: true }));
+
+describe("config-sync bundles", () => {
+  it("hold the function alone: no registry snapshot (it reads the store at run time)", async () => {
+    expect((await readdir(join(out, "aws", "sync"))).sort()).toEqual(["index.mjs"]);
+    expect((await readdir(join(out, "azure", "sync"))).sort()).toEqual([
+      "host.json",
+      "index.mjs",
+      "package.json",
+    ]);
+  });
+
+  it("Lambda: imports, and ignores an Object Created event outside the project", async () => {
+    const event = {
+      version: "0",
+      id: "e-1",
+      "detail-type": "Object Created",
+      source: "aws.s3",
+      account: "123456789012",
+      time: "2026-12-01T10:00:00Z",
+      region: "eu-west-1",
+      resources: ["arn:aws:s3:::registry"],
+      detail: {
+        version: "0",
+        bucket: { name: "registry" },
+        object: { key: "docs/README.md", size: 3, etag: "x" },
+        "request-id": "r",
+        requester: "a",
+        reason: "PutObject",
+      },
+    };
+    const script = `
+      const { handler } = await import(${JSON.stringify(join(out, "aws", "sync", "index.mjs"))});
+      const context = { functionName: "sync", awsRequestId: "1", getRemainingTimeInMillis: () => 30000 };
+      console.log(JSON.stringify(await handler(${JSON.stringify(event)}, context)));`;
+    const result = await runNode(script, {
+      ...ENV,
+      SYNC_BUCKET: "registry",
+      AWS_REGION: "eu-west-1",
+    });
+    expect(result.stderr).toBe("");
+    const last = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
+    expect(last).toMatchObject({ trigger: "object-written", ignored: true });
+    expect(result.stdout).not.toContain("bundle-secret");
+  });
+
+  it("Lambda: a missing setting stops the start, naming the variable", async () => {
+    const result = await runNode(
+      `await import(${JSON.stringify(join(out, "aws", "sync", "index.mjs"))});`,
+      { ...ENV, SYNC_ROUTER_URLS: "" },
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/SYNC_ROUTER_URLS must list the routers/);
+  });
+
+  it("Azure: the app's main imports, and ignores an Event Grid event that is not BlobCreated", async () => {
+    const event = {
+      id: "e-2",
+      topic: "/t",
+      subject: "/blobServices/default/containers/registry/blobs/registry/a.yaml",
+      eventType: "Microsoft.Storage.BlobDeleted",
+      eventTime: "2026-12-01T10:00:00Z",
+      data: {},
+      dataVersion: "",
+      metadataVersion: "1",
+    };
+    const script = `
+      const { registryEventHandler } = await import(${JSON.stringify(join(out, "azure", "sync", "index.mjs"))});
+      const context = { info() {}, warn() {}, error() {}, log() {} };
+      console.log(JSON.stringify(await registryEventHandler(${JSON.stringify(event)}, context)));`;
+    const result = await runNode(script, {
+      ...ENV,
+      SYNC_BLOB_CONNECTION_STRING:
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;",
+      SYNC_BLOB_CONTAINER: "registry",
+    });
+    // Without a Functions host the library says it registers nothing (its test mode); no other warning.
+    expect(result.stderr.split("\n").filter((l) => l !== "" && !/test mode/.test(l))).toEqual([]);
+    expect(result.stderr).toMatch(/register function "registrySync"/);
+    expect(result.stderr).toMatch(/register function "registryDrift"/);
+    expect(JSON.parse(result.stdout.trim().split("\n").at(-1)!)).toMatchObject({ ignored: true });
+  });
+});

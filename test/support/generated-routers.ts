@@ -1,0 +1,166 @@
+/**
+ * Routers started from a project's generated configs, as a deployment runs them: on the
+ * emulator, or as real qdrouterd / skrouterd processes (a throwaway CA for the routers'
+ * mutual TLS and a Cyrus sasldb of the users, as `amqp-mesh up --engine` makes them). The
+ * project is copied with every listener port moved to a free one, so that tests never
+ * collide with a local platform on the example's ports.
+ *
+ *   const project = await copyProject("examples");               // a temp copy, free ports
+ *   const routers = await startGeneratedRouters(project.dir, {
+ *     engine: "emulator", users, managementPrincipals: ["config-sync"],
+ *     only: ["aws-eu-interior-1", "aws-eu-edge-1"],
+ *   });
+ *   routers.url("aws-eu-interior-1"); await routers.restart("aws-eu-edge-1");
+ *   routers.prepareConfig  // what sync must compare with: the configs as these routers run them
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeLocalCertificates } from "../../cli/local/certificates.ts";
+import { BINARY_FLAVOUR, type RouterBinary } from "../../cli/local/engine.ts";
+import { type LocalFiles, withLocalFiles } from "../../cli/local/local-configs.ts";
+import { type RouterProcesses, startRouterProcesses } from "../../cli/local/router-processes.ts";
+import { makeSaslDatabase } from "../../cli/local/sasl-database.ts";
+import { type LocalMesh, startLocalMesh } from "../../emulator/index.ts";
+import { validateProject } from "../../shared/registry/index.ts";
+import { generateRouterConfigs, type RouterConfig } from "../../shared/router-config/index.ts";
+import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
+
+export type Engine = "emulator" | RouterBinary;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface ProjectCopy {
+  dir: string;
+  cleanup(): Promise<void>;
+}
+
+/** A temporary copy of a project folder whose topology listens on free ports. */
+export async function copyProject(from: string): Promise<ProjectCopy> {
+  const dir = await mkdtemp(join(tmpdir(), "amqp-mesh-sync-project-"));
+  await cp(from, dir, { recursive: true });
+  const file = join(dir, "topology.yaml");
+  const text = await readFile(file, "utf8");
+  const ports = new Map<string, number>();
+  for (const match of text.matchAll(/port: (\d{4,5})\b/g)) {
+    const port = match[1]!;
+    // The broker is RabbitMQ on its own port: keep it.
+    if (port !== "5672" && !ports.has(port)) ports.set(port, await freePort());
+  }
+  await writeFile(
+    file,
+    text.replace(/port: (\d{4,5})\b/g, (whole, port: string) =>
+      ports.has(port) ? `port: ${ports.get(port)}` : whole,
+    ),
+  );
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface GeneratedRouters {
+  readonly engine: Engine;
+  readonly flavour: RouterFlavour;
+  readonly topology: Topology;
+  url(routerId: string): string;
+  /** Stops the router (as a crash would) and starts it again from its config file. */
+  restart(routerId: string): Promise<void>;
+  /** The configs as these routers run them (local certificate and SASL paths for real ones). */
+  prepareConfig(config: RouterConfig): RouterConfig;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  engine: Engine;
+  /** PLAIN users the routers know (principal → password). */
+  users: ReadonlyMap<string, string>;
+  managementPrincipals: string[];
+  /** Start only these routers (default: all of the topology). */
+  only?: string[];
+  /** Flavour on the emulator (real routers have their own); default the topology's. */
+  flavour?: RouterFlavour;
+}
+
+/** Starts the project's routers from the configs generated from it. */
+export async function startGeneratedRouters(
+  projectDir: string,
+  options: StartOptions,
+): Promise<GeneratedRouters> {
+  const project = await validateProject(projectDir);
+  if (project.topology === undefined || project.registry === undefined)
+    throw new Error(`${projectDir}: the project must be valid to start its routers`);
+  const flavour =
+    options.engine === "emulator"
+      ? (options.flavour ?? project.topology.flavour)
+      : BINARY_FLAVOUR[options.engine];
+  const wanted = (id: string): boolean => options.only === undefined || options.only.includes(id);
+  const topology: Topology = {
+    ...project.topology,
+    flavour,
+    routers: project.topology.routers.filter((r) => wanted(r.id)),
+    links: project.topology.links.filter((l) => wanted(l.from) && wanted(l.to)),
+  };
+  const { configs } = generateRouterConfigs(project.registry, project.topology, {
+    flavour,
+    managementPrincipals: options.managementPrincipals,
+  });
+  const started = configs.filter((c) => wanted(c.routerId));
+
+  if (options.engine === "emulator") {
+    const mesh: LocalMesh = await startLocalMesh({
+      topology,
+      configs: started,
+      users: new Map(options.users),
+    });
+    return {
+      engine: "emulator",
+      flavour,
+      topology,
+      url: (id) => mesh.router(id).url,
+      restart: async (id) => {
+        await mesh.router(id).stop();
+        await mesh.router(id).start();
+      },
+      prepareConfig: (config) => config,
+      stop: () => mesh.stop(),
+    };
+  }
+  const dir = await mkdtemp(join(tmpdir(), `amqp-mesh-sync-${options.engine}-`));
+  const files: LocalFiles = {
+    certificates: await makeLocalCertificates(join(dir, "tls"), project.topology.routers),
+    sasl: await makeSaslDatabase(join(dir, "sasl"), options.users),
+  };
+  let processes: RouterProcesses;
+  try {
+    processes = await startRouterProcesses(
+      options.engine,
+      started.map((c) => withLocalFiles(c, files)),
+      join(dir, "routers"),
+    );
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    engine: options.engine,
+    flavour,
+    topology,
+    url: (id) => processes.url(id),
+    restart: async (id) => {
+      await processes.kill(id);
+      await processes.restart(id);
+    },
+    prepareConfig: (config) => withLocalFiles(config, files),
+    stop: async () => {
+      await processes.stop();
+      if (process.env.KEEP_ROUTER_LOGS === "1") console.error(`router configs and logs: ${dir}`);
+      else await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

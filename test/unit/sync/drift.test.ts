@@ -1,0 +1,63 @@
+/** Restart detection from the router's uptime, against the clock. */
+import { describe, expect, it } from "vitest";
+import { bootTimeOf, hasRestarted, needsFullSync } from "../../../shared/sync/index.ts";
+
+const T0 = Date.parse("2026-12-01T10:00:00Z");
+const seenFirst = {
+  routerId: "r1",
+  bootTime: bootTimeOf(T0, 3_600),
+  seenAt: T0,
+  syncedAt: T0,
+  syncedDigest: "d1",
+};
+const options = { fullSyncIntervalMs: 15 * 60_000, digest: "d1" };
+
+describe("restart detection", () => {
+  it("uptime that grew with the clock is the same run of the router", () => {
+    const later = { routerId: "r1", uptimeSeconds: 3_600 + 60, seenAt: T0 + 60_000 };
+    expect(hasRestarted(seenFirst, later)).toBe(false);
+    expect(needsFullSync(seenFirst, later, options)).toMatchObject({ full: false });
+  });
+
+  it("uptime that went back is a restart, and asks for a full sync", () => {
+    const later = { routerId: "r1", uptimeSeconds: 20, seenAt: T0 + 60_000 };
+    expect(hasRestarted(seenFirst, later)).toBe(true);
+    expect(needsFullSync(seenFirst, later, options)).toMatchObject({
+      full: true,
+      restarted: true,
+      reason: expect.stringMatching(/^restarted: up 20 s/),
+    });
+  });
+
+  it("a restart long ago with more uptime than last seen is still a restart", () => {
+    // Last seen up 1 h; an hour later it has been up 2 h — no, it restarted 90 min ago.
+    const later = { routerId: "r1", uptimeSeconds: 5_400, seenAt: T0 + 3 * 3_600_000 };
+    expect(hasRestarted(seenFirst, later)).toBe(true);
+  });
+
+  it("a few seconds of clock skew are no restart", () => {
+    expect(
+      hasRestarted(seenFirst, { routerId: "r1", uptimeSeconds: 3_660 - 3, seenAt: T0 + 60_000 }),
+    ).toBe(false);
+  });
+
+  it("another router at the URL, a changed registry, an old or failed sync: full sync", () => {
+    const seen = { routerId: "r1", uptimeSeconds: 3_660, seenAt: T0 + 60_000 };
+    expect(needsFullSync(seenFirst, { ...seen, routerId: "r2" }, options).full).toBe(true);
+    expect(needsFullSync(seenFirst, seen, { ...options, digest: "d2" }).reason).toMatch(
+      /registry changed/,
+    );
+    expect(
+      needsFullSync(
+        seenFirst,
+        { ...seen, uptimeSeconds: 3_600 + 1_000, seenAt: T0 + 1_000_000 },
+        options,
+      ).full,
+    ).toBe(true);
+    expect(needsFullSync({ ...seenFirst, syncedAt: undefined }, seen, options).full).toBe(true);
+    expect(needsFullSync(undefined, seen, options)).toMatchObject({
+      full: true,
+      reason: "first time seen",
+    });
+  });
+});
