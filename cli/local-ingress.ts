@@ -16,7 +16,7 @@ import {
   snapshotRegistry,
   startLocalIngress,
 } from "../shared/ingress/index.ts";
-import type { LocalPlatform } from "./local-platform.ts";
+import { type LocalPlatform, SYNC_PRINCIPAL } from "./local-platform.ts";
 
 export interface PlatformIngress {
   url: string;
@@ -31,7 +31,9 @@ export async function startPlatformIngress(
   const { registry, topology } = platform.project;
   const ingressRegistry = new IngressRegistry(snapshotRegistry(registry));
   const keys: Record<string, string> = {};
-  const apiKeys = [...platform.users.keys()].map((principal) => {
+  // The config-sync login publishes nothing: it gets no API key.
+  const principals = [...platform.users.keys()].filter((p) => p !== SYNC_PRINCIPAL);
+  const apiKeys = principals.map((principal) => {
     const { key, entry } = newApiKey(principal);
     keys[principal] = key;
     return entry;

@@ -4,7 +4,9 @@
  * loopback only: in the embedded emulator, or as real qdrouterd / skrouterd processes.
  * PLAIN passwords for the registry's principals are made up per run (never committed) and
  * written next to the configs; real routers also get a throwaway CA with a certificate per
- * router (mutual TLS between routers) and a Cyrus SASL database with those users.
+ * router (mutual TLS between routers) and a Cyrus SASL database with those users. One more
+ * local user, SYNC_PRINCIPAL, may use the routers' $management, so that `amqp-mesh sync`
+ * can bring the running mesh to a changed registry.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -21,13 +23,18 @@ import { startRouterProcesses } from "./local/router-processes.ts";
 import { makeSaslDatabase } from "./local/sasl-database.ts";
 import { findOnPath } from "./local/tools.ts";
 
+/** The local config-sync login: the one principal the vhost policies let manage routers. */
+export const SYNC_PRINCIPAL = "amqp-mesh-sync";
+
 export interface LocalPlatform {
   project: ValidProject;
   routers: LocalRouters;
   configDir: string;
-  /** PLAIN credentials of every principal, for local clients only. */
+  /** PLAIN credentials of every principal (and SYNC_PRINCIPAL), for local clients only. */
   users: Map<string, string>;
   usersFile: string;
+  /** SYNC_PRINCIPAL's password alone, for `amqp-mesh sync --password-file`. */
+  syncPasswordFile: string;
 }
 
 /** Where generated files go: `--out` when given, else out/<project folder name>. */
@@ -53,33 +60,46 @@ export async function startLocalPlatform(
   }
   const project = await loadValidProject(dir);
   if (project === undefined) return undefined;
+  const owner = project.registry.teams.find((t) => t.principals.includes(SYNC_PRINCIPAL));
+  if (owner !== undefined)
+    throw new LocalPlatformError(
+      `team '${owner.team}' (${owner.file}) names the principal '${SYNC_PRINCIPAL}', which the local platform keeps for config-sync: rename it`,
+    );
   const configDir = join(outDir, "routers");
   const flavour = engine === "emulator" ? undefined : BINARY_FLAVOUR[engine];
-  const summary = await generateInto(project, configDir, { format: "json", flavour });
+  const summary = await generateInto(project, configDir, {
+    format: "json",
+    flavour,
+    managementPrincipals: [SYNC_PRINCIPAL],
+  });
   if (summary === undefined) return undefined;
   log(`generated ${summary.routers.length} router configs in ${configDir}`);
 
   const users = new Map<string, string>();
   for (const team of project.registry.teams)
     for (const principal of team.principals) users.set(principal, randomBytes(12).toString("hex"));
+  const syncPassword = randomBytes(12).toString("hex");
+  users.set(SYNC_PRINCIPAL, syncPassword);
   await mkdir(outDir, { recursive: true });
   const usersFile = join(outDir, "local-users.json");
   await writeFile(usersFile, `${JSON.stringify({ users: Object.fromEntries(users) }, null, 2)}\n`, {
     mode: 0o600,
   });
+  const syncPasswordFile = join(outDir, "sync-password");
+  await writeFile(syncPasswordFile, `${syncPassword}\n`, { mode: 0o600 });
 
   for (const warning of missingBrokerSecrets(project)) log(warning);
   const configs = await readRouterConfigs(configDir);
   if (engine === "emulator") {
     const routers = await startEmulatedRouters(project.topology, configs, users);
-    return { project, routers, configDir, users, usersFile };
+    return { project, routers, configDir, users, usersFile, syncPasswordFile };
   }
   const certificates = await makeLocalCertificates(join(outDir, "tls"), project.topology.routers);
   const sasl = await makeSaslDatabase(join(outDir, "sasl"), users);
   log(`local CA and router certificates in ${certificates.dir}; SASL users in ${sasl.database}`);
   const local = configs.map((config) => withLocalFiles(config, { certificates, sasl }));
   const routers = await startRouterProcesses(engine, local, join(outDir, engine));
-  return { project, routers, configDir, users, usersFile };
+  return { project, routers, configDir, users, usersFile, syncPasswordFile };
 }
 
 /**

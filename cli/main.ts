@@ -17,10 +17,11 @@ export async function main(argv: string[]): Promise<number> {
         return await runValidate(parse(rest, { json: { type: "boolean" } }));
       case "generate":
         return await runGenerate(
-          parse(rest, {
+          parse<ParsedListArgs>(rest, {
             out: { type: "string" },
             flavour: { type: "string" },
             format: { type: "string" },
+            "management-principal": { type: "string", multiple: true },
           }),
         );
       case "diff":

@@ -9,16 +9,20 @@ Usage:
   amqp-mesh validate <dir> [--json]
       Validate <dir>/topology.yaml and <dir>/registry/*.yaml.
   amqp-mesh generate <dir> --out <dir> [--flavour qpid-dispatch|skupper-router] [--format conf|json|both]
-      Write one config file per router and a summary.
+                     [--management-principal <name>]...
+      Write one config file per router and a summary. Each --management-principal may use
+      the routers' $management (config-sync's login).
   amqp-mesh diff <old-dir> <new-dir> [--json]
       What would change per router, and breaking payload schema changes.
   amqp-mesh emulator <dir> [--out <dir>]
       Start the local router mesh of <dir>'s topology; Ctrl-C stops it.
   amqp-mesh sync <dir> --router <url>... [--dry-run] [--json] [--username <name>]
                  [--password-file <file>] [--ca <file>] [--state <file>] [--timeout <ms>]
+                 [--management-principal <name>]...
       Bring live routers to <dir>'s registry over AMQP management: per router the minimal
       plan, applied (--dry-run: planned only). The principal logs in with PLAIN: --username
-      or MESH_SASL_USERNAME, the password from --password-file or MESH_SASL_PASSWORD.
+      or MESH_SASL_USERNAME, the password from --password-file or MESH_SASL_PASSWORD. The
+      desired vhosts keep $management for the login and each --management-principal.
   amqp-mesh up [<dir>] [--engine emulator|qdrouterd|skrouterd] [--once] [--out <dir>]
       The local platform: validate, generate, start the mesh (the emulator, or real routers
       when the binary is on PATH), check a round trip.

@@ -3,31 +3,40 @@ import { formatDiagnostic, hasErrors } from "../../shared/diagnostics.ts";
 import {
   type ConfigSetSummary,
   generateRouterConfigs,
+  isPolicyUserName,
   type RouterConfigFormat,
   renderSaslConfig,
   writeRouterConfigs,
 } from "../../shared/router-config/index.ts";
 import { RouterFlavour } from "../../shared/topology/index.ts";
 import { loadValidProject, projectSummary, type ValidProject } from "../load-project.ts";
-import type { ParsedArgs } from "../main.ts";
+import type { ParsedListArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 
 const FORMATS = ["conf", "json", "both"] as const;
 type Format = (typeof FORMATS)[number];
 
-/** `amqp-mesh generate <dir> --out <dir> [--flavour f] [--format conf|json|both]`. */
-export async function runGenerate(args: ParsedArgs): Promise<number> {
+/**
+ * `amqp-mesh generate <dir> --out <dir> [--flavour f] [--format conf|json|both]
+ * [--management-principal <name>...]`.
+ */
+export async function runGenerate(args: ParsedListArgs): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError("generate takes one <dir>");
   const dir = await projectDir(args.positionals[0]);
   const out = args.values.out;
   if (typeof out !== "string" || out === "") throw new UsageError("generate needs --out <dir>");
-  const flavour = parseFlavour(args.values.flavour);
-  const format = parseFormat(args.values.format);
+  const flavour = parseFlavour(args.values.flavour as string | undefined);
+  const format = parseFormat(args.values.format as string | undefined);
+  const managementPrincipals = principalNames(args.values["management-principal"]);
 
   const project = await loadValidProject(dir);
   if (project === undefined) return 1;
-  const summary = await generateInto(project, resolve(out), { flavour, format });
+  const summary = await generateInto(project, resolve(out), {
+    flavour,
+    format,
+    managementPrincipals,
+  });
   if (summary === undefined) return 1;
   console.log(`${dir}: ${projectSummary(project.topology, project.registry)}`);
   console.log(formatConfigSummary(summary, resolve(out)));
@@ -38,10 +47,16 @@ export async function runGenerate(args: ParsedArgs): Promise<number> {
 export async function generateInto(
   project: ValidProject,
   outDir: string,
-  options: { flavour?: RouterFlavour | undefined; format: Format },
+  options: {
+    flavour?: RouterFlavour | undefined;
+    format: Format;
+    /** Principals the routers' vhost policies let use $management (config-sync's login). */
+    managementPrincipals?: string[];
+  },
 ): Promise<ConfigSetSummary | undefined> {
   const { configs, diagnostics } = generateRouterConfigs(project.registry, project.topology, {
     ...(options.flavour ? { flavour: options.flavour } : {}),
+    ...(options.managementPrincipals ? { managementPrincipals: options.managementPrincipals } : {}),
   });
   for (const d of diagnostics) console.error(formatDiagnostic(d));
   if (hasErrors(diagnostics)) {
@@ -78,4 +93,22 @@ function parseFormat(value: string | boolean | undefined): Format {
   if (typeof value === "string" && (FORMATS as readonly string[]).includes(value))
     return value as RouterConfigFormat | "both";
   throw new UsageError(`--format must be one of ${FORMATS.join(", ")}`);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: they are what this refuses
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/**
+ * `--management-principal` names, one per flag: SASL user names, as a vhost policy's user
+ * list holds them (no comma, no surrounding blanks).
+ */
+function principalNames(value: string | boolean | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const names = Array.isArray(value) ? value : [String(value)];
+  for (const name of names)
+    if (!isPolicyUserName(name) || CONTROL_CHARACTER.test(name))
+      throw new UsageError(
+        `--management-principal ${JSON.stringify(name)} cannot be a vhost policy user: it is empty, or holds a comma, surrounding blanks or a control character`,
+      );
+  return names;
 }

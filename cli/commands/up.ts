@@ -7,6 +7,7 @@ import {
   type LocalPlatform,
   outDirFor,
   routerList,
+  SYNC_PRINCIPAL,
   startLocalPlatform,
   untilInterrupted,
 } from "../local-platform.ts";
@@ -38,6 +39,9 @@ export async function runUp(args: ParsedArgs): Promise<number> {
     const check = await roundTrip(platform);
     console.log(check);
     console.log(`PLAIN users for local clients: ${platform.usersFile}`);
+    console.log(
+      `config-sync: amqp-mesh sync ${dir} ${platform.routers.routers.map((r) => `--router ${r.url}`).join(" ")} --username ${SYNC_PRINCIPAL} --password-file ${platform.syncPasswordFile}`,
+    );
     ingress = await startPlatformIngress(platform);
     console.log(
       `HTTP ingress: POST ${ingress.url}/channels/{channel}/messages (API keys: ${ingress.keysFile})`,

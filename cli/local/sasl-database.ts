@@ -1,6 +1,6 @@
 /**
  * The Cyrus SASL user database of a local mesh of real routers: every registry principal
- * (and the local operator) with the password made up for this run, in a sasldb made with
+ * (and the local config-sync login) with the password made up for this run, in a sasldb made with
  * `saslpasswd2`, plus the `amqp-mesh.conf` the routers' saslConfigDir points at. Cyrus
  * looks PLAIN users up in the realm of the host's name, which is also saslpasswd2's
  * default, so local clients log in with the bare principal name.

@@ -36,6 +36,7 @@ export {
   type RouterEntityUpdate,
 } from "./plan.ts";
 export { readRouterConfigFile, readRouterConfigs } from "./read.ts";
+export { isPolicyUserName } from "./scope.ts";
 export {
   type ConfigSetSummary,
   type RouterFileSummary,

@@ -42,6 +42,7 @@ beforeAll(async () => {
     configDir: out,
     users,
     usersFile: join(out, "local-users.json"),
+    syncPasswordFile: join(out, "sync-password"),
   };
   ingress = await startPlatformIngress(platform);
   consumerClient = new MeshClient({

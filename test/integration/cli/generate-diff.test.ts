@@ -48,6 +48,53 @@ describe("amqp-mesh generate", () => {
     expect(flavour.stderr).toMatch(/--flavour must be one of qpid-dispatch, skupper-router/);
     expect((await runCli(["generate", EXAMPLES])).stderr).toMatch(/--out/);
   });
+
+  it("--management-principal: that login alone may use $management on every router", async () => {
+    const out = await temps.make();
+    const result = await runCli([
+      "generate",
+      EXAMPLES,
+      "--out",
+      out,
+      "--format",
+      "json",
+      "--management-principal",
+      "config-sync",
+    ]);
+    expect(result.code).toBe(0);
+    for (const file of (await readdir(out)).filter(
+      (f) => f.endsWith(".json") && f !== "summary.json",
+    )) {
+      const entities = JSON.parse(
+        // The router skips '#' comment lines before the JSON, as this does.
+        (await readFile(join(out, file), "utf8")).replace(/^#.*$/gm, ""),
+      ) as [string, Record<string, unknown>][];
+      const vhost = entities.find(([type, a]) => type === "vhost" && a.hostname === "$default");
+      const groups = (vhost?.[1].groups ?? {}) as Record<
+        string,
+        { users: string; targets?: string }
+      >;
+      const managing = Object.values(groups).filter((g) =>
+        (g.targets ?? "").split(", ").includes("$management"),
+      );
+      expect(
+        managing.map((g) => g.users),
+        file,
+      ).toEqual(["config-sync"]);
+    }
+    const comma = await runCli([
+      "generate",
+      EXAMPLES,
+      "--out",
+      out,
+      "--management-principal",
+      "CN=a,O=b",
+    ]);
+    expect(comma.code).toBe(2);
+    expect(comma.stderr).toContain(
+      '--management-principal "CN=a,O=b" cannot be a vhost policy user',
+    );
+  });
 });
 
 describe("amqp-mesh diff", () => {
