@@ -9,11 +9,8 @@ import {
   type PayloadValidator,
   type PayloadValidators,
   type RegistrySnapshot,
-  runtimeValidators,
-  snapshotRegistry,
   type Violation,
 } from "../ingress/index.ts";
-import type { ChannelRegistry } from "../registry/index.ts";
 
 export interface TriggerChannel {
   address: string;
@@ -52,7 +49,7 @@ function triggerChannel(
 /** A catalog over a snapshot and its validators (precompiled in a bundle, runtime elsewhere). */
 export function channelCatalog(
   snapshot: RegistrySnapshot,
-  validators: PayloadValidators = runtimeValidators(),
+  validators: PayloadValidators,
 ): ChannelCatalog {
   const registry = new IngressRegistry(snapshot);
   const cache = new Map<string, TriggerChannel>();
@@ -68,9 +65,4 @@ export function channelCatalog(
       return made;
     },
   };
-}
-
-/** A catalog of a freshly loaded registry (the bridge, local runs, tests). */
-export function catalogOfRegistry(registry: ChannelRegistry): ChannelCatalog {
-  return channelCatalog(snapshotRegistry(registry));
 }

@@ -13,7 +13,6 @@ export {
 } from "./bridge.ts";
 export {
   type ChannelCatalog,
-  catalogOfRegistry,
   channelCatalog,
   type TriggerChannel,
   UnknownChannelError,
@@ -62,3 +61,4 @@ export {
   type TriggerRecord,
   triggerInvocationSchema,
 } from "./records.ts";
+export { catalogOfRegistry } from "./registry-catalog.ts";

@@ -36,7 +36,8 @@ export class PublishPayloadInvalidError extends Error {
 
 export type ChannelPublish = (
   channel: string,
-  payload: JsonValue,
+  /** Any JSON-serializable value (checked against the channel's schema). */
+  payload: unknown,
   options?: PublishFromFunctionOptions,
 ) => Promise<PublishResult>;
 
@@ -65,11 +66,11 @@ export function channelPublisher(
           : { subject: options.cloudEvent.subject }),
         datacontenttype: "application/json",
         time: new Date().toISOString(),
-        data: payload,
+        data: payload as JsonValue,
       });
     } else {
       message = {
-        body: payload,
+        body: payload as JsonValue,
         ...(messageId === undefined ? {} : { messageId }),
       };
     }

@@ -16,6 +16,8 @@ import type { TriggerRecord } from "./records.ts";
  */
 export interface IdempotencyGuard {
   once(key: string, work: () => Promise<void>): Promise<void>;
+  /** The invocation's time left: an in-progress record expires with it (a crash frees the key). */
+  useRemainingTime?(remainingMs: () => number): void;
 }
 
 export interface QueuedBatchOutcome {
@@ -69,6 +71,7 @@ export async function runQueuedBatch<T>(
 ): Promise<QueuedBatchOutcome> {
   const items = unique(records);
   const guard = options.idempotency;
+  guard?.useRemainingTime?.(options.context.remainingMs);
   if (guard === undefined) {
     const { batchItemFailures } = await runChannelBatch(definition, channel, items, options);
     const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
