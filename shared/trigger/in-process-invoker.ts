@@ -1,7 +1,7 @@
 /**
- * The function in this process (local runs, tests, benchmarks): the invocation goes through
- * the same JSON a platform would carry, so what the handler sees does not depend on the
- * front. A handler that throws past the core is a function error, as on the platforms.
+ * The function in this process (local runs, tests, benchmarks): the same core the platforms'
+ * fronts run, on the records the bridge made (JSON-safe values; no transport to cross). A
+ * handler that throws past the core is a function error, as on the platforms.
  */
 import { runChannelBatch } from "./batch.ts";
 import type { ChannelCatalog } from "./catalog.ts";
@@ -9,7 +9,7 @@ import { triggerContext } from "./context.ts";
 import type { ChannelHandlerDefinition } from "./definition.ts";
 import type { FunctionInvoker, InvokeResult } from "./invoker.ts";
 import type { ChannelPublish } from "./publisher.ts";
-import { parseTriggerInvocation, type TriggerInvocation } from "./records.ts";
+import type { TriggerInvocation } from "./records.ts";
 
 export interface InProcessInvokerOptions {
   catalog: ChannelCatalog;
@@ -31,9 +31,7 @@ export function inProcessInvoker<T>(
     description: `in-process:${definition.name}`,
     async invoke(invocation: TriggerInvocation): Promise<InvokeResult> {
       try {
-        // Through JSON and back, as a platform would carry it.
-        const event = parseTriggerInvocation(JSON.parse(JSON.stringify(invocation)));
-        const response = await runChannelBatch(definition, event.channel, event.records, {
+        const response = await runChannelBatch(definition, invocation.channel, invocation.records, {
           catalog: options.catalog,
           context,
           onHandlerError: (error) =>
