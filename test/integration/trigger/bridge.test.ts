@@ -6,7 +6,6 @@
  * count on the bridge's link.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { LocalMesh } from "../../../emulator/index.ts";
 import { MeshClient } from "../../../shared/amqp/index.ts";
 import {
   ChannelBridge,
@@ -16,7 +15,7 @@ import {
   inProcessInvoker,
 } from "../../../shared/trigger/index.ts";
 import { closeAllClients, connectClient } from "../../support/amqp-client.ts";
-import { startTestMesh, stopAllMeshes } from "../../support/local-mesh.ts";
+import { startTargetMesh, stopTargetMeshes, type TargetMesh } from "../../support/target-mesh.ts";
 import { waitFor } from "../../support/wait.ts";
 import {
   deadLetterReceiver,
@@ -27,21 +26,26 @@ import {
   produce,
   recordingHandler,
   routerLinkCounts,
+  TARGET_FLAVOUR,
+  TRIGGER_TARGET,
 } from "./harness.ts";
 
-let mesh: LocalMesh;
+let mesh: TargetMesh;
 const bridges: ChannelBridge[] = [];
 const clients: MeshClient[] = [];
 
 beforeAll(async () => {
-  mesh = await startTestMesh({ routers: [{ id: "edge" }] });
+  mesh = await startTargetMesh(
+    { flavour: TARGET_FLAVOUR, routers: [{ id: "edge" }] },
+    TRIGGER_TARGET,
+  );
 });
 afterEach(async () => {
   for (const bridge of bridges.splice(0)) await bridge.stop(1_000);
   for (const client of clients.splice(0)) await client.close(100);
   await closeAllClients();
 });
-afterAll(() => stopAllMeshes());
+afterAll(() => stopTargetMeshes());
 
 async function startBridge<T>(
   definition: ChannelHandlerDefinition<T>,
@@ -79,7 +83,9 @@ describe("bridge, in-process function", () => {
     expect(outcomes.map((o) => o.outcome)).toEqual(Array(20).fill("accepted"));
     expect([...fn.seen.values()]).toEqual(Array(20).fill(1));
     expect(fn.calls.every((c) => c.orderIds.length <= 5)).toBe(true);
-    expect(await routerLinkCounts(mesh.router("edge").url, "sales/orders")).toMatchObject({
+    expect(
+      await routerLinkCounts(mesh.router("edge").url, "sales/orders", TARGET_FLAVOUR),
+    ).toMatchObject({
       delivered: 20,
       unsettled: 0,
     });
@@ -119,7 +125,9 @@ describe("bridge, in-process function", () => {
     );
     expect(JSON.parse(Buffer.from(letter?.body.content).toString())).toEqual(order(2));
     // Retries happen in the bridge: the router delivered each message once.
-    expect((await routerLinkCounts(mesh.router("edge").url, "sales/orders")).delivered).toBe(5);
+    expect(
+      (await routerLinkCounts(mesh.router("edge").url, "sales/orders", TARGET_FLAVOUR)).delivered,
+    ).toBe(5);
     expect(bridge.stats).toMatchObject({ accepted: 4, deadLettered: 1, retried: 4 });
   });
 
@@ -176,7 +184,7 @@ describe("bridge, in-process function", () => {
     await waitFor(() => bridge.unsettled === 6, { what: "6 deliveries held" });
     const url = mesh.router("edge").url;
     // The router agrees: 6 out on the bridge's link, none settled, the rest waiting for credit.
-    expect(await routerLinkCounts(url, "sales/orders")).toMatchObject({
+    expect(await routerLinkCounts(url, "sales/orders", TARGET_FLAVOUR)).toMatchObject({
       delivered: 6,
       unsettled: 6,
     });

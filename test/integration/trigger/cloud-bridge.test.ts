@@ -10,7 +10,6 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { HttpHandler } from "@azure/functions";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { LocalMesh } from "../../../emulator/index.ts";
 import { createTriggerLambdaHandler } from "../../../functions/aws/trigger/index.ts";
 import { lambdaInvoker } from "../../../functions/aws/trigger/lambda-invoker.ts";
 import { createTriggerHttpHandler } from "../../../functions/azure/trigger.ts";
@@ -33,7 +32,7 @@ import {
   TEST_CREDENTIALS,
   TEST_REGION,
 } from "../../support/lambda-invoke-server.ts";
-import { startTestMesh, stopAllMeshes } from "../../support/local-mesh.ts";
+import { startTargetMesh, stopTargetMeshes, type TargetMesh } from "../../support/target-mesh.ts";
 import { waitFor } from "../../support/wait.ts";
 import {
   deadLetterReceiver,
@@ -43,18 +42,23 @@ import {
   produce,
   recordingHandler,
   routerLinkCounts,
+  TARGET_FLAVOUR,
+  TRIGGER_TARGET,
 } from "./harness.ts";
 
 process.env.POWERTOOLS_METRICS_DISABLED = "true";
 const FUNCTION_KEY = "local-function-key";
 
-let mesh: LocalMesh;
+let mesh: TargetMesh;
 let publisherClient: MeshClient;
 const bridges: ChannelBridge[] = [];
 const servers: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
-  mesh = await startTestMesh({ routers: [{ id: "edge" }] });
+  mesh = await startTargetMesh(
+    { flavour: TARGET_FLAVOUR, routers: [{ id: "edge" }] },
+    TRIGGER_TARGET,
+  );
   publisherClient = new MeshClient({ urls: [mesh.router("edge").url] });
 });
 afterEach(async () => {
@@ -64,7 +68,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await publisherClient.close(100);
-  await stopAllMeshes();
+  await stopTargetMeshes();
 });
 
 interface Cloud {
@@ -168,7 +172,9 @@ describe.each(Object.keys(clouds) as Array<keyof typeof clouds>)("bridge into %s
     await waitFor(() => dead.messages.length === 1, { what: "the dead letter" });
     expect(dead.messages[0]?.message.message_id).toBe(`${cloudName}-2`);
     expect(dead.messages[0]?.message.application_properties?.["amqp-mesh-attempts"]).toBe(3);
-    expect((await routerLinkCounts(mesh.router("edge").url, "sales/orders")).delivered).toBe(4);
+    expect(
+      (await routerLinkCounts(mesh.router("edge").url, "sales/orders", TARGET_FLAVOUR)).delivered,
+    ).toBe(4);
     expect(bridge.stats).toMatchObject({ accepted: 3, deadLettered: 1, functionErrors: 0 });
   });
 

@@ -8,6 +8,8 @@ import { randomUUID } from "node:crypto";
 import rhea from "rhea";
 import type { ChannelRegistry } from "../../../shared/registry/index.ts";
 import { validateProject } from "../../../shared/registry/index.ts";
+import { typePrefix } from "../../../shared/router-config/index.ts";
+import type { RouterFlavour } from "../../../shared/topology/index.ts";
 import {
   type BatchItemFailure,
   type ChannelCatalog,
@@ -16,6 +18,7 @@ import {
   defineChannelHandler,
 } from "../../../shared/trigger/index.ts";
 import { connectClient, type SendResult, type TestClient } from "../../support/amqp-client.ts";
+import type { MeshEngine } from "../../support/target-mesh.ts";
 
 const EXAMPLES = new URL("../../../examples", import.meta.url).pathname;
 
@@ -69,10 +72,16 @@ export async function produce(
   return Promise.all(messages.map((m) => sender.sendAndWait(m, timeout)));
 }
 
+/** Where the trigger suites run: the emulator, or TRIGGER_TARGET=qdrouterd|skrouterd (binaries on PATH). */
+export const TRIGGER_TARGET = (process.env.TRIGGER_TARGET ?? "emulator") as MeshEngine;
+export const TARGET_FLAVOUR: RouterFlavour =
+  TRIGGER_TARGET === "skrouterd" ? "skupper-router" : "qpid-dispatch";
+
 /** The router's own count on the bridge's link: deliveries it sent out on `address` (router.link rows). */
 export async function routerLinkCounts(
   url: string,
   address: string,
+  flavour: RouterFlavour = "qpid-dispatch",
 ): Promise<{ delivered: number; unsettled: number; links: number }> {
   const client = await connectClient(url, { untracked: true });
   try {
@@ -80,7 +89,7 @@ export async function routerLinkCounts(
       {
         operation: "QUERY",
         type: "org.amqp.management",
-        entityType: "org.apache.qpid.dispatch.router.link",
+        entityType: `${typePrefix(flavour)}.router.link`,
       },
       { attributeNames: ["linkDir", "owningAddr", "deliveryCount", "unsettledCount", "linkType"] },
     );

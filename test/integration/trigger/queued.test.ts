@@ -58,7 +58,7 @@ const FEEDS: Feed[] =
       ? ["linkRoute", "autoLink"]
       : ["linkRoute", "autoLink"];
 
-/** Invoices fed to `queue` by router `i`; producers on edge `e`. */
+/** Invoices fed to the queue `<queue>-invoices` by router `i`; producers on edge `e`. */
 async function startFeed(feed: Feed, queue: string): Promise<TargetMesh> {
   const flavour =
     feed === "linkRoute" || engine === "qdrouterd" ? "qpid-dispatch" : "skupper-router";
@@ -70,8 +70,10 @@ async function startFeed(feed: Feed, queue: string): Promise<TargetMesh> {
             prefix: "billing/invoices",
             direction,
             connection: "rabbit",
-            delExternalPrefix: "billing/invoices",
-            addExternalPrefix: `/queue/${queue}`,
+            // Not the whole address: qdrouterd 1.19.0 leaves a delExternalPrefix equal to the
+            // address in place (→ "/queue/<q>billing/invoices", which RabbitMQ never answers).
+            delExternalPrefix: "billing/",
+            addExternalPrefix: `/queue/${queue}-`,
           },
         }))
       : [
@@ -82,7 +84,7 @@ async function startFeed(feed: Feed, queue: string): Promise<TargetMesh> {
               address: "billing/invoices",
               direction: "out",
               connection: "rabbit",
-              externalAddress: `/queue/${queue}`,
+              externalAddress: `/queue/${queue}-invoices`,
             },
           },
         ];
@@ -98,13 +100,13 @@ async function startFeed(feed: Feed, queue: string): Promise<TargetMesh> {
     engine,
   );
   await mesh.waitForConnector("i", "rabbit", { timeout: 15_000 });
-  if (feed === "linkRoute")
+  if (feed === "linkRoute") {
     await mesh.waitForLinkRoute("billing/invoices", {
       router: "e",
       direction: "in",
       timeout: 15_000,
     });
-  else {
+  } else {
     const client = await connectClient(mesh.router("i").url);
     await waitFor(
       async () => {
@@ -223,7 +225,7 @@ describe.skipIf(!rabbit.reachable && !IN_CI)(
           const invoices = [1, 2, 3].map(invoice);
           await publishInvoices(mesh, invoices);
           const fn = recordingInvoices();
-          source = await sourceFor(front, fn.definition, queue, undefined);
+          source = await sourceFor(front, fn.definition, `${queue}-invoices`, undefined);
           await source.pollUntilEmpty();
           expect(fn.messages.map((m) => m.payload)).toEqual(invoices);
           // The mesh's message id survives the broker (ActiveMQ's JMS id marker stripped).
@@ -253,7 +255,7 @@ describe.skipIf(!rabbit.reachable && !IN_CI)(
             closers.push(store.close);
             const poisoned = invoices[1]?.invoiceId as string;
             const fn = recordingInvoices((id) => id === poisoned);
-            source = await sourceFor(front, fn.definition, queue, store.guard, 3);
+            source = await sourceFor(front, fn.definition, `${queue}-invoices`, store.guard, 3);
             await source.pollUntilEmpty();
             // Three deliveries of the batch, each failed by the poisoned invoice...
             expect(source.invocations.map((i) => i.failed)).toEqual([true, true, true]);
