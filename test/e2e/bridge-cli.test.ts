@@ -5,18 +5,42 @@
  * client resends them to the next bridge); it refuses bad command lines, and exits 3 when
  * the Lambda function does not exist.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LocalMesh } from "../../emulator/index.ts";
 import { type JsonValue, MeshClient } from "../../shared/amqp/index.ts";
+import { tempFolders } from "../integration/cli/copy-examples.ts";
 import { runCli } from "../integration/cli/run-cli.ts";
-import { order, orderMessage, produce } from "../integration/trigger/harness.ts";
+import { order, orderMessage, produce, TRIGGER_TARGET } from "../integration/trigger/harness.ts";
 import { closeAllClients, connectClient } from "../support/amqp-client.ts";
 import { startLambdaInvokeServer, TEST_CREDENTIALS } from "../support/lambda-invoke-server.ts";
 import { startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
+import { IN_CI, probeRabbitMq, rabbitConnector, requireRabbitMq } from "../support/rabbitmq.ts";
+import { startTargetMesh, stopTargetMeshes } from "../support/target-mesh.ts";
 import { waitFor } from "../support/wait.ts";
 
+const rabbit = await probeRabbitMq();
+
+/** RabbitMQ's own count of a queue's messages (rabbitmqctl), as an operator would look. */
+async function rabbitQueue(name: string): Promise<{ ready: number; unacknowledged: number }> {
+  const { stdout } = await promisify(execFile)("rabbitmqctl", [
+    "list_queues",
+    "-q",
+    "--no-table-headers",
+    "name",
+    "messages_ready",
+    "messages_unacknowledged",
+  ]);
+  const row = stdout
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .find(([queue]) => queue === name);
+  return { ready: Number(row?.[1] ?? 0), unacknowledged: Number(row?.[2] ?? 0) };
+}
 const BIN = fileURLToPath(new URL("../../cli/bin.js", import.meta.url));
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../fixtures/trigger/${name}`, import.meta.url));
@@ -31,24 +55,17 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function startBridge(args: string[], env: Record<string, string> = {}): Running {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      "bridge",
-      "examples",
-      "--channel",
-      "sales/orders",
-      "--url",
-      mesh.router("edge").url,
-      ...args,
-    ],
-    {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+/** `target`: the project and where its edge router is (default: examples, the test router). */
+function startBridge(
+  args: string[],
+  env: Record<string, string> = {},
+  target: string[] = ["examples", "--url", mesh.router("edge").url],
+  channel = "sales/orders",
+): Running {
+  const child = spawn(process.execPath, [BIN, "bridge", ...target, "--channel", channel, ...args], {
+    env: { ...process.env, TRIGGER_FIXTURE_CHANNEL: channel, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   let stdout = "";
   let stderr = "";
@@ -69,7 +86,12 @@ afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
   await closeAllClients();
 });
-afterAll(() => stopAllMeshes());
+afterAll(async () => {
+  await stopAllMeshes();
+  await stopTargetMeshes();
+});
+const folders = tempFolders();
+afterAll(() => folders.cleanup());
 
 describe("amqp-mesh bridge", () => {
   it("runs a handler module on the channel's messages and stops on SIGTERM with what it settled", async () => {
@@ -112,7 +134,8 @@ describe("amqp-mesh bridge", () => {
     );
     await waitFor(
       () =>
-        first.stdout().includes("got cli-crash-raw") && first.stdout().includes("got cli-crash\n"),
+        first.stdout().includes("got cli-crash-raw") &&
+        first.stdout().includes("got cli-crash attempt"),
       {
         what: "both messages at the function",
         timeout: 10_000,
@@ -216,4 +239,145 @@ describe("amqp-mesh bridge", () => {
       await lambda.close();
     }
   });
+
+  it("finds the edge router in the project's topology and logs in as a principal of the local platform", async () => {
+    // A router that lets only billing-worker in, with the password `up` would have made up.
+    const secured = await startTestMesh({
+      routers: [{ id: "aws-eu-edge-1" }],
+      users: new Map([["billing-worker", "made-up-password"]]),
+      listener: { saslMechanisms: "PLAIN", authenticatePeer: true },
+    });
+    const project = await folders.copyOfExamples();
+    const topology = join(project, "topology.yaml");
+    await writeFile(
+      topology,
+      (await readFile(topology, "utf8")).replace(
+        "clients: { port: 17121 }",
+        `clients: { port: ${secured.router("aws-eu-edge-1").port} }`,
+      ),
+    );
+    const out = await folders.make();
+    await mkdir(out, { recursive: true });
+    await writeFile(
+      join(out, "local-users.json"),
+      JSON.stringify({ users: { "billing-worker": "made-up-password" } }),
+    );
+    const bridge = startBridge(["--handler", fixture("ok-handler.ts"), "--max-wait-ms", "0"], {}, [
+      project,
+      "--router",
+      "aws-eu-edge-1",
+      "--principal",
+      "billing-worker",
+      "--out",
+      out,
+    ]);
+    await waitFor(() => bridge.stdout().includes("ready"), {
+      what: "the bridge to be ready",
+      timeout: 15_000,
+    });
+    const producer = await connectClient(secured.router("aws-eu-edge-1").url, {
+      username: "billing-worker",
+      password: "made-up-password",
+    });
+    const [outcome] = await produce(producer, "sales/orders", [
+      orderMessage(order(6), "cli-local"),
+    ]);
+    expect(outcome?.outcome).toBe("accepted");
+    expect(bridge.stdout()).toContain("got cli-local");
+    expect(bridge.stdout() + bridge.stderr()).not.toContain("made-up-password");
+    bridge.child.kill("SIGTERM");
+    expect(await bridge.exited).toBe(0);
+    const unknown = await runCli([
+      "bridge",
+      project,
+      "--channel",
+      "sales/orders",
+      "--router",
+      "nowhere",
+      "--handler",
+      fixture("ok-handler.ts"),
+      "--out",
+      out,
+    ]);
+    expect(unknown.stderr).toMatch(/--router 'nowhere' is not a router of the topology/);
+  });
+
+  describe.skipIf(!rabbit.reachable && !IN_CI)(
+    `on a broker channel (RabbitMQ ${rabbit.reason || "reachable"})`,
+    () => {
+      it("killed mid-invocation, leaves the message in the queue; the next bridge gets it once RabbitMQ lets it go", async () => {
+        requireRabbitMq(rabbit);
+        const run = `${process.pid}-${Date.now().toString(36)}`;
+        const broker = await startTestMesh({
+          routers: [{ id: "i" }],
+          entities: {
+            i: [
+              rabbitConnector(),
+              ...["in", "out"].map((direction) => ({
+                type: "linkRoute" as const,
+                attributes: {
+                  prefix: "billing/invoices",
+                  direction,
+                  connection: "rabbit",
+                  delExternalPrefix: "billing/",
+                  addExternalPrefix: `/queue/amqp-mesh-bridge-${run}-`,
+                },
+              })),
+            ],
+          },
+        });
+        await broker.waitForLinkRoute("billing/invoices", { router: "i", timeout: 15_000 });
+        const target = ["examples", "--url", broker.router("i").url];
+        const first = startBridge(
+          ["--handler", fixture("hanging-handler.ts"), "--max-wait-ms", "0"],
+          {},
+          target,
+          "billing/invoices",
+        );
+        await waitFor(() => first.stdout().includes("ready"), {
+          what: "the bridge to be ready",
+          timeout: 15_000,
+        });
+        const client = new MeshClient({ urls: [broker.router("i").url] });
+        // Accepted by the broker: the message is in the queue whatever happens to the bridge.
+        await client.publish(
+          "billing/invoices",
+          { body: { invoiceId: `inv-${run}`, orderId: "o", amount: 1 }, messageId: `inv-${run}` },
+          { deadline: 15_000 },
+        );
+        await waitFor(() => first.stdout().includes(`got inv-${run} attempt 1`), {
+          what: "the invoice at the function",
+        });
+        first.child.kill("SIGKILL");
+        await first.exited;
+        // RabbitMQ 3.x requeues a detached link's unacked messages only when its session
+        // ends, and the router keeps its broker session (qdrouterd 1.19.0 and the emulator
+        // alike): the message is freed when the router's broker connection restarts.
+        await waitFor(
+          async () => (await rabbitQueue(`amqp-mesh-bridge-${run}-invoices`)).unacknowledged === 1,
+          {
+            what: "the invoice unacked at RabbitMQ",
+          },
+        );
+        await broker.router("i").stop();
+        await broker.router("i").start();
+        await broker.waitForLinkRoute("billing/invoices", { router: "i", timeout: 15_000 });
+        const second = startBridge(
+          ["--handler", fixture("ok-handler.ts"), "--max-wait-ms", "0"],
+          {},
+          target,
+          "billing/invoices",
+        );
+        await waitFor(() => second.stdout().includes(`got inv-${run}`), {
+          what: "the redelivery",
+          timeout: 15_000,
+        });
+        // RabbitMQ 3.10 sends a requeued message with delivery-count 0: the attempts restart.
+        expect(second.stdout()).toMatch(new RegExp(`got inv-${run} attempt \\d`));
+        second.child.kill("SIGTERM");
+        expect(await second.exited).toBe(0);
+        await client.close(100);
+      });
+    },
+  );
 });
