@@ -21,7 +21,7 @@ import {
   channelPublisher,
   type FunctionInvoker,
   httpInvoker,
-  InvokeError,
+  type InvokeError,
   inProcessInvoker,
   isChannelHandlerDefinition,
 } from "../../shared/trigger/index.ts";
@@ -199,42 +199,42 @@ export async function runBridge(args: ParsedArgs): Promise<number> {
           (b) => b.name === (channel.routing as { broker: string }).broker,
         )
       : undefined;
-  let fatal: InvokeError | undefined;
-  const stopped = new Promise<void>((resolveStopped) => {
-    const bridge = new ChannelBridge({
-      client,
-      channel: channel.address,
-      deadLetter: channel.deadLetter,
-      invoker,
-      ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
-      // RabbitMQ 3.x's AMQP 1.0 plugin drops the connection on drain.
-      ...(broker?.flavour === "rabbitmq" ? { drainOnStop: false } : {}),
-      log: (line) => console.error(line),
-      onFatal: (error) => {
-        fatal = error;
-        resolveStopped();
-      },
-    });
-    void (async () => {
-      await bridge.start();
-      console.log(`bridge ${channel.address} ready → ${invoker.description}`);
-      const signal = await Promise.race([untilInterrupted(), stopped.then(() => undefined)]);
-      if (signal !== undefined) {
-        console.log(`${signal}: stopping`);
-        await bridge.stop();
-      }
-      console.log(`bridge ${channel.address}: ${summary(bridge.stats)}`);
-      resolveStopped();
-    })().catch((error: unknown) => {
-      console.error(`bridge: ${error instanceof Error ? error.message : String(error)}`);
-      fatal = new InvokeError(String(error), { fatal: true });
-      resolveStopped();
-    });
+  let giveUp: (error: InvokeError) => void = () => {};
+  const gaveUp = new Promise<InvokeError>((resolve) => {
+    giveUp = resolve;
   });
-  await stopped;
+  const bridge = new ChannelBridge({
+    client,
+    channel: channel.address,
+    deadLetter: channel.deadLetter,
+    invoker,
+    ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
+    // RabbitMQ 3.x's AMQP 1.0 plugin drops the connection on drain.
+    ...(broker?.flavour === "rabbitmq" ? { drainOnStop: false } : {}),
+    log: (line) => console.error(line),
+    onFatal: giveUp,
+  });
+  const interrupted = untilInterrupted();
+  // A signal also ends a bridge still waiting for its router.
+  const started = await Promise.race([
+    bridge.start().then(() => true),
+    interrupted.then(() => false),
+  ]);
+  if (started) console.log(`bridge ${channel.address} ready → ${invoker.description}`);
+  const end = started
+    ? await Promise.race([
+        interrupted.then((signal) => ({ signal })),
+        gaveUp.then((error) => ({ error })),
+      ])
+    : { signal: await interrupted };
+  if ("signal" in end) {
+    console.log(`${end.signal}: stopping`);
+    await bridge.stop();
+  }
+  console.log(`bridge ${channel.address}: ${summary(bridge.stats)}`);
   await client.close();
-  if (fatal !== undefined) {
-    console.error(`bridge: ${fatal.message}`);
+  if ("error" in end) {
+    console.error(`bridge: ${end.error.message}`);
     return RUNTIME_FAILURE;
   }
   return 0;

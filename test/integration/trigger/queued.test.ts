@@ -31,7 +31,13 @@ import {
   type QueueEventSource,
   serviceBusTriggerSource,
 } from "../../support/queue-event-sources.ts";
-import { IN_CI, probeRabbitMq, rabbitConnector, requireRabbitMq } from "../../support/rabbitmq.ts";
+import {
+  deleteQueues,
+  IN_CI,
+  probeRabbitMq,
+  rabbitConnector,
+  requireRabbitMq,
+} from "../../support/rabbitmq.ts";
 import { probeRedis, REDIS_URL, requireRedis } from "../../support/redis.ts";
 import {
   type MeshEngine,
@@ -280,6 +286,8 @@ describe.skipIf(!rabbit.reachable && !IN_CI)(
 
     afterAll(async () => {
       await stopTargetMeshes();
+      // Each run's queues (and their .dlq) are its own: leave nothing behind in RabbitMQ.
+      await deleteQueues(`amqp-mesh-trigger-${run}`);
     });
   },
 );
