@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { BRIDGE_OPTIONS, runBridge } from "./commands/bridge.ts";
 import { runDiff } from "./commands/diff.ts";
 import { runEmulator } from "./commands/emulator.ts";
 import { runGenerate } from "./commands/generate.ts";
@@ -50,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
             engine: { type: "string" },
           }),
         );
+      case "bridge":
+        return await runBridge(parse(rest, BRIDGE_OPTIONS));
       case undefined:
       case "help":
       case "--help":

@@ -26,6 +26,12 @@ Usage:
   amqp-mesh up [<dir>] [--engine emulator|qdrouterd|skrouterd] [--once] [--out <dir>]
       The local platform: validate, generate, start the mesh (the emulator, or real routers
       when the binary is on PATH), check a round trip.
+  amqp-mesh bridge <dir> --channel <address> (--handler <module> | --lambda <function> | --azure <url>)
+        [--router <id> | --url <amqp-url>] [--principal <name>] [--batch-size 10] [--max-wait-ms 100]
+        [--concurrency 4] [--max-attempts 5] [--retry-delay-ms 500] [--lambda-endpoint <url>] [--region <r>]
+      Run a channel's trigger function on its messages: consume from an edge router (or
+      MESH_URLS), batch, invoke (in process, Lambda Invoke, or Azure over HTTP with
+      AZURE_FUNCTION_KEY), settle by the answer, dead-letter after the last attempt.
 
 Exit codes: 0 success, 1 invalid input (sync: the registry was refused, nothing sent),
 2 usage error, 3 run-time failure (a router or tool missing, a port in use, a round trip

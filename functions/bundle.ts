@@ -34,16 +34,18 @@ export interface FunctionTarget {
   registrySnapshot?: boolean;
 }
 
-const AZURE_HOST = (extensions: Record<string, unknown>): string =>
-  `${JSON.stringify(
-    {
-      version: "2.0",
-      extensionBundle: { id: "Microsoft.Azure.Functions.ExtensionBundle", version: "[4.*, 5.0.0)" },
-      extensions,
-    },
-    null,
-    2,
-  )}\n`;
+/** An Azure app's host.json and package.json (route prefix empty; `extensions` per app). */
+function azureAppFiles(name: string, extensions: Record<string, unknown>): Record<string, string> {
+  const hostJson = {
+    version: "2.0",
+    extensionBundle: { id: "Microsoft.Azure.Functions.ExtensionBundle", version: "[4.*, 5.0.0)" },
+    extensions: { http: { routePrefix: "" }, ...extensions },
+  };
+  return {
+    "host.json": `${JSON.stringify(hostJson, null, 2)}\n`,
+    "package.json": `${JSON.stringify({ name, type: "module", main: "index.mjs" }, null, 2)}\n`,
+  };
+}
 
 export const FUNCTIONS: FunctionTarget[] = [
   { cloud: "aws", name: "ingress", entry: "functions/aws/ingress/index.ts", node: "node24" },
@@ -54,21 +56,31 @@ export const FUNCTIONS: FunctionTarget[] = [
     node: "node22",
     // Provided by the Functions worker at run time.
     external: ["@azure/functions-core"],
-    extraFiles: {
-      "host.json": `${JSON.stringify(
-        {
-          version: "2.0",
-          extensionBundle: {
-            id: "Microsoft.Azure.Functions.ExtensionBundle",
-            version: "[4.*, 5.0.0)",
-          },
-          extensions: { http: { routePrefix: "" } },
-        },
-        null,
-        2,
-      )}\n`,
-      "package.json": `${JSON.stringify({ name: "amqp-mesh-ingress", type: "module", main: "index.mjs" }, null, 2)}\n`,
-    },
+    extraFiles: azureAppFiles("amqp-mesh-ingress", {}),
+  },
+  // The example team's trigger functions (examples/functions/): one definition each, both clouds.
+  {
+    cloud: "aws",
+    name: "order-invoicing",
+    entry: "examples/functions/aws/order-invoicing.ts",
+    node: "node24",
+  },
+  {
+    cloud: "aws",
+    name: "invoice-sending",
+    entry: "examples/functions/aws/invoice-sending.ts",
+    node: "node24",
+  },
+  {
+    cloud: "azure",
+    name: "billing-triggers",
+    entry: "examples/functions/azure.ts",
+    node: "node22",
+    external: ["@azure/functions-core"],
+    // Service Bus batches of up to 32 messages; abandoned batches come back (MaxDeliveryCount).
+    extraFiles: azureAppFiles("amqp-mesh-billing-triggers", {
+      serviceBus: { maxMessageBatchSize: 32, autoCompleteMessages: true },
+    }),
   },
   // Config-sync reads the registry from its store at run time: no snapshot beside it.
   {
@@ -85,10 +97,7 @@ export const FUNCTIONS: FunctionTarget[] = [
     node: "node22",
     external: ["@azure/functions-core"],
     registrySnapshot: false,
-    extraFiles: {
-      "host.json": AZURE_HOST({}),
-      "package.json": `${JSON.stringify({ name: "amqp-mesh-config-sync", type: "module", main: "index.mjs" }, null, 2)}\n`,
-    },
+    extraFiles: azureAppFiles("amqp-mesh-config-sync", {}),
   },
 ];
 

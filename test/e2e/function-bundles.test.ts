@@ -21,6 +21,7 @@ const ORDER = { orderId: "ord-5", customerId: "c", lines: [{ sku: "s", quantity:
 let mesh: LocalMesh;
 let consumerClient: MeshClient;
 const received: ReceivedMessage[] = [];
+const invoices: ReceivedMessage[] = [];
 const { key, entry } = newApiKey("sales-api");
 
 beforeAll(async () => {
@@ -29,6 +30,7 @@ beforeAll(async () => {
   mesh = await startTestMesh({ routers: [{ id: "edge" }] });
   consumerClient = new MeshClient({ urls: [mesh.router("edge").url] });
   await consumerClient.consume("sales/orders", (m) => void received.push(m)).ready();
+  await consumerClient.consume("billing/invoices", (m) => void invoices.push(m)).ready();
 });
 afterAll(async () => {
   await consumerClient.close(100);
@@ -67,6 +69,9 @@ describe("function bundles", () => {
     expect(results?.map((r) => `${r.target.cloud}/${r.target.name}`)).toEqual([
       "aws/ingress",
       "azure/ingress",
+      "aws/order-invoicing",
+      "aws/invoice-sending",
+      "azure/billing-triggers",
       "aws/sync",
       "azure/sync",
     ]);
@@ -127,5 +132,93 @@ describe("function bundles", () => {
     const result = (await runNode(script, env())) as { status: number; body: string };
     expect(result.status, result.body).toBe(202);
     await waitFor(() => received.some((m) => m.messageId === "azure-bundle-1"));
+  });
+
+  /** What `amqp-mesh bridge` sends: one order of sales/orders. */
+  const invocation = (messageId: string) => ({
+    format: "amqp-mesh/trigger-invocation/1",
+    channel: "sales/orders",
+    records: [
+      {
+        id: "0",
+        messageId,
+        attempt: 1,
+        body: JSON.stringify(ORDER),
+        bodyEncoding: "utf8",
+        contentType: "application/json",
+        properties: {},
+      },
+    ],
+  });
+
+  it("the order-invoicing Lambda bundle answers the bridge's invocation and publishes the invoice", async () => {
+    const script = `
+      const { handler } = await import(${JSON.stringify(join(out, "aws", "order-invoicing", "index.mjs"))});
+      const deadline = Date.now() + 10000;
+      const context = { functionName: "order-invoicing", awsRequestId: "r-2", invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:order-invoicing", getRemainingTimeInMillis: () => deadline - Date.now() };
+      console.log(JSON.stringify(await handler(JSON.parse(process.env.EVENT), context)));
+      process.exit(0);`;
+    const result = await runNode(script, {
+      MESH_URLS: mesh.router("edge").url,
+      EVENT: JSON.stringify(invocation("lambda-order-1")),
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    await waitFor(() => invoices.some((m) => m.messageId === "lambda-order-1:billing/invoices"));
+  });
+
+  it("the invoice-sending Lambda bundle takes an Amazon MQ event and reports what it processed", async () => {
+    const invoice = { invoiceId: "inv-1", orderId: "ord-5", amount: 9.5 };
+    const event = {
+      eventSource: "aws:mq",
+      eventSourceArn: "arn:aws:mq:eu-west-1:123456789012:broker:billing:b-1",
+      messages: [
+        {
+          messageID: "ID:AMQP_NO_PREFIX:inv-1",
+          messageType: "jms/bytes-message",
+          redelivered: false,
+          destination: { physicalName: "billing-invoices" },
+          data: Buffer.from(JSON.stringify(invoice)).toString("base64"),
+          properties: null,
+        },
+      ],
+    };
+    const script = `
+      const { handler } = await import(${JSON.stringify(join(out, "aws", "invoice-sending", "index.mjs"))});
+      const deadline = Date.now() + 10000;
+      const context = { functionName: "invoice-sending", awsRequestId: "r-3", invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:invoice-sending", getRemainingTimeInMillis: () => deadline - Date.now() };
+      console.log(JSON.stringify(await handler(JSON.parse(process.env.EVENT), context)));
+      process.exit(0);`;
+    expect(await runNode(script, { EVENT: JSON.stringify(event) })).toEqual({
+      processed: 1,
+      skipped: 0,
+    });
+  });
+
+  it("the Azure trigger app's handlers answer the bridge's HTTP call and a Service Bus batch", async () => {
+    const script = `
+      const { HttpRequest, InvocationContext } = await import("@azure/functions");
+      const app = await import(${JSON.stringify(join(out, "azure", "billing-triggers", "index.mjs"))});
+      const request = new HttpRequest({
+        method: "POST",
+        url: "https://billing.azurewebsites.net/triggers/order-invoicing",
+        headers: { "content-type": "application/json" },
+        body: { string: process.env.EVENT },
+      });
+      const http = await app.orderInvoicingTrigger.http(request, new InvocationContext({ logHandler: () => {} }));
+      const queued = await app.invoiceSendingTrigger.serviceBus(
+        [{ invoiceId: "inv-2", orderId: "ord-5", amount: 9.5 }],
+        new InvocationContext({ logHandler: () => {}, triggerMetadata: { messageIdArray: ["inv-2"], deliveryCountArray: [1] } }),
+      );
+      console.log(JSON.stringify({ http, queued }));
+      process.exit(0);`;
+    const result = await runNode(script, {
+      MESH_URLS: mesh.router("edge").url,
+      EVENT: JSON.stringify(invocation("azure-order-1")),
+    });
+    expect(result).toEqual({
+      http: { status: 200, jsonBody: { batchItemFailures: [] } },
+      queued: { processed: ["inv-2"], skipped: [], failures: [] },
+    });
+    await waitFor(() => invoices.some((m) => m.messageId === "azure-order-1:billing/invoices"));
   });
 });

@@ -82,3 +82,25 @@ export function requireRabbitMq(probe: RabbitProbe): void {
     );
   }
 }
+
+/**
+ * Deletes the queues a test run made (rabbitmqctl, best effort: a queue left behind is only
+ * clutter). Names are matched by prefix.
+ */
+export async function deleteQueues(prefix: string): Promise<void> {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  const run = promisify(execFile);
+  try {
+    const { stdout } = await run("rabbitmqctl", [
+      "list_queues",
+      "-q",
+      "--no-table-headers",
+      "name",
+    ]);
+    for (const name of stdout.split("\n").map((l) => l.trim()))
+      if (name.startsWith(prefix)) await run("rabbitmqctl", ["delete_queue", name]).catch(() => {});
+  } catch {
+    // rabbitmqctl missing or not allowed: leave them.
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The channels a trigger function knows: the registry snapshot bundled with it (the same
+ * snapshot and precompiled validators as the ingress, see shared/ingress/README.md
+ * "Registry at run time"), for checking the payloads it receives and the ones it publishes.
+ */
+import {
+  type IngressChannel,
+  IngressRegistry,
+  type PayloadValidator,
+  type PayloadValidators,
+  type RegistrySnapshot,
+  type Violation,
+} from "../ingress/index.ts";
+
+export interface TriggerChannel {
+  address: string;
+  delivery: "at-least-once" | "at-most-once";
+  /** Every violation of the channel's schema (none when valid or unchecked). */
+  check(payload: unknown): Violation[];
+}
+
+export interface ChannelCatalog {
+  readonly digest: string;
+  channel(address: string): TriggerChannel | undefined;
+}
+
+/** The channel is not in the registry the function was bundled with. */
+export class UnknownChannelError extends Error {
+  constructor(address: string, digest: string) {
+    super(
+      `channel "${address}" is not in the registry snapshot ${digest.slice(0, 12)} this function was bundled with; ` +
+        "register it, or bundle again with `npm run bundle`",
+    );
+    this.name = "UnknownChannelError";
+  }
+}
+
+function triggerChannel(
+  channel: IngressChannel,
+  validator: PayloadValidator | undefined,
+): TriggerChannel {
+  return {
+    address: channel.address,
+    delivery: channel.delivery,
+    check: (payload) => (validator === undefined ? [] : validator(payload, "")),
+  };
+}
+
+/** A catalog over a snapshot and its validators (precompiled in a bundle, runtime elsewhere). */
+export function channelCatalog(
+  snapshot: RegistrySnapshot,
+  validators: PayloadValidators,
+): ChannelCatalog {
+  const registry = new IngressRegistry(snapshot);
+  const cache = new Map<string, TriggerChannel>();
+  return {
+    digest: registry.digest,
+    channel(address) {
+      const found = cache.get(address);
+      if (found) return found;
+      const channel = registry.channel(address);
+      if (channel === undefined) return undefined;
+      const made = triggerChannel(channel, validators.forChannel(channel));
+      cache.set(address, made);
+      return made;
+    },
+  };
+}

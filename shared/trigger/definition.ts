@@ -1,0 +1,165 @@
+/**
+ * The one thing a team writes: `defineChannelHandler({ channel, handler })`. The handler gets
+ * a batch of typed messages (payloads already checked against the channel's schema) and a
+ * context to publish with, and answers which items failed, SQS-style. Every front — the
+ * bridge's Lambda Invoke and Azure HTTP calls, Amazon MQ, Service Bus, in-process — runs the
+ * same definition through `runChannelBatch`.
+ */
+import type { Context } from "@opentelemetry/api";
+import type { ApplicationPropertyValue, JsonValue, PublishResult } from "../amqp/index.ts";
+
+/** CloudEvent context attributes of a message sent as a CloudEvent (binary or structured). */
+export interface CloudEventAttributes {
+  id: string;
+  source: string;
+  type: string;
+  specversion: string;
+  subject?: string;
+  time?: string;
+  datacontenttype?: string;
+  dataschema?: string;
+  /** Extension attributes. */
+  extensions: Record<string, string | number | boolean>;
+}
+
+/** W3C trace context the producer sent, and the OpenTelemetry context continuing it. */
+export interface MessageTrace {
+  traceparent: string | undefined;
+  tracestate: string | undefined;
+  /** Pass as `traceContext` (or use `publish(..., { causedBy: message })`) to continue it. */
+  context: Context;
+}
+
+export interface ChannelMessage<T> {
+  /** Identifies the item in this batch: what `batchItemFailures[].itemIdentifier` names. */
+  id: string;
+  /** The message id: the idempotency key, the same on every redelivery and resend. */
+  messageId: string;
+  channel: string;
+  /** The payload, valid against the channel's schema. */
+  payload: T;
+  /** 1 on the first delivery, then counting up on each retry. */
+  attempt: number;
+  contentType: string | undefined;
+  subject: string | undefined;
+  correlationId: string | undefined;
+  /** Application properties, without the CloudEvents and trace context ones. */
+  properties: Record<string, ApplicationPropertyValue>;
+  /** Set when the message is a CloudEvent. */
+  cloudEvent: CloudEventAttributes | undefined;
+  trace: MessageTrace;
+}
+
+/** One failed item; `permanent` (an amqp-mesh extension SQS ignores) skips the retries. */
+export interface BatchItemFailure {
+  itemIdentifier: string;
+  permanent?: boolean;
+  reason?: string;
+}
+
+/** The SQS partial batch response: only the items listed failed. */
+export interface BatchResponse {
+  batchItemFailures: BatchItemFailure[];
+}
+
+export interface PublishFromFunctionOptions {
+  /** Idempotency key; derive it from the message that caused the publish, so retries repeat it. */
+  messageId?: string;
+  /** Continues this message's trace and sets the correlation id to its message id. */
+  causedBy?: ChannelMessage<unknown>;
+  subject?: string;
+  /** Application properties to add. */
+  properties?: Record<string, ApplicationPropertyValue>;
+  /** Send as a binary-mode CloudEvent with these attributes (id defaults to the message id). */
+  cloudEvent?: { type: string; source: string; subject?: string };
+  /** Longest wait for the router's answer (cut to the invocation's remaining time). */
+  deadlineMs?: number;
+}
+
+/** What a handler may do besides reading its batch. */
+export interface TriggerContext {
+  /**
+   * Publishes to another channel through the shared client (at-least-once: resolves when
+   * the router accepted). The payload is checked against that channel's schema first.
+   */
+  publish(
+    channel: string,
+    payload: JsonValue,
+    options?: PublishFromFunctionOptions,
+  ): Promise<PublishResult>;
+  /** Which front runs the handler. */
+  readonly platform: "aws-lambda" | "azure-functions" | "local";
+  /** How the messages came: through the bridge, or from a broker queue. */
+  readonly mode: "bridge" | "queued";
+  /** Milliseconds before the platform stops the invocation. */
+  remainingMs(): number;
+  log(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A handler that returns nothing reported no failures. */
+export type ChannelHandler<T> = (
+  batch: ChannelMessage<T>[],
+  context: TriggerContext,
+  // biome-ignore lint/suspicious/noConfusingVoidType: an async handler without a return is Promise<void>
+) => Promise<BatchResponse | undefined | void> | BatchResponse | undefined | void;
+
+export interface ChannelHandlerOptions<T> {
+  /** The registered channel address the function consumes. */
+  channel: string;
+  handler: ChannelHandler<T>;
+  /** A name for logs and deployments (default: the channel with `/` and `.` as `-`). */
+  name?: string;
+}
+
+export interface ChannelHandlerDefinition<T> {
+  readonly kind: "amqp-mesh/channel-handler";
+  readonly channel: string;
+  readonly name: string;
+  readonly handler: ChannelHandler<T>;
+}
+
+/** Bad input to defineChannelHandler, with what to write instead. */
+export class ChannelHandlerDefinitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ChannelHandlerDefinitionError";
+  }
+}
+
+const CHANNEL_PATTERN = /^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*$/;
+
+/**
+ * Defines a channel's handler once, for every front. `T` is the payload type the channel's
+ * schema describes; the schema itself is checked at run time against the registry snapshot.
+ */
+export function defineChannelHandler<T = JsonValue>(
+  options: ChannelHandlerOptions<T>,
+): ChannelHandlerDefinition<T> {
+  if (typeof options !== "object" || options === null)
+    throw new ChannelHandlerDefinitionError("defineChannelHandler takes { channel, handler }");
+  const { channel, handler } = options;
+  if (typeof channel !== "string" || !CHANNEL_PATTERN.test(channel))
+    throw new ChannelHandlerDefinitionError(
+      `channel must be a registered channel address such as "sales/orders" (got ${JSON.stringify(channel)})`,
+    );
+  if (typeof handler !== "function")
+    throw new ChannelHandlerDefinitionError(
+      `handler of channel "${channel}" must be a function (batch, context) => { batchItemFailures }`,
+    );
+  const name = options.name ?? channel.replace(/[./]/g, "-");
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,59}$/.test(name))
+    throw new ChannelHandlerDefinitionError(
+      `name "${name}" must start with a letter and hold only letters, digits and '-' (≤ 60), as both clouds name functions`,
+    );
+  return { kind: "amqp-mesh/channel-handler", channel, name, handler };
+}
+
+export function isChannelHandlerDefinition(
+  value: unknown,
+): value is ChannelHandlerDefinition<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === "amqp-mesh/channel-handler"
+  );
+}

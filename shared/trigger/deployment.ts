@@ -1,0 +1,56 @@
+/**
+ * Putting a deployed trigger function together, once per execution environment: the
+ * registry snapshot and precompiled validators `npm run bundle` put beside the bundle (the
+ * ingress's, see shared/ingress/README.md), and a shared AMQP client for publishing,
+ * configured by the same MESH_* variables as the ingress. The client connects on first publish.
+ */
+import { getSharedClient, type MeshClient } from "../amqp/index.ts";
+import {
+  ingressSettingsFromEnv,
+  type PayloadValidators,
+  type RegistrySnapshot,
+} from "../ingress/index.ts";
+import { type ChannelCatalog, channelCatalog, UnknownChannelError } from "./catalog.ts";
+import type { ChannelHandlerDefinition } from "./definition.ts";
+import { type ChannelPublish, channelPublisher } from "./publisher.ts";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface DeployedTrigger {
+  catalog: ChannelCatalog;
+  /** Publishes through the shared client; refuses with the reason when MESH_URLS is not set. */
+  publish: ChannelPublish;
+  client: MeshClient | undefined;
+}
+
+/** A function tries to publish but has no edge routers configured. */
+export class PublishNotConfiguredError extends Error {
+  constructor() {
+    super(
+      "this function has no edge routers to publish to: set MESH_URLS (and MESH_SASL_USERNAME/PASSWORD)",
+    );
+    this.name = "PublishNotConfiguredError";
+  }
+}
+
+export function assembleTrigger(
+  definition: Pick<ChannelHandlerDefinition<unknown>, "channel">,
+  snapshot: RegistrySnapshot,
+  validators: PayloadValidators,
+  env: Env,
+  log?: (line: string) => void,
+): DeployedTrigger {
+  const catalog = channelCatalog(snapshot, validators);
+  if (catalog.channel(definition.channel) === undefined)
+    throw new UnknownChannelError(definition.channel, snapshot.digest);
+  if ((env.MESH_URLS ?? "").trim() === "") {
+    return {
+      catalog,
+      client: undefined,
+      publish: () => Promise.reject(new PublishNotConfiguredError()),
+    };
+  }
+  const { mesh } = ingressSettingsFromEnv(env);
+  const client = getSharedClient(mesh, log === undefined ? {} : { log });
+  return { catalog, client, publish: channelPublisher(client, catalog) };
+}

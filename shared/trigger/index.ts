@@ -1,0 +1,64 @@
+/** Channel triggers: one handler definition, run by every front (bridge, queues, in-process). */
+export {
+  type BatchRunOptions,
+  ChannelMismatchError,
+  matchBatchFailures,
+  runChannelBatch,
+} from "./batch.ts";
+export {
+  type BridgeClient,
+  type BridgeOptions,
+  type BridgeStats,
+  ChannelBridge,
+} from "./bridge.ts";
+export {
+  type ChannelCatalog,
+  channelCatalog,
+  type TriggerChannel,
+  UnknownChannelError,
+} from "./catalog.ts";
+export { type TriggerContextOptions, triggerContext } from "./context.ts";
+export {
+  type BatchItemFailure,
+  type BatchResponse,
+  type ChannelHandler,
+  type ChannelHandlerDefinition,
+  ChannelHandlerDefinitionError,
+  type ChannelHandlerOptions,
+  type ChannelMessage,
+  type CloudEventAttributes,
+  defineChannelHandler,
+  isChannelHandlerDefinition,
+  type MessageTrace,
+  type PublishFromFunctionOptions,
+  type TriggerContext,
+} from "./definition.ts";
+export { assembleTrigger, type DeployedTrigger, PublishNotConfiguredError } from "./deployment.ts";
+export { type HttpInvokerOptions, httpInvoker } from "./http-invoker.ts";
+export { type InProcessInvokerOptions, inProcessInvoker } from "./in-process-invoker.ts";
+export { type FunctionInvoker, InvokeError, type InvokeResult } from "./invoker.ts";
+export {
+  type ChannelPublish,
+  channelPublisher,
+  type MessageSender,
+  PublishPayloadInvalidError,
+} from "./publisher.ts";
+export {
+  type IdempotencyGuard,
+  QueuedBatchFailedError,
+  type QueuedBatchOutcome,
+  runQueuedBatch,
+} from "./queued.ts";
+export {
+  decodeRecord,
+  INVOCATION_FORMAT,
+  InvocationEventError,
+  isTriggerInvocation,
+  parseTriggerInvocation,
+  RecordInvalidError,
+  recordOfMessage,
+  type TriggerInvocation,
+  type TriggerRecord,
+  triggerInvocationSchema,
+} from "./records.ts";
+export { catalogOfRegistry } from "./registry-catalog.ts";
