@@ -4,6 +4,7 @@
  * they are, outcomes and detaches passed back.
  */
 
+import type { EventEmitter } from "node:events";
 import type { Attributes } from "../management/schema.ts";
 import {
   type Delivery,
@@ -37,20 +38,40 @@ function refuse(link: Sender | Receiver): void {
   refuseAttach(link, { condition: NO_ROUTE, description: "No route to the destination node" });
 }
 
+/**
+ * How one side of a routed link went: detached by its peer, or lost with its connection
+ * (or, on the broker side, its session: RabbitMQ 3.x ends the session over an outcome it
+ * cannot read).
+ */
+type Closure = { side: "client" | "broker"; how: "detached" | "lost" };
+
+/** What qdrouterd 1.19 sends the other side of a routed link whose peer was lost. */
+const ROUTED_LINK_LOST = {
+  condition: "qd:routed-link-lost",
+  description: "Connectivity to the peer container was lost",
+};
+
 /** A link-routed producer: the client's receiving link relayed onto the broker's sender. */
 export function proxyProducer(client: Receiver, broker: Sender): void {
   relay(client, broker, {
     // The client may still be sending these: the broker lost them, they may be redelivered.
-    lost: () => outcomes.modified(true),
+    unsettled: ({ side }) => (side === "broker" ? outcomes.modified(true) : undefined),
     closures: (cleanup) => linkClosures(client, broker, cleanup),
   });
 }
 
-/** A link-routed consumer: the broker's receiving link relayed onto the client's sender. */
+/**
+ * A link-routed consumer: the broker's receiving link relayed onto the client's sender.
+ * What the broker handed out and the client never settled, as qdrouterd 1.19.0 does it
+ * (seen in its frame trace against RabbitMQ 3.10): a client that detaches leaves them
+ * unsettled on the broker's link, which is detached too; a client whose connection is
+ * lost gets them settled `modified` (delivery-failed) before the broker's link is
+ * detached with qd:routed-link-lost.
+ */
 export function proxyConsumer(client: Sender, broker: Receiver): void {
   relay(broker, client, {
-    // Never reached the client's handler: the broker may hand them to someone else.
-    lost: () => outcomes.released(),
+    unsettled: ({ side, how }) =>
+      side === "client" && how === "lost" ? outcomes.modified(true) : undefined,
     closures: (cleanup) => linkClosures(client, broker, cleanup),
   });
 }
@@ -58,12 +79,16 @@ export function proxyConsumer(client: Sender, broker: Receiver): void {
 /**
  * Relays deliveries arriving on `from` out on `to`, as they are, and each outcome back.
  * Credit is passed through: `from` gets what `to` can send now, never more, so nothing
- * buffers in between. Deliveries in flight when either side goes get `lost()`.
+ * buffers in between. Deliveries in flight when either side goes are settled with what
+ * `unsettled()` says for that closure, or left as they are.
  */
 function relay(
   from: Receiver,
   to: Sender,
-  options: { lost: () => Outcome; closures: (cleanup: () => void) => void },
+  options: {
+    unsettled: (closure: Closure) => Outcome | undefined;
+    closures: (cleanup: (closure: Closure) => void) => void;
+  },
 ): void {
   const inFlight = new Map<Delivery, Delivery>();
   let handed = 0;
@@ -97,31 +122,48 @@ function relay(
     settle(original, readOutcome(out.remote_state) ?? outcomes.released());
   };
   for (const e of ["accepted", "rejected", "released", "modified", "settled"]) to.on(e, onOutcome);
-  options.closures(() => {
-    for (const original of inFlight.values()) settle(original, options.lost());
+  options.closures((closure) => {
+    const outcome = options.unsettled(closure);
+    if (outcome !== undefined) for (const original of inFlight.values()) settle(original, outcome);
     inFlight.clear();
   });
 }
 
-/** Either side detaching detaches the other, passing the error along. */
+/**
+ * Either side going takes the other with it: a detach is passed on with its error; a side
+ * lost with its connection (or the broker's session) detaches the other with
+ * qd:routed-link-lost. Every listener is removed once it has happened.
+ */
 function linkClosures(
   client: Sender | Receiver,
   broker: Sender | Receiver,
-  cleanup: () => void,
+  cleanup: (closure: Closure) => void,
 ): void {
+  const removers: (() => void)[] = [];
+  const listen = (emitter: EventEmitter, event: string, f: () => void): void => {
+    // One listener per routed link on a shared connection or session, each removed when
+    // its link goes: many at once are expected, not a leak.
+    emitter.setMaxListeners(0);
+    emitter.on(event, f);
+    removers.push(() => emitter.off(event, f));
+  };
   let done = false;
-  const finish = (from: Sender | Receiver, to: Sender | Receiver): void => {
+  const finish = (closure: Closure): void => {
     if (done) return;
     done = true;
-    cleanup();
-    const error = from.error as { condition?: string; description?: string } | undefined;
+    for (const remove of removers.splice(0)) remove();
+    cleanup(closure);
+    const [from, to] = closure.side === "client" ? [client, broker] : [broker, client];
+    const detached = from.error as { condition?: string; description?: string } | undefined;
+    const error =
+      closure.how === "lost"
+        ? ROUTED_LINK_LOST
+        : detached?.condition
+          ? { condition: detached.condition, description: detached.description }
+          : undefined;
     if (!isLocallyOpen(to)) return;
     const close = (): void => {
-      to.close(
-        error?.condition
-          ? { condition: error.condition, description: error.description }
-          : undefined,
-      );
+      to.close(error);
     };
     // A link whose peer has not answered our attach yet is closed once it has: closed
     // earlier, rhea takes the late answer for a new attach from the peer and opens the link
@@ -129,12 +171,18 @@ function linkClosures(
     if (to.is_remote_open()) close();
     else to.once(to.is_receiver() ? "receiver_open" : "sender_open", close);
   };
-  const clientEvent = client.is_receiver() ? "receiver_close" : "sender_close";
-  const brokerEvent = broker.is_receiver() ? "receiver_close" : "sender_close";
-  client.on(clientEvent, () => finish(client, broker));
-  broker.on(brokerEvent, () => finish(broker, client));
-  // The client's connection may drop without a detach.
-  client.connection.on("disconnected", () => finish(client, broker));
+  const closeEvent = (link: Sender | Receiver) =>
+    link.is_receiver() ? "receiver_close" : "sender_close";
+  listen(client, closeEvent(client), () => finish({ side: "client", how: "detached" }));
+  listen(broker, closeEvent(broker), () => finish({ side: "broker", how: "detached" }));
+  // The client's connection may drop without a detach; so may the broker's.
+  listen(client.connection, "disconnected", () => finish({ side: "client", how: "lost" }));
+  listen(broker.connection, "disconnected", () => finish({ side: "broker", how: "lost" }));
+  // RabbitMQ 3.x ends the router's whole session over an outcome it cannot read (a
+  // `modified`): every routed link on it is lost.
+  // (Its `observers` hear every session event without taking it from rhea's dispatch.)
+  const session = (broker as unknown as { session: { observers: EventEmitter } }).session;
+  listen(session.observers, "session_close", () => finish({ side: "broker", how: "lost" }));
 }
 
 export function mapExternal(address: string, a: Attributes): string {

@@ -26,9 +26,15 @@ import {
   type TestReceiver,
 } from "../support/amqp-client.ts";
 import { address } from "../support/local-mesh.ts";
-import { IN_CI, probeRabbitMq, rabbitConnector, requireRabbitMq } from "../support/rabbitmq.ts";
+import {
+  deleteQueues,
+  IN_CI,
+  probeRabbitMq,
+  rabbitConnector,
+  requireRabbitMq,
+} from "../support/rabbitmq.ts";
 import type { TargetMesh } from "../support/target-mesh.ts";
-import { waitFor } from "../support/wait.ts";
+import { waitFor, withTimeout } from "../support/wait.ts";
 import {
   closeTarget,
   NEEDS_OWN_ROUTERS,
@@ -111,7 +117,12 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
       },
     });
   });
-  afterAll(closeTarget);
+  afterAll(async () => {
+    await closeTarget();
+    // The queues of this run's own names (the others are shared across runs).
+    await deleteQueues(`amqp-mesh-conformance-lost-${run}`);
+    await deleteQueues(`amqp-mesh-conformance-detached-${run}`);
+  });
   afterEach(closeAllClients);
 
   it("connects the route-container connector to RabbitMQ", async () => {
@@ -325,6 +336,59 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
       // A broker link left behind with credit would take this message for nobody.
       const receiver = await client.receiver(queueAddress);
       expect((await nextOwn(receiver)).message.body).toBe("after-brief");
+    },
+  );
+
+  it.skipIf(!hasLinkRoutes)(
+    `linkRoutes: a consumer lost with an unsettled message gives it back to the queue, and RabbitMQ 3.10 takes every routed link of that router with it — ${NO_LINK_ROUTES}`,
+    async () => {
+      requireRabbitMq(rabbit);
+      // Seen in qdrouterd 1.19.0's frame trace: the broker's delivery is settled
+      // modified(delivery-failed) and its link detached with qd:routed-link-lost; RabbitMQ
+      // 3.10 cannot read that outcome, ends the router's session (amqp:invalid-field) and
+      // requeues, and every routed link on the session is lost with it.
+      const queueAddress = `broker/amqp-mesh-conformance-lost-${run}`;
+      await mesh.waitForLinkRoute(queueAddress, { router: "b" });
+      const producer = await connectClient(mesh.router("b").url);
+      const sender = await producer.sender(queueAddress);
+      await sender.waitForCredit(1, 10_000);
+      expect((await sender.sendAndWait({ body: "held", message_id: run }, 10_000)).outcome).toBe(
+        "accepted",
+      );
+      const doomed = await connectClient(mesh.router("b").url);
+      const holder = await doomed.receiver(queueAddress, { autoaccept: false });
+      expect((await nextOwn(holder)).message.body).toBe("held");
+      // The consumer's connection goes without a close: the router sees the socket end.
+      (doomed.connection.socket as { destroy(): void }).destroy();
+      expect(await withTimeout(sender.detached, 10_000, "the producer's routed link")).toEqual({
+        condition: "qd:routed-link-lost",
+        description: "Connectivity to the peer container was lost",
+      });
+      const next = await connectClient(mesh.router("b").url);
+      const receiver = await next.receiver(queueAddress);
+      expect((await nextOwn(receiver)).message.body).toBe("held");
+    },
+  );
+
+  it.skipIf(!hasLinkRoutes)(
+    `linkRoutes: a consumer that detaches with an unsettled message leaves it with the broker, unsettled — ${NO_LINK_ROUTES}`,
+    async () => {
+      requireRabbitMq(rabbit);
+      // qdrouterd 1.19.0 passes the detach on and settles nothing: RabbitMQ 3.10 keeps the
+      // message unacked (it requeues on session end only), so the next consumer on the
+      // same router gets nothing, and the producer's routed link stays.
+      const queueAddress = `broker/amqp-mesh-conformance-detached-${run}`;
+      await mesh.waitForLinkRoute(queueAddress, { router: "b" });
+      const client = await connectClient(mesh.router("b").url);
+      const sender = await client.sender(queueAddress);
+      await sender.waitForCredit(1, 10_000);
+      await sender.sendAndWait({ body: "kept", message_id: run }, 10_000);
+      const holder = await client.receiver(queueAddress, { autoaccept: false });
+      expect((await nextOwn(holder)).message.body).toBe("kept");
+      await holder.close();
+      const receiver = await client.receiver(queueAddress);
+      await expect(receiver.next(3_000)).rejects.toThrow(/timed out/);
+      expect(sender.isDetached).toBe(false);
     },
   );
 
