@@ -87,6 +87,8 @@ export interface BundleResult {
   dir: string;
   /** Bytes of each file the function loads: index.mjs and validators.mjs. */
   sizes: Record<string, number>;
+  /** esbuild's metafile of index.mjs: which input contributed how many bytes. */
+  metafile: esbuild.Metafile;
 }
 
 async function bundleFunction(
@@ -132,7 +134,7 @@ async function bundleFunction(
   for (const build of [main, validators])
     for (const [file, output] of Object.entries(build.metafile?.outputs ?? {}))
       sizes[relative(dir, resolve(file))] = output.bytes;
-  return { target, dir, sizes };
+  return { target, dir, sizes, metafile: main.metafile as esbuild.Metafile };
 }
 
 /** Validates the project and bundles every function; undefined when the project is invalid. */

@@ -55,6 +55,7 @@ export {
 } from "./message.ts";
 export type { PublishOptions, PublishResult } from "./publish.ts";
 export type { RequestOptions } from "./request.ts";
+export { englishMessages, issueLines } from "./schema-issues.ts";
 export type { DeliveryMode } from "./sender-pool.ts";
 export {
   extractTraceContext,

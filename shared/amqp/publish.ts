@@ -3,7 +3,7 @@
  * on `accepted` (or, at-most-once, when sent presettled).
  */
 import type { Context, Span } from "@opentelemetry/api";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { parseOptions, timeLimitMs } from "./limits.ts";
 import { encodeMeshMessage, type MeshMessage } from "./message.ts";
 import type { PublishEntry, SenderPool } from "./sender-pool.ts";
@@ -17,11 +17,11 @@ const contextSchema = z.custom<Context>(
 
 export const publishOptionsSchema = z.object({
   /** Parent trace context (e.g. extracted from an HTTP request); defaults to the active one. */
-  traceContext: contextSchema.optional(),
+  traceContext: z.optional(contextSchema),
   /** Give up after this many ms: BackPressureError if never sent, PublishTimeoutError if unaccepted. */
-  deadline: timeLimitMs().optional(),
+  deadline: z.optional(timeLimitMs()),
   /** `at-least-once` (default) waits for `accepted`; `at-most-once` sends presettled. */
-  delivery: z.enum(["at-least-once", "at-most-once"]).optional(),
+  delivery: z.optional(z.enum(["at-least-once", "at-most-once"])),
 });
 export type PublishOptions = z.input<typeof publishOptionsSchema>;
 
