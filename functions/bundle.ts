@@ -78,6 +78,28 @@ const sharedIsPure: esbuild.Plugin = {
   },
 };
 
+/**
+ * Node built-ins imported from ESM code are read through require(): an ESM import of a
+ * built-in makes Node build its ESM facade, which reads every export and so runs lazy
+ * getters (`util.TextDecoder`, `fs.ReadStream`, ...) that load yet more built-ins — ~5 ms of a
+ * cold start. Through require, each export is read when it is used; and a built-in imported
+ * but not used (node:http in @middy/util, for a function left out) is not loaded at all.
+ */
+const builtinsThroughRequire: esbuild.Plugin = {
+  name: "builtins-through-require",
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === "import-statement" && args.path !== "node:module"
+        ? { path: args.path, namespace: "builtin", sideEffects: false }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
+
 // CommonJS dependencies (rhea) call require() for node built-ins, which ESM has not.
 const REQUIRE_BANNER =
   'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
@@ -116,7 +138,7 @@ async function bundleFunction(
     outfile: join(dir, "index.mjs"),
     external: target.external ?? [],
     alias: { debug: join(root, "functions/no-debug.cjs") },
-    plugins: [sharedIsPure],
+    plugins: [sharedIsPure, builtinsThroughRequire],
   });
   const validators = await esbuild.build({
     ...common,

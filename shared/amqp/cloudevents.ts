@@ -15,46 +15,50 @@ const PREFIX = "cloudEvents_";
 const LEGACY_PREFIX = "cloudEvents:";
 
 const attributeName = /^[a-z0-9]{1,20}$/;
-const extensionValue = z.union([
-  z.string(),
-  z.number().check(z.int()),
-  z.boolean(),
-  z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes"),
-]);
-type ExtensionValue = z.infer<typeof extensionValue>;
-
-const data = z.custom<JsonValue | Uint8Array>((v) => v !== undefined, "data must be JSON or bytes");
+const extensionValue = () =>
+  z.union([
+    z.string(),
+    z.number().check(z.int()),
+    z.boolean(),
+    z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes"),
+  ]);
+type ExtensionValue = z.infer<ReturnType<typeof extensionValue>>;
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 
-export const cloudEventSchema = z
-  .catchall(
-    z.object({
-      specversion: z.literal("1.0"),
-      id: nonEmpty(),
-      source: nonEmpty(),
-      type: nonEmpty(),
-      datacontenttype: z.optional(nonEmpty()),
-      dataschema: z.optional(nonEmpty()),
-      subject: z.optional(nonEmpty()),
-      time: z.optional(z.iso.datetime({ offset: true })),
-      data: z.optional(data),
-    }),
-    extensionValue,
-  )
-  .check(
-    z.superRefine((event, ctx) => {
-      for (const key of Object.keys(event)) {
-        if (key !== "data" && !attributeName.test(key)) {
-          ctx.addIssue({
-            code: "custom",
-            path: [key],
-            message: "attribute names are 1-20 lower-case letters or digits",
-          });
+/** Built on first use (cold start: most functions never parse a CloudEvent). */
+export const cloudEventSchema = z.lazy(() =>
+  z
+    .catchall(
+      z.object({
+        specversion: z.literal("1.0"),
+        id: nonEmpty(),
+        source: nonEmpty(),
+        type: nonEmpty(),
+        datacontenttype: z.optional(nonEmpty()),
+        dataschema: z.optional(nonEmpty()),
+        subject: z.optional(nonEmpty()),
+        time: z.optional(z.iso.datetime({ offset: true })),
+        data: z.optional(
+          z.custom<JsonValue | Uint8Array>((v) => v !== undefined, "data must be JSON or bytes"),
+        ),
+      }),
+      extensionValue(),
+    )
+    .check(
+      z.superRefine((event, ctx) => {
+        for (const key of Object.keys(event)) {
+          if (key !== "data" && !attributeName.test(key)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: "attribute names are 1-20 lower-case letters or digits",
+            });
+          }
         }
-      }
-    }),
-  );
+      }),
+    ),
+);
 
 /**
  * A CloudEvent. Written out rather than inferred: zod's catch-all for extensions would give

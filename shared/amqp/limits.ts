@@ -24,7 +24,7 @@ export function timeLimitMs(options: { allowZero?: boolean; max?: number; why?: 
 }
 
 /** A grace period in ms (stop(), close()): ≥ 0, at most the longest timer. */
-export const graceMsSchema = timeLimitMs({ allowZero: true });
+export const graceMsSchema = z.lazy(() => timeLimitMs({ allowZero: true }));
 
 /** Parses per-call options; a ConfigError naming each bad field (`what`: "publish options"). */
 export function parseOptions<S extends z.ZodMiniType>(

@@ -24,47 +24,49 @@ export type JsonValue =
 export type MessageBody = JsonValue | Uint8Array;
 
 /** Values AMQP application properties can carry (simple types only). */
-const applicationPropertyValueSchema = z.union([
-  z.string(),
-  z.number(),
-  z.boolean(),
-  z.null(),
-  z.date(),
-  z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes"),
-]);
-export type ApplicationPropertyValue = z.infer<typeof applicationPropertyValueSchema>;
+const applicationPropertyValue = () =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.date(),
+    z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes"),
+  ]);
+export type ApplicationPropertyValue = z.infer<ReturnType<typeof applicationPropertyValue>>;
 
-const bodySchema = z.custom<MessageBody>(
-  (value) => value instanceof Uint8Array || value !== undefined,
-  "body must be a JSON value or bytes",
+/** Built on first use, like every schema of the client a function may never parse (cold start). */
+export const meshMessageSchema = z.lazy(() =>
+  z.object({
+    body: z.custom<MessageBody>(
+      (value) => value instanceof Uint8Array || value !== undefined,
+      "body must be a JSON value or bytes",
+    ),
+    contentType: z.optional(z.string().check(z.minLength(1))),
+    /** Idempotency key: the same id on every retry and resend; a UUID when absent. */
+    messageId: z.optional(z.string().check(z.minLength(1))),
+    correlationId: z.optional(z.string()),
+    subject: z.optional(z.string()),
+    replyTo: z.optional(z.string()),
+    applicationProperties: z.optional(z.record(z.string(), applicationPropertyValue())),
+    creationTime: z.optional(z.date()),
+    /** AMQP header ttl: a uint, so at most 2^32 - 1 ms. */
+    ttlMs: z.optional(
+      z
+        .number()
+        .check(
+          z.int(),
+          z.positive(),
+          z.maximum(4_294_967_295, "must fit an AMQP uint: at most 4294967295 ms"),
+        ),
+    ),
+    /**
+     * How a JSON body travels: `data` (default: one data section, application/json) or
+     * `value` (an AMQP value: maps, lists, strings; what router management expects).
+     */
+    bodySection: z.optional(z.enum(["data", "value"])),
+  }),
 );
-
-export const meshMessageSchema = z.object({
-  body: bodySchema,
-  contentType: z.optional(z.string().check(z.minLength(1))),
-  /** Idempotency key: the same id on every retry and resend; a UUID when absent. */
-  messageId: z.optional(z.string().check(z.minLength(1))),
-  correlationId: z.optional(z.string()),
-  subject: z.optional(z.string()),
-  replyTo: z.optional(z.string()),
-  applicationProperties: z.optional(z.record(z.string(), applicationPropertyValueSchema)),
-  creationTime: z.optional(z.date()),
-  /** AMQP header ttl: a uint, so at most 2^32 - 1 ms. */
-  ttlMs: z.optional(
-    z
-      .number()
-      .check(
-        z.int(),
-        z.positive(),
-        z.maximum(4_294_967_295, "must fit an AMQP uint: at most 4294967295 ms"),
-      ),
-  ),
-  /**
-   * How a JSON body travels: `data` (default: one data section, application/json) or
-   * `value` (an AMQP value: maps, lists, strings; what router management expects).
-   */
-  bodySection: z.optional(z.enum(["data", "value"])),
-});
 export type MeshMessage = z.infer<typeof meshMessageSchema>;
 
 /** A message as a consumer receives it. */

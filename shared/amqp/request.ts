@@ -34,13 +34,16 @@ import {
   type RheaReceiver,
 } from "./rhea-types.ts";
 
-export const requestOptionsSchema = z.object({
-  /**
-   * How long the whole request may take (default 10 s): waiting for the reply address,
-   * sending (the publish deadline defaults to what is left of it) and the reply.
-   */
-  timeoutMs: z._default(timeLimitMs(), 10_000),
-});
+/** Built on first use (cold start). */
+export const requestOptionsSchema = z.lazy(() =>
+  z.object({
+    /**
+     * How long the whole request may take (default 10 s): waiting for the reply address,
+     * sending (the publish deadline defaults to what is left of it) and the reply.
+     */
+    timeoutMs: z._default(timeLimitMs(), 10_000),
+  }),
+);
 export type RequestOptions = z.input<typeof requestOptionsSchema>;
 
 /** Credit kept open on the reply link. */
