@@ -5,7 +5,7 @@
  * verified with jose. API keys are known only by their SHA-256 (they are long random
  * tokens, so a fast hash is enough); neither keys nor tokens ever reach a log or a problem.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
 import { fail } from "./problem.ts";
 import type { IngressRegistry } from "./registry.ts";
@@ -87,7 +87,8 @@ export function newApiKey(principal: string): { key: string; entry: ApiKeyEntry 
 }
 
 export function hashApiKey(key: string): string {
-  return createHash("sha256").update(key, "utf8").digest("hex");
+  // One-shot hash (UTF-8 of the string): a third of createHash's cost, paid on every request.
+  return hash("sha256", key, "hex");
 }
 
 const CHALLENGE = { "www-authenticate": 'Bearer realm="amqp-mesh", ApiKey header="x-api-key"' };

@@ -3,7 +3,7 @@
  * shared client, accepting everything), so neither competes with the ingress's event loop.
  *
  * Protocol (IPC): parent ← { url } once the consumer is attached; parent → { count: true }
- * ← { received }; parent → { stop: true }.
+ * ← { received }; parent → { cpu: true } ← { cpu } (process.cpuUsage()); parent → { stop: true }.
  */
 import { MeshClient } from "../../shared/amqp/index.ts";
 import { startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
@@ -24,8 +24,9 @@ await consumer.ready();
 await mesh.waitForAddress(CHANNEL, { router: "r" });
 
 process.on("message", (raw: unknown) => {
-  const msg = raw as { count?: boolean; stop?: boolean };
+  const msg = raw as { count?: boolean; cpu?: boolean; stop?: boolean };
   if (msg.count) process.send?.({ received });
+  if (msg.cpu) process.send?.({ cpu: process.cpuUsage() });
   if (msg.stop)
     void consumerClient
       .close(200)

@@ -9,8 +9,13 @@
  * another holds the router and the consumer. Rounds alternate the order; medians are taken.
  * Then both are loaded at half the ingress's peak rate for the latency goal.
  * Goals: ingress ≥ 0.5× the bare server's requests/s; p99 ≤ 10 ms at half the peak rate.
+ *
+ * Where the time goes: the CPU time each process spent per answered request (autocannon,
+ * the servers, the router with the consumer), and the load average. On a machine of few
+ * cores every process competes for them, the ingress's run with one process more.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 
@@ -33,12 +38,38 @@ function child<T>(file: string, args: string[] = []): Promise<{ process: ChildPr
   );
 }
 
-const router = await child<{ url: string }>("./ingress-router.ts");
-const servers = await child<{ ingressUrl: string; bareUrl: string; apiKey: string }>(
+const routerChild = await child<{ url: string }>("./ingress-router.ts");
+const serversChild = await child<{ ingressUrl: string; bareUrl: string; apiKey: string }>(
   "./ingress-server.ts",
-  [router.ready.url],
+  [routerChild.ready.url],
 );
-const { ingressUrl, bareUrl, apiKey } = servers.ready;
+const { ingressUrl, bareUrl, apiKey } = serversChild.ready;
+const loadAtStart = loadavg();
+
+/** Sends `message` to a child and resolves with the first answer carrying `key`. */
+function ask<T>(proc: ChildProcess, message: object, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (m: unknown) => {
+      if (typeof m === "object" && m !== null && key in m) {
+        proc.off("message", onMessage);
+        resolve((m as Record<string, T>)[key] as T);
+      }
+    };
+    proc.on("message", onMessage);
+    proc.send(message);
+  });
+}
+
+type CpuTimes = { load: number; servers: number; router: number };
+
+async function cpuNow(): Promise<CpuTimes> {
+  const ms = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+  const [servers, router] = await Promise.all([
+    ask<NodeJS.CpuUsage>(serversChild.process, { cpu: true }, "cpu"),
+    ask<NodeJS.CpuUsage>(routerChild.process, { cpu: true }, "cpu"),
+  ]);
+  return { load: ms(process.cpuUsage()), servers: ms(servers), router: ms(router) };
+}
 
 interface Run {
   rate: number;
@@ -46,9 +77,12 @@ interface Run {
   p99: number;
   non2xx: number;
   ok: number;
+  /** CPU µs per answered request, per process. */
+  cpu: CpuTimes;
 }
 
 async function load(base: string, overallRate?: number): Promise<Run> {
+  const before = await cpuNow();
   const result = await autocannon({
     url: `${base}/channels/sales%2Forders/messages`,
     method: "POST",
@@ -58,12 +92,16 @@ async function load(base: string, overallRate?: number): Promise<Run> {
     duration: SECONDS,
     ...(overallRate === undefined ? {} : { overallRate }),
   });
+  const after = await cpuNow();
+  const answered = Math.max(1, result.requests.total);
+  const perRequest = (k: keyof CpuTimes) => ((after[k] - before[k]) * 1000) / answered;
   return {
     rate: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx + result.errors,
     ok: result["2xx"],
+    cpu: { load: perRequest("load"), servers: perRequest("servers"), router: perRequest("router") },
   };
 }
 
@@ -92,15 +130,13 @@ const half = Math.max(1, Math.round(peak / 2));
 const ingressHalf = await load(ingressUrl, half);
 const bareHalf = await load(bareUrl, half);
 
-const received = await new Promise<number>((resolve) => {
-  router.process.once("message", (m) => resolve((m as { received: number }).received));
-  router.process.send({ count: true });
-});
+const received = await ask<number>(routerChild.process, { count: true }, "received");
+const loadAtEnd = loadavg();
 const all = [warmUp, ...ingressRuns, ingressHalf];
 const accepted = all.reduce((sum, r) => sum + r.ok, 0);
 const refused = all.reduce((sum, r) => sum + r.non2xx, 0);
-servers.process.send({ stop: true });
-router.process.send({ stop: true });
+serversChild.process.send({ stop: true });
+routerChild.process.send({ stop: true });
 
 const f = (n: number): string => Math.round(n).toLocaleString("en-US");
 const ms = (n: number): string => `${n.toFixed(1)} ms`;
@@ -114,6 +150,17 @@ console.log(
 console.log(
   `at half the ingress peak (${f(half)} req/s): ingress p50 ${ms(ingressHalf.p50)}, p99 ${ms(ingressHalf.p99)} ` +
     `(goal p99 ≤ 10 ms: ${ingressHalf.p99 <= 10 ? "met" : "missed"}); bare p50 ${ms(bareHalf.p50)}, p99 ${ms(bareHalf.p99)}`,
+);
+const us = (runs: Run[], k: keyof CpuTimes): string =>
+  `${Math.round(median(runs.map((r) => r.cpu[k])))}`;
+const cpuLine = (runs: Run[]): string =>
+  `autocannon ${us(runs, "load")}, servers ${us(runs, "servers")}, router + consumer ${us(runs, "router")}`;
+console.log(
+  `CPU µs per request at peak (median): ingress run: ${cpuLine(ingressRuns)}; bare run: ${cpuLine(bareRuns)}`,
+);
+console.log(
+  `machine: ${cpus().length} cores; load average ${loadAtStart.map((l) => l.toFixed(1)).join(" ")} at start, ` +
+    `${loadAtEnd.map((l) => l.toFixed(1)).join(" ")} at end (other work on the machine competes for the cores)`,
 );
 console.log(
   `ingress answered 202 ${f(accepted)} times (${f(refused)} other answers or errors); the consumer received ${f(received)} ` +
