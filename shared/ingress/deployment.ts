@@ -1,10 +1,10 @@
 /**
  * Putting a deployed ingress together, once per execution environment (outside any
  * handler): settings from the environment, the registry snapshot and the precompiled
- * validators written next to the bundle by `npm run bundle`, one shared AMQP client.
+ * validators written next to the bundle by `npm run bundle`, one shared AMQP publisher.
  */
 import { readFile } from "node:fs";
-import { getSharedClient, type MeshClient } from "../amqp/index.ts";
+import { getSharedPublisher, type MeshPublisher } from "../amqp/index.ts";
 import { CallerAuthenticator } from "./auth.ts";
 import type { IngressSettings } from "./config.ts";
 import { createIngress, type Ingress } from "./ingress.ts";
@@ -20,7 +20,8 @@ export const VALIDATORS_FILE = "validators.mjs";
 
 export interface DeployedIngress {
   ingress: Ingress;
-  client: MeshClient;
+  /** Publishes only: the bundle leaves the client's consumer and request code out. */
+  client: MeshPublisher;
   registry: IngressRegistry;
 }
 
@@ -31,7 +32,7 @@ export function assembleIngress(
   log?: (line: string) => void,
 ): DeployedIngress {
   const registry = new IngressRegistry(snapshot);
-  const client = getSharedClient(settings.mesh, log === undefined ? {} : { log });
+  const client = getSharedPublisher(settings.mesh, log === undefined ? {} : { log });
   const ingress = createIngress({
     registry,
     authenticator: new CallerAuthenticator(registry, settings.auth),
