@@ -6,7 +6,8 @@
  *   node test/bench/ingress.bench.ts [seconds per run] [rounds] [connections, e.g. 64,256]
  *
  * Processes: this one runs autocannon; one child holds both servers (loaded one at a time);
- * another holds the router and the consumer. Rounds alternate the order; medians are taken.
+ * another holds the router and the consumer (INGRESS_BENCH_ROUTER=qdrouterd|skrouterd: a
+ * real router process instead of the emulator). Rounds alternate the order; medians are taken.
  * Each server's peak is its best median over the connection counts: the ingress waits for
  * a round trip through the router and needs more requests in flight than the bare server
  * to reach its peak (both are shown at every count). Then both are loaded at half the
@@ -41,7 +42,7 @@ function child<T>(file: string, args: string[] = []): Promise<{ process: ChildPr
   );
 }
 
-const routerChild = await child<{ url: string }>("./ingress-router.ts");
+const routerChild = await child<{ url: string; router: string }>("./ingress-router.ts");
 const serversChild = await child<{ ingressUrl: string; bareUrl: string; apiKey: string }>(
   "./ingress-server.ts",
   [routerChild.ready.url],
@@ -184,7 +185,8 @@ console.log(
   `CPU µs per request at peak (median): ingress run: ${cpuLine(ingressRuns)}; bare run: ${cpuLine(bareRuns)}`,
 );
 console.log(
-  `machine: ${cpus().length} cores; load average ${loadAtStart.map((l) => l.toFixed(1)).join(" ")} at start, ` +
+  `router: ${routerChild.ready.router}${routerChild.ready.router === "emulator" ? " (in the consumer's process; INGRESS_BENCH_ROUTER=qdrouterd for a real one, its CPU not counted)" : " (its own process, CPU not counted above)"}; ` +
+    `machine: ${cpus().length} cores; load average ${loadAtStart.map((l) => l.toFixed(1)).join(" ")} at start, ` +
     `${loadAtEnd.map((l) => l.toFixed(1)).join(" ")} at end (other work on the machine competes for the cores)`,
 );
 console.log(
