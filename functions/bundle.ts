@@ -120,6 +120,28 @@ const sharedIsPure: esbuild.Plugin = {
   },
 };
 
+/**
+ * Node built-ins imported from ESM code are read through require(): an ESM import of a
+ * built-in makes Node build its ESM facade, which reads every export and so runs lazy
+ * getters (`util.TextDecoder`, `fs.ReadStream`, ...) that load yet more built-ins — ~5 ms of a
+ * cold start. Through require, each export is read when it is used; and a built-in imported
+ * but not used (node:http in @middy/util, for a function left out) is not loaded at all.
+ */
+const builtinsThroughRequire: esbuild.Plugin = {
+  name: "builtins-through-require",
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === "import-statement" && args.path !== "node:module"
+        ? { path: args.path, namespace: "builtin", sideEffects: false }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
+
 // CommonJS dependencies (rhea) call require() for node built-ins, which ESM has not.
 const REQUIRE_BANNER =
   'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
@@ -129,6 +151,8 @@ export interface BundleResult {
   dir: string;
   /** Bytes of each file the function loads: index.mjs and validators.mjs. */
   sizes: Record<string, number>;
+  /** esbuild's metafile of index.mjs: which input contributed how many bytes. */
+  metafile: esbuild.Metafile;
 }
 
 async function bundleFunction(
@@ -156,7 +180,7 @@ async function bundleFunction(
     outfile: join(dir, "index.mjs"),
     external: target.external ?? [],
     alias: { debug: join(root, "functions/no-debug.cjs") },
-    plugins: [sharedIsPure],
+    plugins: [sharedIsPure, builtinsThroughRequire],
   });
   const builds: esbuild.BuildResult[] = [main];
   if (target.registrySnapshot !== false) {
@@ -179,7 +203,7 @@ async function bundleFunction(
   for (const build of builds)
     for (const [file, output] of Object.entries(build.metafile?.outputs ?? {}))
       sizes[relative(dir, resolve(file))] = output.bytes;
-  return { target, dir, sizes };
+  return { target, dir, sizes, metafile: main.metafile as esbuild.Metafile };
 }
 
 /** Validates the project and bundles every function; undefined when the project is invalid. */

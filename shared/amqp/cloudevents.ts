@@ -4,50 +4,61 @@
  * accepted on receive), datacontenttype as the AMQP content-type, data as the body.
  * Structured: the whole event as `application/cloudevents+json`.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { CloudEventInvalidError } from "./errors.ts";
 import type { ApplicationPropertyValue, JsonValue, MeshMessage, MessageBody } from "./message.ts";
 import { isJsonContentType } from "./message.ts";
+import { englishMessages, issueLines } from "./schema-issues.ts";
 
 export const CLOUDEVENTS_JSON = "application/cloudevents+json";
 const PREFIX = "cloudEvents_";
 const LEGACY_PREFIX = "cloudEvents:";
 
 const attributeName = /^[a-z0-9]{1,20}$/;
-const extensionValue = z.union([
-  z.string(),
-  z.number().int(),
-  z.boolean(),
-  z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes"),
-]);
-type ExtensionValue = z.infer<typeof extensionValue>;
+const extensionValue = () =>
+  z.union([
+    z.string(),
+    z.number().check(z.int()),
+    z.boolean(),
+    z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes"),
+  ]);
+type ExtensionValue = z.infer<ReturnType<typeof extensionValue>>;
 
-const data = z.custom<JsonValue | Uint8Array>((v) => v !== undefined, "data must be JSON or bytes");
+const nonEmpty = () => z.string().check(z.minLength(1));
 
-export const cloudEventSchema = z
-  .object({
-    specversion: z.literal("1.0"),
-    id: z.string().min(1),
-    source: z.string().min(1),
-    type: z.string().min(1),
-    datacontenttype: z.string().min(1).optional(),
-    dataschema: z.string().min(1).optional(),
-    subject: z.string().min(1).optional(),
-    time: z.iso.datetime({ offset: true }).optional(),
-    data: data.optional(),
-  })
-  .catchall(extensionValue)
-  .superRefine((event, ctx) => {
-    for (const key of Object.keys(event)) {
-      if (key !== "data" && !attributeName.test(key)) {
-        ctx.addIssue({
-          code: "custom",
-          path: [key],
-          message: "attribute names are 1-20 lower-case letters or digits",
-        });
-      }
-    }
-  });
+/** Built on first use (cold start: most functions never parse a CloudEvent). */
+export const cloudEventSchema = z.lazy(() =>
+  z
+    .catchall(
+      z.object({
+        specversion: z.literal("1.0"),
+        id: nonEmpty(),
+        source: nonEmpty(),
+        type: nonEmpty(),
+        datacontenttype: z.optional(nonEmpty()),
+        dataschema: z.optional(nonEmpty()),
+        subject: z.optional(nonEmpty()),
+        time: z.optional(z.iso.datetime({ offset: true })),
+        data: z.optional(
+          z.custom<JsonValue | Uint8Array>((v) => v !== undefined, "data must be JSON or bytes"),
+        ),
+      }),
+      extensionValue(),
+    )
+    .check(
+      z.superRefine((event, ctx) => {
+        for (const key of Object.keys(event)) {
+          if (key !== "data" && !attributeName.test(key)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: "attribute names are 1-20 lower-case letters or digits",
+            });
+          }
+        }
+      }),
+    ),
+);
 
 /**
  * A CloudEvent. Written out rather than inferred: zod's catch-all for extensions would give
@@ -72,12 +83,8 @@ export interface ToAmqpOptions {
 }
 
 function validate(input: unknown): CloudEvent {
-  const result = cloudEventSchema.safeParse(input);
-  if (!result.success) {
-    throw new CloudEventInvalidError(
-      result.error.issues.map((i) => `${i.path.join(".") || "(event)"}: ${i.message}`),
-    );
-  }
+  const result = cloudEventSchema.safeParse(input, englishMessages);
+  if (!result.success) throw new CloudEventInvalidError(issueLines(result.error, "(event)"));
   return result.data as CloudEvent;
 }
 

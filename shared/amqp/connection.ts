@@ -11,6 +11,7 @@ import { loadPem, type MeshClientConfig, redactUrl } from "./config.ts";
 import { ClientClosedError, ConfigError, ConnectionFailedError, conditionText } from "./errors.ts";
 import {
   amqpErrorFields,
+  coalesceWrites,
   createContainer,
   type RheaConnection,
   saslMechanisms,
@@ -165,6 +166,7 @@ export class MeshConnection {
     let connection: RheaConnection;
     try {
       connection = this.container.connect(this.connectOptions(url));
+      coalesceWrites(connection);
     } catch (error) {
       // A bad config (unreadable PEM file) will not heal by retrying.
       if (error instanceof ConfigError) {

@@ -4,7 +4,7 @@
  * of filling memory. The handler's outcome chooses the settlement.
  */
 import { type Context, context as otelContext, ROOT_CONTEXT, type Span } from "@opentelemetry/api";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { backoffDelay } from "./backoff.ts";
 import type { ManagedLink, MeshConnection } from "./connection.ts";
 import {
@@ -50,40 +50,51 @@ const SESSION_BUFFER = 2_048;
 const functionSchema = <F>(what: string) =>
   z.custom<F>((v) => typeof v === "function", `must be a function (${what})`);
 
-export const consumeOptionsSchema = z
-  .object({
-    /** Credit window: at most this many deliveries outstanding (unsettled) at a time. */
-    prefetch: z
-      .number()
-      .int()
-      .min(1, "must be at least 1")
-      .max(
-        SESSION_BUFFER / 2,
-        `must be at most ${SESSION_BUFFER / 2} (half of rhea's ${SESSION_BUFFER}-delivery session buffer)`,
-      )
-      .default(10),
-    /** Handlers running at once (≤ prefetch). */
-    concurrency: z.number().int().min(1, "must be at least 1").default(1),
-    /** A problem description for an invalid payload (settled `rejected`), or undefined if valid. */
-    validate: functionSchema<(message: ReceivedMessage) => string | undefined>(
-      "message → problem or undefined",
-    ).optional(),
-    /** Link-level problems (refused attach); the consumer keeps re-attaching unless stopped. */
-    onError: functionSchema<(error: Error) => void>("error → void").optional(),
-    /**
-     * stop() drains the link's credit first (default). RabbitMQ 3.x's AMQP 1.0 plugin drops
-     * the connection on drain; pass false there: stop() then just stops granting credit.
-     */
-    drainOnStop: z.boolean().default(true),
-    /** How long stop() waits for the router to confirm drain and detach. */
-    stopTimeoutMs: timeLimitMs({ allowZero: true }).default(2_000),
-    /** How long stop() lets running handlers finish before detaching anyway (default 30 s). */
-    handlerGraceMs: timeLimitMs({ allowZero: true }).default(30_000),
-  })
-  .refine((o) => o.concurrency <= o.prefetch, {
-    message: "must not exceed prefetch (a running handler holds one delivery of the window)",
-    path: ["concurrency"],
-  });
+/** Built on first use (cold start: a function that only publishes never parses it). */
+export const consumeOptionsSchema = z.lazy(() =>
+  z
+    .object({
+      /** Credit window: at most this many deliveries outstanding (unsettled) at a time. */
+      prefetch: z._default(
+        z
+          .number()
+          .check(
+            z.int(),
+            z.minimum(1, "must be at least 1"),
+            z.maximum(
+              SESSION_BUFFER / 2,
+              `must be at most ${SESSION_BUFFER / 2} (half of rhea's ${SESSION_BUFFER}-delivery session buffer)`,
+            ),
+          ),
+        10,
+      ),
+      /** Handlers running at once (≤ prefetch). */
+      concurrency: z._default(z.number().check(z.int(), z.minimum(1, "must be at least 1")), 1),
+      /** A problem description for an invalid payload (settled `rejected`), or undefined if valid. */
+      validate: z.optional(
+        functionSchema<(message: ReceivedMessage) => string | undefined>(
+          "message → problem or undefined",
+        ),
+      ),
+      /** Link-level problems (refused attach); the consumer keeps re-attaching unless stopped. */
+      onError: z.optional(functionSchema<(error: Error) => void>("error → void")),
+      /**
+       * stop() drains the link's credit first (default). RabbitMQ 3.x's AMQP 1.0 plugin drops
+       * the connection on drain; pass false there: stop() then just stops granting credit.
+       */
+      drainOnStop: z._default(z.boolean(), true),
+      /** How long stop() waits for the router to confirm drain and detach. */
+      stopTimeoutMs: z._default(timeLimitMs({ allowZero: true }), 2_000),
+      /** How long stop() lets running handlers finish before detaching anyway (default 30 s). */
+      handlerGraceMs: z._default(timeLimitMs({ allowZero: true }), 30_000),
+    })
+    .check(
+      z.refine((o) => o.concurrency <= o.prefetch, {
+        message: "must not exceed prefetch (a running handler holds one delivery of the window)",
+        path: ["concurrency"],
+      }),
+    ),
+);
 export type ConsumeOptions = z.input<typeof consumeOptionsSchema>;
 type ParsedConsumeOptions = z.output<typeof consumeOptionsSchema>;
 

@@ -1,5 +1,5 @@
 /** The shared AMQP client: the only way amqp-mesh code reaches AMQP. */
-export { getSharedClient, MeshClient, type MeshClientOptions } from "./client.ts";
+export { getSharedClient, MeshClient } from "./client.ts";
 export {
   CLOUDEVENTS_JSON,
   type CloudEvent,
@@ -54,7 +54,14 @@ export {
   type ReceivedMessage,
 } from "./message.ts";
 export type { PublishOptions, PublishResult } from "./publish.ts";
+export {
+  getSharedPublisher,
+  type MeshClientOptions,
+  type MeshClientStatus,
+  MeshPublisher,
+} from "./publisher.ts";
 export type { RequestOptions } from "./request.ts";
+export { englishMessages, issueLines } from "./schema-issues.ts";
 export type { DeliveryMode } from "./sender-pool.ts";
 export {
   extractTraceContext,

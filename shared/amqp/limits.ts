@@ -3,8 +3,9 @@
  * bound is and why. Node's setTimeout holds at most 2^31 - 1 ms (~24.8 days): a longer delay
  * fires after 1 ms, so an unbounded deadline would turn into a busy loop.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ConfigError } from "./errors.ts";
+import { englishMessages, issueLines } from "./schema-issues.ts";
 
 /** The longest delay setTimeout keeps (2^31 - 1 ms, ~24.8 days). */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -14,25 +15,24 @@ const TOO_LONG = `must be at most ${MAX_TIMER_MS} ms (~24.8 days, the longest ti
 /** A time limit in ms: positive, or ≥ 0 with `allowZero`, at most MAX_TIMER_MS. */
 export function timeLimitMs(options: { allowZero?: boolean; max?: number; why?: string } = {}) {
   const max = options.max ?? MAX_TIMER_MS;
-  const base = z.number().max(max, options.why ?? TOO_LONG);
-  return options.allowZero
-    ? base.min(0, "must not be negative")
-    : base.positive("must be positive");
+  return z
+    .number()
+    .check(
+      z.maximum(max, options.why ?? TOO_LONG),
+      options.allowZero ? z.minimum(0, "must not be negative") : z.positive("must be positive"),
+    );
 }
 
 /** A grace period in ms (stop(), close()): ≥ 0, at most the longest timer. */
-export const graceMsSchema = timeLimitMs({ allowZero: true });
+export const graceMsSchema = z.lazy(() => timeLimitMs({ allowZero: true }));
 
 /** Parses per-call options; a ConfigError naming each bad field (`what`: "publish options"). */
-export function parseOptions<S extends z.ZodType>(
+export function parseOptions<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   what: string,
 ): z.output<S> {
-  const result = schema.safeParse(value ?? {});
+  const result = schema.safeParse(value ?? {}, englishMessages);
   if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`),
-    what,
-  );
+  throw new ConfigError(issueLines(result.error, "(options)"), what);
 }

@@ -2,7 +2,7 @@
  * The message model and its AMQP encoding. JSON bodies travel as one data section with
  * content type application/json; bytes as a data section; decoding is the mirror image.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { MessageInvalidError } from "./errors.ts";
 import {
   amqpLong,
@@ -12,6 +12,7 @@ import {
   generateUuid,
   type RawMessage,
 } from "./rhea-types.ts";
+import { englishMessages, issueLines } from "./schema-issues.ts";
 
 export type JsonValue =
   | string
@@ -23,44 +24,49 @@ export type JsonValue =
 export type MessageBody = JsonValue | Uint8Array;
 
 /** Values AMQP application properties can carry (simple types only). */
-const applicationPropertyValueSchema = z.union([
-  z.string(),
-  z.number(),
-  z.boolean(),
-  z.null(),
-  z.date(),
-  z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes"),
-]);
-export type ApplicationPropertyValue = z.infer<typeof applicationPropertyValueSchema>;
+const applicationPropertyValue = () =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.date(),
+    z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes"),
+  ]);
+export type ApplicationPropertyValue = z.infer<ReturnType<typeof applicationPropertyValue>>;
 
-const bodySchema = z.custom<MessageBody>(
-  (value) => value instanceof Uint8Array || value !== undefined,
-  "body must be a JSON value or bytes",
+/** Built on first use, like every schema of the client a function may never parse (cold start). */
+export const meshMessageSchema = z.lazy(() =>
+  z.object({
+    body: z.custom<MessageBody>(
+      (value) => value instanceof Uint8Array || value !== undefined,
+      "body must be a JSON value or bytes",
+    ),
+    contentType: z.optional(z.string().check(z.minLength(1))),
+    /** Idempotency key: the same id on every retry and resend; a UUID when absent. */
+    messageId: z.optional(z.string().check(z.minLength(1))),
+    correlationId: z.optional(z.string()),
+    subject: z.optional(z.string()),
+    replyTo: z.optional(z.string()),
+    applicationProperties: z.optional(z.record(z.string(), applicationPropertyValue())),
+    creationTime: z.optional(z.date()),
+    /** AMQP header ttl: a uint, so at most 2^32 - 1 ms. */
+    ttlMs: z.optional(
+      z
+        .number()
+        .check(
+          z.int(),
+          z.positive(),
+          z.maximum(4_294_967_295, "must fit an AMQP uint: at most 4294967295 ms"),
+        ),
+    ),
+    /**
+     * How a JSON body travels: `data` (default: one data section, application/json) or
+     * `value` (an AMQP value: maps, lists, strings; what router management expects).
+     */
+    bodySection: z.optional(z.enum(["data", "value"])),
+  }),
 );
-
-export const meshMessageSchema = z.object({
-  body: bodySchema,
-  contentType: z.string().min(1).optional(),
-  /** Idempotency key: the same id on every retry and resend; a UUID when absent. */
-  messageId: z.string().min(1).optional(),
-  correlationId: z.string().optional(),
-  subject: z.string().optional(),
-  replyTo: z.string().optional(),
-  applicationProperties: z.record(z.string(), applicationPropertyValueSchema).optional(),
-  creationTime: z.date().optional(),
-  /** AMQP header ttl: a uint, so at most 2^32 - 1 ms. */
-  ttlMs: z
-    .number()
-    .int()
-    .positive()
-    .max(4_294_967_295, "must fit an AMQP uint: at most 4294967295 ms")
-    .optional(),
-  /**
-   * How a JSON body travels: `data` (default: one data section, application/json) or
-   * `value` (an AMQP value: maps, lists, strings; what router management expects).
-   */
-  bodySection: z.enum(["data", "value"]).optional(),
-});
 export type MeshMessage = z.infer<typeof meshMessageSchema>;
 
 /** A message as a consumer receives it. */
@@ -105,10 +111,10 @@ export function encodeMeshMessage(
   extraProperties?: Record<string, string>,
   durable = true,
 ): EncodedMessage {
-  const parsed = meshMessageSchema.safeParse(message);
+  const parsed = meshMessageSchema.safeParse(message, englishMessages);
   if (!parsed.success) {
     throw new MessageInvalidError(
-      `invalid message: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+      `invalid message: ${issueLines(parsed.error, "(root)").join("; ")}`,
     );
   }
   const m = parsed.data;

@@ -3,26 +3,29 @@
  * on `accepted` (or, at-most-once, when sent presettled).
  */
 import type { Context, Span } from "@opentelemetry/api";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { parseOptions, timeLimitMs } from "./limits.ts";
 import { encodeMeshMessage, type MeshMessage } from "./message.ts";
 import type { PublishEntry, SenderPool } from "./sender-pool.ts";
 import { endSpan, injectTraceContext, startPublishSpan } from "./trace-context.ts";
 
-/** An OpenTelemetry Context (what trace.setSpan / propagation.extract return). */
-const contextSchema = z.custom<Context>(
-  (v) => typeof v === "object" && v !== null && typeof (v as Context).getValue === "function",
-  "must be an OpenTelemetry Context",
+/** Built on first use, as the client's other per-call schemas (cold start). */
+export const publishOptionsSchema = z.lazy(() =>
+  z.object({
+    /** Parent trace context (e.g. extracted from an HTTP request); defaults to the active one. */
+    traceContext: z.optional(
+      // An OpenTelemetry Context (what trace.setSpan / propagation.extract return).
+      z.custom<Context>(
+        (v) => typeof v === "object" && v !== null && typeof (v as Context).getValue === "function",
+        "must be an OpenTelemetry Context",
+      ),
+    ),
+    /** Give up after this many ms: BackPressureError if never sent, PublishTimeoutError if unaccepted. */
+    deadline: z.optional(timeLimitMs()),
+    /** `at-least-once` (default) waits for `accepted`; `at-most-once` sends presettled. */
+    delivery: z.optional(z.enum(["at-least-once", "at-most-once"])),
+  }),
 );
-
-export const publishOptionsSchema = z.object({
-  /** Parent trace context (e.g. extracted from an HTTP request); defaults to the active one. */
-  traceContext: contextSchema.optional(),
-  /** Give up after this many ms: BackPressureError if never sent, PublishTimeoutError if unaccepted. */
-  deadline: timeLimitMs().optional(),
-  /** `at-least-once` (default) waits for `accepted`; `at-most-once` sends presettled. */
-  delivery: z.enum(["at-least-once", "at-most-once"]).optional(),
-});
 export type PublishOptions = z.input<typeof publishOptionsSchema>;
 
 export interface PublishResult {

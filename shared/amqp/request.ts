@@ -12,7 +12,7 @@
  * publish's own error (rejected, refused address...), ClientClosedError. A request that
  * gave up is withdrawn from its sender: never sent, or resent after a reconnect, later.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { ManagedLink, MeshConnection } from "./connection.ts";
 import {
   BackPressureError,
@@ -34,13 +34,16 @@ import {
   type RheaReceiver,
 } from "./rhea-types.ts";
 
-export const requestOptionsSchema = z.object({
-  /**
-   * How long the whole request may take (default 10 s): waiting for the reply address,
-   * sending (the publish deadline defaults to what is left of it) and the reply.
-   */
-  timeoutMs: timeLimitMs().default(10_000),
-});
+/** Built on first use (cold start). */
+export const requestOptionsSchema = z.lazy(() =>
+  z.object({
+    /**
+     * How long the whole request may take (default 10 s): waiting for the reply address,
+     * sending (the publish deadline defaults to what is left of it) and the reply.
+     */
+    timeoutMs: z._default(timeLimitMs(), 10_000),
+  }),
+);
 export type RequestOptions = z.input<typeof requestOptionsSchema>;
 
 /** Credit kept open on the reply link. */

@@ -3,6 +3,7 @@
  * sees these narrow interfaces, so `any` never leaks past this file.
  */
 import { randomUUID } from "node:crypto";
+import type { Writable } from "node:stream";
 import rhea from "rhea";
 
 /**
@@ -26,6 +27,23 @@ function decodeEmptyListsAfresh(): void {
   };
 }
 decodeEmptyListsAfresh();
+
+/**
+ * rhea encodes every frame and every message into a fresh zero-filled Buffer.alloc(1024):
+ * an ArrayBuffer of its own outside Node's pool, which the GC then chases (~40% of the time
+ * of an encode, 2 per publish). The same zero-filled bytes come from the pool.
+ */
+function encodeIntoPooledBuffers(): void {
+  type WriterConstructor = { new (buffer?: Buffer): unknown; prototype: object };
+  const types = (rhea as unknown as { types: { Writer: WriterConstructor } }).types;
+  const Writer = types.Writer;
+  function PooledWriter(this: unknown, buffer?: Buffer): void {
+    Reflect.apply(Writer, this, [buffer ?? Buffer.allocUnsafe(1024).fill(0)]);
+  }
+  PooledWriter.prototype = Writer.prototype;
+  types.Writer = PooledWriter as unknown as WriterConstructor;
+}
+encodeIntoPooledBuffers();
 
 export interface AmqpErrorFields {
   condition?: string | undefined;
@@ -102,6 +120,31 @@ export interface RheaConnection {
   is_closed(): boolean;
   close(error?: AmqpErrorFields): void;
   readonly socket?: { destroy(): void; end(): void } | undefined;
+}
+
+/**
+ * rhea writes every frame to the socket at once: a syscall (and under TLS a record) per
+ * transfer, disposition or flow frame. Corked until the event loop has run the I/O callbacks
+ * at hand (setImmediate), the frames of everything that arrived together leave in one write:
+ * the ingress publishing for 64 HTTP connections spent ~20% of its CPU in those writes.
+ */
+export function coalesceWrites(connection: RheaConnection): void {
+  const socket = (connection as { socket?: unknown }).socket as Writable | undefined;
+  if (socket === undefined || typeof socket.cork !== "function") return;
+  const write = socket.write;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = function (this: Writable, ...args: Parameters<Writable["write"]>) {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(uncork);
+    }
+    return write.apply(this, args);
+  } as Writable["write"];
 }
 
 /**

@@ -4,7 +4,7 @@
  * at this edge: the classic API would more than double a function bundle (README).
  */
 import * as z from "zod/mini";
-import type { MeshClientConfigInput } from "../amqp/index.ts";
+import { englishMessages, type MeshClientConfigInput } from "../amqp/index.ts";
 import type { ApiKeyEntry, AuthOptions } from "./auth.ts";
 
 export interface IngressSettings {
@@ -44,7 +44,7 @@ function jsonSetting<T>(
     problems.push(`${name} is not JSON (expected ${expected})`);
     return undefined;
   }
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, englishMessages);
   if (!result.success) {
     problems.push(
       `${name}: ${result.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join(", ")} (expected ${expected})`,

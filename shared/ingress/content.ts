@@ -9,6 +9,8 @@ import {
   type CloudEvent,
   CloudEventInvalidError,
   cloudEventSchema,
+  englishMessages,
+  issueLines,
   type MeshMessage,
   toAmqpMessage,
 } from "../amqp/index.ts";
@@ -149,12 +151,8 @@ function checkEnvelope(value: unknown, where: string): CloudEvent {
       "unsupported-media-type",
       `${where} carries data_base64; channel payloads are JSON: send the payload as data`,
     );
-  const result = cloudEventSchema.safeParse(event);
-  if (!result.success)
-    invalidEvent(
-      result.error.issues.map((i) => `${i.path.join(".") || "(event)"}: ${i.message}`),
-      where,
-    );
+  const result = cloudEventSchema.safeParse(event, englishMessages);
+  if (!result.success) invalidEvent(issueLines(result.error, "(event)"), where);
   const type = event.datacontenttype;
   if (typeof type === "string") {
     const media = parseMediaType(type);

@@ -71,7 +71,7 @@ export interface IngressOutcome {
   error?: unknown;
 }
 
-/** What the core needs of the AMQP client (MeshClient fits). */
+/** What the core needs of the AMQP client (MeshPublisher and MeshClient fit). */
 export interface MessagePublisher {
   publish(address: string, message: MeshMessage, options?: PublishOptions): Promise<PublishResult>;
 }

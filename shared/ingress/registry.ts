@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import * as z from "zod/mini";
+import { englishMessages, issueLines } from "../amqp/index.ts";
 import type { ChannelRegistry } from "../registry/index.ts";
 import { addressSegments } from "../registry/index.ts";
 
@@ -64,13 +65,8 @@ export function parseRegistrySnapshot(
   json: unknown,
   where = "registry snapshot",
 ): RegistrySnapshot {
-  const result = registrySnapshotSchema.safeParse(json);
-  if (!result.success) {
-    throw new RegistrySnapshotError(
-      where,
-      result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`),
-    );
-  }
+  const result = registrySnapshotSchema.safeParse(json, englishMessages);
+  if (!result.success) throw new RegistrySnapshotError(where, issueLines(result.error, "(root)"));
   return result.data;
 }
 

@@ -4,7 +4,8 @@
  * at-least-once to the router given in argv) and a bare node:http server answering 202 with
  * a body of the same shape. Only one of them is loaded at a time.
  *
- * Protocol (IPC): parent ← { ingressUrl, bareUrl, apiKey }; parent → { stop: true }.
+ * Protocol (IPC): parent ← { ingressUrl, bareUrl, apiKey }; parent → { cpu: true } ← { cpu }
+ * (process.cpuUsage()); parent → { stop: true }.
  */
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
@@ -50,7 +51,9 @@ const bare = createServer((request, response) => {
 await new Promise<void>((resolve) => bare.listen(0, "127.0.0.1", resolve));
 
 process.on("message", (raw: unknown) => {
-  if ((raw as { stop?: boolean }).stop)
+  const msg = raw as { cpu?: boolean; stop?: boolean };
+  if (msg.cpu) process.send?.({ cpu: process.cpuUsage() });
+  if (msg.stop)
     void local
       .close()
       .then(() => publisher.close(200))

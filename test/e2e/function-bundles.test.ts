@@ -85,6 +85,27 @@ describe("function bundles", () => {
     expect(azurePackage).toMatchObject({ type: "module", main: "index.mjs" });
   });
 
+  it("no ingress or trigger bundle carries zod's classic API or the registry's schema modules (they need neither)", async () => {
+    const all = (await bundleFunctions("examples", join(out, "parts"), () => {})) ?? [];
+    // Config-sync validates registry files as `amqp-mesh validate` does: it needs them.
+    const results = all.filter((r) => r.target.name !== "sync");
+    expect(results.map((r) => `${r.target.cloud}/${r.target.name}`)).toEqual([
+      "aws/ingress",
+      "azure/ingress",
+      "aws/order-invoicing",
+      "aws/invoice-sending",
+      "azure/billing-triggers",
+    ]);
+    for (const result of results) {
+      const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+      expect(inputs.some((f) => f.includes("node_modules/zod/v4/mini/"))).toBe(true);
+      expect(inputs.filter((f) => f.includes("node_modules/zod/v4/classic/"))).toEqual([]);
+      expect(
+        inputs.filter((f) => /shared\/(registry|topology)\/(schema|load|json-schema)\.ts$/.test(f)),
+      ).toEqual([]);
+    }
+  });
+
   const env = (): Record<string, string> => ({
     MESH_URLS: mesh.router("edge").url,
     INGRESS_API_KEYS: JSON.stringify([entry]),
@@ -114,6 +135,25 @@ describe("function bundles", () => {
     expect(result.statusCode, result.body).toBe(202);
     expect(JSON.parse(result.body).messageId).toBe("lambda-bundle-1");
     await waitFor(() => received.some((m) => m.messageId === "lambda-bundle-1"));
+  });
+
+  it("a bundle refuses bad settings at import, with zod's English messages naming each field", async () => {
+    const script = `
+      try {
+        await import(${JSON.stringify(join(out, "aws", "ingress", "index.mjs"))});
+        console.log(JSON.stringify("imported"));
+      } catch (error) {
+        console.log(JSON.stringify(String(error)));
+      }
+      process.exit(0);`;
+    const message = await runNode(script, {
+      ...env(),
+      INGRESS_API_KEYS: JSON.stringify([{ principal: "", sha256: 1 }]),
+    });
+    expect(message).toContain(
+      "INGRESS_API_KEYS: 0.principal Too small: expected string to have >=1 characters",
+    );
+    expect(message).toContain("0.sha256 Invalid input: expected string, received number");
   });
 
   it("the Azure bundle's exported handler answers a real HttpRequest with 202 and the message arrives", async () => {

@@ -5,8 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   ConnectionFailedError,
   getSharedClient,
+  getSharedPublisher,
   MeshClient,
   type MeshClientConfigInput,
+  MeshPublisher,
   type ReceivedMessage,
   RequestTimeoutError,
   redactConfig,
@@ -231,6 +233,27 @@ describe("shared client", () => {
     const fresh = getSharedClient(config);
     track(fresh);
     expect(fresh).not.toBe(one);
+  });
+
+  it("a publisher (publish only) per process and config: the shared client's when there is one", async () => {
+    const peer = track(await TestPeer.start());
+    const publisher = track(getSharedPublisher({ urls: [peer.url], containerId: "p" }));
+    expect(publisher).toBeInstanceOf(MeshPublisher);
+    expect(publisher).not.toBeInstanceOf(MeshClient);
+    expect(getSharedPublisher({ urls: [peer.url], containerId: "p" })).toBe(publisher);
+    await publisher.publish("orders", { body: { n: 1 }, messageId: "m-1" });
+    expect(peer.received.map((r) => r.messageId)).toEqual(["m-1"]);
+    expect(publisher.status).toMatchObject({ state: "open", connections: 1, senders: 1 });
+    expect(inspect(publisher)).toContain("MeshPublisher");
+    // A client of the same config is a client (consume, request), not the publisher.
+    const client = track(getSharedClient({ urls: [peer.url], containerId: "p" }));
+    expect(client).toBeInstanceOf(MeshClient);
+    expect(getSharedPublisher({ urls: [peer.url], containerId: "p" })).toBe(client);
+    expect(inspect(client)).toContain("MeshClient");
+    await publisher.close();
+    await expect(publisher.publish("orders", { body: 2 })).rejects.toMatchObject({
+      code: "client-closed",
+    });
   });
 });
 

@@ -91,5 +91,19 @@ describe("API keys", () => {
     expect(
       () => new CallerAuthenticator(registry, { jwt: { issuer: "i", audience: "a" } }),
     ).toThrow(/exactly one of jwksUrl and jwks/);
+    // jose is loaded later, on first use; a bad key set still fails when the ingress is built.
+    for (const jwks of [{}, { keys: "k" }, { keys: [1] }, { keys: [[]] }, null])
+      expect(
+        () =>
+          new CallerAuthenticator(registry, {
+            jwt: { issuer: "i", audience: "a", jwks: jwks as never },
+          }),
+      ).toThrow(/JWT: jwks must be a JSON Web Key Set/);
+    expect(
+      () =>
+        new CallerAuthenticator(registry, {
+          jwt: { issuer: "i", audience: "a", jwksUrl: "not a url" },
+        }),
+    ).toThrow(TypeError);
   });
 });
