@@ -28,6 +28,9 @@ export { EntityStore, type StoredEntity } from "./entity-store.ts";
 export class ManagementAgent {
   readonly #context: AgentContext;
   readonly #python: PythonAgent;
+  /** The last request each half has taken: the next one waits for it. */
+  #coreTurn: Promise<unknown> = Promise.resolve();
+  #pythonTurn: Promise<unknown> = Promise.resolve();
 
   constructor(router: ManagedRouter) {
     const prefix = `${typePrefix(router.flavour)}.`;
@@ -44,22 +47,30 @@ export class ManagementAgent {
     return this.#context.qualified(short);
   }
 
-  /** The answer to one request; undefined when the real router would send none. */
-  async handle(properties: Record<string, unknown>, body: unknown): Promise<ManagementOutcome> {
+  /**
+   * The answer to one request; undefined when the real router would send none. Each half
+   * takes its requests one at a time, in arrival order, as the router's core thread and
+   * its Python agent do: a CREATE sent right behind a DELETE of the same name finds it gone.
+   * The halves do not wait for each other (qdrouterd hands the Python agent's requests on).
+   */
+  handle(properties: Record<string, unknown>, body: unknown): Promise<ManagementOutcome> {
+    let core: ReturnType<typeof coreTypeOf>;
     try {
-      const core = coreTypeOf(this.#context, properties);
-      if (core) {
-        return await handleCore(
-          this.#context,
-          core,
-          String(properties.operation),
-          properties,
-          body,
-        );
-      }
-      return await this.#python.handle(properties, body);
+      core = coreTypeOf(this.#context, properties);
     } catch (error) {
-      return respond(500, {}, error instanceof Error ? error.message : String(error));
+      return Promise.resolve(failed(error));
     }
+    const answer = (): Promise<ManagementOutcome> =>
+      core
+        ? handleCore(this.#context, core, String(properties.operation), properties, body)
+        : this.#python.handle(properties, body);
+    const turn = (core ? this.#coreTurn : this.#pythonTurn).then(answer).catch(failed);
+    if (core) this.#coreTurn = turn;
+    else this.#pythonTurn = turn;
+    return turn;
   }
+}
+
+function failed(error: unknown): ManagementOutcome {
+  return respond(500, {}, error instanceof Error ? error.message : String(error));
 }

@@ -113,6 +113,35 @@ describe("entity types and status codes", () => {
     expect(gone.statusCode).toBe(404);
   });
 
+  it("takes requests in order: a CREATE sent right behind a DELETE of the same name succeeds", async () => {
+    // config-sync replaces an address (no UPDATE) with DELETE + CREATE back to back.
+    for (const [short, attributes] of [
+      ["router.config.address", (n: string) => ({ prefix: `mgmt.${n}`, distribution: "closest" })],
+      ["vhost", (n: string) => ({ hostname: `vh-${n}`, maxConnections: 5 })],
+    ] as const) {
+      const type = `${prefix}${short}`;
+      const name = unique(`order-${short}`);
+      expect((await mgmt({ operation: "CREATE", type, name }, attributes(name))).statusCode).toBe(
+        201,
+      );
+      const c = client;
+      const deleted = await c.sendManagement({ operation: "DELETE", type, name });
+      const created = await c.sendManagement(
+        { operation: "CREATE", type, name },
+        { ...attributes(name), ...(short === "vhost" ? { maxConnections: 7 } : {}) },
+      );
+      const answers = await Promise.all(
+        [deleted, created].map((id) =>
+          waitFor(() => c.managementReply(id) !== undefined, { what: "the answers" }).then(
+            () => c.managementReply(id)!.statusCode,
+          ),
+        ),
+      );
+      expect(answers, short).toEqual([204, 201]);
+      expect((await mgmt({ operation: "DELETE", type, name })).statusCode).toBe(204);
+    }
+  });
+
   it("answers 404 when a name exists under another type (the core's entities are not the Python agent's)", async () => {
     const type = `${prefix}router.config.address`;
     const name = unique("typed");
