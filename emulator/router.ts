@@ -26,6 +26,7 @@ import {
   portNumber,
 } from "./management/schema.ts";
 import { ConnectionLimit } from "./policy/connection-limit.ts";
+import { PolicyCounters } from "./policy/policy-counters.ts";
 import { VhostPolicy } from "./policy/vhost-policy.ts";
 import {
   ClientConnection,
@@ -120,8 +121,10 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   #listenerIndex = 0;
   /** The `policy` entity's maxMessageSize: a limit for every connection (0 = none). */
   #policyMaxMessageSize = 0;
+  /** The `policy` entity's counters (connections processed, denials). */
+  readonly policyCounters = new PolicyCounters();
   /** The `policy` entity's maxConnections, over all client listeners. */
-  readonly connectionLimit = new ConnectionLimit();
+  readonly connectionLimit = new ConnectionLimit(this.policyCounters);
 
   constructor(options: RouterOptions) {
     this.#options = options;
@@ -466,6 +469,15 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
   /** The config file's `router` section (id, mode, and what else it sets). */
   get routerAttributes(): Readonly<Record<string, unknown>> {
     return this.#options.config.entities.find((e) => e.type === "router")?.attributes ?? {};
+  }
+
+  /** The config file's `policy` section ({} when it has none). */
+  get policyAttributes(): Readonly<Record<string, unknown>> {
+    return this.#options.config.entities.find((e) => e.type === "policy")?.attributes ?? {};
+  }
+
+  get connectionsCurrent(): number {
+    return this.connectionLimit.open;
   }
 
   closeConnection(identity: string): boolean {

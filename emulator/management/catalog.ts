@@ -131,6 +131,20 @@ const VHOST_OWN = [
   "allowUnknownUser",
   "groups",
 ];
+const POLICY_OWN = [
+  "maxConnections",
+  "maxMessageSize",
+  "enableVhostPolicy",
+  "enableVhostNamePatterns",
+  "policyDir",
+  "defaultVhost",
+  "connectionsProcessed",
+  "connectionsDenied",
+  "connectionsCurrent",
+  "linksDenied",
+  "maxMessageSizeDenied",
+  "totalDenials",
+];
 const NODE_OWN = [
   "id",
   "protocolVersion",
@@ -303,6 +317,8 @@ const QPID_DISPATCH: TypeSource[] = [
       "enableProtocolTrace"],
   },
   { short: "allocator", base: "operationalEntity", own: ALLOCATOR_OWN },
+  // A singleton with READ only (GET-OPERATIONS on both), named `policy/None` on both.
+  { short: "policy", base: "configurationEntity", own: POLICY_OWN },
   {
     short: "vhost",
     base: "configurationEntity",
@@ -428,6 +444,8 @@ const SKUPPER_ROUTER: TypeSource[] = [
       "enableProtocolTrace", "meshId", "tlsOrdinal", "groupCorrelationId", "groupOrdinal"],
   },
   { short: "allocator", base: "operationalEntity", own: ALLOCATOR_OWN },
+  // A singleton with READ only (GET-OPERATIONS on both), named `policy/None` on both.
+  { short: "policy", base: "configurationEntity", own: POLICY_OWN },
   {
     short: "vhost",
     base: "configurationEntity",

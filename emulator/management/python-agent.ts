@@ -52,8 +52,8 @@ export interface NetworkState {
 
 /** Runtime types the Python agent keeps, per flavour (the rest of its types are stored). */
 const PYTHON_RUNTIME: Record<string, readonly string[]> = {
-  "qpid-dispatch": ["router.node", "allocator"],
-  "skupper-router": ["router", "network", "router.node", "allocator"],
+  "qpid-dispatch": ["router.node", "allocator", "policy"],
+  "skupper-router": ["router", "network", "router.node", "allocator", "policy"],
 };
 
 /** Python's repr of a list of strings, as the agent's messages print them. */

@@ -7,8 +7,10 @@
  * Shapes and constants are those recorded from qdrouterd 1.19.0 and skupper-router 3.5.1
  * (test/fixtures/real-router-captures).
  */
+
 import { hostname } from "node:os";
 import type { RouterFlavour } from "../../shared/topology/index.ts";
+import type { PolicyCounters } from "../policy/policy-counters.ts";
 import type { ClientConnection } from "../protocol/client-connection.ts";
 import { grantedCredit, senderAvailableCredit } from "../protocol/rhea-internals.ts";
 import { addressOfKey } from "../routing/address-table.ts";
@@ -40,6 +42,11 @@ export interface RuntimeView {
   readonly agent: { qualified(type: string): string };
   readonly addresses: { lookup(address: string): { distribution: string } };
   readonly brokers: { connectionRows(type: string): Attributes[] };
+  /** The config file's `policy` section (none: the router's defaults). */
+  readonly policyAttributes: Readonly<Record<string, unknown>>;
+  readonly policyCounters: PolicyCounters;
+  /** Sockets accepted and still open, all listeners (policy.c n_connections). */
+  readonly connectionsCurrent: number;
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -459,6 +466,35 @@ function allocatorRows(view: RuntimeView): Attributes[] {
   }));
 }
 
+/**
+ * The `policy` singleton as both real routers answer it (seen with qdmanage/skmanage on
+ * 1.19.0 and 3.5.1): the config's settings over the schema's defaults, the counters, and
+ * the name `policy/None` whatever the config says.
+ */
+function policyRow(view: RuntimeView): Attributes {
+  const a = view.policyAttributes;
+  const pick = <T>(key: string, fallback: T): T =>
+    a[key] === undefined ? fallback : (a[key] as T);
+  const c = view.policyCounters;
+  return {
+    maxConnections: pick("maxConnections", 65535),
+    maxMessageSize: pick("maxMessageSize", 0),
+    enableVhostPolicy: pick("enableVhostPolicy", false),
+    enableVhostNamePatterns: pick("enableVhostNamePatterns", false),
+    policyDir: pick("policyDir", ""),
+    defaultVhost: pick("defaultVhost", "$default"),
+    connectionsProcessed: c.connectionsProcessed,
+    connectionsDenied: c.connectionsDenied,
+    connectionsCurrent: view.connectionsCurrent,
+    linksDenied: c.linksDenied,
+    maxMessageSizeDenied: c.maxMessageSizeDenied,
+    totalDenials: c.totalDenials,
+    name: "policy/None",
+    identity: "policy/None",
+    type: view.agent.qualified("policy"),
+  };
+}
+
 /** Rows of a runtime type by its short name; [] for a type with no runtime rows. */
 export function runtimeRows(view: RuntimeView, short: string): Attributes[] {
   switch (short) {
@@ -478,6 +514,8 @@ export function runtimeRows(view: RuntimeView, short: string): Attributes[] {
       return nodeRows(view);
     case "allocator":
       return allocatorRows(view);
+    case "policy":
+      return [policyRow(view)];
     default:
       return [];
   }

@@ -4,6 +4,7 @@
  * anonymous `to`), and cleanup when the link or connection goes away.
  */
 
+import type { PolicyCounters } from "../policy/policy-counters.ts";
 import {
   type Admission,
   CONNECTION_DISALLOWED,
@@ -64,6 +65,8 @@ export interface ClientRouter {
   linkRoute(address: string, direction: "in" | "out"): LinkRouteHandler | undefined;
   /** The address's distribution is `unavailable` (configured, or the router's default). */
   unavailable(address: string): boolean;
+  /** The `policy` entity's denial counts. */
+  readonly policyCounters: PolicyCounters;
 }
 
 /**
@@ -158,6 +161,7 @@ export class ClientConnection {
   readonly #policyReceivers = new Set<Sender>();
 
   #deny(link: Sender | Receiver, condition = UNAUTHORIZED): void {
+    this.#router.policyCounters.linksDenied++;
     refuseAttach(link, { condition, description: LINK_DISALLOWED });
   }
 
@@ -342,6 +346,7 @@ export class ClientConnection {
     const limit = this.maxMessageSize;
     if (limit > 0 && payload.length > limit) {
       // qdrouterd rejects the delivery, closes the link and closes the whole connection.
+      this.#router.policyCounters.maxMessageSizeDenied++;
       refuse({ condition: MESSAGE_SIZE_EXCEEDED, description: OVERSIZE_DESCRIPTION });
       producer.receiver.close();
       this.connection.close({ condition: CONNECTION_FORCED, description: OVERSIZE_DESCRIPTION });

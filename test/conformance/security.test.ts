@@ -16,10 +16,12 @@
  * disallowed by local policy"; beyond the policy's maxConnections a socket is closed at
  * once, before any AMQP (`qd_policy_socket_accept`).
  */
+
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { typePrefix } from "../../shared/router-config/index.ts";
 import { ConnectError, closeAllClients, connectClient } from "../support/amqp-client.ts";
 import { AMQP_SASL_HEADER, rawExchange } from "../support/raw-socket.ts";
 import type { TargetMesh } from "../support/target-mesh.ts";
@@ -29,7 +31,13 @@ import {
   type TestCertificates,
 } from "../support/tls-certs.ts";
 import { waitFor } from "../support/wait.ts";
-import { closeTarget, NEEDS_OWN_ROUTERS, startOwnRouters, startsRouters } from "./target.ts";
+import {
+  closeTarget,
+  NEEDS_OWN_ROUTERS,
+  startOwnRouters,
+  startsRouters,
+  targetFlavour,
+} from "./target.ts";
 
 // Under CI a missing openssl fails the TLS check with the reason; it is never skipped.
 const hasOpenssl = opensslAvailable() || process.env.CI === "true";
@@ -41,6 +49,8 @@ const LINK_LIMIT = {
   condition: "amqp:resource-limit-exceeded",
   description: "link disallowed by local policy",
 };
+/** The `policy` singleton's management type in the target's flavour. */
+const policyType = `${typePrefix(targetFlavour)}.policy`;
 let mesh: TargetMesh;
 let certs: TestCertificates | undefined;
 let usersDir: string;
@@ -158,6 +168,17 @@ describe.skipIf(!startsRouters)(`SASL, TLS and vhost policy — ${NEEDS_OWN_ROUT
           {
             type: "vhost",
             attributes: {
+              // For reading the router's management: $management and replies, nothing else.
+              hostname: "operations",
+              allowUnknownUser: true,
+              groups: {
+                $default: { remoteHosts: "*", targets: "$management", allowDynamicSource: true },
+              },
+            },
+          },
+          {
+            type: "vhost",
+            attributes: {
               hostname: "tenant-a",
               allowUnknownUser: true,
               groups: {
@@ -241,6 +262,46 @@ describe.skipIf(!startsRouters)(`SASL, TLS and vhost policy — ${NEEDS_OWN_ROUT
     expect(dynamicAlice.isDetached).toBe(false);
     const dynamicBob = await bob.receiver({ dynamic: true });
     expect(await dynamicBob.detached).toEqual(LINK_DENIED);
+  });
+
+  it("policy: the router's counters show each socket processed and each refused link", async () => {
+    const url = mesh.router("p").url;
+    const operator = await connectClient(url, { hostname: "operations" });
+    const read = async (): Promise<Record<string, unknown>> => {
+      const reply = await operator.management(
+        { operation: "QUERY", type: "org.amqp.management", entityType: policyType },
+        { attributeNames: [] },
+      );
+      expect(reply.statusCode).toBe(200);
+      const body = reply.body as { attributeNames: string[]; results: unknown[][] };
+      expect(body.results).toHaveLength(1);
+      return Object.fromEntries(body.attributeNames.map((n, i) => [n, body.results[0]![i]]));
+    };
+    const before = await read();
+    expect(before).toMatchObject({
+      name: "policy/None",
+      enableVhostPolicy: true,
+      defaultVhost: "$default",
+      maxConnections: 65535,
+    });
+    const alice = await connectClient(url, { username: "alice", password: "secret" });
+    const denied = await alice.sender("payments.eu");
+    expect(await denied.detached).toEqual(LINK_DENIED);
+    const after = await read();
+    const delta = (key: string): number => Number(after[key]) - Number(before[key]);
+    expect({
+      processed: delta("connectionsProcessed"),
+      current: delta("connectionsCurrent"),
+      linksDenied: delta("linksDenied"),
+      totalDenials: delta("totalDenials"),
+      connectionsDenied: delta("connectionsDenied"),
+    }).toEqual({ processed: 1, current: 1, linksDenied: 1, totalDenials: 1, connectionsDenied: 0 });
+    // A singleton of the config file: READ by its name, no UPDATE (501 on both routers).
+    const update = await operator.management(
+      { operation: "UPDATE", type: policyType, name: "policy/None" },
+      { maxConnections: 10 },
+    );
+    expect(update.statusCode).toBe(501);
   });
 
   it("vhost policy: rejects a message whose user-id is someone else's (user_id proxy)", async () => {

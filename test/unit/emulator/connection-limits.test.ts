@@ -6,11 +6,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { ConnectionLimit } from "../../../emulator/policy/connection-limit.ts";
+import { PolicyCounters } from "../../../emulator/policy/policy-counters.ts";
 import { VhostConnections } from "../../../emulator/policy/vhost-connections.ts";
 
 describe("ConnectionLimit", () => {
   it("admits up to the limit, and again once one is released", () => {
-    const limit = new ConnectionLimit();
+    const limit = new ConnectionLimit(new PolicyCounters());
     limit.limit = 2;
     expect([limit.acquire(), limit.acquire(), limit.acquire()]).toEqual([true, true, false]);
     expect(limit.open).toBe(2);
@@ -18,10 +19,21 @@ describe("ConnectionLimit", () => {
     expect(limit.acquire()).toBe(true);
   });
 
+  it("counts every socket as processed and the refused ones as denied (policy.c)", () => {
+    const counters = new PolicyCounters();
+    const limit = new ConnectionLimit(counters);
+    limit.limit = 1;
+    limit.acquire();
+    limit.acquire();
+    limit.acquire();
+    expect([counters.connectionsProcessed, counters.connectionsDenied]).toEqual([3, 2]);
+    expect(counters.totalDenials).toBe(2);
+  });
+
   it("has no limit at 0, and never counts below zero", () => {
-    const limit = new ConnectionLimit();
+    const limit = new ConnectionLimit(new PolicyCounters());
     for (let i = 0; i < 100; i++) expect(limit.acquire()).toBe(true);
-    const empty = new ConnectionLimit();
+    const empty = new ConnectionLimit(new PolicyCounters());
     empty.release();
     expect(empty.open).toBe(0);
   });
