@@ -72,16 +72,17 @@ export class DeadlineTimer<T extends Expiring> {
     this.timer = undefined;
     this.armedAt = Number.POSITIVE_INFINITY;
     const now = Date.now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const item of [...this.items]) {
-      if (item.deadlineAt <= now) {
-        this.items.delete(item);
-        this.onExpire(item);
-      } else if (item.deadlineAt < next) {
-        next = item.deadlineAt;
-      }
+    // A late timer (a busy event loop) finds several due: they expire in deadline order.
+    const due = [...this.items]
+      .filter((item) => item.deadlineAt <= now)
+      .sort((a, b) => a.deadlineAt - b.deadlineAt);
+    for (const item of due) {
+      // An earlier onExpire may have removed it.
+      if (!this.items.delete(item)) continue;
+      this.onExpire(item);
     }
     // onExpire may have added or removed items; re-arm for the earliest still pending.
+    let next = Number.POSITIVE_INFINITY;
     for (const item of this.items) if (item.deadlineAt < next) next = item.deadlineAt;
     if (next !== Number.POSITIVE_INFINITY && this.timer === undefined) this.arm(next);
   }

@@ -1,6 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { backoffDelay, DeadlineTimer } from "../../../shared/amqp/backoff.ts";
-import { waitFor } from "../../support/wait.ts";
 
 describe("backoff", () => {
   it("grows exponentially, is capped, and keeps at least half of the step", () => {
@@ -16,20 +15,51 @@ describe("backoff", () => {
     }
   });
 
-  it("one timer serves many deadlines, firing each once, in order", async () => {
-    const fired: number[] = [];
-    const timer = new DeadlineTimer<{ deadlineAt: number; n: number }>((item) =>
-      fired.push(item.n),
-    );
-    const now = Date.now();
-    timer.add({ deadlineAt: now + 60, n: 3 });
-    timer.add({ deadlineAt: now + 20, n: 1 });
-    const removed = { deadlineAt: now + 30, n: 99 };
-    timer.add(removed);
-    timer.add({ deadlineAt: now + 40, n: 2 });
-    timer.delete(removed);
-    await waitFor(() => fired.length === 3, { timeout: 2_000, what: "three expiries" });
-    expect(fired).toEqual([1, 2, 3]);
-    expect(timer.size).toBe(0);
+  it("one timer serves many deadlines, firing each once, in order", () => {
+    vi.useFakeTimers();
+    try {
+      const fired: number[] = [];
+      const timer = new DeadlineTimer<{ deadlineAt: number; n: number }>((item) =>
+        fired.push(item.n),
+      );
+      const now = Date.now();
+      timer.add({ deadlineAt: now + 60, n: 3 });
+      timer.add({ deadlineAt: now + 20, n: 1 });
+      const removed = { deadlineAt: now + 30, n: 99 };
+      timer.add(removed);
+      timer.add({ deadlineAt: now + 40, n: 2 });
+      timer.delete(removed);
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(25);
+      expect(fired).toEqual([1]);
+      vi.advanceTimersByTime(20);
+      expect(fired).toEqual([1, 2]);
+      vi.advanceTimersByTime(20);
+      expect(fired).toEqual([1, 2, 3]);
+      expect(timer.size).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a timer that fires late expires everything due, in deadline order", () => {
+    vi.useFakeTimers();
+    try {
+      const fired: number[] = [];
+      const timer = new DeadlineTimer<{ deadlineAt: number; n: number }>((item) =>
+        fired.push(item.n),
+      );
+      const now = Date.now();
+      // Added latest-first: insertion order is the reverse of deadline order.
+      for (const n of [3, 2, 1]) timer.add({ deadlineAt: now + n * 10, n });
+      // The event loop was busy: the timer runs once, after every deadline passed.
+      vi.setSystemTime(now + 100);
+      vi.runOnlyPendingTimers();
+      expect(fired).toEqual([1, 2, 3]);
+      expect(timer.size).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
