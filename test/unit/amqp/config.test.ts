@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadPem } from "../../../shared/amqp/config.ts";
 import {
@@ -144,6 +145,35 @@ describe("client config", () => {
       configKey(parseMeshClientConfig({ ...base, sasl: { ...base.sasl, password: "b" } })),
     ).not.toBe(key);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("the config key does not depend on the input's key order, at any depth", () => {
+    const input: Record<string, unknown> = {
+      urls: ["amqps://a.example:5671", "amqps://b.example:5671"],
+      sasl: { mechanism: "PLAIN", username: "u", password: "p" },
+      tls: { ca: "ca.pem", servername: "router", rejectUnauthorized: true },
+      reconnect: { initialDelayMs: 50, maxDelayMs: 2_000, maxAttempts: 3 },
+      senders: { idleTimeoutMs: 1_000, max: 8 },
+      publishDeadlineMs: 5_000,
+      containerId: "fn-1",
+    };
+    const key = configKey(parseMeshClientConfig(input));
+    const reordered = (value: unknown, order: number[]): unknown => {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+      const entries = Object.entries(value);
+      // A permutation of the entries, drawn from the generated numbers.
+      const keyed = entries.map((e, i) => [order[i % order.length]! + i / 1000, e] as const);
+      keyed.sort(([a], [b]) => a - b);
+      return Object.fromEntries(keyed.map(([, [k, v]]) => [k, reordered(v, order.slice(1))]));
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 8 }),
+        (order) => {
+          expect(configKey(parseMeshClientConfig(reordered(input, order)))).toBe(key);
+        },
+      ),
+    );
   });
 });
 
