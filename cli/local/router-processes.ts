@@ -16,6 +16,23 @@ import { LocalPlatformError } from "./errors.ts";
 const START_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
 
+/**
+ * Every router process this Node process started and that still runs. When the process
+ * exits without stopping them (a crash, a test worker torn down), they are killed on the
+ * way out: a router left behind holds its ports and keeps running for nobody.
+ */
+const live = new Set<ChildProcess>();
+let reaperInstalled = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once("exit", () => {
+    for (const router of live) router.kill("SIGKILL");
+  });
+}
+
 interface RouterProcess {
   router: RunningRouter;
   child: ChildProcess;
@@ -67,6 +84,7 @@ async function startOne(
     stdio: ["ignore", log.fd, log.fd],
     env: process.env,
   });
+  track(child);
   const exited = once(child, "exit").then(() => undefined);
   const spawnError = once(child, "error").then(([error]) => error as NodeJS.ErrnoException);
   await log.close();
