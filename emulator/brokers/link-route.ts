@@ -132,7 +132,8 @@ function relay(
 /**
  * Either side going takes the other with it: a detach is passed on with its error; a side
  * lost with its connection (or the broker's session) detaches the other with
- * qd:routed-link-lost. Every listener is removed once it has happened.
+ * qd:routed-link-lost. The listeners on the shared connections and session are removed
+ * once it has happened.
  */
 function linkClosures(
   client: Sender | Receiver,
@@ -141,8 +142,8 @@ function linkClosures(
 ): void {
   const removers: (() => void)[] = [];
   const listen = (emitter: EventEmitter, event: string, f: () => void): void => {
-    // One listener per routed link on a shared connection or session, each removed when
-    // its link goes: many at once are expected, not a leak.
+    // One listener per routed link on a shared connection or session, removed when its
+    // link goes: many at once are expected, not a leak.
     emitter.setMaxListeners(0);
     emitter.on(event, f);
     removers.push(() => emitter.off(event, f));
@@ -173,8 +174,10 @@ function linkClosures(
   };
   const closeEvent = (link: Sender | Receiver) =>
     link.is_receiver() ? "receiver_close" : "sender_close";
-  listen(client, closeEvent(client), () => finish({ side: "client", how: "detached" }));
-  listen(broker, closeEvent(broker), () => finish({ side: "broker", how: "detached" }));
+  // On the links themselves these stay: a link with a listener keeps its events to itself
+  // (rhea's dispatch), as it always has here.
+  client.on(closeEvent(client), () => finish({ side: "client", how: "detached" }));
+  broker.on(closeEvent(broker), () => finish({ side: "broker", how: "detached" }));
   // The client's connection may drop without a detach; so may the broker's.
   listen(client.connection, "disconnected", () => finish({ side: "client", how: "lost" }));
   listen(broker.connection, "disconnected", () => finish({ side: "broker", how: "lost" }));
