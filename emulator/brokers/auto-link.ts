@@ -2,6 +2,12 @@
  * An autoLink while its connector is up: a router-owned link on the broker connection.
  * `out` is a destination for the address's phase 0 (messages go to the broker); `in` is a
  * producer into phase 1 (messages from the broker go to the address's consumers).
+ *
+ * As qdrouterd 1.19's core (`qdr_link_inbound_second_attach_CT`): the autoLink is `attaching`
+ * from its attach until the peer answers with the terminus it serves — a target with an
+ * address for `out`, a source with an address for `in` — and only then `active` and bound to
+ * the address. A peer that answers without one (rhea's default answer, which echoes no
+ * terminus) leaves it `attaching` for good: no destination, no credit.
  */
 
 import type { StoredEntity } from "../management/agent.ts";
@@ -39,12 +45,18 @@ function describeError(error: unknown): string {
   return "detached";
 }
 
+/** Whether the peer's answering attach names the terminus it serves. */
+function servesAddress(terminus: unknown): boolean {
+  const address = (terminus as { address?: unknown } | undefined)?.address;
+  return typeof address === "string" && address.length > 0;
+}
+
 /** An autoLink while its connector is up: the router-side link and its bookkeeping. */
 export class ActiveAutoLink {
   #consumer: ConsumerLink | undefined;
   #producer: ProducerLink | undefined;
   #link: Sender | Receiver | undefined;
-  operStatus: "active" | "inactive" = "inactive";
+  operStatus: "active" | "attaching" | "inactive" = "inactive";
   lastError: string | undefined;
 
   readonly entity: StoredEntity;
@@ -58,6 +70,7 @@ export class ActiveAutoLink {
     const a = this.entity.attributes;
     const address = String(a.address);
     const external = typeof a.externalAddress === "string" ? a.externalAddress : address;
+    this.operStatus = "attaching";
     if (a.direction === "out") {
       const sender = markOwnLink(
         connection.open_sender({ target: { address: external }, autosettle: true }),
@@ -74,6 +87,7 @@ export class ActiveAutoLink {
       sender.on(
         "sender_open",
         guarded("broker sender_open", () => {
+          if (!servesAddress(sender.target)) return;
           this.operStatus = "active";
           this.host.routing.addDestination(consumer);
         }),
@@ -106,6 +120,7 @@ export class ActiveAutoLink {
       receiver.on(
         "receiver_open",
         guarded("broker receiver_open", () => {
+          if (!servesAddress(receiver.source)) return;
           this.operStatus = "active";
           this.host.routing.registerProducer(producer);
           producer.refreshCredit();

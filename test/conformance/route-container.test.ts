@@ -14,6 +14,7 @@
 
 import rhea, { type Connection } from "rhea";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { typePrefix } from "../../shared/router-config/index.ts";
 import { closeAllClients, connectClient, type TestClient } from "../support/amqp-client.ts";
 import { address } from "../support/local-mesh.ts";
 import type { TargetMesh } from "../support/target-mesh.ts";
@@ -21,17 +22,27 @@ import { waitFor } from "../support/wait.ts";
 import {
   closeTarget,
   NEEDS_OWN_ROUTERS,
-  onEmulator,
   startOwnRouters,
   startsRouters,
   targetFlavour,
 } from "./target.ts";
 
-/** A broker stand-in: accepts what it is sent, sends one message on each link it serves. */
+/**
+ * A broker stand-in: accepts what it is sent, sends one message on each link it serves.
+ * A broker answers a router's attach with the terminus it serves (RabbitMQ does); rhea's
+ * default answer names none, and a real router then never activates an autoLink on it
+ * (below). `echoTerminus: false` keeps rhea's default.
+ */
 class FakeBroker {
   readonly received: Array<{ address: string | undefined; body: unknown }> = [];
   readonly servedSources: string[] = [];
+  /** The targets of the links the router attached to send to this broker. */
+  readonly attachedTargets: string[] = [];
   connection: Connection | undefined;
+  private readonly echoTerminus: boolean;
+  constructor(options: { echoTerminus?: boolean } = {}) {
+    this.echoTerminus = options.echoTerminus ?? true;
+  }
 
   async connect(port: number, containerId: string): Promise<void> {
     const container = rhea.create_container({ id: containerId });
@@ -42,8 +53,16 @@ class FakeBroker {
       const target = context.receiver?.target as { address?: string } | undefined;
       this.received.push({ address: target?.address, body: context.message?.body });
     });
+    container.on("receiver_open", (context) => {
+      const target = context.receiver.target as { address?: string } | undefined;
+      this.attachedTargets.push(target?.address ?? "");
+      if (this.echoTerminus && target?.address !== undefined) {
+        context.receiver.set_target({ address: target.address });
+      }
+    });
     container.on("sender_open", (context) => {
       const source = (context.sender.source as { address?: string } | undefined)?.address;
+      if (this.echoTerminus && source !== undefined) context.sender.set_source({ address: source });
       this.servedSources.push(source ?? "");
       let sent = false;
       const send = (): void => {
@@ -78,13 +97,11 @@ class FakeBroker {
 
 let mesh: TargetMesh;
 let broker: FakeBroker;
+let muteBroker: FakeBroker;
 
 function listenerPort(router: string, name: string): number {
   return Number(new URL(mesh.listenerUrl(router, name)).port);
 }
-
-const RHEA_AUTOLINK =
-  "a rhea container on a route-container listener: real qdrouterd keeps its autoLink attaching (emulator only for now)";
 
 /** linkRoute and waypoint phases are qpid-dispatch's; skupper-router has neither. */
 const runs = startsRouters && targetFlavour === "qpid-dispatch";
@@ -119,17 +136,34 @@ describe.skipIf(!runs)(`route-container listeners carry routes — ${why}`, () =
           route("out", { connection: "brokers" }),
           {
             type: "autoLink",
-            attributes: { address: "queued.fake", direction: "out", containerId: "fake-broker" },
+            attributes: {
+              name: "to-fake",
+              address: "queued.fake",
+              direction: "out",
+              containerId: "fake-broker",
+            },
+          },
+          {
+            type: "autoLink",
+            attributes: {
+              name: "to-mute",
+              address: "queued.mute",
+              direction: "out",
+              containerId: "mute-broker",
+            },
           },
         ],
       },
     });
     broker = new FakeBroker();
     await broker.connect(listenerPort("b", "brokers"), "fake-broker");
+    muteBroker = new FakeBroker({ echoTerminus: false });
+    await muteBroker.connect(listenerPort("b", "brokers"), "mute-broker");
     await mesh.waitForLinkRoute("ext/x", { router: "a" });
   });
   afterAll(async () => {
     await broker?.close();
+    await muteBroker?.close();
     await closeTarget();
   });
   afterEach(closeAllClients);
@@ -151,22 +185,46 @@ describe.skipIf(!runs)(`route-container listeners carry routes — ${why}`, () =
     expect(broker.servedSources).toContain("ext/replies");
   });
 
-  // Seen on qdrouterd 1.19.0 with this rhea stand-in: the autoLink is activated on the
-  // connection and its link attached, but its status stays `attaching` and the address
-  // gets no destination, so the producer gets no credit; with RabbitMQ on a connector the
-  // same binding works there (broker.test.ts). Not understood yet: emulator only for now.
-  it.skipIf(!onEmulator)(
-    `binds an autoLink by the container id the peer announced — ${RHEA_AUTOLINK}`,
-    async () => {
-      const sender = await (await client()).sender("queued.fake");
-      await sender.waitForCredit();
-      expect(await sender.sendAndWait({ body: "auto" })).toEqual({ outcome: "accepted" });
-      expect(broker.received).toContainEqual({ address: "queued.fake", body: "auto" });
-    },
-  );
+  async function autoLinkStatus(name: string): Promise<unknown> {
+    const c = await connectClient(mesh.router("b").url);
+    const reply = await c.management({
+      operation: "READ",
+      type: `${typePrefix(targetFlavour)}.router.config.autoLink`,
+      name,
+    });
+    return (reply.body as Record<string, unknown>).operStatus;
+  }
 
-  it("refuses link-routed attaches with qd:no-route-to-dest once the container has gone", async () => {
+  it("binds an autoLink by the container id the peer announced, once its answer names the target", async () => {
+    await waitFor(async () => (await autoLinkStatus("to-fake")) === "active", {
+      what: "autoLink to-fake to become active",
+    });
+    const sender = await (await client()).sender("queued.fake");
+    await sender.waitForCredit();
+    expect(await sender.sendAndWait({ body: "auto" })).toEqual({ outcome: "accepted" });
+    expect(broker.received).toContainEqual({ address: "queued.fake", body: "auto" });
+  });
+
+  // qdrouterd 1.19's core (connections.c, qdr_link_inbound_second_attach_CT) activates an
+  // autoLink only when the peer's attach has a target address (out) or source address (in).
+  it("leaves an autoLink attaching when the peer's answer names no target: its address gets no credit", async () => {
+    await waitFor(() => muteBroker.attachedTargets.includes("queued.mute"), {
+      what: "the router to attach autoLink to-mute to the mute broker",
+    });
+    const c = await client();
+    const mute = await c.sender("queued.mute");
+    // The same router, the same path, a peer that names its target: credit comes.
+    const control = await c.sender("queued.fake");
+    await control.waitForCredit();
+    expect(mute.credit).toBe(0);
+    expect(await autoLinkStatus("to-mute")).toBe("attaching");
+    expect(await autoLinkStatus("to-fake")).toBe("active");
+  });
+
+  it("refuses link-routed attaches with qd:no-route-to-dest once the containers have gone", async () => {
+    // Both carry the link routes: they are on the listener the routes name.
     await broker.close();
+    await muteBroker.close();
     // Once the routers saw the container go, an attach is refused.
     const c = await client();
     await waitFor(
