@@ -38,6 +38,7 @@ import { waitFor, withTimeout } from "../support/wait.ts";
 import {
   closeTarget,
   NEEDS_OWN_ROUTERS,
+  onEmulator,
   startOwnRouters,
   startsRouters,
   targetFlavour,
@@ -340,13 +341,16 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
   );
 
   it.skipIf(!hasLinkRoutes)(
-    `linkRoutes: a consumer lost with an unsettled message gives it back to the queue, and RabbitMQ 3.10 takes every routed link of that router with it — ${NO_LINK_ROUTES}`,
+    `linkRoutes: a consumer lost with an unsettled message loses nothing: the broker gets it back, at once or when the router's session with it ends — ${NO_LINK_ROUTES}`,
     async () => {
       requireRabbitMq(rabbit);
-      // Seen in qdrouterd 1.19.0's frame trace: the broker's delivery is settled
-      // modified(delivery-failed) and its link detached with qd:routed-link-lost; RabbitMQ
+      // Two ways, both seen in qdrouterd 1.19.0's frame trace (PROTOCOL trace+), in about
+      // equal numbers of runs (2 and 4 of 6): (a) the broker's delivery is settled
+      // modified(delivery-failed), then its link detached with qd:routed-link-lost; RabbitMQ
       // 3.10 cannot read that outcome, ends the router's session (amqp:invalid-field) and
-      // requeues, and every routed link on the session is lost with it.
+      // requeues, and every routed link on the session is lost with it. (b) The link is
+      // detached with no outcome sent: RabbitMQ keeps the message unacked with the router's
+      // session until that session ends (here: the router restarts). The emulator does (a).
       const queueAddress = `broker/amqp-mesh-conformance-lost-${run}`;
       await mesh.waitForLinkRoute(queueAddress, { router: "b" });
       const producer = await connectClient(mesh.router("b").url);
@@ -360,10 +364,22 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
       expect((await nextOwn(holder)).message.body).toBe("held");
       // The consumer's connection goes without a close: the router sees the socket end.
       (doomed.connection.socket as { destroy(): void }).destroy();
-      expect(await withTimeout(sender.detached, 10_000, "the producer's routed link")).toEqual({
-        condition: "qd:routed-link-lost",
-        description: "Connectivity to the peer container was lost",
-      });
+      const sessionEnded = await withTimeout(sender.detached, 5_000, "the producer's routed link")
+        .then((error) => error)
+        .catch(() => undefined);
+      if (sessionEnded !== undefined) {
+        expect(sessionEnded).toEqual({
+          condition: "qd:routed-link-lost",
+          description: "Connectivity to the peer container was lost",
+        });
+      } else {
+        // (b): the message is with the router's broker session; end it.
+        console.info("consumer lost: no outcome reached the broker; restarting the router");
+        expect(onEmulator, "the emulator settles the broker's delivery modified first").toBe(false);
+        await mesh.router("b").stop();
+        await mesh.router("b").start();
+        await mesh.waitForLinkRoute(queueAddress, { router: "b", timeout: 15_000 });
+      }
       const next = await connectClient(mesh.router("b").url);
       const receiver = await next.receiver(queueAddress);
       expect((await nextOwn(receiver)).message.body).toBe("held");

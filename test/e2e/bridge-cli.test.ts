@@ -291,8 +291,10 @@ describe("amqp-mesh bridge", () => {
     expect(unknown.stderr).toMatch(/--router 'nowhere' is not a router of the topology/);
   });
 
-  describe.skipIf(!rabbit.reachable && !IN_CI)(
-    `on a broker channel (RabbitMQ ${rabbit.reason || "reachable"})`,
+  // A link-routed broker channel: qpid-dispatch's linkRoute (skupper-router has none).
+  const noLinkRoutes = TRIGGER_TARGET === "skrouterd";
+  describe.skipIf((!rabbit.reachable && !IN_CI) || noLinkRoutes)(
+    `on a broker channel (RabbitMQ ${rabbit.reason || "reachable"}${noLinkRoutes ? "; skupper-router has no linkRoute" : ""})`,
     () => {
       it("killed mid-invocation, the message goes back to the queue and the next bridge gets it", async () => {
         requireRabbitMq(rabbit);
@@ -342,19 +344,31 @@ describe("amqp-mesh bridge", () => {
         });
         first.child.kill("SIGKILL");
         await first.exited;
-        // qdrouterd 1.19.0 (and the emulator, as it does) settles the broker's delivery
-        // modified and detaches its link; RabbitMQ 3.10 ends the router's session over that
-        // outcome and requeues the invoice for the next bridge.
+        // qdrouterd 1.19.0 settles the broker's delivery modified and detaches its link, and
+        // RabbitMQ 3.10 ends the router's session over that outcome and requeues the invoice
+        // for the next bridge (the emulator always does this); or it detaches the link with no
+        // outcome sent, and the invoice waits, unacked, until the router's session with the
+        // broker ends (seen in about half the runs; test/conformance/broker.test.ts).
         const second = startBridge(
           ["--handler", fixture("ok-handler.ts"), "--max-wait-ms", "0"],
           {},
           target,
           "billing/invoices",
         );
-        await waitFor(() => second.stdout().includes(`got inv-${run}`), {
-          what: "the redelivery",
-          timeout: 15_000,
-        });
+        const redelivered = () => second.stdout().includes(`got inv-${run}`);
+        const atOnce = await waitFor(redelivered, { what: "the redelivery", timeout: 10_000 })
+          .then(() => true)
+          .catch(() => false);
+        if (!atOnce) {
+          expect(TRIGGER_TARGET, "the emulator requeues at once").not.toBe("emulator");
+          console.info("bridge killed: no outcome reached the broker; restarting the router");
+          await broker.router("i").stop();
+          await broker.router("i").start();
+          await waitFor(redelivered, {
+            what: "the redelivery after the router's broker session ended",
+            timeout: 20_000,
+          });
+        }
         // RabbitMQ 3.10 sends a requeued message with delivery-count 0: the attempts restart.
         expect(second.stdout()).toMatch(new RegExp(`got inv-${run} attempt \\d`));
         second.child.kill("SIGTERM");
