@@ -12,7 +12,7 @@
 
 import type { HttpHandler } from "@azure/functions";
 import { app } from "@azure/functions";
-import { loadDeploymentArtifacts } from "../../shared/ingress/index.ts";
+import { loadDeploymentArtifacts } from "../../shared/registry-snapshot/index.ts";
 import { assembleTrigger, type ChannelHandlerDefinition } from "../../shared/trigger/index.ts";
 import { connectRedisIdempotencyGuard } from "../trigger-idempotency.ts";
 import {

@@ -1,15 +1,12 @@
 /**
  * Putting a deployed trigger function together, once per execution environment: the
- * registry snapshot and precompiled validators `npm run bundle` put beside the bundle (the
- * ingress's, see shared/ingress/README.md), and a shared AMQP client for publishing,
+ * registry snapshot and precompiled validators `npm run bundle` put beside the bundle
+ * (shared/registry-snapshot, as for the ingress), and a shared AMQP client for publishing,
  * configured by the same MESH_* variables as the ingress. The client connects on first publish.
  */
 import { getSharedClient, type MeshClient } from "../amqp/index.ts";
-import {
-  ingressSettingsFromEnv,
-  type PayloadValidators,
-  type RegistrySnapshot,
-} from "../ingress/index.ts";
+import { ingressSettingsFromEnv } from "../ingress/index.ts";
+import type { PayloadValidators, RegistrySnapshot } from "../registry-snapshot/index.ts";
 import { type ChannelCatalog, channelCatalog, UnknownChannelError } from "./catalog.ts";
 import type { ChannelHandlerDefinition } from "./definition.ts";
 import { type ChannelPublish, channelPublisher } from "./publisher.ts";

@@ -10,7 +10,7 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { loadDeploymentArtifacts } from "../../../shared/ingress/index.ts";
+import { loadDeploymentArtifacts } from "../../../shared/registry-snapshot/index.ts";
 import { assembleTrigger, type ChannelHandlerDefinition } from "../../../shared/trigger/index.ts";
 import { connectRedisIdempotencyGuard } from "../../trigger-idempotency.ts";
 import { createTriggerLambdaHandler, type TriggerLambdaHandler } from "./handler.ts";
