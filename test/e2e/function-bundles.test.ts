@@ -85,27 +85,6 @@ describe("function bundles", () => {
     expect(azurePackage).toMatchObject({ type: "module", main: "index.mjs" });
   });
 
-  it("no ingress or trigger bundle carries zod's classic API or the registry's schema modules (they need neither)", async () => {
-    const all = (await bundleFunctions("examples", join(out, "parts"), () => {})) ?? [];
-    // Config-sync validates registry files as `amqp-mesh validate` does: it needs them.
-    const results = all.filter((r) => r.target.name !== "sync");
-    expect(results.map((r) => `${r.target.cloud}/${r.target.name}`)).toEqual([
-      "aws/ingress",
-      "azure/ingress",
-      "aws/order-invoicing",
-      "aws/invoice-sending",
-      "azure/billing-triggers",
-    ]);
-    for (const result of results) {
-      const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
-      expect(inputs.some((f) => f.includes("node_modules/zod/v4/mini/"))).toBe(true);
-      expect(inputs.filter((f) => f.includes("node_modules/zod/v4/classic/"))).toEqual([]);
-      expect(
-        inputs.filter((f) => /shared\/(registry|topology)\/(schema|load|json-schema)\.ts$/.test(f)),
-      ).toEqual([]);
-    }
-  });
-
   const env = (): Record<string, string> => ({
     MESH_URLS: mesh.router("edge").url,
     INGRESS_API_KEYS: JSON.stringify([entry]),
