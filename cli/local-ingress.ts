@@ -10,12 +10,14 @@ import { MeshClient } from "../shared/amqp/index.ts";
 import {
   CallerAuthenticator,
   createIngress,
-  IngressRegistry,
   newApiKey,
-  runtimeValidators,
-  snapshotRegistry,
   startLocalIngress,
 } from "../shared/ingress/index.ts";
+import {
+  DeployedRegistry,
+  runtimeValidators,
+  snapshotRegistry,
+} from "../shared/registry-snapshot/index.ts";
 import { type LocalPlatform, SYNC_PRINCIPAL } from "./local-platform.ts";
 
 export interface PlatformIngress {
@@ -29,7 +31,7 @@ export async function startPlatformIngress(
   options: { port?: number } = {},
 ): Promise<PlatformIngress> {
   const { registry, topology } = platform.project;
-  const ingressRegistry = new IngressRegistry(snapshotRegistry(registry));
+  const ingressRegistry = new DeployedRegistry(snapshotRegistry(registry));
   const keys: Record<string, string> = {};
   // The config-sync login publishes nothing: it gets no API key.
   const principals = [...platform.users.keys()].filter((p) => p !== SYNC_PRINCIPAL);

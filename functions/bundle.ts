@@ -11,14 +11,14 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as esbuild from "esbuild";
 import { formatDiagnostic, hasErrors } from "../shared/diagnostics.ts";
+import { validateProject } from "../shared/registry/index.ts";
 import {
   type RegistrySnapshot,
   SNAPSHOT_FILE,
   snapshotRegistry,
   VALIDATORS_FILE,
   validatorModuleSource,
-} from "../shared/ingress/index.ts";
-import { validateProject } from "../shared/registry/index.ts";
+} from "../shared/registry-snapshot/index.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 

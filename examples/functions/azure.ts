@@ -1,14 +1,15 @@
 /**
- * Billing's Azure Functions app (its main): order-invoicing behind the bridge's HTTP trigger,
- * invoice-sending on the Service Bus queue the router feeds (app setting MESH_SERVICEBUS).
+ * Billing's Azure Functions app (its main): order-invoicing behind the bridge's HTTP trigger
+ * (bridge mode), invoice-sending on the Service Bus queue the router feeds (queued mode, app
+ * setting MESH_SERVICEBUS; its idempotency store IDEMPOTENCY_REDIS_URL).
  */
 import { azureTrigger } from "../../functions/azure/trigger-app.ts";
+import { azureQueuedTrigger } from "../../functions/azure/trigger-queued-app.ts";
 import invoiceSending from "./invoice-sending.ts";
 import orderInvoicing from "./order-invoicing.ts";
 
 // Exported so the bundle can be tested without a Functions host.
-export const orderInvoicingTrigger = await azureTrigger(orderInvoicing);
-export const invoiceSendingTrigger = await azureTrigger(invoiceSending, {
-  http: false,
-  serviceBus: { queueName: "billing-invoices" },
+export const orderInvoicingHttp = await azureTrigger(orderInvoicing);
+export const invoiceSendingQueue = await azureQueuedTrigger(invoiceSending, {
+  queueName: "billing-invoices",
 });

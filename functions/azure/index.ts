@@ -6,11 +6,8 @@
  * InvocationContext.
  */
 import { app } from "@azure/functions";
-import {
-  assembleIngress,
-  ingressSettingsFromEnv,
-  loadDeploymentArtifacts,
-} from "../../shared/ingress/index.ts";
+import { assembleIngress, ingressSettingsFromEnv } from "../../shared/ingress/index.ts";
+import { loadDeploymentArtifacts } from "../../shared/registry-snapshot/index.ts";
 import { createIngressHttpHandler } from "./ingress.ts";
 
 const settings = ingressSettingsFromEnv(process.env);

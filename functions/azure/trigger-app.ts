@@ -1,85 +1,57 @@
 /**
- * A team's Azure registration in one line, from its definition:
+ * A team's Azure registration in one line, from its definition — bridge mode:
  *
- *   await azureTrigger(orderInvoicing, { serviceBus: { queueName: "billing-invoices" } });
+ *   await azureTrigger(orderInvoicing);
  *
- * Registers the bridge's HTTP trigger (route `triggers/<name>`, function key required) and,
- * with `serviceBus`, the queue trigger. Built once per worker process: settings from the app
- * settings, the registry snapshot and validators `npm run bundle` put beside the bundle, the
- * shared AMQP client (connects on the first publish), the Redis idempotency store with
- * IDEMPOTENCY_REDIS_URL.
+ * Registers the bridge's HTTP trigger (route `triggers/<name>`, function key required).
+ * Queued mode (a Service Bus queue the router feeds) is `azureQueuedTrigger` in
+ * `trigger-queued-app.ts`, which adds the idempotency guard: an app of bridge-mode triggers
+ * carries none of it. Built once per worker process: settings from the app settings, the
+ * registry snapshot and validators `npm run bundle` put beside the bundle, the shared AMQP
+ * publisher (connects on the first publish).
  */
 
 import type { HttpHandler } from "@azure/functions";
 import { app } from "@azure/functions";
-import { loadDeploymentArtifacts } from "../../shared/ingress/index.ts";
+import { loadDeploymentArtifacts } from "../../shared/registry-snapshot/index.ts";
 import { assembleTrigger, type ChannelHandlerDefinition } from "../../shared/trigger/index.ts";
-import { connectRedisIdempotencyGuard } from "../trigger-idempotency.ts";
-import {
-  createServiceBusTriggerHandler,
-  createTriggerHttpHandler,
-  type ServiceBusBatchHandler,
-} from "./trigger.ts";
+import { type AzureTriggerOptions, createTriggerHttpHandler } from "./trigger.ts";
 
-/** The handlers registered, for tests to call without a Functions host. */
-export interface RegisteredTrigger {
-  http: HttpHandler | undefined;
-  serviceBus: ServiceBusBatchHandler | undefined;
-}
+type Env = Readonly<Record<string, string | undefined>>;
 
-export interface AzureTriggerRegistration {
-  /** The bridge's HTTP trigger (default on). */
-  http?: boolean;
-  /** The queue the router feeds (queued mode); `connection` names the app setting (default MESH_SERVICEBUS). */
-  serviceBus?: { queueName: string; connection?: string };
-}
-
-export async function azureTrigger<T>(
-  definition: ChannelHandlerDefinition<T>,
-  registration: AzureTriggerRegistration = {},
-  bundleDir: URL = new URL(".", import.meta.url),
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<RegisteredTrigger> {
+/** What both modes build once per worker: catalog, publisher, the invocation's time limit. */
+export async function deployedAzureTriggerOptions(
+  definition: Pick<ChannelHandlerDefinition<unknown>, "channel">,
+  bundleDir: URL,
+  env: Env,
+): Promise<AzureTriggerOptions> {
   const { snapshot, validators } = await loadDeploymentArtifacts(bundleDir);
   const { catalog, publish } = assembleTrigger(definition, snapshot, validators, env, (line) =>
     console.log(line),
   );
   const timeout = Number(env.TRIGGER_FUNCTION_TIMEOUT_MS);
-  const options = {
+  return {
     catalog,
     publish,
     ...(Number.isSafeInteger(timeout) && timeout > 0 ? { functionTimeoutMs: timeout } : {}),
   };
-  const registered: RegisteredTrigger = { http: undefined, serviceBus: undefined };
-  if (registration.http !== false) {
-    registered.http = createTriggerHttpHandler(definition, options);
-    app.http(definition.name, {
-      methods: ["POST"],
-      authLevel: "function",
-      route: `triggers/${definition.name}`,
-      handler: registered.http,
-    });
-  }
-  if (registration.serviceBus !== undefined) {
-    const redisUrl = env.IDEMPOTENCY_REDIS_URL;
-    const idempotency =
-      redisUrl === undefined || redisUrl === ""
-        ? undefined
-        : (await connectRedisIdempotencyGuard(redisUrl, { keyPrefix: definition.name })).guard;
-    if (idempotency === undefined)
-      console.warn(
-        "IDEMPOTENCY_REDIS_URL is not set: Service Bus redeliveries run every message of a failed batch again",
-      );
-    const handler = createServiceBusTriggerHandler(definition, { ...options, idempotency });
-    registered.serviceBus = handler;
-    app.serviceBusQueue(`${definition.name}-queue`, {
-      connection: registration.serviceBus.connection ?? "MESH_SERVICEBUS",
-      queueName: registration.serviceBus.queueName,
-      cardinality: "many",
-      handler: async (messages, context) => {
-        await handler(messages, context);
-      },
-    });
-  }
-  return registered;
+}
+
+/** Bridge mode: the bridge's HTTP trigger; returns its handler, for tests to call without a Functions host. */
+export async function azureTrigger<T>(
+  definition: ChannelHandlerDefinition<T>,
+  bundleDir: URL = new URL(".", import.meta.url),
+  env: Env = process.env,
+): Promise<HttpHandler> {
+  const handler = createTriggerHttpHandler(
+    definition,
+    await deployedAzureTriggerOptions(definition, bundleDir, env),
+  );
+  app.http(definition.name, {
+    methods: ["POST"],
+    authLevel: "function",
+    route: `triggers/${definition.name}`,
+    handler,
+  });
+  return handler;
 }

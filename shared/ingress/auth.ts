@@ -7,8 +7,8 @@
  */
 import { hash, randomBytes } from "node:crypto";
 import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
+import type { DeployedRegistry } from "../registry-snapshot/index.ts";
 import { fail } from "./problem.ts";
-import type { IngressRegistry } from "./registry.ts";
 
 /** An API key as stored: the principal it stands for and the SHA-256 of the key (hex). */
 export interface ApiKeyEntry {
@@ -115,9 +115,9 @@ export class CallerAuthenticator {
       }
     | undefined;
 
-  private readonly registry: IngressRegistry;
+  private readonly registry: DeployedRegistry;
 
-  constructor(registry: IngressRegistry, options: AuthOptions) {
+  constructor(registry: DeployedRegistry, options: AuthOptions) {
     this.registry = registry;
     (options.apiKeys ?? []).forEach((entry, i) => {
       if (!/^[0-9a-f]{64}$/.test(entry.sha256))

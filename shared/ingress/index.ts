@@ -1,4 +1,7 @@
-/** The HTTP-to-AMQP ingress: one framework-neutral core, used by every adapter. */
+/**
+ * The HTTP-to-AMQP ingress: one framework-neutral core, used by every adapter. The registry
+ * snapshot, payload validators and loading them are shared/registry-snapshot's.
+ */
 export {
   type ApiKeyEntry,
   AuthConfigError,
@@ -22,13 +25,7 @@ export {
 } from "./body.ts";
 export { IngressConfigError, type IngressSettings, ingressSettingsFromEnv } from "./config.ts";
 export { MAX_BATCH_ITEMS } from "./content.ts";
-export {
-  assembleIngress,
-  type DeployedIngress,
-  loadDeploymentArtifacts,
-  SNAPSHOT_FILE,
-  VALIDATORS_FILE,
-} from "./deployment.ts";
+export { assembleIngress, type DeployedIngress } from "./deployment.ts";
 export {
   channelFromPath,
   createIngress,
@@ -46,28 +43,10 @@ export {
   startLocalIngress,
 } from "./local-server.ts";
 export {
-  type CompiledValidate,
-  type PayloadValidator,
-  type PayloadValidators,
-  precompiledValidators,
-} from "./payload-validators.ts";
-export {
   type ItemResult,
   PROBLEM_JSON,
   PROBLEM_KINDS,
   type Problem,
   type ProblemKind,
   problemType,
-  type Violation,
 } from "./problem.ts";
-export {
-  type IngressChannel,
-  IngressRegistry,
-  parseRegistrySnapshot,
-  type RegistrySnapshot,
-  RegistrySnapshotError,
-  registrySnapshotSchema,
-  snapshotRegistry,
-} from "./registry.ts";
-export { runtimeValidators } from "./runtime-validators.ts";
-export { validatorModuleSource } from "./validator-source.ts";

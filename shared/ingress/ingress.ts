@@ -17,6 +17,12 @@ import {
   type PublishResult,
   PublishTimeoutError,
 } from "../amqp/index.ts";
+import type {
+  DeployedChannel,
+  DeployedRegistry,
+  PayloadValidator,
+  PayloadValidators,
+} from "../registry-snapshot/index.ts";
 import type { Caller, CallerAuthenticator } from "./auth.ts";
 import { BodyReadError, BodyTooLargeError, type RequestBody } from "./body.ts";
 import {
@@ -26,7 +32,6 @@ import {
   prepareRequest,
   requestFormat,
 } from "./content.ts";
-import type { PayloadValidator, PayloadValidators } from "./payload-validators.ts";
 import {
   fail,
   type ItemResult,
@@ -36,7 +41,6 @@ import {
   problem,
   retryAfterSeconds,
 } from "./problem.ts";
-import type { IngressChannel, IngressRegistry } from "./registry.ts";
 
 /** A request as every adapter hands it over. */
 export interface IngressRequest {
@@ -77,7 +81,7 @@ export interface MessagePublisher {
 }
 
 export interface IngressOptions {
-  registry: IngressRegistry;
+  registry: DeployedRegistry;
   authenticator: CallerAuthenticator;
   validators: PayloadValidators;
   publisher: MessagePublisher;
@@ -242,7 +246,7 @@ export function createIngress(options: IngressOptions): Ingress {
   }
 
   /** The deadline: the configured one, cut to the function's remaining time less a margin. */
-  function publishOptionsFor(request: IngressRequest, channel: IngressChannel): PublishOptions {
+  function publishOptionsFor(request: IngressRequest, channel: DeployedChannel): PublishOptions {
     let deadline = maxDeadline;
     if (request.remainingMs !== undefined)
       deadline = Math.min(deadline, request.remainingMs - margin);
@@ -266,7 +270,7 @@ export function createIngress(options: IngressOptions): Ingress {
 
   async function publishOne(
     publisher: MessagePublisher,
-    channel: IngressChannel,
+    channel: DeployedChannel,
     prepared: PreparedMessage,
     publishOptions: PublishOptions,
   ): Promise<{ messageId: string } | { problem: Problem }> {
@@ -286,7 +290,7 @@ export function createIngress(options: IngressOptions): Ingress {
    */
   async function publishBatch(
     publisher: MessagePublisher,
-    channel: IngressChannel,
+    channel: DeployedChannel,
     items: BatchItem[],
     validate: PayloadValidator | undefined,
     publishOptions: () => PublishOptions,

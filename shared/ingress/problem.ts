@@ -3,6 +3,9 @@
  * `application/problem+json`. `type` is a URN per kind of problem (listed in the README),
  * so clients can branch on it without parsing `detail`.
  */
+import type { Violation } from "../registry-snapshot/index.ts";
+
+export type { Violation } from "../registry-snapshot/index.ts";
 
 export const PROBLEM_JSON = "application/problem+json";
 
@@ -30,14 +33,6 @@ export const PROBLEM_KINDS = {
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
-
-/** One violation of a payload schema, located by a JSON pointer into the request body. */
-export interface Violation {
-  pointer: string;
-  detail: string;
-  /** The JSON Schema keyword that failed (`required`, `type`, `pattern`...). */
-  keyword: string;
-}
 
 /** A problem details object (RFC 9457) with the ingress's extension members. */
 export interface Problem {

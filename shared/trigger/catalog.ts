@@ -1,16 +1,16 @@
 /**
  * The channels a trigger function knows: the registry snapshot bundled with it (the same
- * snapshot and precompiled validators as the ingress, see shared/ingress/README.md
- * "Registry at run time"), for checking the payloads it receives and the ones it publishes.
+ * snapshot and precompiled validators as the ingress, shared/registry-snapshot/), for
+ * checking the payloads it receives and the ones it publishes.
  */
 import {
-  type IngressChannel,
-  IngressRegistry,
+  type DeployedChannel,
+  DeployedRegistry,
   type PayloadValidator,
   type PayloadValidators,
   type RegistrySnapshot,
   type Violation,
-} from "../ingress/index.ts";
+} from "../registry-snapshot/index.ts";
 
 export interface TriggerChannel {
   address: string;
@@ -36,7 +36,7 @@ export class UnknownChannelError extends Error {
 }
 
 function triggerChannel(
-  channel: IngressChannel,
+  channel: DeployedChannel,
   validator: PayloadValidator | undefined,
 ): TriggerChannel {
   return {
@@ -51,7 +51,7 @@ export function channelCatalog(
   snapshot: RegistrySnapshot,
   validators: PayloadValidators,
 ): ChannelCatalog {
-  const registry = new IngressRegistry(snapshot);
+  const registry = new DeployedRegistry(snapshot);
   const cache = new Map<string, TriggerChannel>();
   return {
     digest: registry.digest,

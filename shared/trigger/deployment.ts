@@ -1,26 +1,24 @@
 /**
  * Putting a deployed trigger function together, once per execution environment: the
- * registry snapshot and precompiled validators `npm run bundle` put beside the bundle (the
- * ingress's, see shared/ingress/README.md), and a shared AMQP client for publishing,
- * configured by the same MESH_* variables as the ingress. The client connects on first publish.
+ * registry snapshot and precompiled validators `npm run bundle` put beside the bundle
+ * (shared/registry-snapshot, as for the ingress), and a shared AMQP publisher configured by
+ * the same MESH_* variables as the ingress (`settings.ts`). The publisher connects on first
+ * publish; it has no consumer or request side, so neither is bundled.
  */
-import { getSharedClient, type MeshClient } from "../amqp/index.ts";
-import {
-  ingressSettingsFromEnv,
-  type PayloadValidators,
-  type RegistrySnapshot,
-} from "../ingress/index.ts";
+import { getSharedPublisher, type MeshPublisher } from "../amqp/index.ts";
+import type { PayloadValidators, RegistrySnapshot } from "../registry-snapshot/index.ts";
 import { type ChannelCatalog, channelCatalog, UnknownChannelError } from "./catalog.ts";
 import type { ChannelHandlerDefinition } from "./definition.ts";
 import { type ChannelPublish, channelPublisher } from "./publisher.ts";
+import { publishSettingsFromEnv } from "./settings.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 export interface DeployedTrigger {
   catalog: ChannelCatalog;
-  /** Publishes through the shared client; refuses with the reason when MESH_URLS is not set. */
+  /** Publishes through the shared publisher; refuses with the reason when MESH_URLS is not set. */
   publish: ChannelPublish;
-  client: MeshClient | undefined;
+  client: MeshPublisher | undefined;
 }
 
 /** A function tries to publish but has no edge routers configured. */
@@ -43,14 +41,14 @@ export function assembleTrigger(
   const catalog = channelCatalog(snapshot, validators);
   if (catalog.channel(definition.channel) === undefined)
     throw new UnknownChannelError(definition.channel, snapshot.digest);
-  if ((env.MESH_URLS ?? "").trim() === "") {
+  const mesh = publishSettingsFromEnv(env);
+  if (mesh === undefined) {
     return {
       catalog,
       client: undefined,
       publish: () => Promise.reject(new PublishNotConfiguredError()),
     };
   }
-  const { mesh } = ingressSettingsFromEnv(env);
-  const client = getSharedClient(mesh, log === undefined ? {} : { log });
+  const client = getSharedPublisher(mesh, log === undefined ? {} : { log });
   return { catalog, client, publish: channelPublisher(client, catalog) };
 }

@@ -62,3 +62,4 @@ export {
   triggerInvocationSchema,
 } from "./records.ts";
 export { catalogOfRegistry } from "./registry-catalog.ts";
+export { publishSettingsFromEnv, TriggerConfigError } from "./settings.ts";

@@ -10,7 +10,7 @@ import {
   type PublishResult,
   toAmqpMessage,
 } from "../amqp/index.ts";
-import type { Violation } from "../ingress/index.ts";
+import type { Violation } from "../registry-snapshot/index.ts";
 import type { ChannelCatalog } from "./catalog.ts";
 import { UnknownChannelError } from "./catalog.ts";
 import type { PublishFromFunctionOptions } from "./definition.ts";

@@ -3,8 +3,8 @@
  * bridge, local runs, tests). Its own module: a function bundle, which reads the bundled
  * snapshot and precompiled validators, must not pull in Ajv's compiler.
  */
-import { runtimeValidators, snapshotRegistry } from "../ingress/index.ts";
 import type { ChannelRegistry } from "../registry/index.ts";
+import { runtimeValidators, snapshotRegistry } from "../registry-snapshot/index.ts";
 import { type ChannelCatalog, channelCatalog } from "./catalog.ts";
 
 export function catalogOfRegistry(registry: ChannelRegistry): ChannelCatalog {

@@ -12,8 +12,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { MeshClient } from "../../shared/amqp/index.ts";
-import type { RegistrySnapshot } from "../../shared/ingress/index.ts";
-import { runtimeValidators } from "../../shared/ingress/index.ts";
+import type { RegistrySnapshot } from "../../shared/registry-snapshot/index.ts";
+import { runtimeValidators } from "../../shared/registry-snapshot/index.ts";
 import {
   ChannelBridge,
   channelCatalog,

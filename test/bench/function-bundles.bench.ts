@@ -34,6 +34,13 @@ const env = {
   MESH_URLS: "amqp://127.0.0.1:1",
   INGRESS_API_KEYS: JSON.stringify([newApiKey("sales-api").entry]),
   POWERTOOLS_METRICS_DISABLED: "true",
+  // config-sync's settings (its bundles refuse to start without them); nothing listens there.
+  SYNC_ROUTER_URLS: "amqp://127.0.0.1:1",
+  SYNC_BUCKET: "registry",
+  AWS_REGION: "eu-west-1",
+  SYNC_BLOB_CONNECTION_STRING:
+    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;",
+  SYNC_BLOB_CONTAINER: "registry",
 };
 
 // The child prints the CPU time it used, as its last act.
@@ -79,6 +86,12 @@ function largestParts(metafile: Metafile, count: number): string {
     .join(", ");
 }
 
+/** config-sync's bundles carry the S3/Blob SDKs, YAML, Ajv and the generator: no size goal. */
+const sizeGoal = (name: string, kb: number): string =>
+  name === "sync"
+    ? "no size goal"
+    : `goal ≤ ${BUDGET_KB} KB: ${kb <= BUDGET_KB ? "met" : "missed"}`;
+
 console.log(`load average at start: ${load()} (${RUNS} runs each)`);
 for (const result of results) {
   const kb = Object.values(result.sizes).reduce((a, b) => a + b, 0) / 1024;
@@ -99,7 +112,7 @@ for (const result of results) {
     .map(([f, bytes]) => `${f} ${(bytes / 1024).toFixed(1)} KB`)
     .join(" + ");
   console.log(
-    `${result.target.cloud}/${result.target.name}: ${kb.toFixed(1)} KB (${files}; goal ≤ ${BUDGET_KB} KB: ${kb <= BUDGET_KB ? "met" : "missed"}); ` +
+    `${result.target.cloud}/${result.target.name}: ${kb.toFixed(1)} KB (${files}; ${sizeGoal(result.target.name, kb)}); ` +
       `import + init ${l.toFixed(1)} ms vs node -e 0 ${b.toFixed(1)} ms: +${(l - b).toFixed(1)} ms, ratio ${(l / b).toFixed(2)}× ` +
       `(goal ≤ +30 ms: ${l - b <= 30 ? "met" : "missed"}); CPU ${lCpu.toFixed(1)} ms vs ${bCpu.toFixed(1)} ms: +${(lCpu - bCpu).toFixed(1)} ms`,
   );

@@ -14,18 +14,20 @@ import { MeshClient } from "../../shared/amqp/index.ts";
 import {
   CallerAuthenticator,
   createIngress,
-  IngressRegistry,
   newApiKey,
-  runtimeValidators,
-  snapshotRegistry,
   startLocalIngress,
 } from "../../shared/ingress/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";
+import {
+  DeployedRegistry,
+  runtimeValidators,
+  snapshotRegistry,
+} from "../../shared/registry-snapshot/index.ts";
 
 const routerUrl = process.argv[2] as string;
 const { registry } = await validateProject("examples");
 if (registry === undefined) throw new Error("examples: no registry");
-const ingressRegistry = new IngressRegistry(snapshotRegistry(registry));
+const ingressRegistry = new DeployedRegistry(snapshotRegistry(registry));
 const { key, entry } = newApiKey("sales-api");
 const publisher = new MeshClient({ urls: [routerUrl] });
 await publisher.connect();

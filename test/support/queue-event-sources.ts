@@ -40,7 +40,7 @@ export interface QueueEventSource {
   readonly invocations: Array<{ size: number; failed: boolean; error?: string }>;
   /** Messages moved to the dead-letter queue, by message id. */
   readonly deadLettered: string[];
-  /** Reads and invokes until the queue stays empty for `quietMs`. */
+  /** Reads and invokes until the queue stays empty for `quietMs` (released messages awaited). */
   pollUntilEmpty(options?: { quietMs?: number; timeoutMs?: number }): Promise<void>;
   close(): Promise<void>;
 }
@@ -130,10 +130,18 @@ async function queueSource(
   const deadLettered: string[] = [];
   const deliveries = new Map<string, number>();
   const batchSize = options.batchSize ?? 10;
-  const takeBatch = async (waitMs: number): Promise<Held[]> => {
+  /**
+   * The next batch: what arrives within `waitMs`, and at least the `released` messages of the
+   * last batch (the broker hands them back, late on a busy machine) unless `deadline` passes.
+   */
+  const takeBatch = async (waitMs: number, released: number, deadline: number): Promise<Held[]> => {
     receiver.add_credit(batchSize - received.length);
     const until = Date.now() + waitMs;
-    while (received.length < batchSize && Date.now() < until)
+    const expected = Math.min(released, batchSize);
+    while (
+      received.length < batchSize &&
+      (Date.now() < until || (received.length < expected && Date.now() < deadline))
+    )
       await new Promise((r) => setTimeout(r, 10));
     return received.splice(0, batchSize);
   };
@@ -142,9 +150,11 @@ async function queueSource(
     deadLettered,
     async pollUntilEmpty({ quietMs = 300, timeoutMs = 20_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
+      let released = 0;
       while (Date.now() < deadline) {
-        const batch = await takeBatch(quietMs);
+        const batch = await takeBatch(quietMs, released, deadline);
         if (batch.length === 0) return;
+        released = 0;
         for (const held of batch) {
           const id = messageIdOf(held.message);
           deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
@@ -165,7 +175,10 @@ async function queueSource(
             await sendTo(connection, `${options.queue}.dlq`, held.message);
             deadLettered.push(id);
             held.delivery.accept();
-          } else held.delivery.release();
+          } else {
+            held.delivery.release();
+            released++;
+          }
         }
       }
       throw new Error(`queue ${options.queue} did not drain within ${timeoutMs} ms`);

@@ -1,4 +1,7 @@
-/** order-invoicing on AWS Lambda, invoked by `amqp-mesh bridge` (bundle entry; handler `index.handler`). */
+/**
+ * order-invoicing on AWS Lambda, invoked by `amqp-mesh bridge` (bridge mode: no idempotency
+ * guard bundled; handler `index.handler`).
+ */
 import { lambdaTrigger } from "../../../functions/aws/trigger/index.ts";
 import orderInvoicing from "../order-invoicing.ts";
 

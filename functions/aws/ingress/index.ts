@@ -5,11 +5,8 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import {
-  assembleIngress,
-  ingressSettingsFromEnv,
-  loadDeploymentArtifacts,
-} from "../../../shared/ingress/index.ts";
+import { assembleIngress, ingressSettingsFromEnv } from "../../../shared/ingress/index.ts";
+import { loadDeploymentArtifacts } from "../../../shared/registry-snapshot/index.ts";
 import { createIngressHandler } from "./handler.ts";
 
 const logger = new Logger({ serviceName: "amqp-mesh-ingress" });

@@ -1,19 +1,25 @@
 /**
- * A team's Lambda entry in one line, from its definition:
+ * A team's Lambda entry in one line, from its definition — bridge mode (invoked by
+ * `amqp-mesh bridge`):
  *
  *   export const handler = await lambdaTrigger(orderInvoicing);
  *
+ * Queued mode (an Amazon MQ event source mapping) is `queuedLambdaTrigger` in `queued.ts`,
+ * which adds the idempotency guard: a bridge-mode bundle carries none of it.
+ *
  * Everything expensive is built during init, once per execution environment: settings from
  * the environment, the registry snapshot and validators `npm run bundle` put beside the
- * bundle, the shared AMQP client (connects on the first publish) and, with
- * IDEMPOTENCY_REDIS_URL, the Redis connection of the idempotency store.
+ * bundle, and the shared AMQP publisher (connects on the first publish).
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { loadDeploymentArtifacts } from "../../../shared/ingress/index.ts";
+import { loadDeploymentArtifacts } from "../../../shared/registry-snapshot/index.ts";
 import { assembleTrigger, type ChannelHandlerDefinition } from "../../../shared/trigger/index.ts";
-import { connectRedisIdempotencyGuard } from "../../trigger-idempotency.ts";
-import { createTriggerLambdaHandler, type TriggerLambdaHandler } from "./handler.ts";
+import {
+  createTriggerLambdaHandler,
+  type TriggerHandlerOptions,
+  type TriggerLambdaHandler,
+} from "./handler.ts";
 
 export {
   createTriggerLambdaHandler,
@@ -21,11 +27,14 @@ export {
   type TriggerLambdaHandler,
 } from "./handler.ts";
 
-export async function lambdaTrigger<T>(
-  definition: ChannelHandlerDefinition<T>,
-  bundleDir: URL = new URL(".", import.meta.url),
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<TriggerLambdaHandler> {
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What both modes build during init: Powertools logger and metrics, catalog, publisher. */
+export async function deployedTriggerOptions(
+  definition: Pick<ChannelHandlerDefinition<unknown>, "channel" | "name">,
+  bundleDir: URL,
+  env: Env,
+): Promise<TriggerHandlerOptions> {
   const logger = new Logger({ serviceName: `amqp-mesh-trigger-${definition.name}` });
   const metrics = new Metrics({
     namespace: "amqp-mesh",
@@ -36,14 +45,15 @@ export async function lambdaTrigger<T>(
     logger.info(line),
   );
   logger.appendKeys({ registry: snapshot.digest.slice(0, 12), channel: definition.channel });
-  const redisUrl = env.IDEMPOTENCY_REDIS_URL;
-  const idempotency =
-    redisUrl === undefined || redisUrl === ""
-      ? undefined
-      : (await connectRedisIdempotencyGuard(redisUrl, { keyPrefix: definition.name })).guard;
-  if (idempotency === undefined)
-    logger.warn(
-      "IDEMPOTENCY_REDIS_URL is not set: Amazon MQ redeliveries run every message of a failed batch again",
-    );
-  return createTriggerLambdaHandler(definition, { catalog, publish, logger, metrics, idempotency });
+  return { catalog, publish, logger, metrics };
+}
+
+/** Bridge mode: the bridge's invocations, answered with `{ batchItemFailures }`. */
+export async function lambdaTrigger<T>(
+  definition: ChannelHandlerDefinition<T>,
+  bundleDir: URL = new URL(".", import.meta.url),
+  env: Env = process.env,
+): Promise<TriggerLambdaHandler> {
+  const options = await deployedTriggerOptions(definition, bundleDir, env);
+  return createTriggerLambdaHandler(definition, options);
 }

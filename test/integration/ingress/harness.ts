@@ -22,14 +22,16 @@ import {
   CallerAuthenticator,
   createIngress,
   type Ingress,
-  IngressRegistry,
   type LocalIngressServer,
   newApiKey,
-  runtimeValidators,
-  snapshotRegistry,
   startLocalIngress,
 } from "../../../shared/ingress/index.ts";
 import { type ChannelRegistry, validateProject } from "../../../shared/registry/index.ts";
+import {
+  DeployedRegistry,
+  runtimeValidators,
+  snapshotRegistry,
+} from "../../../shared/registry-snapshot/index.ts";
 import { waitFor } from "../../support/wait.ts";
 
 export type AdapterName = "lambda" | "azure" | "local";
@@ -117,7 +119,7 @@ export class IngressHarness {
   ) {
     this.url = url;
     this.publicJwk = { ...jwk, alg: "ES256", kid: "k1" };
-    const ingressRegistry = new IngressRegistry(snapshotRegistry(registry));
+    const ingressRegistry = new DeployedRegistry(snapshotRegistry(registry));
     const apiKeys = ["sales-api", "logistics-tracker"].map((principal) => {
       const { key, entry } = newApiKey(principal);
       this.keys[principal] = key;

@@ -13,7 +13,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Invoice } from "../../../examples/functions/invoice-sending.ts";
-import { createTriggerLambdaHandler } from "../../../functions/aws/trigger/index.ts";
+import { createQueuedTriggerLambdaHandler } from "../../../functions/aws/trigger/queued.ts";
 import { createServiceBusTriggerHandler } from "../../../functions/azure/trigger.ts";
 import { connectRedisIdempotencyGuard } from "../../../functions/trigger-idempotency.ts";
 import { type JsonValue, MeshClient, toAmqpMessage } from "../../../shared/amqp/index.ts";
@@ -188,7 +188,7 @@ describe.skipIf(!rabbit.reachable && !IN_CI)(
       const { catalog } = await exampleRegistry();
       const publish = channelPublisher(producer as MeshClient, catalog);
       if (front === "amazon-mq → lambda") {
-        const handler = createTriggerLambdaHandler(definition, {
+        const handler = createQueuedTriggerLambdaHandler(definition, {
           catalog,
           publish,
           logger: new Logger({ serviceName: "queued-test", logLevel: "SILENT" }),

@@ -4,11 +4,10 @@ import {
   CallerAuthenticator,
   hashApiKey,
   IngressConfigError,
-  IngressRegistry,
   ingressSettingsFromEnv,
   newApiKey,
-  snapshotRegistry,
 } from "../../../shared/ingress/index.ts";
+import { DeployedRegistry, snapshotRegistry } from "../../../shared/registry-snapshot/index.ts";
 import { exampleRegistry } from "../../integration/ingress/harness.ts";
 
 describe("ingress settings from the environment", () => {
@@ -77,7 +76,7 @@ describe("API keys", () => {
   });
 
   it("refuses entries for unknown principals or malformed hashes, naming the entry", async () => {
-    const registry = new IngressRegistry(snapshotRegistry(await exampleRegistry()));
+    const registry = new DeployedRegistry(snapshotRegistry(await exampleRegistry()));
     expect(
       () =>
         new CallerAuthenticator(registry, {

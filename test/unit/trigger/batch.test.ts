@@ -22,7 +22,7 @@ import { exampleSnapshot } from "./snapshot.ts";
 
 const catalog = channelCatalog(
   exampleSnapshot(),
-  (await import("../../../shared/ingress/index.ts")).runtimeValidators(),
+  (await import("../../../shared/registry-snapshot/index.ts")).runtimeValidators(),
 );
 const context = triggerContext({
   platform: "local",

@@ -1,8 +1,8 @@
 /**
- * What the ingress needs of the registry, as a snapshot taken at deploy time (see README:
- * "Registry at run time"): channels with their limits, schema and producers, and the teams'
- * principals. Built from a validated ChannelRegistry, written as JSON next to the function
- * bundle, read back (and checked) when the function starts.
+ * What a deployed function needs of the registry, as a snapshot taken at deploy time (see
+ * shared/ingress/README.md, "Registry at run time"): channels with their delivery, limits,
+ * schema and producers, and the teams' principals. Built from a validated ChannelRegistry,
+ * written as JSON next to the function bundle, read back (and checked) when the function starts.
  */
 import { createHash } from "node:crypto";
 import * as z from "zod/mini";
@@ -36,7 +36,7 @@ export type SnapshotChannel = z.infer<typeof snapshotChannel>;
 export class RegistrySnapshotError extends Error {
   constructor(where: string, issues: readonly string[]) {
     super(
-      `${where}: not an ingress registry snapshot (${issues.join("; ")}); ` +
+      `${where}: not a registry snapshot (${issues.join("; ")}); ` +
         "write it with `npm run bundle` from a valid project",
     );
     this.name = "RegistrySnapshotError";
@@ -70,8 +70,8 @@ export function parseRegistrySnapshot(
   return result.data;
 }
 
-/** A channel as the ingress enforces it. */
-export interface IngressChannel {
+/** A channel as a deployed function enforces it (the ingress: producers and size; triggers: schema, delivery). */
+export interface DeployedChannel {
   address: string;
   owner: string;
   delivery: "at-least-once" | "at-most-once";
@@ -82,9 +82,9 @@ export interface IngressChannel {
 }
 
 /** Channel lookup and producer rules over one snapshot. */
-export class IngressRegistry {
+export class DeployedRegistry {
   readonly digest: string;
-  private readonly channels = new Map<string, IngressChannel>();
+  private readonly channels = new Map<string, DeployedChannel>();
   private readonly principals = new Set<string>();
 
   constructor(snapshot: RegistrySnapshot) {
@@ -114,11 +114,11 @@ export class IngressRegistry {
   }
 
   /** The channel registered under this address (`.` and `/` are the same separator). */
-  channel(address: string): IngressChannel | undefined {
+  channel(address: string): DeployedChannel | undefined {
     return this.channels.get(channelKey(address));
   }
 
-  allChannels(): IngressChannel[] {
+  allChannels(): DeployedChannel[] {
     return [...this.channels.values()];
   }
 
@@ -126,7 +126,7 @@ export class IngressRegistry {
     return this.principals.has(name);
   }
 
-  mayProduce(principal: string, channel: IngressChannel): boolean {
+  mayProduce(principal: string, channel: DeployedChannel): boolean {
     return channel.producers.has(principal);
   }
 }

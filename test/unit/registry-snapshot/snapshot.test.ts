@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
-  IngressRegistry,
+  DeployedRegistry,
   parseRegistrySnapshot,
   RegistrySnapshotError,
   snapshotRegistry,
-} from "../../../shared/ingress/index.ts";
+} from "../../../shared/registry-snapshot/index.ts";
 import { exampleRegistry } from "../../integration/ingress/harness.ts";
 
 describe("registry snapshot", () => {
@@ -32,7 +32,7 @@ describe("registry snapshot", () => {
   });
 
   it("finds channels by either separator and expands teams to their principals", async () => {
-    const registry = new IngressRegistry(snapshotRegistry(await exampleRegistry()));
+    const registry = new DeployedRegistry(snapshotRegistry(await exampleRegistry()));
     const orders = registry.channel("sales.orders");
     expect(orders?.address).toBe("sales/orders");
     expect(registry.channel("sales/orders/eu")).toBeUndefined();

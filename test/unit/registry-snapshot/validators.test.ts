@@ -10,12 +10,12 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type CompiledValidate,
-  IngressRegistry,
+  DeployedRegistry,
   precompiledValidators,
   runtimeValidators,
   snapshotRegistry,
   validatorModuleSource,
-} from "../../../shared/ingress/index.ts";
+} from "../../../shared/registry-snapshot/index.ts";
 import { exampleRegistry } from "../../integration/ingress/harness.ts";
 
 const dirs: string[] = [];
@@ -50,7 +50,7 @@ describe("payload validators", () => {
     const snapshot = snapshotRegistry(await exampleRegistry());
     const module = await precompiled(validatorModuleSource(snapshot));
     expect(module.digest).toBe(snapshot.digest);
-    const registry = new IngressRegistry(snapshot);
+    const registry = new DeployedRegistry(snapshot);
     const runtime = runtimeValidators();
     const standalone = precompiledValidators(module.validators);
     const orders = registry.channel("sales/orders")!;
@@ -84,7 +84,7 @@ describe("payload validators", () => {
 
   it("points at the member concerned, escaped per RFC 6901", async () => {
     const snapshot = snapshotRegistry(await exampleRegistry());
-    const registry = new IngressRegistry(snapshot);
+    const registry = new DeployedRegistry(snapshot);
     const validate = runtimeValidators().forChannel(registry.channel("sales/orders")!)!;
     const violations = validate(
       { orderId: "ord-1", customerId: "c", lines: [{ sku: "s", quantity: 1 }], "a/b~c": 1 },
@@ -100,7 +100,7 @@ describe("payload validators", () => {
   });
 
   it("a validators module that does not match the snapshot is refused with the fix", async () => {
-    const registry = new IngressRegistry(snapshotRegistry(await exampleRegistry()));
+    const registry = new DeployedRegistry(snapshotRegistry(await exampleRegistry()));
     expect(() => precompiledValidators({}).forChannel(registry.channel("sales/orders")!)).toThrow(
       /npm run bundle/,
     );

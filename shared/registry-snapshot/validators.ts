@@ -1,14 +1,21 @@
 /**
- * Payload validation as the core uses it: a validator per channel that returns every
- * violation with its JSON pointer. The validators come either from Ajv at run time
+ * Payload validation as the ingress and the triggers use it: a validator per channel that
+ * returns every violation with its JSON pointer. The validators come either from Ajv at run time
  * (`runtime-validators.ts`: compiled once per channel, on first use) or precompiled at
  * deploy time (`validator-source.ts` writes them; `precompiledValidators` wraps them) —
  * both are Ajv's code for the same schema, with the same errors.
  */
-import type { Violation } from "./problem.ts";
-import type { IngressChannel } from "./registry.ts";
+import type { DeployedChannel } from "./snapshot.ts";
 
-/** The parts of an Ajv error the ingress reads (ErrorObject, without importing Ajv). */
+/** One violation of a payload schema, located by a JSON pointer into the checked document. */
+export interface Violation {
+  pointer: string;
+  detail: string;
+  /** The JSON Schema keyword that failed (`required`, `type`, `pattern`...). */
+  keyword: string;
+}
+
+/** The parts of an Ajv error read here (ErrorObject, without importing Ajv). */
 export interface SchemaError {
   instancePath: string;
   keyword: string;
@@ -27,7 +34,7 @@ export type PayloadValidator = (data: unknown, base: string) => Violation[];
 
 export interface PayloadValidators {
   /** The channel's validator; undefined when the channel has no schema. */
-  forChannel(channel: IngressChannel): PayloadValidator | undefined;
+  forChannel(channel: DeployedChannel): PayloadValidator | undefined;
 }
 
 /** The key a channel's validator is stored under in a precompiled module. */

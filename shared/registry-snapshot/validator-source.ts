@@ -6,8 +6,8 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import standaloneModule from "ajv/dist/standalone/index.js";
 import { PAYLOAD_SCHEMA_AJV_OPTIONS } from "../registry/index.ts";
-import { validatorKey } from "./payload-validators.ts";
-import type { RegistrySnapshot } from "./registry.ts";
+import type { RegistrySnapshot } from "./snapshot.ts";
+import { validatorKey } from "./validators.ts";
 
 const standaloneCode = standaloneModule as unknown as (
   ajv: Ajv2020,

@@ -4,16 +4,12 @@
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { PAYLOAD_SCHEMA_AJV_OPTIONS } from "../registry/index.ts";
-import {
-  type PayloadValidator,
-  type PayloadValidators,
-  wrapValidate,
-} from "./payload-validators.ts";
-import type { IngressChannel } from "./registry.ts";
+import type { DeployedChannel } from "./snapshot.ts";
+import { type PayloadValidator, type PayloadValidators, wrapValidate } from "./validators.ts";
 
 export function runtimeValidators(): PayloadValidators {
   let ajv: Ajv2020 | undefined;
-  const compiled = new Map<IngressChannel, PayloadValidator>();
+  const compiled = new Map<DeployedChannel, PayloadValidator>();
   return {
     forChannel(channel) {
       if (channel.schema === undefined) return undefined;

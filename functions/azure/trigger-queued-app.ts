@@ -1,0 +1,50 @@
+/**
+ * A team's Azure registration for queued mode — a Service Bus queue trigger on the queue the
+ * router feeds — in one line:
+ *
+ *   await azureQueuedTrigger(invoiceSending, { queueName: "billing-invoices" });
+ *
+ * Service Bus takes no partial batch response: a failed message abandons the batch and all of
+ * it comes back. With IDEMPOTENCY_REDIS_URL each message id runs once across redeliveries
+ * (Powertools idempotency over Redis, `functions/trigger-idempotency.ts`).
+ */
+import { app } from "@azure/functions";
+import type { ChannelHandlerDefinition } from "../../shared/trigger/index.ts";
+import { connectRedisIdempotencyGuard } from "../trigger-idempotency.ts";
+import { createServiceBusTriggerHandler, type ServiceBusBatchHandler } from "./trigger.ts";
+import { deployedAzureTriggerOptions } from "./trigger-app.ts";
+
+export interface ServiceBusRegistration {
+  queueName: string;
+  /** The app setting holding the connection (default MESH_SERVICEBUS). */
+  connection?: string;
+}
+
+/** Registers the queue trigger; returns its handler, for tests to call without a Functions host. */
+export async function azureQueuedTrigger<T>(
+  definition: ChannelHandlerDefinition<T>,
+  registration: ServiceBusRegistration,
+  bundleDir: URL = new URL(".", import.meta.url),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<ServiceBusBatchHandler> {
+  const options = await deployedAzureTriggerOptions(definition, bundleDir, env);
+  const redisUrl = env.IDEMPOTENCY_REDIS_URL;
+  const idempotency =
+    redisUrl === undefined || redisUrl === ""
+      ? undefined
+      : (await connectRedisIdempotencyGuard(redisUrl, { keyPrefix: definition.name })).guard;
+  if (idempotency === undefined)
+    console.warn(
+      "IDEMPOTENCY_REDIS_URL is not set: Service Bus redeliveries run every message of a failed batch again",
+    );
+  const handler = createServiceBusTriggerHandler(definition, { ...options, idempotency });
+  app.serviceBusQueue(`${definition.name}-queue`, {
+    connection: registration.connection ?? "MESH_SERVICEBUS",
+    queueName: registration.queueName,
+    cardinality: "many",
+    handler: async (messages, context) => {
+      await handler(messages, context);
+    },
+  });
+  return handler;
+}

@@ -1,0 +1,108 @@
+/**
+ * What each deployed function carries, from esbuild's metafile of the bundles `npm run bundle`
+ * writes: a function pays (size, cold start) for everything in it, so what it does not use
+ * must not be there. Bridge-mode triggers carry no idempotency guard (only queued mode needs
+ * one: its broker redelivers whole batches); triggers carry nothing of the ingress; functions
+ * that only publish carry no consumer or request code; no ingress or trigger carries zod's
+ * classic API or the registry's YAML/schema modules. (Sizes and cold starts are measured by
+ * `node test/bench/function-bundles.bench.ts`.)
+ */
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BundleResult, bundleFunctions } from "../../functions/bundle.ts";
+
+const out = join(process.cwd(), ".tmp", "bundle-contents");
+let bundles: Map<string, BundleResult>;
+
+beforeAll(async () => {
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  const results = await bundleFunctions("examples", out, () => {});
+  bundles = new Map((results ?? []).map((r) => [`${r.target.cloud}/${r.target.name}`, r]));
+}, 120_000);
+afterAll(() => rm(out, { recursive: true, force: true }));
+
+/** The files (paths from the repository root) that put bytes into the function's index.mjs. */
+function inputs(name: string): string[] {
+  const bundle = bundles.get(name);
+  if (bundle === undefined) throw new Error(`no bundle ${name}`);
+  return Object.values(bundle.metafile.outputs).flatMap((o) =>
+    Object.entries(o.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([file]) => file),
+  );
+}
+
+/** How the example's trigger functions are deployed (examples/functions/aws/*.ts, azure.ts). */
+const TRIGGERS = {
+  "aws/order-invoicing": "bridge", // lambdaTrigger
+  "aws/invoice-sending": "queued", // queuedLambdaTrigger
+  "azure/billing-triggers": "queued", // azureTrigger + azureQueuedTrigger in one app
+} as const;
+const INGRESSES = ["aws/ingress", "azure/ingress"];
+
+const IDEMPOTENCY =
+  /node_modules\/@aws-lambda-powertools\/idempotency\/|^functions\/(trigger-idempotency|redis-cache-client)\.ts$/;
+const CONSUMER_SIDE = /^shared\/amqp\/(client|consume|request)\.ts$/;
+
+describe("what each function bundle carries", () => {
+  it("bundles every function of the example project", () => {
+    expect([...bundles.keys()].sort()).toEqual(
+      [...INGRESSES, ...Object.keys(TRIGGERS), "aws/sync", "azure/sync"].sort(),
+    );
+  });
+
+  it("a trigger carries the idempotency guard (Powertools idempotency, the Redis client) only when it is deployed in queued mode", () => {
+    for (const [name, mode] of Object.entries(TRIGGERS)) {
+      const guard = inputs(name).filter((f) => IDEMPOTENCY.test(f));
+      if (mode === "bridge") expect(guard, name).toEqual([]);
+      else {
+        expect(
+          guard.some((f) => f.includes("@aws-lambda-powertools/idempotency/")),
+          name,
+        ).toBe(true);
+        expect(guard, name).toContain("functions/redis-cache-client.ts");
+      }
+    }
+  });
+
+  it("no trigger carries anything of the ingress; each reads the registry snapshot beside it", () => {
+    for (const name of Object.keys(TRIGGERS)) {
+      expect(
+        inputs(name).filter((f) => f.startsWith("shared/ingress/")),
+        name,
+      ).toEqual([]);
+      expect(inputs(name), name).toContain("shared/registry-snapshot/artifacts.ts");
+    }
+  });
+
+  it("functions that only publish (ingress, triggers) carry no consumer or request code of the client", () => {
+    for (const name of [...INGRESSES, ...Object.keys(TRIGGERS)]) {
+      expect(
+        inputs(name).filter((f) => CONSUMER_SIDE.test(f)),
+        name,
+      ).toEqual([]);
+      expect(inputs(name), name).toContain("shared/amqp/sender-pool.ts");
+    }
+  });
+
+  it("no ingress or trigger carries zod's classic API or the registry's schema modules (they need neither)", () => {
+    // Config-sync validates registry files as `amqp-mesh validate` does: it needs them.
+    for (const name of [...INGRESSES, ...Object.keys(TRIGGERS)]) {
+      const files = inputs(name);
+      expect(
+        files.some((f) => f.includes("node_modules/zod/v4/mini/")),
+        name,
+      ).toBe(true);
+      expect(
+        files.filter((f) => f.includes("node_modules/zod/v4/classic/")),
+        name,
+      ).toEqual([]);
+      expect(
+        files.filter((f) => /shared\/(registry|topology)\/(schema|load|json-schema)\.ts$/.test(f)),
+        name,
+      ).toEqual([]);
+    }
+  });
+});
