@@ -36,13 +36,25 @@ interface PrincipalRights {
 export function channelPolicyEntries(
   channel: RegisteredChannel,
   registry: ChannelRegistry,
+  above: ReadonlySet<string> = addressesAbove(registry),
 ): string[] {
-  const own = addressSegments(channel.address);
-  const hasChannelBelow = registry.channels.some((other) => {
-    const segments = addressSegments(other.address);
-    return segments.length > own.length && own.every((s, i) => segments[i] === s);
-  });
+  const hasChannelBelow = above.has(addressSegments(channel.address).join("/"));
   return hasChannelBelow ? [channel.address] : [channel.address, `${channel.address}/*`];
+}
+
+/**
+ * Every proper prefix (whole segments, joined with `/`) of every registered address: a
+ * channel has another channel below it exactly when its own segments are in this set. One
+ * pass over the registry, instead of comparing each channel with every other.
+ */
+export function addressesAbove(registry: ChannelRegistry): Set<string> {
+  const above = new Set<string>();
+  for (const other of registry.channels) {
+    const segments = addressSegments(other.address);
+    for (let length = 0; length < segments.length; length++)
+      above.add(segments.slice(0, length).join("/"));
+  }
+  return above;
 }
 
 /**
@@ -80,8 +92,9 @@ function rightsByPrincipal(
   };
   const principalsIn = (entries: string[]) =>
     entries.flatMap((e) => principalsOf(e, registry)).filter(isPolicyUserName);
+  const above = addressesAbove(registry);
   for (const channel of channels) {
-    const entries = channelPolicyEntries(channel, registry);
+    const entries = channelPolicyEntries(channel, registry, above);
     for (const principal of principalsIn(channel.producers)) {
       const entry = get(principal);
       for (const e of entries) entry.targets.add(e);
