@@ -50,6 +50,12 @@ export {
   type UntouchedEntity,
 } from "./plan.ts";
 export {
+  type LoadStats,
+  PROJECT_LOADER_LIMITS,
+  ProjectLoader,
+  type ProjectLoaderLimits,
+} from "./project-loader.ts";
+export {
   formatSyncReport,
   type RegistryVerdict,
   type RouterSyncResult,

@@ -23,6 +23,7 @@ import { applySyncPlan } from "./apply.ts";
 import { bootTimeOf, hasRestarted, needsFullSync } from "./drift.ts";
 import { checkRegistry, DesiredConfigs, type ValidProject } from "./gate.ts";
 import { operationCounts, planSync } from "./plan.ts";
+import { ProjectLoader } from "./project-loader.ts";
 import {
   type RegistryVerdict,
   type RouterSyncResult,
@@ -31,13 +32,7 @@ import {
   type SyncReport,
   totalsOf,
 } from "./report.ts";
-import {
-  type LoadedProject,
-  loadSnapshot,
-  makeSnapshot,
-  type ProjectSnapshot,
-  SnapshotError,
-} from "./snapshot.ts";
+import { type LoadedProject, makeSnapshot, SnapshotError } from "./snapshot.ts";
 import { type RegistrySource, shortDigest } from "./source.ts";
 import { lastGoodOf, type SyncStateStore } from "./state.ts";
 
@@ -59,6 +54,8 @@ export interface SyncRunOptions {
   restartToleranceMs?: number;
   /** Passes when uploads keep coming during the run (default 3). */
   maxRounds?: number;
+  /** Keeps validated files for later runs; the process's own one by default (warm functions). */
+  loader?: ProjectLoader;
   /** Open management sessions to reuse (warm functions); one is made and closed otherwise. */
   pool?: ManagementPool;
   /** Timeouts of sessions this run opens. */
@@ -88,25 +85,10 @@ export function operationLogger(logger: SyncLogger): (event: ManagementOperation
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 
 /**
- * Projects validated lately, by digest: a warm function (or the next pass) that sees the
- * same files again — the last good registry is usually the previous run's — skips the work.
+ * Files validated lately, by content (project-loader.ts): a warm function, the next pass, or
+ * the last good registry loaded next to the new one, parses and checks only what changed.
  */
-const loadedByDigest = new Map<string, Promise<LoadedProject>>();
-const LOADED_KEPT = 4;
-
-function loadCached(snapshot: ProjectSnapshot): Promise<LoadedProject> {
-  const key = `${snapshot.source}\n${snapshot.digest}`;
-  let loading = loadedByDigest.get(key);
-  if (loading === undefined) {
-    loading = loadSnapshot(snapshot);
-    loadedByDigest.set(key, loading);
-    loading.catch(() => loadedByDigest.delete(key));
-    while (loadedByDigest.size > LOADED_KEPT)
-      loadedByDigest.delete(loadedByDigest.keys().next().value!);
-  }
-  // The revision is the store's, not the content's: keep the one just read.
-  return loading.then((loaded) => ({ ...loaded, snapshot }));
-}
+const sharedLoader = new ProjectLoader();
 
 function verdictOf(source: string): RegistryVerdict {
   return {
@@ -128,6 +110,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
   const mode = options.mode ?? "event";
   const dryRun = options.dryRun ?? false;
   const maxRounds = options.maxRounds ?? 3;
+  const loader = options.loader ?? sharedLoader;
   const ownPool = options.pool === undefined;
   const pool =
     options.pool ?? new ManagementPool({ ...options.open, onOperation: operationLogger(logger) });
@@ -139,7 +122,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
   let lastGood: LoadedProject | undefined;
   if (state.lastGood !== undefined) {
     const { files, source, revision } = state.lastGood;
-    lastGood = await loadCached(makeSnapshot(files, source, revision));
+    lastGood = await loader.load(makeSnapshot(files, source, revision));
   }
 
   let rounds = 0;
@@ -151,7 +134,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
       verdict = verdictOf(options.source.description);
       let loaded: LoadedProject;
       try {
-        loaded = await loadCached(await options.source.read());
+        loaded = await loader.load(await options.source.read());
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
         verdict.reason = "unreadable";
