@@ -4,13 +4,18 @@
  * registry) never reaches a router. And the desired configs of the routers, generated as
  * `amqp-mesh generate` would write their files.
  */
+import { createHash } from "node:crypto";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../diagnostics.ts";
 import {
   type ChannelCompatibility,
   type ChannelRegistry,
   findBreakingChanges,
 } from "../registry/index.ts";
-import { generateRouterConfigs, type RouterConfig } from "../router-config/index.ts";
+import {
+  type GenerationResult,
+  generateRouterConfigs,
+  type RouterConfig,
+} from "../router-config/index.ts";
 import type { RouterFlavour, Topology } from "../topology/index.ts";
 import type { LoadedProject } from "./snapshot.ts";
 
@@ -19,8 +24,40 @@ export interface ValidProject {
   source: string;
   registry: ChannelRegistry;
   topology: Topology;
-  /** Configs generated already (by the gate), reused for routers of that flavour. */
-  generated?: { flavour: RouterFlavour; principals: string[]; configs: RouterConfig[] };
+}
+
+/**
+ * Generated configs lately, by project (source and digest), flavour and principals: the
+ * gate's, reused for the routers of the run, and the last good registry's, which the next
+ * event run plans from (see run.ts). A few projects' worth, the least recently used going.
+ */
+const generatedByKey = new Map<string, GenerationResult>();
+const GENERATED_KEPT = 8;
+
+function generated(
+  project: ValidProject,
+  flavour: RouterFlavour,
+  principals: readonly string[],
+): GenerationResult {
+  const key = `${project.source}\n${project.digest}\n${flavour}\n${principals.join("\n")}`;
+  let result = generatedByKey.get(key);
+  if (result === undefined) {
+    result = generateRouterConfigs(project.registry, project.topology, {
+      flavour,
+      managementPrincipals: [...principals],
+    });
+    while (generatedByKey.size >= GENERATED_KEPT)
+      generatedByKey.delete(generatedByKey.keys().next().value!);
+  } else {
+    generatedByKey.delete(key);
+  }
+  generatedByKey.set(key, result);
+  return result;
+}
+
+/** The digest of a router's config as it was (or would be) applied: its entities, in order. */
+export function configDigest(config: RouterConfig): string {
+  return createHash("sha256").update(JSON.stringify(config)).digest("hex");
 }
 
 export type GateVerdict =
@@ -70,18 +107,22 @@ export function checkRegistry(
       breaking: [],
     };
   }
-  const generated = generateRouterConfigs(registry, topology, {
-    managementPrincipals: principalList(managementPrincipals),
-  });
-  if (hasErrors(generated.diagnostics)) {
+  const project: ValidProject = {
+    digest: snapshot.digest,
+    source: snapshot.source,
+    registry,
+    topology,
+  };
+  const generation = generated(project, topology.flavour, principalList(managementPrincipals));
+  if (hasErrors(generation.diagnostics)) {
     return {
       accepted: false,
       reason: "not-generated",
-      problems: errorLines(generated.diagnostics),
+      problems: errorLines(generation.diagnostics),
       breaking: [],
     };
   }
-  const notes = [...diagnostics, ...generated.diagnostics]
+  const notes = [...diagnostics, ...generation.diagnostics]
     .filter((d) => d.severity === "warning")
     .map(formatDiagnostic);
   let breaking: ChannelCompatibility[] = [];
@@ -102,22 +143,7 @@ export function checkRegistry(
     if (refused.length > 0)
       return { accepted: false, reason: "breaking", problems: refused.map(breakingLine), breaking };
   }
-  return {
-    accepted: true,
-    project: {
-      digest: snapshot.digest,
-      source: snapshot.source,
-      registry,
-      topology,
-      generated: {
-        flavour: topology.flavour,
-        principals: principalList(managementPrincipals),
-        configs: generated.configs,
-      },
-    },
-    breaking,
-    notes,
-  };
+  return { accepted: true, project, breaking, notes };
 }
 
 function principalList(principals: readonly string[]): string[] {
@@ -131,11 +157,10 @@ export interface DesiredOptions {
   prepareConfig?: (config: RouterConfig) => RouterConfig;
 }
 
-/** The generated config of each router, per flavour (a router's own decides), cached. */
+/** The generated config of each router, per flavour (a router's own decides). */
 export class DesiredConfigs {
   readonly #project: ValidProject;
   readonly #options: DesiredOptions;
-  readonly #byFlavour = new Map<RouterFlavour, { configs: RouterConfig[]; errors: string[] }>();
 
   constructor(project: ValidProject, options: DesiredOptions) {
     this.#project = project;
@@ -151,31 +176,17 @@ export class DesiredConfigs {
     routerId: string,
     flavour: RouterFlavour,
   ): { config: RouterConfig } | { problem: string } {
-    let generated = this.#byFlavour.get(flavour);
-    const principals = principalList(this.#options.managementPrincipals);
-    const ready = this.#project.generated;
-    if (
-      generated === undefined &&
-      ready !== undefined &&
-      ready.flavour === flavour &&
-      ready.principals.join("\n") === principals.join("\n")
-    ) {
-      generated = { configs: ready.configs, errors: [] };
-      this.#byFlavour.set(flavour, generated);
-    }
-    if (generated === undefined) {
-      const result = generateRouterConfigs(this.#project.registry, this.#project.topology, {
-        flavour,
-        managementPrincipals: principals,
-      });
-      generated = { configs: result.configs, errors: errorLines(result.diagnostics) };
-      this.#byFlavour.set(flavour, generated);
-    }
-    if (generated.errors.length > 0)
+    const result = generated(
+      this.#project,
+      flavour,
+      principalList(this.#options.managementPrincipals),
+    );
+    const errors = errorLines(result.diagnostics);
+    if (errors.length > 0)
       return {
-        problem: `the registry cannot be generated for ${flavour}: ${generated.errors.join("; ")}`,
+        problem: `the registry cannot be generated for ${flavour}: ${errors.join("; ")}`,
       };
-    const config = generated.configs.find((c) => c.routerId === routerId);
+    const config = result.configs.find((c) => c.routerId === routerId);
     if (config === undefined)
       return {
         problem: `router '${routerId}' is not in the topology of ${this.#project.source}: add it there, or sync only the topology's routers`,

@@ -32,6 +32,7 @@ export {
 } from "./function.ts";
 export {
   checkRegistry,
+  configDigest,
   DesiredConfigs,
   type DesiredOptions,
   type GateVerdict,
@@ -43,6 +44,7 @@ export {
   normalizeActual,
   operationCount,
   operationCounts,
+  planFromLastApplied,
   planSync,
   type RestartOnlyChange,
   type SyncPlan,

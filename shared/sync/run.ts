@@ -10,6 +10,7 @@
  * version cannot end the day on it, and a replayed event just finds the routers in sync.
  */
 import { redactUrl } from "../amqp/index.ts";
+import { hasErrors } from "../diagnostics.ts";
 import {
   type ManagementOperationEvent,
   ManagementPool,
@@ -18,11 +19,12 @@ import {
   type OpenOptions,
 } from "../management/index.ts";
 import type { RouterConfig } from "../router-config/index.ts";
+import type { RouterFlavour } from "../topology/index.ts";
 import { readActualState, readRouterIdentity } from "./actual.ts";
-import { applySyncPlan } from "./apply.ts";
+import { type AppliedStep, applySyncPlan } from "./apply.ts";
 import { bootTimeOf, hasRestarted, needsFullSync } from "./drift.ts";
-import { checkRegistry, DesiredConfigs, type ValidProject } from "./gate.ts";
-import { operationCounts, planSync } from "./plan.ts";
+import { checkRegistry, configDigest, DesiredConfigs, type ValidProject } from "./gate.ts";
+import { operationCounts, planFromLastApplied, planSync, type SyncPlan } from "./plan.ts";
 import { ProjectLoader } from "./project-loader.ts";
 import {
   type RegistryVerdict,
@@ -34,7 +36,7 @@ import {
 } from "./report.ts";
 import { type LoadedProject, makeSnapshot, SnapshotError } from "./snapshot.ts";
 import { type RegistrySource, shortDigest } from "./source.ts";
-import { lastGoodOf, type SyncStateStore } from "./state.ts";
+import { lastGoodOf, type RouterState, type SyncStateStore } from "./state.ts";
 
 export interface SyncRunOptions {
   source: RegistrySource;
@@ -125,6 +127,31 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
     lastGood = await loader.load(makeSnapshot(files, source, revision));
   }
 
+  const desiredOptions = {
+    managementPrincipals: principals,
+    ...(options.prepareConfig === undefined ? {} : { prepareConfig: options.prepareConfig }),
+  };
+
+  /**
+   * The desired configs of the last good registry as the state holds it now (the previous
+   * pass's, or the previous run's): what a router was last synced to, if its record says so.
+   */
+  async function lastAppliedBaseline(): Promise<DesiredConfigs | undefined> {
+    if (state.lastGood === undefined) return undefined;
+    const { files, source, revision } = state.lastGood;
+    const loaded = await loader.load(makeSnapshot(files, source, revision));
+    if (hasErrors(loaded.diagnostics) || !loaded.registry || !loaded.topology) return undefined;
+    return new DesiredConfigs(
+      {
+        digest: loaded.snapshot.digest,
+        source: loaded.snapshot.source,
+        registry: loaded.registry,
+        topology: loaded.topology,
+      },
+      desiredOptions,
+    );
+  }
+
   let rounds = 0;
   let verdict = verdictOf(options.source.description);
   let results: RouterSyncResult[] = [];
@@ -188,11 +215,11 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
           return finish([], verdict);
         }
       }
-      const desired = new DesiredConfigs(project, {
-        managementPrincipals: principals,
-        ...(options.prepareConfig === undefined ? {} : { prepareConfig: options.prepareConfig }),
-      });
-      results = await Promise.all(options.routers.map((target) => syncRouter(target, desired)));
+      const desired = new DesiredConfigs(project, desiredOptions);
+      const baseline = mode === "event" && !dryRun ? await lastAppliedBaseline() : undefined;
+      results = await Promise.all(
+        options.routers.map((target) => syncRouter(target, desired, baseline)),
+      );
       if (dryRun) break;
       if (gate.accepted) state.lastGood = lastGoodOf(snapshot, now());
       if (rounds >= maxRounds) break;
@@ -233,6 +260,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
   async function syncRouter(
     target: ManagementTarget,
     desired: DesiredConfigs,
+    baseline: DesiredConfigs | undefined,
   ): Promise<RouterSyncResult> {
     const url = redactUrl(target.url);
     const result: RouterSyncResult = {
@@ -242,8 +270,10 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
       status: "failed",
       reason: undefined,
       restarted: false,
+      basis: undefined,
       plan: undefined,
       applied: [],
+      fallback: undefined,
       error: undefined,
     };
     const fail = (error: string): RouterSyncResult => {
@@ -251,7 +281,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
       result.error = error;
       const previous = state.routers[url];
       if (previous !== undefined && !dryRun) {
-        const { syncedAt: _syncedAt, ...rest } = previous;
+        const { syncedAt: _syncedAt, appliedConfig: _appliedConfig, ...rest } = previous;
         state.routers[url] = rest;
       }
       logger.error("router not synced", { router: url, routerId: result.routerId, error });
@@ -273,25 +303,10 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
           routerId: identity.routerId,
           uptimeSeconds: identity.uptimeSeconds,
         });
-      // synced: a full sync without failures; seen: only looked at; failed: sync again next time.
-      const record = (how: "synced" | "seen" | "failed"): void => {
-        if (dryRun) return;
-        const base = {
-          routerId: identity.routerId,
-          bootTime: bootTimeOf(seenAt, identity.uptimeSeconds),
-          seenAt,
-        };
-        if (how === "synced")
-          state.routers[url] = { ...base, syncedAt: seenAt, syncedDigest: desired.digest };
-        else if (how === "failed") state.routers[url] = base;
-        else
-          state.routers[url] = {
-            ...base,
-            ...(previous?.syncedAt === undefined ? {} : { syncedAt: previous.syncedAt }),
-            ...(previous?.syncedDigest === undefined
-              ? {}
-              : { syncedDigest: previous.syncedDigest }),
-          };
+      const base = {
+        routerId: identity.routerId,
+        bootTime: bootTimeOf(seenAt, identity.uptimeSeconds),
+        seenAt,
       };
       if (mode === "schedule") {
         const decision = needsFullSync(previous, seen, {
@@ -304,7 +319,11 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
         result.reason = decision.reason;
         if (!decision.full) {
           result.status = "checked";
-          record("seen");
+          // Only looked at: what it was synced to stays as recorded.
+          if (!dryRun) {
+            const { routerId: _id, bootTime: _boot, seenAt: _seen, ...synced } = previous ?? {};
+            state.routers[url] = { ...base, ...synced };
+          }
           return result;
         }
       }
@@ -314,37 +333,103 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
         return fail(
           `router '${identity.routerId}' runs as ${identity.mode}, the topology has it as ${wanted.config.mode}: fix the topology or the router`,
         );
+      const applyOptions =
+        options.concurrency === undefined ? {} : { concurrency: options.concurrency };
+
+      /** Records the outcome of an applied plan; `full`: it was planned from a QUERY. */
+      const settle = (plan: SyncPlan, applied: AppliedStep[], full: boolean): RouterSyncResult => {
+        result.plan = plan;
+        result.applied = applied;
+        const failed = applied.filter((a) => !a.ok);
+        if (failed.length > 0) {
+          if (!dryRun) state.routers[url] = base;
+          return fail(`${failed.length} of ${plan.steps.length} changes failed`);
+        }
+        // Brought exactly to its desired config: the next event run may plan from it.
+        const exact =
+          plan.blocked.length === 0 && plan.restartOnly.length === 0 && plan.unread.length === 0;
+        const syncedAt = full ? seenAt : previous?.syncedAt;
+        state.routers[url] = {
+          ...base,
+          ...(syncedAt === undefined ? {} : { syncedAt }),
+          syncedDigest: desired.digest,
+          ...(exact ? { appliedConfig: configDigest(wanted.config) } : {}),
+        };
+        result.status = plan.steps.length === 0 ? "unchanged" : "synced";
+        logger.info(plan.steps.length === 0 ? "router in sync" : "router synced", {
+          router: url,
+          routerId: identity.routerId,
+          restarted: result.restarted,
+          basis: result.basis,
+          ...operationCounts(plan),
+          restartOnly: plan.restartOnly.length,
+          untouched: plan.untouched.length,
+          blocked: plan.blocked.length,
+        });
+        return result;
+      };
+
+      // An event run plans from the config the router was last brought to, when that is
+      // known exactly (see lastAppliedConfig): no QUERY of its entities.
+      const lastApplied =
+        baseline === undefined || result.restarted
+          ? undefined
+          : lastAppliedConfig(previous, identity.routerId, identity.flavour, baseline);
+      if (lastApplied !== undefined) {
+        result.basis = "last-applied";
+        const plan = planFromLastApplied(wanted.config, lastApplied);
+        const applied = await applySyncPlan(management, plan, applyOptions);
+        const surprise = applied.find((a) => a.operations.some((o) => o.unexpected));
+        if (surprise === undefined) return settle(plan, applied, false);
+        const operation = surprise.operations.find((o) => o.unexpected)!;
+        result.fallback = {
+          reason: `${operation.operation} ${surprise.step.type} ${surprise.step.name}: ${
+            operation.unexpected === "taken" ? "the name or prefix is taken" : "it is gone"
+          } — the router is not as last synced`,
+          applied,
+        };
+        logger.warn("router differs from its last synced config: reading it in full", {
+          router: url,
+          routerId: identity.routerId,
+          reason: result.fallback.reason,
+        });
+      }
+
+      result.basis = "actual";
       const actual = await readActualState(management, identity);
       const plan = planSync(wanted.config, actual);
-      result.plan = plan;
       if (dryRun) {
+        result.plan = plan;
         result.status = "planned";
         return result;
       }
-      result.applied = await applySyncPlan(management, plan, {
-        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      });
-      const failed = result.applied.filter((a) => !a.ok);
-      const counts = operationCounts(plan);
-      if (failed.length > 0) {
-        record("failed");
-        return fail(`${failed.length} of ${plan.steps.length} changes failed`);
-      }
-      result.status = plan.steps.length === 0 ? "unchanged" : "synced";
-      record("synced");
-      logger.info(plan.steps.length === 0 ? "router in sync" : "router synced", {
-        router: url,
-        routerId: identity.routerId,
-        restarted: result.restarted,
-        ...counts,
-        restartOnly: plan.restartOnly.length,
-        untouched: plan.untouched.length,
-        blocked: plan.blocked.length,
-      });
-      return result;
+      return settle(plan, await applySyncPlan(management, plan, applyOptions), true);
     } catch (error) {
       if (error instanceof ManagementUnreachableError) await pool.discard(target);
       return fail(error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /**
+   * The config a router was last brought to exactly, when an event run may plan from it:
+   * its last sync succeeded with nothing left over (`appliedConfig`), for the registry the
+   * state holds as the last good one, the same router id answers (a restart was ruled out
+   * by the caller), and generating that registry again for it — the same principals and
+   * config preparation — gives the very config recorded (its digest). Undefined otherwise:
+   * then the router is read in full.
+   */
+  function lastAppliedConfig(
+    previous: RouterState | undefined,
+    routerId: string,
+    flavour: RouterFlavour,
+    baseline: DesiredConfigs,
+  ): RouterConfig | undefined {
+    if (previous?.appliedConfig === undefined || previous.syncedAt === undefined) return undefined;
+    if (previous.routerId !== routerId || previous.syncedDigest !== baseline.digest)
+      return undefined;
+    const config = baseline.forRouter(routerId, flavour);
+    if ("problem" in config || configDigest(config.config) !== previous.appliedConfig)
+      return undefined;
+    return config.config;
   }
 }
