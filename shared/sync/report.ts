@@ -39,7 +39,7 @@ export interface RouterSyncResult {
   restarted: boolean;
   /**
    * What the plan was made against: `actual`, the router's entities (QUERY); `last-applied`,
-   * the config its last sync brought it to (an event run, when that is known exactly).
+   * the config its last sync brought it to (an event run, when that is known for sure).
    */
   basis: "actual" | "last-applied" | undefined;
   plan: SyncPlan | undefined;

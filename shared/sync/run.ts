@@ -345,9 +345,10 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
           if (!dryRun) state.routers[url] = base;
           return fail(`${failed.length} of ${plan.steps.length} changes failed`);
         }
-        // Brought exactly to its desired config: the next event run may plan from it.
-        const exact =
-          plan.blocked.length === 0 && plan.restartOnly.length === 0 && plan.unread.length === 0;
+        // Its live entities are the desired ones now: the next event run may plan from them.
+        // (Restart-only changes are on types config-sync never writes; unread is only ever
+        // the policy singleton, one of them.)
+        const exact = plan.blocked.length === 0;
         const syncedAt = full ? seenAt : previous?.syncedAt;
         state.routers[url] = {
           ...base,
@@ -411,8 +412,8 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
   }
 
   /**
-   * The config a router was last brought to exactly, when an event run may plan from it:
-   * its last sync succeeded with nothing left over (`appliedConfig`), for the registry the
+   * The config a router was last brought to, when an event run may plan from it: its last
+   * sync succeeded with nothing failed or blocked (`appliedConfig`), for the registry the
    * state holds as the last good one, the same router id answers (a restart was ruled out
    * by the caller), and generating that registry again for it — the same principals and
    * config preparation — gives the very config recorded (its digest). Undefined otherwise:

@@ -21,8 +21,9 @@ const routerStateSchema = z.object({
   /** The registry digest the router was last synced to without a failed operation. */
   syncedDigest: z.string().optional(),
   /**
-   * The digest of the desired config (as prepared for this router) its last sync brought it
-   * to exactly: nothing failed, blocked or left for a restart. Absent otherwise. An event run
+   * The digest of the desired config (as prepared for this router) whose live entities its
+   * last sync brought it to: nothing failed or blocked (changes only a restart makes, on
+   * types config-sync never writes, may be pending). Absent otherwise. An event run
    * plans from that config instead of a QUERY when it can generate it again (see run.ts).
    */
   appliedConfig: z.string().optional(),

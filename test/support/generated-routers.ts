@@ -117,9 +117,6 @@ export async function startGeneratedRouters(
       topology,
       configs: started,
       users: new Map(options.users),
-      // On the ports of their configs, as real routers bind them (the copy's are free ones):
-      // what management shows of a listener is then what its config says.
-      ports: "topology",
     });
     return {
       engine: "emulator",
