@@ -55,9 +55,19 @@ function generated(
   return result;
 }
 
-/** The digest of a router's config as it was (or would be) applied: its entities, in order. */
+const digests = new WeakMap<RouterConfig, string>();
+
+/**
+ * The digest of a router's config as it was (or would be) applied: its entities, in order.
+ * Kept per config object (the generated ones are kept, and never changed).
+ */
 export function configDigest(config: RouterConfig): string {
-  return createHash("sha256").update(JSON.stringify(config)).digest("hex");
+  let digest = digests.get(config);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(JSON.stringify(config)).digest("hex");
+    digests.set(config, digest);
+  }
+  return digest;
 }
 
 export type GateVerdict =
