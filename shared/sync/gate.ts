@@ -55,6 +55,33 @@ function generated(
   return result;
 }
 
+/**
+ * Prepared configs per generated config and preparation: a kept generation (the last good
+ * registry's) gives the same prepared config, whose digest is then kept too. A preparation
+ * is a function of the config alone (the recorded digests rely on that as well).
+ */
+const preparedConfigs = new WeakMap<
+  RouterConfig,
+  WeakMap<(config: RouterConfig) => RouterConfig, RouterConfig>
+>();
+
+function prepared(
+  config: RouterConfig,
+  prepare: (config: RouterConfig) => RouterConfig,
+): RouterConfig {
+  let byPreparation = preparedConfigs.get(config);
+  if (byPreparation === undefined) {
+    byPreparation = new WeakMap();
+    preparedConfigs.set(config, byPreparation);
+  }
+  let result = byPreparation.get(prepare);
+  if (result === undefined) {
+    result = prepare(config);
+    byPreparation.set(prepare, result);
+  }
+  return result;
+}
+
 const digests = new WeakMap<RouterConfig, string>();
 
 /**
@@ -163,7 +190,10 @@ function principalList(principals: readonly string[]): string[] {
 export interface DesiredOptions {
   /** Principals the routers let manage them (config-sync's own is always among them). */
   managementPrincipals: readonly string[];
-  /** Makes a generated config fit for where the router runs (e.g. local certificate paths). */
+  /**
+   * Makes a generated config fit for where the router runs (e.g. local certificate paths):
+   * a function of the config alone, never changing it; its results are kept per config.
+   */
   prepareConfig?: (config: RouterConfig) => RouterConfig;
 }
 
@@ -201,6 +231,7 @@ export class DesiredConfigs {
       return {
         problem: `router '${routerId}' is not in the topology of ${this.#project.source}: add it there, or sync only the topology's routers`,
       };
-    return { config: this.#options.prepareConfig?.(config) ?? config };
+    const prepare = this.#options.prepareConfig;
+    return { config: prepare === undefined ? config : prepared(config, prepare) };
   }
 }

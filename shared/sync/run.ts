@@ -48,7 +48,11 @@ export interface SyncRunOptions {
   dryRun?: boolean;
   /** Principals the routers let manage them; the targets' own SASL users are always added. */
   managementPrincipals?: readonly string[];
-  /** Makes a generated config fit for where the router runs (e.g. local certificate paths). */
+  /**
+   * Makes a generated config fit for where the router runs (e.g. local certificate paths):
+   * a function of the config alone (its results are kept per config, and event runs compare
+   * their digests with the state's), never changing its argument.
+   */
   prepareConfig?: (config: RouterConfig) => RouterConfig;
   /** Scheduled runs sync a router fully at least this often (default 15 min). */
   fullSyncIntervalMs?: number;
@@ -122,6 +126,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
     ...options.routers.flatMap((t) => (t.sasl?.username === undefined ? [] : [t.sasl.username])),
   ];
   let lastGood: LoadedProject | undefined;
+  const lastGoodRead = state.lastGood;
   if (state.lastGood !== undefined) {
     const { files, source, revision } = state.lastGood;
     lastGood = await loader.load(makeSnapshot(files, source, revision));
@@ -139,7 +144,10 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
   async function lastAppliedBaseline(): Promise<DesiredConfigs | undefined> {
     if (state.lastGood === undefined) return undefined;
     const { files, source, revision } = state.lastGood;
-    const loaded = await loader.load(makeSnapshot(files, source, revision));
+    const loaded =
+      state.lastGood === lastGoodRead && lastGood !== undefined
+        ? lastGood
+        : await loader.load(makeSnapshot(files, source, revision));
     if (hasErrors(loaded.diagnostics) || !loaded.registry || !loaded.topology) return undefined;
     return new DesiredConfigs(
       {
