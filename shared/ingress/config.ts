@@ -5,6 +5,7 @@
  */
 import * as z from "zod/mini";
 import { englishMessages, type MeshClientConfigInput } from "../amqp/index.ts";
+import { type Env, listSetting, meshLoginFromEnv, positiveMsSetting } from "../settings/env.ts";
 import type { ApiKeyEntry, AuthOptions } from "./auth.ts";
 
 export interface IngressSettings {
@@ -25,8 +26,6 @@ const apiKeysSchema = z.array(
   z.object({ principal: z.string().check(z.minLength(1)), sha256: z.string() }),
 );
 const jwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 function jsonSetting<T>(
   env: Env,
@@ -54,17 +53,6 @@ function jsonSetting<T>(
   return result.data;
 }
 
-function positiveInt(env: Env, name: string, fallback: number, problems: string[]): number {
-  const text = env[name];
-  if (text === undefined || text.trim() === "") return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    problems.push(`${name} must be a positive whole number of milliseconds`);
-    return fallback;
-  }
-  return value;
-}
-
 /**
  * MESH_URLS (comma-separated amqps:// edge routers), MESH_SASL_USERNAME/PASSWORD (PLAIN)
  * or MESH_SASL_MECHANISM=EXTERNAL with MESH_TLS_CERT/KEY, MESH_TLS_CA, MESH_TLS_SERVERNAME;
@@ -74,31 +62,14 @@ function positiveInt(env: Env, name: string, fallback: number, problems: string[
  */
 export function ingressSettingsFromEnv(env: Env): IngressSettings {
   const problems: string[] = [];
-  const urls = (env.MESH_URLS ?? "")
-    .split(",")
-    .map((u) => u.trim())
-    .filter((u) => u.length > 0);
+  const urls = listSetting(env.MESH_URLS);
   if (urls.length === 0)
     problems.push("MESH_URLS must list the edge routers (amqps://host:port, comma-separated)");
 
-  const username = env.MESH_SASL_USERNAME;
-  const mechanism = env.MESH_SASL_MECHANISM ?? (username === undefined ? "ANONYMOUS" : "PLAIN");
-  if (mechanism !== "ANONYMOUS" && mechanism !== "PLAIN" && mechanism !== "EXTERNAL")
-    problems.push("MESH_SASL_MECHANISM must be PLAIN, EXTERNAL or ANONYMOUS");
-  const tls = {
-    ...(env.MESH_TLS_CA ? { ca: env.MESH_TLS_CA } : {}),
-    ...(env.MESH_TLS_CERT ? { cert: env.MESH_TLS_CERT } : {}),
-    ...(env.MESH_TLS_KEY ? { key: env.MESH_TLS_KEY } : {}),
-    ...(env.MESH_TLS_SERVERNAME ? { servername: env.MESH_TLS_SERVERNAME } : {}),
-    rejectUnauthorized: env.MESH_TLS_REJECT_UNAUTHORIZED !== "false",
-  };
+  const { sasl, tls } = meshLoginFromEnv(env, problems);
   const mesh: MeshClientConfigInput = {
     urls,
-    sasl: {
-      mechanism: mechanism as "ANONYMOUS" | "PLAIN" | "EXTERNAL",
-      ...(username === undefined ? {} : { username }),
-      ...(env.MESH_SASL_PASSWORD === undefined ? {} : { password: env.MESH_SASL_PASSWORD }),
-    },
+    sasl,
     ...(urls.some((u) => u.startsWith("amqps:")) ? { tls } : {}),
   };
 
@@ -133,7 +104,7 @@ export function ingressSettingsFromEnv(env: Env): IngressSettings {
         : {}),
     };
   }
-  const publishDeadlineMs = positiveInt(env, "INGRESS_PUBLISH_DEADLINE_MS", 10_000, problems);
+  const publishDeadlineMs = positiveMsSetting(env, "INGRESS_PUBLISH_DEADLINE_MS", 10_000, problems);
   if (problems.length > 0) throw new IngressConfigError(problems);
   return { mesh, auth, publishDeadlineMs };
 }

@@ -103,6 +103,9 @@ export function findBreakingChanges(
       });
       continue;
     }
+    // The very same channel (a loader that kept an unchanged file gives both registries the
+    // same object) has nothing to compare: a schema has no breaking change with itself.
+    if (after === before) continue;
     const changes = channelChanges(before, after);
     if (changes.length === 0) continue;
     const versionRaised = after.version > before.version;

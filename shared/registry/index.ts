@@ -11,8 +11,18 @@ export {
   registryJsonSchema,
   registryJsonSchemaText,
 } from "./json-schema.ts";
-export { loadRegistry, type RegistryLoadResult } from "./load.ts";
+export {
+  loadRegistry,
+  loadTeamDocument,
+  type RegistryLoadResult,
+  type TeamDocumentLoad,
+} from "./load.ts";
 export type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "./model.ts";
+export {
+  payloadSchemaFromText,
+  type SchemaFileReader,
+  type SchemaFileResult,
+} from "./payload-schema-file.ts";
 export { addressSegments, prefixesOverlap, sameAddress } from "./prefix.ts";
 export { type ProjectValidation, validateProject } from "./project.ts";
 export { PAYLOAD_SCHEMA_AJV_OPTIONS, payloadSchemaProblems } from "./rules/payload-schemas.ts";

@@ -7,7 +7,7 @@ import { START_OF_FILE } from "../yaml/position.ts";
 import { checkWithSchema } from "../yaml/schema-diagnostics.ts";
 import type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "./model.ts";
 import { REGISTRY_PATTERN_RULES } from "./patterns.ts";
-import { readPayloadSchemaFile } from "./payload-schema-file.ts";
+import { readPayloadSchemaFile, type SchemaFileReader } from "./payload-schema-file.ts";
 import { Channel, NAME_PATTERN, TeamDocument } from "./schema.ts";
 
 export interface RegistryLoadResult {
@@ -67,6 +67,7 @@ async function loadChannel(
   owner: string,
   parsed: ParsedYaml,
   diagnostics: Diagnostic[],
+  readSchemaFile: SchemaFileReader,
 ): Promise<RegisteredChannel | undefined> {
   const documentPath = ["channels", index];
   const checked = checkWithSchema(Channel, raw, parsed, { ...CHECK, basePath: documentPath });
@@ -75,7 +76,7 @@ async function loadChannel(
   if (channel === undefined) return undefined;
   let payloadSchema = channel.schema;
   if (channel.schemaFile !== undefined) {
-    const fromFile = await readPayloadSchemaFile(parsed.file, channel.schemaFile);
+    const fromFile = await readSchemaFile(parsed.file, channel.schemaFile);
     if (fromFile.ok) payloadSchema ??= fromFile.schema;
     else {
       const path = [...documentPath, "schemaFile"];
@@ -99,8 +100,33 @@ async function loadChannel(
   };
 }
 
-async function loadTeamDocument(file: string, diagnostics: Diagnostic[]) {
-  const parsed = await readYamlFile(file);
+/** One team document as loaded: the team (undefined when unusable), its channels, its problems. */
+export interface TeamDocumentLoad {
+  team: RegisteredTeam | undefined;
+  channels: RegisteredChannel[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Checks one parsed team document: its header, then each channel on its own (a bad channel
+ * spares the rest; channels of an unusable team are still checked). The document's file
+ * names its schemaFiles' folder; `readSchemaFile` fetches them (from disk by default).
+ */
+export async function loadTeamDocument(
+  parsed: ParsedYaml,
+  readSchemaFile: SchemaFileReader = readPayloadSchemaFile,
+): Promise<TeamDocumentLoad> {
+  const diagnostics: Diagnostic[] = [];
+  const loaded = await checkTeamDocument(parsed, diagnostics, readSchemaFile);
+  return { team: loaded?.team, channels: loaded?.channels ?? [], diagnostics };
+}
+
+async function checkTeamDocument(
+  parsed: ParsedYaml,
+  diagnostics: Diagnostic[],
+  readSchemaFile: SchemaFileReader,
+) {
+  const file = parsed.file;
   diagnostics.push(...parsed.diagnostics);
   if (hasErrors(parsed.diagnostics)) return undefined;
   if (parsed.value === undefined || parsed.value === null) {
@@ -122,7 +148,14 @@ async function loadTeamDocument(file: string, diagnostics: Diagnostic[]) {
   const channels: RegisteredChannel[] = [];
   for (const [index, raw] of rawChannels.entries()) {
     // Channels of an unusable team are still checked, so every problem shows at once.
-    const channel = await loadChannel(raw, index, team?.team ?? "", parsed, diagnostics);
+    const channel = await loadChannel(
+      raw,
+      index,
+      team?.team ?? "",
+      parsed,
+      diagnostics,
+      readSchemaFile,
+    );
     if (channel) channels.push(channel);
   }
   if (team === undefined) return undefined;
@@ -170,8 +203,9 @@ export async function loadRegistry(dir: string): Promise<RegistryLoadResult> {
     });
   }
   for (const name of files) {
-    const loaded = await loadTeamDocument(join(folder, name), diagnostics);
-    if (loaded === undefined) continue;
+    const loaded = await loadTeamDocument(await readYamlFile(join(folder, name)));
+    diagnostics.push(...loaded.diagnostics);
+    if (loaded.team === undefined) continue;
     registry.teams.push(loaded.team);
     registry.channels.push(...loaded.channels);
   }

@@ -30,14 +30,7 @@ export function channelEntities(
   const facts = FLAVOUR_FACTS[flavour];
   const held = brokersHeldBy(router, topology).map((b) => b.name);
   for (const channel of channels) {
-    addresses.push({
-      type: "address",
-      attributes: {
-        name: generatedName.address(channel.address),
-        prefix: channel.address,
-        distribution: channel.distribution,
-      },
-    });
+    addresses.push(addressEntity(channel));
     const routing = channel.routing;
     if (routing.kind !== "broker" || router.mode !== "interior") continue;
     const queue = brokerAddress(topology, routing.broker, routing.queue ?? channel.address);
@@ -53,6 +46,34 @@ export function channelEntities(
     }
   }
   return [...addresses, ...routes, ...autoLinks];
+}
+
+/**
+ * A channel's address entity, kept per channel object: it depends on the address and the
+ * distribution alone, and a registry file that did not change gives the same channel objects
+ * (config-sync's loader keeps them), so the next generation hands the planner the very same
+ * entity, compared at a glance. Entities are never changed once generated.
+ */
+const addressEntities = new WeakMap<RegisteredChannel, RouterEntity>();
+
+function addressEntity(channel: RegisteredChannel): RouterEntity {
+  const kept = addressEntities.get(channel);
+  if (
+    kept !== undefined &&
+    kept.attributes.prefix === channel.address &&
+    kept.attributes.distribution === channel.distribution
+  )
+    return kept;
+  const entity: RouterEntity = {
+    type: "address",
+    attributes: {
+      name: generatedName.address(channel.address),
+      prefix: channel.address,
+      distribution: channel.distribution,
+    },
+  };
+  addressEntities.set(channel, entity);
+  return entity;
 }
 
 /**

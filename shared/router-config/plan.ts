@@ -74,6 +74,15 @@ function changedAttributes(before: EntityAttributes, after: EntityAttributes): s
     .sort(compareText);
 }
 
+/** Equal at a glance: the same object, or the same JSON (key order as well: then changedAttributes decides). */
+function sameAttributes(a: RouterEntity, b: RouterEntity): boolean {
+  return (
+    a === b ||
+    a.attributes === b.attributes ||
+    JSON.stringify(a.attributes) === JSON.stringify(b.attributes)
+  );
+}
+
 /** Owned named entities by type and name, and the singletons by type. */
 function entitiesByKey(config: RouterConfig | undefined): Map<string, RouterEntity> {
   const byKey = new Map<string, RouterEntity>();
@@ -129,6 +138,8 @@ export function planRouterChanges(
     for (const key of new Set([...before.keys(), ...after.keys()])) {
       const was = before.get(key);
       const now = after.get(key);
+      // The same entity, or one written the same (the usual case): nothing changed.
+      if (was !== undefined && now !== undefined && sameAttributes(was, now)) continue;
       const type = (now ?? was)!.type;
       const previous = was?.attributes ?? {};
       const next = now?.attributes ?? {};

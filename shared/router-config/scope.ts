@@ -31,6 +31,15 @@ export function principalsOf(entry: string, registry: ChannelRegistry): string[]
   return team === undefined ? [entry] : team.principals;
 }
 
+/** principalsOf for many entries of one registry: its teams are looked up once. */
+export function principalsResolver(registry: ChannelRegistry): (entry: string) => string[] {
+  const byTeam = new Map<string, string[]>();
+  // The first team of a name wins, as in principalsOf.
+  for (const team of registry.teams)
+    if (!byTeam.has(team.team)) byTeam.set(team.team, team.principals);
+  return (entry) => byTeam.get(entry) ?? [entry];
+}
+
 /**
  * Whether the router can name this user in a vhost group: `users` is a comma-separated
  * list (qdrouterd policy_local.py splits it at ',' and strips spaces).

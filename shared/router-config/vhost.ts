@@ -7,7 +7,7 @@ import type { Router, Topology } from "../topology/index.ts";
 import { ROUTERS_VHOST } from "./connections.ts";
 import type { RouterEntity } from "./model.ts";
 import { generatedName, groupNameFrom } from "./names.ts";
-import { compareText, isPolicyUserName, principalsOf, routersInScope } from "./scope.ts";
+import { compareText, isPolicyUserName, principalsResolver, routersInScope } from "./scope.ts";
 
 /** The vhost every client connection falls into (policy.defaultVhost). */
 export const DEFAULT_VHOST = "$default";
@@ -36,13 +36,25 @@ interface PrincipalRights {
 export function channelPolicyEntries(
   channel: RegisteredChannel,
   registry: ChannelRegistry,
+  above: ReadonlySet<string> = addressesAbove(registry),
 ): string[] {
-  const own = addressSegments(channel.address);
-  const hasChannelBelow = registry.channels.some((other) => {
-    const segments = addressSegments(other.address);
-    return segments.length > own.length && own.every((s, i) => segments[i] === s);
-  });
+  const hasChannelBelow = above.has(addressSegments(channel.address).join("/"));
   return hasChannelBelow ? [channel.address] : [channel.address, `${channel.address}/*`];
+}
+
+/**
+ * Every proper prefix (whole segments, joined with `/`) of every registered address: a
+ * channel has another channel below it exactly when its own segments are in this set. One
+ * pass over the registry, instead of comparing each channel with every other.
+ */
+export function addressesAbove(registry: ChannelRegistry): Set<string> {
+  const above = new Set<string>();
+  for (const other of registry.channels) {
+    const segments = addressSegments(other.address);
+    for (let length = 0; length < segments.length; length++)
+      above.add(segments.slice(0, length).join("/"));
+  }
+  return above;
 }
 
 /**
@@ -78,10 +90,17 @@ function rightsByPrincipal(
     }
     return entry;
   };
-  const principalsIn = (entries: string[]) =>
-    entries.flatMap((e) => principalsOf(e, registry)).filter(isPolicyUserName);
+  const principalsOf = principalsResolver(registry);
+  const principalsIn = (entries: string[]): string[] => {
+    const out: string[] = [];
+    for (const entry of entries)
+      for (const principal of principalsOf(entry))
+        if (isPolicyUserName(principal)) out.push(principal);
+    return out;
+  };
+  const above = addressesAbove(registry);
   for (const channel of channels) {
-    const entries = channelPolicyEntries(channel, registry);
+    const entries = channelPolicyEntries(channel, registry, above);
     for (const principal of principalsIn(channel.producers)) {
       const entry = get(principal);
       for (const e of entries) entry.targets.add(e);
@@ -106,8 +125,9 @@ function rightsByPrincipal(
   return [...rights.values()].sort((a, b) => compareText(a.principal, b.principal));
 }
 
+/** The entries in compareText order (UTF-16 code units: the default sort of strings, faster). */
 function sortedList(entries: Set<string>): string {
-  return [...entries].sort(compareText).join(", ");
+  return [...entries].sort().join(", ");
 }
 
 function principalSetKey(principals: readonly string[]): string {
@@ -152,21 +172,28 @@ export function policyEntities(
   managementPrincipals: string[],
 ): RouterEntity[] {
   const rights = rightsByPrincipal(channels, registry, topology, managementPrincipals);
-  const byRights = new Map<string, PrincipalRights[]>();
+  const byRights = new Map<
+    string,
+    { targets: string; sources: string; members: PrincipalRights[] }
+  >();
   for (const entry of rights) {
     if (entry.targets.size === 0 && entry.sources.size === 0 && !entry.dynamicSource) continue;
+    const targets = sortedList(entry.targets);
+    const sources = sortedList(entry.sources);
     const key = JSON.stringify([
-      sortedList(entry.targets),
-      sortedList(entry.sources),
+      targets,
+      sources,
       entry.dynamicSource,
       entry.maxMessageSize ?? null,
     ]);
-    byRights.set(key, [...(byRights.get(key) ?? []), entry]);
+    const same = byRights.get(key);
+    if (same === undefined) byRights.set(key, { targets, sources, members: [entry] });
+    else same.members.push(entry);
   }
   const teams = teamsByPrincipals(registry);
   const groups: [string, Record<string, unknown>][] = [];
   const used = new Set<string>();
-  for (const members of byRights.values()) {
+  for (const { targets, sources, members } of byRights.values()) {
     const first = members[0]!;
     const principals = members.map((m) => m.principal);
     const base = groupName(principals, teams);
@@ -174,8 +201,8 @@ export function policyEntities(
     for (let n = 2; used.has(name); n++) name = `${base}-${n}`;
     used.add(name);
     const settings: Record<string, unknown> = { users: principals.join(", "), remoteHosts: "*" };
-    if (first.targets.size > 0) settings.targets = sortedList(first.targets);
-    if (first.sources.size > 0) settings.sources = sortedList(first.sources);
+    if (first.targets.size > 0) settings.targets = targets;
+    if (first.sources.size > 0) settings.sources = sources;
     if (first.maxMessageSize !== undefined) settings.maxMessageSize = first.maxMessageSize;
     // Dynamic (reply-to) receivers only for requesters; written out, though false is the default.
     settings.allowDynamicSource = first.dynamicSource;

@@ -2,7 +2,8 @@
  * Applies a SyncPlan to one router over management, in the plan's order. Steps of the same
  * kind and type in a row are independent and run a few at a time; a replacement sends its
  * DELETE and, right after it on the same link, its CREATE (the agent handles requests in
- * order), so the entity is missing for one round trip. A failed step is recorded and the
+ * arrival order, on both real routers and the emulator), so the entity is missing for one
+ * round trip. A failed step is recorded and the
  * rest go on (the next run retries), except once the router is unreachable: the remaining
  * steps are then recorded as not attempted.
  */
@@ -21,6 +22,13 @@ export interface AppliedOperation {
   error?: string;
   /** It failed because the router could not be reached (the rest are not attempted). */
   unreachable?: boolean;
+  /**
+   * The router's answer shows it holds something else than the plan assumed: the name or
+   * prefix is taken already (a CREATE, failed), or the entity is gone (an UPDATE, failed;
+   * a DELETE, which still counts as done). A plan made from the last applied config is
+   * then dropped for a full read of the router.
+   */
+  unexpected?: "taken" | "gone";
 }
 
 export interface AppliedStep {
@@ -37,22 +45,33 @@ export interface ApplyOptions {
   onStep?: (applied: AppliedStep) => void;
 }
 
+/**
+ * A CREATE refused because the name or the prefix is taken: qdrouterd's core agent answers
+ * "Name conflicts with an existing entity" or (a second address for one prefix) "Already
+ * exists", its Python agent "Duplicate value … for unique attribute 'name'".
+ */
+function isTaken(error: unknown): boolean {
+  return (
+    error instanceof ManagementBadRequestError &&
+    /conflicts with an existing|Duplicate value|Already exists/i.test(error.statusDescription)
+  );
+}
+
 function failure(operation: AppliedOperation["operation"], error: unknown): AppliedOperation {
   return {
     operation,
     ok: false,
     error: error instanceof Error ? error.message : String(error),
     ...(error instanceof ManagementUnreachableError ? { unreachable: true } : {}),
+    ...(operation === "CREATE" && isTaken(error) ? { unexpected: "taken" as const } : {}),
+    ...(operation === "UPDATE" && error instanceof ManagementNotFoundError
+      ? { unexpected: "gone" as const }
+      : {}),
   };
 }
 
-/** A CREATE that found the name or prefix still taken (its DELETE was not through yet). */
-function isStillTaken(error: unknown): boolean {
-  return (
-    error instanceof ManagementBadRequestError &&
-    /conflicts with an existing|Duplicate value|Already exists/i.test(error.statusDescription)
-  );
-}
+/** A DELETE whose entity is gone already: what the plan wanted, but not what it assumed. */
+const GONE_ALREADY: AppliedOperation = { operation: "DELETE", ok: true, unexpected: "gone" };
 
 async function applyStep(
   management: ManagementClient,
@@ -80,35 +99,25 @@ async function applyStep(
         return [{ operation: "DELETE", ok: true }];
       } catch (error) {
         // Gone already: what the plan wanted.
-        if (error instanceof ManagementNotFoundError) return [{ operation: "DELETE", ok: true }];
+        if (error instanceof ManagementNotFoundError) return [{ ...GONE_ALREADY }];
         return [failure("DELETE", error)];
       }
     case "replace": {
+      // Back to back on the one link: the agent takes requests in order, so the CREATE
+      // finds the name free without waiting for the DELETE's answer.
       const deleting = management.delete(step.type, ref);
       const creating = management.create(step.type, step.name, step.attributes);
       const [deleted, created] = await Promise.allSettled([deleting, creating]);
-      const operations: AppliedOperation[] = [];
-      const deleteOk =
-        deleted.status === "fulfilled" || deleted.reason instanceof ManagementNotFoundError;
-      operations.push(
-        deleteOk
+      return [
+        deleted.status === "fulfilled"
           ? { operation: "DELETE", ok: true }
-          : failure("DELETE", (deleted as PromiseRejectedResult).reason),
-      );
-      if (created.status === "fulfilled") {
-        operations.push({ operation: "CREATE", ok: true });
-      } else if (deleteOk && isStillTaken(created.reason)) {
-        // The router took the CREATE before the DELETE after all: once more, now it is gone.
-        try {
-          await management.create(step.type, step.name, step.attributes);
-          operations.push({ operation: "CREATE", ok: true });
-        } catch (error) {
-          operations.push(failure("CREATE", error));
-        }
-      } else {
-        operations.push(failure("CREATE", created.reason));
-      }
-      return operations;
+          : deleted.reason instanceof ManagementNotFoundError
+            ? { ...GONE_ALREADY }
+            : failure("DELETE", deleted.reason),
+        created.status === "fulfilled"
+          ? { operation: "CREATE", ok: true }
+          : failure("CREATE", created.reason),
+      ];
     }
   }
 }

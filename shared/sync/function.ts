@@ -7,6 +7,7 @@
 import * as z from "zod";
 import type { ManagementPool, ManagementTarget } from "../management/index.ts";
 import type { RouterConfig } from "../router-config/index.ts";
+import { type Env, listSetting, meshLoginFromEnv, positiveMsSetting } from "../settings/env.ts";
 import type { SyncLogger, SyncReport } from "./report.ts";
 import { runSync } from "./run.ts";
 import { type ObjectStore, ObjectStoreSource, shortDigest } from "./source.ts";
@@ -45,27 +46,7 @@ export class SyncConfigError extends Error {
   }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function list(text: string | undefined): string[] {
-  return (text ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-}
-
 const url = z.string().regex(/^amqps?:\/\/[^/]+/);
-
-function positive(env: Env, name: string, fallback: number, problems: string[]): number {
-  const text = env[name];
-  if (text === undefined || text.trim() === "") return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    problems.push(`${name} must be a positive whole number of milliseconds`);
-    return fallback;
-  }
-  return value;
-}
 
 /**
  * SYNC_ROUTER_URLS (comma-separated amqp[s]:// management URLs of the region's routers),
@@ -77,7 +58,7 @@ function positive(env: Env, name: string, fallback: number, problems: string[]):
  */
 export function syncSettingsFromEnv(env: Env): SyncFunctionSettings {
   const problems: string[] = [];
-  const urls = list(env.SYNC_ROUTER_URLS);
+  const urls = listSetting(env.SYNC_ROUTER_URLS);
   if (urls.length === 0)
     problems.push(
       "SYNC_ROUTER_URLS must list the routers to sync (amqps://host:port, comma-separated)",
@@ -85,32 +66,17 @@ export function syncSettingsFromEnv(env: Env): SyncFunctionSettings {
   for (const [i, u] of urls.entries())
     if (!url.safeParse(u).success)
       problems.push(`SYNC_ROUTER_URLS item ${i + 1} is not an amqp:// or amqps:// URL`);
-  const username = env.MESH_SASL_USERNAME;
-  const mechanism = env.MESH_SASL_MECHANISM ?? (username === undefined ? "ANONYMOUS" : "PLAIN");
-  if (mechanism !== "ANONYMOUS" && mechanism !== "PLAIN" && mechanism !== "EXTERNAL")
-    problems.push("MESH_SASL_MECHANISM must be PLAIN, EXTERNAL or ANONYMOUS");
-  if (mechanism === "PLAIN" && (username === undefined || env.MESH_SASL_PASSWORD === undefined))
+  const { sasl, tls } = meshLoginFromEnv(env, problems);
+  if (sasl.mechanism === "PLAIN" && (sasl.username === undefined || sasl.password === undefined))
     problems.push("PLAIN needs MESH_SASL_USERNAME and MESH_SASL_PASSWORD");
-  const tls = {
-    ...(env.MESH_TLS_CA ? { ca: env.MESH_TLS_CA } : {}),
-    ...(env.MESH_TLS_CERT ? { cert: env.MESH_TLS_CERT } : {}),
-    ...(env.MESH_TLS_KEY ? { key: env.MESH_TLS_KEY } : {}),
-    ...(env.MESH_TLS_SERVERNAME ? { servername: env.MESH_TLS_SERVERNAME } : {}),
-    rejectUnauthorized: env.MESH_TLS_REJECT_UNAUTHORIZED !== "false",
-  };
-  const sasl = {
-    mechanism: mechanism as "ANONYMOUS" | "PLAIN" | "EXTERNAL",
-    ...(username === undefined ? {} : { username }),
-    ...(env.MESH_SASL_PASSWORD === undefined ? {} : { password: env.MESH_SASL_PASSWORD }),
-  };
   const prefix = env.SYNC_REGISTRY_PREFIX ?? "";
   const settings: SyncFunctionSettings = {
     routers: urls.map((u) => ({ url: u, sasl, ...(u.startsWith("amqps:") ? { tls } : {}) })),
     prefix,
     stateKey: env.SYNC_STATE_KEY ?? `${prefix}.amqp-mesh/sync-state.json`,
-    managementPrincipals: list(env.SYNC_MANAGEMENT_PRINCIPALS),
-    fullSyncIntervalMs: positive(env, "SYNC_FULL_INTERVAL_MS", 15 * 60_000, problems),
-    timeoutMs: positive(env, "SYNC_TIMEOUT_MS", 10_000, problems),
+    managementPrincipals: listSetting(env.SYNC_MANAGEMENT_PRINCIPALS),
+    fullSyncIntervalMs: positiveMsSetting(env, "SYNC_FULL_INTERVAL_MS", 15 * 60_000, problems),
+    timeoutMs: positiveMsSetting(env, "SYNC_TIMEOUT_MS", 10_000, problems),
   };
   if (problems.length > 0) throw new SyncConfigError(problems);
   return settings;

@@ -4,13 +4,18 @@
  * registry) never reaches a router. And the desired configs of the routers, generated as
  * `amqp-mesh generate` would write their files.
  */
+import { createHash } from "node:crypto";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../diagnostics.ts";
 import {
   type ChannelCompatibility,
   type ChannelRegistry,
   findBreakingChanges,
 } from "../registry/index.ts";
-import { generateRouterConfigs, type RouterConfig } from "../router-config/index.ts";
+import {
+  type GenerationResult,
+  generateRouterConfigs,
+  type RouterConfig,
+} from "../router-config/index.ts";
 import type { RouterFlavour, Topology } from "../topology/index.ts";
 import type { LoadedProject } from "./snapshot.ts";
 
@@ -19,8 +24,77 @@ export interface ValidProject {
   source: string;
   registry: ChannelRegistry;
   topology: Topology;
-  /** Configs generated already (by the gate), reused for routers of that flavour. */
-  generated?: { flavour: RouterFlavour; principals: string[]; configs: RouterConfig[] };
+}
+
+/**
+ * Generated configs lately, by project (source and digest), flavour and principals: the
+ * gate's, reused for the routers of the run, and the last good registry's, which the next
+ * event run plans from (see run.ts). A few projects' worth, the least recently used going.
+ */
+const generatedByKey = new Map<string, GenerationResult>();
+const GENERATED_KEPT = 8;
+
+function generated(
+  project: ValidProject,
+  flavour: RouterFlavour,
+  principals: readonly string[],
+): GenerationResult {
+  const key = `${project.source}\n${project.digest}\n${flavour}\n${principals.join("\n")}`;
+  let result = generatedByKey.get(key);
+  if (result === undefined) {
+    result = generateRouterConfigs(project.registry, project.topology, {
+      flavour,
+      managementPrincipals: [...principals],
+    });
+    while (generatedByKey.size >= GENERATED_KEPT)
+      generatedByKey.delete(generatedByKey.keys().next().value!);
+  } else {
+    generatedByKey.delete(key);
+  }
+  generatedByKey.set(key, result);
+  return result;
+}
+
+/**
+ * Prepared configs per generated config and preparation: a kept generation (the last good
+ * registry's) gives the same prepared config, whose digest is then kept too. A preparation
+ * is a function of the config alone (the recorded digests rely on that as well).
+ */
+const preparedConfigs = new WeakMap<
+  RouterConfig,
+  WeakMap<(config: RouterConfig) => RouterConfig, RouterConfig>
+>();
+
+function prepared(
+  config: RouterConfig,
+  prepare: (config: RouterConfig) => RouterConfig,
+): RouterConfig {
+  let byPreparation = preparedConfigs.get(config);
+  if (byPreparation === undefined) {
+    byPreparation = new WeakMap();
+    preparedConfigs.set(config, byPreparation);
+  }
+  let result = byPreparation.get(prepare);
+  if (result === undefined) {
+    result = prepare(config);
+    byPreparation.set(prepare, result);
+  }
+  return result;
+}
+
+const digests = new WeakMap<RouterConfig, string>();
+
+/**
+ * The digest of a router's config as it was (or would be) applied: its entities, in order.
+ * Kept per config object (the generated ones are kept, and never changed).
+ */
+export function configDigest(config: RouterConfig): string {
+  let digest = digests.get(config);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(JSON.stringify(config)).digest("hex");
+    digests.set(config, digest);
+  }
+  return digest;
 }
 
 export type GateVerdict =
@@ -70,18 +144,22 @@ export function checkRegistry(
       breaking: [],
     };
   }
-  const generated = generateRouterConfigs(registry, topology, {
-    managementPrincipals: principalList(managementPrincipals),
-  });
-  if (hasErrors(generated.diagnostics)) {
+  const project: ValidProject = {
+    digest: snapshot.digest,
+    source: snapshot.source,
+    registry,
+    topology,
+  };
+  const generation = generated(project, topology.flavour, principalList(managementPrincipals));
+  if (hasErrors(generation.diagnostics)) {
     return {
       accepted: false,
       reason: "not-generated",
-      problems: errorLines(generated.diagnostics),
+      problems: errorLines(generation.diagnostics),
       breaking: [],
     };
   }
-  const notes = [...diagnostics, ...generated.diagnostics]
+  const notes = [...diagnostics, ...generation.diagnostics]
     .filter((d) => d.severity === "warning")
     .map(formatDiagnostic);
   let breaking: ChannelCompatibility[] = [];
@@ -102,22 +180,7 @@ export function checkRegistry(
     if (refused.length > 0)
       return { accepted: false, reason: "breaking", problems: refused.map(breakingLine), breaking };
   }
-  return {
-    accepted: true,
-    project: {
-      digest: snapshot.digest,
-      source: snapshot.source,
-      registry,
-      topology,
-      generated: {
-        flavour: topology.flavour,
-        principals: principalList(managementPrincipals),
-        configs: generated.configs,
-      },
-    },
-    breaking,
-    notes,
-  };
+  return { accepted: true, project, breaking, notes };
 }
 
 function principalList(principals: readonly string[]): string[] {
@@ -127,15 +190,17 @@ function principalList(principals: readonly string[]): string[] {
 export interface DesiredOptions {
   /** Principals the routers let manage them (config-sync's own is always among them). */
   managementPrincipals: readonly string[];
-  /** Makes a generated config fit for where the router runs (e.g. local certificate paths). */
+  /**
+   * Makes a generated config fit for where the router runs (e.g. local certificate paths):
+   * a function of the config alone, never changing it; its results are kept per config.
+   */
   prepareConfig?: (config: RouterConfig) => RouterConfig;
 }
 
-/** The generated config of each router, per flavour (a router's own decides), cached. */
+/** The generated config of each router, per flavour (a router's own decides). */
 export class DesiredConfigs {
   readonly #project: ValidProject;
   readonly #options: DesiredOptions;
-  readonly #byFlavour = new Map<RouterFlavour, { configs: RouterConfig[]; errors: string[] }>();
 
   constructor(project: ValidProject, options: DesiredOptions) {
     this.#project = project;
@@ -151,35 +216,22 @@ export class DesiredConfigs {
     routerId: string,
     flavour: RouterFlavour,
   ): { config: RouterConfig } | { problem: string } {
-    let generated = this.#byFlavour.get(flavour);
-    const principals = principalList(this.#options.managementPrincipals);
-    const ready = this.#project.generated;
-    if (
-      generated === undefined &&
-      ready !== undefined &&
-      ready.flavour === flavour &&
-      ready.principals.join("\n") === principals.join("\n")
-    ) {
-      generated = { configs: ready.configs, errors: [] };
-      this.#byFlavour.set(flavour, generated);
-    }
-    if (generated === undefined) {
-      const result = generateRouterConfigs(this.#project.registry, this.#project.topology, {
-        flavour,
-        managementPrincipals: principals,
-      });
-      generated = { configs: result.configs, errors: errorLines(result.diagnostics) };
-      this.#byFlavour.set(flavour, generated);
-    }
-    if (generated.errors.length > 0)
+    const result = generated(
+      this.#project,
+      flavour,
+      principalList(this.#options.managementPrincipals),
+    );
+    const errors = errorLines(result.diagnostics);
+    if (errors.length > 0)
       return {
-        problem: `the registry cannot be generated for ${flavour}: ${generated.errors.join("; ")}`,
+        problem: `the registry cannot be generated for ${flavour}: ${errors.join("; ")}`,
       };
-    const config = generated.configs.find((c) => c.routerId === routerId);
+    const config = result.configs.find((c) => c.routerId === routerId);
     if (config === undefined)
       return {
         problem: `router '${routerId}' is not in the topology of ${this.#project.source}: add it there, or sync only the topology's routers`,
       };
-    return { config: this.#options.prepareConfig?.(config) ?? config };
+    const prepare = this.#options.prepareConfig;
+    return { config: prepare === undefined ? config : prepared(config, prepare) };
   }
 }

@@ -32,6 +32,7 @@ export {
 } from "./function.ts";
 export {
   checkRegistry,
+  configDigest,
   DesiredConfigs,
   type DesiredOptions,
   type GateVerdict,
@@ -43,12 +44,19 @@ export {
   normalizeActual,
   operationCount,
   operationCounts,
+  planFromLastApplied,
   planSync,
   type RestartOnlyChange,
   type SyncPlan,
   type SyncStep,
   type UntouchedEntity,
 } from "./plan.ts";
+export {
+  type LoadStats,
+  PROJECT_LOADER_LIMITS,
+  ProjectLoader,
+  type ProjectLoaderLimits,
+} from "./project-loader.ts";
 export {
   formatSyncReport,
   type RegistryVerdict,

@@ -327,12 +327,43 @@ export function planSync(wanted: RouterConfig, actual: ActualState): SyncPlan {
     }
   }
 
-  const actualConfig: RouterConfig = { ...desired, entities: actualEntities };
+  return classified(
+    desired,
+    { ...desired, entities: actualEntities },
+    untouched,
+    heldAddressKeys,
+    actual.unread.map((u) => `${u.type}: ${u.reason}`),
+  );
+}
+
+/**
+ * The plan from the config whose live entities (the types config-sync writes) the router was
+ * last brought to — its last sync ended with nothing failed or blocked — instead of a QUERY:
+ * what a QUERY would show if nobody changed the router by hand since. The two configs are
+ * compared as they are (no projection: both are the generator's). Nothing is known of
+ * hand-made entities, so none is listed as untouched and a CREATE that finds its prefix
+ * taken fails instead of being planned as blocked (config-sync then reads the router in
+ * full). Restart-only changes are those between the two configs: one still waiting for a
+ * restart since an earlier run is not listed again (a full run lists it).
+ */
+export function planFromLastApplied(wanted: RouterConfig, lastApplied: RouterConfig): SyncPlan {
+  const owned = lastApplied.entities.filter((e) => SINGLETONS.has(e.type) || isOwnedEntity(e));
+  return classified(wanted, { ...wanted, entities: owned }, [], new Map(), []);
+}
+
+function classified(
+  desired: RouterConfig,
+  actualConfig: RouterConfig,
+  untouched: UntouchedEntity[],
+  heldAddressKeys: ReadonlyMap<string, ManagedEntity>,
+  unread: string[],
+): SyncPlan {
+  const keyOf = (type: RouterEntityType, name: string | undefined): string =>
+    SINGLETONS.has(type) ? type : `${type}\n${name ?? ""}`;
   const [change] = planRouterChanges([actualConfig], [desired]);
   const steps: SyncStep[] = [];
   const restartOnly: RestartOnlyChange[] = [];
   const blocked: BlockedChange[] = [];
-  const unread = actual.unread.map((u) => `${u.type}: ${u.reason}`);
   if (change === undefined)
     return { routerId: desired.routerId, steps, restartOnly, untouched, blocked, unread };
 

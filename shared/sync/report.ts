@@ -37,8 +37,19 @@ export interface RouterSyncResult {
   /** Why it was (not) fully synced: restart seen, first time, … */
   reason: string | undefined;
   restarted: boolean;
+  /**
+   * What the plan was made against: `actual`, the router's entities (QUERY); `last-applied`,
+   * the config its last sync brought it to (an event run, when that is known for sure).
+   */
+  basis: "actual" | "last-applied" | undefined;
   plan: SyncPlan | undefined;
   applied: AppliedStep[];
+  /**
+   * A plan from the last applied config met a router that differs from it (a name taken, an
+   * entity gone): what was sent of it, and why the router was then read in full and planned
+   * again (`plan` and `applied` are that second plan's).
+   */
+  fallback: { reason: string; applied: AppliedStep[] } | undefined;
   /** What went wrong, with the fix. */
   error: string | undefined;
 }
@@ -117,15 +128,19 @@ export function totalsOf(routers: readonly RouterSyncResult[], dryRun: boolean):
       totals.deletes += counts.delete;
       continue;
     }
-    for (const applied of router.applied) {
+    // Every request sent counts, a dropped plan's too; failures only of the last plan (the
+    // full one repairs what the dropped one could not do).
+    const sent = [...(router.fallback?.applied ?? []), ...router.applied];
+    for (const applied of sent) {
       for (const operation of applied.operations) {
         totals.operations++;
-        if (!operation.ok) totals.failedOperations++;
         if (operation.operation === "CREATE") totals.creates++;
         else if (operation.operation === "UPDATE") totals.updates++;
         else totals.deletes++;
       }
     }
+    for (const applied of router.applied)
+      for (const operation of applied.operations) if (!operation.ok) totals.failedOperations++;
   }
   if (dryRun) totals.operations = totals.creates + totals.updates + totals.deletes;
   return totals;
@@ -171,6 +186,10 @@ export function formatSyncReport(report: SyncReport): string {
   for (const note of registry.notes) lines.push(`  note: ${note.split("\n").join("\n  ")}`);
   for (const router of report.routers) {
     lines.push(routerLine(router));
+    if (router.fallback !== undefined)
+      lines.push(
+        `  planned from its last synced config, but ${router.fallback.reason}: read in full and planned again`,
+      );
     if (router.plan !== undefined) {
       const plan = formatSyncPlan(router.plan);
       if (plan !== "") lines.push(plan);

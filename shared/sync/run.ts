@@ -10,6 +10,7 @@
  * version cannot end the day on it, and a replayed event just finds the routers in sync.
  */
 import { redactUrl } from "../amqp/index.ts";
+import { hasErrors } from "../diagnostics.ts";
 import {
   type ManagementOperationEvent,
   ManagementPool,
@@ -18,11 +19,13 @@ import {
   type OpenOptions,
 } from "../management/index.ts";
 import type { RouterConfig } from "../router-config/index.ts";
+import type { RouterFlavour } from "../topology/index.ts";
 import { readActualState, readRouterIdentity } from "./actual.ts";
-import { applySyncPlan } from "./apply.ts";
+import { type AppliedStep, applySyncPlan } from "./apply.ts";
 import { bootTimeOf, hasRestarted, needsFullSync } from "./drift.ts";
-import { checkRegistry, DesiredConfigs, type ValidProject } from "./gate.ts";
-import { operationCounts, planSync } from "./plan.ts";
+import { checkRegistry, configDigest, DesiredConfigs, type ValidProject } from "./gate.ts";
+import { operationCounts, planFromLastApplied, planSync, type SyncPlan } from "./plan.ts";
+import { ProjectLoader } from "./project-loader.ts";
 import {
   type RegistryVerdict,
   type RouterSyncResult,
@@ -31,15 +34,9 @@ import {
   type SyncReport,
   totalsOf,
 } from "./report.ts";
-import {
-  type LoadedProject,
-  loadSnapshot,
-  makeSnapshot,
-  type ProjectSnapshot,
-  SnapshotError,
-} from "./snapshot.ts";
+import { type LoadedProject, makeSnapshot, SnapshotError } from "./snapshot.ts";
 import { type RegistrySource, shortDigest } from "./source.ts";
-import { lastGoodOf, type SyncStateStore } from "./state.ts";
+import { lastGoodOf, type RouterState, type SyncStateStore } from "./state.ts";
 
 export interface SyncRunOptions {
   source: RegistrySource;
@@ -51,7 +48,11 @@ export interface SyncRunOptions {
   dryRun?: boolean;
   /** Principals the routers let manage them; the targets' own SASL users are always added. */
   managementPrincipals?: readonly string[];
-  /** Makes a generated config fit for where the router runs (e.g. local certificate paths). */
+  /**
+   * Makes a generated config fit for where the router runs (e.g. local certificate paths):
+   * a function of the config alone (its results are kept per config, and event runs compare
+   * their digests with the state's), never changing its argument.
+   */
   prepareConfig?: (config: RouterConfig) => RouterConfig;
   /** Scheduled runs sync a router fully at least this often (default 15 min). */
   fullSyncIntervalMs?: number;
@@ -59,6 +60,8 @@ export interface SyncRunOptions {
   restartToleranceMs?: number;
   /** Passes when uploads keep coming during the run (default 3). */
   maxRounds?: number;
+  /** Keeps validated files for later runs; the process's own one by default (warm functions). */
+  loader?: ProjectLoader;
   /** Open management sessions to reuse (warm functions); one is made and closed otherwise. */
   pool?: ManagementPool;
   /** Timeouts of sessions this run opens. */
@@ -88,25 +91,10 @@ export function operationLogger(logger: SyncLogger): (event: ManagementOperation
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 
 /**
- * Projects validated lately, by digest: a warm function (or the next pass) that sees the
- * same files again — the last good registry is usually the previous run's — skips the work.
+ * Files validated lately, by content (project-loader.ts): a warm function, the next pass, or
+ * the last good registry loaded next to the new one, parses and checks only what changed.
  */
-const loadedByDigest = new Map<string, Promise<LoadedProject>>();
-const LOADED_KEPT = 4;
-
-function loadCached(snapshot: ProjectSnapshot): Promise<LoadedProject> {
-  const key = `${snapshot.source}\n${snapshot.digest}`;
-  let loading = loadedByDigest.get(key);
-  if (loading === undefined) {
-    loading = loadSnapshot(snapshot);
-    loadedByDigest.set(key, loading);
-    loading.catch(() => loadedByDigest.delete(key));
-    while (loadedByDigest.size > LOADED_KEPT)
-      loadedByDigest.delete(loadedByDigest.keys().next().value!);
-  }
-  // The revision is the store's, not the content's: keep the one just read.
-  return loading.then((loaded) => ({ ...loaded, snapshot }));
-}
+const sharedLoader = new ProjectLoader();
 
 function verdictOf(source: string): RegistryVerdict {
   return {
@@ -128,6 +116,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
   const mode = options.mode ?? "event";
   const dryRun = options.dryRun ?? false;
   const maxRounds = options.maxRounds ?? 3;
+  const loader = options.loader ?? sharedLoader;
   const ownPool = options.pool === undefined;
   const pool =
     options.pool ?? new ManagementPool({ ...options.open, onOperation: operationLogger(logger) });
@@ -137,9 +126,38 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
     ...options.routers.flatMap((t) => (t.sasl?.username === undefined ? [] : [t.sasl.username])),
   ];
   let lastGood: LoadedProject | undefined;
+  const lastGoodRead = state.lastGood;
   if (state.lastGood !== undefined) {
     const { files, source, revision } = state.lastGood;
-    lastGood = await loadCached(makeSnapshot(files, source, revision));
+    lastGood = await loader.load(makeSnapshot(files, source, revision));
+  }
+
+  const desiredOptions = {
+    managementPrincipals: principals,
+    ...(options.prepareConfig === undefined ? {} : { prepareConfig: options.prepareConfig }),
+  };
+
+  /**
+   * The desired configs of the last good registry as the state holds it now (the previous
+   * pass's, or the previous run's): what a router was last synced to, if its record says so.
+   */
+  async function lastAppliedBaseline(): Promise<DesiredConfigs | undefined> {
+    if (state.lastGood === undefined) return undefined;
+    const { files, source, revision } = state.lastGood;
+    const loaded =
+      state.lastGood === lastGoodRead && lastGood !== undefined
+        ? lastGood
+        : await loader.load(makeSnapshot(files, source, revision));
+    if (hasErrors(loaded.diagnostics) || !loaded.registry || !loaded.topology) return undefined;
+    return new DesiredConfigs(
+      {
+        digest: loaded.snapshot.digest,
+        source: loaded.snapshot.source,
+        registry: loaded.registry,
+        topology: loaded.topology,
+      },
+      desiredOptions,
+    );
   }
 
   let rounds = 0;
@@ -151,7 +169,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
       verdict = verdictOf(options.source.description);
       let loaded: LoadedProject;
       try {
-        loaded = await loadCached(await options.source.read());
+        loaded = await loader.load(await options.source.read());
       } catch (error) {
         if (!(error instanceof SnapshotError)) throw error;
         verdict.reason = "unreadable";
@@ -205,11 +223,11 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
           return finish([], verdict);
         }
       }
-      const desired = new DesiredConfigs(project, {
-        managementPrincipals: principals,
-        ...(options.prepareConfig === undefined ? {} : { prepareConfig: options.prepareConfig }),
-      });
-      results = await Promise.all(options.routers.map((target) => syncRouter(target, desired)));
+      const desired = new DesiredConfigs(project, desiredOptions);
+      const baseline = mode === "event" && !dryRun ? await lastAppliedBaseline() : undefined;
+      results = await Promise.all(
+        options.routers.map((target) => syncRouter(target, desired, baseline)),
+      );
       if (dryRun) break;
       if (gate.accepted) state.lastGood = lastGoodOf(snapshot, now());
       if (rounds >= maxRounds) break;
@@ -250,6 +268,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
   async function syncRouter(
     target: ManagementTarget,
     desired: DesiredConfigs,
+    baseline: DesiredConfigs | undefined,
   ): Promise<RouterSyncResult> {
     const url = redactUrl(target.url);
     const result: RouterSyncResult = {
@@ -259,8 +278,10 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
       status: "failed",
       reason: undefined,
       restarted: false,
+      basis: undefined,
       plan: undefined,
       applied: [],
+      fallback: undefined,
       error: undefined,
     };
     const fail = (error: string): RouterSyncResult => {
@@ -268,7 +289,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
       result.error = error;
       const previous = state.routers[url];
       if (previous !== undefined && !dryRun) {
-        const { syncedAt: _syncedAt, ...rest } = previous;
+        const { syncedAt: _syncedAt, appliedConfig: _appliedConfig, ...rest } = previous;
         state.routers[url] = rest;
       }
       logger.error("router not synced", { router: url, routerId: result.routerId, error });
@@ -290,25 +311,10 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
           routerId: identity.routerId,
           uptimeSeconds: identity.uptimeSeconds,
         });
-      // synced: a full sync without failures; seen: only looked at; failed: sync again next time.
-      const record = (how: "synced" | "seen" | "failed"): void => {
-        if (dryRun) return;
-        const base = {
-          routerId: identity.routerId,
-          bootTime: bootTimeOf(seenAt, identity.uptimeSeconds),
-          seenAt,
-        };
-        if (how === "synced")
-          state.routers[url] = { ...base, syncedAt: seenAt, syncedDigest: desired.digest };
-        else if (how === "failed") state.routers[url] = base;
-        else
-          state.routers[url] = {
-            ...base,
-            ...(previous?.syncedAt === undefined ? {} : { syncedAt: previous.syncedAt }),
-            ...(previous?.syncedDigest === undefined
-              ? {}
-              : { syncedDigest: previous.syncedDigest }),
-          };
+      const base = {
+        routerId: identity.routerId,
+        bootTime: bootTimeOf(seenAt, identity.uptimeSeconds),
+        seenAt,
       };
       if (mode === "schedule") {
         const decision = needsFullSync(previous, seen, {
@@ -321,7 +327,11 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
         result.reason = decision.reason;
         if (!decision.full) {
           result.status = "checked";
-          record("seen");
+          // Only looked at: what it was synced to stays as recorded.
+          if (!dryRun) {
+            const { routerId: _id, bootTime: _boot, seenAt: _seen, ...synced } = previous ?? {};
+            state.routers[url] = { ...base, ...synced };
+          }
           return result;
         }
       }
@@ -331,37 +341,104 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
         return fail(
           `router '${identity.routerId}' runs as ${identity.mode}, the topology has it as ${wanted.config.mode}: fix the topology or the router`,
         );
+      const applyOptions =
+        options.concurrency === undefined ? {} : { concurrency: options.concurrency };
+
+      /** Records the outcome of an applied plan; `full`: it was planned from a QUERY. */
+      const settle = (plan: SyncPlan, applied: AppliedStep[], full: boolean): RouterSyncResult => {
+        result.plan = plan;
+        result.applied = applied;
+        const failed = applied.filter((a) => !a.ok);
+        if (failed.length > 0) {
+          if (!dryRun) state.routers[url] = base;
+          return fail(`${failed.length} of ${plan.steps.length} changes failed`);
+        }
+        // Its live entities are the desired ones now: the next event run may plan from them.
+        // (Restart-only changes are on types config-sync never writes; unread is only ever
+        // the policy singleton, one of them.)
+        const exact = plan.blocked.length === 0;
+        const syncedAt = full ? seenAt : previous?.syncedAt;
+        state.routers[url] = {
+          ...base,
+          ...(syncedAt === undefined ? {} : { syncedAt }),
+          syncedDigest: desired.digest,
+          ...(exact ? { appliedConfig: configDigest(wanted.config) } : {}),
+        };
+        result.status = plan.steps.length === 0 ? "unchanged" : "synced";
+        logger.info(plan.steps.length === 0 ? "router in sync" : "router synced", {
+          router: url,
+          routerId: identity.routerId,
+          restarted: result.restarted,
+          basis: result.basis,
+          ...operationCounts(plan),
+          restartOnly: plan.restartOnly.length,
+          untouched: plan.untouched.length,
+          blocked: plan.blocked.length,
+        });
+        return result;
+      };
+
+      // An event run plans from the config the router was last brought to, when that is
+      // known exactly (see lastAppliedConfig): no QUERY of its entities.
+      const lastApplied =
+        baseline === undefined || result.restarted
+          ? undefined
+          : lastAppliedConfig(previous, identity.routerId, identity.flavour, baseline);
+      if (lastApplied !== undefined) {
+        result.basis = "last-applied";
+        const plan = planFromLastApplied(wanted.config, lastApplied);
+        const applied = await applySyncPlan(management, plan, applyOptions);
+        const surprise = applied.find((a) => a.operations.some((o) => o.unexpected));
+        if (surprise === undefined) return settle(plan, applied, false);
+        const operation = surprise.operations.find((o) => o.unexpected)!;
+        result.fallback = {
+          reason: `${operation.operation} ${surprise.step.type} ${surprise.step.name}: ${
+            operation.unexpected === "taken" ? "the name or prefix is taken" : "it is gone"
+          } — the router is not as last synced`,
+          applied,
+        };
+        logger.warn("router differs from its last synced config: reading it in full", {
+          router: url,
+          routerId: identity.routerId,
+          reason: result.fallback.reason,
+        });
+      }
+
+      result.basis = "actual";
       const actual = await readActualState(management, identity);
       const plan = planSync(wanted.config, actual);
-      result.plan = plan;
       if (dryRun) {
+        result.plan = plan;
         result.status = "planned";
         return result;
       }
-      result.applied = await applySyncPlan(management, plan, {
-        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      });
-      const failed = result.applied.filter((a) => !a.ok);
-      const counts = operationCounts(plan);
-      if (failed.length > 0) {
-        record("failed");
-        return fail(`${failed.length} of ${plan.steps.length} changes failed`);
-      }
-      result.status = plan.steps.length === 0 ? "unchanged" : "synced";
-      record("synced");
-      logger.info(plan.steps.length === 0 ? "router in sync" : "router synced", {
-        router: url,
-        routerId: identity.routerId,
-        restarted: result.restarted,
-        ...counts,
-        restartOnly: plan.restartOnly.length,
-        untouched: plan.untouched.length,
-        blocked: plan.blocked.length,
-      });
-      return result;
+      return settle(plan, await applySyncPlan(management, plan, applyOptions), true);
     } catch (error) {
       if (error instanceof ManagementUnreachableError) await pool.discard(target);
       return fail(error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /**
+   * The config a router was last brought to, when an event run may plan from it: its last
+   * sync succeeded with nothing failed or blocked (`appliedConfig`), for the registry the
+   * state holds as the last good one, the same router id answers (a restart was ruled out
+   * by the caller), and generating that registry again for it — the same principals and
+   * config preparation — gives the very config recorded (its digest). Undefined otherwise:
+   * then the router is read in full.
+   */
+  function lastAppliedConfig(
+    previous: RouterState | undefined,
+    routerId: string,
+    flavour: RouterFlavour,
+    baseline: DesiredConfigs,
+  ): RouterConfig | undefined {
+    if (previous?.appliedConfig === undefined || previous.syncedAt === undefined) return undefined;
+    if (previous.routerId !== routerId || previous.syncedDigest !== baseline.digest)
+      return undefined;
+    const config = baseline.forRouter(routerId, flavour);
+    if ("problem" in config || configDigest(config.config) !== previous.appliedConfig)
+      return undefined;
+    return config.config;
   }
 }

@@ -1,16 +1,14 @@
 /**
  * A registry project as config-sync reads it from a store: `topology.yaml` and the files
  * under `registry/`, as text, with a digest that names this exact content (the registry
- * version routers are synced to). Loading writes the files into a private temporary folder
- * and runs the same validation as `amqp-mesh validate`; diagnostics name the store's paths.
+ * version routers are synced to). Loading runs the same validation as `amqp-mesh validate`
+ * on the files in memory (project-loader.ts); diagnostics name the store's paths.
  */
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, sep } from "node:path";
 import type { Diagnostic } from "../diagnostics.ts";
-import { type ChannelRegistry, validateProject } from "../registry/index.ts";
+import type { ChannelRegistry } from "../registry/index.ts";
 import type { Topology } from "../topology/index.ts";
+import { ProjectLoader } from "./project-loader.ts";
 
 export interface ProjectFile {
   /** Relative to the project root, `/`-separated: `topology.yaml`, `registry/sales.yaml`. */
@@ -135,47 +133,10 @@ export function makeSnapshot(
 }
 
 /**
- * Validates a snapshot as `amqp-mesh validate` validates a folder: the files are written into
- * a fresh temporary folder (removed afterwards) and loaded from there.
+ * Validates a snapshot as `amqp-mesh validate` validates a folder, from memory (nothing is
+ * written anywhere); problems name the store's objects. Nothing is kept: config-sync's runs
+ * use a ProjectLoader, which keeps each file's results for the next load.
  */
-export async function loadSnapshot(snapshot: ProjectSnapshot): Promise<LoadedProject> {
-  const dir = await mkdtemp(join(tmpdir(), "amqp-mesh-sync-"));
-  try {
-    for (const file of snapshot.files) {
-      const reason = unsafePathReason(file.path);
-      if (reason !== undefined) throw new SnapshotError(`'${file.path}' is refused: ${reason}`);
-      const target = join(dir, ...file.path.split("/"));
-      // Belt and braces: nothing lands outside the folder, whatever the path said.
-      if (!target.startsWith(`${dir}${sep}`))
-        throw new SnapshotError(`'${file.path}' leaves the project`);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, file.content);
-    }
-    const validation = await validateProject(dir);
-    const rename = (file: string): string =>
-      file.startsWith(`${dir}${sep}`)
-        ? `${snapshot.source}${file
-            .slice(dir.length + 1)
-            .split(sep)
-            .join("/")}`
-        : file === dir
-          ? snapshot.source
-          : file;
-    // The folder is gone after this: every file name points into the store instead.
-    const registry = validation.registry && {
-      teams: validation.registry.teams.map((t) => ({ ...t, file: rename(t.file) })),
-      channels: validation.registry.channels.map((c) => ({
-        ...c,
-        source: { ...c.source, file: rename(c.source.file) },
-      })),
-    };
-    return {
-      snapshot,
-      registry,
-      topology: validation.topology,
-      diagnostics: validation.diagnostics.map((d) => ({ ...d, file: rename(d.file) })),
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+export function loadSnapshot(snapshot: ProjectSnapshot): Promise<LoadedProject> {
+  return new ProjectLoader().load(snapshot);
 }

@@ -123,17 +123,19 @@ export class DirectorySource implements RegistrySource {
   }
 
   async read(): Promise<ProjectSnapshot> {
-    const files: ProjectFile[] = [];
     const topology = join(this.#dir, "topology.yaml");
     const registryDir = join(this.#dir, "registry");
-    const paths = [topology, ...(await walk(registryDir).catch(() => []))];
-    for (const file of paths) {
-      const path = relative(this.#dir, file).split(sep).join("/");
-      if (!isProjectPath(path)) continue;
-      const content = await readFile(file, "utf8").catch(() => undefined);
-      if (content !== undefined) files.push({ path, content });
-    }
-    return makeSnapshot(files, this.description);
+    const paths = [topology, ...(await walk(registryDir).catch(() => []))]
+      .map((file) => ({ file, path: relative(this.#dir, file).split(sep).join("/") }))
+      .filter(({ path }) => isProjectPath(path));
+    // All at once: the file system takes them in parallel.
+    const read = await Promise.all(
+      paths.map(async ({ file, path }) => {
+        const content = await readFile(file, "utf8").catch(() => undefined);
+        return content === undefined ? [] : [{ path, content }];
+      }),
+    );
+    return makeSnapshot(read.flat() as ProjectFile[], this.description);
   }
 
   async revision(): Promise<string> {

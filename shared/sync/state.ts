@@ -16,9 +16,17 @@ const routerStateSchema = z.object({
   bootTime: z.number(),
   /** When it was last seen (ms since the epoch). */
   seenAt: z.number(),
-  /** When a full sync last ended without a failed operation, and the registry digest it synced. */
+  /** When a full sync (QUERY, plan, apply) last ended without a failed operation. */
   syncedAt: z.number().optional(),
+  /** The registry digest the router was last synced to without a failed operation. */
   syncedDigest: z.string().optional(),
+  /**
+   * The digest of the desired config (as prepared for this router) whose live entities its
+   * last sync brought it to: nothing failed or blocked (changes only a restart makes, on
+   * types config-sync never writes, may be pending). Absent otherwise. An event run
+   * plans from that config instead of a QUERY when it can generate it again (see run.ts).
+   */
+  appliedConfig: z.string().optional(),
 });
 
 export const syncStateSchema = z.object({

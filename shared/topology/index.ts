@@ -1,7 +1,12 @@
 /** Public entry of the mesh topology: its format, loading and validation. */
 
 export { isLoopbackHost } from "../loopback.ts";
-export { loadTopology, type TopologyLoadResult, type TopologySource } from "./load.ts";
+export {
+  checkTopologyDocument,
+  loadTopology,
+  type TopologyLoadResult,
+  type TopologySource,
+} from "./load.ts";
 export {
   Broker,
   ClientListener,

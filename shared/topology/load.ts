@@ -1,5 +1,5 @@
 import { type Diagnostic, hasErrors } from "../diagnostics.ts";
-import { readYamlFile } from "../yaml/parse.ts";
+import { type ParsedYaml, readYamlFile } from "../yaml/parse.ts";
 import { type PathLocator, START_OF_FILE } from "../yaml/position.ts";
 import { checkWithSchema } from "../yaml/schema-diagnostics.ts";
 import { NAME_PATTERN, Topology } from "./schema.ts";
@@ -22,7 +22,12 @@ const TOPOLOGY_PATTERN_RULES: Record<string, string> = {
 
 /** Reads and checks topology.yaml; never throws for bad input, every problem is a diagnostic. */
 export async function loadTopology(file: string): Promise<TopologyLoadResult> {
-  const parsed = await readYamlFile(file);
+  return checkTopologyDocument(await readYamlFile(file));
+}
+
+/** Checks a parsed topology document (loadTopology without the file read). */
+export function checkTopologyDocument(parsed: ParsedYaml): TopologyLoadResult {
+  const file = parsed.file;
   const source = { file, locate: parsed.locate };
   if (hasErrors(parsed.diagnostics)) {
     return { source, diagnostics: parsed.diagnostics };

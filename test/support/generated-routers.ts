@@ -50,10 +50,17 @@ export async function copyProject(from: string): Promise<ProjectCopy> {
   const file = join(dir, "topology.yaml");
   const text = await readFile(file, "utf8");
   const ports = new Map<string, number>();
+  const taken = new Set<number>();
   for (const match of text.matchAll(/port: (\d{4,5})\b/g)) {
     const port = match[1]!;
     // The broker is RabbitMQ on its own port: keep it.
-    if (port !== "5672" && !ports.has(port)) ports.set(port, await freePort());
+    if (port === "5672" || ports.has(port)) continue;
+    // The system may hand out a port it just handed out (each probe is closed again): two
+    // listeners on one port would be a topology/port-conflict, and every sync refused.
+    let free = await freePort();
+    while (taken.has(free)) free = await freePort();
+    taken.add(free);
+    ports.set(port, free);
   }
   await writeFile(
     file,

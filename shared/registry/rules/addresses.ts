@@ -1,7 +1,7 @@
 import type { Diagnostic } from "../../diagnostics.ts";
 import { START_OF_FILE } from "../../yaml/position.ts";
 import type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "../model.ts";
-import { addressSegments, segmentsOverlap } from "../prefix.ts";
+import { addressSegments } from "../prefix.ts";
 import type { RegistryPlaces } from "./place.ts";
 
 /** A team name may be declared by one document only. */
@@ -43,13 +43,13 @@ export function checkAddressOverlaps(
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const channels = registry.channels;
-  // Split once: the comparison below is quadratic in the number of channels.
   const segments = channels.map((c) => addressSegments(c.address));
+  const overlapping = overlapIndex(segments);
   for (const [index, channel] of channels.entries()) {
     const own = segments[index]!;
-    for (const [earlierIndex, earlier] of channels.slice(0, index).entries()) {
+    for (const earlierIndex of overlapping(index)) {
+      const earlier = channels[earlierIndex]!;
       const other = segments[earlierIndex]!;
-      if (!segmentsOverlap(own, other)) continue;
       if (own.length === other.length) {
         diagnostics.push(
           places.atChannel(channel, ["address"], {
@@ -64,6 +64,39 @@ export function checkAddressOverlaps(
     }
   }
   return diagnostics;
+}
+
+function keyOf(segments: readonly string[], length = segments.length): string {
+  return segments.slice(0, length).join("/");
+}
+
+function push(map: Map<string, number[]>, key: string, index: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [index]);
+  else list.push(index);
+}
+
+/**
+ * For each channel, the earlier channels (lower index, ascending) whose address overlaps its
+ * own — what comparing it with every earlier one finds, from two maps instead: addresses by
+ * their segments, and by each of their proper prefixes. An address overlaps the ones that
+ * are a prefix of it (itself included) and the longer ones it is a prefix of.
+ */
+function overlapIndex(segments: readonly (readonly string[])[]): (index: number) => number[] {
+  const exact = new Map<string, number[]>();
+  const below = new Map<string, number[]>();
+  for (const [index, own] of segments.entries()) {
+    push(exact, keyOf(own), index);
+    for (let length = 0; length < own.length; length++) push(below, keyOf(own, length), index);
+  }
+  return (index) => {
+    const own = segments[index]!;
+    const found: number[] = [];
+    for (let length = 0; length <= own.length; length++)
+      for (const other of exact.get(keyOf(own, length)) ?? []) if (other < index) found.push(other);
+    for (const other of below.get(keyOf(own)) ?? []) if (other < index) found.push(other);
+    return found.sort((a, b) => a - b);
+  };
 }
 
 function overlap(a: RegisteredChannel, b: RegisteredChannel, places: RegistryPlaces): Diagnostic {

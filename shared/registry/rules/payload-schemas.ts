@@ -1,9 +1,14 @@
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import stableStringify from "fast-json-stable-stringify";
 import type { Diagnostic } from "../../diagnostics.ts";
 import type { ChannelRegistry, RegisteredChannel } from "../model.ts";
 import type { RegistryPlaces } from "./place.ts";
 
 let sharedAjv: Ajv2020 | undefined;
+/** Schemas compiled by the shared instance (Ajv keeps each one it compiled). */
+let compiledBySharedAjv = 0;
+/** After this many, a new instance replaces it: a long-lived process does not grow without end. */
+const COMPILES_PER_AJV = 2_000;
 
 /**
  * How payload schemas are compiled, here and by the ingress: strict about keywords (a typo
@@ -23,8 +28,29 @@ export const PAYLOAD_SCHEMA_AJV_OPTIONS = {
 
 /** One instance is reused (building one costs ~100 ms). */
 function ajv(): Ajv2020 {
+  if (compiledBySharedAjv >= COMPILES_PER_AJV) {
+    sharedAjv = undefined;
+    compiledBySharedAjv = 0;
+  }
   sharedAjv ??= new Ajv2020(PAYLOAD_SCHEMA_AJV_OPTIONS);
   return sharedAjv;
+}
+
+/**
+ * Problems by schema text (stable key order), least recently used first: a registry is
+ * validated again and again with mostly the same schemas (config-sync's warm runs, each
+ * ~1 ms of Ajv per schema), and the answer depends on the schema's JSON alone.
+ */
+const problemsBySchema = new Map<string, SchemaProblem[]>();
+let problemsKeyChars = 0;
+export const SCHEMA_PROBLEMS_KEPT = { schemas: 5_000, chars: 8 * 1024 * 1024 };
+
+function schemaKey(schema: Record<string, unknown>): string | undefined {
+  try {
+    return stableStringify(schema);
+  } catch {
+    return undefined; // a cyclic value (YAML aliases): not kept, compiled each time
+  }
 }
 
 interface SchemaProblem {
@@ -40,6 +66,30 @@ function describeAjvError(error: ErrorObject): string {
 
 /** Compiles a payload schema the way the ingress will; the problems found, none when valid. */
 export function payloadSchemaProblems(schema: Record<string, unknown>): SchemaProblem[] {
+  const key = schemaKey(schema);
+  if (key === undefined) return compiledProblems(schema);
+  const known = problemsBySchema.get(key);
+  if (known !== undefined) {
+    problemsBySchema.delete(key);
+    problemsBySchema.set(key, known);
+    return known.map((p) => ({ ...p }));
+  }
+  const problems = compiledProblems(schema);
+  problemsBySchema.set(key, problems);
+  problemsKeyChars += key.length;
+  for (const [oldest] of problemsBySchema) {
+    if (
+      problemsBySchema.size <= SCHEMA_PROBLEMS_KEPT.schemas &&
+      problemsKeyChars <= SCHEMA_PROBLEMS_KEPT.chars
+    )
+      break;
+    problemsBySchema.delete(oldest);
+    problemsKeyChars -= oldest.length;
+  }
+  return problems.map((p) => ({ ...p }));
+}
+
+function compiledProblems(schema: Record<string, unknown>): SchemaProblem[] {
   const compiler = ajv();
   try {
     if (!compiler.validateSchema(schema)) {
@@ -51,6 +101,7 @@ export function payloadSchemaProblems(schema: Record<string, unknown>): SchemaPr
         return [{ pointer: error.instancePath, message: describeAjvError(error) }];
       });
     }
+    compiledBySharedAjv++;
     compiler.compile(schema);
     return [];
   } catch (error) {

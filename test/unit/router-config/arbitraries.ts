@@ -79,7 +79,7 @@ const address = fc
   .array(segment, { minLength: 1, maxLength: 3 })
   .chain((parts) => fc.constantFrom(parts.join("/"), `${parts.join("/")}.dead`));
 
-function registryArbitrary(topology: Topology): fc.Arbitrary<ChannelRegistry> {
+export function registryArbitrary(topology: Topology): fc.Arbitrary<ChannelRegistry> {
   const envNames = topology.environments.map((e) => e.name);
   const teamNames = ["team-a", "team-b", "team-c"];
   const names = [...teamNames, "bot-1", "team-a-p1"];
