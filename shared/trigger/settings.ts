@@ -6,8 +6,7 @@
  * JWT issuers) — and none of the ingress.
  */
 import type { MeshClientConfigInput } from "../amqp/index.ts";
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { type Env, listSetting, meshLoginFromEnv } from "../settings/env.ts";
 
 /** A setting is malformed; names the variable and what it must hold, never its value. */
 export class TriggerConfigError extends Error {
@@ -20,32 +19,14 @@ export class TriggerConfigError extends Error {
 /**
  * MESH_URLS (comma-separated amqps:// edge routers; none: the function does not publish),
  * MESH_SASL_USERNAME/PASSWORD (PLAIN) or MESH_SASL_MECHANISM=EXTERNAL with
- * MESH_TLS_CERT/KEY, MESH_TLS_CA, MESH_TLS_SERVERNAME, MESH_TLS_REJECT_UNAUTHORIZED.
+ * MESH_TLS_CERT/KEY, MESH_TLS_CA, MESH_TLS_SERVERNAME, MESH_TLS_REJECT_UNAUTHORIZED — read as
+ * the ingress reads them (shared/settings/env.ts).
  */
 export function publishSettingsFromEnv(env: Env): MeshClientConfigInput | undefined {
-  const urls = (env.MESH_URLS ?? "")
-    .split(",")
-    .map((u) => u.trim())
-    .filter((u) => u.length > 0);
+  const urls = listSetting(env.MESH_URLS);
   if (urls.length === 0) return undefined;
-  const username = env.MESH_SASL_USERNAME;
-  const mechanism = env.MESH_SASL_MECHANISM ?? (username === undefined ? "ANONYMOUS" : "PLAIN");
-  if (mechanism !== "ANONYMOUS" && mechanism !== "PLAIN" && mechanism !== "EXTERNAL")
-    throw new TriggerConfigError(["MESH_SASL_MECHANISM must be PLAIN, EXTERNAL or ANONYMOUS"]);
-  const tls = {
-    ...(env.MESH_TLS_CA ? { ca: env.MESH_TLS_CA } : {}),
-    ...(env.MESH_TLS_CERT ? { cert: env.MESH_TLS_CERT } : {}),
-    ...(env.MESH_TLS_KEY ? { key: env.MESH_TLS_KEY } : {}),
-    ...(env.MESH_TLS_SERVERNAME ? { servername: env.MESH_TLS_SERVERNAME } : {}),
-    rejectUnauthorized: env.MESH_TLS_REJECT_UNAUTHORIZED !== "false",
-  };
-  return {
-    urls,
-    sasl: {
-      mechanism,
-      ...(username === undefined ? {} : { username }),
-      ...(env.MESH_SASL_PASSWORD === undefined ? {} : { password: env.MESH_SASL_PASSWORD }),
-    },
-    ...(urls.some((u) => u.startsWith("amqps:")) ? { tls } : {}),
-  };
+  const problems: string[] = [];
+  const { sasl, tls } = meshLoginFromEnv(env, problems);
+  if (problems.length > 0) throw new TriggerConfigError(problems);
+  return { urls, sasl, ...(urls.some((u) => u.startsWith("amqps:")) ? { tls } : {}) };
 }
