@@ -78,3 +78,24 @@ export async function connectRedisIdempotencyGuard(
     close: () => client.quit(),
   };
 }
+
+/**
+ * A queued trigger's guard from its settings: the Redis at IDEMPOTENCY_REDIS_URL, keyed by
+ * the function's name. Unset, there is none, and `warn` is told what that costs: every
+ * message of a failed batch runs again on the broker's redelivery (`broker` names it).
+ */
+export async function idempotencyGuardFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  functionName: string,
+  broker: string,
+  warn: (message: string) => void,
+): Promise<ContextualIdempotencyGuard | undefined> {
+  const url = env.IDEMPOTENCY_REDIS_URL;
+  if (url === undefined || url === "") {
+    warn(
+      `IDEMPOTENCY_REDIS_URL is not set: ${broker} redeliveries run every message of a failed batch again`,
+    );
+    return undefined;
+  }
+  return (await connectRedisIdempotencyGuard(url, { keyPrefix: functionName })).guard;
+}

@@ -10,7 +10,7 @@
  */
 import { app } from "@azure/functions";
 import type { ChannelHandlerDefinition } from "../../shared/trigger/index.ts";
-import { connectRedisIdempotencyGuard } from "../trigger-idempotency.ts";
+import { idempotencyGuardFromEnv } from "../trigger-idempotency.ts";
 import { createServiceBusTriggerHandler, type ServiceBusBatchHandler } from "./trigger.ts";
 import { deployedAzureTriggerOptions } from "./trigger-app.ts";
 
@@ -28,15 +28,9 @@ export async function azureQueuedTrigger<T>(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<ServiceBusBatchHandler> {
   const options = await deployedAzureTriggerOptions(definition, bundleDir, env);
-  const redisUrl = env.IDEMPOTENCY_REDIS_URL;
-  const idempotency =
-    redisUrl === undefined || redisUrl === ""
-      ? undefined
-      : (await connectRedisIdempotencyGuard(redisUrl, { keyPrefix: definition.name })).guard;
-  if (idempotency === undefined)
-    console.warn(
-      "IDEMPOTENCY_REDIS_URL is not set: Service Bus redeliveries run every message of a failed batch again",
-    );
+  const idempotency = await idempotencyGuardFromEnv(env, definition.name, "Service Bus", (m) =>
+    console.warn(m),
+  );
   const handler = createServiceBusTriggerHandler(definition, { ...options, idempotency });
   app.serviceBusQueue(`${definition.name}-queue`, {
     connection: registration.connection ?? "MESH_SERVICEBUS",

@@ -14,6 +14,7 @@ export {
 export {
   loadRegistry,
   loadTeamDocument,
+  noRegistryDocuments,
   type RegistryLoadResult,
   type TeamDocumentLoad,
 } from "./load.ts";

@@ -186,21 +186,26 @@ async function registryFiles(folder: string, diagnostics: Diagnostic[]): Promise
  * Loads every team document in `<dir>/registry/` (*.yaml, *.yml, sorted by name). Never throws
  * for bad input: every problem of every file comes back as a diagnostic.
  */
+/** The warning for a registry folder without a team document. */
+export function noRegistryDocuments(folder: string): Diagnostic {
+  return {
+    severity: "warning",
+    code: "registry/no-documents",
+    file: folder,
+    ...START_OF_FILE,
+    path: [],
+    message: `registry folder ${folder} holds no *.yaml documents`,
+    hint: "add one <team>.yaml document per team",
+  };
+}
+
 export async function loadRegistry(dir: string): Promise<RegistryLoadResult> {
   const folder = join(dir, "registry");
   const diagnostics: Diagnostic[] = [];
   const registry: ChannelRegistry = { teams: [], channels: [] };
   const files = await registryFiles(folder, diagnostics);
   if (files.length === 0 && diagnostics.length === 0) {
-    diagnostics.push({
-      severity: "warning",
-      code: "registry/no-documents",
-      file: folder,
-      ...START_OF_FILE,
-      path: [],
-      message: `registry folder ${folder} holds no *.yaml documents`,
-      hint: "add one <team>.yaml document per team",
-    });
+    diagnostics.push(noRegistryDocuments(folder));
   }
   for (const name of files) {
     const loaded = await loadTeamDocument(await readYamlFile(join(folder, name)));

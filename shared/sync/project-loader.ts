@@ -20,6 +20,7 @@ import { type Diagnostic, sortDiagnostics } from "../diagnostics.ts";
 import {
   type ChannelRegistry,
   loadTeamDocument,
+  noRegistryDocuments,
   payloadSchemaFromText,
   type TeamDocumentLoad,
   validateRegistry,
@@ -189,15 +190,7 @@ export class ProjectLoader {
         hint: "create it and put one <team>.yaml document per team in it",
       });
     } else if (names.length === 0) {
-      registryDiagnostics.push({
-        severity: "warning",
-        code: "registry/no-documents",
-        file: folder,
-        ...START_OF_FILE,
-        path: [],
-        message: `registry folder ${folder} holds no *.yaml documents`,
-        hint: "add one <team>.yaml document per team",
-      });
+      registryDiagnostics.push(noRegistryDocuments(folder));
     }
     for (const name of names) {
       const path = `${REGISTRY}/${name}`;

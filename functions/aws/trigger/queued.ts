@@ -10,7 +10,7 @@
  * its Redis connection is made during init. The bridge's invocations are taken too.
  */
 import type { ChannelHandlerDefinition } from "../../../shared/trigger/index.ts";
-import { connectRedisIdempotencyGuard } from "../../trigger-idempotency.ts";
+import { idempotencyGuardFromEnv } from "../../trigger-idempotency.ts";
 import type { TriggerLambdaHandler } from "./handler.ts";
 import { deployedTriggerOptions } from "./index.ts";
 import { createQueuedTriggerLambdaHandler } from "./queued-handler.ts";
@@ -26,14 +26,8 @@ export async function queuedLambdaTrigger<T>(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<TriggerLambdaHandler> {
   const options = await deployedTriggerOptions(definition, bundleDir, env);
-  const redisUrl = env.IDEMPOTENCY_REDIS_URL;
-  const idempotency =
-    redisUrl === undefined || redisUrl === ""
-      ? undefined
-      : (await connectRedisIdempotencyGuard(redisUrl, { keyPrefix: definition.name })).guard;
-  if (idempotency === undefined)
-    options.logger.warn(
-      "IDEMPOTENCY_REDIS_URL is not set: Amazon MQ redeliveries run every message of a failed batch again",
-    );
+  const idempotency = await idempotencyGuardFromEnv(env, definition.name, "Amazon MQ", (m) =>
+    options.logger.warn(m),
+  );
   return createQueuedTriggerLambdaHandler(definition, { ...options, idempotency });
 }
