@@ -9,14 +9,16 @@
  *
  * The "broker" is a rhea container in this test; no RabbitMQ needed. The suite starts the
  * routers itself (emulator or real processes): the config needs the route-container
- * listener and the routes. qpid-dispatch only (linkRoute, waypoint phases).
+ * listener and the routes. The linkRoute checks are qpid-dispatch's (skupper-router has no
+ * linkRoute); the autoLink checks run on both flavours (both routers' cores activate an
+ * autoLink only on an answer that names its terminus: connections.c,
+ * qdr_link_inbound_second_attach_CT, in qpid-dispatch 1.19.0 and skupper-router 3.5.1).
  */
 
 import rhea, { type Connection } from "rhea";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { typePrefix } from "../../shared/router-config/index.ts";
 import { closeAllClients, connectClient, type TestClient } from "../support/amqp-client.ts";
-import { address } from "../support/local-mesh.ts";
 import type { TargetMesh } from "../support/target-mesh.ts";
 import { waitFor } from "../support/wait.ts";
 import {
@@ -97,16 +99,27 @@ class FakeBroker {
 
 let mesh: TargetMesh;
 let broker: FakeBroker;
-let muteBroker: FakeBroker;
 
 function listenerPort(router: string, name: string): number {
   return Number(new URL(mesh.listenerUrl(router, name)).port);
 }
 
-/** linkRoute and waypoint phases are qpid-dispatch's; skupper-router has neither. */
+/** Router b's listener for brokers that connect to it. */
+const BROKERS_LISTENER = {
+  type: "listener" as const,
+  attributes: {
+    name: "brokers",
+    host: "127.0.0.1",
+    port: "0",
+    role: "route-container",
+    saslMechanisms: "ANONYMOUS",
+  },
+};
+
+/** linkRoute is qpid-dispatch's; skupper-router has none. */
 const runs = startsRouters && targetFlavour === "qpid-dispatch";
 const why = startsRouters
-  ? "linkRoute and address phases: qpid-dispatch only (skupper-router has neither)"
+  ? "linkRoute: qpid-dispatch only (skupper-router has none)"
   : NEEDS_OWN_ROUTERS;
 
 describe.skipIf(!runs)(`route-container listeners carry routes — ${why}`, () => {
@@ -119,51 +132,20 @@ describe.skipIf(!runs)(`route-container listeners carry routes — ${why}`, () =
       routers: [{ id: "a" }, { id: "b" }],
       links: [["a", "b", 1]],
       entities: {
-        "*": [address("queued", "balanced", { waypoint: true })],
         a: [route("in", {}), route("out", {})],
         b: [
-          {
-            type: "listener",
-            attributes: {
-              name: "brokers",
-              host: "127.0.0.1",
-              port: "0",
-              role: "route-container",
-              saslMechanisms: "ANONYMOUS",
-            },
-          },
+          BROKERS_LISTENER,
           route("in", { connection: "brokers" }),
           route("out", { connection: "brokers" }),
-          {
-            type: "autoLink",
-            attributes: {
-              name: "to-fake",
-              address: "queued.fake",
-              direction: "out",
-              containerId: "fake-broker",
-            },
-          },
-          {
-            type: "autoLink",
-            attributes: {
-              name: "to-mute",
-              address: "queued.mute",
-              direction: "out",
-              containerId: "mute-broker",
-            },
-          },
         ],
       },
     });
     broker = new FakeBroker();
     await broker.connect(listenerPort("b", "brokers"), "fake-broker");
-    muteBroker = new FakeBroker({ echoTerminus: false });
-    await muteBroker.connect(listenerPort("b", "brokers"), "mute-broker");
     await mesh.waitForLinkRoute("ext/x", { router: "a" });
   });
   afterAll(async () => {
     await broker?.close();
-    await muteBroker?.close();
     await closeTarget();
   });
   afterEach(closeAllClients);
@@ -185,46 +167,8 @@ describe.skipIf(!runs)(`route-container listeners carry routes — ${why}`, () =
     expect(broker.servedSources).toContain("ext/replies");
   });
 
-  async function autoLinkStatus(name: string): Promise<unknown> {
-    const c = await connectClient(mesh.router("b").url);
-    const reply = await c.management({
-      operation: "READ",
-      type: `${typePrefix(targetFlavour)}.router.config.autoLink`,
-      name,
-    });
-    return (reply.body as Record<string, unknown>).operStatus;
-  }
-
-  it("binds an autoLink by the container id the peer announced, once its answer names the target", async () => {
-    await waitFor(async () => (await autoLinkStatus("to-fake")) === "active", {
-      what: "autoLink to-fake to become active",
-    });
-    const sender = await (await client()).sender("queued.fake");
-    await sender.waitForCredit();
-    expect(await sender.sendAndWait({ body: "auto" })).toEqual({ outcome: "accepted" });
-    expect(broker.received).toContainEqual({ address: "queued.fake", body: "auto" });
-  });
-
-  // qdrouterd 1.19's core (connections.c, qdr_link_inbound_second_attach_CT) activates an
-  // autoLink only when the peer's attach has a target address (out) or source address (in).
-  it("leaves an autoLink attaching when the peer's answer names no target: its address gets no credit", async () => {
-    await waitFor(() => muteBroker.attachedTargets.includes("queued.mute"), {
-      what: "the router to attach autoLink to-mute to the mute broker",
-    });
-    const c = await client();
-    const mute = await c.sender("queued.mute");
-    // The same router, the same path, a peer that names its target: credit comes.
-    const control = await c.sender("queued.fake");
-    await control.waitForCredit();
-    expect(mute.credit).toBe(0);
-    expect(await autoLinkStatus("to-mute")).toBe("attaching");
-    expect(await autoLinkStatus("to-fake")).toBe("active");
-  });
-
-  it("refuses link-routed attaches with qd:no-route-to-dest once the containers have gone", async () => {
-    // Both carry the link routes: they are on the listener the routes name.
+  it("refuses link-routed attaches with qd:no-route-to-dest once the container has gone", async () => {
     await broker.close();
-    await muteBroker.close();
     // Once the routers saw the container go, an attach is refused.
     const c = await client();
     await waitFor(
@@ -241,3 +185,82 @@ describe.skipIf(!runs)(`route-container listeners carry routes — ${why}`, () =
     );
   });
 });
+
+// autoLinks exist in both flavours: these run on skupper-router too.
+let autoMesh: TargetMesh;
+let fakeBroker: FakeBroker;
+let muteBroker: FakeBroker;
+
+describe.skipIf(!startsRouters)(
+  `route-container listeners carry autoLinks bound by container id — ${startsRouters ? "both flavours" : NEEDS_OWN_ROUTERS}`,
+  () => {
+    beforeAll(async () => {
+      const autoLink = (name: string, address: string, containerId: string) => ({
+        type: "autoLink" as const,
+        attributes: { name, address, direction: "out", containerId },
+      });
+      autoMesh = await startOwnRouters({
+        routers: [{ id: "a" }, { id: "b" }],
+        links: [["a", "b", 1]],
+        entities: {
+          b: [
+            BROKERS_LISTENER,
+            autoLink("to-fake", "queued.fake", "fake-broker"),
+            autoLink("to-mute", "queued.mute", "mute-broker"),
+          ],
+        },
+      });
+      const port = Number(new URL(autoMesh.listenerUrl("b", "brokers")).port);
+      fakeBroker = new FakeBroker();
+      await fakeBroker.connect(port, "fake-broker");
+      muteBroker = new FakeBroker({ echoTerminus: false });
+      await muteBroker.connect(port, "mute-broker");
+    });
+    afterAll(async () => {
+      await fakeBroker?.close();
+      await muteBroker?.close();
+      await closeTarget();
+    });
+    afterEach(closeAllClients);
+
+    async function client(): Promise<TestClient> {
+      return connectClient(autoMesh.router("a").url);
+    }
+
+    async function autoLinkStatus(name: string): Promise<unknown> {
+      const c = await connectClient(autoMesh.router("b").url);
+      const reply = await c.management({
+        operation: "READ",
+        type: `${typePrefix(targetFlavour)}.router.config.autoLink`,
+        name,
+      });
+      return (reply.body as Record<string, unknown>).operStatus;
+    }
+
+    it("binds an autoLink by the container id the peer announced, once its answer names the target", async () => {
+      await waitFor(async () => (await autoLinkStatus("to-fake")) === "active", {
+        what: "autoLink to-fake to become active",
+      });
+      const sender = await (await client()).sender("queued.fake");
+      await sender.waitForCredit();
+      expect(await sender.sendAndWait({ body: "auto" })).toEqual({ outcome: "accepted" });
+      expect(fakeBroker.received).toContainEqual({ address: "queued.fake", body: "auto" });
+    });
+
+    // qdrouterd 1.19's core (connections.c, qdr_link_inbound_second_attach_CT) activates an
+    // autoLink only when the peer's attach has a target address (out) or source address (in).
+    it("leaves an autoLink attaching when the peer's answer names no target: its address gets no credit", async () => {
+      await waitFor(() => muteBroker.attachedTargets.includes("queued.mute"), {
+        what: "the router to attach autoLink to-mute to the mute broker",
+      });
+      const c = await client();
+      const mute = await c.sender("queued.mute");
+      // The same router, the same path, a peer that names its target: credit comes.
+      const control = await c.sender("queued.fake");
+      await control.waitForCredit();
+      expect(mute.credit).toBe(0);
+      expect(await autoLinkStatus("to-mute")).toBe("attaching");
+      expect(await autoLinkStatus("to-fake")).toBe("active");
+    });
+  },
+);
