@@ -9,14 +9,16 @@ import { isPolicyUserName, principalsOf, routersInScope } from "./scope.ts";
 
 /**
  * The channel entities of one router, given the channels in its scope (see isInScope): an
- * address per channel, and for broker channels the link routes (qpid-dispatch) or auto-links
- * (skupper-router) to the broker.
+ * address per channel, and for broker channels the link routes to the broker (qpid-dispatch).
  *
  * Placement: qpid-dispatch gets a linkRoute pair on every interior in the channel's scope,
  * so any interior can route an attach to the broker; only the interiors holding the broker
  * connector name it in `connection` (the others learn the route from the routing protocol;
- * edge routers ask their interior). skupper-router has no link routing: an autoLink pair on
- * each interior holding the broker connector moves messages between the address and the queue.
+ * edge routers ask their interior). skupper-router has neither link routing nor address
+ * phases, and an out/in autoLink pair on one address sends the queue's messages straight back
+ * to the queue (seen on skupper-router 3.5.1: one message went to the broker ~22,900 times in
+ * 10 s; test/conformance/broker.test.ts): a broker channel is a plain address there, and its
+ * check warns (checkChannel).
  */
 export function channelEntities(
   channels: RegisteredChannel[],
@@ -26,26 +28,20 @@ export function channelEntities(
 ): RouterEntity[] {
   const addresses: RouterEntity[] = [];
   const routes: RouterEntity[] = [];
-  const autoLinks: RouterEntity[] = [];
   const facts = FLAVOUR_FACTS[flavour];
   const held = brokersHeldBy(router, topology).map((b) => b.name);
   for (const channel of channels) {
     addresses.push(addressEntity(channel));
     const routing = channel.routing;
-    if (routing.kind !== "broker" || router.mode !== "interior") continue;
+    if (routing.kind !== "broker" || router.mode !== "interior" || !facts.linkRoutes) continue;
     const queue = brokerAddress(topology, routing.broker, routing.queue ?? channel.address);
     const connection = held.includes(routing.broker)
       ? generatedName.brokerConnector(routing.broker)
       : undefined;
-    if (facts.linkRoutes) {
-      for (const direction of ["in", "out"] as const)
-        routes.push(linkRoute(channel.address, direction, queue, connection));
-    } else if (connection !== undefined) {
-      for (const direction of ["in", "out"] as const)
-        autoLinks.push(autoLink(channel.address, direction, queue, connection));
-    }
+    for (const direction of ["in", "out"] as const)
+      routes.push(linkRoute(channel.address, direction, queue, connection));
   }
-  return [...addresses, ...routes, ...autoLinks];
+  return [...addresses, ...routes];
 }
 
 /**
@@ -136,24 +132,6 @@ export function externalPrefixes(
   const del = address.slice(0, address.length - common);
   const add = external.slice(0, external.length - common);
   return { ...(del === "" ? {} : { del }), ...(add === "" ? {} : { add }) };
-}
-
-function autoLink(
-  address: string,
-  direction: "in" | "out",
-  queue: string,
-  connection: string,
-): RouterEntity {
-  return {
-    type: "autoLink",
-    attributes: {
-      name: generatedName.autoLink(address, direction),
-      address,
-      direction,
-      connection,
-      externalAddress: queue,
-    },
-  };
 }
 
 /**
@@ -248,8 +226,8 @@ export function checkChannel(
       channel,
       "warning",
       "router-config/flavour-no-link-route",
-      `channel '${channel.address}' routes through broker '${broker.name}', but skupper-router has no linkRoute and no waypoint phases; it gets an autoLink pair (out to and in from queue '${routing.queue ?? channel.address}') on ${holders.map((r) => r.id).join(", ")}, so consumers attached directly to the address compete with the queue — on skupper-router 3.5.1 a consumer on another router got nothing from it`,
-      "Consume on the routers holding the broker connection, or use the qpid-dispatch flavour for link-routed broker channels.",
+      `channel '${channel.address}' routes through broker '${broker.name}', but skupper-router has no linkRoute and no address phases: it is generated as a plain address, without the broker — messages go from producers to consumers only, none is kept in queue '${routing.queue ?? channel.address}'. (An out/in autoLink pair on the address would send the queue's messages straight back to it: on skupper-router 3.5.1 one message went to the broker ~22,900 times in 10 s.)`,
+      "Use the qpid-dispatch flavour for broker channels, or drop the channel's broker routing.",
       ["routing"],
     );
   }

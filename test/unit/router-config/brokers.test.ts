@@ -135,25 +135,10 @@ describe("broker channels on skupper-router", () => {
     for (const config of configs) expect(ofType(config, "linkRoute")).toEqual([]);
   });
 
-  it("uses an autoLink pair to the queue on the routers holding the broker connector", () => {
-    for (const id of ["int-a1", "int-a2"])
-      expect(ofType(byId(configs, id), "autoLink")).toEqual([
-        {
-          name: "amqp-mesh/autoLink/billing/invoices/in",
-          address: "billing/invoices",
-          direction: "in",
-          connection: "amqp-mesh/broker/rabbit",
-          externalAddress: "/queue/q-invoices",
-        },
-        {
-          name: "amqp-mesh/autoLink/billing/invoices/out",
-          address: "billing/invoices",
-          direction: "out",
-          connection: "amqp-mesh/broker/rabbit",
-          externalAddress: "/queue/q-invoices",
-        },
-      ]);
-    expect(ofType(byId(configs, "edge-a1"), "autoLink")).toEqual([]);
+  // An out/in autoLink pair on one address loops on skupper-router 3.5.1 (no phases): the
+  // queue's messages go straight back to it (test/conformance/broker.test.ts).
+  it("gives the broker channel no autoLink on any router: a plain address", () => {
+    for (const config of configs) expect(ofType(config, "autoLink")).toEqual([]);
   });
 
   it("keeps the address without attributes skupper-router lacks (no waypoint)", () => {
@@ -177,6 +162,7 @@ describe("broker channels on skupper-router", () => {
       path: ["channels", 0, "routing"],
     });
     expect(diagnostics[0]!.message).toContain("skupper-router has no linkRoute");
+    expect(diagnostics[0]!.message).toContain("generated as a plain address, without the broker");
   });
 });
 
