@@ -4,7 +4,7 @@
  * with MESH_TARGET={"engine": …}), a wire tap in front of each router counting management
  * requests, the config-sync principal's PLAIN login, and edits of the registry files.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import type { ManagementTarget } from "../../../shared/management/index.ts";
@@ -140,4 +140,10 @@ export function returnsChannel(address = "sales/returns"): ChannelDoc {
     producers: ["sales"],
     consumers: ["logistics"],
   };
+}
+
+/** Puts the example's registry back in the harness's project, as it was copied. */
+export async function restoreExampleRegistry(h: SyncHarness): Promise<void> {
+  await rm(join(h.project.dir, "registry"), { recursive: true, force: true });
+  await cp("examples/registry", join(h.project.dir, "registry"), { recursive: true });
 }

@@ -6,8 +6,6 @@
  * registry the state holds; a restart, a failed sync or a router that turns out to differ
  * brings back the full read; a change made by hand is left to the scheduled full sync.
  */
-import { cp, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openManagement } from "../../../shared/management/index.ts";
 import { MemoryStateStore, type SyncPlan, type SyncReport } from "../../../shared/sync/index.ts";
@@ -18,6 +16,7 @@ import {
   EDGE,
   ENGINE,
   INTERIOR,
+  restoreExampleRegistry,
   returnsChannel,
   SYNC_LOGIN,
   type SyncHarness,
@@ -25,11 +24,6 @@ import {
 } from "./harness.ts";
 
 let h: SyncHarness;
-
-async function restoreExampleRegistry(): Promise<void> {
-  await rm(join(h.project.dir, "registry"), { recursive: true, force: true });
-  await cp("examples/registry", join(h.project.dir, "registry"), { recursive: true });
-}
 
 /** Management of a router directly, not through its tap: changes "by hand". */
 async function byHand<T>(
@@ -98,7 +92,7 @@ describe.skipIf(ENGINE === undefined)(
     beforeEach(async () => {
       // Every test starts from the example registry on every router, synced cleanly with a
       // state of its own (a full sync: nothing recorded yet).
-      await restoreExampleRegistry();
+      await restoreExampleRegistry(h);
       expect((await h.sync(new MemoryStateStore())).outcome).toBe("ok");
       state = new MemoryStateStore();
       const clean = await h.sync(state);

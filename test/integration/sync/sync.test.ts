@@ -5,7 +5,7 @@
  * the management requests on the wire (a tap in front of each router), and the outcome by
  * what a client of the routers sees.
  */
-import { cp, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openManagement } from "../../../shared/management/index.ts";
@@ -22,6 +22,7 @@ import {
   EDGE,
   ENGINE,
   INTERIOR,
+  restoreExampleRegistry,
   returnsChannel,
   SYNC_LOGIN,
   type SyncHarness,
@@ -30,11 +31,6 @@ import {
 } from "./harness.ts";
 
 let h: SyncHarness;
-
-async function restoreExampleRegistry(): Promise<void> {
-  await rm(join(h.project.dir, "registry"), { recursive: true, force: true });
-  await cp("examples/registry", join(h.project.dir, "registry"), { recursive: true });
-}
 
 async function addresses(routerId: string): Promise<string[]> {
   const session = await openManagement({ url: h.routers.url(routerId), sasl: SYNC_LOGIN });
@@ -73,7 +69,7 @@ describe.skipIf(ENGINE === undefined)(
     });
     beforeEach(async () => {
       // Every test starts from the example registry on every router.
-      await restoreExampleRegistry();
+      await restoreExampleRegistry(h);
       const report = await h.sync(new MemoryStateStore());
       expect(report.outcome).toBe("ok");
       h.resetTaps();
