@@ -17,6 +17,7 @@ export { type GenerateOptions, type GenerationResult, generateRouterConfigs } fr
 export { parseJsonFile, renderJsonFile } from "./json-format.ts";
 export {
   type EntityAttributes,
+  entityKey,
   entityName,
   isOwnedEntity,
   OWNED_NAME_PREFIX,
@@ -26,6 +27,7 @@ export {
   type RouterConfigFormat,
   type RouterEntity,
   type RouterEntityType,
+  SINGLETON_TYPES,
   typePrefix,
 } from "./model.ts";
 export {

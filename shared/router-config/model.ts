@@ -95,3 +95,11 @@ export function entityName(entity: RouterEntity): string | undefined {
 export function isOwnedEntity(entity: RouterEntity): boolean {
   return entityName(entity)?.startsWith(OWNED_NAME_PREFIX) ?? false;
 }
+
+/** Config sections with exactly one, unnamed entity per router. */
+export const SINGLETON_TYPES: ReadonlySet<RouterEntityType> = new Set(["router", "policy"]);
+
+/** Identifies an entity within one router's config: its type, and its name unless a singleton. */
+export function entityKey(type: RouterEntityType, name: string | undefined): string {
+  return SINGLETON_TYPES.has(type) ? type : `${type}\n${name ?? ""}`;
+}

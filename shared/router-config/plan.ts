@@ -3,11 +3,13 @@ import type { RouterFlavour } from "../topology/index.ts";
 import { FLAVOUR_FACTS } from "./flavour.ts";
 import {
   type EntityAttributes,
+  entityKey,
   entityName,
   isOwnedEntity,
   type RouterConfig,
   type RouterEntity,
   type RouterEntityType,
+  SINGLETON_TYPES,
 } from "./model.ts";
 import { compareText } from "./scope.ts";
 
@@ -58,9 +60,6 @@ const CREATE_ORDER: RouterEntityType[] = [
   "autoLink",
 ];
 
-/** Config sections with exactly one, unnamed entity per router. */
-const SINGLETONS: ReadonlySet<RouterEntityType> = new Set(["router", "policy"]);
-
 function rank(type: RouterEntityType): number {
   const index = CREATE_ORDER.indexOf(type);
   return index < 0 ? CREATE_ORDER.length : index;
@@ -87,8 +86,8 @@ function sameAttributes(a: RouterEntity, b: RouterEntity): boolean {
 function entitiesByKey(config: RouterConfig | undefined): Map<string, RouterEntity> {
   const byKey = new Map<string, RouterEntity>();
   for (const entity of config?.entities ?? []) {
-    if (SINGLETONS.has(entity.type)) byKey.set(entity.type, entity);
-    else if (isOwnedEntity(entity)) byKey.set(`${entity.type}\n${entityName(entity)}`, entity);
+    if (SINGLETON_TYPES.has(entity.type) || isOwnedEntity(entity))
+      byKey.set(entityKey(entity.type, entityName(entity)), entity);
   }
   return byKey;
 }
@@ -146,7 +145,7 @@ export function planRouterChanges(
       const changed = changedAttributes(previous, next);
       if (changed.length === 0) continue;
       const name = entityName((now ?? was)!);
-      if (SINGLETONS.has(type)) {
+      if (SINGLETON_TYPES.has(type)) {
         // A whole router that appears or goes brings or takes its singletons with its file.
         if (oldConfig !== undefined && newConfig !== undefined)
           toUpdate.push({ type, name, changed, previous, next, live: false });

@@ -20,12 +20,14 @@ import stableStringify from "fast-json-stable-stringify";
 import type { ManagedEntity } from "../management/index.ts";
 import {
   type EntityAttributes,
+  entityKey,
   entityName,
   isOwnedEntity,
   planRouterChanges,
   type RouterConfig,
   type RouterEntity,
   type RouterEntityType,
+  SINGLETON_TYPES,
 } from "../router-config/index.ts";
 import type { ActualState } from "./actual.ts";
 
@@ -106,16 +108,7 @@ export function operationCounts(plan: SyncPlan): {
   return counts;
 }
 
-/** Types whose entities config-sync creates, updates and deletes live. */
-const LIVE_TYPES: ReadonlySet<RouterEntityType> = new Set([
-  "sslProfile",
-  "connector",
-  "vhost",
-  "address",
-  "linkRoute",
-  "autoLink",
-]);
-
+/** Types whose entities config-sync creates, updates and deletes live, in creation order. */
 const CREATE_ORDER: readonly RouterEntityType[] = [
   "sslProfile",
   "connector",
@@ -124,8 +117,7 @@ const CREATE_ORDER: readonly RouterEntityType[] = [
   "linkRoute",
   "autoLink",
 ];
-
-const SINGLETONS: ReadonlySet<RouterEntityType> = new Set(["router", "policy"]);
+const LIVE_TYPES: ReadonlySet<RouterEntityType> = new Set(CREATE_ORDER);
 
 /**
  * Optional attributes amqp-mesh may set and later leave out, with the value the router
@@ -220,7 +212,7 @@ function projected(
         out[key] = value as EntityAttributes[string];
     return out;
   }
-  const singleton = SINGLETONS.has(type);
+  const singleton = SINGLETON_TYPES.has(type);
   for (const [key, wanted] of Object.entries(desired)) {
     // An attribute the router does not report (write-only, or not of this version) is not
     // compared; neither is one a singleton leaves unreported.
@@ -294,10 +286,8 @@ export function planSync(wanted: RouterConfig, actual: ActualState): SyncPlan {
     entities: wanted.entities.filter((e) => !unreadTypes.has(e.type)),
   };
   const desiredByKey = new Map<string, RouterEntity>();
-  const keyOf = (type: RouterEntityType, name: string | undefined): string =>
-    SINGLETONS.has(type) ? type : `${type}\n${name ?? ""}`;
   for (const entity of desired.entities)
-    desiredByKey.set(keyOf(entity.type, entityName(entity)), entity);
+    desiredByKey.set(entityKey(entity.type, entityName(entity)), entity);
 
   const actualEntities: RouterEntity[] = [];
   const untouched: UntouchedEntity[] = [];
@@ -305,12 +295,12 @@ export function planSync(wanted: RouterConfig, actual: ActualState): SyncPlan {
   for (const [type, rows] of actual.entities) {
     for (const row of rows) {
       const name = row.name;
-      const counterpart = desiredByKey.get(keyOf(type, name));
+      const counterpart = desiredByKey.get(entityKey(type, name));
       const entity: RouterEntity = {
         type,
         attributes: projected(type, row.attributes, counterpart?.attributes),
       };
-      if (!SINGLETONS.has(type) && !isOwnedEntity(entity)) {
+      if (!SINGLETON_TYPES.has(type) && !isOwnedEntity(entity)) {
         untouched.push({
           type,
           name,
@@ -347,7 +337,7 @@ export function planSync(wanted: RouterConfig, actual: ActualState): SyncPlan {
  * restart since an earlier run is not listed again (a full run lists it).
  */
 export function planFromLastApplied(wanted: RouterConfig, lastApplied: RouterConfig): SyncPlan {
-  const owned = lastApplied.entities.filter((e) => SINGLETONS.has(e.type) || isOwnedEntity(e));
+  const owned = lastApplied.entities.filter((e) => SINGLETON_TYPES.has(e.type) || isOwnedEntity(e));
   return classified(wanted, { ...wanted, entities: owned }, [], new Map(), []);
 }
 
@@ -358,8 +348,6 @@ function classified(
   heldAddressKeys: ReadonlyMap<string, ManagedEntity>,
   unread: string[],
 ): SyncPlan {
-  const keyOf = (type: RouterEntityType, name: string | undefined): string =>
-    SINGLETONS.has(type) ? type : `${type}\n${name ?? ""}`;
   const [change] = planRouterChanges([actualConfig], [desired]);
   const steps: SyncStep[] = [];
   const restartOnly: RestartOnlyChange[] = [];
@@ -367,8 +355,8 @@ function classified(
   if (change === undefined)
     return { routerId: desired.routerId, steps, restartOnly, untouched, blocked, unread };
 
-  const deleted = new Map(change.delete.map((e) => [keyOf(e.type, entityName(e)), e]));
-  const created = new Map(change.create.map((e) => [keyOf(e.type, entityName(e)), e]));
+  const deleted = new Map(change.delete.map((e) => [entityKey(e.type, entityName(e)), e]));
+  const created = new Map(change.create.map((e) => [entityKey(e.type, entityName(e)), e]));
   const creates: SyncStep[] = [];
   const replaces: SyncStep[] = [];
   const deletes: SyncStep[] = [];
