@@ -11,6 +11,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { ManagementPool } from "../../shared/management/index.ts";
 import {
   handleSyncTrigger,
+  operationLogger,
   SyncConfigError,
   type SyncLogger,
   syncSettingsFromEnv,
@@ -32,16 +33,9 @@ const store = new BlobObjectStore(
 let current: SyncLogger | undefined;
 const pool = new ManagementPool({
   timeoutMs: settings.timeoutMs,
-  onOperation: (event) =>
-    current?.info("management operation", {
-      router: event.router,
-      operation: event.operation,
-      entityType: event.entityType,
-      name: event.name,
-      statusCode: event.statusCode,
-      durationMs: event.durationMs,
-      ...(event.error === undefined ? {} : { error: event.error.message }),
-    }),
+  onOperation: (event) => {
+    if (current !== undefined) operationLogger(current)(event);
+  },
 });
 const core = (trigger: Parameters<typeof handleSyncTrigger>[0], logger: SyncLogger) => {
   current = logger;

@@ -17,6 +17,7 @@ export {
   noRegistryDocuments,
   type RegistryLoadResult,
   type TeamDocumentLoad,
+  unreadableRegistryFolder,
 } from "./load.ts";
 export type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "./model.ts";
 export {

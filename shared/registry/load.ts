@@ -169,15 +169,7 @@ async function registryFiles(folder: string, diagnostics: Diagnostic[]): Promise
     // The default sort is plain UTF-16 code-unit order: the same on every machine and locale.
     return names.filter((name) => /\.ya?ml$/.test(name)).sort();
   } catch {
-    diagnostics.push({
-      severity: "error",
-      code: "registry/missing-directory",
-      file: folder,
-      ...START_OF_FILE,
-      path: [],
-      message: `registry folder ${folder} cannot be read`,
-      hint: "create it and put one <team>.yaml document per team in it",
-    });
+    diagnostics.push(unreadableRegistryFolder(folder));
     return [];
   }
 }
@@ -186,6 +178,19 @@ async function registryFiles(folder: string, diagnostics: Diagnostic[]): Promise
  * Loads every team document in `<dir>/registry/` (*.yaml, *.yml, sorted by name). Never throws
  * for bad input: every problem of every file comes back as a diagnostic.
  */
+/** The error for a registry folder that cannot be read (or is not there). */
+export function unreadableRegistryFolder(folder: string): Diagnostic {
+  return {
+    severity: "error",
+    code: "registry/missing-directory",
+    file: folder,
+    ...START_OF_FILE,
+    path: [],
+    message: `registry folder ${folder} cannot be read`,
+    hint: "create it and put one <team>.yaml document per team in it",
+  };
+}
+
 /** The warning for a registry folder without a team document. */
 export function noRegistryDocuments(folder: string): Diagnostic {
   return {

@@ -23,6 +23,7 @@ import {
   noRegistryDocuments,
   payloadSchemaFromText,
   type TeamDocumentLoad,
+  unreadableRegistryFolder,
   validateRegistry,
 } from "../registry/index.ts";
 import {
@@ -180,15 +181,7 @@ export class ProjectLoader {
     }
     const names = [...entries.keys()].filter((name) => YAML_NAME.test(name)).sort();
     if (inRegistry.length === 0) {
-      registryDiagnostics.push({
-        severity: "error",
-        code: "registry/missing-directory",
-        file: folder,
-        ...START_OF_FILE,
-        path: [],
-        message: `registry folder ${folder} cannot be read`,
-        hint: "create it and put one <team>.yaml document per team in it",
-      });
+      registryDiagnostics.push(unreadableRegistryFolder(folder));
     } else if (names.length === 0) {
       registryDiagnostics.push(noRegistryDocuments(folder));
     }
