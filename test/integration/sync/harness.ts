@@ -147,3 +147,12 @@ export async function restoreExampleRegistry(h: SyncHarness): Promise<void> {
   await rm(join(h.project.dir, "registry"), { recursive: true, force: true });
   await cp("examples/registry", join(h.project.dir, "registry"), { recursive: true });
 }
+
+/** What a failed run says of each router: the message an `outcome` assertion fails with. */
+export function routerErrors(report: SyncReport): string {
+  const failed = report.routers.filter((r) => r.status === "failed");
+  const registry = report.registry.accepted
+    ? ""
+    : `registry refused: ${report.registry.problems.join("; ")}; `;
+  return `${registry}${failed.map((r) => `${r.url}: ${r.error}`).join("; ") || "no router failed"}`;
+}

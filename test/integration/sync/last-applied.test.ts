@@ -18,6 +18,7 @@ import {
   INTERIOR,
   restoreExampleRegistry,
   returnsChannel,
+  routerErrors,
   SYNC_LOGIN,
   type SyncHarness,
   startSyncHarness,
@@ -93,7 +94,8 @@ describe.skipIf(ENGINE === undefined)(
       // Every test starts from the example registry on every router, synced cleanly with a
       // state of its own (a full sync: nothing recorded yet).
       await restoreExampleRegistry(h);
-      expect((await h.sync(new MemoryStateStore())).outcome).toBe("ok");
+      const restored = await h.sync(new MemoryStateStore());
+      expect(restored.outcome, routerErrors(restored)).toBe("ok");
       state = new MemoryStateStore();
       const clean = await h.sync(state);
       expect(clean.routers.map((r) => [r.basis, r.status])).toEqual([

@@ -24,6 +24,7 @@ import {
   INTERIOR,
   restoreExampleRegistry,
   returnsChannel,
+  routerErrors,
   SYNC_LOGIN,
   type SyncHarness,
   startSyncHarness,
@@ -71,7 +72,7 @@ describe.skipIf(ENGINE === undefined)(
       // Every test starts from the example registry on every router.
       await restoreExampleRegistry(h);
       const report = await h.sync(new MemoryStateStore());
-      expect(report.outcome).toBe("ok");
+      expect(report.outcome, routerErrors(report)).toBe("ok");
       h.resetTaps();
     });
     afterEach(closeAllClients);
