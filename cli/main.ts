@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { BRIDGE_OPTIONS, runBridge } from "./commands/bridge.ts";
+import { CATALOG_OPTIONS, runCatalog } from "./commands/catalog.ts";
 import { runDiff } from "./commands/diff.ts";
 import { runEmulator } from "./commands/emulator.ts";
 import { runGenerate } from "./commands/generate.ts";
@@ -53,6 +54,8 @@ export async function main(argv: string[]): Promise<number> {
         );
       case "bridge":
         return await runBridge(parse(rest, BRIDGE_OPTIONS));
+      case "catalog":
+        return await runCatalog(parse(rest, CATALOG_OPTIONS));
       case undefined:
       case "help":
       case "--help":

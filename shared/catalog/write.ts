@@ -1,0 +1,29 @@
+/** The catalog's files: `<team>.asyncapi.yaml` per team (and the page), written to a folder. */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import type { ChannelRegistry } from "../registry/index.ts";
+import type { Topology } from "../topology/index.ts";
+import { teamDocuments } from "./team-document.ts";
+
+/** File name → contents. */
+export type CatalogFiles = Map<string, string>;
+
+export function catalogFiles(registry: ChannelRegistry, topology: Topology): CatalogFiles {
+  const files: CatalogFiles = new Map();
+  for (const { team, document } of teamDocuments(registry, topology)) {
+    // No YAML anchors: every reader (and the AsyncAPI parser) sees plain values.
+    files.set(
+      `${team}.asyncapi.yaml`,
+      stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 }),
+    );
+  }
+  return files;
+}
+
+/** Writes the files into `outDir` (created when missing); returns the names written. */
+export async function writeCatalog(files: CatalogFiles, outDir: string): Promise<string[]> {
+  await mkdir(outDir, { recursive: true });
+  for (const [name, text] of files) await writeFile(join(outDir, name), text);
+  return [...files.keys()];
+}

@@ -1,0 +1,54 @@
+/** `amqp-mesh catalog` and `amqp-mesh types` as a user runs them: the real CLI in a child process. */
+import { spawnSync } from "node:child_process";
+import { cp, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { EXAMPLES_DIR, parseAsyncApi, REPO_ROOT } from "../unit/catalog/helpers.ts";
+
+const BIN = join(REPO_ROOT, "cli/bin.js");
+
+function cli(...args: string[]) {
+  const run = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe("amqp-mesh catalog", () => {
+  it("writes one AsyncAPI document per team of the example, each accepted by the parser", async () => {
+    const out = await mkdtemp(join(tmpdir(), "amqp-mesh-catalog-"));
+    const run = cli("catalog", EXAMPLES_DIR, "--out", out);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const names = (await readdir(out)).sort();
+    expect(names.filter((n) => n.endsWith(".asyncapi.yaml"))).toEqual([
+      "billing.asyncapi.yaml",
+      "logistics.asyncapi.yaml",
+      "sales.asyncapi.yaml",
+    ]);
+    for (const name of names.filter((n) => n.endsWith(".asyncapi.yaml"))) {
+      const { errors } = await parseAsyncApi(await readFile(join(out, name), "utf8"));
+      expect(errors, name).toEqual([]);
+    }
+  });
+
+  it("refuses an invalid registry with its diagnostics and writes nothing", async () => {
+    const project = await mkdtemp(join(tmpdir(), "amqp-mesh-catalog-bad-"));
+    await cp(EXAMPLES_DIR, project, { recursive: true });
+    const sales = join(project, "registry/sales.yaml");
+    await writeFile(
+      sales,
+      (await readFile(sales, "utf8")).replace("distribution: balanced", "distribution: everywhere"),
+    );
+    const out = join(project, "catalog-out");
+    const run = cli("catalog", project, "--out", out);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/registry\/sales\.yaml:\d+:\d+: error: .*distribution/);
+    await expect(readdir(out)).rejects.toThrow();
+  });
+
+  it("needs --out (usage error, exit 2)", () => {
+    const run = cli("catalog", EXAMPLES_DIR);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("catalog needs --out <dir>");
+  });
+});
