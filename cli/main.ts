@@ -5,6 +5,7 @@ import { runDiff } from "./commands/diff.ts";
 import { runEmulator } from "./commands/emulator.ts";
 import { runGenerate } from "./commands/generate.ts";
 import { runSyncCommand } from "./commands/sync.ts";
+import { runTypes, TYPES_OPTIONS } from "./commands/types.ts";
 import { runUp } from "./commands/up.ts";
 import { runValidate } from "./commands/validate.ts";
 import { LocalPlatformError, RUNTIME_FAILURE } from "./local/errors.ts";
@@ -56,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runBridge(parse(rest, BRIDGE_OPTIONS));
       case "catalog":
         return await runCatalog(parse(rest, CATALOG_OPTIONS));
+      case "types":
+        return await runTypes(parse(rest, TYPES_OPTIONS));
       case undefined:
       case "help":
       case "--help":

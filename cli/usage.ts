@@ -34,6 +34,9 @@ Usage:
       AZURE_FUNCTION_KEY), settle by the answer, dead-letter after the last attempt.
   amqp-mesh catalog <dir> --out <dir>
       One AsyncAPI 3.0 document per team (<team>.asyncapi.yaml).
+  amqp-mesh types <dir> --out <file>
+      TypeScript types of every channel's payload, from its schema, and the channel map
+      that types defineChannelHandler<"address"> and context.publish("address", ...).
 
 Exit codes: 0 success, 1 invalid input (sync: the registry was refused, nothing sent),
 2 usage error, 3 run-time failure (a router or tool missing, a port in use, a round trip

@@ -6,16 +6,12 @@
  * guard (Powertools idempotency, Redis) keeps the invoices already sent from being sent twice.
  */
 import { defineChannelHandler } from "../../shared/trigger/index.ts";
+import type { BillingInvoices } from "./channel-payloads.ts";
 
-/** The payload of `billing/invoices` (examples/registry/schemas/invoice.json). */
-export interface Invoice {
-  invoiceId: string;
-  orderId: string;
-  amount: number;
-  currency?: "EUR" | "USD" | "GBP";
-}
+/** The payload of `billing/invoices`, generated from examples/registry/schemas/invoice.json. */
+export type Invoice = BillingInvoices;
 
-export default defineChannelHandler<Invoice>({
+export default defineChannelHandler<"billing/invoices">({
   channel: "billing/invoices",
   name: "invoice-sending",
   async handler(invoices, context) {

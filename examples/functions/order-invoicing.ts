@@ -8,19 +8,17 @@
  * billing's consumers drop the duplicate.
  */
 import { type BatchItemFailure, defineChannelHandler } from "../../shared/trigger/index.ts";
+// The payload types of every channel (`amqp-mesh types examples --out <this file>`): the
+// payloads of sales/orders and billing/invoices below are checked against their schemas.
+import type { SalesOrders } from "./channel-payloads.ts";
 
-/** The payload `sales/orders`' schema describes (examples/registry/sales.yaml). */
-export interface Order {
-  orderId: string;
-  customerId: string;
-  currency?: "EUR" | "USD" | "GBP";
-  lines: Array<{ sku: string; quantity: number }>;
-}
+/** The payload of `sales/orders`, as its schema (examples/registry/sales.yaml) describes it. */
+export type Order = SalesOrders;
 
 /** A stand-in price list (billing's real one lives elsewhere). */
 const UNIT_PRICE = 9.5;
 
-export default defineChannelHandler<Order>({
+export default defineChannelHandler<"sales/orders">({
   channel: "sales/orders",
   name: "order-invoicing",
   async handler(orders, context) {

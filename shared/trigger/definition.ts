@@ -8,6 +8,23 @@
 import type { Context } from "@opentelemetry/api";
 import type { ApplicationPropertyValue, JsonValue, PublishResult } from "../amqp/index.ts";
 
+declare global {
+  /**
+   * Channel address → payload type. Empty here; the file `amqp-mesh types` writes adds every
+   * channel's payload (declaration merging), so `defineChannelHandler<"sales/orders">` and
+   * `context.publish("billing/invoices", …)` are checked by the compiler.
+   */
+  interface AmqpMeshChannelPayloads {}
+}
+
+/** The channels the generated types know (none without them). */
+export type TypedChannel = keyof AmqpMeshChannelPayloads & string;
+
+/** The payload of a channel: its generated type when known, any JSON otherwise. */
+export type PayloadOf<C extends string> = C extends TypedChannel
+  ? AmqpMeshChannelPayloads[C]
+  : JsonValue;
+
 /** CloudEvent context attributes of a message sent as a CloudEvent (binary or structured). */
 export interface CloudEventAttributes {
   id: string;
@@ -82,9 +99,9 @@ export interface TriggerContext {
    * Publishes to another channel through the shared client (at-least-once: resolves when
    * the router accepted). The payload is checked against that channel's schema first.
    */
-  publish(
-    channel: string,
-    payload: JsonValue,
+  publish<C extends string>(
+    channel: C,
+    payload: PayloadOf<C>,
     options?: PublishFromFunctionOptions,
   ): Promise<PublishResult>;
   /** Which front runs the handler. */
@@ -129,10 +146,19 @@ export class ChannelHandlerDefinitionError extends Error {
 const CHANNEL_PATTERN = /^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*$/;
 
 /**
- * Defines a channel's handler once, for every front. `T` is the payload type the channel's
- * schema describes; the schema itself is checked at run time against the registry snapshot.
+ * Defines a channel's handler once, for every front. With the generated channel types,
+ * `defineChannelHandler<"sales/orders">` (or just the channel) types the payload from the
+ * channel's schema; without them `T` is the payload type. The schema itself is checked at run
+ * time against the registry snapshot.
  */
+export function defineChannelHandler<C extends TypedChannel>(
+  options: ChannelHandlerOptions<AmqpMeshChannelPayloads[C]> & { channel: C },
+): ChannelHandlerDefinition<AmqpMeshChannelPayloads[C]>;
+/** Untyped channels: `T` is the payload type (any JSON when not given). */
 export function defineChannelHandler<T = JsonValue>(
+  options: ChannelHandlerOptions<T>,
+): ChannelHandlerDefinition<T>;
+export function defineChannelHandler<T>(
   options: ChannelHandlerOptions<T>,
 ): ChannelHandlerDefinition<T> {
   if (typeof options !== "object" || options === null)

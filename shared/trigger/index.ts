@@ -30,8 +30,10 @@ export {
   defineChannelHandler,
   isChannelHandlerDefinition,
   type MessageTrace,
+  type PayloadOf,
   type PublishFromFunctionOptions,
   type TriggerContext,
+  type TypedChannel,
 } from "./definition.ts";
 export { assembleTrigger, type DeployedTrigger, PublishNotConfiguredError } from "./deployment.ts";
 export { type HttpInvokerOptions, httpInvoker } from "./http-invoker.ts";
