@@ -33,7 +33,8 @@ Usage:
       MESH_URLS), batch, invoke (in process, Lambda Invoke, or Azure over HTTP with
       AZURE_FUNCTION_KEY), settle by the answer, dead-letter after the last attempt.
   amqp-mesh catalog <dir> --out <dir>
-      One AsyncAPI 3.0 document per team (<team>.asyncapi.yaml).
+      One AsyncAPI 3.0 document per team (<team>.asyncapi.yaml) and catalog.html, one
+      page to browse the channels offline (schemas, example messages, how to connect).
   amqp-mesh types <dir> --out <file>
       TypeScript types of every channel's payload, from its schema, and the channel map
       that types defineChannelHandler<"address"> and context.publish("address", ...).

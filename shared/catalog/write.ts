@@ -1,9 +1,10 @@
-/** The catalog's files: `<team>.asyncapi.yaml` per team (and the page), written to a folder. */
+/** The catalog's files: `<team>.asyncapi.yaml` per team and `catalog.html`, written to a folder. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { ChannelRegistry } from "../registry/index.ts";
 import type { Topology } from "../topology/index.ts";
+import { CATALOG_PAGE, catalogPage } from "./page.ts";
 import { teamDocuments } from "./team-document.ts";
 
 /** File name → contents. */
@@ -18,6 +19,7 @@ export function catalogFiles(registry: ChannelRegistry, topology: Topology): Cat
       stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 }),
     );
   }
+  files.set(CATALOG_PAGE, catalogPage(registry, topology));
   return files;
 }
 

@@ -13,8 +13,9 @@ function cli(...args: string[]) {
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-describe("amqp-mesh catalog", () => {
-  it("writes one AsyncAPI document per team of the example, each accepted by the parser", async () => {
+// The AsyncAPI parser takes about a second per document, many more on a loaded machine.
+describe("amqp-mesh catalog", { timeout: 120_000 }, () => {
+  it("writes one AsyncAPI document per team of the example, each accepted by the parser, and the page", async () => {
     const out = await mkdtemp(join(tmpdir(), "amqp-mesh-catalog-"));
     const run = cli("catalog", EXAMPLES_DIR, "--out", out);
     expect(run.stderr).toBe("");
@@ -25,6 +26,7 @@ describe("amqp-mesh catalog", () => {
       "logistics.asyncapi.yaml",
       "sales.asyncapi.yaml",
     ]);
+    expect(names).toContain("catalog.html");
     for (const name of names.filter((n) => n.endsWith(".asyncapi.yaml"))) {
       const { errors } = await parseAsyncApi(await readFile(join(out, name), "utf8"));
       expect(errors, name).toEqual([]);

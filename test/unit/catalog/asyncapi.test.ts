@@ -11,7 +11,8 @@ const project = await loadProject(EXAMPLES_DIR);
 const files = catalogFiles(project.registry, project.topology);
 const documentOf = (team: string) => files.get(`${team}.asyncapi.yaml`)!;
 
-describe("AsyncAPI documents of the example", () => {
+// The AsyncAPI parser takes about a second per document, many more on a loaded machine.
+describe("AsyncAPI documents of the example", { timeout: 120_000 }, () => {
   it("one document per team, each without an error from @asyncapi/parser", async () => {
     expect([...files.keys()].filter((n) => n.endsWith(".asyncapi.yaml")).sort()).toEqual(
       project.registry.teams.map((t) => `${t.team}.asyncapi.yaml`).sort(),

@@ -37,7 +37,8 @@ function withOrderSchema(
   };
 }
 
-describe("team document versions", () => {
+// The AsyncAPI parser takes about a second per document, many more on a loaded machine.
+describe("team document versions", { timeout: 120_000 }, () => {
   it("a breaking change with the channel's version raised is a new major of that team's document", () => {
     const next = withOrderSchema(
       (schema) => ({ ...schema, required: [...(schema.required as string[]), "currency"] }),
