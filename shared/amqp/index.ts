@@ -3,6 +3,7 @@ export { getSharedClient, MeshClient } from "./client.ts";
 export {
   CLOUDEVENTS_JSON,
   type CloudEvent,
+  checkCloudEvent,
   cloudEventSchema,
   fromAmqpMessage,
   type ToAmqpOptions,
@@ -19,6 +20,14 @@ export {
 } from "./config.ts";
 export type { ConnectionState } from "./connection.ts";
 export type { ConsumeOptions, Consumer, DeliveryInfo, MessageHandler } from "./consume.ts";
+export {
+  isJsonContentType,
+  isJsonEssence,
+  type MediaType,
+  type MediaTypeReading,
+  mediaEssence,
+  readMediaType,
+} from "./content-type.ts";
 export {
   BackPressureError,
   ClientClosedError,
@@ -48,6 +57,7 @@ export { MAX_TIMER_MS } from "./limits.ts";
 export {
   type ApplicationPropertyValue,
   type JsonValue,
+  keyedByInput,
   type MeshMessage,
   type MessageBody,
   meshMessageSchema,
