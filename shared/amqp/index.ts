@@ -45,6 +45,7 @@ export {
   MeshError,
   type MeshErrorCode,
   MessageInvalidError,
+  NoConsumerError,
   NoRouteError,
   PermanentError,
   PublishRejectedError,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  BackPressureError,
+  NoConsumerError,
   PublishRejectedError,
   PublishTimeoutError,
 } from "../../../shared/amqp/index.ts";
@@ -107,11 +107,11 @@ describe("publish outcomes, asserted from both ends", () => {
     expect(peer.received).toHaveLength(1);
   });
 
-  it("no credit before the deadline → BackPressureError with a retry hint; sends once credit comes", async () => {
+  it("no credit ever since the attach → NoConsumerError (a router credits only while a consumer is reachable) with a retry hint; sends once credit comes", async () => {
     const { peer, client } = await peerAndClient({ credit: 0 });
     const started = Date.now();
     const error = await client.publish("orders", { body: 1 }, { deadline: 250 }).catch((e) => e);
-    expect(error).toBeInstanceOf(BackPressureError);
+    expect(error).toBeInstanceOf(NoConsumerError);
     expect(error.retryAfterMs).toBeGreaterThan(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
     expect(peer.received).toHaveLength(0);
