@@ -43,9 +43,7 @@ export const pool = new ManagementPool({
   },
 });
 const core = (trigger: Parameters<typeof handleSyncTrigger>[0], logger: SyncLogger) =>
-  invocationLogger.run(logger, () =>
-    handleSyncTrigger(trigger, { store, settings, pool, logger }),
-  );
+  invocationLogger.run(logger, () => handleSyncTrigger(trigger, { store, settings, pool, logger }));
 
 export const registryEventHandler = createRegistryEventHandler(core);
 export const driftTimerHandler = createDriftTimerHandler(core);
