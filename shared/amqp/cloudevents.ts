@@ -5,9 +5,10 @@
  * Structured: the whole event as `application/cloudevents+json`.
  */
 import * as z from "zod/mini";
+import { isJsonContentType, mediaEssence } from "./content-type.ts";
 import { CloudEventInvalidError } from "./errors.ts";
 import type { ApplicationPropertyValue, JsonValue, MeshMessage, MessageBody } from "./message.ts";
-import { isJsonContentType } from "./message.ts";
+import { keyedByInput } from "./message.ts";
 import { englishMessages, issueLines } from "./schema-issues.ts";
 
 export const CLOUDEVENTS_JSON = "application/cloudevents+json";
@@ -49,16 +50,36 @@ export const cloudEventSchema = z.lazy(() =>
       z.superRefine((event, ctx) => {
         for (const key of Object.keys(event)) {
           if (key !== "data" && !attributeName.test(key)) {
-            ctx.addIssue({
-              code: "custom",
-              path: [key],
-              message: "attribute names are 1-20 lower-case letters or digits",
-            });
+            ctx.addIssue({ code: "custom", path: [key], message: ATTRIBUTE_NAME_RULE });
           }
         }
       }),
     ),
 );
+
+const ATTRIBUTE_NAME_RULE = "attribute names are 1-20 lower-case letters or digits";
+
+/**
+ * The input's own keys that are no attribute names. Read before zod, which leaves a
+ * `__proto__` key out of what it returns without a word: it would never reach the check.
+ */
+function attributeNameIssues(input: unknown): string[] {
+  if (typeof input !== "object" || input === null) return [];
+  return Object.keys(input)
+    .filter((key) => key !== "data" && !attributeName.test(key))
+    .map((key) => `${JSON.stringify(key)}: ${ATTRIBUTE_NAME_RULE}`);
+}
+
+/** A CloudEvent checked in full (attribute names as given, then the schema), or its issues. */
+export function checkCloudEvent(
+  input: unknown,
+): { ok: true; event: CloudEvent } | { ok: false; issues: string[] } {
+  const names = attributeNameIssues(input);
+  if (names.length > 0) return { ok: false, issues: names };
+  const result = cloudEventSchema.safeParse(input, englishMessages);
+  if (!result.success) return { ok: false, issues: issueLines(result.error, "(event)") };
+  return { ok: true, event: result.data as CloudEvent };
+}
 
 /**
  * A CloudEvent. Written out rather than inferred: zod's catch-all for extensions would give
@@ -83,9 +104,9 @@ export interface ToAmqpOptions {
 }
 
 function validate(input: unknown): CloudEvent {
-  const result = cloudEventSchema.safeParse(input, englishMessages);
-  if (!result.success) throw new CloudEventInvalidError(issueLines(result.error, "(event)"));
-  return result.data as CloudEvent;
+  const checked = checkCloudEvent(input);
+  if (!checked.ok) throw new CloudEventInvalidError(checked.issues);
+  return checked.event;
 }
 
 /** Maps a CloudEvent to a message; the event id becomes the message id (idempotency key). */
@@ -98,7 +119,7 @@ export function toAmqpMessage(
 }
 
 function toBinary(event: CloudEvent): MeshMessage {
-  const properties: Record<string, ApplicationPropertyValue> = {};
+  const properties = keyedByInput<ApplicationPropertyValue>();
   for (const [key, value] of Object.entries(event)) {
     if (key === "data" || key === "datacontenttype" || value === undefined) continue;
     properties[`${PREFIX}${key}`] = value as ExtensionValue;
@@ -118,7 +139,7 @@ function toBinary(event: CloudEvent): MeshMessage {
 }
 
 function toStructured(event: CloudEvent): MeshMessage {
-  const json: Record<string, JsonValue> = {};
+  const json = keyedByInput<JsonValue>();
   for (const [key, value] of Object.entries(event)) {
     if (value === undefined || key === "data") continue;
     json[key] =
@@ -153,7 +174,7 @@ function readEvent(message: unknown): CloudEvent {
   }
   const m = message as { contentType?: unknown; body?: unknown; applicationProperties?: unknown };
   const contentType = typeof m.contentType === "string" ? m.contentType : undefined;
-  const base = contentType?.split(";")[0]?.trim().toLowerCase();
+  const base = mediaEssence(contentType);
   if (base?.startsWith("application/cloudevents")) {
     if (base !== CLOUDEVENTS_JSON) {
       throw new CloudEventInvalidError([`unsupported event format ${base}`]);
@@ -170,7 +191,11 @@ function readStructured(body: unknown): CloudEvent {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new CloudEventInvalidError(["structured event body is not a JSON object"]);
   }
-  const { data_base64: base64, ...event } = json as Record<string, unknown>;
+  // Copied key by key into a map without a prototype: `__proto__` stays a key, and is refused.
+  const event = keyedByInput<unknown>();
+  for (const [key, value] of Object.entries(json)) event[key] = value;
+  const base64 = event.data_base64;
+  delete event.data_base64;
   if (base64 !== undefined) {
     if (typeof base64 !== "string") throw new CloudEventInvalidError(["data_base64: not a string"]);
     if ("data" in event) throw new CloudEventInvalidError(["data and data_base64 are exclusive"]);
@@ -184,7 +209,7 @@ function readBinary(
   contentType: string | undefined,
   body: unknown,
 ): CloudEvent {
-  const event: Record<string, unknown> = {};
+  const event = keyedByInput<unknown>();
   if (typeof properties === "object" && properties !== null) {
     for (const [key, value] of Object.entries(properties)) {
       const name = key.startsWith(PREFIX)
@@ -192,7 +217,9 @@ function readBinary(
         : key.startsWith(LEGACY_PREFIX)
           ? key.slice(LEGACY_PREFIX.length)
           : undefined;
-      if (name === undefined || name === "" || name === "data") continue;
+      if (name === undefined) continue;
+      if (name === "data")
+        throw new CloudEventInvalidError([`${key}: in binary mode the data is the body`]);
       event[name] = attributeValue(value);
     }
   }

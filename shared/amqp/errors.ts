@@ -13,6 +13,7 @@ export type MeshErrorCode =
   | "publish-timeout"
   | "link-refused"
   | "no-route"
+  | "no-consumer"
   | "request-timeout"
   | "message-invalid"
   | "cloudevent-invalid";
@@ -108,6 +109,8 @@ export class PublishRejectedError extends MeshError {
 export class BackPressureError extends MeshError {
   readonly retryAfterMs: number;
   readonly messageId: string;
+  /** `no-credit`: the link's credit was used up; `not-connected`: no router to send to. */
+  readonly reason: "no-credit" | "not-connected";
   constructor(args: {
     address: string;
     url: string | undefined;
@@ -126,8 +129,39 @@ export class BackPressureError extends MeshError {
       args,
     );
     this.name = "BackPressureError";
+    this.reason = args.reason;
     this.retryAfterMs = args.retryAfterMs;
     this.messageId = args.messageId;
+  }
+}
+
+/**
+ * The link to the address was open, and the router gave it no credit since it attached (or
+ * since it drained it): the routers credit a producer only while a consumer of the address
+ * is reachable somewhere in the mesh, so none is. The message was never sent. Distinct from
+ * BackPressureError, where credit came and was used up (consumers exist but are slow).
+ */
+export class NoConsumerError extends MeshError {
+  readonly retryAfterMs: number;
+  readonly messageId: string;
+  /** How long the router had given the link no credit when the publish gave up. */
+  readonly creditlessMs: number;
+  constructor(args: {
+    address: string;
+    url: string | undefined;
+    messageId: string;
+    creditlessMs: number;
+    retryAfterMs: number;
+  }) {
+    super(
+      "no-consumer",
+      `message ${args.messageId} to "${args.address}" not sent: router ${args.url ?? "(unknown)"} has given the link no credit for ${args.creditlessMs} ms, so no consumer of "${args.address}" is attached (a router credits a producer only while a consumer of the address is reachable); retry after ${args.retryAfterMs} ms`,
+      args,
+    );
+    this.name = "NoConsumerError";
+    this.retryAfterMs = args.retryAfterMs;
+    this.messageId = args.messageId;
+    this.creditlessMs = args.creditlessMs;
   }
 }
 
@@ -322,9 +356,15 @@ export function isBackPressureError(error: unknown): error is BackPressureError 
 /** True for errors after which publishing the same message later may succeed. */
 export function isTransientPublishError(
   error: unknown,
-): error is BackPressureError | PublishTimeoutError | NoRouteError | ConnectionFailedError {
+): error is
+  | BackPressureError
+  | NoConsumerError
+  | PublishTimeoutError
+  | NoRouteError
+  | ConnectionFailedError {
   return (
     error instanceof BackPressureError ||
+    error instanceof NoConsumerError ||
     error instanceof PublishTimeoutError ||
     error instanceof NoRouteError ||
     error instanceof ConnectionFailedError

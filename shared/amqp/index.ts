@@ -3,6 +3,7 @@ export { getSharedClient, MeshClient } from "./client.ts";
 export {
   CLOUDEVENTS_JSON,
   type CloudEvent,
+  checkCloudEvent,
   cloudEventSchema,
   fromAmqpMessage,
   type ToAmqpOptions,
@@ -20,6 +21,14 @@ export {
 export type { ConnectionState } from "./connection.ts";
 export type { ConsumeOptions, Consumer, DeliveryInfo, MessageHandler } from "./consume.ts";
 export {
+  isJsonContentType,
+  isJsonEssence,
+  type MediaType,
+  type MediaTypeReading,
+  mediaEssence,
+  readMediaType,
+} from "./content-type.ts";
+export {
   BackPressureError,
   ClientClosedError,
   CloudEventInvalidError,
@@ -36,6 +45,7 @@ export {
   MeshError,
   type MeshErrorCode,
   MessageInvalidError,
+  NoConsumerError,
   NoRouteError,
   PermanentError,
   PublishRejectedError,
@@ -48,6 +58,7 @@ export { MAX_TIMER_MS } from "./limits.ts";
 export {
   type ApplicationPropertyValue,
   type JsonValue,
+  keyedByInput,
   type MeshMessage,
   type MessageBody,
   meshMessageSchema,

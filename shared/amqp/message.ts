@@ -3,6 +3,7 @@
  * content type application/json; bytes as a data section; decoding is the mirror image.
  */
 import * as z from "zod/mini";
+import { isJsonContentType, mediaEssence } from "./content-type.ts";
 import { MessageInvalidError } from "./errors.ts";
 import {
   amqpLong,
@@ -86,15 +87,18 @@ export interface ReceivedMessage {
 
 const JSON_CONTENT_TYPE = "application/json";
 
-/** application/json, application/cloudevents+json, anything/*+json, with parameters. */
-export function isJsonContentType(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  const base = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
-  return base === "application/json" || base.endsWith("+json");
-}
+export { isJsonContentType };
 
 function isTextContentType(contentType: string | undefined): boolean {
-  return contentType?.trim().toLowerCase().startsWith("text/") ?? false;
+  return mediaEssence(contentType)?.startsWith("text/") ?? false;
+}
+
+/**
+ * A map keyed by what came from outside (application property names, JSON keys): without a
+ * prototype, so `__proto__` is a key like any other instead of a silent no-op.
+ */
+export function keyedByInput<V>(): Record<string, V> {
+  return Object.create(null) as Record<string, V>;
 }
 
 export interface EncodedMessage {
@@ -111,6 +115,8 @@ export function encodeMeshMessage(
   extraProperties?: Record<string, string>,
   durable = true,
 ): EncodedMessage {
+  const lost = lostPropertyNames(message.applicationProperties, extraProperties);
+  if (lost !== undefined) throw new MessageInvalidError(lost);
   const parsed = meshMessageSchema.safeParse(message, englishMessages);
   if (!parsed.success) {
     throw new MessageInvalidError(
@@ -134,22 +140,34 @@ export function encodeMeshMessage(
   if (m.creationTime !== undefined) raw.creation_time = m.creationTime;
   if (m.ttlMs !== undefined) raw.ttl = m.ttlMs;
   if (m.applicationProperties !== undefined || extraProperties !== undefined) {
-    raw.application_properties = encodeApplicationProperties({
-      ...m.applicationProperties,
-      ...extraProperties,
-    });
+    raw.application_properties = encodeApplicationProperties(
+      m.applicationProperties ?? {},
+      extraProperties ?? {},
+    );
   }
   return { payload: encodeMessage(raw), messageId };
+}
+
+/**
+ * `__proto__` as an application property name: zod's parse would leave it out without a word,
+ * and rhea's decoder on the receiving side does the same, so it is refused, not lost.
+ */
+function lostPropertyNames(...maps: Array<object | undefined>): string | undefined {
+  for (const map of maps)
+    if (map !== undefined && map !== null && Object.hasOwn(map, "__proto__"))
+      return "invalid message: applicationProperties.__proto__: a name AMQP peers in JavaScript drop; choose another";
+  return undefined;
 }
 
 /** Integers travel as AMQP long (rhea would pick uint or int by value), the rest as is. */
 function encodeApplicationProperties(
   properties: Record<string, ApplicationPropertyValue>,
+  extra: Record<string, string>,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(properties)) {
-    out[key] = typeof value === "number" && Number.isSafeInteger(value) ? amqpLong(value) : value;
-  }
+  const out = keyedByInput<unknown>();
+  for (const source of [properties, extra])
+    for (const [key, value] of Object.entries(source))
+      out[key] = typeof value === "number" && Number.isSafeInteger(value) ? amqpLong(value) : value;
   return out;
 }
 
@@ -216,7 +234,7 @@ function amqpValueToBody(value: unknown): MessageBody {
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map((v) => toJson(amqpValueToBody(v)));
   if (typeof value === "object") {
-    const out: Record<string, JsonValue> = {};
+    const out = keyedByInput<JsonValue>();
     for (const [k, v] of Object.entries(value)) out[k] = toJson(amqpValueToBody(v));
     return out;
   }
@@ -228,7 +246,7 @@ function toJson(body: MessageBody): JsonValue {
 }
 
 function decodeApplicationProperties(value: unknown): Record<string, ApplicationPropertyValue> {
-  const out: Record<string, ApplicationPropertyValue> = {};
+  const out = keyedByInput<ApplicationPropertyValue>();
   if (typeof value !== "object" || value === null) return out;
   for (const [key, v] of Object.entries(value)) out[key] = toPropertyValue(v);
   return out;

@@ -22,6 +22,11 @@ export const publishOptionsSchema = z.lazy(() =>
     ),
     /** Give up after this many ms: BackPressureError if never sent, PublishTimeoutError if unaccepted. */
     deadline: z.optional(timeLimitMs()),
+    /**
+     * Give up sooner, with NoConsumerError, when the open link has had no credit for this
+     * long since it attached or was drained (no consumer reachable); default: the deadline.
+     */
+    noConsumerWaitMs: z.optional(timeLimitMs()),
     /** `at-least-once` (default) waits for `accepted`; `at-most-once` sends presettled. */
     delivery: z.optional(z.enum(["at-least-once", "at-most-once"])),
   }),
@@ -82,6 +87,7 @@ export function startPublish(
       encoded.payload,
       encoded.messageId,
       deadlineMs,
+      options.noConsumerWaitMs,
       span,
       resolve,
       reject,
@@ -98,6 +104,8 @@ class PendingPublish implements PublishEntry {
   readonly messageId: string;
   readonly deadlineAt: number;
   readonly deadlineMs: number;
+  readonly startedAt: number;
+  readonly noConsumerWaitMs: number | undefined;
   attempts = 0;
   lastOutcome: PublishEntry["lastOutcome"] = undefined;
   done = false;
@@ -111,6 +119,7 @@ class PendingPublish implements PublishEntry {
     payload: Buffer,
     messageId: string,
     deadlineMs: number,
+    noConsumerWaitMs: number | undefined,
     span: Span,
     onResolve: (result: PublishResult) => void,
     onReject: (error: Error) => void,
@@ -118,7 +127,9 @@ class PendingPublish implements PublishEntry {
     this.payload = payload;
     this.messageId = messageId;
     this.deadlineMs = deadlineMs;
-    this.deadlineAt = Date.now() + deadlineMs;
+    this.startedAt = Date.now();
+    this.deadlineAt = this.startedAt + deadlineMs;
+    this.noConsumerWaitMs = noConsumerWaitMs;
     this.span = span;
     this.onResolve = onResolve;
     this.onReject = onReject;

@@ -19,6 +19,7 @@ import {
   ClientClosedError,
   type ConnectionFailedError,
   LinkRefusedError,
+  NoConsumerError,
   NoRouteError,
   PublishTimeoutError,
   RequestTimeoutError,
@@ -70,6 +71,7 @@ interface ReadyWaiter {
 function isDeadlineError(error: unknown): error is Error {
   return (
     error instanceof BackPressureError ||
+    error instanceof NoConsumerError ||
     error instanceof PublishTimeoutError ||
     error instanceof NoRouteError
   );

@@ -15,6 +15,7 @@ import {
   conditionText,
   isTransientLinkCondition,
   LinkRefusedError,
+  NoConsumerError,
   NoRouteError,
   PublishRejectedError,
   PublishTimeoutError,
@@ -36,6 +37,10 @@ export interface PublishEntry {
   readonly messageId: string;
   readonly deadlineAt: number;
   readonly deadlineMs: number;
+  /** When the publish was made (Date.now()). */
+  readonly startedAt: number;
+  /** Give up with NoConsumerError after the open link had no credit this long (see publish.ts). */
+  readonly noConsumerWaitMs: number | undefined;
   resolve(): void;
   reject(error: Error): void;
   attempts: number;
@@ -87,6 +92,14 @@ export class AddressSender implements ManagedLink {
   private readonly deadlines: DeadlineTimer<PublishEntry>;
   /** Set while the router refuses our attach for now; cleared once a link gets credit. */
   private refusal: Refusal | undefined;
+  /**
+   * Since when the open link has had no credit from the router: set when it opens without
+   * credit or is drained, cleared by credit. Routers credit a producer only while a consumer
+   * of the address is reachable, so this is "no consumer", not a slow one (credit used up).
+   */
+  private creditlessSince: number | undefined;
+  private noConsumerTimer: NodeJS.Timeout | undefined;
+  private noConsumerAt = Number.POSITIVE_INFINITY;
   private closed = false;
   private seq = 0;
   /** close() waiting for the last pending publish. */
@@ -149,6 +162,17 @@ export class AddressSender implements ManagedLink {
     this.queue.push(entry);
     if (this.ready) this.pump();
     else this.connection.ensureConnecting();
+    if (entry.noConsumerWaitMs !== undefined && !entry.done) this.queuedWhileCreditless(entry);
+  }
+
+  /** A publish joins the queue: the armed check stands unless this one is due sooner. */
+  private queuedWhileCreditless(entry: PublishEntry): void {
+    const since = this.creditlessSince;
+    if (!this.ready || since === undefined) return;
+    const due = this.noConsumerDue(entry, since);
+    if (due === undefined || (this.noConsumerTimer !== undefined && due >= this.noConsumerAt))
+      return;
+    this.armNoConsumerCheck();
   }
 
   /** Withdraws a publish its caller gave up on: settled with `error`, never sent or resent. */
@@ -176,12 +200,14 @@ export class AddressSender implements ManagedLink {
       if (this.link !== link) return;
       this.ready = true;
       this.everOpened = true;
+      if (link.credit <= 0) this.creditless();
       this.pump();
     });
     link.on("sendable", () => {
       if (this.link !== link) return;
-      // Credit means the address is routed now.
+      // Credit means the address is routed now, and a consumer of it reachable.
       this.refusal = undefined;
+      this.credited();
       this.pump();
     });
     // The router drains a link whose address has no path (qdrouterd transfer.c): what is
@@ -190,6 +216,7 @@ export class AddressSender implements ManagedLink {
       if (this.link !== link) return;
       this.pump();
       if (this.queueHead >= this.queue.length) link.set_drained(true);
+      this.creditless();
     });
     const onOutcome = (ctx: { delivery?: RheaDelivery }) => {
       if (this.link === link && ctx.delivery) this.settled(ctx.delivery);
@@ -341,6 +368,7 @@ export class AddressSender implements ManagedLink {
       if (entry.done) return;
       this.queue.push(entry);
       this.pump();
+      if (entry.noConsumerWaitMs !== undefined && !entry.done) this.armNoConsumerCheck();
     }, delay);
   }
 
@@ -366,6 +394,10 @@ export class AddressSender implements ManagedLink {
         );
         return;
       }
+      if (this.ready && this.creditlessSince !== undefined) {
+        this.finish(entry, this.noConsumerError(entry));
+        return;
+      }
       this.finish(
         entry,
         new BackPressureError({
@@ -382,6 +414,79 @@ export class AddressSender implements ManagedLink {
     // lastOutcome stays the router's last answer; "unsettled" only when none ever came.
     this.finish(entry, this.timeoutError(entry));
     if (sentAndUnsettled) this.pump();
+  }
+
+  private noConsumerError(entry: PublishEntry): NoConsumerError {
+    return new NoConsumerError({
+      address: this.address,
+      url: this.url,
+      messageId: entry.messageId,
+      creditlessMs: Date.now() - (this.creditlessSince ?? Date.now()),
+      retryAfterMs: RETRY_AFTER_MS,
+    });
+  }
+
+  /** The open link has no credit now, and no consumer until credit comes. */
+  private creditless(): void {
+    this.creditlessSince ??= Date.now();
+    this.armNoConsumerCheck();
+  }
+
+  private credited(): void {
+    this.creditlessSince = undefined;
+    this.disarmNoConsumerCheck();
+  }
+
+  /**
+   * When a queued publish may give up for want of a consumer: its wait counted from when it
+   * was made or from when the link went without credit, whichever is later. Only publishes
+   * never sent, or released (the router did not deliver them), are waiting for credit here.
+   */
+  private noConsumerDue(entry: PublishEntry, since: number): number | undefined {
+    if (entry.done || entry.noConsumerWaitMs === undefined) return undefined;
+    if (entry.attempts > 0 && entry.lastOutcome !== "released") return undefined;
+    return Math.max(entry.startedAt, since) + entry.noConsumerWaitMs;
+  }
+
+  /** (Re)arms one timer for the earliest queued publish that may give up for want of a consumer. */
+  private armNoConsumerCheck(): void {
+    this.disarmNoConsumerCheck();
+    const since = this.creditlessSince;
+    if (!this.ready || since === undefined) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const due = this.noConsumerDue(this.queue[i] as PublishEntry, since);
+      if (due !== undefined && due < next) next = due;
+    }
+    if (next === Number.POSITIVE_INFINITY) return;
+    this.noConsumerAt = next;
+    this.noConsumerTimer = setTimeout(
+      () => {
+        this.noConsumerTimer = undefined;
+        this.giveUpForWantOfConsumer();
+      },
+      Math.max(0, next - Date.now()),
+    );
+  }
+
+  private disarmNoConsumerCheck(): void {
+    if (this.noConsumerTimer !== undefined) clearTimeout(this.noConsumerTimer);
+    this.noConsumerTimer = undefined;
+    this.noConsumerAt = Number.POSITIVE_INFINITY;
+  }
+
+  private giveUpForWantOfConsumer(): void {
+    const since = this.creditlessSince;
+    if (!this.ready || since === undefined) return;
+    const now = Date.now();
+    const due: PublishEntry[] = [];
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const entry = this.queue[i] as PublishEntry;
+      const at = this.noConsumerDue(entry, since);
+      if (at !== undefined && at <= now) due.push(entry);
+    }
+    for (const entry of due) this.finish(entry, this.noConsumerError(entry));
+    if (!this.closed) this.armNoConsumerCheck();
   }
 
   private timeoutError(entry: PublishEntry): PublishTimeoutError {
@@ -438,6 +543,8 @@ export class AddressSender implements ManagedLink {
     const link = this.link;
     this.link = undefined;
     this.ready = false;
+    this.creditlessSince = undefined;
+    this.disarmNoConsumerCheck();
     if (link) link.removeAllListeners();
     if (this.inflight.size === 0) return;
     const resend = [...this.inflight.values()].filter((e) => !e.done);

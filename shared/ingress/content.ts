@@ -8,10 +8,11 @@
 import {
   type CloudEvent,
   CloudEventInvalidError,
-  cloudEventSchema,
-  englishMessages,
-  issueLines,
+  checkCloudEvent,
+  isJsonEssence as isJsonMediaEssence,
+  keyedByInput,
   type MeshMessage,
+  readMediaType,
   toAmqpMessage,
 } from "../amqp/index.ts";
 import { fail, type Problem, ProblemError, problem } from "./problem.ts";
@@ -27,32 +28,9 @@ export interface RequestFormat {
 const CLOUDEVENTS_JSON = "application/cloudevents+json";
 const CLOUDEVENTS_BATCH = "application/cloudevents-batch+json";
 
-interface MediaType {
-  essence: string;
-  charset: string | undefined;
-}
-
-/** `type/subtype; charset=x` → lower-case essence and charset; undefined when malformed. */
-export function parseMediaType(value: string): MediaType | undefined {
-  const [head, ...params] = value.split(";");
-  const essence = (head ?? "").trim().toLowerCase();
-  if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(essence)) return undefined;
-  let charset: string | undefined;
-  for (const param of params) {
-    const eq = param.indexOf("=");
-    if (eq < 0) continue;
-    if (param.slice(0, eq).trim().toLowerCase() === "charset")
-      charset = param
-        .slice(eq + 1)
-        .trim()
-        .replace(/^"(.*)"$/, "$1")
-        .toLowerCase();
-  }
-  return { essence, charset };
-}
-
+/** `application/json` or `application/<anything>+json`: the JSON the ingress takes. */
 function isJsonEssence(essence: string): boolean {
-  return essence === "application/json" || /^application\/[a-z0-9!#$&^_.-]+\+json$/.test(essence);
+  return essence.startsWith("application/") && isJsonMediaEssence(essence);
 }
 
 const ACCEPTED = `application/json (or application/*+json), ${CLOUDEVENTS_JSON}, ${CLOUDEVENTS_BATCH}`;
@@ -64,9 +42,13 @@ export function requestFormat(
   const contentType = headers["content-type"];
   if (contentType === undefined || contentType.trim() === "")
     fail("unsupported-media-type", `no Content-Type; send one of ${ACCEPTED}`);
-  const media = parseMediaType(contentType);
-  if (media === undefined)
-    fail("unsupported-media-type", `Content-Type '${contentType}' is not a media type`);
+  const reading = readMediaType(contentType);
+  if (!reading.ok)
+    fail(
+      "unsupported-media-type",
+      `Content-Type '${contentType}' is not a media type: ${reading.reason}`,
+    );
+  const media = reading.media;
   if (media.charset !== undefined && media.charset !== "utf-8" && media.charset !== "utf8")
     fail("unsupported-media-type", `charset '${media.charset}': only UTF-8 is accepted`);
   if (media.essence === CLOUDEVENTS_JSON) return { mode: "structured", contentType };
@@ -151,12 +133,17 @@ function checkEnvelope(value: unknown, where: string): CloudEvent {
       "unsupported-media-type",
       `${where} carries data_base64; channel payloads are JSON: send the payload as data`,
     );
-  const result = cloudEventSchema.safeParse(event, englishMessages);
-  if (!result.success) invalidEvent(issueLines(result.error, "(event)"), where);
+  const checked = checkCloudEvent(event);
+  if (!checked.ok) invalidEvent(checked.issues, where);
   const type = event.datacontenttype;
   if (typeof type === "string") {
-    const media = parseMediaType(type);
-    if (media === undefined || !isJsonEssence(media.essence))
+    const reading = readMediaType(type);
+    if (!reading.ok)
+      fail(
+        "unsupported-media-type",
+        `${where}: datacontenttype '${type}' is not a media type: ${reading.reason}`,
+      );
+    if (!isJsonEssence(reading.media.essence))
       fail("unsupported-media-type", `${where}: datacontenttype '${type}' is not JSON`);
   }
   return event as CloudEvent;
@@ -172,12 +159,15 @@ function binaryEvent(
   contentType: string,
   bytes: Uint8Array,
 ): CloudEvent {
-  const event: Record<string, unknown> = {};
+  // Keyed by header names: without a prototype, `ce-__proto__` is an attribute to refuse.
+  const event = keyedByInput<unknown>();
   for (const [name, value] of Object.entries(headers)) {
     if (!name.startsWith("ce-") || value === undefined) continue;
     const attribute = name.slice(3);
     if (attribute === "datacontenttype")
       fail("malformed-request", "ce-datacontenttype: in binary mode the Content-Type says it");
+    if (attribute === "data")
+      fail("malformed-request", "ce-data: in binary mode the body is the data");
     try {
       event[attribute] = decodeURIComponent(value);
     } catch {

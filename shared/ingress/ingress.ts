@@ -11,6 +11,7 @@ import {
   extractTraceContext,
   LinkRefusedError,
   type MeshMessage,
+  NoConsumerError,
   NoRouteError,
   type PublishOptions,
   PublishRejectedError,
@@ -92,6 +93,12 @@ export interface IngressOptions {
   publisherFor?: (principal: string) => MessagePublisher | undefined;
   /** Longest publish deadline (default 10 s). */
   publishDeadlineMs?: number;
+  /**
+   * How long a publish waits on an open link the router gives no credit — no consumer of the
+   * channel attached anywhere — before answering 503 `no-consumer` (default 1 s; at most
+   * the deadline). A consumer that attaches within it gets the message.
+   */
+  noConsumerWaitMs?: number;
   /** Time kept back from the function's remaining time for answering (default 500 ms). */
   responseMarginMs?: number;
 }
@@ -138,10 +145,18 @@ function problemResponse(
 
 /** A publish failure as the problem the client gets (503/502/504), or undefined if unexpected. */
 export function publishProblem(error: unknown, address: string): Problem | undefined {
+  if (error instanceof NoConsumerError)
+    return problem(
+      "no-consumer",
+      `no consumer of '${address}' is attached: the router gives a producer credit only while a consumer of the channel is reachable, and gave none for ${error.creditlessMs} ms; nothing was published — retry once a consumer is attached`,
+      { retryAfter: retryAfterSeconds(error.retryAfterMs) },
+    );
   if (error instanceof BackPressureError)
     return problem(
       "back-pressure",
-      `the router gave no credit for '${address}' in time; retry later`,
+      error.reason === "not-connected"
+        ? `no router was connected to take the message for '${address}' in time; retry later`
+        : `the consumers of '${address}' are not keeping up: the router's credit was used up and none came back in time; retry later`,
       { retryAfter: retryAfterSeconds(error.retryAfterMs) },
     );
   if (error instanceof NoRouteError)
@@ -181,6 +196,7 @@ function retryHeaders(p: Problem): Record<string, string> {
 export function createIngress(options: IngressOptions): Ingress {
   const maxDeadline = options.publishDeadlineMs ?? 10_000;
   const margin = options.responseMarginMs ?? 500;
+  const noConsumerWait = options.noConsumerWaitMs ?? 1_000;
   const { registry, authenticator, validators } = options;
 
   async function handle(request: IngressRequest): Promise<IngressResponse> {
@@ -257,7 +273,11 @@ export function createIngress(options: IngressOptions): Ingress {
         { retryAfter: 1 },
         { "retry-after": "1" },
       );
-    const options: PublishOptions = { deadline: Math.floor(deadline), delivery: channel.delivery };
+    const options: PublishOptions = {
+      deadline: Math.floor(deadline),
+      noConsumerWaitMs: Math.min(noConsumerWait, Math.floor(deadline)),
+      delivery: channel.delivery,
+    };
     const traceparent = request.headers.traceparent;
     if (traceparent !== undefined) {
       const carrier: Record<string, string> = { traceparent };

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { keyedByInput } from "../amqp/index.ts";
 import { bodyFromNodeStream } from "./body.ts";
 import type { Ingress, IngressResponse } from "./ingress.ts";
 
@@ -24,7 +25,8 @@ export interface LocalIngressServer {
 }
 
 function headersOf(request: IncomingMessage): Record<string, string | undefined> {
-  const headers: Record<string, string | undefined> = {};
+  // Keyed by what the client sent: without a prototype, a header `__proto__` is a header.
+  const headers = keyedByInput<string | undefined>();
   for (const [name, value] of Object.entries(request.headers))
     headers[name] = Array.isArray(value) ? value.join(", ") : value;
   return headers;

@@ -23,6 +23,7 @@ export const PROBLEM_KINDS = {
   "schema-violation": { status: 422, title: "Payload does not match the channel's schema" },
   "batch-invalid": { status: 422, title: "No item of the batch is valid" },
   "back-pressure": { status: 503, title: "The mesh is pushing back" },
+  "no-consumer": { status: 503, title: "No consumer attached to the channel" },
   "no-route": { status: 503, title: "No route to the channel" },
   "mesh-unavailable": { status: 503, title: "No router reachable" },
   "deadline-exceeded": { status: 503, title: "No time left to publish" },

@@ -11,6 +11,7 @@ import {
   extractTraceContext,
   fromAmqpMessage,
   type JsonValue,
+  mediaEssence,
   type ReceivedMessage,
 } from "../amqp/index.ts";
 import type { ChannelMessage, CloudEventAttributes } from "./definition.ts";
@@ -133,7 +134,7 @@ const CE_CONTEXT = new Set([
 ]);
 
 function baseType(contentType: string | undefined): string | undefined {
-  return contentType?.split(";")[0]?.trim().toLowerCase();
+  return mediaEssence(contentType);
 }
 
 function isJsonType(base: string | undefined): boolean {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   BackPressureError,
+  NoConsumerError,
   PublishRejectedError,
   PublishTimeoutError,
 } from "../../../shared/amqp/index.ts";
@@ -107,11 +108,11 @@ describe("publish outcomes, asserted from both ends", () => {
     expect(peer.received).toHaveLength(1);
   });
 
-  it("no credit before the deadline → BackPressureError with a retry hint; sends once credit comes", async () => {
+  it("no credit ever since the attach → NoConsumerError (a router credits only while a consumer is reachable) with a retry hint; sends once credit comes", async () => {
     const { peer, client } = await peerAndClient({ credit: 0 });
     const started = Date.now();
     const error = await client.publish("orders", { body: 1 }, { deadline: 250 }).catch((e) => e);
-    expect(error).toBeInstanceOf(BackPressureError);
+    expect(error).toBeInstanceOf(NoConsumerError);
     expect(error.retryAfterMs).toBeGreaterThan(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
     expect(peer.received).toHaveLength(0);
@@ -124,6 +125,30 @@ describe("publish outcomes, asserted from both ends", () => {
     peer.grantCredit(1);
     await later;
     expect(peer.received.map((r) => r.messageId)).toEqual(["after-credit"]);
+  });
+
+  it("noConsumerWaitMs: credit that comes within the wait sends the publish; a publish on a link still without credit then gives up as NoConsumerError, long before its deadline", async () => {
+    const { peer, client } = await peerAndClient({ credit: 0 });
+    const first = client.publish(
+      "orders",
+      { body: 1, messageId: "credited-in-time" },
+      { deadline: 60_000, noConsumerWaitMs: 20_000 },
+    );
+    await waitFor(() => client.status.state === "open", { what: "connection" });
+    peer.grantCredit(1);
+    await first;
+    // The one credit is used: the link is out of credit, which is not "no consumer".
+    const second = client
+      .publish("orders", { body: 2 }, { deadline: 500, noConsumerWaitMs: 100 })
+      .catch((e) => e);
+    expect(await second).toBeInstanceOf(BackPressureError);
+    // A fresh link the peer never credits: NoConsumerError, with the test far from 60 s.
+    const other = await client
+      .publish("invoices", { body: 3 }, { deadline: 60_000, noConsumerWaitMs: 200 })
+      .catch((e) => e);
+    expect(other).toBeInstanceOf(NoConsumerError);
+    expect(other.message).toContain('no consumer of "invoices"');
+    expect(peer.received.map((r) => r.messageId)).toEqual(["credited-in-time"]);
   });
 
   it("pipelines many deliveries per link, bounded by credit", async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BackPressureError,
   MeshClient,
+  NoConsumerError,
   PermanentError,
   PublishRejectedError,
   PublishTimeoutError,
@@ -49,16 +50,62 @@ function client(url: string): MeshClient {
 }
 
 describe(`outcomes through the mesh (${process.env.MESH_TARGET ? "MESH_TARGET" : "emulator"})`, () => {
-  it("no consumer: no credit, and publish fails with BackPressureError at its deadline", async () => {
+  it("no consumer: the router gives the link no credit, and publish fails with NoConsumerError (not back-pressure) at its deadline", async () => {
     const { fromUrl } = routers();
     const address = uniqueAddress(target.prefixes.balanced, "nobody");
-    const started = Date.now();
     const error = await client(fromUrl)
       .publish(address, { body: 1 }, { deadline: 400 })
       .catch((e) => e);
-    expect(error).toBeInstanceOf(BackPressureError);
+    expect(error).toBeInstanceOf(NoConsumerError);
+    expect(error).not.toBeInstanceOf(BackPressureError);
     expect(error.message).toContain(address);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(error.message).toContain("no consumer");
+  });
+
+  it("no consumer, noConsumerWaitMs: gives up with NoConsumerError long before a one-minute deadline; a consumer attached later gets the next publish", async () => {
+    const { from, fromUrl, toUrl } = routers();
+    const address = uniqueAddress(target.prefixes.balanced, "nobody-soon");
+    const publisher = client(fromUrl);
+    // The test's own timeout (30 s) fails it if the publish waits for its deadline.
+    const error = await publisher
+      .publish(address, { body: 1 }, { deadline: 60_000, noConsumerWaitMs: 300 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(NoConsumerError);
+    expect(error.retryAfterMs).toBeGreaterThan(0);
+    const got: unknown[] = [];
+    const consumer = client(toUrl).consume(address, (m) => {
+      got.push(m.body);
+    });
+    await consumer.ready();
+    await waitForConsumers(target, from, address, 1);
+    await publisher.publish(address, { body: "now" }, { deadline: 5_000, noConsumerWaitMs: 300 });
+    await waitFor(() => got.includes("now"), { what: "the publish once a consumer is attached" });
+    expect(got).toEqual(["now"]);
+  });
+
+  it("a slow consumer is back-pressure, not 'no consumer': once the router's credit is used up, publishes fail with BackPressureError", async () => {
+    const { from, fromUrl, toUrl } = routers();
+    const address = uniqueAddress(target.prefixes.balanced, "slow");
+    // Takes one message and never settles it: the router holds the rest for it.
+    const stuck = client(toUrl).consume(address, () => new Promise<void>(() => {}), {
+      prefetch: 1,
+    });
+    await stuck.ready();
+    await waitForConsumers(target, from, address, 1);
+    const publisher = client(fromUrl);
+    // More than a link's capacity (250 by default on both routers) can be inside the router.
+    const outcomes = await Promise.all(
+      Array.from({ length: 400 }, (_, i) =>
+        publisher.publish(address, { body: i }, { deadline: 2_000, noConsumerWaitMs: 200 }).then(
+          () => "accepted",
+          (e: Error) => e.name,
+        ),
+      ),
+    );
+    const counts: Record<string, number> = {};
+    for (const o of outcomes) counts[o] = (counts[o] ?? 0) + 1;
+    expect(counts.NoConsumerError, JSON.stringify(counts)).toBeUndefined();
+    expect(counts.BackPressureError, JSON.stringify(counts)).toBeGreaterThan(0);
   });
 
   it("the consumer's rejection reaches the publisher as PublishRejectedError with its description", async () => {

@@ -319,14 +319,14 @@ describe.each(ADAPTERS)("ingress through the %s adapter", (adapter) => {
     await orders.expectNothingPublished();
   });
 
-  it("503 with Retry-After when the router gives no credit (no consumer) before the deadline", async () => {
+  it("503 no-consumer with Retry-After when the router gives no credit (no consumer) before the deadline", async () => {
     const send = await start({ publishDeadlineMs: 300 });
     const answer = await send.send({
       path: ORDERS,
       headers: { ...JSON_TYPE, ...h.apiKey() },
       body: JSON.stringify(order()),
     });
-    expectProblem(answer, 503, "back-pressure");
+    expectProblem(answer, 503, "no-consumer");
     expect(Number(answer.headers["retry-after"])).toBeGreaterThanOrEqual(1);
     // Nothing was sent: a consumer arriving now gets the sentinel first.
     const orders = await h.consume("sales/orders");

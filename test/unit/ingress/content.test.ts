@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { idempotencyKey, parseMediaType, requestFormat } from "../../../shared/ingress/content.ts";
+import { readMediaType } from "../../../shared/amqp/index.ts";
+import { idempotencyKey, requestFormat } from "../../../shared/ingress/content.ts";
 import { ProblemError } from "../../../shared/ingress/problem.ts";
 
 function statusOf(call: () => unknown): number | "ok" {
@@ -14,16 +15,16 @@ function statusOf(call: () => unknown): number | "ok" {
 
 describe("content type", () => {
   it("reads essence and charset, whatever the case and quoting", () => {
-    expect(parseMediaType('Application/JSON; Charset="UTF-8"')).toEqual({
-      essence: "application/json",
-      charset: "utf-8",
+    expect(readMediaType('Application/JSON; Charset="UTF-8"')).toEqual({
+      ok: true,
+      media: { essence: "application/json", charset: "utf-8" },
     });
-    expect(parseMediaType("application/json")).toEqual({
-      essence: "application/json",
-      charset: undefined,
+    expect(readMediaType("application/json")).toEqual({
+      ok: true,
+      media: { essence: "application/json", charset: undefined },
     });
-    expect(parseMediaType("json")).toBeUndefined();
-    expect(parseMediaType("application/json/x")).toBeUndefined();
+    expect(readMediaType("json").ok).toBe(false);
+    expect(readMediaType("application/json/x").ok).toBe(false);
   });
 
   it("picks the content mode: structured, batch, binary (ce-specversion), plain JSON", () => {
