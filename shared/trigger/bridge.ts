@@ -20,6 +20,7 @@ import {
   type ReceivedMessage,
   RetryableError,
 } from "../amqp/index.ts";
+import { escapeControlCharacters } from "../log-text.ts";
 import { matchBatchFailures } from "./batch.ts";
 import { type FunctionInvoker, InvokeError } from "./invoker.ts";
 import { INVOCATION_FORMAT, recordOfMessage } from "./records.ts";
@@ -342,7 +343,7 @@ export class ChannelBridge {
       ...(m.correlationId === undefined ? {} : { correlationId: m.correlationId }),
       applicationProperties: {
         ...m.applicationProperties,
-        "amqp-mesh-dead-letter-reason": reason.slice(0, 1_000),
+        "amqp-mesh-dead-letter-reason": escapeControlCharacters(reason).slice(0, 1_000),
         "amqp-mesh-dead-letter-source": this.channel,
         "amqp-mesh-attempts": item.failures,
       },
@@ -388,7 +389,7 @@ export class ChannelBridge {
   }
 
   private log(line: string): void {
-    this.options.log?.(line);
+    this.options.log?.(escapeControlCharacters(line));
   }
 }
 

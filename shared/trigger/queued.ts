@@ -6,6 +6,7 @@
  * `IdempotencyGuard` (Powertools idempotency over Redis or DynamoDB) an item done in an
  * earlier delivery of the batch is not run again.
  */
+import { escapeControlCharacters } from "../log-text.ts";
 import { type BatchRunOptions, runChannelBatch } from "./batch.ts";
 import type { BatchItemFailure, ChannelHandlerDefinition } from "./definition.ts";
 import type { TriggerRecord } from "./records.ts";
@@ -33,8 +34,10 @@ export class QueuedBatchFailedError extends Error {
   readonly failures: BatchItemFailure[];
   constructor(channel: string, failures: BatchItemFailure[], size: number) {
     super(
-      `${failures.length} of ${size} messages of channel "${channel}" failed; the broker redelivers the whole batch ` +
-        `(${failures.map((f) => `${f.itemIdentifier}: ${f.reason ?? "failed"}`).join("; ")})`,
+      escapeControlCharacters(
+        `${failures.length} of ${size} messages of channel "${channel}" failed; the broker redelivers the whole batch ` +
+          `(${failures.map((f) => `${f.itemIdentifier}: ${f.reason ?? "failed"}`).join("; ")})`,
+      ),
     );
     this.name = "QueuedBatchFailedError";
     this.failures = failures;
@@ -132,7 +135,9 @@ export async function runQueuedBatch<T>(
       const error = state.error;
       failures.push({
         itemIdentifier: record.id,
-        reason: `idempotency: ${error instanceof Error ? error.message : String(error)}`,
+        reason: escapeControlCharacters(
+          `idempotency: ${error instanceof Error ? error.message : String(error)}`,
+        ),
       });
     } else if (settled[i]?.status === "fulfilled") processed.push(record.id);
   });
