@@ -52,6 +52,8 @@ export interface IngressRequest {
   body: RequestBody;
   /** A principal the platform verified (API Gateway authorizer, App Service authentication). */
   platformPrincipal?: string | undefined;
+  /** Its identity provider, where the platform has several (App Service: `aad`, `github`, …). */
+  platformIdentityProvider?: string | undefined;
   /** Milliseconds left before the function is stopped; the publish deadline fits inside. */
   remainingMs?: number | undefined;
 }
