@@ -73,7 +73,10 @@ export interface BridgeStats {
 interface Item {
   readonly seq: number;
   readonly message: ReceivedMessage;
-  /** Failed attempts so far (a broker's delivery count included). */
+  /**
+   * Failed attempts in this bridge. Never the message's delivery-count header: a producer
+   * sets that as it likes (4 would dead-letter the message after one attempt).
+   */
   failures: number;
   readyAt: number;
   retryTimer: NodeJS.Timeout | undefined;
@@ -167,7 +170,7 @@ export class ChannelBridge {
       const item: Item = {
         seq: this.seq++,
         message,
-        failures: message.deliveryCount,
+        failures: 0,
         readyAt: Date.now(),
         retryTimer: undefined,
         resolve,
