@@ -73,6 +73,8 @@ export interface BridgeStats {
 interface Item {
   readonly seq: number;
   readonly message: ReceivedMessage;
+  /** The message's AMQP user-id (routers with a vhost policy verify it). */
+  readonly producer: string | undefined;
   /**
    * Failed attempts in this bridge. Never the message's delivery-count header: a producer
    * sets that as it likes (4 would dead-letter the message after one attempt).
@@ -164,12 +166,13 @@ export class ChannelBridge {
     await this.options.invoker.close?.();
   }
 
-  private received(message: ReceivedMessage, _info: DeliveryInfo): Promise<void> {
+  private received(message: ReceivedMessage, info: DeliveryInfo): Promise<void> {
     this.stats.received++;
     return new Promise<void>((resolve, reject) => {
       const item: Item = {
         seq: this.seq++,
         message,
+        producer: info.userId,
         failures: 0,
         readyAt: Date.now(),
         retryTimer: undefined,
@@ -232,7 +235,7 @@ export class ChannelBridge {
     this.stats.invocations++;
     const bySeq = new Map(batch.map((item) => [String(item.seq), item]));
     const records = batch.map((item) =>
-      recordOfMessage(item.message, String(item.seq), item.failures + 1),
+      recordOfMessage(item.message, String(item.seq), item.failures + 1, item.producer),
     );
     let result: Awaited<ReturnType<FunctionInvoker["invoke"]>>;
     try {
