@@ -6,11 +6,14 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { MeshClient } from "../../../shared/amqp/index.ts";
 import { runtimeValidators } from "../../../shared/registry-snapshot/index.ts";
 import {
   channelCatalog,
+  channelPublisher,
   defineChannelHandler,
   matchBatchFailures,
+  PublishPayloadInvalidError,
   QueuedBatchFailedError,
   runChannelBatch,
   runQueuedBatch,
@@ -103,6 +106,24 @@ describe("failure reasons never carry a raw control character", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("a function's publish refused for a hostile key name (PublishPayloadInvalidError)", async () => {
+    // A real client, never connected: the payload is refused before anything is sent.
+    const client = new MeshClient({ urls: ["amqp://127.0.0.1:1"] });
+    const publish = channelPublisher(client, catalog);
+    try {
+      await fc.assert(
+        fc.asyncProperty(hostileText, async (key) => {
+          const error = await publish("sales/orders", { ...valid, [key]: 1 }).catch((e) => e);
+          expect(error).toBeInstanceOf(PublishPayloadInvalidError);
+          expect((error as Error).message).not.toMatch(RAW_CONTROL);
+        }),
+        { numRuns: 200 },
+      );
+    } finally {
+      await client.close(100);
+    }
   });
 
   it("a queued batch's error, which the platform logs", async () => {
