@@ -1,6 +1,7 @@
 /**
- * Idempotent queued triggers with Powertools idempotency: each message id is run at most once
- * across the broker's redeliveries of a batch. The store is Redis-compatible (Powertools'
+ * Idempotent queued triggers with Powertools idempotency: each message (its channel, producer
+ * and id together: shared/trigger/idempotency-key.ts) is run at most once across the broker's
+ * redeliveries of a batch. The store is Redis-compatible (Powertools'
  * CachePersistenceLayer over a small RESP client, redis-cache-client.ts): ElastiCache/Valkey on AWS, Azure Cache for Redis
  * on Azure, Redis on 127.0.0.1:6379 locally. Both clouds' adapters use it.
  */
@@ -29,11 +30,11 @@ export function powertoolsIdempotencyGuard(
   options: IdempotencyGuardOptions = {},
 ): ContextualIdempotencyGuard {
   const config = new IdempotencyConfig({
-    eventKeyJmesPath: "messageId",
+    eventKeyJmesPath: "key",
     expiresAfterSeconds: options.expiresAfterSeconds ?? 3_600,
   });
   const run = makeIdempotent(
-    async (input: { messageId: string; work: () => Promise<void> }): Promise<{ done: true }> => {
+    async (input: { key: string; work: () => Promise<void> }): Promise<{ done: true }> => {
       await input.work();
       return { done: true };
     },
@@ -44,8 +45,8 @@ export function powertoolsIdempotencyGuard(
     },
   );
   return {
-    async once(messageId, work) {
-      await run({ messageId, work });
+    async once(key, work) {
+      await run({ key, work });
     },
     registerLambdaContext: (context) => config.registerLambdaContext(context),
     // Outside Lambda (Azure, local) Powertools reads the time left from a Lambda-like context.

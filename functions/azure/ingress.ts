@@ -1,8 +1,9 @@
 /**
  * The ingress as an Azure Functions v4 HTTP handler: translation only, HttpRequest →
- * IngressRequest, IngressResponse → HttpResponseInit. Function keys (`x-functions-key` or
- * `?code=`) count as API keys; the App Service authentication principal is trusted only
- * when that authentication is on (then App Service strips such headers from clients).
+ * IngressRequest, IngressResponse → HttpResponseInit. A function key in `x-functions-key`
+ * counts as an API key (never `?code=`: URLs end up in access logs); the App Service
+ * authentication principal is handed over, with its identity provider, only when that
+ * authentication is on (then App Service strips such headers from clients).
  */
 import type {
   HttpHandler,
@@ -30,10 +31,11 @@ export function toIngressRequest(
 ): IngressRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of request.headers) headers[name.toLowerCase()] = value;
-  const functionKey = headers["x-functions-key"] ?? request.query.get("code") ?? undefined;
+  const functionKey = headers["x-functions-key"];
   if (headers["x-api-key"] === undefined && functionKey !== undefined)
     headers["x-api-key"] = functionKey;
   const user = options.trustAppServiceAuth ? request.user : null;
+  const principal = user?.username || undefined;
   return {
     method: request.method,
     path: new URL(request.url).pathname,
@@ -42,7 +44,9 @@ export function toIngressRequest(
       request.body as ReadableStream<Uint8Array> | null,
       headers["content-length"],
     ),
-    platformPrincipal: user?.username || undefined,
+    platformPrincipal: principal,
+    // The core checks it against the allowed providers (an empty one is allowed by none).
+    ...(principal === undefined ? {} : { platformIdentityProvider: user?.identityProvider ?? "" }),
     remainingMs: options.functionTimeoutMs ?? 230_000,
   };
 }

@@ -36,6 +36,11 @@ export interface DeliveryInfo {
   traceContext: Context;
   /** The router the message came through (credentials stripped). */
   url: string | undefined;
+  /**
+   * The message's AMQP user-id, when the producer set one: routers with a vhost policy
+   * refuse a message whose user-id is not its sender's authenticated user.
+   */
+  userId: string | undefined;
 }
 
 export type MessageHandler = (message: ReceivedMessage, info: DeliveryInfo) => Promise<void> | void;
@@ -393,7 +398,12 @@ export class Consumer implements ManagedLink {
     }
     const parent = extractTraceContext(message.applicationProperties, ROOT_CONTEXT);
     const { span, ctx } = startReceiveSpan(this.address, parent);
-    const info: DeliveryInfo = { address: this.address, traceContext: ctx, url: this.url };
+    const info: DeliveryInfo = {
+      address: this.address,
+      traceContext: ctx,
+      url: this.url,
+      userId: userIdOf(pending.raw as { user_id?: unknown }),
+    };
     let result: Promise<void> | void;
     try {
       result = otelContext.with(ctx, () => this.handler(message, info));
@@ -558,4 +568,16 @@ function safely(run: () => void): void {
   } catch {
     // A tracer that throws must not keep a delivery unsettled.
   }
+}
+
+/** The AMQP user-id (binary on the wire) as text; undefined when absent or empty. */
+function userIdOf(raw: { user_id?: unknown }): string | undefined {
+  const value = raw.user_id;
+  const text =
+    value instanceof Uint8Array
+      ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8")
+      : typeof value === "string"
+        ? value
+        : undefined;
+  return text === "" ? undefined : text;
 }

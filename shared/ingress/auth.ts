@@ -8,7 +8,7 @@
 import { hash, randomBytes } from "node:crypto";
 import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
 import type { DeployedRegistry } from "../registry-snapshot/index.ts";
-import { fail } from "./problem.ts";
+import { fail, retryAfterSeconds } from "./problem.ts";
 
 /** An API key as stored: the principal it stands for and the SHA-256 of the key (hex). */
 export interface ApiKeyEntry {
@@ -29,11 +29,25 @@ export interface JwtOptions {
   principalClaim?: string;
   /** Clock skew allowed on exp/nbf, in seconds (default 30). */
   clockToleranceSeconds?: number;
+  /**
+   * Tokens must carry `exp`; with a maximum age, a token may carry `iat` instead and is
+   * refused once older (a token with `exp` is held to both).
+   */
+  maxTokenAgeSeconds?: number;
+  /** After a failed JWKS fetch, the endpoint is not asked again for this long (default 5 s), doubling up to `jwksMaxBackoffSeconds` (default 300 s). */
+  jwksBackoffSeconds?: number;
+  jwksMaxBackoffSeconds?: number;
 }
 
 export interface AuthOptions {
   apiKeys?: readonly ApiKeyEntry[];
   jwt?: JwtOptions;
+  /**
+   * Identity providers whose users a platform principal may come from (Azure App Service
+   * authentication; default `aad`, Entra ID only). A provider whose user names users choose
+   * themselves would let anyone sign up as a principal.
+   */
+  platformIdentityProviders?: readonly string[];
 }
 
 /** What an adapter hands over: the request's headers and what its platform verified. */
@@ -41,6 +55,8 @@ export interface CallerEvidence {
   headers: Readonly<Record<string, string | undefined>>;
   /** A principal name the platform authenticated; trusted as is. */
   platformPrincipal?: string | undefined;
+  /** The identity provider the platform signed that principal in with, where it has several. */
+  platformIdentityProvider?: string | undefined;
 }
 
 export interface Caller {
@@ -106,19 +122,23 @@ const TOKEN_ERRORS: Record<string, string> = {
   ERR_JOSE_NOT_SUPPORTED: "the token uses an unsupported algorithm or key",
 };
 
+type VerifySettings = Required<
+  Omit<
+    JwtOptions,
+    "jwksUrl" | "jwks" | "maxTokenAgeSeconds" | "jwksBackoffSeconds" | "jwksMaxBackoffSeconds"
+  >
+> & { maxTokenAgeSeconds: number | undefined };
+
 export class CallerAuthenticator {
   private readonly keys = new Map<string, string>();
-  private readonly jwt:
-    | {
-        getKey: Promise<JWTVerifyGetKey>;
-        options: Required<Omit<JwtOptions, "jwksUrl" | "jwks">>;
-      }
-    | undefined;
+  private readonly jwt: { getKey: Promise<JWTVerifyGetKey>; options: VerifySettings } | undefined;
 
   private readonly registry: DeployedRegistry;
+  private readonly identityProviders: ReadonlySet<string>;
 
   constructor(registry: DeployedRegistry, options: AuthOptions) {
     this.registry = registry;
+    this.identityProviders = new Set(options.platformIdentityProviders ?? ["aad"]);
     (options.apiKeys ?? []).forEach((entry, i) => {
       if (!/^[0-9a-f]{64}$/.test(entry.sha256))
         throw new AuthConfigError(
@@ -139,7 +159,21 @@ export class CallerAuthenticator {
       const jwks = jwt.jwks === undefined ? undefined : structuredClone(jwt.jwks);
       if (url === undefined && !isJwksLike(jwks))
         throw new AuthConfigError("JWT: jwks must be a JSON Web Key Set, { keys: [ … ] }");
-      const getKey = loadJwt().then((j) => j.issuerKeys(url ?? (jwks as JSONWebKeySet)));
+      const seconds = (value: number | undefined, fallback: number, name: string): number => {
+        if (value === undefined) return fallback;
+        if (!Number.isFinite(value) || value <= 0)
+          throw new AuthConfigError(`JWT: ${name} must be a positive number of seconds`);
+        return value;
+      };
+      const maxTokenAgeSeconds =
+        jwt.maxTokenAgeSeconds === undefined
+          ? undefined
+          : seconds(jwt.maxTokenAgeSeconds, 0, "maxTokenAgeSeconds");
+      const backoff = {
+        initialMs: seconds(jwt.jwksBackoffSeconds, 5, "jwksBackoffSeconds") * 1_000,
+        maxMs: seconds(jwt.jwksMaxBackoffSeconds, 300, "jwksMaxBackoffSeconds") * 1_000,
+      };
+      const getKey = loadJwt().then((j) => j.issuerKeys(url ?? (jwks as JSONWebKeySet), backoff));
       // Awaited by every JWT verification; a failed load is answered there (503).
       getKey.catch(() => {});
       this.jwt = {
@@ -150,6 +184,7 @@ export class CallerAuthenticator {
           algorithms: jwt.algorithms ?? ["RS256", "ES256", "EdDSA"],
           principalClaim: jwt.principalClaim ?? "sub",
           clockToleranceSeconds: jwt.clockToleranceSeconds ?? 30,
+          maxTokenAgeSeconds,
         },
       };
     }
@@ -157,11 +192,21 @@ export class CallerAuthenticator {
 
   /** The caller's registry principal; a 401 problem otherwise (503 if the issuer is down). */
   async authenticate(evidence: CallerEvidence): Promise<Caller> {
-    if (evidence.platformPrincipal !== undefined)
+    if (evidence.platformPrincipal !== undefined) {
+      const provider = evidence.platformIdentityProvider;
+      if (provider !== undefined && !this.identityProviders.has(provider))
+        fail(
+          "unauthenticated",
+          `the platform signed the caller in with identity provider '${provider}', which this ingress does not accept ` +
+            `(accepted: ${[...this.identityProviders].join(", ") || "none"})`,
+          {},
+          CHALLENGE,
+        );
       return {
         principal: this.known(evidence.platformPrincipal, "the platform's principal"),
         via: "platform",
       };
+    }
     const apiKey = evidence.headers["x-api-key"];
     if (apiKey !== undefined) {
       const principal = this.keys.get(hashApiKey(apiKey.trim()));
@@ -201,20 +246,41 @@ export class CallerAuthenticator {
     let claims: Record<string, unknown>;
     try {
       const { jwtVerify } = await loadJwt();
+      const maxAge = jwt.options.maxTokenAgeSeconds;
       const result = await jwtVerify(token, await jwt.getKey, {
         issuer: jwt.options.issuer,
         audience: jwt.options.audience,
         algorithms: jwt.options.algorithms,
         clockTolerance: jwt.options.clockToleranceSeconds,
-        requiredClaims: [jwt.options.principalClaim],
+        // A token without an end is a principal's forever: exp, or iat under a maximum age.
+        requiredClaims: [jwt.options.principalClaim, maxAge === undefined ? "exp" : "iat"],
+        ...(maxAge === undefined ? {} : { maxTokenAge: maxAge }),
       });
       claims = result.payload;
     } catch (error) {
+      const { IssuerKeysUnavailableError } = await loadJwt();
+      if (error instanceof IssuerKeysUnavailableError) {
+        const retryAfter = retryAfterSeconds(error.retryAfterMs);
+        fail(
+          "identity-provider-unavailable",
+          `the token issuer's keys could not be fetched: ${error.message}; retry in ${retryAfter} s`,
+          { retryAfter },
+          { "retry-after": String(retryAfter) },
+        );
+      }
       const code = (error as { code?: unknown }).code;
       const reason = typeof code === "string" ? TOKEN_ERRORS[code] : undefined;
       if (reason !== undefined) {
         const claim = (error as { claim?: unknown }).claim;
-        const detail = typeof claim === "string" ? `${reason} ('${claim}')` : reason;
+        const why = (error as { reason?: unknown }).reason;
+        const detail =
+          why === "missing" && typeof claim === "string"
+            ? `the token has no '${claim}' claim${claim === "exp" ? ": tokens must expire" : ""}`
+            : claim === "iat" && code === "ERR_JWT_EXPIRED"
+              ? `the token is older than ${jwt.options.maxTokenAgeSeconds} s ('iat')`
+              : typeof claim === "string"
+                ? `${reason} ('${claim}')`
+                : reason;
         fail(
           "unauthenticated",
           detail,

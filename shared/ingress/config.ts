@@ -53,12 +53,25 @@ function jsonSetting<T>(
   return result.data;
 }
 
+/** A positive whole number of seconds; undefined when unset, a problem when malformed. */
+function positiveSecondsSetting(env: Env, name: string, problems: string[]): number | undefined {
+  const text = env[name];
+  if (text === undefined || text.trim() === "") return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    problems.push(`${name} must be a positive whole number of seconds`);
+    return undefined;
+  }
+  return value;
+}
+
 /**
  * MESH_URLS (comma-separated amqps:// edge routers), MESH_SASL_USERNAME/PASSWORD (PLAIN)
  * or MESH_SASL_MECHANISM=EXTERNAL with MESH_TLS_CERT/KEY, MESH_TLS_CA, MESH_TLS_SERVERNAME;
  * INGRESS_API_KEYS (JSON [{principal, sha256}]); INGRESS_JWT_ISSUER, INGRESS_JWT_AUDIENCE,
- * INGRESS_JWT_JWKS_URL or INGRESS_JWT_JWKS (JSON), INGRESS_JWT_PRINCIPAL_CLAIM;
- * INGRESS_PUBLISH_DEADLINE_MS.
+ * INGRESS_JWT_JWKS_URL or INGRESS_JWT_JWKS (JSON), INGRESS_JWT_PRINCIPAL_CLAIM,
+ * INGRESS_JWT_MAX_AGE_SECONDS, INGRESS_JWT_JWKS_BACKOFF_SECONDS;
+ * INGRESS_IDENTITY_PROVIDERS (App Service, default aad); INGRESS_PUBLISH_DEADLINE_MS.
  */
 export function ingressSettingsFromEnv(env: Env): IngressSettings {
   const problems: string[] = [];
@@ -82,6 +95,8 @@ export function ingressSettingsFromEnv(env: Env): IngressSettings {
       '[{"principal":"…","sha256":"…"}]',
     ) ?? [];
   const auth: AuthOptions = { apiKeys };
+  const providers = listSetting(env.INGRESS_IDENTITY_PROVIDERS);
+  if (providers.length > 0) auth.platformIdentityProviders = providers;
   const issuer = env.INGRESS_JWT_ISSUER;
   if (issuer !== undefined && issuer !== "") {
     const audience = env.INGRESS_JWT_AUDIENCE;
@@ -103,6 +118,10 @@ export function ingressSettingsFromEnv(env: Env): IngressSettings {
         ? { algorithms: env.INGRESS_JWT_ALGORITHMS.split(",").map((a) => a.trim()) }
         : {}),
     };
+    const maxAge = positiveSecondsSetting(env, "INGRESS_JWT_MAX_AGE_SECONDS", problems);
+    if (maxAge !== undefined) auth.jwt.maxTokenAgeSeconds = maxAge;
+    const backoff = positiveSecondsSetting(env, "INGRESS_JWT_JWKS_BACKOFF_SECONDS", problems);
+    if (backoff !== undefined) auth.jwt.jwksBackoffSeconds = backoff;
   }
   const publishDeadlineMs = positiveMsSetting(env, "INGRESS_PUBLISH_DEADLINE_MS", 10_000, problems);
   if (problems.length > 0) throw new IngressConfigError(problems);

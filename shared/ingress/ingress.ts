@@ -33,6 +33,7 @@ import {
   prepareRequest,
   requestFormat,
 } from "./content.ts";
+import { scopeMessageIds } from "./message-id.ts";
 import {
   fail,
   type ItemResult,
@@ -53,6 +54,8 @@ export interface IngressRequest {
   body: RequestBody;
   /** A principal the platform verified (API Gateway authorizer, App Service authentication). */
   platformPrincipal?: string | undefined;
+  /** Its identity provider, where the platform has several (App Service: `aad`, `github`, …). */
+  platformIdentityProvider?: string | undefined;
   /** Milliseconds left before the function is stopped; the publish deadline fits inside. */
   remainingMs?: number | undefined;
 }
@@ -245,7 +248,11 @@ export function createIngress(options: IngressOptions): Ingress {
     const format = requestFormat(request.headers);
     const bytes = await readBody(request.body, channel.maxMessageSize);
     const messageId = idempotencyKey(request.headers["idempotency-key"]);
-    const prepared = prepareRequest(format, bytes, request.headers, messageId);
+    // Ids under the caller's principal: one caller's id can never shadow another's message.
+    const prepared = scopeMessageIds(
+      prepareRequest(format, bytes, request.headers, messageId),
+      caller.principal,
+    );
     const validate = validators.forChannel(channel);
     const publishOptions = (): PublishOptions => publishOptionsFor(request, channel);
     const publisher = options.publisherFor?.(caller.principal) ?? options.publisher;

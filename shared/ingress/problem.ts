@@ -3,6 +3,7 @@
  * `application/problem+json`. `type` is a URN per kind of problem (listed in the README),
  * so clients can branch on it without parsing `detail`.
  */
+import { escapeControlCharacters } from "../log-text.ts";
 import type { Violation } from "../registry-snapshot/index.ts";
 
 export type { Violation } from "../registry-snapshot/index.ts";
@@ -67,7 +68,21 @@ export function problem(
   extensions: Pick<Problem, "errors" | "items" | "retryAfter"> = {},
 ): Problem {
   const { status, title } = PROBLEM_KINDS[kind];
-  return { type: problemType(kind), title, status, detail, ...extensions };
+  // Details quote what callers sent (key names, header values): never a raw control character.
+  const safe: Pick<Problem, "errors" | "items" | "retryAfter"> = { ...extensions };
+  if (extensions.errors !== undefined)
+    safe.errors = extensions.errors.map((v) => ({
+      ...v,
+      pointer: escapeControlCharacters(v.pointer),
+      detail: escapeControlCharacters(v.detail),
+    }));
+  return {
+    type: problemType(kind),
+    title,
+    status,
+    detail: escapeControlCharacters(detail),
+    ...safe,
+  };
 }
 
 /** Thrown inside the request pipeline to answer with a problem; never leaves the ingress. */

@@ -4,6 +4,7 @@
  * Records that can never succeed (unreadable, schema violations) are failures marked
  * `permanent` and never reach the handler; a handler that throws fails every item it got.
  */
+import { escapeControlCharacters } from "../log-text.ts";
 import { addressSegments } from "../registry/index.ts";
 import type { ChannelCatalog } from "./catalog.ts";
 import { UnknownChannelError } from "./catalog.ts";
@@ -42,6 +43,11 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A failure reason as it reaches logs and dead letters: control characters escaped. */
+function safeReason(reason: string): string {
+  return escapeControlCharacters(reason);
+}
+
 /** An answer (the handler's, or a function's over the wire) as failures of `valid`; one naming unknown items, or malformed, fails all. */
 export function matchBatchFailures(
   answer: unknown,
@@ -50,7 +56,7 @@ export function matchBatchFailures(
   if (answer === undefined || answer === null) return [];
   const list = (answer as { batchItemFailures?: unknown }).batchItemFailures;
   const all = (reason: string): BatchItemFailure[] =>
-    [...valid].map((itemIdentifier) => ({ itemIdentifier, reason }));
+    [...valid].map((itemIdentifier) => ({ itemIdentifier, reason: safeReason(reason) }));
   if (typeof answer !== "object" || !Array.isArray(list))
     return all("the handler's answer is not { batchItemFailures: [...] }");
   const failures: BatchItemFailure[] = [];
@@ -65,7 +71,7 @@ export function matchBatchFailures(
     failures.push({
       itemIdentifier: id,
       ...(permanent === true ? { permanent: true } : {}),
-      ...(typeof reason === "string" ? { reason } : {}),
+      ...(typeof reason === "string" ? { reason: safeReason(reason) } : {}),
     });
   }
   return failures;
@@ -90,13 +96,21 @@ export async function runChannelBatch<T>(
       message = decodeRecord(record, channel.address);
     } catch (error) {
       if (!(error instanceof RecordInvalidError)) throw error;
-      failures.push({ itemIdentifier: record.id, permanent: true, reason: error.message });
+      failures.push({
+        itemIdentifier: record.id,
+        permanent: true,
+        reason: safeReason(error.message),
+      });
       continue;
     }
     const violations = channel.check(message.payload);
     if (violations.length > 0) {
       const detail = violations.map((v) => `${v.pointer || "(root)"} ${v.detail}`).join("; ");
-      failures.push({ itemIdentifier: record.id, permanent: true, reason: `schema: ${detail}` });
+      failures.push({
+        itemIdentifier: record.id,
+        permanent: true,
+        reason: safeReason(`schema: ${detail}`),
+      });
       continue;
     }
     batch.push(message as ChannelMessage<T>);
@@ -113,7 +127,7 @@ export async function runChannelBatch<T>(
       failures.push({
         itemIdentifier: id,
         ...(permanent ? { permanent: true } : {}),
-        reason: `handler threw: ${errorText(error)}`,
+        reason: safeReason(`handler threw: ${errorText(error)}`),
       });
     return { batchItemFailures: failures };
   }

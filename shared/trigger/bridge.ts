@@ -20,6 +20,7 @@ import {
   type ReceivedMessage,
   RetryableError,
 } from "../amqp/index.ts";
+import { escapeControlCharacters } from "../log-text.ts";
 import { matchBatchFailures } from "./batch.ts";
 import { type FunctionInvoker, InvokeError } from "./invoker.ts";
 import { INVOCATION_FORMAT, recordOfMessage } from "./records.ts";
@@ -72,7 +73,12 @@ export interface BridgeStats {
 interface Item {
   readonly seq: number;
   readonly message: ReceivedMessage;
-  /** Failed attempts so far (a broker's delivery count included). */
+  /** The message's AMQP user-id (routers with a vhost policy verify it). */
+  readonly producer: string | undefined;
+  /**
+   * Failed attempts in this bridge. Never the message's delivery-count header: a producer
+   * sets that as it likes (4 would dead-letter the message after one attempt).
+   */
   failures: number;
   readyAt: number;
   retryTimer: NodeJS.Timeout | undefined;
@@ -160,13 +166,14 @@ export class ChannelBridge {
     await this.options.invoker.close?.();
   }
 
-  private received(message: ReceivedMessage, _info: DeliveryInfo): Promise<void> {
+  private received(message: ReceivedMessage, info: DeliveryInfo): Promise<void> {
     this.stats.received++;
     return new Promise<void>((resolve, reject) => {
       const item: Item = {
         seq: this.seq++,
         message,
-        failures: message.deliveryCount,
+        producer: info.userId,
+        failures: 0,
         readyAt: Date.now(),
         retryTimer: undefined,
         resolve,
@@ -228,7 +235,7 @@ export class ChannelBridge {
     this.stats.invocations++;
     const bySeq = new Map(batch.map((item) => [String(item.seq), item]));
     const records = batch.map((item) =>
-      recordOfMessage(item.message, String(item.seq), item.failures + 1),
+      recordOfMessage(item.message, String(item.seq), item.failures + 1, item.producer),
     );
     let result: Awaited<ReturnType<FunctionInvoker["invoke"]>>;
     try {
@@ -342,7 +349,7 @@ export class ChannelBridge {
       ...(m.correlationId === undefined ? {} : { correlationId: m.correlationId }),
       applicationProperties: {
         ...m.applicationProperties,
-        "amqp-mesh-dead-letter-reason": reason.slice(0, 1_000),
+        "amqp-mesh-dead-letter-reason": escapeControlCharacters(reason).slice(0, 1_000),
         "amqp-mesh-dead-letter-source": this.channel,
         "amqp-mesh-attempts": item.failures,
       },
@@ -388,7 +395,7 @@ export class ChannelBridge {
   }
 
   private log(line: string): void {
-    this.options.log?.(line);
+    this.options.log?.(escapeControlCharacters(line));
   }
 }
 

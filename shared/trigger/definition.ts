@@ -50,8 +50,15 @@ export interface MessageTrace {
 export interface ChannelMessage<T> {
   /** Identifies the item in this batch: what `batchItemFailures[].itemIdentifier` names. */
   id: string;
-  /** The message id: the idempotency key, the same on every redelivery and resend. */
+  /** The message id, the same on every redelivery and resend (its producer chose it). */
   messageId: string;
+  /**
+   * Who sent it, when the message says so in a way a router verifies (its AMQP user-id);
+   * undefined otherwise (messages through the ingress carry `<principal>/<id>` ids instead).
+   */
+  producer: string | undefined;
+  /** What to de-duplicate on: channel, producer and message id together (never the id alone). */
+  idempotencyKey: string;
   channel: string;
   /** The payload, valid against the channel's schema. */
   payload: T;

@@ -3,6 +3,7 @@
  * payload checked against the target channel's schema first, delivery as the channel says.
  * Any function (a trigger, a timer) gets one with `channelPublisher(client, catalog)`.
  */
+
 import {
   type JsonValue,
   type MeshMessage,
@@ -10,6 +11,7 @@ import {
   type PublishResult,
   toAmqpMessage,
 } from "../amqp/index.ts";
+import { escapeControlCharacters } from "../log-text.ts";
 import type { Violation } from "../registry-snapshot/index.ts";
 import type { ChannelCatalog } from "./catalog.ts";
 import { UnknownChannelError } from "./catalog.ts";
@@ -25,9 +27,11 @@ export class PublishPayloadInvalidError extends Error {
   readonly violations: Violation[];
   constructor(channel: string, violations: Violation[]) {
     super(
-      `payload for channel "${channel}" violates its schema: ${violations
-        .map((v) => `${v.pointer || "(root)"} ${v.detail}`)
-        .join("; ")}`,
+      escapeControlCharacters(
+        `payload for channel "${channel}" violates its schema: ${violations
+          .map((v) => `${v.pointer || "(root)"} ${v.detail}`)
+          .join("; ")}`,
+      ),
     );
     this.name = "PublishPayloadInvalidError";
     this.violations = violations;

@@ -6,12 +6,14 @@
  * `IdempotencyGuard` (Powertools idempotency over Redis or DynamoDB) an item done in an
  * earlier delivery of the batch is not run again.
  */
+import { escapeControlCharacters } from "../log-text.ts";
 import { type BatchRunOptions, runChannelBatch } from "./batch.ts";
 import type { BatchItemFailure, ChannelHandlerDefinition } from "./definition.ts";
+import { messageIdempotencyKey } from "./idempotency-key.ts";
 import type { TriggerRecord } from "./records.ts";
 
 /**
- * Runs `work` at most once per key: a key whose work completed earlier resolves without
+ * Runs `work` at most once per key (`messageIdempotencyKey`: channel, producer, message id): a key whose work completed earlier resolves without
  * running it; work in progress elsewhere rejects (the batch is retried later).
  */
 export interface IdempotencyGuard {
@@ -33,8 +35,10 @@ export class QueuedBatchFailedError extends Error {
   readonly failures: BatchItemFailure[];
   constructor(channel: string, failures: BatchItemFailure[], size: number) {
     super(
-      `${failures.length} of ${size} messages of channel "${channel}" failed; the broker redelivers the whole batch ` +
-        `(${failures.map((f) => `${f.itemIdentifier}: ${f.reason ?? "failed"}`).join("; ")})`,
+      escapeControlCharacters(
+        `${failures.length} of ${size} messages of channel "${channel}" failed; the broker redelivers the whole batch ` +
+          `(${failures.map((f) => `${f.itemIdentifier}: ${f.reason ?? "failed"}`).join("; ")})`,
+      ),
     );
     this.name = "QueuedBatchFailedError";
     this.failures = failures;
@@ -57,10 +61,16 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
-/** One record per message id: duplicates (a resend the broker stored twice) share its outcome. */
-function unique(records: readonly TriggerRecord[]): TriggerRecord[] {
+/**
+ * One record per channel, producer and message id: duplicates (a resend the broker stored
+ * twice) share its outcome; the same id from another producer is another message.
+ */
+function unique(channel: string, records: readonly TriggerRecord[]): TriggerRecord[] {
   const seen = new Set<string>();
-  return records.filter((r) => !seen.has(r.messageId) && seen.add(r.messageId) !== undefined);
+  return records.filter((r) => {
+    const key = messageIdempotencyKey(channel, r.producer, r.messageId);
+    return !seen.has(key) && seen.add(key) !== undefined;
+  });
 }
 
 export async function runQueuedBatch<T>(
@@ -69,7 +79,7 @@ export async function runQueuedBatch<T>(
   records: readonly TriggerRecord[],
   options: BatchRunOptions & { idempotency?: IdempotencyGuard | undefined },
 ): Promise<QueuedBatchOutcome> {
-  const items = unique(records);
+  const items = unique(definition.channel, records);
   const guard = options.idempotency;
   guard?.useRemainingTime?.(options.context.remainingMs);
   if (guard === undefined) {
@@ -87,7 +97,7 @@ export async function runQueuedBatch<T>(
   // Items the guard does not run never await their result: their rejection is nobody's.
   for (const result of results) result.promise.catch(() => {});
   const guarded = items.map((record, i) =>
-    guard.once(record.messageId, () => {
+    guard.once(messageIdempotencyKey(definition.channel, record.producer, record.messageId), () => {
       entered[i]?.resolve();
       return results[i]?.promise ?? Promise.resolve();
     }),
@@ -132,7 +142,9 @@ export async function runQueuedBatch<T>(
       const error = state.error;
       failures.push({
         itemIdentifier: record.id,
-        reason: `idempotency: ${error instanceof Error ? error.message : String(error)}`,
+        reason: escapeControlCharacters(
+          `idempotency: ${error instanceof Error ? error.message : String(error)}`,
+        ),
       });
     } else if (settled[i]?.status === "fulfilled") processed.push(record.id);
   });

@@ -15,6 +15,7 @@ import {
   type ReceivedMessage,
 } from "../amqp/index.ts";
 import type { ChannelMessage, CloudEventAttributes } from "./definition.ts";
+import { messageIdempotencyKey } from "./idempotency-key.ts";
 
 /** The invocation event's marker and version: a function refuses what it does not know. */
 export const INVOCATION_FORMAT = "amqp-mesh/trigger-invocation/1";
@@ -24,6 +25,8 @@ const propertyValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export const triggerRecordSchema = z.object({
   id: z.string().check(z.minLength(1)),
   messageId: z.string().check(z.minLength(1)),
+  /** The message's AMQP user-id, verified by routers with a vhost policy. */
+  producer: z.optional(z.string().check(z.minLength(1))),
   attempt: z.int().check(z.positive()),
   body: z.string(),
   bodyEncoding: z.enum(["utf8", "base64"]),
@@ -84,6 +87,7 @@ export function recordOfMessage(
   message: ReceivedMessage,
   id: string,
   attempt: number,
+  producer?: string,
 ): TriggerRecord {
   const properties: Record<string, PropertyValue> = {};
   for (const [key, value] of Object.entries(message.applicationProperties))
@@ -102,6 +106,7 @@ export function recordOfMessage(
   return {
     id,
     messageId: message.messageId ?? id,
+    ...(producer === undefined || producer === "" ? {} : { producer }),
     attempt,
     body: text,
     bodyEncoding: encoding,
@@ -240,6 +245,8 @@ export function decodeRecord(record: TriggerRecord, channel: string): ChannelMes
   return {
     id: record.id,
     messageId: record.messageId,
+    producer: record.producer,
+    idempotencyKey: messageIdempotencyKey(channel, record.producer, record.messageId),
     channel,
     payload: payload as JsonValue,
     attempt: record.attempt,

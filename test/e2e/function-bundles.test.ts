@@ -112,8 +112,9 @@ describe("function bundles", () => {
       body: string;
     };
     expect(result.statusCode, result.body).toBe(202);
-    expect(JSON.parse(result.body).messageId).toBe("lambda-bundle-1");
-    await waitFor(() => received.some((m) => m.messageId === "lambda-bundle-1"));
+    // The caller's key under its principal (shared/ingress/message-id.ts).
+    expect(JSON.parse(result.body).messageId).toBe("sales-api/lambda-bundle-1");
+    await waitFor(() => received.some((m) => m.messageId === "sales-api/lambda-bundle-1"));
   });
 
   it("a bundle refuses bad settings at import, with zod's English messages naming each field", async () => {
@@ -150,7 +151,7 @@ describe("function bundles", () => {
       process.exit(0);`;
     const result = (await runNode(script, env())) as { status: number; body: string };
     expect(result.status, result.body).toBe(202);
-    await waitFor(() => received.some((m) => m.messageId === "azure-bundle-1"));
+    await waitFor(() => received.some((m) => m.messageId === "sales-api/azure-bundle-1"));
   });
 
   /** What `amqp-mesh bridge` sends: one order of sales/orders. */

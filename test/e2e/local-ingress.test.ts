@@ -84,8 +84,10 @@ describe("the local platform's HTTP ingress", () => {
       });
     const accepted = await post("sales-api");
     expect(accepted.status, await accepted.clone().text()).toBe(202);
-    await waitFor(() => received.some((m) => m.messageId === "up-sales-api"), { timeout: 10_000 });
-    expect(received.find((m) => m.messageId === "up-sales-api")?.body).toEqual(order);
+    await waitFor(() => received.some((m) => m.messageId === "sales-api/up-sales-api"), {
+      timeout: 10_000,
+    });
+    expect(received.find((m) => m.messageId === "sales-api/up-sales-api")?.body).toEqual(order);
     const refused = await post("logistics-tracker");
     expect(refused.status).toBe(403);
   });

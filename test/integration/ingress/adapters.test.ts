@@ -64,7 +64,7 @@ describe.each(ADAPTERS)("ingress through the %s adapter", (adapter) => {
     expect(received?.contentType).toBe("application/json");
   });
 
-  it("202: Idempotency-Key becomes the message id; a JWT caller is accepted; dots name the channel", async () => {
+  it("202: Idempotency-Key becomes the message id under the caller's principal; a JWT caller is accepted; dots name the channel", async () => {
     const send = await start();
     const orders = await h.consume("sales/orders");
     const token = await h.token({ sub: "sales-ingress" });
@@ -78,12 +78,12 @@ describe.each(ADAPTERS)("ingress through the %s adapter", (adapter) => {
       body: JSON.stringify(order(42)),
     });
     expect(answer.status, answer.body).toBe(202);
-    expect(answer.json().messageId).toBe("order-42-v1");
+    expect(answer.json().messageId).toBe("sales-ingress/order-42-v1");
     const [received] = await orders.waitFor(1);
-    expect(received?.messageId).toBe("order-42-v1");
+    expect(received?.messageId).toBe("sales-ingress/order-42-v1");
   });
 
-  it("202: a CloudEvent in binary mode keeps its attributes and id", async () => {
+  it("202: a CloudEvent in binary mode keeps its attributes and id (the message id scoped to the caller)", async () => {
     const send = await start();
     const orders = await h.consume("sales/orders");
     const answer = await send.send({
@@ -100,7 +100,7 @@ describe.each(ADAPTERS)("ingress through the %s adapter", (adapter) => {
       body: JSON.stringify(order(1)),
     });
     expect(answer.status, answer.body).toBe(202);
-    expect(answer.json().messageId).toBe("evt-1");
+    expect(answer.json().messageId).toBe("sales-api/evt-1");
     const [received] = await orders.waitFor(1);
     const event = fromAmqpMessage(received);
     expect(event).toMatchObject({
@@ -149,10 +149,14 @@ describe.each(ADAPTERS)("ingress through the %s adapter", (adapter) => {
     });
     expect(answer.status, answer.body).toBe(202);
     expect(answer.json().items).toEqual(
-      [0, 1, 2].map((index) => ({ index, status: 202, messageId: `b-${index + 1}` })),
+      [0, 1, 2].map((index) => ({ index, status: 202, messageId: `sales-api/b-${index + 1}` })),
     );
     const received = await orders.waitFor(3);
-    expect(received.map((m) => m.messageId).sort()).toEqual(["b-1", "b-2", "b-3"]);
+    expect(received.map((m) => m.messageId).sort()).toEqual([
+      "sales-api/b-1",
+      "sales-api/b-2",
+      "sales-api/b-3",
+    ]);
   });
 
   it("207 for a JSON array batch with a bad item: the good ones are published, the bad one is reported", async () => {
@@ -170,7 +174,10 @@ describe.each(ADAPTERS)("ingress through the %s adapter", (adapter) => {
       expect.arrayContaining(["/1/orderId", "/1/customerId", "/1/lines"]),
     );
     const received = await orders.waitFor(2);
-    expect(received.map((m) => m.messageId).sort()).toEqual(["batch-9:0", "batch-9:2"]);
+    expect(received.map((m) => m.messageId).sort()).toEqual([
+      "sales-api/batch-9:0",
+      "sales-api/batch-9:2",
+    ]);
     await expect.poll(() => orders.received.length, { timeout: 200 }).toBe(2);
   });
 

@@ -22,6 +22,7 @@ import {
   CallerAuthenticator,
   createIngress,
   type Ingress,
+  type JwtOptions,
   type LocalIngressServer,
   newApiKey,
   startLocalIngress,
@@ -87,6 +88,10 @@ export interface HarnessOptions {
   publishDeadlineMs?: number;
   /** Fetch the issuer's keys from this URL instead of configuring them inline. */
   jwksUrl?: string;
+  /** More JWT settings (maximum token age, JWKS failure backoff). */
+  jwt?: Partial<JwtOptions>;
+  /** Identity providers accepted for a platform principal (Azure App Service). */
+  platformIdentityProviders?: string[];
 }
 
 export interface DriverOptions {
@@ -133,7 +138,11 @@ export class IngressHarness {
         ...(options.jwksUrl === undefined
           ? { jwks: { keys: [this.publicJwk] } }
           : { jwksUrl: options.jwksUrl }),
+        ...options.jwt,
       },
+      ...(options.platformIdentityProviders === undefined
+        ? {}
+        : { platformIdentityProviders: options.platformIdentityProviders }),
     };
     this.signingKey = signingKey;
     this.publisher = this.client();
@@ -171,7 +180,14 @@ export class IngressHarness {
   }
 
   async token(
-    claims: { sub?: string; exp?: number; iss?: string; aud?: string } = {},
+    /** `exp: null` leaves the expiry out, `iat: null` the issue time. */
+    claims: {
+      sub?: string;
+      exp?: number | null;
+      iat?: number | null;
+      iss?: string;
+      aud?: string;
+    } = {},
     key: CryptoKey | undefined = this.signingKey,
   ): Promise<string> {
     const jwt = new SignJWT({
@@ -179,9 +195,10 @@ export class IngressHarness {
     })
       .setProtectedHeader({ alg: "ES256", kid: "k1" })
       .setIssuer(claims.iss ?? ISSUER)
-      .setAudience(claims.aud ?? AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 300);
+      .setAudience(claims.aud ?? AUDIENCE);
+    if (claims.iat !== null) jwt.setIssuedAt(claims.iat);
+    if (claims.exp !== null)
+      jwt.setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 300);
     return jwt.sign(key as CryptoKey);
   }
 

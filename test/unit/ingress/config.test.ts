@@ -22,6 +22,9 @@ describe("ingress settings from the environment", () => {
       INGRESS_JWT_ISSUER: "https://idp/",
       INGRESS_JWT_AUDIENCE: "ingress",
       INGRESS_JWT_JWKS_URL: "https://idp/.well-known/jwks.json",
+      INGRESS_JWT_MAX_AGE_SECONDS: "900",
+      INGRESS_JWT_JWKS_BACKOFF_SECONDS: "10",
+      INGRESS_IDENTITY_PROVIDERS: "aad, github",
       INGRESS_PUBLISH_DEADLINE_MS: "4000",
     });
     expect(settings.mesh).toMatchObject({
@@ -33,7 +36,10 @@ describe("ingress settings from the environment", () => {
     expect(settings.auth.jwt).toMatchObject({
       issuer: "https://idp/",
       jwksUrl: "https://idp/.well-known/jwks.json",
+      maxTokenAgeSeconds: 900,
+      jwksBackoffSeconds: 10,
     });
+    expect(settings.auth.platformIdentityProviders).toEqual(["aad", "github"]);
     expect(settings.publishDeadlineMs).toBe(4000);
   });
 
@@ -46,6 +52,7 @@ describe("ingress settings from the environment", () => {
         MESH_SASL_PASSWORD: secret,
         INGRESS_API_KEYS: `[{"principal":"x","key":"${secret}"`,
         INGRESS_JWT_ISSUER: "https://idp/",
+        INGRESS_JWT_MAX_AGE_SECONDS: "forever",
         INGRESS_PUBLISH_DEADLINE_MS: "soon",
       });
     } catch (error) {
@@ -58,6 +65,7 @@ describe("ingress settings from the environment", () => {
       "INGRESS_API_KEYS",
       "INGRESS_JWT_AUDIENCE",
       "INGRESS_JWT_JWKS_URL",
+      "INGRESS_JWT_MAX_AGE_SECONDS",
       "INGRESS_PUBLISH_DEADLINE_MS",
     ])
       expect(message).toContain(name);

@@ -10,6 +10,7 @@ import {
   channelCatalog,
   defineChannelHandler,
   type IdempotencyGuard,
+  messageIdempotencyKey,
   PermanentError,
   recordOfMessage,
   runChannelBatch,
@@ -254,7 +255,8 @@ describe("runQueuedBatch", () => {
   it("counts a message the guard refuses (in progress elsewhere) as failed, and runs duplicates once", async () => {
     const refusing: IdempotencyGuard = {
       async once(key, work) {
-        if (key === "m-b") throw new Error("already in progress");
+        if (key === messageIdempotencyKey("sales/orders", undefined, "m-b"))
+          throw new Error("already in progress");
         await work();
       },
     };
