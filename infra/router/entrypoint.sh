@@ -72,24 +72,26 @@ for entry in ${MESH_FILES:-}; do
   [ "$path" != "$entry" ] || fail "MESH_FILES entry '$entry' must be VARIABLE=/path"
   case "$path" in
     *..*) fail "$name: the path $path must not contain '..'" ;;
+    */) fail "$name: the path $path names a folder, not a file" ;;
     "$run_dir"/*) ;;
     *) fail "$name: the path $path is outside MESH_RUN_DIR ($run_dir)" ;;
   esac
-  mkdir -p "$(dirname "$path")"
-  chmod 700 "$(dirname "$path")"
+  folder=$(dirname "$path")
+  { mkdir -p "$folder" && chmod 700 "$folder"; } 2>/dev/null || fail "$name: cannot make the folder of $path"
+  [ ! -d "$path" ] || fail "$name: the path $path is a folder, not a file"
   value=$(value_of "$name")
   source_file=$(value_of "${name}_FILE")
-  rm -f "$path"
+  rm -f "$path" 2>/dev/null || fail "$name: cannot replace $path"
   if [ -n "$value" ]; then
     case "$name" in
       *_B64) printf '%s' "$value" | base64 -d >"$path" 2>/dev/null || fail "$name is not valid base64" ;;
-      *) printf '%s\n' "$value" >"$path" ;;
+      *) printf '%s\n' "$value" 2>/dev/null >"$path" || fail "$name: cannot write $path" ;;
     esac
   elif [ -n "$source_file" ]; then
     [ -r "$source_file" ] || fail "${name}_FILE names $source_file, which cannot be read"
     case "$name" in
       *_B64) base64 -d <"$source_file" >"$path" 2>/dev/null || fail "${name}_FILE ($source_file) is not valid base64" ;;
-      *) cp "$source_file" "$path" ;;
+      *) cp "$source_file" "$path" 2>/dev/null || fail "$name: cannot write $path" ;;
     esac
   else
     fail "$name (or ${name}_FILE) is not set: $path cannot be written"
