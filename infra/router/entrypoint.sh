@@ -58,7 +58,8 @@ elif [ -n "${MESH_ROUTER_CONFIG_FILE:-}" ]; then
 else
   fail "MESH_ROUTER_CONFIG (or MESH_ROUTER_CONFIG_FILE) is not set: the router has no config"
 fi
-first=$(tr -d ' \t\r\n' <"$config_file" | cut -c1)
+# The generated files start with '#' comment lines, which the routers' readers skip.
+first=$(grep -v '^[[:space:]]*#' "$config_file" | tr -d ' \t\r\n' | cut -c1)
 if [ "$config_type" = json ] && [ "$first" != "[" ]; then
   fail "the router config is not a JSON list of entities (MESH_ROUTER_CONFIG_TYPE=json)"
 fi

@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ENTRYPOINT_FILE } from "../../../infra/router/entrypoint.ts";
+import { generateRouterConfigs, renderJsonFile } from "../../../shared/router-config/index.ts";
+import { loadExampleRegistry, loadExampleTopology } from "../router-config/example-project.ts";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIBsecretcertbody\n-----END CERTIFICATE-----";
 const KEY = "-----BEGIN PRIVATE KEY-----\nTOPSECRETKEYMATERIAL\n-----END PRIVATE KEY-----";
@@ -136,6 +138,17 @@ describe("router entrypoint", () => {
     expect(readFileSync(join(runDir, "sasl/users.sasldb"))).toEqual(SASLDB);
     expect(mode(join(runDir, "tls/key.pem"))).toBe(0o600);
     expect(result.router?.env.RABBIT_PASSWORD).toBe("from-key-vault");
+  });
+
+  it("accepts the config as the generator renders it (JSON after '#' comment lines)", () => {
+    const { configs } = generateRouterConfigs(loadExampleRegistry(), loadExampleTopology());
+    const text = renderJsonFile(configs[0]!);
+    expect(text.startsWith("#")).toBe(true);
+    const runDir = join(scratch(), "run");
+    const result = spawnEntrypoint(runDir, { MESH_ROUTER_CONFIG: text });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readFileSync(join(runDir, "router.json"), "utf8")).toBe(`${text}\n`);
   });
 
   const failures: [string, (runDir: string) => Record<string, string>, RegExp][] = [
