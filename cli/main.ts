@@ -3,6 +3,7 @@ import { BRIDGE_OPTIONS, runBridge } from "./commands/bridge.ts";
 import { runDiff } from "./commands/diff.ts";
 import { runEmulator } from "./commands/emulator.ts";
 import { runGenerate } from "./commands/generate.ts";
+import { runInfra } from "./commands/infra-plan.ts";
 import { runSyncCommand } from "./commands/sync.ts";
 import { runUp } from "./commands/up.ts";
 import { runValidate } from "./commands/validate.ts";
@@ -53,6 +54,10 @@ export async function main(argv: string[]): Promise<number> {
         );
       case "bridge":
         return await runBridge(parse(rest, BRIDGE_OPTIONS));
+      case "infra":
+        return await runInfra(
+          parse(rest, { cloud: { type: "string" }, json: { type: "boolean" } }),
+        );
       case undefined:
       case "help":
       case "--help":

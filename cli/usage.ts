@@ -32,6 +32,10 @@ Usage:
       Run a channel's trigger function on its messages: consume from an edge router (or
       MESH_URLS), batch, invoke (in process, Lambda Invoke, or Azure over HTTP with
       AZURE_FUNCTION_KEY), settle by the answer, dead-letter after the last attempt.
+  amqp-mesh infra plan <dir> [--cloud aws|azure] [--json]
+      Every resource the Pulumi programs (infra/) declare for <dir>'s cloud environments,
+      one stack per environment: type, name and key properties (ports, images, subnets,
+      rules), from a run under Pulumi's mocks — no Pulumi CLI, cloud or credentials.
 
 Exit codes: 0 success, 1 invalid input (sync: the registry was refused, nothing sent),
 2 usage error, 3 run-time failure (a router or tool missing, a port in use, a round trip

@@ -52,19 +52,44 @@ export function stackPlaceholder(environment: string, routerId: string): string 
 
 const SIG = pulumi.runtime.specialSigKey;
 
-/** Secrets hidden, assets and archives by path, resources by urn: the plan's view of an input. */
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
+/** Secrets hidden, assets and archives by path: the plan's view of an input. */
+async function plain(value: unknown): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map(plain));
   if (value === null || typeof value !== "object") return value;
   const record = value as Record<string, unknown>;
+  // Assets and archives reach the mocks as the SDK's objects, their path a promise.
+  if (record.__pulumiArchive === true || record.__pulumiAsset === true)
+    return { archive: await (record.path as Promise<string> | string | undefined) };
   switch (record[SIG]) {
     case pulumi.runtime.specialSecretSig:
       return "[secret]";
     case pulumi.runtime.specialArchiveSig:
     case pulumi.runtime.specialAssetSig:
-      return { archive: record.path ?? record.text ?? "(inline)" };
+      return { archive: record.path };
     default:
-      return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
+      return Object.fromEntries(
+        await Promise.all(Object.entries(record).map(async ([k, v]) => [k, await plain(v)])),
+      );
+  }
+}
+
+/** An ARM id as Azure makes it, so that role scopes read as they would in Azure. */
+function azureId(type: string, name: string, inputs: Record<string, unknown>): string {
+  const group = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${String(inputs.resourceGroupName ?? "mock")}`;
+  const kind = type.split(":")[2] ?? "Resource";
+  switch (kind) {
+    case "StorageAccount":
+      return `${group}/providers/Microsoft.Storage/storageAccounts/${name}`;
+    case "BlobContainer":
+      return `${group}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}/blobServices/default/containers/${name}`;
+    case "Vault":
+      return `${group}/providers/Microsoft.KeyVault/vaults/${name}`;
+    case "Secret":
+      return `${group}/providers/Microsoft.KeyVault/vaults/${String(inputs.vaultName)}/secrets/${name}`;
+    case "WebApp":
+      return `${group}/providers/Microsoft.Web/sites/${name}`;
+    default:
+      return `${group}/providers/${type.split(":")[1]}/${kind}/${name}`;
   }
 }
 
@@ -74,7 +99,6 @@ function mockState(
   inputs: Record<string, unknown>,
 ): Record<string, unknown> {
   const [provider] = type.split(":");
-  const id = `${name}-id`;
   if (provider === "aws")
     return {
       ...inputs,
@@ -93,7 +117,7 @@ function mockState(
     );
     return {
       ...inputs,
-      id: `/subscriptions/00000000-0000-0000-0000-000000000000/mock/${type.split(":")[2]}/${resourceName}`,
+      id: azureId(type, resourceName, inputs),
       name: resourceName,
       principalId: `${name}-principal`,
       clientId: `${name}-client`,
@@ -104,7 +128,7 @@ function mockState(
       properties: { ...(inputs.properties as object), vaultUri: `https://${name}.vault.mock/` },
     };
   }
-  return { ...inputs, id };
+  return { ...inputs };
 }
 
 interface Recorder {
@@ -115,7 +139,7 @@ interface Recorder {
 
 function mocks(recorder: Recorder, project: Project): pulumi.runtime.Mocks {
   return {
-    newResource(args) {
+    async newResource(args) {
       if (args.type === "pulumi:pulumi:StackReference") {
         const peerEnvironment = args.name.split("/").pop() ?? args.name;
         const hosts = Object.fromEntries(
@@ -125,15 +149,15 @@ function mocks(recorder: Recorder, project: Project): pulumi.runtime.Mocks {
         );
         return { id: args.name, state: { outputs: { [PEER_HOSTS_OUTPUT]: hosts } } };
       }
-      if (!args.type.startsWith("pulumi:providers:"))
-        recorder.resources.push({
-          environment: recorder.environment,
-          cloud: recorder.cloud,
-          type: args.type,
-          name: args.name,
-          inputs: plain(args.inputs) as Record<string, unknown>,
-        });
-      return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
+      recorder.resources.push({
+        environment: recorder.environment,
+        cloud: recorder.cloud,
+        type: args.type,
+        name: args.name,
+        inputs: (await plain(args.inputs)) as Record<string, unknown>,
+      });
+      const state = mockState(args.type, args.name, args.inputs);
+      return { id: typeof state.id === "string" ? state.id : `${args.name}-id`, state };
     },
     call(args) {
       if (args.token === "azure-native:authorization:getClientConfig")
@@ -162,7 +186,7 @@ async function settled(): Promise<void> {
 
 async function resolved(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
   const value = await new Promise<unknown>((done) => pulumi.output(outputs).apply((v) => done(v)));
-  return plain(value) as Record<string, unknown>;
+  return (await plain(value)) as Record<string, unknown>;
 }
 
 /**

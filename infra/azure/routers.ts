@@ -74,6 +74,8 @@ export function azureRouters(
         internal: peerFacing.size === 0,
       },
       workloadProfiles: [{ name: "Consumption", workloadProfileType: "Consumption" }],
+      // Replicas spread over the region's zones: the two interiors do not share one.
+      zoneRedundant: true,
       appLogsConfiguration: {
         destination: "log-analytics",
         logAnalyticsConfiguration: {
