@@ -4,6 +4,7 @@ import { runDiff } from "./commands/diff.ts";
 import { runEmulator } from "./commands/emulator.ts";
 import { runGenerate } from "./commands/generate.ts";
 import { runInfra } from "./commands/infra-plan.ts";
+import { runRegistry } from "./commands/registry-push.ts";
 import { runSyncCommand } from "./commands/sync.ts";
 import { runUp } from "./commands/up.ts";
 import { runValidate } from "./commands/validate.ts";
@@ -57,6 +58,10 @@ export async function main(argv: string[]): Promise<number> {
       case "infra":
         return await runInfra(
           parse(rest, { cloud: { type: "string" }, json: { type: "boolean" } }),
+        );
+      case "registry":
+        return await runRegistry(
+          parse(rest, { to: { type: "string" }, endpoint: { type: "string" } }),
         );
       case undefined:
       case "help":
