@@ -24,9 +24,10 @@ export function peerHosts(
     if (configured !== undefined) fromConfig[router.id] = configured;
     else byStack.set(router.environment, [...(byStack.get(router.environment) ?? []), router.id]);
   }
-  const prefix = settings.peerStackPrefix ?? `${pulumi.getOrganization()}/${pulumi.getProject()}/`;
+  const prefix = () =>
+    settings.peerStackPrefix ?? `${pulumi.getOrganization()}/${pulumi.getProject()}/`;
   const fromStacks = [...byStack.entries()].map(([peerEnvironment, ids]) => {
-    const reference = new pulumi.StackReference(`${prefix}${peerEnvironment}`);
+    const reference = new pulumi.StackReference(`${prefix()}${peerEnvironment}`);
     return reference.getOutput(PEER_HOSTS_OUTPUT).apply((hosts: unknown) => {
       const found: Record<string, string> = {};
       for (const id of ids) {
