@@ -58,7 +58,7 @@ describe("router entrypoint, fuzzed", () => {
         }
         return true;
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 
@@ -92,7 +92,7 @@ describe("router entrypoint, fuzzed", () => {
           return true;
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 });
