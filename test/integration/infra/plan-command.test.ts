@@ -56,7 +56,7 @@ beforeAll(async () => {
   example = JSON.parse(run.stdout);
   changedDir = await mkdtemp(join(tmpdir(), "amqp-mesh-infra-plan-"));
   await cp(EXAMPLES, changedDir, { recursive: true });
-});
+}, 240_000);
 afterAll(async () => {
   await rm(changedDir, { recursive: true, force: true });
 });
@@ -64,7 +64,7 @@ afterAll(async () => {
 const count = (plan: PlanJson, type: string, environment: string) =>
   plan.resources.filter((r) => r.type === type && r.environment === environment).length;
 
-describe("amqp-mesh infra plan", () => {
+describe("amqp-mesh infra plan", { timeout: 240_000 }, () => {
   it("lists both clouds' resources for the example, with type tokens, names and key properties", () => {
     expect(example.environments.map((e) => e.cloud).sort()).toEqual(["aws", "azure"]);
     for (const env of exampleTopology.environments) {

@@ -71,7 +71,7 @@ async function breakRegistry(dir: string): Promise<void> {
   );
 }
 
-describe("registry push to S3 (S3rver)", () => {
+describe("registry push to S3 (S3rver)", { timeout: 180_000 }, () => {
   let s3: S3Emulator;
   const bucket = "mesh-registry";
   const env = () => ({
@@ -85,7 +85,7 @@ describe("registry push to S3 (S3rver)", () => {
   beforeAll(async () => {
     s3 = await startS3Emulator();
     await s3.createBucket(bucket);
-  });
+  }, 120_000);
   afterAll(async () => {
     await s3?.stop();
   });
@@ -144,7 +144,7 @@ describe("registry push to S3 (S3rver)", () => {
   });
 });
 
-describe("registry push to a blob container (Azurite)", () => {
+describe("registry push to a blob container (Azurite)", { timeout: 180_000 }, () => {
   let azurite: BlobEmulator;
   const container = "registry";
   beforeAll(async () => {
@@ -152,7 +152,7 @@ describe("registry push to a blob container (Azurite)", () => {
     await BlobServiceClient.fromConnectionString(azurite.connectionString)
       .getContainerClient(container)
       .create();
-  });
+  }, 120_000);
   afterAll(async () => {
     await azurite?.stop();
   });

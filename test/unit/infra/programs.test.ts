@@ -29,9 +29,9 @@ beforeAll(async () => {
       cloudEnvironments.map((e) => [e.name, { peerEgressCidrs: [PEER_RANGE] }]),
     ),
   });
-});
+}, 240_000);
 
-describe("infra programs on the example project", () => {
+describe("infra programs on the example project", { timeout: 120_000 }, () => {
   it("plans every cloud environment of the topology as its own stack", () => {
     expect(plan.environments.map((e) => [e.name, e.cloud, e.region])).toEqual(
       cloudEnvironments.map((e) => [e.name, e.cloud, e.region]),

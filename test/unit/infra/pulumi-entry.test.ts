@@ -12,7 +12,7 @@ interface Declared {
   inputs: Record<string, unknown>;
 }
 
-describe("infra/index.ts", () => {
+describe("infra/index.ts", { timeout: 120_000 }, () => {
   it("deploys the environment the stack is named after, with the stack's config", async () => {
     const declared: Declared[] = [];
     await pulumi.runtime.setMocks(

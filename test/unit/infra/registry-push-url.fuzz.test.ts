@@ -12,7 +12,7 @@ const bucket = fc
   .stringMatching(/^[a-z0-9][a-z0-9-]{1,10}[a-z0-9]$/)
   .filter((b) => !b.includes("--"));
 
-describe("registry push --to", () => {
+describe("registry push --to", { timeout: 120_000 }, () => {
   it("reads s3:// and azblob:// URLs into a bucket or container and a prefix of whole segments", () => {
     fc.assert(
       fc.property(

@@ -24,7 +24,7 @@ const content = fc
       : `SECRETMARK${body}${tail}`,
   );
 
-describe("router entrypoint, fuzzed", () => {
+describe("router entrypoint, fuzzed", { timeout: 120_000 }, () => {
   it("writes a PEM variable verbatim or refuses it, never printing it", () => {
     fc.assert(
       fc.property(content, (value) => {

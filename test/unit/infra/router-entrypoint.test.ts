@@ -78,7 +78,7 @@ function run(env: Record<string, string>, args: string[] = []): Run {
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-describe("router entrypoint", () => {
+describe("router entrypoint", { timeout: 60_000 }, () => {
   it("writes the config, certificates, key and SASL database 0600 in 0700 folders and execs the router with the config", () => {
     const dir = scratch();
     const runDir = join(dir, "run");

@@ -53,10 +53,10 @@ const topology = Topology.parse(threeEnvironments());
 beforeAll(async () => {
   dir = projectWithTopology(threeEnvironments());
   plan = await planInfra(dir);
-});
+}, 240_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("three environments: two AWS regions and Azure", () => {
+describe("three environments: two AWS regions and Azure", { timeout: 120_000 }, () => {
   it("plans one stack per environment, each in its own region", () => {
     expect(plan.environments.map((e) => [e.name, e.cloud, e.region])).toEqual(
       topology.environments.map((e) => [e.name, e.cloud, e.region]),
