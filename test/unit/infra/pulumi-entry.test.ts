@@ -38,9 +38,11 @@ describe("infra/index.ts", { timeout: 120_000 }, () => {
       "amqp-mesh:registryPrefix": "eu/",
     });
     const program = await import("../../../infra/index.ts");
-    expect(await new Promise((done) => pulumi.output(program.environment).apply(done))).toBe(
-      "aws-eu",
-    );
+    expect(
+      await new Promise((done) =>
+        pulumi.output(program.environment as pulumi.Input<string>).apply(done),
+      ),
+    ).toBe("aws-eu");
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
     const provider = declared.find((d) => d.type === "pulumi:providers:aws");
