@@ -4,6 +4,8 @@ import { CATALOG_OPTIONS, runCatalog } from "./commands/catalog.ts";
 import { runDiff } from "./commands/diff.ts";
 import { runEmulator } from "./commands/emulator.ts";
 import { runGenerate } from "./commands/generate.ts";
+import { runInfra } from "./commands/infra-plan.ts";
+import { runRegistry } from "./commands/registry-push.ts";
 import { runSyncCommand } from "./commands/sync.ts";
 import { runTypes, TYPES_OPTIONS } from "./commands/types.ts";
 import { runUp } from "./commands/up.ts";
@@ -59,6 +61,14 @@ export async function main(argv: string[]): Promise<number> {
         return await runCatalog(parse(rest, CATALOG_OPTIONS));
       case "types":
         return await runTypes(parse(rest, TYPES_OPTIONS));
+      case "infra":
+        return await runInfra(
+          parse(rest, { cloud: { type: "string" }, json: { type: "boolean" } }),
+        );
+      case "registry":
+        return await runRegistry(
+          parse(rest, { to: { type: "string" }, endpoint: { type: "string" } }),
+        );
       case undefined:
       case "help":
       case "--help":

@@ -38,6 +38,16 @@ Usage:
   amqp-mesh types <dir> --out <file>
       TypeScript types of every channel's payload, from its schema, and the channel map
       that types defineChannelHandler<"address"> and context.publish("address", ...).
+  amqp-mesh infra plan <dir> [--cloud aws|azure] [--json]
+      Every resource the Pulumi programs (infra/) declare for <dir>'s cloud environments,
+      one stack per environment: type, name and key properties (ports, images, subnets,
+      rules), from a run under Pulumi's mocks — no Pulumi CLI, cloud or credentials.
+  amqp-mesh registry push <dir> --to <s3://bucket/prefix | azblob://container/prefix | https://…blob…/container/prefix>
+                          [--endpoint <url>]
+      Validate <dir>, then upload topology.yaml and registry/ under the prefix (what
+      config-sync reads; the store's change event starts it) and remove registry objects the
+      project no longer has. An invalid project uploads nothing. Credentials: the AWS SDK's
+      chain (--endpoint: an S3-compatible endpoint); AZURE_STORAGE_CONNECTION_STRING or a SAS.
 
 Exit codes: 0 success, 1 invalid input (sync: the registry was refused, nothing sent),
 2 usage error, 3 run-time failure (a router or tool missing, a port in use, a round trip

@@ -1,0 +1,72 @@
+/** One Azure environment of the topology: network, routers, registry store, functions, wired. */
+
+import * as authorization from "@pulumi/azure-native/authorization/index.js";
+import { Provider } from "@pulumi/azure-native/provider.js";
+import * as pulumi from "@pulumi/pulumi";
+import type { EnvironmentOutputs } from "../aws/environment.ts";
+import {
+  type DeployedEnvironment,
+  deployEnvironment,
+  type Project,
+  peerFacingInteriors,
+} from "../project.ts";
+import type { StackSettings } from "../settings.ts";
+import { azureFunctions } from "./functions.ts";
+import { azureNetwork } from "./network.ts";
+import { azureRegistryStore } from "./registry-store.ts";
+import { azureRouters } from "./routers.ts";
+
+export function azureEnvironment(
+  project: Project,
+  deployed: DeployedEnvironment,
+  peerHosts: pulumi.Output<Record<string, string>>,
+  settings: StackSettings,
+  bundles: (name: string) => string,
+): EnvironmentOutputs {
+  const { environment } = deployed;
+  const env = environment.name;
+  const provider = new Provider(`${env}-azure`, { location: environment.region });
+  const opts: pulumi.CustomResourceOptions = { provider };
+  const client = authorization.getClientConfigOutput({ provider });
+  const peerFacing = new Set(peerFacingInteriors(project.topology, env).map((r) => r.id));
+  const net = azureNetwork(env, environment.region, settings, opts);
+  const configText = (routerId: string) =>
+    peerHosts.apply(
+      (hosts) =>
+        deployEnvironment(project, environment, hosts, settings).routers.find(
+          (r) => r.router.id === routerId,
+        )!.configText,
+    );
+  const routers = azureRouters(
+    deployed,
+    configText,
+    peerFacing,
+    net,
+    { tenantId: client.tenantId, subscriptionId: client.subscriptionId },
+    settings,
+    opts,
+  );
+  const store = azureRegistryStore(env, environment.region, net, opts);
+  const functions = azureFunctions(
+    env,
+    environment.region,
+    bundles,
+    net,
+    store,
+    routers.vault,
+    Object.values(routers.edgeUrls),
+    Object.values(routers.managementUrls),
+    client.subscriptionId,
+    settings,
+    opts,
+  );
+  return {
+    cloud: "azure",
+    environment: env,
+    interRouterHosts: routers.interRouterHosts,
+    meshUrls: routers.edgeUrls,
+    ingressUrl: pulumi.interpolate`https://${functions.ingressHost}/channels/{channel}/messages`,
+    registryStore: pulumi.interpolate`${store.account.primaryEndpoints.blob}${store.container.name}/${settings.registryPrefix}`,
+    keyVault: routers.vault.name,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * One stack = one environment of the topology: its cloud picks the program. A third
+ * environment in the topology is a third stack of the same program, no code change.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { awsEnvironment, type EnvironmentOutputs } from "./aws/environment.ts";
+import type { AwsFunctionSecrets } from "./aws/functions.ts";
+import { azureEnvironment } from "./azure/environment.ts";
+import { peerHosts } from "./peers.ts";
+import { bundlePath, deployEnvironment, environmentNamed, type Project } from "./project.ts";
+import type { StackSettings } from "./settings.ts";
+
+export interface EnvironmentProgram {
+  project: Project;
+  environment: string;
+  settings: StackSettings;
+  /** Folder the settings' relative paths (bundles) are relative to: infra/. */
+  infraDir: string;
+  /** Passwords the AWS functions need (Pulumi secrets from the stack config). */
+  secrets?: AwsFunctionSecrets;
+}
+
+export interface DeclaredEnvironment {
+  outputs: EnvironmentOutputs;
+  warnings: string[];
+}
+
+export function declareEnvironment(program: EnvironmentProgram): DeclaredEnvironment {
+  const { project, settings } = program;
+  const environment = environmentNamed(project.topology, program.environment);
+  // The structure (routers, ports, files) does not depend on the peers' hosts; the configs do.
+  const deployed = deployEnvironment(project, environment, {}, settings);
+  const peers: pulumi.Output<Record<string, string>> = peerHosts(
+    project.topology,
+    environment.name,
+    settings,
+  );
+  const bundles = (name: string) => bundlePath(program.infraDir, settings, environment.cloud, name);
+  const outputs =
+    environment.cloud === "aws"
+      ? awsEnvironment(project, deployed, peers, settings, program.secrets ?? {}, bundles)
+      : azureEnvironment(project, deployed, peers, settings, bundles);
+  return {
+    outputs,
+    warnings: deployed.warnings.filter((w) => !w.startsWith("router '")),
+  };
+}
