@@ -283,7 +283,7 @@ describe("infra programs on the example project", { timeout: 120_000 }, () => {
       expect(config.image, id).toMatch(pinned);
       expect(config.image, id).toBe(ROUTER_IMAGES[topology.flavour]);
     }
-    const image = "registry.example/skupper-router@sha256:" + "ab".repeat(32);
+    const image = `registry.example/skupper-router@sha256:${"ab".repeat(32)}`;
     const overridden = await planInfra(EXAMPLES_DIR, {
       cloud: "azure",
       settings: { "azure-we": { images: { [topology.flavour]: image } } },

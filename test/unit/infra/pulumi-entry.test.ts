@@ -69,8 +69,8 @@ describe("infra/index.ts", { timeout: 120_000 }, () => {
     const sync = declared.find(
       (d) => d.type === "aws:lambda/function:Function" && d.name.endsWith("config-sync"),
     );
-    const variables = (sync?.inputs.environment as { variables: Record<string, unknown> })
-      .variables;
+    if (sync === undefined) throw new Error("no config-sync Lambda declared");
+    const variables = (sync.inputs.environment as { variables: Record<string, unknown> }).variables;
     expect(variables.SYNC_REGISTRY_PREFIX).toBe("eu/");
     expect(variables.SYNC_STATE_KEY).toBe("eu/.amqp-mesh/sync-state.json");
   });
