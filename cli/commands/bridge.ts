@@ -4,24 +4,30 @@
  * (MESH_URLS, `--url`, or `--router <id>` of the project's topology) and feeds the function:
  * in this process, through Lambda Invoke, or over HTTP with the Azure function key
  * (AZURE_FUNCTION_KEY). Runs until SIGINT/SIGTERM, then stops gracefully and prints what it
- * settled. Exit 3 when the function cannot be invoked at all (not found, not authorized).
+ * settled. Exit 3 when the function cannot be invoked at all (not found, not authorized), or
+ * the router refuses the bridge's login or denies it by policy (a router that is down is
+ * waited for, with backoff).
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { lambdaInvoker } from "../../functions/aws/trigger/lambda-invoker.ts";
-import { MeshClient, type MeshClientConfigInput } from "../../shared/amqp/index.ts";
+import {
+  isFinalConnectionFailure,
+  MeshClient,
+  type MeshClientConfigInput,
+} from "../../shared/amqp/index.ts";
 import { ingressSettingsFromEnv } from "../../shared/ingress/index.ts";
 import { addressSegments, type RegisteredChannel } from "../../shared/registry/index.ts";
 import type { Topology } from "../../shared/topology/index.ts";
 import {
+  type BridgeFatalError,
   type BridgeStats,
   ChannelBridge,
   catalogOfRegistry,
   channelPublisher,
   type FunctionInvoker,
   httpInvoker,
-  type InvokeError,
   inProcessInvoker,
   isChannelHandlerDefinition,
 } from "../../shared/trigger/index.ts";
@@ -199,8 +205,8 @@ export async function runBridge(args: ParsedArgs): Promise<number> {
           (b) => b.name === (channel.routing as { broker: string }).broker,
         )
       : undefined;
-  let giveUp: (error: InvokeError) => void = () => {};
-  const gaveUp = new Promise<InvokeError>((resolve) => {
+  let giveUp: (error: BridgeFatalError) => void = () => {};
+  const gaveUp = new Promise<BridgeFatalError>((resolve) => {
     giveUp = resolve;
   });
   const bridge = new ChannelBridge({
@@ -215,18 +221,24 @@ export async function runBridge(args: ParsedArgs): Promise<number> {
     onFatal: giveUp,
   });
   const interrupted = untilInterrupted();
-  // A signal also ends a bridge still waiting for its router.
+  // A signal also ends a bridge still waiting for its router; a refused login ends it at once
+  // (a router that is down is waited for: that heals).
   const started = await Promise.race([
-    bridge.start().then(() => true),
+    bridge.start().then(
+      () => true,
+      (error: unknown) => {
+        if (!isFinalConnectionFailure(error)) throw error;
+        giveUp(error);
+        return false;
+      },
+    ),
     interrupted.then(() => false),
   ]);
   if (started) console.log(`bridge ${channel.address} ready → ${invoker.description}`);
-  const end = started
-    ? await Promise.race([
-        interrupted.then((signal) => ({ signal })),
-        gaveUp.then((error) => ({ error })),
-      ])
-    : { signal: await interrupted };
+  const end = await Promise.race([
+    interrupted.then((signal) => ({ signal })),
+    gaveUp.then((error) => ({ error })),
+  ]);
   if ("signal" in end) {
     console.log(`${end.signal}: stopping`);
     await bridge.stop();
