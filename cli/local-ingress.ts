@@ -26,8 +26,11 @@ export interface PlatformIngress {
   close(): Promise<void>;
 }
 
+/** What the ingress needs of a running local platform. */
+export type IngressPlatform = Pick<LocalPlatform, "project" | "routers" | "users" | "usersFile">;
+
 export async function startPlatformIngress(
-  platform: LocalPlatform,
+  platform: IngressPlatform,
   options: { port?: number } = {},
 ): Promise<PlatformIngress> {
   const { registry, topology } = platform.project;
