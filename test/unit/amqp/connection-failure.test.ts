@@ -100,12 +100,10 @@ describe("connectionFailure", () => {
       fc
         .tuple(fc.string(), fc.string())
         .map(([code, message]) => Object.assign(new Error(message), { code })),
-      fc
-        .nat(9)
-        .map((n) => ({
-          condition: "amqp:unauthorized-access",
-          description: `Failed to authenticate: ${n}`,
-        })),
+      fc.nat(9).map((n) => ({
+        condition: "amqp:unauthorized-access",
+        description: `Failed to authenticate: ${n}`,
+      })),
     );
     fc.assert(
       fc.property(anything, fc.option(fc.string()), (error, username) => {
