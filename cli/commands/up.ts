@@ -77,7 +77,7 @@ async function runUp(args: CommandArgs<typeof options>): Promise<number> {
     console.log(`PLAIN users for local clients: ${shownPath(platform.usersFile)}`);
     console.log(`config-sync: ${syncCommandLine(dir, platform)}`);
     console.log(
-      `HTTP ingress: POST ${ingress.url}/channels/{channel}/messages (API keys: ${shownPath(ingress.keysFile)})`,
+      `HTTP ingress: POST ${ingress.url}/channels/{channel}/messages (API keys: ${shownPath(ingress.keysFile)}; through ${ingress.routers.join(", ")}, in failover order)`,
     );
     console.log("local platform running; Ctrl-C stops it");
     const signal = await untilInterrupted();
