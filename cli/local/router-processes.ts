@@ -178,7 +178,7 @@ export async function startRouterProcesses(
   const taken = await portsInUse(configs);
   if (taken.length > 0)
     throw new LocalPlatformError(
-      `port ${taken.join(", ")} on 127.0.0.1 is already in use (another amqp-mesh up, or another program): stop it, or change the topology's ports`,
+      `${taken.length === 1 ? "port" : "ports"} ${taken.join(", ")} on 127.0.0.1 ${taken.length === 1 ? "is" : "are"} already in use (another amqp-mesh up, or another program): stop it, or change the topology's ports`,
     );
   await mkdir(dir, { recursive: true });
   // All at once: each router's connectors find their peers' listeners sooner.

@@ -34,7 +34,9 @@ function loginText(login: Login): string {
 function socketFailure(error: unknown, where: string): ConnectionFailureCause | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = String((error as NodeJS.ErrnoException).code ?? "");
-  const message = String(error.message) || "the connection failed without a reason";
+  // OpenSSL's messages end in a line break: one line.
+  const message =
+    String(error.message).replace(/\s+/g, " ").trim() || "the connection failed without a reason";
   if (code === "ECONNREFUSED")
     return {
       kind: "refused",
@@ -70,6 +72,8 @@ export function connectionFailure(
   error: unknown,
   where: string,
   login: Login,
+  /** The attempt was over TLS and never opened: a bare close is then the handshake's. */
+  inTlsHandshake = false,
 ): ConnectionFailureCause {
   const fields = amqpErrorFields(error);
   const description =
@@ -114,6 +118,12 @@ export function connectionFailure(
     return {
       kind: "policy-limit",
       reason: `the router's limit was reached: ${text}`,
+      final: false,
+    };
+  if (error === undefined && inTlsHandshake)
+    return {
+      kind: "tls",
+      reason: `${where} closed the connection during the TLS handshake (is it a TLS listener, and does it accept this client's certificate?)`,
       final: false,
     };
   if (error === undefined)

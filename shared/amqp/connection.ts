@@ -195,7 +195,14 @@ export class MeshConnection {
     );
     // rhea reports a SASL outcome as the context's error (its transport error), a close by the
     // router as connection.error, a socket or TLS failure as the Error of `disconnected`.
-    const cause = (error: unknown) => connectionFailure(error ?? connection.error, where, login);
+    const overTls = url.startsWith("amqps:") || this.config.tls !== undefined;
+    const cause = (error: unknown) =>
+      connectionFailure(
+        error ?? connection.error,
+        where,
+        login,
+        overTls && this.stateValue === "connecting",
+      );
     connection.on("connection_open", () => this.opened(connection, url));
     connection.on("disconnected", (ctx) => this.failed(connection, url, cause(ctx.error)));
     connection.on("connection_error", (ctx) => this.failed(connection, url, cause(ctx.error)));
@@ -360,6 +367,8 @@ export class MeshConnection {
 function discard(connection: RheaConnection): void {
   connection.removeAllListeners();
   connection.on("error", () => {});
+  // Unheard, rhea prints a late socket error (with its stack) to the console itself.
+  connection.on("disconnected", () => {});
   connection.socket?.destroy();
 }
 

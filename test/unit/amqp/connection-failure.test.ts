@@ -93,6 +93,23 @@ describe("connectionFailure", () => {
     expect(cause.reason).toMatch(reason);
   });
 
+  it("a bare close during a TLS handshake says so (qdrouterd closes a plain listener's TLS client)", () => {
+    const cause = connectionFailure(undefined, where, login, true);
+    expect(cause).toMatchObject({ kind: "tls", final: false });
+    expect(cause.reason).toMatch(/closed the connection during the TLS handshake/);
+  });
+
+  it("a multi-line OpenSSL message becomes one line", () => {
+    const cause = connectionFailure(
+      errno("ERR_SSL_WRONG_VERSION_NUMBER", "error:0A00010B:wrong version number:\n"),
+      where,
+      login,
+    );
+    expect(cause.reason).toBe(
+      "TLS handshake failed: error:0A00010B:wrong version number: (ERR_SSL_WRONG_VERSION_NUMBER)",
+    );
+  });
+
   it("anything reported gives a cause: a kind and a sentence, never a throw", () => {
     const anything = fc.oneof(
       fc.anything(),
