@@ -9,7 +9,7 @@
  * can bring the running mesh to a changed registry.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { readRouterConfigs } from "../shared/router-config/index.ts";
 import { generateInto } from "./commands/generate.ts";
@@ -19,6 +19,7 @@ import { startEmulatedRouters } from "./local/emulated-routers.ts";
 import { BINARY_FLAVOUR, type Engine, type LocalRouters, ROUTER_PRODUCTS } from "./local/engine.ts";
 import { LocalPlatformError } from "./local/errors.ts";
 import { withLocalFiles } from "./local/local-configs.ts";
+import { type OutLock, takeOutLock } from "./local/out-lock.ts";
 import { startRouterProcesses } from "./local/router-processes.ts";
 import { makeSaslDatabase } from "./local/sasl-database.ts";
 import { findOnPath } from "./local/tools.ts";
@@ -35,6 +36,10 @@ export interface LocalPlatform {
   usersFile: string;
   /** SYNC_PRINCIPAL's password alone, for `amqp-mesh sync --password-file`. */
   syncPasswordFile: string;
+  /** The out folder's lock, held until stop(). */
+  lockFile: string;
+  /** Stops every router and gives the out folder's lock back. */
+  stop(): Promise<void>;
 }
 
 /** Where generated files go: `--out` when given, else out/<project folder name>. */
@@ -44,7 +49,8 @@ export function outDirFor(projectDir: string, outArg: string | boolean | undefin
 
 /**
  * Undefined when the project is invalid (its diagnostics were printed to stderr); throws
- * LocalPlatformError when the routers cannot be started (a tool or binary missing...).
+ * LocalPlatformError when the routers cannot be started (a tool or binary missing...), or
+ * when another run holds the out folder (nothing is written then).
  */
 export async function startLocalPlatform(
   dir: string,
@@ -65,6 +71,22 @@ export async function startLocalPlatform(
     throw new LocalPlatformError(
       `team '${owner.team}' (${owner.file}) names the principal '${SYNC_PRINCIPAL}', which the local platform keeps for config-sync: rename it`,
     );
+  const lock = await takeOutLock(outDir, { engine, project: dir }, log);
+  try {
+    return await startLocked(project, outDir, engine, lock, log);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(
+  project: ValidProject,
+  outDir: string,
+  engine: Engine,
+  lock: OutLock,
+  log: (line: string) => void,
+): Promise<LocalPlatform | undefined> {
   const configDir = join(outDir, "routers");
   const flavour = engine === "emulator" ? undefined : BINARY_FLAVOUR[engine];
   const summary = await generateInto(project, configDir, {
@@ -72,7 +94,10 @@ export async function startLocalPlatform(
     flavour,
     managementPrincipals: [SYNC_PRINCIPAL],
   });
-  if (summary === undefined) return undefined;
+  if (summary === undefined) {
+    await lock.release();
+    return undefined;
+  }
   log(`generated ${summary.routers.length} router configs in ${configDir}`);
 
   const users = new Map<string, string>();
@@ -80,7 +105,6 @@ export async function startLocalPlatform(
     for (const principal of team.principals) users.set(principal, randomBytes(12).toString("hex"));
   const syncPassword = randomBytes(12).toString("hex");
   users.set(SYNC_PRINCIPAL, syncPassword);
-  await mkdir(outDir, { recursive: true });
   const usersFile = join(outDir, "local-users.json");
   await writeFile(usersFile, `${JSON.stringify({ users: Object.fromEntries(users) }, null, 2)}\n`, {
     mode: 0o600,
@@ -90,16 +114,29 @@ export async function startLocalPlatform(
 
   for (const warning of missingBrokerSecrets(project)) log(warning);
   const configs = await readRouterConfigs(configDir);
-  if (engine === "emulator") {
-    const routers = await startEmulatedRouters(project.topology, configs, users);
-    return { project, routers, configDir, users, usersFile, syncPasswordFile };
-  }
+  const platform = (routers: LocalRouters): LocalPlatform => ({
+    project,
+    routers,
+    configDir,
+    users,
+    usersFile,
+    syncPasswordFile,
+    lockFile: lock.file,
+    stop: async () => {
+      try {
+        await routers.stop();
+      } finally {
+        await lock.release();
+      }
+    },
+  });
+  if (engine === "emulator")
+    return platform(await startEmulatedRouters(project.topology, configs, users));
   const certificates = await makeLocalCertificates(join(outDir, "tls"), project.topology.routers);
   const sasl = await makeSaslDatabase(join(outDir, "sasl"), users);
   log(`local CA and router certificates in ${certificates.dir}; SASL users in ${sasl.database}`);
   const local = configs.map((config) => withLocalFiles(config, { certificates, sasl }));
-  const routers = await startRouterProcesses(engine, local, join(outDir, engine));
-  return { project, routers, configDir, users, usersFile, syncPasswordFile };
+  return platform(await startRouterProcesses(engine, local, join(outDir, engine)));
 }
 
 /**

@@ -1,120 +1,107 @@
-import { parseArgs } from "node:util";
-import { BRIDGE_OPTIONS, runBridge } from "./commands/bridge.ts";
-import { CATALOG_OPTIONS, runCatalog } from "./commands/catalog.ts";
-import { runDiff } from "./commands/diff.ts";
-import { runEmulator } from "./commands/emulator.ts";
-import { runGenerate } from "./commands/generate.ts";
-import { runInfra } from "./commands/infra-plan.ts";
-import { runRegistry } from "./commands/registry-push.ts";
-import { runSyncCommand } from "./commands/sync.ts";
-import { runTypes, TYPES_OPTIONS } from "./commands/types.ts";
-import { runUp } from "./commands/up.ts";
-import { runValidate } from "./commands/validate.ts";
+/** The `amqp-mesh` command line: finds the command, parses its options, runs it, maps errors to exit codes. */
+import { readFileSync } from "node:fs";
+import { type Command, commandHelp, PROGRAM, parseCommandArgs, RUN_PREFIX } from "./command.ts";
+import { COMMANDS } from "./commands/index.ts";
 import { LocalPlatformError, RUNTIME_FAILURE } from "./local/errors.ts";
-import { USAGE, UsageError } from "./usage.ts";
+import { oneLine, overview, UsageError } from "./usage.ts";
 
-/** Exit codes: 0 success, 1 invalid input, 2 usage error, 3 run-time failure. */
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+/** Exit code of a wrong command line. */
+export const USAGE_FAILURE = 2;
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/** The version in the package's own package.json. */
+export function version(): string {
+  const file = new URL("../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
+
+/** What a command line asks for, before anything runs. */
+export type CommandLine =
+  | { kind: "overview"; exitCode: 0 | 2 }
+  | { kind: "version" }
+  | { kind: "help"; command: Command }
+  | { kind: "run"; command: Command; args: Parameters<Command["run"]>[0] }
+  | { kind: "usage-error"; command: Command | undefined; message: string };
+
+/** Reads argv without running anything; never throws. */
+export function readCommandLine(argv: readonly string[]): CommandLine {
+  const [name, ...rest] = argv;
+  if (name === undefined) return { kind: "overview", exitCode: 2 };
+  if (name === "--help" || name === "-h" || name === "help") {
+    if (name === "help" && rest[0] !== undefined) {
+      const command = findCommand(rest[0]);
+      if (command !== undefined) return { kind: "help", command };
+      return unknownCommand(rest[0]);
+    }
+    return { kind: "overview", exitCode: 0 };
+  }
+  if (name === "--version" || name === "-V" || name === "version") return { kind: "version" };
+  const command = findCommand(name);
+  if (command === undefined) return unknownCommand(name);
   try {
-    switch (command) {
-      case "validate":
-        return await runValidate(parse(rest, { json: { type: "boolean" } }));
-      case "generate":
-        return await runGenerate(
-          parse<ParsedListArgs>(rest, {
-            out: { type: "string" },
-            flavour: { type: "string" },
-            format: { type: "string" },
-            "management-principal": { type: "string", multiple: true },
-          }),
-        );
-      case "diff":
-        return await runDiff(parse(rest, { json: { type: "boolean" } }));
-      case "emulator":
-        return await runEmulator(parse(rest, { out: { type: "string" } }));
-      case "sync":
-        return await runSyncCommand(
-          parse<ParsedListArgs>(rest, {
-            router: { type: "string", multiple: true },
-            "dry-run": { type: "boolean" },
-            json: { type: "boolean" },
-            username: { type: "string" },
-            "password-file": { type: "string" },
-            ca: { type: "string" },
-            state: { type: "string" },
-            "management-principal": { type: "string", multiple: true },
-            timeout: { type: "string" },
-          }),
-        );
-      case "up":
-        return await runUp(
-          parse(rest, {
-            once: { type: "boolean" },
-            out: { type: "string" },
-            engine: { type: "string" },
-          }),
-        );
-      case "bridge":
-        return await runBridge(parse(rest, BRIDGE_OPTIONS));
-      case "catalog":
-        return await runCatalog(parse(rest, CATALOG_OPTIONS));
-      case "types":
-        return await runTypes(parse(rest, TYPES_OPTIONS));
-      case "infra":
-        return await runInfra(
-          parse(rest, { cloud: { type: "string" }, json: { type: "boolean" } }),
-        );
-      case "registry":
-        return await runRegistry(
-          parse(rest, { to: { type: "string" }, endpoint: { type: "string" } }),
-        );
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        console.log(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command '${command}'`);
-    }
+    const parsed = parseCommandArgs(command, rest);
+    return parsed.kind === "help"
+      ? { kind: "help", command }
+      : { kind: "run", command, args: parsed.args };
   } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`amqp-mesh: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (error instanceof LocalPlatformError) {
-      console.error(`amqp-mesh: ${error.message}`);
-      return RUNTIME_FAILURE;
-    }
-    console.error(`amqp-mesh: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return { kind: "usage-error", command, message: describe(error) };
   }
 }
 
-type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
-
-export interface ParsedArgs {
-  positionals: string[];
-  values: Record<string, string | boolean | undefined>;
+function unknownCommand(name: string): CommandLine {
+  const what = name.startsWith("-") ? "option" : "command";
+  return {
+    kind: "usage-error",
+    command: undefined,
+    message: `unknown ${what} '${name}' (commands: ${COMMANDS.map((c) => c.name).join(", ")})`,
+  };
 }
 
-/** Parsed arguments where options may repeat (`multiple: true`). */
-export interface ParsedListArgs {
-  positionals: string[];
-  values: Record<string, string | boolean | string[] | undefined>;
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
-function parse<T extends ParsedListArgs = ParsedArgs>(args: string[], options: Options): T {
+function usageError(command: Command | undefined, message: string): number {
+  const where = command === undefined ? PROGRAM : `${PROGRAM} ${command.name}`;
+  const help =
+    command === undefined ? `${RUN_PREFIX} --help` : `${RUN_PREFIX} ${command.name} --help`;
+  console.error(`${where}: ${oneLine(message)}\nsee \`${help}\``);
+  return USAGE_FAILURE;
+}
+
+/** Exit codes: 0 success, 1 invalid input, 2 usage error, 3 run-time failure. */
+export async function main(argv: string[]): Promise<number> {
+  const line = readCommandLine(argv);
+  switch (line.kind) {
+    case "overview": {
+      const text = overview(COMMANDS, RUN_PREFIX);
+      if (line.exitCode === 0) console.log(text);
+      else console.error(text);
+      return line.exitCode;
+    }
+    case "version":
+      console.log(`${PROGRAM} ${version()}`);
+      return 0;
+    case "help":
+      console.log(commandHelp(line.command));
+      return 0;
+    case "usage-error":
+      return usageError(line.command, line.message);
+    case "run":
+      break;
+  }
   try {
-    const { values, positionals } = parseArgs({
-      args,
-      options,
-      allowPositionals: true,
-      strict: true,
-    });
-    return { positionals, values: values as T["values"] } as T;
+    return await line.command.run(line.args);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    if (error instanceof UsageError) return usageError(line.command, error.message);
+    if (error instanceof LocalPlatformError) {
+      console.error(`${PROGRAM}: ${error.message}`);
+      return RUNTIME_FAILURE;
+    }
+    console.error(`${PROGRAM}: ${describe(error)}`);
+    return 1;
   }
 }

@@ -4,58 +4,125 @@
  * (MESH_URLS, `--url`, or `--router <id>` of the project's topology) and feeds the function:
  * in this process, through Lambda Invoke, or over HTTP with the Azure function key
  * (AZURE_FUNCTION_KEY). Runs until SIGINT/SIGTERM, then stops gracefully and prints what it
- * settled. Exit 3 when the function cannot be invoked at all (not found, not authorized).
+ * settled. Exit 3 when the function cannot be invoked at all (not found, not authorized), or
+ * the router refuses the bridge's login or denies it by policy (a router that is down is
+ * waited for, with backoff).
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { lambdaInvoker } from "../../functions/aws/trigger/lambda-invoker.ts";
-import { MeshClient, type MeshClientConfigInput } from "../../shared/amqp/index.ts";
+import {
+  isFinalConnectionFailure,
+  MeshClient,
+  type MeshClientConfigInput,
+} from "../../shared/amqp/index.ts";
 import { ingressSettingsFromEnv } from "../../shared/ingress/index.ts";
 import { addressSegments, type RegisteredChannel } from "../../shared/registry/index.ts";
 import type { Topology } from "../../shared/topology/index.ts";
 import {
+  type BridgeFatalError,
   type BridgeStats,
   ChannelBridge,
   catalogOfRegistry,
   channelPublisher,
   type FunctionInvoker,
   httpInvoker,
-  type InvokeError,
   inProcessInvoker,
   isChannelHandlerDefinition,
 } from "../../shared/trigger/index.ts";
+import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
 import { outDirFor, untilInterrupted } from "../local-platform.ts";
-import type { ParsedArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 
-export const BRIDGE_OPTIONS = {
-  channel: { type: "string" },
-  handler: { type: "string" },
-  lambda: { type: "string" },
-  azure: { type: "string" },
-  url: { type: "string" },
-  router: { type: "string" },
-  principal: { type: "string" },
-  out: { type: "string" },
-  "batch-size": { type: "string" },
-  "max-wait-ms": { type: "string" },
-  concurrency: { type: "string" },
-  "max-attempts": { type: "string" },
-  "retry-delay-ms": { type: "string" },
-  "lambda-endpoint": { type: "string" },
-  region: { type: "string" },
-} as const;
+const options = {
+  channel: { type: "string", value: "<address>", help: "the channel to consume (required)" },
+  handler: {
+    type: "string",
+    value: "<module>",
+    help: "run the function in this process: a module whose default export is defineChannelHandler(...)",
+  },
+  lambda: { type: "string", value: "<function>", help: "invoke this AWS Lambda function" },
+  azure: {
+    type: "string",
+    value: "<url>",
+    help: "invoke this Azure function over HTTP (its key from AZURE_FUNCTION_KEY)",
+  },
+  url: {
+    type: "string",
+    value: "<amqp-url>",
+    help: "the edge router to consume from (else MESH_URLS)",
+  },
+  router: {
+    type: "string",
+    value: "<id>",
+    help: "the edge router of the project's topology to consume from (instead of --url)",
+  },
+  principal: {
+    type: "string",
+    value: "<name>",
+    help: "log in as this principal with its local password (from the running `up`)",
+  },
+  out: {
+    type: "string",
+    value: "<dir>",
+    help: "the running `up`'s out folder, for --principal (default out/<project folder name>)",
+  },
+  "batch-size": { type: "string", value: "<n>", help: "messages per invocation (default 10)" },
+  "max-wait-ms": {
+    type: "string",
+    value: "<ms>",
+    help: "how long a batch waits to fill (default 100)",
+  },
+  concurrency: { type: "string", value: "<n>", help: "invocations at once (default 4)" },
+  "max-attempts": {
+    type: "string",
+    value: "<n>",
+    help: "attempts per message before it is dead-lettered (default 5)",
+  },
+  "retry-delay-ms": {
+    type: "string",
+    value: "<ms>",
+    help: "first retry delay, doubling with each attempt (default 500)",
+  },
+  "lambda-endpoint": {
+    type: "string",
+    value: "<url>",
+    help: "the Lambda API endpoint (a local emulator)",
+  },
+  region: { type: "string", value: "<region>", help: "the Lambda's region (default AWS_REGION)" },
+} as const satisfies CommandOptions;
 
-function stringOption(args: ParsedArgs, name: string): string | undefined {
-  const value = args.values[name];
-  return typeof value === "string" ? value : undefined;
+type ParsedArgs = CommandArgs<typeof options>;
+
+export const bridgeCommand = defineCommand({
+  name: "bridge",
+  summary: "run a channel's trigger function on its messages",
+  args: "[<dir>]",
+  description:
+    "Consumes the channel from an edge router, batches, invokes the function (in process,\n" +
+    "Lambda Invoke, or Azure over HTTP), settles each message by its answer and dead-letters\n" +
+    "it after the last attempt; runs until Ctrl-C/SIGTERM. <dir> defaults to examples.\n" +
+    "Exit 3 when the function cannot be invoked, or the router refuses the login.",
+  options,
+  examples: [
+    "bridge examples --channel sales/orders --handler examples/functions/order-invoicing.ts --router aws-eu-edge-1 --principal billing-worker",
+  ],
+  run: runBridge,
+});
+
+function stringOption(args: ParsedArgs, name: keyof typeof options): string | undefined {
+  return args.values[name];
 }
 
-function wholeNumber(args: ParsedArgs, name: string, min: number): number | undefined {
+function wholeNumber(
+  args: ParsedArgs,
+  name: keyof typeof options,
+  min: number,
+): number | undefined {
   const text = stringOption(args, name);
   if (text === undefined) return undefined;
   const value = Number(text);
@@ -144,7 +211,7 @@ function summary(stats: BridgeStats): string {
   );
 }
 
-export async function runBridge(args: ParsedArgs): Promise<number> {
+async function runBridge(args: ParsedArgs): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError("bridge takes one <dir>");
   const dir = await projectDir(args.positionals[0] ?? "examples");
   const address = stringOption(args, "channel");
@@ -199,8 +266,8 @@ export async function runBridge(args: ParsedArgs): Promise<number> {
           (b) => b.name === (channel.routing as { broker: string }).broker,
         )
       : undefined;
-  let giveUp: (error: InvokeError) => void = () => {};
-  const gaveUp = new Promise<InvokeError>((resolve) => {
+  let giveUp: (error: BridgeFatalError) => void = () => {};
+  const gaveUp = new Promise<BridgeFatalError>((resolve) => {
     giveUp = resolve;
   });
   const bridge = new ChannelBridge({
@@ -215,18 +282,24 @@ export async function runBridge(args: ParsedArgs): Promise<number> {
     onFatal: giveUp,
   });
   const interrupted = untilInterrupted();
-  // A signal also ends a bridge still waiting for its router.
+  // A signal also ends a bridge still waiting for its router; a refused login ends it at once
+  // (a router that is down is waited for: that heals).
   const started = await Promise.race([
-    bridge.start().then(() => true),
+    bridge.start().then(
+      () => true,
+      (error: unknown) => {
+        if (!isFinalConnectionFailure(error)) throw error;
+        giveUp(error);
+        return false;
+      },
+    ),
     interrupted.then(() => false),
   ]);
   if (started) console.log(`bridge ${channel.address} ready → ${invoker.description}`);
-  const end = started
-    ? await Promise.race([
-        interrupted.then((signal) => ({ signal })),
-        gaveUp.then((error) => ({ error })),
-      ])
-    : { signal: await interrupted };
+  const end = await Promise.race([
+    interrupted.then((signal) => ({ signal })),
+    gaveUp.then((error) => ({ error })),
+  ]);
   if ("signal" in end) {
     console.log(`${end.signal}: stopping`);
     await bridge.stop();

@@ -1,15 +1,34 @@
 /** `amqp-mesh catalog <dir> --out <dir>`: the registry as AsyncAPI documents and a page to browse. */
 import { resolve } from "node:path";
 import { catalogFiles, writeCatalog } from "../../shared/catalog/index.ts";
+import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
-import type { ParsedArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 
-export const CATALOG_OPTIONS = { out: { type: "string" } } as const;
+const options = {
+  out: {
+    type: "string",
+    value: "<dir>",
+    help: "the folder to write the documents and catalog.html to",
+  },
+} as const satisfies CommandOptions;
+
+export const catalogCommand = defineCommand({
+  name: "catalog",
+  summary: "AsyncAPI 3.0 documents per team and an offline page to browse the channels",
+  args: "<dir>",
+  description:
+    "One AsyncAPI 3.0 document per team (<team>.asyncapi.yaml) and catalog.html, one page to\n" +
+    "browse the channels offline (schemas, example messages, how to connect).\n" +
+    "Exit 0 written, 1 invalid project (nothing written).",
+  options,
+  examples: ["catalog examples --out out/catalog"],
+  run: runCatalog,
+});
 
 /** Exit 0 written, 1 invalid project (nothing written). */
-export async function runCatalog(args: ParsedArgs): Promise<number> {
+async function runCatalog(args: CommandArgs<typeof options>): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError("catalog takes one <dir>");
   const dir = await projectDir(args.positionals[0]);
   const out = args.values.out;

@@ -6,10 +6,14 @@ import {
   planRouterChanges,
   type RouterConfig,
 } from "../../shared/router-config/index.ts";
+import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { loadValidProject, type ValidProject } from "../load-project.ts";
-import type { ParsedArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
+
+const options = {
+  json: { type: "boolean", help: "the plans and breaking changes as JSON" },
+} as const satisfies CommandOptions;
 
 /**
  * `amqp-mesh diff <old-dir> <new-dir> [--json]`: the router entities config-sync would
@@ -18,7 +22,21 @@ import { UsageError } from "../usage.ts";
  * (`generate` would refuse it: the errors are printed with file and line, no plan), or has a
  * breaking change whose channel version was not raised.
  */
-export async function runDiff(args: ParsedArgs): Promise<number> {
+export const diffCommand = defineCommand({
+  name: "diff",
+  summary: "what a registry change would do to each router",
+  args: "<old-dir> <new-dir>",
+  description:
+    "Per router, the entities config-sync would create, delete and update live, and the\n" +
+    "changes only a router restart applies; the breaking payload schema changes per channel.\n" +
+    "Exit 1 when either project is invalid or cannot be generated, or a breaking change has\n" +
+    "no raised channel version.",
+  options,
+  examples: ["diff examples my-changed-examples"],
+  run: runDiff,
+});
+
+async function runDiff(args: CommandArgs<typeof options>): Promise<number> {
   if (args.positionals.length !== 2) throw new UsageError("diff takes <old-dir> <new-dir>");
   const oldDir = await projectDir(args.positionals[0], "<old-dir>");
   const newDir = await projectDir(args.positionals[1], "<new-dir>");

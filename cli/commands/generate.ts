@@ -9,25 +9,60 @@ import {
   writeRouterConfigs,
 } from "../../shared/router-config/index.ts";
 import { RouterFlavour } from "../../shared/topology/index.ts";
+import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { loadValidProject, projectSummary, type ValidProject } from "../load-project.ts";
-import type { ParsedListArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 
 const FORMATS = ["conf", "json", "both"] as const;
 type Format = (typeof FORMATS)[number];
 
+const options = {
+  out: { type: "string", value: "<dir>", help: "where the configs go (required)" },
+  flavour: {
+    type: "string",
+    value: "<flavour>",
+    help: `the routers' config flavour: ${RouterFlavour.options.join(" | ")} (default: the topology's)`,
+  },
+  format: {
+    type: "string",
+    value: "<format>",
+    help: `the file format: ${FORMATS.join(" | ")} (default conf)`,
+  },
+  "management-principal": {
+    type: "string",
+    multiple: true,
+    value: "<name>",
+    help: "a login that may use every router's $management (config-sync's); repeat for more",
+  },
+} as const satisfies CommandOptions;
+
 /**
  * `amqp-mesh generate <dir> --out <dir> [--flavour f] [--format conf|json|both]
  * [--management-principal <name>...]`.
  */
-export async function runGenerate(args: ParsedListArgs): Promise<number> {
+export const generateCommand = defineCommand({
+  name: "generate",
+  summary: "write one router config per router of the topology",
+  args: "<dir>",
+  description:
+    "Writes one config file per router, in the router's own format, and summary.json.\n" +
+    "Exit 1 when the project is invalid or cannot be generated (nothing is written).",
+  options,
+  examples: [
+    "generate examples --out out/configs",
+    "generate examples --out out/configs --flavour skupper-router --format both --management-principal config-sync",
+  ],
+  run: runGenerate,
+});
+
+async function runGenerate(args: CommandArgs<typeof options>): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError("generate takes one <dir>");
   const dir = await projectDir(args.positionals[0]);
   const out = args.values.out;
   if (typeof out !== "string" || out === "") throw new UsageError("generate needs --out <dir>");
-  const flavour = parseFlavour(args.values.flavour as string | undefined);
-  const format = parseFormat(args.values.format as string | undefined);
+  const flavour = parseFlavour(args.values.flavour);
+  const format = parseFormat(args.values.format);
   const managementPrincipals = principalNames(args.values["management-principal"]);
 
   const project = await loadValidProject(dir);

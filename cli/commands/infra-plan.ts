@@ -4,7 +4,7 @@
  * credentials). The infra modules are imported when the command runs, not with the CLI: the
  * bridge image installs without the Pulumi packages (devDependencies).
  */
-import type { ParsedArgs } from "../main.ts";
+import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 
@@ -14,7 +14,28 @@ const CLOUDS = ["aws", "azure"] as const;
 const PLAN_MODULE = "../../infra/plan.ts";
 const SUMMARY_MODULE = "../../infra/plan-summary.ts";
 
-export async function runInfra(args: ParsedArgs): Promise<number> {
+const options = {
+  cloud: { type: "string", value: "aws|azure", help: "only the environments of this cloud" },
+  json: {
+    type: "boolean",
+    help: "every resource as JSON: environment, cloud, type, name, properties",
+  },
+} as const satisfies CommandOptions;
+
+export const infraCommand = defineCommand({
+  name: "infra",
+  summary: "plan: every cloud resource the Pulumi programs declare for a project",
+  args: "plan <dir>",
+  description:
+    "Every resource the Pulumi programs (infra/) declare for <dir>'s cloud environments, one\n" +
+    "stack per environment: type, name and key properties (ports, images, subnets, rules),\n" +
+    "from a run under Pulumi's mocks — no Pulumi CLI, cloud or credentials. Exit 1 invalid project.",
+  options,
+  examples: ["infra plan examples", "infra plan examples --cloud aws --json"],
+  run: runInfra,
+});
+
+async function runInfra(args: CommandArgs<typeof options>): Promise<number> {
   const [subcommand, ...positionals] = args.positionals;
   if (subcommand !== "plan") throw new UsageError("infra takes a subcommand: infra plan <dir>");
   if (positionals.length > 1) throw new UsageError("infra plan takes one <dir>");

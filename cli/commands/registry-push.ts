@@ -15,8 +15,8 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
-import type { ParsedArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 
@@ -184,7 +184,34 @@ function blobStore(target: Extract<StoreUrl, { kind: "azblob" }>): Store {
   };
 }
 
-export async function runRegistry(args: ParsedArgs): Promise<number> {
+const options = {
+  to: {
+    type: "string",
+    value: "<store-url>",
+    help: "s3://bucket/prefix, azblob://container/prefix or https://…blob…/container/prefix[?sas]",
+  },
+  endpoint: {
+    type: "string",
+    value: "<url>",
+    help: "an S3-compatible endpoint (e.g. a local S3 emulator)",
+  },
+} as const satisfies CommandOptions;
+
+export const registryCommand = defineCommand({
+  name: "registry",
+  summary: "push: validate a project and upload its registry to the store config-sync reads",
+  args: "push <dir>",
+  description:
+    "Validate <dir>, then upload topology.yaml and registry/ under the prefix (what config-sync\n" +
+    "reads; the store's change event starts it) and remove registry objects the project no\n" +
+    "longer has. An invalid project uploads nothing (exit 1). Credentials: the AWS SDK's chain;\n" +
+    "AZURE_STORAGE_CONNECTION_STRING or a SAS in the URL.",
+  options,
+  examples: ["registry push examples --to s3://my-registry-bucket/eu/"],
+  run: runRegistry,
+});
+
+async function runRegistry(args: CommandArgs<typeof options>): Promise<number> {
   const [subcommand, ...positionals] = args.positionals;
   if (subcommand !== "push")
     throw new UsageError("registry takes a subcommand: registry push <dir> --to <url>");

@@ -8,17 +8,55 @@ import {
   runSync,
   SyncStateError,
 } from "../../shared/sync/index.ts";
+import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { LocalPlatformError, RUNTIME_FAILURE } from "../local/errors.ts";
-import type { ParsedListArgs as ParsedArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function routerUrls(value: string | boolean | string[] | undefined): string[] {
-  const urls = (Array.isArray(value) ? value : typeof value === "string" ? [value] : []).flatMap(
-    (v) => v.split(","),
-  );
+const options = {
+  router: {
+    type: "string",
+    multiple: true,
+    value: "<url>",
+    help: "a router's amqp:// or amqps:// URL (required; repeat, or comma-separate, for more)",
+  },
+  "dry-run": { type: "boolean", help: "plan only: send no change" },
+  json: { type: "boolean", help: "the report as JSON" },
+  username: {
+    type: "string",
+    value: "<name>",
+    help: "the management principal's PLAIN login (default MESH_SASL_USERNAME; none: ANONYMOUS)",
+  },
+  "password-file": {
+    type: "string",
+    value: "<file>",
+    help: "a file holding its password (default MESH_SASL_PASSWORD)",
+  },
+  ca: { type: "string", value: "<file>", help: "the CA of the routers' TLS (default MESH_TLS_CA)" },
+  state: {
+    type: "string",
+    value: "<file>",
+    help: "the last good registry and per-router state (default out/<project>/sync-state.json)",
+  },
+  timeout: {
+    type: "string",
+    value: "<ms>",
+    help: "how long each management request may wait for its answer, in ms (default 10000)",
+  },
+  "management-principal": {
+    type: "string",
+    multiple: true,
+    value: "<name>",
+    help: "another login the desired vhosts let use $management; repeat for more",
+  },
+} as const satisfies CommandOptions;
+
+type ParsedArgs = CommandArgs<typeof options>;
+
+function routerUrls(value: string[] | undefined): string[] {
+  const urls = (value ?? []).flatMap((v) => v.split(","));
   const trimmed = urls.map((u) => u.trim()).filter((u) => u !== "");
   if (trimmed.length === 0)
     throw new UsageError("sync needs --router <url> (one per router: amqp[s]://host:port)");
@@ -30,13 +68,10 @@ function routerUrls(value: string | boolean | string[] | undefined): string[] {
   return trimmed;
 }
 
-function positiveMs(
-  value: string | boolean | string[] | undefined,
-  what: string,
-): number | undefined {
+function positiveMs(value: string | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (typeof value !== "string" || !Number.isSafeInteger(n) || n <= 0)
+  if (!Number.isSafeInteger(n) || n <= 0)
     throw new UsageError(`${what} must be a positive whole number of milliseconds`);
   return n;
 }
@@ -82,6 +117,23 @@ function tlsOf(args: ParsedArgs, env: Env): ManagementTarget["tls"] {
  * nothing was sent), 2 usage, 3 a router could not be synced (unreachable, an operation
  * failed) — retried by running again.
  */
+export const syncCommand = defineCommand({
+  name: "sync",
+  summary: "bring live routers to a project's registry over AMQP management",
+  args: "<dir>",
+  description:
+    "Per router the minimal plan (create, update, delete + create) from the registry against\n" +
+    "what the router has, applied (--dry-run: planned only). The principal logs in with PLAIN;\n" +
+    "its password never goes on the command line. Exit 1 when the registry is refused\n" +
+    "(invalid, or a breaking change without a raised version: nothing sent), 3 when a router\n" +
+    "could not be synced (run again).",
+  options,
+  examples: [
+    "sync examples --router amqp://127.0.0.1:17111 --username amqp-mesh-sync --password-file out/examples/sync-password --dry-run",
+  ],
+  run: (args) => runSyncCommand(args),
+});
+
 export async function runSyncCommand(args: ParsedArgs, env: Env = process.env): Promise<number> {
   if (args.positionals.length !== 1) throw new UsageError("sync takes one <dir>");
   const dir = await projectDir(args.positionals[0]);

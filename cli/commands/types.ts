@@ -2,15 +2,30 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { PayloadTypeError, payloadTypesModule } from "../../shared/catalog/index.ts";
+import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
-import type { ParsedArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 
-export const TYPES_OPTIONS = { out: { type: "string" } } as const;
+const options = {
+  out: { type: "string", value: "<file>", help: "the TypeScript file to write" },
+} as const satisfies CommandOptions;
+
+export const typesCommand = defineCommand({
+  name: "types",
+  summary: "TypeScript types of every channel's payload, from its schema",
+  args: "<dir>",
+  description:
+    "TypeScript types of every channel's payload and the channel map that types\n" +
+    'defineChannelHandler<"address"> and context.publish("address", ...).\n' +
+    "Exit 0 written, 1 invalid project or a schema without a type (nothing written).",
+  options,
+  examples: ["types examples --out examples/functions/channel-payloads.ts"],
+  run: runTypes,
+});
 
 /** Exit 0 written, 1 invalid project or a schema without a type (nothing written). */
-export async function runTypes(args: ParsedArgs): Promise<number> {
+async function runTypes(args: CommandArgs<typeof options>): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError("types takes one <dir>");
   const dir = await projectDir(args.positionals[0]);
   const out = args.values.out;

@@ -1,4 +1,6 @@
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
+import { type CommandArgs, type CommandOptions, defineCommand, RUN_PREFIX } from "../command.ts";
 import { projectSummary } from "../load-project.ts";
 import { ENGINES, type Engine } from "../local/engine.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
@@ -11,12 +13,38 @@ import {
   startLocalPlatform,
   untilInterrupted,
 } from "../local-platform.ts";
-import type { ParsedArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 
 /** How long the round trip may take, from the publish to the message's arrival. */
 const ROUND_TRIP_TIMEOUT_MS = 20_000;
+
+const options = {
+  engine: {
+    type: "string",
+    value: "<engine>",
+    help: `what runs the routers: ${ENGINES.join(" | ")} (default emulator; the others from PATH)`,
+  },
+  once: { type: "boolean", help: "stop after the round trip (a check of the platform)" },
+  out: {
+    type: "string",
+    value: "<dir>",
+    help: "where configs, local users, keys and logs go (default out/<project folder name>)",
+  },
+} as const satisfies CommandOptions;
+
+export const upCommand = defineCommand({
+  name: "up",
+  summary: "the local platform: mesh, round trip, HTTP ingress, until Ctrl-C",
+  args: "[<dir>]",
+  description:
+    "Validates, generates, starts the mesh (the emulator, or real routers), proves a round\n" +
+    "trip across environments, starts the HTTP ingress and prints how to use it; runs until\n" +
+    "Ctrl-C. <dir> defaults to examples. One up per out folder: a second is refused (exit 3).",
+  options,
+  examples: ["up", "up examples --engine qdrouterd", "up examples --once --out /tmp/mesh-check"],
+  run: runUp,
+});
 
 /**
  * `amqp-mesh up [<dir>] [--engine emulator|qdrouterd|skrouterd] [--once] [--out <dir>]`:
@@ -24,7 +52,7 @@ const ROUND_TRIP_TIMEOUT_MS = 20_000;
  * real router processes), proves a round trip across environments, then runs until
  * Ctrl-C (or stops at once with --once).
  */
-export async function runUp(args: ParsedArgs): Promise<number> {
+async function runUp(args: CommandArgs<typeof options>): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError("up takes at most one <dir>");
   const engine = parseEngine(args.values.engine);
   const dir = await projectDir(args.positionals[0] ?? "examples");
@@ -38,26 +66,65 @@ export async function runUp(args: ParsedArgs): Promise<number> {
     console.log(routerList(platform.routers));
     const check = await roundTrip(platform);
     console.log(check);
-    console.log(`PLAIN users for local clients: ${platform.usersFile}`);
-    console.log(
-      `config-sync: amqp-mesh sync ${dir} ${platform.routers.routers.map((r) => `--router ${r.url}`).join(" ")} --username ${SYNC_PRINCIPAL} --password-file ${platform.syncPasswordFile}`,
-    );
     ingress = await startPlatformIngress(platform);
+    if (args.values.once === true) {
+      // Nothing the platform offered is true any more once this returns: no URL, no command.
+      console.log(
+        "--once: round trip and HTTP ingress checked; stopping (without --once the platform keeps running and prints how to use it)",
+      );
+      return 0;
+    }
+    console.log(`PLAIN users for local clients: ${shownPath(platform.usersFile)}`);
+    console.log(`config-sync: ${syncCommandLine(dir, platform)}`);
     console.log(
-      `HTTP ingress: POST ${ingress.url}/channels/{channel}/messages (API keys: ${ingress.keysFile})`,
+      `HTTP ingress: POST ${ingress.url}/channels/{channel}/messages (API keys: ${shownPath(ingress.keysFile)}; through ${ingress.routers.join(", ")}, in failover order)`,
     );
-    if (args.values.once === true) return 0;
     console.log("local platform running; Ctrl-C stops it");
     const signal = await untilInterrupted();
     console.log(`${signal}: stopping`);
     return 0;
   } catch (error) {
-    console.error(`up: ${error instanceof Error ? error.message : String(error)}`);
+    const exited = (await platform.routers.exited?.()) ?? [];
+    console.error(
+      [`up: ${error instanceof Error ? error.message : String(error)}`, ...exited].join("\n"),
+    );
     return RUNTIME_FAILURE;
   } finally {
     await ingress?.close();
-    await platform.routers.stop();
+    await platform.stop();
   }
+}
+
+/**
+ * The `sync` command for this platform's routers, to run as printed from where `up` runs
+ * (`amqp-mesh` is on no PATH after npm install: npx finds the package's bin).
+ */
+export function syncCommandLine(dir: string, platform: LocalPlatform): string {
+  return shellWords([
+    ...RUN_PREFIX.split(" "),
+    "sync",
+    shownPath(dir),
+    ...platform.routers.routers.flatMap((r) => ["--router", r.url]),
+    "--username",
+    SYNC_PRINCIPAL,
+    "--password-file",
+    shownPath(platform.syncPasswordFile),
+    "--state",
+    shownPath(join(dirname(platform.usersFile), "sync-state.json")),
+  ]);
+}
+
+/** A path as the user would type it from here: relative when it is below the current folder. */
+function shownPath(path: string): string {
+  const shown = relative(process.cwd(), path);
+  return shown === "" ? "." : shown.startsWith("..") || isAbsolute(shown) ? path : shown;
+}
+
+/** Words joined for a POSIX shell, each quoted when it holds anything the shell would read. */
+function shellWords(words: readonly string[]): string {
+  return words
+    .map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`))
+    .join(" ");
 }
 
 export function parseEngine(value: string | boolean | undefined): Engine {

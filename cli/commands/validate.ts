@@ -1,12 +1,28 @@
 import { type Diagnostic, formatDiagnostic } from "../../shared/diagnostics.ts";
 import { validateProject } from "../../shared/registry/index.ts";
+import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { projectSummary } from "../load-project.ts";
-import type { ParsedArgs } from "../main.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 
+const options = {
+  json: { type: "boolean", help: "the report as JSON: valid, counts, summary, diagnostics" },
+} as const satisfies CommandOptions;
+
 /** `amqp-mesh validate <dir> [--json]`: exit 0 valid, 1 invalid. */
-export async function runValidate(args: ParsedArgs): Promise<number> {
+export const validateCommand = defineCommand({
+  name: "validate",
+  summary: "check a project's topology and channel registry",
+  args: "<dir>",
+  description:
+    "Validates <dir>/topology.yaml and <dir>/registry/*.yaml: every problem with its file,\n" +
+    "line, column, path and a fix hint. Exit 0 valid (warnings allowed), 1 invalid.",
+  options,
+  examples: ["validate examples", "validate examples --json"],
+  run: runValidate,
+});
+
+async function runValidate(args: CommandArgs<typeof options>): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError("validate takes one <dir>");
   const dir = await projectDir(args.positionals[0]);
   const { topology, registry, diagnostics } = await validateProject(dir);

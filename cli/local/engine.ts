@@ -31,6 +31,8 @@ export interface LocalRouters {
   url(routerId: string): string;
   /** Stops every router; resolves when all are gone. */
   stop(): Promise<void>;
+  /** Routers run as processes: those that exited on their own, each with the end of its log. */
+  exited?(): Promise<string[]>;
 }
 
 export function routerUrl(routers: readonly RunningRouter[], routerId: string): string {

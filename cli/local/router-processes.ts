@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, open, readFile, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { type RouterConfig, renderJsonFile } from "../../shared/router-config/index.ts";
 import { type LocalRouters, type RouterBinary, type RunningRouter, routerUrl } from "./engine.ts";
@@ -65,9 +65,37 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Every listener port of the configs that something else already holds on loopback. A router
+ * whose listener cannot bind may keep running (and our start-up check then connects to the
+ * other program): found here, before any router starts, the failure names the port.
+ */
+async function portsInUse(configs: readonly RouterConfig[]): Promise<string[]> {
+  const taken: string[] = [];
+  for (const config of configs) {
+    for (const entity of config.entities) {
+      if (entity.type !== "listener") continue;
+      const port = Number(entity.attributes.port);
+      if (!Number.isInteger(port) || port <= 0) continue;
+      const free = await new Promise<boolean>((resolve) => {
+        const server = createServer();
+        server.once("error", () => resolve(false));
+        server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+      });
+      if (!free)
+        taken.push(
+          `${port} (router '${config.routerId}', ${String(entity.attributes.name ?? "listener")})`,
+        );
+    }
+  }
+  return taken;
+}
+
+/** The end of a router's log: its last error lines when it has some, else its last lines. */
 async function logTail(file: string, lines = 12): Promise<string> {
-  const text = await readFile(file, "utf8").catch(() => "");
-  return text.trim().split("\n").slice(-lines).join("\n");
+  const all = (await readFile(file, "utf8").catch(() => "")).trim().split("\n");
+  const errors = all.filter((line) => /\((?:error|critical)\)|error|fail/i.test(line));
+  return (errors.length > 0 ? errors : all).slice(-lines).join("\n");
 }
 
 async function startOne(
@@ -133,6 +161,8 @@ async function stopOne(process: RouterProcess): Promise<void> {
 
 /** Real routers whose processes can also be killed and started again one by one. */
 export interface RouterProcesses extends LocalRouters {
+  /** The routers whose process has exited since they started, each with the end of its log. */
+  exited(): Promise<string[]>;
   /** Ends the router's process at once (SIGKILL), as a crash would. */
   kill(routerId: string): Promise<void>;
   /** Starts a killed router again from the same config file (same ports). */
@@ -145,6 +175,11 @@ export async function startRouterProcesses(
   configs: readonly RouterConfig[],
   dir: string,
 ): Promise<RouterProcesses> {
+  const taken = await portsInUse(configs);
+  if (taken.length > 0)
+    throw new LocalPlatformError(
+      `${taken.length === 1 ? "port" : "ports"} ${taken.join(", ")} on 127.0.0.1 ${taken.length === 1 ? "is" : "are"} already in use (another amqp-mesh up, or another program): stop it, or change the topology's ports`,
+    );
   await mkdir(dir, { recursive: true });
   // All at once: each router's connectors find their peers' listeners sooner.
   const starting = configs.map((config) => startOne(binary, config, dir));
@@ -168,6 +203,17 @@ export async function startRouterProcesses(
     url: (id) => routerUrl(routers, id),
     stop: async () => {
       await Promise.all([...byId.values()].map(stopOne));
+    },
+    exited: async () => {
+      const gone = [...byId.values()].filter(
+        (p) => p.child.exitCode !== null || p.child.signalCode !== null,
+      );
+      return Promise.all(
+        gone.map(
+          async (p) =>
+            `${binary} for router '${p.router.id}' exited (${p.child.signalCode ?? `code ${p.child.exitCode}`}; ${p.logFile}):\n${await logTail(p.logFile, 6)}`,
+        ),
+      );
     },
     kill: async (id) => {
       const running = processOf(id);

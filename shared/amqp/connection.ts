@@ -8,7 +8,14 @@
 import { isIP } from "node:net";
 import { backoffDelay } from "./backoff.ts";
 import { loadPem, type MeshClientConfig, redactUrl } from "./config.ts";
-import { ClientClosedError, ConfigError, ConnectionFailedError, conditionText } from "./errors.ts";
+import { connectionFailure, connectTimeout, type Login } from "./connection-failure.ts";
+import {
+  ClientClosedError,
+  ConfigError,
+  ConnectionFailedError,
+  type ConnectionFailureCause,
+  conditionText,
+} from "./errors.ts";
 import {
   amqpErrorFields,
   coalesceWrites,
@@ -44,6 +51,8 @@ export class MeshConnection {
   private currentUrl: string | undefined;
   private urlIndex = 0;
   private failedAttempts = 0;
+  /** Urls whose last attempt failed for a final cause; when every url has, retrying stops. */
+  private readonly finalFailures = new Map<string, ConnectionFailureCause>();
   private openedAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
@@ -163,38 +172,66 @@ export class MeshConnection {
   private attempt(): void {
     if (this.stateValue !== "connecting") return;
     const url = this.config.urls[this.urlIndex % this.config.urls.length] ?? "";
+    const where = hostPort(url);
+    const login = this.loginOf(url);
     let connection: RheaConnection;
     try {
       connection = this.container.connect(this.connectOptions(url));
       coalesceWrites(connection);
     } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
       // A bad config (unreadable PEM file) will not heal by retrying.
       if (error instanceof ConfigError) {
-        this.giveUp(redactUrl(url), error.message, true);
+        this.giveUp(redactUrl(url), { kind: "config", reason, final: true });
         return;
       }
-      this.failed(undefined, url, error instanceof Error ? error.message : String(error));
+      this.failed(undefined, url, { kind: "other", reason, final: false });
       return;
     }
     this.current = connection;
     this.connectTimer = setTimeout(
-      () => this.failed(connection, url, `no open within ${this.config.connectTimeoutMs} ms`),
+      () => this.failed(connection, url, connectTimeout(this.config.connectTimeoutMs, where)),
       this.config.connectTimeoutMs,
     );
+    // rhea reports a SASL outcome as the context's error (its transport error), a close by the
+    // router as connection.error, a socket or TLS failure as the Error of `disconnected`.
+    const overTls = url.startsWith("amqps:") || this.config.tls !== undefined;
+    const cause = (error: unknown) =>
+      connectionFailure(
+        error ?? connection.error,
+        where,
+        login,
+        overTls && this.stateValue === "connecting",
+      );
     connection.on("connection_open", () => this.opened(connection, url));
-    connection.on("disconnected", (ctx) => this.failed(connection, url, describe(ctx.error)));
-    connection.on("connection_error", () =>
-      this.failed(connection, url, conditionText(connection.error)),
-    );
-    connection.on("connection_close", () =>
-      this.failed(connection, url, conditionText(connection.error) || "closed by the router"),
-    );
+    connection.on("disconnected", (ctx) => this.failed(connection, url, cause(ctx.error)));
+    connection.on("connection_error", (ctx) => this.failed(connection, url, cause(ctx.error)));
+    connection.on("connection_close", (ctx) => this.failed(connection, url, cause(ctx.error)));
     connection.on("protocol_error", (ctx) =>
-      this.failed(connection, url, `protocol error: ${describe(ctx.error ?? ctx)}`),
+      this.failed(connection, url, {
+        kind: "other",
+        reason: `protocol error: ${describe(ctx.error ?? ctx)}`,
+        final: false,
+      }),
     );
-    connection.on("error", (ctx) =>
-      this.failed(connection, url, `error: ${describe(ctx.error ?? ctx)}`),
-    );
+    connection.on("error", (ctx) => this.failed(connection, url, cause(ctx.error ?? ctx)));
+  }
+
+  /** The mechanism and user name an attempt on `url` logs in with (as connectOptions does). */
+  private loginOf(url: string): Login {
+    const { sasl } = this.config;
+    let username = sasl.username;
+    let password = sasl.password;
+    try {
+      const parsed = new URL(url);
+      username ??= parsed.username ? decodeURIComponent(parsed.username) : undefined;
+      password ??= parsed.password ? "given" : undefined;
+    } catch {
+      // validated at config time; nothing more to learn here
+    }
+    const mechanism =
+      sasl.mechanism === "ANONYMOUS" && password !== undefined ? "PLAIN" : sasl.mechanism;
+    return { mechanism, username: mechanism === "PLAIN" ? username : undefined };
   }
 
   private opened(connection: RheaConnection, url: string): void {
@@ -205,6 +242,7 @@ export class MeshConnection {
     this.currentUrl = url;
     this.openedAt = Date.now();
     this.openCount++;
+    this.finalFailures.clear();
     const safeUrl = redactUrl(url);
     this.log(`amqp: connected to ${safeUrl}`);
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
@@ -214,8 +252,17 @@ export class MeshConnection {
     }
   }
 
-  /** The attempt failed or the open connection was lost: drop it and try the next url. */
-  private failed(connection: RheaConnection | undefined, url: string, reason: string): void {
+  /**
+   * The attempt failed or the open connection was lost: drop it and try the next url, or give
+   * up once every url failed for a final cause (a refused login, a policy denial): every retry
+   * would be refused the same way.
+   */
+  private failed(
+    connection: RheaConnection | undefined,
+    url: string,
+    failure: ConnectionFailureCause,
+  ): void {
+    const reason = failure.reason;
     if (connection !== undefined && connection !== this.current) return;
     if (this.stateValue === "closed") return;
     const wasOpen = this.stateValue === "open";
@@ -239,8 +286,13 @@ export class MeshConnection {
     const stable = wasOpen && Date.now() - this.openedAt >= STABLE_CONNECTION_MS;
     this.failedAttempts = stable ? 0 : this.failedAttempts + 1;
     const { initialDelayMs, maxDelayMs, maxAttempts } = this.config.reconnect;
+    if (failure.final) this.finalFailures.set(safeUrl, failure);
+    if (this.finalFailures.size === new Set(this.config.urls.map(redactUrl)).size) {
+      this.giveUp(safeUrl, failure);
+      return;
+    }
     if (maxAttempts !== undefined && this.failedAttempts > maxAttempts) {
-      this.giveUp(safeUrl, reason);
+      this.giveUp(safeUrl, failure);
       return;
     }
     const delay = stable ? 0 : backoffDelay(this.failedAttempts - 1, initialDelayMs, maxDelayMs);
@@ -250,13 +302,14 @@ export class MeshConnection {
     }, delay);
   }
 
-  private giveUp(lastUrl: string, reason: string, badConfig = false): void {
+  private giveUp(lastUrl: string, failure: ConnectionFailureCause): void {
     this.stateValue = "idle";
+    this.finalFailures.clear();
     const error = new ConnectionFailedError(
-      badConfig
-        ? `cannot connect to ${lastUrl}: ${reason}`
-        : `no AMQP router reachable after ${this.failedAttempts} attempt(s) over ${this.config.urls.map(redactUrl).join(", ")}; last: ${lastUrl}: ${reason}`,
-      { url: lastUrl },
+      failure.final
+        ? `cannot connect to ${lastUrl}: ${failure.reason} (${failure.kind}: final, not retried)`
+        : `no AMQP router reachable after ${this.failedAttempts} attempt(s) over ${this.config.urls.map(redactUrl).join(", ")}; last: ${lastUrl}: ${failure.reason}`,
+      { url: lastUrl, failure },
     );
     this.log(`amqp: ${error.message}`);
     for (const waiter of this.openWaiters.splice(0)) waiter.reject(error);
@@ -314,7 +367,19 @@ export class MeshConnection {
 function discard(connection: RheaConnection): void {
   connection.removeAllListeners();
   connection.on("error", () => {});
+  // Unheard, rhea prints a late socket error (with its stack) to the console itself.
+  connection.on("disconnected", () => {});
   connection.socket?.destroy();
+}
+
+/** host:port of a router url, for the cause of a failure (no user name, no password). */
+function hostPort(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || (parsed.protocol === "amqps:" ? 5671 : 5672)}`;
+  } catch {
+    return "(the router)";
+  }
 }
 
 function describe(error: unknown): string {

@@ -61,12 +61,55 @@ export class ConfigError extends MeshError {
   }
 }
 
-/** No router in the url list could be reached within the reconnect budget. */
+/** What made a connection attempt fail, as the user must know it to fix it. */
+export type ConnectionFailureKind =
+  | "refused"
+  | "timed-out"
+  | "host-not-found"
+  | "reset"
+  | "tls"
+  | "authentication"
+  | "authorization"
+  | "policy-limit"
+  | "closed-by-router"
+  | "config"
+  | "other";
+
+/**
+ * The cause of a failed attempt: its kind, a sentence naming it (never a secret), and whether
+ * it is final (retrying the same login cannot succeed: a refused password, a policy denial).
+ */
+export interface ConnectionFailureCause {
+  kind: ConnectionFailureKind;
+  reason: string;
+  final: boolean;
+}
+
+/**
+ * No router in the url list could be reached within the reconnect budget, or one refused the
+ * client for good (`failure.final`: a login or policy denial, a bad config); `failure` is the
+ * cause of the last attempt.
+ */
 export class ConnectionFailedError extends MeshError {
-  constructor(message: string, details: MeshErrorDetails = {}) {
+  readonly failure: ConnectionFailureCause | undefined;
+  constructor(
+    message: string,
+    details: MeshErrorDetails & { failure?: ConnectionFailureCause | undefined } = {},
+  ) {
     super("connection-failed", message, details);
     this.name = "ConnectionFailedError";
+    this.failure = details.failure;
   }
+
+  /** Retrying cannot help: the login, the policy or the config must change first. */
+  get final(): boolean {
+    return this.failure?.final === true;
+  }
+}
+
+/** True for a connection failure that retrying the same config cannot heal. */
+export function isFinalConnectionFailure(error: unknown): error is ConnectionFailedError {
+  return error instanceof ConnectionFailedError && error.final;
 }
 
 /** The operation was attempted on, or cut short by, a closed client or consumer. */

@@ -9,9 +9,11 @@
  * broker channel, the broker) to be delivered again.
  */
 import {
+  type ConnectionFailedError,
   type ConsumeOptions,
   type Consumer,
   type DeliveryInfo,
+  isFinalConnectionFailure,
   type MeshMessage,
   type MessageHandler,
   PermanentError,
@@ -30,6 +32,9 @@ export interface BridgeClient {
   consume(address: string, handler: MessageHandler, options?: ConsumeOptions): Consumer;
   publish(address: string, message: MeshMessage, options?: PublishOptions): Promise<PublishResult>;
 }
+
+/** Why a bridge stopped by itself. */
+export type BridgeFatalError = InvokeError | ConnectionFailedError;
 
 export interface BridgeOptions {
   client: BridgeClient;
@@ -51,8 +56,12 @@ export interface BridgeOptions {
   /** false for RabbitMQ 3.x (its AMQP 1.0 plugin drops the connection on drain). */
   drainOnStop?: boolean;
   log?: (line: string) => void;
-  /** The function cannot be invoked at all (not found, not authorized): the bridge stopped. */
-  onFatal?: (error: InvokeError) => void;
+  /**
+   * The bridge stopped for good: the function cannot be invoked at all (not found, not
+   * authorized), or the router refused the bridge's login or denied it by policy (retrying the
+   * same login would only be refused again). Transient connection failures are retried.
+   */
+  onFatal?: (error: BridgeFatalError) => void;
 }
 
 export interface BridgeStats {
@@ -114,7 +123,7 @@ export class ChannelBridge {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushAt = Number.POSITIVE_INFINITY;
   private stopping = false;
-  private fatal: InvokeError | undefined;
+  private fatal: BridgeFatalError | undefined;
   private consumer: Consumer | undefined;
 
   constructor(options: BridgeOptions) {
@@ -135,7 +144,10 @@ export class ChannelBridge {
       // Every delivery goes straight to the batcher; the invocations are what is limited.
       concurrency: this.prefetch,
       ...(this.options.drainOnStop === undefined ? {} : { drainOnStop: this.options.drainOnStop }),
-      onError: (error) => this.log(`bridge ${this.channel}: ${error.message}`),
+      onError: (error) => {
+        if (isFinalConnectionFailure(error)) this.fail(error);
+        else this.log(`bridge ${this.channel}: ${error.message}`);
+      },
     });
     this.log(
       `bridge ${this.channel} → ${this.options.invoker.description}: credit ${this.prefetch} ` +
@@ -150,7 +162,7 @@ export class ChannelBridge {
     return this.held.size;
   }
 
-  get failure(): InvokeError | undefined {
+  get failure(): BridgeFatalError | undefined {
     return this.fatal;
   }
 
@@ -386,11 +398,15 @@ export class ChannelBridge {
       this.log(`bridge ${this.channel}: ${why}; ${this.held.size} deliveries at the function`);
   }
 
-  private fail(error: InvokeError): void {
+  private fail(error: BridgeFatalError): void {
     if (this.fatal !== undefined) return;
     this.fatal = error;
     this.log(`bridge ${this.channel}: ${error.message}; stopping`);
-    this.releaseWaiting("the function cannot be invoked");
+    this.releaseWaiting(
+      error instanceof InvokeError
+        ? "the function cannot be invoked"
+        : "the router refused the bridge",
+    );
     void this.consumer?.stop(5_000).then(() => this.options.onFatal?.(error));
   }
 

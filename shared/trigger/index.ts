@@ -7,6 +7,7 @@ export {
 } from "./batch.ts";
 export {
   type BridgeClient,
+  type BridgeFatalError,
   type BridgeOptions,
   type BridgeStats,
   ChannelBridge,

@@ -7,8 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPlatformIngress } from "../../cli/local-ingress.ts";
-import type { LocalPlatform } from "../../cli/local-platform.ts";
+import { type IngressPlatform, startPlatformIngress } from "../../cli/local-ingress.ts";
 import { type LocalMesh, startLocalMesh } from "../../emulator/index.ts";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";
@@ -31,7 +30,7 @@ beforeAll(async () => {
     for (const p of team.principals) users.set(p, randomBytes(8).toString("hex"));
   const { configs } = generateRouterConfigs(registry!, topology!);
   mesh = await startLocalMesh({ topology: topology!, configs, users });
-  const platform: LocalPlatform = {
+  const platform: IngressPlatform = {
     project: { dir: "examples", topology: topology!, registry: registry!, diagnostics },
     routers: {
       engine: "emulator",
@@ -39,10 +38,8 @@ beforeAll(async () => {
       url: (id) => mesh.router(id).url,
       stop: () => mesh.stop(),
     },
-    configDir: out,
     users,
     usersFile: join(out, "local-users.json"),
-    syncPasswordFile: join(out, "sync-password"),
   };
   ingress = await startPlatformIngress(platform);
   consumerClient = new MeshClient({

@@ -23,11 +23,18 @@ let out: string;
 let up: ChildProcess;
 let upOutput = "";
 
-/** The arguments of the `config-sync:` line `up` printed, without `amqp-mesh`. */
+/** The arguments of the `config-sync:` line `up` printed, without `npx amqp-mesh`. */
 function printedSyncArgs(): string[] {
-  const line = upOutput.split("\n").find((l) => l.startsWith("config-sync: amqp-mesh sync "));
+  const line = upOutput.split("\n").find((l) => l.startsWith("config-sync: npx amqp-mesh sync "));
   if (line === undefined) throw new Error(`up printed no config-sync line:\n${upOutput}`);
-  return line.slice("config-sync: amqp-mesh ".length).split(" ");
+  return line.slice("config-sync: npx amqp-mesh ".length).split(" ");
+}
+
+/** The printed arguments with another --state file (the printed one is up's own). */
+function withState(args: string[], file: string): string[] {
+  const copy = [...args];
+  copy[copy.indexOf("--state") + 1] = file;
+  return copy;
 }
 
 async function addChannel(address: string): Promise<void> {
@@ -88,7 +95,7 @@ describe("amqp-mesh up, then amqp-mesh sync against its routers", () => {
     const args = printedSyncArgs();
     expect(args).toContain("--password-file");
     expect(args.filter((a) => a === "--router")).toHaveLength(8);
-    const result = await runCli([...args, "--dry-run", "--state", join(out, "dry-state.json")]);
+    const result = await runCli([...withState(args, join(out, "dry-state.json")), "--dry-run"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("8 planned, 0 failed; 0 operations");
@@ -103,7 +110,7 @@ describe("amqp-mesh up, then amqp-mesh sync against its routers", () => {
     const asTeam = [...args];
     asTeam[at + 1] = "sales-api";
     asTeam[asTeam.indexOf("--password-file") + 1] = passwordFile;
-    const result = await runCli([...asTeam, "--dry-run", "--state", join(out, "team-state.json")]);
+    const result = await runCli([...withState(asTeam, join(out, "team-state.json")), "--dry-run"]);
     expect(result.code).toBe(3);
     expect(result.stdout + result.stderr).toMatch(/\$management/);
   }, 60_000);
@@ -111,7 +118,7 @@ describe("amqp-mesh up, then amqp-mesh sync against its routers", () => {
   it("a channel added to the registry carries messages after sync, from AWS to Azure", async () => {
     await addChannel("sales/returns");
     const args = printedSyncArgs();
-    const synced = await runCli([...args, "--state", join(out, "sync-state.json")]);
+    const synced = await runCli(withState(args, join(out, "sync-state.json")));
     expect(synced.stderr).toBe("");
     expect(synced.code).toBe(0);
     expect(synced.stdout).toMatch(/8 synced/);

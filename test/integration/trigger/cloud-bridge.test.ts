@@ -15,13 +15,13 @@ import { lambdaInvoker } from "../../../functions/aws/trigger/lambda-invoker.ts"
 import { createTriggerHttpHandler } from "../../../functions/azure/trigger.ts";
 import { MeshClient } from "../../../shared/amqp/index.ts";
 import {
+  type BridgeFatalError,
   ChannelBridge,
   type ChannelHandlerDefinition,
   channelPublisher,
   defineChannelHandler,
   type FunctionInvoker,
   httpInvoker,
-  type InvokeError,
 } from "../../../shared/trigger/index.ts";
 import { closeAllClients, connectClient } from "../../support/amqp-client.ts";
 import { type FunctionsHost, startFunctionsHost } from "../../support/azure-functions-host.ts";
@@ -128,7 +128,7 @@ async function startBridge(
   options: Partial<ConstructorParameters<typeof ChannelBridge>[0]> = {},
 ) {
   const client = new MeshClient({ urls: [mesh.router("edge").url] });
-  let fatal: InvokeError | undefined;
+  let fatal: BridgeFatalError | undefined;
   const bridge = new ChannelBridge({
     client,
     channel: "sales/orders",
@@ -215,7 +215,7 @@ describe.each(Object.keys(clouds) as Array<keyof typeof clouds>)("bridge into %s
     // Released: the router may give it to another consumer; nothing was lost or dead-lettered.
     expect(outcome?.outcome).toBe("released");
     await waitFor(() => started.fatal() !== undefined, { what: "the bridge to give up" });
-    expect(started.fatal()?.status).toBe(404);
+    expect(started.fatal()).toMatchObject({ status: 404 });
     expect(dead.messages).toEqual([]);
     expect(fn.calls).toEqual([]);
   });

@@ -1,0 +1,27 @@
+/** Every command of the CLI, in the order the overview lists them: a new command is a file and a line here. */
+import type { Command } from "../command.ts";
+import { bridgeCommand } from "./bridge.ts";
+import { catalogCommand } from "./catalog.ts";
+import { diffCommand } from "./diff.ts";
+import { emulatorCommand } from "./emulator.ts";
+import { generateCommand } from "./generate.ts";
+import { infraCommand } from "./infra-plan.ts";
+import { registryCommand } from "./registry-push.ts";
+import { syncCommand } from "./sync.ts";
+import { typesCommand } from "./types.ts";
+import { upCommand } from "./up.ts";
+import { validateCommand } from "./validate.ts";
+
+export const COMMANDS: readonly Command[] = [
+  validateCommand,
+  generateCommand,
+  diffCommand,
+  syncCommand,
+  emulatorCommand,
+  upCommand,
+  bridgeCommand,
+  catalogCommand,
+  typesCommand,
+  infraCommand,
+  registryCommand,
+];
