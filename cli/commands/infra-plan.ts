@@ -15,7 +15,7 @@ const PLAN_MODULE = "../../infra/plan.ts";
 const SUMMARY_MODULE = "../../infra/plan-summary.ts";
 
 const options = {
-  cloud: { type: "string", value: "aws|azure", help: "only the environments of this cloud" },
+  cloud: { type: "string", value: "<aws|azure>", help: "only the environments of this cloud" },
   json: {
     type: "boolean",
     help: "every resource as JSON: environment, cloud, type, name, properties",

@@ -355,6 +355,11 @@ describe("amqp-mesh bridge", () => {
           target,
           "billing/invoices",
         );
+        // The second bridge's own start (a node process) is not part of "at once".
+        await waitFor(() => second.stdout().includes("ready"), {
+          what: "the second bridge to be ready",
+          timeout: 30_000,
+        });
         const redelivered = () => second.stdout().includes(`got inv-${run}`);
         const atOnce = await waitFor(redelivered, { what: "the redelivery", timeout: 10_000 })
           .then(() => true)

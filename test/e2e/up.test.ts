@@ -10,8 +10,7 @@ describe("amqp-mesh up (the README's main job)", () => {
     expect(result.stdout).toMatch(
       /round trip: \S+ \S+@aws-eu-edge-1 → \S+@azure-we-edge-2 accepted and received/,
     );
-    expect(result.stdout).toMatch(
-      /HTTP ingress: POST http:\/\/127\.0\.0\.1:\d+\/channels\/\{channel\}\/messages/,
-    );
+    // --once stops the platform before it exits: no ingress URL or command for what is gone.
+    expect(result.stdout).not.toMatch(/HTTP ingress: POST/);
   }, 60_000);
 });

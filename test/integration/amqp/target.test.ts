@@ -54,7 +54,7 @@ describe(`outcomes through the mesh (${process.env.MESH_TARGET ? "MESH_TARGET" :
     const { fromUrl } = routers();
     const address = uniqueAddress(target.prefixes.balanced, "nobody");
     const error = await client(fromUrl)
-      .publish(address, { body: 1 }, { deadline: 400 })
+      .publish(address, { body: 1 }, { deadline: 3_000 })
       .catch((e) => e);
     expect(error).toBeInstanceOf(NoConsumerError);
     expect(error).not.toBeInstanceOf(BackPressureError);

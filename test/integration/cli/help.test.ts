@@ -11,7 +11,19 @@ vi.setConfig({ testTimeout: 120_000 });
 
 import { runCli } from "./run-cli.ts";
 
-const COMMAND_NAMES = ["validate", "generate", "diff", "sync", "emulator", "up", "bridge"];
+const COMMAND_NAMES = [
+  "validate",
+  "generate",
+  "diff",
+  "sync",
+  "emulator",
+  "up",
+  "bridge",
+  "catalog",
+  "types",
+  "infra",
+  "registry",
+];
 
 /** Option names as the help lists them (`--name`), in order. */
 function listedOptions(help: string): string[] {

@@ -97,7 +97,7 @@ describe("the local ingress's edge routers", () => {
     await mesh.router("aws-eu-edge-1").stop();
     const after = await post("failover-after");
     expect(after.status, await after.clone().text()).toBe(202);
-    await waitFor(() => received.some((m) => m.messageId === "failover-after"), {
+    await waitFor(() => received.some((m) => m.messageId === "sales-api/failover-after"), {
       timeout: 10_000,
       what: "the message posted after the first edge router stopped",
     });
