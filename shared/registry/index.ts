@@ -25,6 +25,12 @@ export {
   type SchemaFileReader,
   type SchemaFileResult,
 } from "./payload-schema-file.ts";
+export {
+  PartyResolver,
+  partyNameKey,
+  partyResolver,
+  type TeamPrincipals,
+} from "./parties.ts";
 export { addressSegments, prefixesOverlap, sameAddress } from "./prefix.ts";
 export { type ProjectValidation, validateProject } from "./project.ts";
 export { PAYLOAD_SCHEMA_AJV_OPTIONS, payloadSchemaProblems } from "./rules/payload-schemas.ts";
@@ -37,6 +43,7 @@ export {
   JsonSchemaDocument,
   MessageRouting,
   NAME_PATTERN,
+  PRINCIPAL_PATTERN,
   Routing,
   TeamDocument,
   type TeamDocumentInput,

@@ -8,7 +8,7 @@ import { checkWithSchema } from "../yaml/schema-diagnostics.ts";
 import type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "./model.ts";
 import { REGISTRY_PATTERN_RULES } from "./patterns.ts";
 import { readPayloadSchemaFile, type SchemaFileReader } from "./payload-schema-file.ts";
-import { Channel, NAME_PATTERN, TeamDocument } from "./schema.ts";
+import { Channel, NAME_PATTERN, PRINCIPAL_PATTERN, TeamDocument } from "./schema.ts";
 
 export interface RegistryLoadResult {
   registry: ChannelRegistry;
@@ -29,7 +29,9 @@ function salvageHeader(value: unknown): z.output<typeof TeamHeader> | undefined 
   if (!isRecord(value) || typeof value.team !== "string" || !NAME_PATTERN.test(value.team))
     return undefined;
   const principals = Array.isArray(value.principals)
-    ? value.principals.filter((p): p is string => typeof p === "string" && p.length > 0)
+    ? value.principals.filter(
+        (p): p is string => typeof p === "string" && PRINCIPAL_PATTERN.test(p),
+      )
     : [];
   return {
     team: value.team,

@@ -1,13 +1,14 @@
 import {
   addressSegments,
   type ChannelRegistry,
+  partyResolver,
   type RegisteredChannel,
 } from "../registry/index.ts";
 import type { Router, Topology } from "../topology/index.ts";
 import { ROUTERS_VHOST } from "./connections.ts";
 import type { RouterEntity } from "./model.ts";
 import { generatedName, groupNameFrom } from "./names.ts";
-import { compareText, isPolicyUserName, principalsResolver, routersInScope } from "./scope.ts";
+import { compareText, isPolicyUserName, routersInScope } from "./scope.ts";
 
 /** The vhost every client connection falls into (policy.defaultVhost). */
 export const DEFAULT_VHOST = "$default";
@@ -90,14 +91,10 @@ function rightsByPrincipal(
     }
     return entry;
   };
-  const principalsOf = principalsResolver(registry);
-  const principalsIn = (entries: string[]): string[] => {
-    const out: string[] = [];
-    for (const entry of entries)
-      for (const principal of principalsOf(entry))
-        if (isPolicyUserName(principal)) out.push(principal);
-    return out;
-  };
+  // One reading of producers/consumers for every part (shared/registry/parties.ts).
+  const parties = partyResolver(registry);
+  const principalsIn = (entries: string[]): string[] =>
+    parties.principalsIn(entries).filter(isPolicyUserName);
   const above = addressesAbove(registry);
   for (const channel of channels) {
     const entries = channelPolicyEntries(channel, registry, above);
