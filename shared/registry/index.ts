@@ -21,16 +21,16 @@ export {
 } from "./load.ts";
 export type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "./model.ts";
 export {
-  payloadSchemaFromText,
-  type SchemaFileReader,
-  type SchemaFileResult,
-} from "./payload-schema-file.ts";
-export {
   PartyResolver,
   partyNameKey,
   partyResolver,
   type TeamPrincipals,
 } from "./parties.ts";
+export {
+  payloadSchemaFromText,
+  type SchemaFileReader,
+  type SchemaFileResult,
+} from "./payload-schema-file.ts";
 export { addressSegments, prefixesOverlap, sameAddress } from "./prefix.ts";
 export { type ProjectValidation, validateProject } from "./project.ts";
 export { PAYLOAD_SCHEMA_AJV_OPTIONS, payloadSchemaProblems } from "./rules/payload-schemas.ts";
