@@ -28,6 +28,7 @@ export {
 } from "./parties.ts";
 export {
   payloadSchemaFromText,
+  projectSchemaFileReader,
   type SchemaFileReader,
   type SchemaFileResult,
 } from "./payload-schema-file.ts";
@@ -53,5 +54,10 @@ export {
   type SchemaChange,
   type SchemaChangeKind,
 } from "./schema-compat.ts";
-export { validateRegistry } from "./validate.ts";
+export {
+  CROSS_TEAM_CODES,
+  crossTeamDiagnostics,
+  type RegistryValidationOptions,
+  validateRegistry,
+} from "./validate.ts";
 export { REGISTRY_JSON_SCHEMA_FILE, writeRegistryJsonSchema } from "./write-json-schema.ts";

@@ -24,7 +24,7 @@ export function partyNameKey(name: string): string {
 
 export class PartyResolver {
   readonly #teams = new Map<string, readonly string[]>();
-  /** Name keys declared more than once (two teams, a team and a principal, ...). */
+  /** Name keys declared by more than one team (a team and another's principal, two teams' principals). */
   readonly #ambiguous = new Set<string>();
   readonly #principals = new Set<string>();
 
@@ -37,12 +37,12 @@ export class PartyResolver {
       else if (earlier !== owner) this.#ambiguous.add(key);
     };
     for (const team of teams) {
-      claim(team.team, `team ${team.team}`);
+      claim(team.team, team.team);
       if (!this.#teams.has(team.team)) this.#teams.set(team.team, team.principals);
     }
     for (const team of teams)
       for (const principal of new Set(team.principals)) {
-        claim(principal, `principal of ${team.team}`);
+        claim(principal, team.team);
         this.#principals.add(principal);
       }
   }
