@@ -63,6 +63,11 @@ export function addressesAbove(registry: ChannelRegistry): Set<string> {
  * on an interior and `amqp:/_edge/<id>/temp.<x>` on an edge (address_lookup_client.c
  * `qdr_generate_temp_addr`, the same in qdrouterd 1.19 and skupper-router 3.5, area "0",
  * no network id). Only temporary addresses: `_topo/0/<id>/$management` stays out of reach.
+ * This is as narrow as the routers allow: policy patterns are text with a trailing `*`, so a
+ * grant cannot name one requester's address. What keeps a responder from other
+ * conversations is that each temporary address ends in a random 15-character discriminator
+ * (qd_generate_discriminator) it only learns from a request's reply-to; the grant goes only
+ * to consumers of a replyTo channel that has requesters (producers), on its routers.
  */
 export function replyAddressEntry(router: Router): string {
   return router.mode === "edge"
@@ -105,8 +110,12 @@ function rightsByPrincipal(
       // A requester receives its replies on a dynamic (router-named) address.
       if (channel.replyTo) entry.dynamicSource = true;
     }
-    // A responder sends each reply to the requester's dynamic address, on any router of the channel.
-    const replies = channel.replyTo ? routersInScope(channel, topology).map(replyAddressEntry) : [];
+    // A responder sends each reply to the requester's dynamic address, on any router of the
+    // channel; without a requester there is nobody to reply to, and no grant.
+    const replies =
+      channel.replyTo && principalsIn(channel.producers).length > 0
+        ? routersInScope(channel, topology).map(replyAddressEntry)
+        : [];
     for (const principal of principalsIn(channel.consumers)) {
       const entry = get(principal);
       for (const e of entries) entry.sources.add(e);
