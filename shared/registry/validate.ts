@@ -48,7 +48,7 @@ export function crossTeamDiagnostics(
   const places = new RegistryPlaces(registry);
   const lastGood = options.lastGood === undefined ? undefined : registryOwners(options.lastGood);
   return [
-    ...checkDuplicateTeams(registry, places),
+    ...checkDuplicateTeams(registry, places, lastGood),
     ...checkNameCollisions(registry, places, lastGood),
     ...checkAddressOverlaps(registry, places, lastGood),
     ...checkQueueOwnership(registry, places, lastGood),

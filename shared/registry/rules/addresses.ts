@@ -5,27 +5,40 @@ import { addressSegments, segmentsOverlap } from "../prefix.ts";
 import { introducers, type RegistryOwners } from "./ownership.ts";
 import type { RegistryPlaces } from "./place.ts";
 
-/** A team name may be declared by one document only. */
+/**
+ * A team name may be declared by one document only. The document the last good registry did
+ * not declare it in is the one reported; without a last good registry, both are.
+ */
 export function checkDuplicateTeams(
   registry: ChannelRegistry,
   places: RegistryPlaces,
+  lastGood?: RegistryOwners,
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const firstByName = new Map<string, RegisteredTeam>();
-  for (const team of registry.teams) {
-    const other = firstByName.get(team.team);
-    if (other === undefined) {
-      firstByName.set(team.team, team);
-      continue;
+  const byName = new Map<string, RegisteredTeam[]>();
+  for (const team of registry.teams)
+    byName.set(team.team, [...(byName.get(team.team) ?? []), team]);
+  const place = (team: RegisteredTeam) => {
+    const at = team.locate?.(["team"]) ?? START_OF_FILE;
+    return `${team.file}:${at.line}:${at.column}`;
+  };
+  for (const [name, teams] of byName) {
+    if (teams.length < 2) continue;
+    const heldBy = lastGood?.teamFiles.get(name);
+    const fresh = teams.filter((t) => t.file !== heldBy);
+    for (const team of fresh.length > 0 && fresh.length < teams.length ? fresh : teams) {
+      const others = teams.filter((t) => t !== team).map(place);
+      diagnostics.push(
+        places.atTeam(team, ["team"], {
+          code: "registry/duplicate-team",
+          message: `team '${name}' is already declared in ${others.join(", ")}`,
+          hint:
+            heldBy !== undefined && team.file !== heldBy
+              ? `team '${name}' is declared in ${heldBy} (the last good registry): give the team of this document its own name`
+              : "merge the two documents into one, or give this team another name",
+        }),
+      );
     }
-    const otherPlace = other.locate?.(["team"]) ?? START_OF_FILE;
-    diagnostics.push(
-      places.atTeam(team, ["team"], {
-        code: "registry/duplicate-team",
-        message: `team '${team.team}' is already declared in ${other.file}:${otherPlace.line}:${otherPlace.column}`,
-        hint: `merge the two documents into one, or give this team another name`,
-      }),
-    );
   }
   return diagnostics;
 }

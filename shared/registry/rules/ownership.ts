@@ -14,6 +14,8 @@ import type { RegistryPlaces } from "./place.ts";
 
 /** The owner (team name) of each name, address and queue of a registry, by comparison key. */
 export interface RegistryOwners {
+  /** The file that declares each team. */
+  teamFiles: Map<string, string>;
   names: Map<string, string>;
   addresses: Map<string, string>;
   queues: Map<string, string>;
@@ -62,11 +64,17 @@ function allOwners(registry: ChannelRegistry): {
 }
 
 export function registryOwners(registry: ChannelRegistry): RegistryOwners {
-  const owners: RegistryOwners = { names: new Map(), addresses: new Map(), queues: new Map() };
+  const owners: RegistryOwners = {
+    teamFiles: new Map(),
+    names: new Map(),
+    addresses: new Map(),
+    queues: new Map(),
+  };
   const first = (map: Map<string, string>, key: string, owner: string) => {
     if (!map.has(key)) map.set(key, owner);
   };
   for (const team of registry.teams) {
+    first(owners.teamFiles, team.team, team.file);
     first(owners.names, partyNameKey(team.team), team.team);
     for (const principal of team.principals)
       first(owners.names, partyNameKey(principal), team.team);

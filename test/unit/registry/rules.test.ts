@@ -4,9 +4,17 @@ import { validateProject } from "../../../shared/registry/index.ts";
 import { caseFile, checkRegistryCase, withCode } from "./helpers.ts";
 
 describe("validateRegistry rules", () => {
-  it("registry/duplicate-team names the file that declared the team first", async () => {
+  it("registry/duplicate-team is reported on both files (no last good registry says which was first), each naming the other", async () => {
     const diagnostics = await checkRegistryCase("duplicate-team");
     expect(withCode(diagnostics, "registry/duplicate-team")).toEqual([
+      {
+        severity: "error",
+        code: "registry/duplicate-team",
+        file: caseFile("duplicate-team", "a.yaml"),
+        line: 1,
+        column: 7,
+        message: `team 'sales' is already declared in ${caseFile("duplicate-team", "b.yaml")}:2:7`,
+      },
       {
         severity: "error",
         code: "registry/duplicate-team",
