@@ -42,14 +42,15 @@ interface MalloryFile {
   channel?: string;
 }
 
-const OWN_CHANNEL = `
+/** Mallory's own channel, produced and consumed by its own team (whatever it is called). */
+const ownChannel = (team: string) => `
   - address: mallory/inbox
     description: Mallory's own channel.
-    producers: [mallory]
-    consumers: [mallory]`;
+    producers: [${team}]
+    consumers: [${team}]`;
 
 function malloryYaml({ team = "mallory", principals = "[mallory-bot]", channel }: MalloryFile) {
-  return `team: ${team}\nprincipals: ${principals}\nchannels:${OWN_CHANNEL}${channel ?? ""}\n`;
+  return `team: ${team}\nprincipals: ${principals}\nchannels:${ownChannel(team)}${channel ?? ""}\n`;
 }
 
 interface Attempt {
