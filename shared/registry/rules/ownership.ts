@@ -146,15 +146,14 @@ export function checkNameCollisions(
   for (const team of registry.teams) {
     const base = { owner: team.team, team };
     add({ ...base, key: partyNameKey(team.team), name: team.team, kind: "team", path: ["team"] });
-    team.principals.forEach((principal, index) =>
+    for (const [index, principal] of team.principals.entries())
       add({
         ...base,
         key: partyNameKey(principal),
         name: principal,
         kind: "principal",
         path: ["principals", index],
-      }),
-    );
+      });
   }
   const diagnostics: Diagnostic[] = [];
   for (const claims of byKey.values()) {

@@ -148,6 +148,7 @@ const ATTEMPTS: Attempt[] = [
     ["a '.'", "mallory.bot"],
     ["a '/'", "mallory/bot"],
     ["a '#'", '"mallory#"'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: qdrouterd's policy user token
     ["the policy's user token", '"${user}"'],
     ["a control character", '"mallory\\tbot"'],
     ["a Cyrillic look-alike of billing-worker", "b\u0456lling-worker"],
@@ -197,6 +198,7 @@ const ATTEMPTS: Attempt[] = [
     file: { channel: channelWith("\u0455ales/orders") },
     code: "registry/invalid-name",
   },
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: qdrouterd's policy user token
   ...["sales/*", "sales/#", "*", "${user}/orders", "/sales/orders", "amqp:/_topo/0/x/temp.y"].map(
     (address): Attempt => ({
       name: `claims the wildcard or router address '${address}'`,
