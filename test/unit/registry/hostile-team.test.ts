@@ -245,6 +245,12 @@ const ATTEMPTS: Attempt[] = [
   },
 ];
 
+/** The line of the example's sales/orders channel (its list item) in sales.yaml. */
+function salesOrdersLine(): number {
+  const lines = readFileSync("examples/registry/sales.yaml", "utf8").split("\n");
+  return lines.indexOf("  - address: sales/orders") + 1;
+}
+
 const folders: string[] = [];
 afterAll(async () => {
   for (const folder of folders) await rm(folder, { recursive: true, force: true });
@@ -317,7 +323,10 @@ describe("a hostile team's registry file, at validation", () => {
       "mallory.yaml",
       "sales.yaml",
     ]);
-    expect(conflict[0]!.message).toMatch(/already declared by team 'sales' at .*sales\.yaml:6:5$/);
+    const line = salesOrdersLine();
+    expect(conflict[0]!.message).toMatch(
+      new RegExp(`already declared by team 'sales' at .*sales\\.yaml:${line}:5$`),
+    );
     expect(conflict[1]!.message).toMatch(/already declared by team 'mallory' at .*mallory\.yaml/);
     // The hint sends mallory to its own namespace, not into the other team's.
     expect(conflict[0]!.hint).toMatch(/address of team 'mallory'/);
