@@ -37,10 +37,24 @@ export function formatPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
 }
 
-/** Sort by file, then position, so output is stable and reads top to bottom. */
+/**
+ * Codes of a file that could not be read as one document: they come first, since every other
+ * finding may be a knock-on of them (a team whose file did not parse is "unknown" elsewhere).
+ */
+const UNREADABLE_CODES = /^(yaml\/|registry\/(empty-document|missing-directory)$)/;
+
+function readRank(d: Diagnostic): number {
+  return UNREADABLE_CODES.test(d.code) ? 0 : 1;
+}
+
+/**
+ * Files that could not be read first, then by file and position, so output is stable and
+ * reads top to bottom.
+ */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(
     (a, b) =>
+      readRank(a) - readRank(b) ||
       a.file.localeCompare(b.file) ||
       a.line - b.line ||
       a.column - b.column ||

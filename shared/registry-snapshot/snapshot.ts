@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import * as z from "zod/mini";
 import { englishMessages, issueLines } from "../amqp/index.ts";
 import type { ChannelRegistry } from "../registry/index.ts";
-import { addressSegments } from "../registry/index.ts";
+import { addressSegments, PartyResolver } from "../registry/index.ts";
 
 export const SNAPSHOT_FORMAT = 1;
 
@@ -89,19 +89,12 @@ export class DeployedRegistry {
 
   constructor(snapshot: RegistrySnapshot) {
     this.digest = snapshot.digest;
-    const teamPrincipals = new Map<string, readonly string[]>();
-    for (const team of snapshot.teams) {
-      teamPrincipals.set(team.team, team.principals);
-      for (const p of team.principals) this.principals.add(p);
-    }
+    // The registry's one reading of a producer entry (shared/registry/parties.ts): a team
+    // (all its principals) or one declared principal; an ambiguous or undeclared name, nobody.
+    const parties = new PartyResolver(snapshot.teams);
+    for (const team of snapshot.teams) for (const p of team.principals) this.principals.add(p);
     for (const c of snapshot.channels) {
-      const producers = new Set<string>();
-      // A producer entry names a team (all its principals) or one principal.
-      for (const name of c.producers) {
-        const members = teamPrincipals.get(name);
-        if (members) for (const p of members) producers.add(p);
-        else producers.add(name);
-      }
+      const producers = new Set(parties.principalsIn(c.producers));
       this.channels.set(channelKey(c.address), {
         address: c.address,
         owner: c.owner,

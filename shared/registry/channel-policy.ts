@@ -1,4 +1,5 @@
 import type { ChannelRegistry, RegisteredChannel } from "./model.ts";
+import { type PartyResolver, partyResolver } from "./parties.ts";
 import { addressSegments } from "./prefix.ts";
 import type { Delivery, Distribution } from "./schema.ts";
 
@@ -25,14 +26,7 @@ export interface ChannelPolicy {
   payloadSchema: Record<string, unknown> | undefined;
 }
 
-function principals(entries: readonly string[], registry: ChannelRegistry): string[] {
-  const names = entries.flatMap(
-    (entry) => registry.teams.find((t) => t.team === entry)?.principals ?? [entry],
-  );
-  return [...new Set(names)].sort();
-}
-
-function policyOf(channel: RegisteredChannel, registry: ChannelRegistry): ChannelPolicy {
+function policyOf(channel: RegisteredChannel, parties: PartyResolver): ChannelPolicy {
   return {
     address: channel.address,
     owner: channel.owner,
@@ -41,8 +35,8 @@ function policyOf(channel: RegisteredChannel, registry: ChannelRegistry): Channe
     delivery: channel.delivery,
     maxMessageSize: channel.maxMessageSize,
     replyTo: channel.replyTo,
-    producers: principals(channel.producers, registry),
-    consumers: principals(channel.consumers, registry),
+    producers: parties.principalsIn(channel.producers),
+    consumers: parties.principalsIn(channel.consumers),
     payloadSchema: channel.payloadSchema ?? channel.schema,
   };
 }
@@ -57,10 +51,11 @@ export class ChannelPolicies {
   private readonly byKey = new Map<string, ChannelPolicy>();
 
   constructor(registry: ChannelRegistry) {
+    const parties = partyResolver(registry);
     // Duplicate addresses are a validation error; should one slip through, the first wins.
     for (const channel of registry.channels) {
       const key = addressSegments(channel.address).join("/");
-      if (key !== "" && !this.byKey.has(key)) this.byKey.set(key, policyOf(channel, registry));
+      if (key !== "" && !this.byKey.has(key)) this.byKey.set(key, policyOf(channel, parties));
     }
   }
 

@@ -21,7 +21,14 @@ export {
 } from "./load.ts";
 export type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "./model.ts";
 export {
+  PartyResolver,
+  partyNameKey,
+  partyResolver,
+  type TeamPrincipals,
+} from "./parties.ts";
+export {
   payloadSchemaFromText,
+  projectSchemaFileReader,
   type SchemaFileReader,
   type SchemaFileResult,
 } from "./payload-schema-file.ts";
@@ -37,6 +44,7 @@ export {
   JsonSchemaDocument,
   MessageRouting,
   NAME_PATTERN,
+  PRINCIPAL_PATTERN,
   Routing,
   TeamDocument,
   type TeamDocumentInput,
@@ -46,5 +54,10 @@ export {
   type SchemaChange,
   type SchemaChangeKind,
 } from "./schema-compat.ts";
-export { validateRegistry } from "./validate.ts";
+export {
+  CROSS_TEAM_CODES,
+  crossTeamDiagnostics,
+  type RegistryValidationOptions,
+  validateRegistry,
+} from "./validate.ts";
 export { REGISTRY_JSON_SCHEMA_FILE, writeRegistryJsonSchema } from "./write-json-schema.ts";

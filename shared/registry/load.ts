@@ -7,8 +7,12 @@ import { START_OF_FILE } from "../yaml/position.ts";
 import { checkWithSchema } from "../yaml/schema-diagnostics.ts";
 import type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "./model.ts";
 import { REGISTRY_PATTERN_RULES } from "./patterns.ts";
-import { readPayloadSchemaFile, type SchemaFileReader } from "./payload-schema-file.ts";
-import { Channel, NAME_PATTERN, TeamDocument } from "./schema.ts";
+import {
+  projectSchemaFileReader,
+  readPayloadSchemaFile,
+  type SchemaFileReader,
+} from "./payload-schema-file.ts";
+import { Channel, NAME_PATTERN, PRINCIPAL_PATTERN, TeamDocument } from "./schema.ts";
 
 export interface RegistryLoadResult {
   registry: ChannelRegistry;
@@ -29,7 +33,9 @@ function salvageHeader(value: unknown): z.output<typeof TeamHeader> | undefined 
   if (!isRecord(value) || typeof value.team !== "string" || !NAME_PATTERN.test(value.team))
     return undefined;
   const principals = Array.isArray(value.principals)
-    ? value.principals.filter((p): p is string => typeof p === "string" && p.length > 0)
+    ? value.principals.filter(
+        (p): p is string => typeof p === "string" && PRINCIPAL_PATTERN.test(p),
+      )
     : [];
   return {
     team: value.team,
@@ -41,7 +47,7 @@ function salvageHeader(value: unknown): z.output<typeof TeamHeader> | undefined 
 /**
  * A channel with bad fields, parsed again without them, so that the registry rules (overlap,
  * references, ...) still report on it: every problem at once, not one round per fix. The
- * bad fields themselves were reported already; required ones make the channel unusable.
+ * bad fields themselves were reported already; a bad address makes the channel unusable.
  */
 function salvageChannel(raw: unknown): Channel | undefined {
   if (!isRecord(raw)) return undefined;
@@ -53,6 +59,9 @@ function salvageChannel(raw: unknown): Channel | undefined {
     else if (issue.path.length > 0) badKeys.add(String(issue.path[0]));
   }
   const kept = Object.fromEntries(Object.entries(raw).filter(([key]) => !badKeys.has(key)));
+  // A missing or bad description says nothing the rules across teams need: they still run
+  // on the channel (its address is what another team's file may conflict with).
+  kept.description ??= "(no valid description)";
   const second = Channel.safeParse(kept);
   return second.success ? second.data : undefined;
 }
@@ -212,8 +221,10 @@ export async function loadRegistry(dir: string): Promise<RegistryLoadResult> {
   if (files.length === 0 && diagnostics.length === 0) {
     diagnostics.push(noRegistryDocuments(folder));
   }
+  // schemaFiles are read from inside the project only.
+  const readSchemaFile = projectSchemaFileReader(dir);
   for (const name of files) {
-    const loaded = await loadTeamDocument(await readYamlFile(join(folder, name)));
+    const loaded = await loadTeamDocument(await readYamlFile(join(folder, name)), readSchemaFile);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.team === undefined) continue;
     registry.teams.push(loaded.team);

@@ -1,11 +1,15 @@
-import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+/** A channel's schemaFile, read from inside the project only (symlinks resolved), as a payload schema. */
+import { readFile, realpath } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 export type SchemaFileResult =
   | { ok: true; schema: Record<string, unknown> }
   | {
       ok: false;
-      code: "registry/schema-file-missing" | "registry/schema-file-not-json";
+      code:
+        | "registry/schema-file-missing"
+        | "registry/schema-file-not-json"
+        | "registry/schema-file-outside";
       message: string;
       hint: string;
     };
@@ -16,19 +20,59 @@ export type SchemaFileReader = (
   schemaFile: string,
 ) => Promise<SchemaFileResult>;
 
-/** Reads a channel's schemaFile, which is relative to the registry document that names it. */
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel.split(sep)[0] !== ".." && !isAbsolute(rel);
+}
+
+function outside(schemaFile: string, root: string): SchemaFileResult {
+  return {
+    ok: false,
+    code: "registry/schema-file-outside",
+    message: `schemaFile '${schemaFile}' lies outside the project ${root} (after following symbolic links); it was not read`,
+    hint: "put the schema file inside the project folder and name it relative to this registry document",
+  };
+}
+
+/**
+ * Reads channels' schemaFiles (relative to the registry document that names them) from
+ * inside `projectRoot` only: a path that leaves it, by `..`, an absolute path or a symbolic
+ * link, is refused without being read, so nothing of a file outside is ever echoed.
+ */
+export function projectSchemaFileReader(projectRoot: string): SchemaFileReader {
+  const root = resolve(projectRoot);
+  let realRoot: Promise<string> | undefined;
+  return async (documentFile, schemaFile) => {
+    const file = resolve(dirname(documentFile), schemaFile);
+    const lookedFor = join(dirname(documentFile), schemaFile);
+    if (!isInside(root, file)) return outside(schemaFile, root);
+    realRoot ??= realpath(root).catch(() => root);
+    let real: string;
+    try {
+      real = await realpath(file);
+    } catch {
+      return payloadSchemaFromText(schemaFile, lookedFor, undefined);
+    }
+    if (!isInside(await realRoot, real)) return outside(schemaFile, root);
+    let text: string | undefined;
+    try {
+      text = await readFile(real, "utf8");
+    } catch {
+      text = undefined;
+    }
+    return payloadSchemaFromText(schemaFile, lookedFor, text);
+  };
+}
+
+/**
+ * Reads a channel's schemaFile for a document in `<project>/registry/`: contained to the
+ * project (the registry folder's parent).
+ */
 export async function readPayloadSchemaFile(
   documentFile: string,
   schemaFile: string,
 ): Promise<SchemaFileResult> {
-  const file = join(dirname(documentFile), schemaFile);
-  let text: string | undefined;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    text = undefined;
-  }
-  return payloadSchemaFromText(schemaFile, file, text);
+  return projectSchemaFileReader(dirname(dirname(resolve(documentFile))))(documentFile, schemaFile);
 }
 
 /**

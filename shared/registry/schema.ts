@@ -8,6 +8,13 @@ import { z } from "zod";
 /** Characters a router address may hold safely: no spaces, wildcards or control characters. */
 export const ADDRESS_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
 export const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
+/**
+ * A principal (SASL user name): ASCII letters, digits, '_', '-' and '@'. Nothing a router reads
+ * as a wildcard or a separator: qdrouterd takes `*` in a vhost group's users as everyone, splits
+ * users at ',', and policy patterns treat '.', '/', '#' and `${user}` specially; no whitespace,
+ * control characters or Unicode look-alikes.
+ */
+export const PRINCIPAL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_@-]{0,127}$/;
 
 export const Distribution = z.enum(["balanced", "closest", "multicast"]);
 export type Distribution = z.infer<typeof Distribution>;
@@ -67,11 +74,11 @@ export const Channel = z
     producers: z
       .array(z.string().min(1))
       .default([])
-      .describe("Teams or principals allowed to publish."),
+      .describe("Teams or principals allowed to publish (a name is one or the other, never both)."),
     consumers: z
       .array(z.string().min(1))
       .default([])
-      .describe("Teams or principals allowed to consume."),
+      .describe("Teams or principals allowed to consume (a name is one or the other, never both)."),
     replyTo: z
       .boolean()
       .default(false)
@@ -96,9 +103,11 @@ export const TeamDocument = z
     team: z.string().regex(NAME_PATTERN).describe("Name of the owning team."),
     description: z.string().optional(),
     principals: z
-      .array(z.string().min(1))
+      .array(z.string().regex(PRINCIPAL_PATTERN))
       .default([])
-      .describe("SASL user names (or certificate subjects) that act for this team."),
+      .describe(
+        "SASL user names that act for this team. Team names and principal names share one namespace: no principal may be named like a team or a principal of another team (case ignored).",
+      ),
     channels: z.array(Channel).default([]),
   })
   .strict();

@@ -1,11 +1,12 @@
 import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
+import { partyResolver } from "../registry/parties.ts";
 import type { Router, Topology } from "../topology/index.ts";
 import { brokersHeldBy } from "./connections.ts";
 import type { DiagnosticSink } from "./diagnostic-sink.ts";
 import { FLAVOUR_FACTS } from "./flavour.ts";
 import type { EntityAttributes, RouterConfig, RouterEntity } from "./model.ts";
 import { generatedName } from "./names.ts";
-import { isPolicyUserName, principalsOf, routersInScope } from "./scope.ts";
+import { routersInScope } from "./scope.ts";
 
 /**
  * The channel entities of one router, given the channels in its scope (see isInScope): an
@@ -158,17 +159,20 @@ export function checkChannel(
     );
     return false;
   }
+  // Validation refuses such entries; a registry that skipped it must not grant by accident.
+  const parties = partyResolver(registry);
+  const teams = new Set(registry.teams.map((t) => t.team));
   for (const role of ["producers", "consumers"] as const)
     channel[role].forEach((entry, index) => {
-      for (const principal of principalsOf(entry, registry).filter((p) => !isPolicyUserName(p)))
-        sink.channel(
-          channel,
-          "warning",
-          "router-config/unnamable-principal",
-          `principal '${principal}' of channel '${channel.address}' cannot be listed in a router vhost policy (users are separated by ','), so it gets no access`,
-          "Use SASL user names without ',' or surrounding spaces (map certificate subjects with the sslProfile's uidFormat).",
-          [role, index],
-        );
+      if (parties.principalsOf(entry).length > 0 || teams.has(entry)) return;
+      sink.channel(
+        channel,
+        "warning",
+        "router-config/party-grants-nobody",
+        `'${entry}' among the ${role} of channel '${channel.address}' stands for no principal a router can name (declared as both a team and a principal, or not a valid principal name: the router would read ',' or '*' in it), so it gets no access`,
+        "Name a team or a principal (ASCII letters, digits, '_', '-', '@'), never both; run `amqp-mesh validate`.",
+        [role, index],
+      );
     });
   const inScope = routersInScope(channel, topology);
   if (inScope.length === 0) {

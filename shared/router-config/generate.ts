@@ -1,5 +1,6 @@
 import { type Diagnostic, sortDiagnostics } from "../diagnostics.ts";
 import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
+import { queueKey } from "../registry/rules/ownership.ts";
 import type { Router, RouterFlavour, Topology } from "../topology/index.ts";
 import { channelEntities, checkChannel } from "./channels.ts";
 import {
@@ -52,7 +53,11 @@ export function generateRouterConfigs(
   return { configs, diagnostics: sortDiagnostics(sink.diagnostics) };
 }
 
-/** Channels that pass the flavour and topology checks, one per address (first owner wins). */
+/**
+ * Channels that pass the flavour and topology checks, one per address (first owner wins).
+ * Channels sharing a broker queue are all left out: validation refuses them, and a registry
+ * that skipped it must not link one team's channel to another's queue, whichever sorts first.
+ */
 function usableChannels(
   registry: ChannelRegistry,
   topology: Topology,
@@ -60,7 +65,26 @@ function usableChannels(
   sink: DiagnosticSink,
 ): RegisteredChannel[] {
   const usable = new Map<string, RegisteredChannel>();
+  const onQueue = new Map<string, RegisteredChannel[]>();
+  for (const channel of registry.channels) {
+    const key = queueKey(channel);
+    if (key !== undefined) onQueue.set(key, [...(onQueue.get(key) ?? []), channel]);
+  }
   for (const channel of sortedChannels(registry)) {
+    const key = queueKey(channel);
+    const sharing = key === undefined ? [] : (onQueue.get(key) ?? []).filter((c) => c !== channel);
+    if (sharing.length > 0) {
+      const others = sharing.map((c) => `'${c.address}' of '${c.owner}'`).join(", ");
+      sink.channel(
+        channel,
+        "error",
+        "router-config/queue-taken",
+        `channel '${channel.address}' of '${channel.owner}' routes to a broker queue that ${others} routes to as well; none of them is generated`,
+        "A broker queue belongs to one channel of one team: run `amqp-mesh validate`.",
+        ["routing", "queue"],
+      );
+      continue;
+    }
     const twin = usable.get(channel.address);
     if (twin !== undefined) {
       sink.channel(

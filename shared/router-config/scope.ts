@@ -23,24 +23,6 @@ export function compareText(a: string, b: string): number {
 }
 
 /**
- * The SASL user names a producers/consumers entry stands for: a team name means all its
- * principals; anything else is taken as a principal name itself.
- */
-export function principalsOf(entry: string, registry: ChannelRegistry): string[] {
-  const team = registry.teams.find((t) => t.team === entry);
-  return team === undefined ? [entry] : team.principals;
-}
-
-/** principalsOf for many entries of one registry: its teams are looked up once. */
-export function principalsResolver(registry: ChannelRegistry): (entry: string) => string[] {
-  const byTeam = new Map<string, string[]>();
-  // The first team of a name wins, as in principalsOf.
-  for (const team of registry.teams)
-    if (!byTeam.has(team.team)) byTeam.set(team.team, team.principals);
-  return (entry) => byTeam.get(entry) ?? [entry];
-}
-
-/**
  * Whether the router can name this user in a vhost group: `users` is a comma-separated
  * list (qdrouterd policy_local.py splits it at ',' and strips spaces).
  */

@@ -1,13 +1,14 @@
 import {
   addressSegments,
   type ChannelRegistry,
+  partyResolver,
   type RegisteredChannel,
 } from "../registry/index.ts";
 import type { Router, Topology } from "../topology/index.ts";
 import { ROUTERS_VHOST } from "./connections.ts";
 import type { RouterEntity } from "./model.ts";
 import { generatedName, groupNameFrom } from "./names.ts";
-import { compareText, isPolicyUserName, principalsResolver, routersInScope } from "./scope.ts";
+import { compareText, isPolicyUserName, routersInScope } from "./scope.ts";
 
 /** The vhost every client connection falls into (policy.defaultVhost). */
 export const DEFAULT_VHOST = "$default";
@@ -62,6 +63,11 @@ export function addressesAbove(registry: ChannelRegistry): Set<string> {
  * on an interior and `amqp:/_edge/<id>/temp.<x>` on an edge (address_lookup_client.c
  * `qdr_generate_temp_addr`, the same in qdrouterd 1.19 and skupper-router 3.5, area "0",
  * no network id). Only temporary addresses: `_topo/0/<id>/$management` stays out of reach.
+ * This is as narrow as the routers allow: policy patterns are text with a trailing `*`, so a
+ * grant cannot name one requester's address. What keeps a responder from other
+ * conversations is that each temporary address ends in a random 15-character discriminator
+ * (qd_generate_discriminator) it only learns from a request's reply-to; the grant goes only
+ * to consumers of a replyTo channel that has requesters (producers), on its routers.
  */
 export function replyAddressEntry(router: Router): string {
   return router.mode === "edge"
@@ -90,14 +96,10 @@ function rightsByPrincipal(
     }
     return entry;
   };
-  const principalsOf = principalsResolver(registry);
-  const principalsIn = (entries: string[]): string[] => {
-    const out: string[] = [];
-    for (const entry of entries)
-      for (const principal of principalsOf(entry))
-        if (isPolicyUserName(principal)) out.push(principal);
-    return out;
-  };
+  // One reading of producers/consumers for every part (shared/registry/parties.ts).
+  const parties = partyResolver(registry);
+  const principalsIn = (entries: string[]): string[] =>
+    parties.principalsIn(entries).filter(isPolicyUserName);
   const above = addressesAbove(registry);
   for (const channel of channels) {
     const entries = channelPolicyEntries(channel, registry, above);
@@ -108,8 +110,12 @@ function rightsByPrincipal(
       // A requester receives its replies on a dynamic (router-named) address.
       if (channel.replyTo) entry.dynamicSource = true;
     }
-    // A responder sends each reply to the requester's dynamic address, on any router of the channel.
-    const replies = channel.replyTo ? routersInScope(channel, topology).map(replyAddressEntry) : [];
+    // A responder sends each reply to the requester's dynamic address, on any router of the
+    // channel; without a requester there is nobody to reply to, and no grant.
+    const replies =
+      channel.replyTo && principalsIn(channel.producers).length > 0
+        ? routersInScope(channel, topology).map(replyAddressEntry)
+        : [];
     for (const principal of principalsIn(channel.consumers)) {
       const entry = get(principal);
       for (const e of entries) entry.sources.add(e);

@@ -5,10 +5,12 @@
  * `amqp-mesh generate` would write their files.
  */
 import { createHash } from "node:crypto";
-import { type Diagnostic, formatDiagnostic, hasErrors } from "../diagnostics.ts";
+import { type Diagnostic, formatDiagnostic, hasErrors, sortDiagnostics } from "../diagnostics.ts";
 import {
   type ChannelCompatibility,
   type ChannelRegistry,
+  CROSS_TEAM_CODES,
+  crossTeamDiagnostics,
   findBreakingChanges,
 } from "../registry/index.ts";
 import {
@@ -124,6 +126,24 @@ function breakingLine(change: ChannelCompatibility): string {
 }
 
 /**
+ * The project's findings with the rules across teams judged against the last good registry:
+ * a conflict is reported on the document that introduced it, and a name, address or queue
+ * handed to another team in one change is refused (registry/owner-changed).
+ */
+function judgedAgainstLastGood(
+  current: LoadedProject,
+  lastGood: LoadedProject | undefined,
+): Diagnostic[] {
+  const registry = current.registry;
+  const previous = lastGood?.registry;
+  if (registry === undefined || previous === undefined) return current.diagnostics;
+  return sortDiagnostics([
+    ...current.diagnostics.filter((d) => !CROSS_TEAM_CODES.has(d.code)),
+    ...crossTeamDiagnostics(registry, { lastGood: previous }),
+  ]);
+}
+
+/**
  * Judges a loaded project against the last good one (undefined on the first run). The
  * configs it generates (the topology's flavour, with `managementPrincipals`) come back with
  * an accepted verdict, for DesiredConfigs to reuse.
@@ -133,7 +153,8 @@ export function checkRegistry(
   lastGood: LoadedProject | undefined,
   managementPrincipals: readonly string[] = [],
 ): GateVerdict {
-  const { registry, topology, diagnostics, snapshot } = current;
+  const { registry, topology, snapshot } = current;
+  const diagnostics = judgedAgainstLastGood(current, lastGood);
   if (hasErrors(diagnostics) || registry === undefined || topology === undefined) {
     const problems = errorLines(diagnostics);
     return {

@@ -1,7 +1,7 @@
 import type { Diagnostic } from "../../diagnostics.ts";
 import type { Topology } from "../../topology/schema.ts";
 import { didYouMean } from "../../yaml/suggest.ts";
-import type { ChannelRegistry } from "../model.ts";
+import type { ChannelRegistry, RegisteredChannel } from "../model.ts";
 import { addressKey, sameAddress } from "../prefix.ts";
 import type { RegistryPlaces } from "./place.ts";
 
@@ -35,9 +35,14 @@ export function checkPartyReferences(
   return diagnostics;
 }
 
-/** A dead-letter channel must be another registered channel. */
+/**
+ * A dead-letter channel must be another registered channel of the same team: failed messages
+ * are the owning team's data, and whoever may send to the channel may send to its dead letters.
+ */
 export function checkDeadLetters(registry: ChannelRegistry, places: RegistryPlaces): Diagnostic[] {
-  const registered = new Set(registry.channels.map((c) => addressKey(c.address)));
+  const registered = new Map<string, RegisteredChannel>();
+  for (const c of registry.channels)
+    if (!registered.has(addressKey(c.address))) registered.set(addressKey(c.address), c);
   const diagnostics: Diagnostic[] = [];
   for (const channel of registry.channels) {
     const deadLetter = channel.deadLetter;
@@ -50,7 +55,17 @@ export function checkDeadLetters(registry: ChannelRegistry, places: RegistryPlac
           hint: `register a separate channel, e.g. '${channel.address}.dead', and name it here`,
         }),
       );
-    } else if (!registered.has(addressKey(deadLetter))) {
+    } else if (registered.has(addressKey(deadLetter))) {
+      const target = registered.get(addressKey(deadLetter))!;
+      if (target.owner !== channel.owner)
+        diagnostics.push(
+          places.atChannel(channel, ["deadLetter"], {
+            code: "registry/dead-letter-other-team",
+            message: `dead-letter channel '${deadLetter}' of '${channel.address}' belongs to team '${target.owner}' (${places.where(target)}), not to team '${channel.owner}'`,
+            hint: `register a dead-letter channel of team '${channel.owner}', e.g. '${channel.address}.dead', and name it here`,
+          }),
+        );
+    } else {
       const addresses = registry.channels.map((c) => c.address);
       diagnostics.push(
         places.atChannel(channel, ["deadLetter"], {

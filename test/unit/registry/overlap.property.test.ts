@@ -3,7 +3,9 @@
  * registries whose addresses share segments often. The oracle is the rule's definition,
  * written out here: every channel is compared with every earlier channel, and two addresses
  * overlap when the segments of one start with all the segments of the other (split at `.`
- * and `/`, empty segments dropped). The rule itself looks overlaps up in maps.
+ * and `/`, empty segments dropped). A conflict inside one team (a duplicate) is reported once,
+ * on the later channel; one between teams on both channels, each naming the other (no last
+ * good registry says which came first). The rule itself looks overlaps up in maps.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -26,11 +28,13 @@ function expected(channels: readonly RegisteredChannel[]): string[][] {
     for (const earlier of channels.slice(0, i)) {
       const other = segments(earlier.address);
       if (!startsWith(own, other) && !startsWith(other, own)) continue;
-      if (own.length === other.length)
-        out.push(["registry/duplicate-address", where(channel), where(earlier)]);
-      else if (channel.owner !== earlier.owner) {
-        const [inner, outer] = own.length > other.length ? [channel, earlier] : [earlier, channel];
-        out.push(["registry/prefix-overlap", where(inner), where(outer)]);
+      const code =
+        own.length === other.length ? "registry/duplicate-address" : "registry/prefix-overlap";
+      if (channel.owner === earlier.owner) {
+        if (own.length === other.length) out.push([code, where(channel), where(earlier)]);
+      } else {
+        out.push([code, where(channel), where(earlier)]);
+        out.push([code, where(earlier), where(channel)]);
       }
     }
   }

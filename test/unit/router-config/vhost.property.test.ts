@@ -191,8 +191,12 @@ describe("generated vhost policies admit exactly what the registry says", () => 
                 other.mode === "edge"
                   ? `amqp:/_edge/${other.id}/temp.abc123`
                   : `amqp:/_topo/0/${other.id}/temp.abc123`;
+              // Replies only where a requester may be: a replyTo channel without producers grants none.
               const responder = local.some(
-                (c) => inScope(c, other) && parties(c.consumers, registry).has(principal),
+                (c) =>
+                  inScope(c, other) &&
+                  parties(c.producers, registry).size > 0 &&
+                  parties(c.consumers, registry).has(principal),
               );
               expect(admits(group?.targets, reply), `${principal} replies to ${reply}`).toBe(
                 responder,

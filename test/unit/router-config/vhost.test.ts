@@ -151,18 +151,26 @@ describe("vhost policies", () => {
 
 describe("principals a vhost policy cannot name", () => {
   it("warns and leaves them out instead of writing a broken users list", () => {
+    // A registry that skipped validation: ',' splits the users list, '*' is everyone to qdrouterd.
     const withComma = registryOf([
       {
         team: "t",
-        channels: [{ address: "t/a", description: "a", producers: ["CN=svc,O=corp", "ok-user"] }],
+        channels: [
+          { address: "t/a", description: "a", producers: ["CN=svc,O=corp", "ok-user", "*"] },
+        ],
       },
     ]);
     const { configs, diagnostics } = generateRouterConfigs(withComma, smallTopology());
     expect(diagnostics).toEqual([
       expect.objectContaining({
         severity: "warning",
-        code: "router-config/unnamable-principal",
+        code: "router-config/party-grants-nobody",
         path: ["channels", 0, "producers", 0],
+      }),
+      expect.objectContaining({
+        severity: "warning",
+        code: "router-config/party-grants-nobody",
+        path: ["channels", 0, "producers", 2],
       }),
     ]);
     const users = Object.values(vhostGroups(configs[0]!)).map((g) => g.users);
