@@ -345,7 +345,7 @@ function itemResult(
 /**
  * Violations listed per message. Ajv reports every one (allErrors), and a payload within the
  * size limit can break a schema thousands of times (one per extra property): listing them all
- * made a 60 KB request a 600 KB answer, and a 100-item batch of them held megabytes per request.
+ * made a 60 KB request a 600 KB answer.
  */
 export const MAX_LISTED_VIOLATIONS = 10;
 

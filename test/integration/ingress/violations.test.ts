@@ -1,9 +1,8 @@
 /**
  * A 422 names what is wrong without growing with it: a payload within the channel's size limit
  * can break its schema thousands of times (one violation per unknown member), and listing them
- * all turned a 60 KB request into a 600 KB answer (and a 100-item batch of them into megabytes
- * held per request, which is what made the local ingress's memory climb under hostile input).
- * Through the local adapter, against an emulated router with a consumer: nothing is published.
+ * all turned a 60 KB request into a 600 KB answer. Through the local adapter, against an
+ * emulated router with a consumer: nothing is published.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LocalMesh } from "../../../emulator/index.ts";
