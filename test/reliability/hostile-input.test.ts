@@ -224,6 +224,10 @@ describe(`hostile input on the local ingress (${ENGINE})`, () => {
         ["heap used after GC, at the end", mib(atEnd.heapUsed)],
         ["heap growth after warm-up", `${(growth * 100).toFixed(1)} %`],
         ["heap total (reserved), at the end", mib(atEnd.heapTotal)],
+        [
+          "  of which young generation",
+          `${mib(afterWarmUp.spaces.new_space ?? 0)} → ${mib(atEnd.spaces.new_space ?? 0)}`,
+        ],
         ["RSS after warm-up → at the end", `${mib(afterWarmUp.rss)} → ${mib(atEnd.rss)}`],
         ...[...byKind]
           .sort(([a], [b]) => a.localeCompare(b))

@@ -9,7 +9,7 @@
  *      parent → { memory: true } → child { memory: process.memoryUsage() after a full GC };
  *      parent → { stop: true } → child closes and exits.
  */
-import { getHeapStatistics } from "node:v8";
+import { getHeapSpaceStatistics, getHeapStatistics } from "node:v8";
 import { MeshClient } from "../../shared/amqp/index.ts";
 import {
   CallerAuthenticator,
@@ -74,6 +74,8 @@ export interface ChildMemory {
   external: number;
   /** Outside the JS heap, allocated by V8 itself (zones, compiled code). */
   mallocedMemory: number;
+  /** Bytes reserved per V8 heap space (new_space, old_space, large_object_space...). */
+  spaces: Record<string, number>;
 }
 
 function memoryAfterGc(): ChildMemory {
@@ -81,12 +83,16 @@ function memoryAfterGc(): ChildMemory {
   gc?.();
   gc?.();
   const { rss, heapTotal, heapUsed, external } = process.memoryUsage();
+  const spaces = Object.fromEntries(
+    getHeapSpaceStatistics().map((space) => [space.space_name, space.space_size]),
+  );
   return {
     rss,
     heapTotal,
     heapUsed,
     external,
     mallocedMemory: getHeapStatistics().malloced_memory,
+    spaces,
   };
 }
 
