@@ -369,6 +369,13 @@ function itemResult(
     : { index, status: 202, messageId: result.messageId };
 }
 
+/**
+ * Violations listed per message. Ajv reports every one (allErrors), and a payload within the
+ * size limit can break a schema thousands of times (one per extra property): listing them all
+ * made a 60 KB request a 600 KB answer.
+ */
+export const MAX_LISTED_VIOLATIONS = 10;
+
 /** The schema's verdict: undefined when the payload passes (or there is no schema). */
 function check(
   prepared: PreparedMessage,
@@ -395,10 +402,12 @@ function check(
     throw error;
   }
   if (errors.length === 0) return undefined;
+  const listed = errors.slice(0, MAX_LISTED_VIOLATIONS);
   return problem(
     "schema-violation",
-    `${errors.length} violation${errors.length === 1 ? "" : "s"} of the channel's payload schema`,
-    { errors },
+    `${errors.length} violation${errors.length === 1 ? "" : "s"} of the channel's payload schema` +
+      (listed.length < errors.length ? `; the first ${listed.length} are listed` : ""),
+    { errors: listed },
   );
 }
 

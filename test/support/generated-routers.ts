@@ -11,6 +11,7 @@
  *     only: ["aws-eu-interior-1", "aws-eu-edge-1"],
  *   });
  *   routers.url("aws-eu-interior-1"); await routers.restart("aws-eu-edge-1");
+ *   await routers.stopRouter("aws-eu-edge-1"); await routers.startRouter("aws-eu-edge-1");
  *   routers.prepareConfig  // what sync must compare with: the configs as these routers run them
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -78,6 +79,10 @@ export interface GeneratedRouters {
   url(routerId: string): string;
   /** Stops the router (as a crash would) and starts it again from its config file. */
   restart(routerId: string): Promise<void>;
+  /** Stops the router as a crash would (real ones: SIGKILL); `start` brings it back. */
+  stopRouter(routerId: string): Promise<void>;
+  /** Starts a stopped router again from its config file, on the same ports. */
+  startRouter(routerId: string): Promise<void>;
   /** The configs as these routers run them (local certificate and SASL paths for real ones). */
   prepareConfig(config: RouterConfig): RouterConfig;
   stop(): Promise<void>;
@@ -134,6 +139,8 @@ export async function startGeneratedRouters(
         await mesh.router(id).stop();
         await mesh.router(id).start();
       },
+      stopRouter: (id) => mesh.router(id).stop(),
+      startRouter: (id) => mesh.router(id).start(),
       prepareConfig: (config) => config,
       stop: () => mesh.stop(),
     };
@@ -163,6 +170,8 @@ export async function startGeneratedRouters(
       await processes.kill(id);
       await processes.restart(id);
     },
+    stopRouter: (id) => processes.kill(id),
+    startRouter: (id) => processes.restart(id),
     prepareConfig: (config) => withLocalFiles(config, files),
     stop: async () => {
       await processes.stop();
