@@ -86,6 +86,14 @@ const running = new Set<TargetMesh>();
 const FORM_TIMEOUT_MS = 30_000;
 /** Lines of each router's log in the message of a mesh that did not form. */
 const LOG_LINES = 15;
+/**
+ * Real routers are asked over a new management connection per poll: every 100 ms, not
+ * wait.ts's 5 ms, which on a loaded machine had the routers (and their logs) busy with
+ * little but the test's own polling.
+ */
+const POLL_MS = 100;
+/** Log lines of the test's own polling connections, left out of a failed set-up's log tail. */
+const POLLING_NOISE = /Accepted connection to |No protocol header found/;
 
 /** A mesh of real routers that did not form: the message holds each router's view and log. */
 export class MeshSetUpError extends Error {
@@ -379,16 +387,35 @@ async function processMesh(
       const connections = await ask("connection", ["role", "dir", "host", "opened", "operStatus"]);
       const logFile = processes.logFile(id);
       const log = await readFile(logFile, "utf8").catch((e: Error) => `(no log: ${e.message})`);
-      const tail = log.trimEnd().split("\n").slice(-LOG_LINES).join("\n    ");
+      const tail = log
+        .trimEnd()
+        .split("\n")
+        .filter((line) => !POLLING_NOISE.test(line))
+        .slice(-LOG_LINES)
+        .join("\n    ");
       parts.push(
-        `router ${id} (${modeOf(id)}, ${urlOf(id)}):${nodes}\n  connections:\n    ${connections}\n  last ${LOG_LINES} lines of its log:\n    ${tail}`,
+        `router ${id} (${modeOf(id)}, ${urlOf(id)}):${nodes}\n  connections:\n    ${connections}\n  last ${LOG_LINES} lines of its log (without accepted connections):\n    ${tail}`,
       );
     }
     return parts.join("\n");
   };
 
+  /** Listeners a router could not bind (its clients would reach whoever holds the port). */
+  const bindErrors = async (): Promise<string[]> => {
+    const errors: string[] = [];
+    for (const config of started) {
+      const log = await readFile(processes.logFile(config.routerId), "utf8").catch(() => "");
+      for (const line of log.split("\n"))
+        if (/Listener error .*Address already in use/.test(line))
+          errors.push(`router ${config.routerId}: ${line.trim()}`);
+    }
+    return errors;
+  };
+
   const waitForFormed = async (timeout = formTimeout): Promise<void> => {
     try {
+      const taken = await bindErrors();
+      if (taken.length > 0) throw new Error(`a listener's port was taken:\n${taken.join("\n")}`);
       await waitForLinks(timeout);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -411,7 +438,11 @@ async function processMesh(
             id === r.id ? seen.has(id) : Number(seen.get(id)) === cost,
           );
         },
-        { timeout, what: `router ${r.id} to see routers ${[...linked].join(", ")} at their costs` },
+        {
+          timeout,
+          interval: POLL_MS,
+          what: `router ${r.id} to see routers ${[...linked].join(", ")} at their costs`,
+        },
       );
     }
     for (const r of spec.routers.filter(
@@ -422,7 +453,7 @@ async function processMesh(
           const rows = await query(urlOf(r.id), flavour, "connection", ["role", "dir"]);
           return rows.some((row) => row.role === "edge" && row.dir === "out");
         },
-        { timeout, what: `edge router ${r.id} to connect to its interior` },
+        { timeout, interval: POLL_MS, what: `edge router ${r.id} to connect to its interior` },
       );
     }
   };
@@ -475,6 +506,7 @@ async function processMesh(
         },
         {
           timeout: options.timeout ?? 10_000,
+          interval: POLL_MS,
           what: `${wanted} consumer(s) of ${address} at ${at}`,
         },
       );
@@ -488,7 +520,11 @@ async function processMesh(
           ]);
           return rows.some((r) => r.name === name && r.connectionStatus === "SUCCESS");
         },
-        { timeout: options.timeout ?? 10_000, what: `connector ${name} of ${routerId} to connect` },
+        {
+          timeout: options.timeout ?? 10_000,
+          interval: POLL_MS,
+          what: `connector ${name} of ${routerId} to connect`,
+        },
       );
     },
     async waitForRoute(from, to, options = {}) {
@@ -511,7 +547,11 @@ async function processMesh(
           const nodes = await query(urlOf(from), flavour, "router.node", ["id"]);
           return nodes.some((n) => n.id === to);
         },
-        { timeout: options.timeout ?? 15_000, what: `a route from ${from} to ${to}` },
+        {
+          timeout: options.timeout ?? 15_000,
+          interval: POLL_MS,
+          what: `a route from ${from} to ${to}`,
+        },
       );
     },
     async waitForLinkRoute(address, options = {}) {
@@ -543,7 +583,11 @@ async function processMesh(
           }
           return true;
         },
-        { timeout: options.timeout ?? 10_000, what: `a link route for ${address} to be known` },
+        {
+          timeout: options.timeout ?? 10_000,
+          interval: POLL_MS,
+          what: `a link route for ${address} to be known`,
+        },
       );
     },
     async stop() {
