@@ -6,7 +6,8 @@
  *
  * - ports come from below the system's ephemeral range (ip_local_port_range), which the
  *   system never hands out by itself (no bind(0), no outgoing connection takes them), and
- *   above 20000, clear of the example project's 17101–17231 a user's platform may hold;
+ *   above 28000, clear of the example project's 17101–17231 a user's platform may hold
+ *   (and of up-engine.test.ts's fixed 27101–27231);
  * - each is held by a lock file in a folder of the temp dir shared by every process
  *   (`amqp-mesh-test-ports/<port>`, created exclusively, holding the owner's pid) until
  *   released, or until its process exits (a lock of a process gone is taken over);
@@ -28,8 +29,11 @@ export const PORT_LOCK_DIR = join(tmpdir(), "amqp-mesh-test-ports");
 /** A lock older than this is taken over even if its pid runs (the pid was reused). */
 const STALE_AFTER_MS = 60 * 60 * 1000;
 
-/** Above the example's ports (17101–17231) and the usual fixed service ports below. */
-const LOWEST = 20_000;
+/**
+ * Above the example's ports (17101–17231), the copy of them test/integration/cli/
+ * up-engine.test.ts binds (27101–27231), and the usual fixed service ports below.
+ */
+const LOWEST = 28_000;
 
 /** The system's ephemeral range, from Linux's ip_local_port_range (default 32768–60999). */
 function ephemeralRange(): [number, number] {
@@ -52,7 +56,7 @@ export function reservablePortRange(): [number, number] {
   const above: [number, number] = [Math.max(high + 1, LOWEST), 65535];
   const size = ([a, b]: [number, number]) => b - a + 1;
   const best = size(below) >= size(above) ? below : above;
-  if (size(best) < 1000)
+  if (size(best) < 2000)
     throw new Error(
       `no room for test ports outside the ephemeral range ${low}-${high} (above ${LOWEST}); widen net.ipv4.ip_local_port_range's gap`,
     );

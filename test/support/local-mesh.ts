@@ -1,5 +1,5 @@
 /**
- * Starting the emulator in tests: small topologies and router configs in a line, ephemeral
+ * Starting the emulator in tests: small topologies and router configs in a line, reserved
  * ports, and cleanup.
  *
  *   const mesh = await startTestMesh({

@@ -11,7 +11,7 @@
  *   await mesh.router("b").stop();   await mesh.router("b").start();
  *   await mesh.stop();
  *
- * Real routers: every listener on 127.0.0.1 at a free port; a link [from, to, cost] is an
+ * Real routers: every listener on 127.0.0.1 at a reserved port (free-port.ts); a link [from, to, cost] is an
  * `inter-router` listener on `to` and a connector on `from`; an edge's uplinks are `edge`
  * listeners on the interiors and connectors on the edge; PLAIN users go into a Cyrus sasldb
  * (saslpasswd2). The mesh is ready once every interior sees every other and every edge
