@@ -19,6 +19,8 @@ export class BrokerConnection extends WatchedConnector {
   connection: Connection | undefined;
   connected = false;
   lastError: string | undefined;
+  /** Why the connector's password could not be read (the router's log line), if it could not. */
+  secretError: string | undefined;
   remoteContainer: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -46,9 +48,22 @@ export class BrokerConnection extends WatchedConnector {
       idle_time_out: 0,
       tcp_no_delay: true,
     };
+    this.secretError = undefined;
     if (typeof a.saslUsername === "string") {
       options.username = a.saslUsername;
-      if (typeof a.saslPassword === "string") options.password = resolveSecret(a.saslPassword);
+      if (typeof a.saslPassword === "string") {
+        const secret = resolveSecret(a.saslPassword);
+        options.password = secret.password;
+        if (secret.error !== undefined) {
+          // As qdrouterd 1.19 and skupper-router 3.5 do: the error is logged, the connector
+          // configured all the same, and it logs in with PLAIN and no password (the broker
+          // refuses it) — never falling back to ANONYMOUS, which a broker may let in.
+          this.secretError = secret.error;
+          const mechanisms = this.container.sasl.client_mechanisms();
+          mechanisms.enable_plain(a.saslUsername, "");
+          options.sasl_mechanisms = mechanisms;
+        }
+      }
     }
     const connection = this.container.connect(
       options as unknown as Parameters<RheaContainer["connect"]>[0],
@@ -70,7 +85,8 @@ export class BrokerConnection extends WatchedConnector {
       this.connection = undefined;
       const wasConnected = this.connected;
       this.connected = false;
-      if (context.error) this.lastError = String(context.error);
+      if (context.error)
+        this.lastError = describeError(context.error, `${options.host}:${options.port}`);
       if (wasConnected) this.reportDown();
       if (!this.#stopped) {
         this.#timer = setTimeout(() => this.start(), this.#delay);
@@ -79,7 +95,14 @@ export class BrokerConnection extends WatchedConnector {
     };
     connection.on("disconnected", guarded("broker disconnected", down));
     connection.on("connection_close", guarded("broker connection_close", down));
-    connection.on("connection_error", () => {});
+    // A refused login (SASL outcome) comes as a connection error before the disconnect.
+    connection.on(
+      "connection_error",
+      guarded("broker connection_error", (context: { error?: unknown }) => {
+        if (this.connection === connection && context.error)
+          this.lastError = describeError(context.error, `${options.host}:${options.port}`);
+      }),
+    );
     connection.on("error", () => {});
   }
 
@@ -124,17 +147,37 @@ async function closeWithGrace(connection: Connection, graceMs: number): Promise<
 
 /**
  * Connector passwords as qdrouterd reads them: `env:NAME` from the environment,
- * `file:/path` from a file, `literal:text` or anything else as it is.
+ * `file:/path` from a file, `literal:text` or anything else as it is. An unset variable is
+ * the error qdrouterd 1.19 and skupper-router 3.5 log ("Not found: Failed to find a password
+ * in the environment variable"), here with the variable's name.
  */
-function resolveSecret(value: string): string {
-  if (value.startsWith("env:")) return process.env[value.slice(4)] ?? "";
+function resolveSecret(value: string): { password: string; error?: string } {
+  if (value.startsWith("env:")) {
+    const name = value.slice(4);
+    const found = process.env[name];
+    if (found === undefined)
+      return {
+        password: "",
+        error: `Failed to find a password in the environment variable ${name}`,
+      };
+    return { password: found };
+  }
   if (value.startsWith("file:")) {
     try {
-      return readFileSync(value.slice(5), "utf8").trim();
+      return { password: readFileSync(value.slice(5), "utf8").trim() };
     } catch {
-      return "";
+      return { password: "" };
     }
   }
-  if (value.startsWith("literal:")) return value.slice(8);
-  return value;
+  if (value.startsWith("literal:")) return { password: value.slice(8) };
+  return { password: value };
+}
+
+/** A broker connection's failure as the routers word it: condition and description. */
+function describeError(error: unknown, where: string): string {
+  const condition = (error as { condition?: unknown }).condition;
+  const description = (error as { description?: unknown }).description;
+  if (typeof condition === "string")
+    return `Connection to ${where} failed: ${condition}${typeof description === "string" ? ` ${description}` : ""}`;
+  return String(error);
 }

@@ -126,7 +126,9 @@ export class BrokerLinks {
 
   /** The last connection error of the connector `name`, for timeout messages. */
   connectorError(name: string): string | undefined {
-    for (const c of this.#connectors.values()) if (c.name === name) return c.lastError;
+    for (const c of this.#connectors.values())
+      if (c.name === name)
+        return [c.secretError, c.lastError].filter((e) => e !== undefined).join("; ") || undefined;
     return undefined;
   }
 
@@ -182,7 +184,10 @@ export class BrokerLinks {
       const connector = this.#connectors.get(entity);
       return {
         connectionStatus: connector?.connected ? "SUCCESS" : "CONNECTING",
-        connectionMsg: connector?.lastError ?? (connector?.connected ? "Connection Opened" : ""),
+        connectionMsg:
+          connector?.lastError ??
+          connector?.secretError ??
+          (connector?.connected ? "Connection Opened" : ""),
       };
     }
     return {};

@@ -300,7 +300,11 @@ export async function waitForConsumers(
       if (!row) return false;
       return (row.subscriberCount > 0 ? 1 : 0) + row.remoteCount >= routersWithConsumers;
     },
-    { timeout: 10_000, what: `${consumers} consumer(s) of ${address} known at ${routerId}` },
+    {
+      timeout: 10_000,
+      interval: 50,
+      what: `${consumers} consumer(s) of ${address} known at ${routerId}`,
+    },
   );
 }
 
@@ -345,6 +349,6 @@ export async function waitForPlacedConsumers(
       }
       return interiors.length === 0 || interiorSubscribers >= ownOnInteriors + edgesWithConsumers;
     },
-    { timeout: 10_000, what: `the consumers of ${address} known across the mesh` },
+    { timeout: 10_000, interval: 50, what: `the consumers of ${address} known across the mesh` },
   );
 }

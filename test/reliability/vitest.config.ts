@@ -14,7 +14,11 @@ export default defineConfig({
     maxWorkers: 1,
     fileParallelism: false,
     reporters: process.env.CI
-      ? ["default", ["json", { outputFile: ".tmp/vitest-reliability.json" }]]
-      : ["default"],
+      ? [
+          "default",
+          ["./test/setup/count-reporter.ts", { outputFile: ".tmp/counts-reliability.json" }],
+          ["json", { outputFile: ".tmp/vitest-reliability.json" }],
+        ]
+      : ["default", "./test/setup/count-reporter.ts"],
   },
 });

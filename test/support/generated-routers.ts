@@ -2,10 +2,11 @@
  * Routers started from a project's generated configs, as a deployment runs them: on the
  * emulator, or as real qdrouterd / skrouterd processes (a throwaway CA for the routers'
  * mutual TLS and a Cyrus sasldb of the users, as `amqp-mesh up --engine` makes them). The
- * project is copied with every listener port moved to a free one, so that tests never
- * collide with a local platform on the example's ports.
+ * project is copied with every listener port moved to one reserved for the copy
+ * (free-port.ts), so that tests never collide with each other or with a local platform on
+ * the example's ports.
  *
- *   const project = await copyProject("examples");               // a temp copy, free ports
+ *   const project = await copyProject("examples");               // a temp copy, reserved ports
  *   const routers = await startGeneratedRouters(project.dir, {
  *     engine: "emulator", users, managementPrincipals: ["config-sync"],
  *     only: ["aws-eu-interior-1", "aws-eu-edge-1"],
@@ -15,7 +16,6 @@
  *   routers.prepareConfig  // what sync must compare with: the configs as these routers run them
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeLocalCertificates } from "../../cli/local/certificates.ts";
@@ -27,49 +27,59 @@ import { type LocalMesh, startLocalMesh } from "../../emulator/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";
 import { generateRouterConfigs, type RouterConfig } from "../../shared/router-config/index.ts";
 import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
+import { releasePorts, reservePort } from "./free-port.ts";
 
 export type Engine = "emulator" | RouterBinary;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface ProjectCopy {
   dir: string;
   cleanup(): Promise<void>;
 }
 
-/** A temporary copy of a project folder whose topology listens on free ports. */
+/** Folders of copies whose every listener port is reserved (free-port.ts) for the copy. */
+const reservedCopies = new Set<string>();
+
+/**
+ * A temporary copy of a project folder whose topology listens on ports reserved for it
+ * until cleanup(): no other test file or process binds them meanwhile, and none is a port
+ * of the example a user's running platform may hold.
+ */
 export async function copyProject(from: string): Promise<ProjectCopy> {
   const dir = await mkdtemp(join(tmpdir(), "amqp-mesh-sync-project-"));
-  await cp(from, dir, { recursive: true });
-  const file = join(dir, "topology.yaml");
-  const text = await readFile(file, "utf8");
   const ports = new Map<string, number>();
-  const taken = new Set<number>();
-  for (const match of text.matchAll(/port: (\d{4,5})\b/g)) {
-    const port = match[1]!;
-    // The broker is RabbitMQ on its own port: keep it.
-    if (port === "5672" || ports.has(port)) continue;
-    // The system may hand out a port it just handed out (each probe is closed again): two
-    // listeners on one port would be a topology/port-conflict, and every sync refused.
-    let free = await freePort();
-    while (taken.has(free)) free = await freePort();
-    taken.add(free);
-    ports.set(port, free);
+  const release = async () => {
+    reservedCopies.delete(dir);
+    await releasePorts(ports.values());
+  };
+  try {
+    await cp(from, dir, { recursive: true });
+    const file = join(dir, "topology.yaml");
+    const text = await readFile(file, "utf8");
+    for (const match of text.matchAll(/port: (\d{4,5})\b/g)) {
+      const port = match[1]!;
+      // The broker is RabbitMQ on its own port: keep it.
+      if (port === "5672" || ports.has(port)) continue;
+      ports.set(port, await reservePort());
+    }
+    await writeFile(
+      file,
+      text.replace(/port: (\d{4,5})\b/g, (whole, port: string) =>
+        ports.has(port) ? `port: ${ports.get(port)}` : whole,
+      ),
+    );
+  } catch (error) {
+    await release();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   }
-  await writeFile(
-    file,
-    text.replace(/port: (\d{4,5})\b/g, (whole, port: string) =>
-      ports.has(port) ? `port: ${ports.get(port)}` : whole,
-    ),
-  );
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  reservedCopies.add(dir);
+  return {
+    dir,
+    cleanup: async () => {
+      await rm(dir, { recursive: true, force: true });
+      await release();
+    },
+  };
 }
 
 export interface GeneratedRouters {
@@ -129,6 +139,9 @@ export async function startGeneratedRouters(
       topology,
       configs: started,
       users: new Map(options.users),
+      // A copy's ports are reserved for it: bound as they are (a restarted router gets its
+      // port back); anything else binds ephemeral client ports.
+      ports: reservedCopies.has(projectDir) ? "topology" : "ephemeral",
     });
     return {
       engine: "emulator",

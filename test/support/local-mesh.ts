@@ -1,5 +1,5 @@
 /**
- * Starting the emulator in tests: small topologies and router configs in a line, ephemeral
+ * Starting the emulator in tests: small topologies and router configs in a line, reserved
  * ports, and cleanup.
  *
  *   const mesh = await startTestMesh({
@@ -12,7 +12,8 @@
  *   await stopAllMeshes();                                 // in afterAll/afterEach
  *
  * Each router gets a client listener `clients` (ANONYMOUS and PLAIN, no authentication
- * required) bound to a free port, plus the entities given for it (or for "*": all routers).
+ * required), plus the entities given for it (or for "*": all routers); every listener with
+ * port "0" gets a port reserved for the mesh (free-port.ts).
  */
 import {
   type LocalMesh,
@@ -22,6 +23,7 @@ import {
 } from "../../emulator/index.ts";
 import type { RouterConfig, RouterEntity } from "../../shared/router-config/index.ts";
 import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
+import { releasePorts, reservePort } from "./free-port.ts";
 
 export interface TestRouterSpec {
   id: string;
@@ -79,20 +81,52 @@ export function testRouterConfig(spec: TestMeshSpec, router: TestRouterSpec): Ro
 
 const running = new Set<LocalMesh>();
 
-/** Starts the emulator for `spec` on ephemeral ports; stop it with stopAllMeshes(). */
+/** Listener roles the emulator binds a TCP port for (inter-router and edge are in-process). */
+const BOUND_ROLES = new Set(["normal", "route-container"]);
+
+/**
+ * Starts the emulator for `spec`, every listener on a port reserved for it until it stops
+ * (a router stopped and started again binds the same port: nothing else may take it
+ * meanwhile); stop it with mesh.stop() or stopAllMeshes().
+ */
 export async function startTestMesh(spec: TestMeshSpec): Promise<LocalMesh> {
-  const mesh = await startLocalMesh({
-    topology: meshTopology(spec),
-    configs: spec.routers.map((r) => testRouterConfig(spec, r)),
-    ports: "ephemeral",
-    ...(spec.users !== undefined ? { users: spec.users } : {}),
-  });
+  const configs = spec.routers.map((r) => testRouterConfig(spec, r));
+  const reserved: number[] = [];
+  let mesh: LocalMesh;
+  try {
+    for (const config of configs)
+      for (const entity of config.entities)
+        if (
+          entity.type === "listener" &&
+          Number(entity.attributes.port) === 0 &&
+          BOUND_ROLES.has(String(entity.attributes.role ?? "normal"))
+        ) {
+          const port = await reservePort();
+          reserved.push(port);
+          entity.attributes.port = String(port);
+        }
+    mesh = await startLocalMesh({
+      topology: meshTopology(spec),
+      configs,
+      ports: "topology",
+      ...(spec.users !== undefined ? { users: spec.users } : {}),
+    });
+  } catch (error) {
+    await releasePorts(reserved);
+    throw error;
+  }
+  const stop = mesh.stop.bind(mesh);
+  mesh.stop = async () => {
+    await stop();
+    running.delete(mesh);
+    await releasePorts(reserved);
+  };
   running.add(mesh);
   return mesh;
 }
 
 export async function stopAllMeshes(): Promise<void> {
-  for (const mesh of running) await mesh.stop();
+  for (const mesh of [...running]) await mesh.stop();
   running.clear();
 }
 

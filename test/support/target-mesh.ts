@@ -11,13 +11,13 @@
  *   await mesh.router("b").stop();   await mesh.router("b").start();
  *   await mesh.stop();
  *
- * Real routers: every listener on 127.0.0.1 at a free port; a link [from, to, cost] is an
+ * Real routers: every listener on 127.0.0.1 at a reserved port (free-port.ts); a link [from, to, cost] is an
  * `inter-router` listener on `to` and a connector on `from`; an edge's uplinks are `edge`
  * listeners on the interiors and connectors on the edge; PLAIN users go into a Cyrus sasldb
  * (saslpasswd2). The mesh is ready once every interior sees every other and every edge
  * has its uplink.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BINARY_FLAVOUR, type RouterBinary } from "../../cli/local/engine.ts";
@@ -32,9 +32,9 @@ import {
 } from "../../shared/router-config/index.ts";
 import type { RouterFlavour } from "../../shared/topology/index.ts";
 import { connectClient } from "./amqp-client.ts";
-import { freePort } from "./free-port.ts";
+import { releasePorts, reservePort } from "./free-port.ts";
 import { startTestMesh, type TestMeshSpec, testRouterConfig } from "./local-mesh.ts";
-import { waitFor } from "./wait.ts";
+import { waitFor, withTimeout } from "./wait.ts";
 
 export type MeshEngine = "emulator" | RouterBinary;
 
@@ -82,11 +82,43 @@ export interface TargetMesh {
 
 const running = new Set<TargetMesh>();
 
-export async function startTargetMesh(spec: TestMeshSpec, engine: MeshEngine): Promise<TargetMesh> {
+/** Real routers: how long a mesh may take to form (every interior sees the others). */
+const FORM_TIMEOUT_MS = 30_000;
+/** Lines of each router's log in the message of a mesh that did not form. */
+const LOG_LINES = 15;
+/**
+ * Real routers are asked over a new management connection per poll: every 100 ms, not
+ * wait.ts's 5 ms, which on a loaded machine had the routers (and their logs) busy with
+ * little but the test's own polling.
+ */
+const POLL_MS = 100;
+/** Log lines of the test's own polling connections, left out of a failed set-up's log tail. */
+const POLLING_NOISE = /Accepted connection to |No protocol header found/;
+
+/** A mesh of real routers that did not form: the message holds each router's view and log. */
+export class MeshSetUpError extends Error {
+  override readonly name = "MeshSetUpError";
+}
+
+export interface StartTargetOptions {
+  /** Real routers: ms to wait for the mesh to form (default 30 s). */
+  formTimeout?: number;
+  /**
+   * Real routers: routers of the spec not started, so that the mesh cannot form — for the
+   * test of a set-up that fails (its error and how the suite counts it).
+   */
+  withheld?: string[];
+}
+
+export async function startTargetMesh(
+  spec: TestMeshSpec,
+  engine: MeshEngine,
+  options: StartTargetOptions = {},
+): Promise<TargetMesh> {
   const mesh =
     engine === "emulator"
       ? emulated(await startTestMesh(spec), spec)
-      : await processMesh(spec, engine);
+      : await processMesh(spec, engine, options);
   running.add(mesh);
   return mesh;
 }
@@ -145,8 +177,16 @@ function listener(name: string, role: "inter-router" | "edge"): RouterEntity {
   };
 }
 
-/** The spec's configs with the router-to-router listeners and connectors real routers need. */
-async function wiredConfigs(spec: TestMeshSpec, flavour: RouterFlavour): Promise<RouterConfig[]> {
+/**
+ * The spec's configs with the router-to-router listeners and connectors real routers need,
+ * every listener on a port reserved for this mesh (held until it stops: a killed router
+ * starts again on the same ports, and nothing else may take them meanwhile).
+ */
+async function wiredConfigs(
+  spec: TestMeshSpec,
+  flavour: RouterFlavour,
+  reserved: number[],
+): Promise<RouterConfig[]> {
   const configs = new Map(
     spec.routers.map((r) => [r.id, testRouterConfig({ ...spec, flavour }, r)] as const),
   );
@@ -161,11 +201,14 @@ async function wiredConfigs(spec: TestMeshSpec, flavour: RouterFlavour): Promise
   for (const r of spec.routers)
     for (const uplink of r.uplinks ?? [])
       if (!listens(uplink, "edge")) add(uplink, listener("edge", "edge"));
-  // Every port "0" gets a free port; then connectors can name their peers' ports.
+  // Every port "0" gets a reserved port; then connectors can name their peers' ports.
   for (const config of configs.values())
     for (const entity of config.entities)
-      if (entity.type === "listener" && Number(entity.attributes.port) === 0)
-        entity.attributes.port = String(await freePort());
+      if (entity.type === "listener" && Number(entity.attributes.port) === 0) {
+        const port = await reservePort();
+        reserved.push(port);
+        entity.attributes.port = String(port);
+      }
   const portOf = (id: string, name: string): string => {
     const found = configs
       .get(id)
@@ -195,6 +238,12 @@ async function wiredConfigs(spec: TestMeshSpec, flavour: RouterFlavour): Promise
         },
       });
   return [...configs.values()];
+}
+
+/** KEEP_ROUTER_LOGS=1 keeps the routers' configs and logs for a look after the run. */
+async function keepOrRemove(dir: string): Promise<void> {
+  if (process.env.KEEP_ROUTER_LOGS === "1") console.error(`router configs and logs: ${dir}`);
+  else await rm(dir, { recursive: true, force: true });
 }
 
 async function usersOf(spec: TestMeshSpec): Promise<ReadonlyMap<string, string> | undefined> {
@@ -257,26 +306,37 @@ function linkRouteCovers(route: Record<string, unknown>, address: string): boole
   return match(0, 0);
 }
 
-async function processMesh(spec: TestMeshSpec, binary: RouterBinary): Promise<TargetMesh> {
+async function processMesh(
+  spec: TestMeshSpec,
+  binary: RouterBinary,
+  options: StartTargetOptions,
+): Promise<TargetMesh> {
   const flavour = BINARY_FLAVOUR[binary];
   const dir = await mkdtemp(join(tmpdir(), `amqp-mesh-${binary}-`));
-  const configs = await wiredConfigs(spec, flavour);
-  const users = await usersOf(spec);
-  if (users !== undefined) {
-    const sasl = await makeSaslDatabase(join(dir, "sasl"), users);
-    for (const config of configs) {
-      const router = config.entities.find((e) => e.type === "router");
-      if (router) {
-        router.attributes.saslConfigDir = sasl.configDir;
-        router.attributes.saslConfigName = SASL_CONFIG_NAME;
-      }
-    }
-  }
+  const reserved: number[] = [];
+  const withheld = new Set(options.withheld ?? []);
+  const formTimeout = options.formTimeout ?? FORM_TIMEOUT_MS;
+  let configs: RouterConfig[];
+  let started: RouterConfig[];
   let processes: RouterProcesses;
   try {
-    processes = await startRouterProcesses(binary, configs, join(dir, "routers"));
+    configs = await wiredConfigs(spec, flavour, reserved);
+    const users = await usersOf(spec);
+    if (users !== undefined) {
+      const sasl = await makeSaslDatabase(join(dir, "sasl"), users);
+      for (const config of configs) {
+        const router = config.entities.find((e) => e.type === "router");
+        if (router) {
+          router.attributes.saslConfigDir = sasl.configDir;
+          router.attributes.saslConfigName = SASL_CONFIG_NAME;
+        }
+      }
+    }
+    started = configs.filter((c) => !withheld.has(c.routerId));
+    processes = await startRouterProcesses(binary, started, join(dir, "routers"));
   } catch (error) {
-    await rm(dir, { recursive: true, force: true });
+    await releasePorts(reserved);
+    await keepOrRemove(dir);
     throw error;
   }
   const modeOf = (id: string) => spec.routers.find((r) => r.id === id)?.mode ?? "interior";
@@ -307,12 +367,68 @@ async function processMesh(spec: TestMeshSpec, binary: RouterBinary): Promise<Ta
     }
   };
 
-  const waitForFormed = async (timeout = 30_000): Promise<void> => {
+  /** Each router's own view (router.node rows, connections) and the end of its log. */
+  const diagnosis = async (): Promise<string> => {
+    const parts: string[] = [];
+    for (const config of started) {
+      const id = config.routerId;
+      const ask = async (type: string, names: string[]) => {
+        try {
+          const rows = await withTimeout(query(urlOf(id), flavour, type, names), 5_000, type);
+          return rows.length === 0 ? "(none)" : rows.map((r) => JSON.stringify(r)).join("\n    ");
+        } catch (error) {
+          return `(could not ask: ${error instanceof Error ? error.message : String(error)})`;
+        }
+      };
+      const nodes =
+        modeOf(id) === "interior"
+          ? `\n  router.node rows:\n    ${await ask("router.node", ["id", "cost", "nextHop", "validOrigins", "linkState"])}`
+          : "";
+      const connections = await ask("connection", ["role", "dir", "host", "opened", "operStatus"]);
+      const logFile = processes.logFile(id);
+      const log = await readFile(logFile, "utf8").catch((e: Error) => `(no log: ${e.message})`);
+      const tail = log
+        .trimEnd()
+        .split("\n")
+        .filter((line) => !POLLING_NOISE.test(line))
+        .slice(-LOG_LINES)
+        .join("\n    ");
+      parts.push(
+        `router ${id} (${modeOf(id)}, ${urlOf(id)}):${nodes}\n  connections:\n    ${connections}\n  last ${LOG_LINES} lines of its log (without accepted connections):\n    ${tail}`,
+      );
+    }
+    return parts.join("\n");
+  };
+
+  /** Listeners a router could not bind (its clients would reach whoever holds the port). */
+  const bindErrors = async (): Promise<string[]> => {
+    const errors: string[] = [];
+    for (const config of started) {
+      const log = await readFile(processes.logFile(config.routerId), "utf8").catch(() => "");
+      for (const line of log.split("\n"))
+        if (/Listener error .*Address already in use/.test(line))
+          errors.push(`router ${config.routerId}: ${line.trim()}`);
+    }
+    return errors;
+  };
+
+  const waitForFormed = async (timeout = formTimeout): Promise<void> => {
+    try {
+      const taken = await bindErrors();
+      if (taken.length > 0) throw new Error(`a listener's port was taken:\n${taken.join("\n")}`);
+      await waitForLinks(timeout);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new MeshSetUpError(`${binary} mesh did not form: ${message}\n${await diagnosis()}`);
+    }
+  };
+
+  const waitForLinks = async (timeout: number): Promise<void> => {
     // Every interior a link joins sees the others at the lowest cost the links give (until
     // then routing is still settling); every edge has its uplink.
     const linked = new Set<string>();
     for (const [from, to] of spec.links ?? []) linked.add(from).add(to);
-    for (const r of interiors.filter((i) => linked.has(i.id))) {
+    for (const r of interiors.filter((i) => linked.has(i.id) && !withheld.has(i.id))) {
       const expected = expectedCosts(r.id);
       await waitFor(
         async () => {
@@ -322,16 +438,22 @@ async function processMesh(spec: TestMeshSpec, binary: RouterBinary): Promise<Ta
             id === r.id ? seen.has(id) : Number(seen.get(id)) === cost,
           );
         },
-        { timeout, what: `router ${r.id} to see routers ${[...linked].join(", ")} at their costs` },
+        {
+          timeout,
+          interval: POLL_MS,
+          what: `router ${r.id} to see routers ${[...linked].join(", ")} at their costs`,
+        },
       );
     }
-    for (const r of spec.routers.filter((x) => (x.uplinks ?? []).length > 0)) {
+    for (const r of spec.routers.filter(
+      (x) => (x.uplinks ?? []).length > 0 && !withheld.has(x.id),
+    )) {
       await waitFor(
         async () => {
           const rows = await query(urlOf(r.id), flavour, "connection", ["role", "dir"]);
           return rows.some((row) => row.role === "edge" && row.dir === "out");
         },
-        { timeout, what: `edge router ${r.id} to connect to its interior` },
+        { timeout, interval: POLL_MS, what: `edge router ${r.id} to connect to its interior` },
       );
     }
   };
@@ -361,7 +483,7 @@ async function processMesh(spec: TestMeshSpec, binary: RouterBinary): Promise<Ta
   const mesh: TargetMesh = {
     engine: binary,
     flavour,
-    routers: spec.routers.map((r) => routerHandle(r.id)),
+    routers: spec.routers.filter((r) => !withheld.has(r.id)).map((r) => routerHandle(r.id)),
     router: routerHandle,
     listenerUrl(routerId, name) {
       const found = configOf(routerId).entities.find(
@@ -384,6 +506,7 @@ async function processMesh(spec: TestMeshSpec, binary: RouterBinary): Promise<Ta
         },
         {
           timeout: options.timeout ?? 10_000,
+          interval: POLL_MS,
           what: `${wanted} consumer(s) of ${address} at ${at}`,
         },
       );
@@ -397,7 +520,11 @@ async function processMesh(spec: TestMeshSpec, binary: RouterBinary): Promise<Ta
           ]);
           return rows.some((r) => r.name === name && r.connectionStatus === "SUCCESS");
         },
-        { timeout: options.timeout ?? 10_000, what: `connector ${name} of ${routerId} to connect` },
+        {
+          timeout: options.timeout ?? 10_000,
+          interval: POLL_MS,
+          what: `connector ${name} of ${routerId} to connect`,
+        },
       );
     },
     async waitForRoute(from, to, options = {}) {
@@ -420,7 +547,11 @@ async function processMesh(spec: TestMeshSpec, binary: RouterBinary): Promise<Ta
           const nodes = await query(urlOf(from), flavour, "router.node", ["id"]);
           return nodes.some((n) => n.id === to);
         },
-        { timeout: options.timeout ?? 15_000, what: `a route from ${from} to ${to}` },
+        {
+          timeout: options.timeout ?? 15_000,
+          interval: POLL_MS,
+          what: `a route from ${from} to ${to}`,
+        },
       );
     },
     async waitForLinkRoute(address, options = {}) {
@@ -452,15 +583,18 @@ async function processMesh(spec: TestMeshSpec, binary: RouterBinary): Promise<Ta
           }
           return true;
         },
-        { timeout: options.timeout ?? 10_000, what: `a link route for ${address} to be known` },
+        {
+          timeout: options.timeout ?? 10_000,
+          interval: POLL_MS,
+          what: `a link route for ${address} to be known`,
+        },
       );
     },
     async stop() {
       await processes.stop();
       running.delete(mesh);
-      // KEEP_ROUTER_LOGS=1 keeps the routers' configs and logs for a look after the run.
-      if (process.env.KEEP_ROUTER_LOGS === "1") console.error(`router configs and logs: ${dir}`);
-      else await rm(dir, { recursive: true, force: true });
+      await releasePorts(reserved);
+      await keepOrRemove(dir);
     },
     emulator: undefined,
   };
