@@ -9,7 +9,7 @@
  * resolver fails closed: an entry that names a team and a principal (or two teams' principals)
  * or a principal the router could misread (PRINCIPAL_PATTERN) stands for nobody.
  */
-import { PRINCIPAL_PATTERN } from "./schema.ts";
+import { PRINCIPAL_PATTERN } from "./name-patterns.ts";
 
 /** What the resolver needs of a team: its name and its principals. */
 export interface TeamPrincipals {

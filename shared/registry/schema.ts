@@ -1,20 +1,14 @@
 import { z } from "zod";
+import { ADDRESS_PATTERN, NAME_PATTERN, PRINCIPAL_PATTERN } from "./name-patterns.ts";
 
 /**
  * The channel registry format: one YAML document per owning team.
  * Types are inferred from these schemas; the JSON Schema for editors is derived from them too.
  */
 
-/** Characters a router address may hold safely: no spaces, wildcards or control characters. */
-export const ADDRESS_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
-export const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
-/**
- * A principal (SASL user name): ASCII letters, digits, '_', '-' and '@'. Nothing a router reads
- * as a wildcard or a separator: qdrouterd takes `*` in a vhost group's users as everyone, splits
- * users at ',', and policy patterns treat '.', '/', '#' and `${user}` specially; no whitespace,
- * control characters or Unicode look-alikes.
- */
-export const PRINCIPAL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_@-]{0,127}$/;
+// The name patterns live in a module without zod: the ingress and triggers resolve names with
+// them and must not carry zod's classic API (test/e2e/bundle-contents.test.ts).
+export { ADDRESS_PATTERN, NAME_PATTERN, PRINCIPAL_PATTERN } from "./name-patterns.ts";
 
 export const Distribution = z.enum(["balanced", "closest", "multicast"]);
 export type Distribution = z.infer<typeof Distribution>;
