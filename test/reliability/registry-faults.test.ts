@@ -333,6 +333,7 @@ describe(`registry faults mid-run (${ENGINE})`, () => {
     vi.restoreAllMocks();
     console.log(table(`registry faults (${ENGINE}, ${taps.size} routers tapped)`, figures));
     expect([...answers.keys()]).toEqual([202]);
-    expect(received.has("faults-old")).toBe(true);
+    // The ingress scopes a caller's id to its principal: `<principal>/<id>`.
+    expect(received.has(`${p.producerOf(CHANNEL)}/faults-old`)).toBe(true);
   }, 600_000);
 });

@@ -98,8 +98,10 @@ describe(`the ingress under router failures (${ENGINE})`, () => {
           const text = await response.text();
           status = String(response.status);
           if (response.status === 202) {
-            expect(JSON.parse(text).messageId).toBe(id);
-            accepted.add(id);
+            // The ingress scopes a caller's id to its principal: `<principal>/<id>`.
+            const messageId = `${producer}/${id}`;
+            expect(JSON.parse(text).messageId).toBe(messageId);
+            accepted.add(messageId);
             const kill = current;
             if (
               kill !== undefined &&
