@@ -197,6 +197,10 @@ describe.skipIf(!startsRouters)(`generated router configs — ${NEEDS_OWN_ROUTER
   }
 
   it("loads a router config file (.json and .conf) and runs it standalone", async () => {
+    // The meshes above hold the copy's ports (aws-eu-edge-1's too) until stopped: before the
+    // port check at start, a real router started here came up without its listener and the
+    // client reached the old mesh's edge router instead.
+    for (const mesh of started.splice(0)) await mesh.stop();
     const { configs } = generateRouterConfigs(registry, topology, { flavour: targetFlavour });
     const edge = configs.find((c) => c.routerId === "aws-eu-edge-1")!;
     const dir = mkdtempSync(join(tmpdir(), "amqp-mesh-config-"));
