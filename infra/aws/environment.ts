@@ -4,11 +4,11 @@ import { Provider } from "@pulumi/aws/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   type DeployedEnvironment,
-  deployEnvironment,
   dialledPeers,
   type Project,
   peerFacingInteriors,
 } from "../project.ts";
+import { routerConfigTexts } from "../router-config-texts.ts";
 import type { StackSettings } from "../settings.ts";
 import { type AwsFunctionSecrets, awsFunctions } from "./functions.ts";
 import { awsNetwork } from "./network.ts";
@@ -53,13 +53,7 @@ export function awsEnvironment(
     [...new Set(dialledPeers(topology, env).map((r) => r.listeners.interRouter!.port))],
     opts,
   );
-  const configText = (routerId: string) =>
-    peerHosts.apply(
-      (hosts) =>
-        deployEnvironment(project, environment, hosts, settings).routers.find(
-          (r) => r.router.id === routerId,
-        )!.configText,
-    );
+  const configText = routerConfigTexts(project, deployed, peerHosts, settings);
   const routers = awsRouters(
     deployed,
     configText,

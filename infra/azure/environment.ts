@@ -4,12 +4,8 @@ import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import { Provider } from "@pulumi/azure-native/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentOutputs } from "../aws/environment.ts";
-import {
-  type DeployedEnvironment,
-  deployEnvironment,
-  type Project,
-  peerFacingInteriors,
-} from "../project.ts";
+import { type DeployedEnvironment, type Project, peerFacingInteriors } from "../project.ts";
+import { routerConfigTexts } from "../router-config-texts.ts";
 import type { StackSettings } from "../settings.ts";
 import { azureFunctions } from "./functions.ts";
 import { azureNetwork } from "./network.ts";
@@ -30,13 +26,7 @@ export function azureEnvironment(
   const client = authorization.getClientConfigOutput({ provider });
   const peerFacing = new Set(peerFacingInteriors(project.topology, env).map((r) => r.id));
   const net = azureNetwork(env, environment.region, settings, opts);
-  const configText = (routerId: string) =>
-    peerHosts.apply(
-      (hosts) =>
-        deployEnvironment(project, environment, hosts, settings).routers.find(
-          (r) => r.router.id === routerId,
-        )!.configText,
-    );
+  const configText = routerConfigTexts(project, deployed, peerHosts, settings);
   const routers = azureRouters(
     deployed,
     configText,
