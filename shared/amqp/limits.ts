@@ -26,13 +26,35 @@ export function timeLimitMs(options: { allowZero?: boolean; max?: number; why?: 
 /** A grace period in ms (stop(), close()): ≥ 0, at most the longest timer. */
 export const graceMsSchema = z.lazy(() => timeLimitMs({ allowZero: true }));
 
-/** Parses per-call options; a ConfigError naming each bad field (`what`: "publish options"). */
+/** What each per-call schema makes of no options at all, parsed once (the hot path's usual case). */
+const noOptions = new WeakMap<z.ZodMiniType, unknown>();
+
+/**
+ * Parses per-call options; a ConfigError naming each bad field (`what`: "publish options").
+ * No options (undefined) parse the same every time: that result is kept, frozen, per schema.
+ */
 export function parseOptions<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   what: string,
 ): z.output<S> {
-  const result = schema.safeParse(value ?? {}, englishMessages);
+  if (value === undefined || value === null) {
+    let parsed = noOptions.get(schema);
+    if (parsed === undefined) {
+      parsed = Object.freeze(parseOptionsOnce(schema, {}, what));
+      noOptions.set(schema, parsed);
+    }
+    return parsed as z.output<S>;
+  }
+  return parseOptionsOnce(schema, value, what);
+}
+
+function parseOptionsOnce<S extends z.ZodMiniType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.output<S> {
+  const result = schema.safeParse(value, englishMessages);
   if (result.success) return result.data;
   throw new ConfigError(issueLines(result.error, "(options)"), what);
 }

@@ -7,7 +7,7 @@ import * as z from "zod/mini";
 import { parseOptions, timeLimitMs } from "./limits.ts";
 import { encodeMeshMessage, type MeshMessage } from "./message.ts";
 import type { PublishEntry, SenderPool } from "./sender-pool.ts";
-import { endSpan, injectTraceContext, startPublishSpan } from "./trace-context.ts";
+import { endSpan, startPublishTrace } from "./trace-context.ts";
 
 /** Built on first use, as the client's other per-call schemas (cold start). */
 export const publishOptionsSchema = z.lazy(() =>
@@ -70,11 +70,11 @@ export function startPublish(
   } catch (error) {
     return { result: Promise.reject(error), cancel: () => {} };
   }
-  const { span, ctx } = startPublishSpan(address, options.traceContext);
+  const { span, traceProperties } = startPublishTrace(address, options.traceContext);
   let encoded: ReturnType<typeof encodeMeshMessage>;
   const mode = options.delivery ?? "at-least-once";
   try {
-    encoded = encodeMeshMessage(message, injectTraceContext(ctx), mode === "at-least-once");
+    encoded = encodeMeshMessage(message, traceProperties, mode === "at-least-once");
   } catch (error) {
     endSpan(span, error);
     return { result: Promise.reject(error), cancel: () => {} };

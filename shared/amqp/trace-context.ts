@@ -7,6 +7,7 @@
 import {
   type Context,
   context,
+  isSpanContextValid,
   type Span,
   type SpanContext,
   SpanKind,
@@ -82,6 +83,20 @@ export function startPublishSpan(
     parent,
   );
   return { span, ctx: trace.setSpan(parent, span) };
+}
+
+/**
+ * The publish span and the trace properties the message carries for it. Without a valid
+ * span context (no tracer SDK and no incoming trace: the noop tracer's span) there is
+ * nothing to propagate, so the context and the carrier are not built (the hot path).
+ */
+export function startPublishTrace(
+  address: string,
+  parent: Context = context.active(),
+): { span: Span; traceProperties: Record<string, string> | undefined } {
+  const { span, ctx } = startPublishSpan(address, parent);
+  if (!isSpanContextValid(span.spanContext())) return { span, traceProperties: undefined };
+  return { span, traceProperties: injectTraceContext(ctx) };
 }
 
 /** `receive <address>` consumer span, child of the producer's remote span context. */
