@@ -1,18 +1,20 @@
 /**
- * Child process of client.bench.ts: one emulated router plus the far end of each benchmark
- * (a raw rhea sink that accepts everything, and a raw rhea producer filling an address on
- * request), so the benchmark process measures only the client side.
+ * Child process of client.bench.ts: one router plus the far end of each benchmark (a raw
+ * rhea sink that accepts everything, and a raw rhea producer filling an address on request),
+ * so the benchmark process measures only the client side. The router is the emulator's (in
+ * this process) or, with CLIENT_BENCH_ROUTER=qdrouterd|skrouterd, a real router process.
  *
- * Protocol (IPC): parent ← { url } once ready; parent → { produce: address, count } and
+ * Protocol (IPC): parent ← { url, router } once ready; parent → { produce: address, count } and
  * ← { produced: address } when all were accepted; parent → { stop: true }.
  */
 import rhea, { type Connection } from "rhea";
-import { startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
+import { type MeshEngine, startTargetMesh, stopTargetMeshes } from "../support/target-mesh.ts";
 
 const SINK_ADDRESS = "bench/publish";
 const BODY = rhea.message.data_section(Buffer.from(JSON.stringify({ n: 1, text: "x".repeat(80) })));
 
-const mesh = await startTestMesh({ routers: [{ id: "r" }] });
+const engine = (process.env.CLIENT_BENCH_ROUTER ?? "emulator") as MeshEngine;
+const mesh = await startTargetMesh({ routers: [{ id: "r" }] }, engine);
 const router = mesh.router("r");
 
 function connect(): Promise<Connection> {
@@ -65,7 +67,7 @@ process.on("message", (raw: unknown) => {
   if (msg.stop) {
     sink.close();
     producer.close();
-    void stopAllMeshes().then(() => process.exit(0));
+    void stopTargetMeshes().then(() => process.exit(0));
     return;
   }
   if (msg.produce !== undefined && msg.count !== undefined) {
@@ -77,5 +79,5 @@ process.on("message", (raw: unknown) => {
   }
 });
 // If the benchmark dies, do not linger.
-process.on("disconnect", () => process.exit(0));
-process.send?.({ url: router.url });
+process.on("disconnect", () => void stopTargetMeshes().then(() => process.exit(0)));
+process.send?.({ url: router.url, router: engine });

@@ -2,7 +2,8 @@
  * Throughput of the shared client against raw rhea, same router, same credit window, same
  * run (interleaved rounds, median):
  *
- *   npx tsx test/bench/client.bench.ts [messages] [rounds]
+ *   node test/bench/client.bench.ts [messages] [rounds]
+ *   CLIENT_BENCH_ROUTER=qdrouterd|skrouterd node test/bench/client.bench.ts   (a real router)
  *
  * The emulated router and the far ends (sink, producer) run in a child process, so this
  * process spends its CPU on the side being measured only.
@@ -13,6 +14,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import rhea, { type Connection, type Delivery, type EventContext } from "rhea";
 import { MeshClient } from "../../shared/amqp/index.ts";
+import { type Figure, recordResults } from "./results.ts";
 
 const MESSAGES = Number(process.argv[2] ?? 5_000);
 const ROUNDS = Number(process.argv[3] ?? 7);
@@ -21,12 +23,20 @@ const PREFETCH = 200;
 const IN_FLIGHT = 1_000;
 const SINK_ADDRESS = "bench/publish";
 const PAYLOAD = { n: 1, text: "x".repeat(80) };
+/** Payload sizes (bytes of JSON) of the size sweep, for the plot of msg/s against size. */
+const SWEEP_SIZES = [100, 1_024, 4_096, 16_384, 65_536];
+const SWEEP_ROUNDS = 3;
+/** A JSON payload of about `bytes` bytes. */
+const payloadOf = (bytes: number): { n: number; text: string } => ({
+  n: 1,
+  text: "x".repeat(Math.max(0, bytes - 18)),
+});
 
 const child: ChildProcess = fork(fileURLToPath(new URL("./client-router.ts", import.meta.url)), {
   stdio: ["ignore", "inherit", "inherit", "ipc"],
 });
-const url = await new Promise<string>((resolve) =>
-  child.once("message", (m) => resolve((m as { url: string }).url)),
+const { url, router } = await new Promise<{ url: string; router: string }>((resolve) =>
+  child.once("message", (m) => resolve(m as { url: string; router: string })),
 );
 const port = Number(new URL(url).port);
 
@@ -65,41 +75,44 @@ interface Sample {
 }
 
 /** Starts the clock and the CPU meter; the returned function reads both. */
-function stopwatch(): () => Sample {
+function stopwatch(messages = MESSAGES): () => Sample {
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   return () => {
     const used = process.cpuUsage(cpu);
     return {
-      rate: MESSAGES / (Number(process.hrtime.bigint() - start) / 1e9),
-      cpuUs: (used.user + used.system) / MESSAGES,
+      rate: messages / (Number(process.hrtime.bigint() - start) / 1e9),
+      cpuUs: (used.user + used.system) / messages,
     };
   };
 }
 
 /** Raw rhea: encode the same message (JSON in a data section), send as credit allows. */
-async function rawPublish(): Promise<Sample> {
+async function rawPublish(
+  payload: { n: number; text: string } = PAYLOAD,
+  messages = MESSAGES,
+): Promise<Sample> {
   const connection = await rawConnect();
   const link = connection.open_sender({ target: { address: SINK_ADDRESS } });
   await new Promise((resolve) => link.once("sendable", resolve));
-  const stop = stopwatch();
+  const stop = stopwatch(messages);
   await new Promise<void>((resolve, reject) => {
     let sent = 0;
     let accepted = 0;
     const send = (): void => {
-      while (sent < MESSAGES && link.sendable()) {
+      while (sent < messages && link.sendable()) {
         link.send({
           message_id: `raw-${sent}`,
           content_type: "application/json",
           durable: true,
-          body: rhea.message.data_section(Buffer.from(JSON.stringify(PAYLOAD))),
+          body: rhea.message.data_section(Buffer.from(JSON.stringify(payload))),
         });
         sent++;
       }
     };
     link.on("sendable", send);
     link.on("accepted", () => {
-      if (++accepted === MESSAGES) resolve();
+      if (++accepted === messages) resolve();
     });
     for (const o of ["rejected", "released", "modified"]) link.on(o, () => reject(new Error(o)));
     send();
@@ -109,17 +122,20 @@ async function rawPublish(): Promise<Sample> {
   return rate;
 }
 
-async function clientPublish(): Promise<Sample> {
+async function clientPublish(
+  payload: { n: number; text: string } = PAYLOAD,
+  messages = MESSAGES,
+): Promise<Sample> {
   const client = new MeshClient({ urls: [url] });
-  await client.publish(SINK_ADDRESS, { body: PAYLOAD }); // connect and attach outside the clock
-  const stop = stopwatch();
+  await client.publish(SINK_ADDRESS, { body: payload }); // connect and attach outside the clock
+  const stop = stopwatch(messages);
   // Like an ingress under load: a bounded number of publishes awaiting `accepted` at once
   // (well above the router's credit, so the link is never starved).
   let started = 0;
   const lane = async (): Promise<void> => {
-    while (started < MESSAGES) {
+    while (started < messages) {
       started++;
-      await client.publish(SINK_ADDRESS, { body: PAYLOAD });
+      await client.publish(SINK_ADDRESS, { body: payload });
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
@@ -208,9 +224,32 @@ for (let round = 0; round < ROUNDS; round++) {
   rates.rawCon.push(await rawConsume(round));
   rates.clientCon.push(await clientConsume(round));
 }
+// The size sweep: publish only, fewer messages for larger payloads (about 64 MB a run).
+const sweep: Array<{ size: number; raw: number; client: number }> = [];
+for (const size of SWEEP_SIZES) {
+  const payload = payloadOf(size);
+  const messages = Math.min(MESSAGES, Math.max(500, Math.floor((64 * 2 ** 20) / size)));
+  const raw: Sample[] = [];
+  const client: Sample[] = [];
+  for (let round = 0; round < SWEEP_ROUNDS; round++) {
+    if (round % 2 === 0) {
+      raw.push(await rawPublish(payload, messages));
+      client.push(await clientPublish(payload, messages));
+    } else {
+      client.push(await clientPublish(payload, messages));
+      raw.push(await rawPublish(payload, messages));
+    }
+  }
+  sweep.push({
+    size,
+    raw: median(raw.map((x) => x.rate)),
+    client: median(client.map((x) => x.rate)),
+  });
+}
 child.send({ stop: true });
 
 const format = (n: number): string => `${Math.round(n).toLocaleString("en-US")} msg/s`;
+const figures: Figure[] = [];
 const line = (what: string, raw: Sample[], client: Sample[]): void => {
   const r = median(raw.map((x) => x.rate));
   const c = median(client.map((x) => x.rate));
@@ -220,11 +259,55 @@ const line = (what: string, raw: Sample[], client: Sample[]): void => {
     `${what}: raw rhea ${format(r)}, client ${format(c)}, ratio ${(c / r).toFixed(2)}× ` +
       `| CPU here per message: raw ${rc.toFixed(1)} µs, client ${cc.toFixed(1)} µs`,
   );
+  figures.push(
+    {
+      what: `${what} (${router}), client vs raw rhea, msg/s`,
+      value: c / r,
+      unit: "×",
+      baseline: `raw rhea ${format(r)}, client ${format(c)}`,
+      goal: { op: ">=", value: 0.9 },
+    },
+    {
+      what: `${what} (${router}), CPU per message in the measured process`,
+      value: cc,
+      unit: "µs",
+      baseline: `raw rhea ${rc.toFixed(1)} µs (ratio ${(cc / rc).toFixed(2)}×)`,
+    },
+  );
 };
+const where =
+  router === "emulator"
+    ? "one emulated router (router and far ends in a child process)"
+    : `one real ${router} (its own process; the far ends in a child process)`;
 console.log(
-  `client vs raw rhea through one emulated router (router and far ends in a child process), ` +
-    `${MESSAGES} messages, median of ${ROUNDS} rounds`,
+  `client vs raw rhea through ${where}, ${MESSAGES} messages, median of ${ROUNDS} rounds`,
 );
 line("publish at-least-once", rates.rawPub, rates.clientPub);
 line(`consume, prefetch ${PREFETCH}`, rates.rawCon, rates.clientCon);
+for (const s of sweep)
+  console.log(
+    `publish, ${s.size.toLocaleString("en-US")} B payload: raw rhea ${format(s.raw)}, client ${format(s.client)}, ratio ${(s.client / s.raw).toFixed(2)}×`,
+  );
+await recordResults({
+  bench: router === "emulator" ? "client" : `client-${router}`,
+  setup: [
+    `through ${where}`,
+    `${MESSAGES} messages per round, ${IN_FLIGHT} publishes awaited at once, median of ${ROUNDS} interleaved rounds`,
+    `size sweep: ${SWEEP_ROUNDS} interleaved rounds per size, about 64 MB per run`,
+  ],
+  figures,
+  plots: [
+    {
+      id: "payload-size",
+      title: `publish at-least-once through ${router}: msg/s against payload size`,
+      xLabel: "payload (bytes of JSON)",
+      yLabel: "messages/s",
+      xScale: "log",
+      series: [
+        { name: "raw rhea", points: sweep.map((s) => [s.size, s.raw]) },
+        { name: "client", points: sweep.map((s) => [s.size, s.client]) },
+      ],
+    },
+  ],
+});
 process.exit(0);

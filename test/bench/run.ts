@@ -1,6 +1,8 @@
 /**
  * Runs every benchmark in this folder (`*.bench.ts`), one after another in its own process
- * so that they do not share a heap or an event loop. `npm run bench [-- name-filter]`.
+ * so that they do not share a heap or an event loop. `npm run bench [-- name-filter]`. Each
+ * bench records its figures (results.ts); the table `test/bench/results.md` is then written
+ * from every bench's last recorded run (report.ts).
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -24,4 +26,7 @@ for (const bench of benches) {
     console.error(`bench: ${bench} exited with ${result.status ?? result.signal}`);
   }
 }
+// The table covers every bench's last recorded run (this one's where it ran).
+const { writeResultsTable } = await import("./report.ts");
+console.log(`\nbench: results table written to ${await writeResultsTable()}`);
 process.exit(failed === 0 ? 0 : 1);
