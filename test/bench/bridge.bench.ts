@@ -21,6 +21,7 @@ import {
   defineChannelHandler,
   inProcessInvoker,
 } from "../../shared/trigger/index.ts";
+import { recordResults } from "./results.ts";
 
 const MESSAGES = Number(process.argv[2] ?? 5_000);
 const ROUNDS = Number(process.argv[3] ?? 7);
@@ -152,4 +153,19 @@ console.log(
 console.log(
   `consume ${format(c)}, bridge ${format(b)}, ratio ${(b / c).toFixed(2)}× (goal ≥ 0.80×)`,
 );
+await recordResults({
+  bench: "bridge",
+  setup: [
+    `bridge into a no-op function (in process, ${CONCURRENCY} invocations × ${BATCH}) vs the client's consume (no-op handler), credit ${PREFETCH}, one emulated router, ${MESSAGES} messages, median of ${ROUNDS} interleaved rounds`,
+  ],
+  figures: [
+    {
+      what: "bridge into a function vs the client's consume, msg/s",
+      value: b / c,
+      unit: "×",
+      baseline: `consume ${format(c)}, bridge ${format(b)}`,
+      goal: { op: ">=", value: 0.8 },
+    },
+  ],
+});
 process.exit(0);

@@ -11,6 +11,7 @@
 import type { AddressInfo } from "node:net";
 import rhea, { type Connection, type EventContext } from "rhea";
 import { startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
+import { recordResults } from "./results.ts";
 
 const MESSAGES = Number(process.argv[2] ?? 10_000);
 /** Rounds, interleaved, and the median taken: the machine is shared and noisy. */
@@ -128,4 +129,24 @@ console.log(
 console.log(
   `through three routers:       ${format(threeHops)}  (${(threeHops / directRate).toFixed(2)}× direct)`,
 );
+await recordResults({
+  bench: "emulator",
+  setup: [
+    `at-least-once, ${MESSAGES} messages of ${BODY.length} bytes, median of ${ROUNDS} rounds`,
+  ],
+  figures: [
+    {
+      what: "through one emulated router vs rhea → rhea directly, msg/s",
+      value: oneRouter / directRate,
+      unit: "×",
+      baseline: `direct ${format(directRate)}, one router ${format(oneRouter)}`,
+    },
+    {
+      what: "through three emulated routers vs rhea → rhea directly, msg/s",
+      value: threeHops / directRate,
+      unit: "×",
+      baseline: `three routers ${format(threeHops)}`,
+    },
+  ],
+});
 process.exit(0);

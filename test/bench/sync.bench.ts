@@ -32,6 +32,7 @@ import { generateRouterConfigs } from "../../shared/router-config/index.ts";
 import { DirectorySource, FileStateStore, runSync } from "../../shared/sync/index.ts";
 import { type Engine, startGeneratedRouters } from "../support/generated-routers.ts";
 import { type ManagementTap, startManagementTap } from "../support/management-tap.ts";
+import { recordResults } from "./results.ts";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const CHANNELS = Number(process.argv[3] ?? 1_000);
@@ -270,4 +271,33 @@ console.log(
 console.log(
   `one-channel change / full apply of a known registry: ${((one / known) * 100).toFixed(1)}%`,
 );
+await recordResults({
+  bench: ENGINE === "emulator" ? "sync" : `sync-${ENGINE}`,
+  setup: [
+    `config-sync: ${CHANNELS} channels in ${TEAMS} team files on one ${ENGINE} interior, ${ROUNDS} rounds, whole runs in one process`,
+  ],
+  figures: [
+    {
+      what: "one-channel change vs full apply of a new registry (whole runs)",
+      value: ratio * 100,
+      unit: "%",
+      baseline: `one-channel change ${one.toFixed(1)} ms, full apply ${full.toFixed(1)} ms, full apply of a known registry ${known.toFixed(1)} ms`,
+      goal: { op: "<=", value: 5 },
+    },
+    {
+      what: "management writes beyond the difference (every round, every kind of run)",
+      value: rounds.reduce(
+        (sum, r) =>
+          sum +
+          Math.abs(r.full.writes - r.full.difference) +
+          Math.abs(r.one.writes - r.one.difference) +
+          Math.abs(r.known.writes - r.known.difference),
+        0,
+      ),
+      unit: "writes",
+      baseline: "writes = the difference between desired and actual",
+      goal: { op: "<=", value: 0 },
+    },
+  ],
+});
 process.exit(exact ? 0 : 1);
