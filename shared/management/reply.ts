@@ -3,7 +3,8 @@
  * description (application properties) and, per operation, the body's shape. A reply that
  * does not fit is a ManagementProtocolError naming what was wrong; never a stray TypeError.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
+import { englishMessages } from "../amqp/schema-issues.ts";
 import { ManagementProtocolError, type ManagementRequestInfo, statusError } from "./errors.ts";
 
 /** Attribute values as they come back: scalars, maps (vhost groups), lists, null. */
@@ -19,16 +20,13 @@ export interface ManagedEntity {
 }
 
 const statusCode = z.union([
-  z.number().int(),
-  z
-    .string()
-    .regex(/^\d{3}$/)
-    .transform(Number),
+  z.int(),
+  z.pipe(z.string().check(z.regex(/^\d{3}$/)), z.transform(Number)),
 ]);
 
 const replyProperties = z.object({
   statusCode,
-  statusDescription: z.string().optional(),
+  statusDescription: z.optional(z.string()),
 });
 
 export const attributeMapSchema = z.record(z.string(), z.unknown());
@@ -38,9 +36,11 @@ export const queryBodySchema = z
     attributeNames: z.array(z.string()),
     results: z.array(z.array(z.unknown())),
   })
-  .refine((body) => body.results.every((row) => row.length === body.attributeNames.length), {
-    message: "a results row has not as many values as attributeNames",
-  });
+  .check(
+    z.refine((body) => body.results.every((row) => row.length === body.attributeNames.length), {
+      message: "a results row has not as many values as attributeNames",
+    }),
+  );
 
 export const mgmtNodesBodySchema = z.array(z.string());
 export const typesBodySchema = z.record(z.string(), z.array(z.string()));
@@ -50,7 +50,7 @@ export interface ReplyLike {
   body: unknown;
 }
 
-function issuesText(error: z.ZodError): string {
+function issuesText(error: z.core.$ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
 }
 
@@ -60,7 +60,7 @@ function issuesText(error: z.ZodError): string {
  * other 2xx is accepted as well, since agents differ.
  */
 export function replyBody(info: ManagementRequestInfo, reply: ReplyLike): unknown {
-  const properties = replyProperties.safeParse(reply.applicationProperties);
+  const properties = replyProperties.safeParse(reply.applicationProperties, englishMessages);
   if (!properties.success) {
     throw new ManagementProtocolError(
       info,
@@ -74,8 +74,12 @@ export function replyBody(info: ManagementRequestInfo, reply: ReplyLike): unknow
 }
 
 /** Parses a successful body with `schema`; a mismatch is a ManagementProtocolError. */
-export function parseBody<T>(info: ManagementRequestInfo, schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
+export function parseBody<T>(
+  info: ManagementRequestInfo,
+  schema: z.ZodMiniType<T>,
+  body: unknown,
+): T {
+  const parsed = schema.safeParse(body, englishMessages);
   if (!parsed.success) {
     throw new ManagementProtocolError(
       info,

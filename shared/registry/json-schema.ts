@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { TeamDocument } from "./schema.ts";
 
 export const REGISTRY_JSON_SCHEMA_ID = "https://amqp-mesh.dev/schemas/registry.schema.json";

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type Diagnostic, hasErrors } from "../diagnostics.ts";
 import { type ParsedYaml, readYamlFile } from "../yaml/parse.ts";
 import { START_OF_FILE } from "../yaml/position.ts";
@@ -20,7 +20,7 @@ export interface RegistryLoadResult {
 }
 
 /** The team part of a document; channels are checked one by one so one bad channel spares the rest. */
-const TeamHeader = TeamDocument.extend({ channels: z.array(z.unknown()).default([]) });
+const TeamHeader = z.extend(TeamDocument, { channels: z._default(z.array(z.unknown()), []) });
 
 const CHECK = { codePrefix: "registry", patterns: REGISTRY_PATTERN_RULES };
 

@@ -4,7 +4,7 @@
  * Blob "BlobCreated" via Event Grid) or the drift schedule — that runs the sync over the
  * store and returns a summary. The fronts only turn their event into a SyncTrigger.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { ManagementPool, ManagementTarget } from "../management/index.ts";
 import type { RouterConfig } from "../router-config/index.ts";
 import { type Env, listSetting, meshLoginFromEnv, positiveMsSetting } from "../settings/env.ts";
@@ -46,7 +46,7 @@ export class SyncConfigError extends Error {
   }
 }
 
-const url = z.string().regex(/^amqps?:\/\/[^/]+/);
+const url = z.string().check(z.regex(/^amqps?:\/\/[^/]+/));
 
 /**
  * SYNC_ROUTER_URLS (comma-separated amqp[s]:// management URLs of the region's routers),

@@ -6,7 +6,8 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import * as z from "zod";
+import * as z from "zod/mini";
+import { englishMessages } from "../amqp/schema-issues.ts";
 import type { ProjectSnapshot } from "./snapshot.ts";
 import type { ObjectStore } from "./source.ts";
 
@@ -17,30 +18,30 @@ const routerStateSchema = z.object({
   /** When it was last seen (ms since the epoch). */
   seenAt: z.number(),
   /** When a full sync (QUERY, plan, apply) last ended without a failed operation. */
-  syncedAt: z.number().optional(),
+  syncedAt: z.optional(z.number()),
   /** The registry digest the router was last synced to without a failed operation. */
-  syncedDigest: z.string().optional(),
+  syncedDigest: z.optional(z.string()),
   /**
    * The digest of the desired config (as prepared for this router) whose live entities its
    * last sync brought it to: nothing failed or blocked (changes only a restart makes, on
    * types config-sync never writes, may be pending). Absent otherwise. An event run
    * plans from that config instead of a QUERY when it can generate it again (see run.ts).
    */
-  appliedConfig: z.string().optional(),
+  appliedConfig: z.optional(z.string()),
 });
 
 export const syncStateSchema = z.object({
   version: z.literal(1),
-  lastGood: z
-    .object({
+  lastGood: z.optional(
+    z.object({
       digest: z.string(),
       source: z.string(),
       revision: z.string(),
       files: z.array(z.object({ path: z.string(), content: z.string() })),
       acceptedAt: z.number(),
-    })
-    .optional(),
-  routers: z.record(z.string(), routerStateSchema).default({}),
+    }),
+  ),
+  routers: z._default(z.record(z.string(), routerStateSchema), {}),
 });
 
 export type SyncState = z.output<typeof syncStateSchema>;
@@ -69,7 +70,7 @@ export function parseSyncState(text: string, where: string): SyncState {
       `${where} is not JSON: delete it to start over (the next run records a new state)`,
     );
   }
-  const parsed = syncStateSchema.safeParse(value);
+  const parsed = syncStateSchema.safeParse(value, englishMessages);
   if (!parsed.success)
     throw new SyncStateError(
       `${where} is not a config-sync state (${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}): delete it to start over`,

@@ -1,4 +1,5 @@
-import type { z } from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 import type { Diagnostic } from "../diagnostics.ts";
 import type { ParsedYaml } from "./parse.ts";
 import type { DocumentPath } from "./position.ts";
@@ -6,6 +7,8 @@ import { closestMatch, didYouMean } from "./suggest.ts";
 import { allowedKeysAt } from "./zod-shape.ts";
 
 type Issue = z.core.$ZodIssue;
+
+const englishMessages: z.core.ParseContext<z.core.$ZodIssue> = { error: en().localeError };
 
 export interface SchemaCheckOptions {
   /** Code prefix of the diagnostics, e.g. "registry" gives "registry/unknown-key". */
@@ -232,13 +235,14 @@ function describeIssue(
  * Checks parsed YAML (or a part of it, see basePath) against a zod schema and turns every zod
  * issue into a positioned diagnostic with a message a person can act on.
  */
-export function checkWithSchema<S extends z.ZodType>(
+export function checkWithSchema<S extends z.core.$ZodType>(
   schema: S,
   value: unknown,
   source: Pick<ParsedYaml, "file" | "locate">,
   options: SchemaCheckOptions,
 ): SchemaCheckResult<z.output<S>> {
-  const result = schema.safeParse(value);
+  // zod/mini loads no locale: the few issues told in zod's own words get its English ones.
+  const result = z.safeParse(schema, value, englishMessages);
   if (result.success) return { data: result.data, diagnostics: [] };
   const base = options.basePath ?? [];
   const diagnostics = result.error.issues.flatMap((issue) =>

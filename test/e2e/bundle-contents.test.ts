@@ -4,7 +4,7 @@
  * must not be there. Bridge-mode triggers carry no idempotency guard (only queued mode needs
  * one: its broker redelivers whole batches); triggers carry nothing of the ingress; functions
  * that only publish carry no consumer or request code; no ingress or trigger carries zod's
- * classic API or the registry's YAML/schema modules. (Sizes and cold starts are measured by
+ * classic API or the registry's YAML/schema modules, and config-sync carries zod/mini only. (Sizes and cold starts are measured by
  * `node test/bench/function-bundles.bench.ts`.)
  */
 import { mkdir, rm } from "node:fs/promises";
@@ -101,6 +101,26 @@ describe("what each function bundle carries", () => {
       ).toEqual([]);
       expect(
         files.filter((f) => /shared\/(registry|topology)\/(schema|load|json-schema)\.ts$/.test(f)),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it("config-sync carries zod/mini only (its registry and topology schemas are written in it) and no Event Grid SDK", () => {
+    for (const name of ["aws/sync", "azure/sync"]) {
+      const files = inputs(name);
+      expect(files, name).toContain("shared/registry/schema.ts");
+      expect(
+        files.filter((f) => f.includes("node_modules/zod/v4/classic/")),
+        name,
+      ).toEqual([]);
+      // Powertools' event schemas are classic zod; the function's own are mini.
+      expect(
+        files.filter((f) => f.includes("@aws-lambda-powertools/parser/lib/esm/schemas/")),
+        name,
+      ).toEqual([]);
+      expect(
+        files.filter((f) => f.includes("node_modules/@azure/eventgrid/")),
         name,
       ).toEqual([]);
     }
