@@ -1,4 +1,5 @@
 /** The CLI's usage errors and its overview (`amqp-mesh --help`); each command's help is its own. */
+import { escapeControlCharacters } from "../shared/log-text.ts";
 
 /** Thrown for a wrong command line: the CLI prints its one line and where help is, and exits 2. */
 export class UsageError extends Error {
@@ -33,10 +34,10 @@ export function overview(commands: readonly CommandSummary[], run: string): stri
   ].join("\n");
 }
 
-/** One line of text whatever the input echoed in it holds (control characters escaped). */
+/**
+ * One line of text whatever the input echoed in it holds: control characters, line
+ * separators and bidi controls escaped, as in every log line (shared/log-text.ts).
+ */
 export function oneLine(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: they are what this escapes
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
-    c === "\n" ? "\\n" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return escapeControlCharacters(text);
 }

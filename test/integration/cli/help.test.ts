@@ -123,6 +123,6 @@ describe("usage errors", () => {
     const result = await runCli(["validate", "no\nsuch\rfolder"]);
     expect(result.code).toBe(2);
     expect(result.stderr.trimEnd().split("\n")).toHaveLength(2);
-    expect(result.stderr).toMatch(/'no\\nsuch\\u000dfolder' is not a folder/);
+    expect(result.stderr).toMatch(/'no\\nsuch\\rfolder' is not a folder/);
   });
 });
