@@ -1,11 +1,12 @@
 /** What the catalog page shows, as plain data: channels by team, and how to connect per environment. */
 import type { ChannelRegistry } from "../registry/index.ts";
 import type { Topology } from "../topology/index.ts";
+import { teamDocumentFile } from "./baseline.ts";
 import { settlementOf } from "./channels.ts";
 import { type ExampleMessage, exampleMessage } from "./example-message.ts";
 import { describeParty, partyOf } from "./parties.ts";
 import { edgeRouters, listenerSchemes, routerUrl, SECURITY_SCHEMES } from "./servers.ts";
-import { documentVersion } from "./version.ts";
+import { documentVersion, type PublishedVersion } from "./version.ts";
 
 export interface PageChannel {
   address: string;
@@ -50,15 +51,19 @@ export interface PageData {
   environments: PageEnvironment[];
 }
 
-export function pageData(registry: ChannelRegistry, topology: Topology): PageData {
+export function pageData(
+  registry: ChannelRegistry,
+  topology: Topology,
+  baselines: ReadonlyMap<string, PublishedVersion> = new Map(),
+): PageData {
   const party = (name: string) => ({ name, description: describeParty(partyOf(name, registry)) });
   const teams = registry.teams.map((team): PageTeam => {
     const owned = registry.channels.filter((c) => c.owner === team.team);
     return {
       team: team.team,
       description: team.description ?? "",
-      version: documentVersion(owned),
-      document: `${team.team}.asyncapi.yaml`,
+      version: documentVersion(owned, baselines.get(team.team)),
+      document: teamDocumentFile(team.team),
       principals: [...team.principals],
       channels: owned.map((c) => ({
         address: c.address,

@@ -3,6 +3,7 @@ import type { ChannelRegistry } from "../registry/index.ts";
 import type { Topology } from "../topology/index.ts";
 import { type PageData, pageData } from "./page-data.ts";
 import { PAGE_SCRIPT } from "./page-script.ts";
+import type { PublishedVersion } from "./version.ts";
 
 export const CATALOG_PAGE = "catalog.html";
 
@@ -57,6 +58,10 @@ export function renderCatalogPage(data: PageData): string {
 `;
 }
 
-export function catalogPage(registry: ChannelRegistry, topology: Topology): string {
-  return renderCatalogPage(pageData(registry, topology));
+export function catalogPage(
+  registry: ChannelRegistry,
+  topology: Topology,
+  baselines: ReadonlyMap<string, PublishedVersion> = new Map(),
+): string {
+  return renderCatalogPage(pageData(registry, topology, baselines));
 }

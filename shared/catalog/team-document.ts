@@ -6,7 +6,7 @@ import { channelOf } from "./channels.ts";
 import { channelKey } from "./ids.ts";
 import { operationsOf } from "./operations.ts";
 import { serversOf } from "./servers.ts";
-import { documentVersion } from "./version.ts";
+import { documentVersion, type PublishedVersion } from "./version.ts";
 
 export interface TeamCatalogDocument {
   team: string;
@@ -17,6 +17,7 @@ export function teamDocument(
   team: RegisteredTeam,
   registry: ChannelRegistry,
   topology: Topology,
+  previous?: PublishedVersion,
 ): AsyncApiDocument {
   const owned = registry.channels.filter((channel) => channel.owner === team.team);
   const { servers, securitySchemes } = serversOf(topology);
@@ -30,7 +31,7 @@ export function teamDocument(
     asyncapi: "3.0.0",
     info: {
       title: `${team.team} channels`,
-      version: documentVersion(owned),
+      version: documentVersion(owned, previous),
       description:
         `${team.description ?? `The channels team ${team.team} owns.`}\n\n` +
         `Principals acting for ${team.team}: ${team.principals.length > 0 ? team.principals.join(", ") : "none"}. ` +
@@ -47,13 +48,14 @@ export function teamDocument(
   };
 }
 
-/** Every team's document, in the registry's team order. */
+/** Every team's document, in the registry's team order (versions against `baselines`, by team). */
 export function teamDocuments(
   registry: ChannelRegistry,
   topology: Topology,
+  baselines: ReadonlyMap<string, PublishedVersion> = new Map(),
 ): TeamCatalogDocument[] {
   return registry.teams.map((team) => ({
     team: team.team,
-    document: teamDocument(team, registry, topology),
+    document: teamDocument(team, registry, topology, baselines.get(team.team)),
   }));
 }

@@ -5,14 +5,35 @@
 
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { catalogFiles } from "../../../shared/catalog/index.ts";
+import {
+  CatalogBaselineError,
+  catalogFiles,
+  readPublishedVersion,
+} from "../../../shared/catalog/index.ts";
 import { type ChannelRegistry, findBreakingChanges } from "../../../shared/registry/index.ts";
 import { EXAMPLES_DIR, loadProject } from "./helpers.ts";
 
 const project = await loadProject(EXAMPLES_DIR);
 
-function versions(registry: ChannelRegistry): Record<string, string> {
-  const files = catalogFiles(registry, project.topology);
+/** Each team's document text, against the given published catalog (team → its text). */
+function documents(
+  registry: ChannelRegistry,
+  published?: Record<string, string>,
+): Map<string, string> {
+  const baselines = new Map(
+    Object.entries(published ?? {}).map(([team, text]) => [
+      team,
+      readPublishedVersion(text, `${team}.asyncapi.yaml`),
+    ]),
+  );
+  return catalogFiles(registry, project.topology, baselines);
+}
+
+function versions(
+  registry: ChannelRegistry,
+  published?: Record<string, string>,
+): Record<string, string> {
+  const files = documents(registry, published);
   return Object.fromEntries(
     registry.teams.map((t) => [
       t.team,
@@ -73,5 +94,59 @@ describe("team document versions", { timeout: 120_000 }, () => {
   it("the same registry gives the same versions", async () => {
     const again = await loadProject(EXAMPLES_DIR);
     expect(versions(again.registry)).toEqual(versions(project.registry));
+  });
+
+  describe("against the last published catalog", () => {
+    const published = Object.fromEntries(
+      project.registry.teams.map((t) => [
+        t.team,
+        documents(project.registry).get(`${t.team}.asyncapi.yaml`) as string,
+      ]),
+    );
+    const without = (address: string): ChannelRegistry => ({
+      ...project.registry,
+      channels: project.registry.channels.filter((c) => c.address !== address),
+    });
+
+    it("a channel removed is a new major of its team's document (counted from the registry alone it would stay)", () => {
+      const next = without("logistics/shipments");
+      expect(major(versions(next).logistics)).toBe(major(versions(project.registry).logistics));
+      const after = versions(next, published);
+      expect(major(after.logistics)).toBe(major(versions(project.registry).logistics) + 1);
+      expect(after.sales).toBe(versions(project.registry).sales);
+    });
+
+    it("counts on from the published major: a version raised by 2 adds 2, nothing breaking adds 0", () => {
+      const raised = withOrderSchema((schema) => schema, 3);
+      // A published sales document at major 7 (an older history than the registry shows).
+      const at7 = {
+        ...published,
+        sales: (published.sales as string).replace(/version: \d+\.0\.0/, "version: 7.0.0"),
+      };
+      expect(major(versions(raised, at7).sales)).toBe(9);
+      expect(major(versions(project.registry, at7).sales)).toBe(7);
+    });
+
+    it("a channel added to a team breaks nobody: the major stays", () => {
+      const orders = project.registry.channels.find((c) => c.address === "sales/orders");
+      const next = {
+        ...project.registry,
+        channels: [
+          ...project.registry.channels,
+          { ...orders!, address: "sales/returns", version: 4 },
+        ],
+      };
+      expect(major(versions(next, published).sales)).toBe(major(versions(project.registry).sales));
+    });
+
+    it("refuses what is not a published team document, naming the file", () => {
+      for (const text of ["[", "just text", "info: {}", "asyncapi: 3.0.0\ninfo: {version: x}"])
+        expect(() => readPublishedVersion(text, "out/sales.asyncapi.yaml")).toThrow(
+          CatalogBaselineError,
+        );
+      expect(() => readPublishedVersion("[", "out/sales.asyncapi.yaml")).toThrow(
+        /out\/sales\.asyncapi\.yaml: not YAML/,
+      );
+    });
   });
 });
