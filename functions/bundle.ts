@@ -142,6 +142,42 @@ const builtinsThroughRequire: esbuild.Plugin = {
   },
 };
 
+/**
+ * Modules a function imports only later, with import(): the live registry's store clients
+ * (the S3 and Blob SDKs) and Ajv's compiler (for a schema published after the deploy). Each
+ * is written as a file of its own beside index.mjs, which imports it by that name: the cold
+ * start neither reads nor parses them.
+ */
+const LAZY_MODULES = new Set(
+  [
+    "functions/aws/registry-store.ts",
+    "functions/azure/registry-store.ts",
+    "shared/registry-snapshot/schema-compiler.ts",
+  ].map((f) => join(root, f)),
+);
+
+function lazyFileName(entry: string): string {
+  const cloud = /functions\/(aws|azure)\//.exec(entry)?.[1];
+  const name = entry.split("/").at(-1)?.replace(/\.ts$/, "") ?? "lazy";
+  return `${cloud === undefined ? name : `${cloud}-${name}`}.mjs`;
+}
+
+/** import() of a LAZY_MODULES file: left to run time, by its file name; `found` collects them. */
+function lazyModules(found: Set<string>): esbuild.Plugin {
+  return {
+    name: "lazy-modules",
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind !== "dynamic-import") return undefined;
+        const file = resolve(args.resolveDir, args.path);
+        if (!LAZY_MODULES.has(file)) return undefined;
+        found.add(file);
+        return { path: `./${lazyFileName(file)}`, external: true };
+      });
+    },
+  };
+}
+
 // CommonJS dependencies (rhea) call require() for node built-ins, which ESM has not.
 const REQUIRE_BANNER =
   'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
@@ -149,10 +185,17 @@ const REQUIRE_BANNER =
 export interface BundleResult {
   target: FunctionTarget;
   dir: string;
-  /** Bytes of each file the function loads: index.mjs and validators.mjs. */
+  /** Bytes of each file the function loads at start: index.mjs (and its chunks), validators.mjs. */
   sizes: Record<string, number>;
+  /**
+   * Bytes of each chunk loaded only later, by `import()` (the live registry's store client,
+   * Ajv's compiler for a schema not precompiled): not part of the cold start.
+   */
+  lazySizes: Record<string, number>;
   /** esbuild's metafile of index.mjs: which input contributed how many bytes. */
   metafile: esbuild.Metafile;
+  /** The same, of each lazily loaded file. */
+  lazyMetafiles: esbuild.Metafile[];
 }
 
 async function bundleFunction(
@@ -174,15 +217,21 @@ async function bundleFunction(
     logLevel: "warning",
     metafile: true,
   };
-  const main = await esbuild.build({
-    ...common,
-    entryPoints: [join(root, target.entry)],
-    outfile: join(dir, "index.mjs"),
-    external: target.external ?? [],
-    alias: { debug: join(root, "functions/no-debug.cjs") },
-    plugins: [sharedIsPure, builtinsThroughRequire],
-  });
+  const lazy = new Set<string>();
+  const build = (entry: string, outfile: string) =>
+    esbuild.build({
+      ...common,
+      entryPoints: [entry],
+      outfile,
+      external: target.external ?? [],
+      alias: { debug: join(root, "functions/no-debug.cjs") },
+      plugins: [sharedIsPure, builtinsThroughRequire, lazyModules(lazy)],
+    });
+  const main = await build(join(root, target.entry), join(dir, "index.mjs"));
   const builds: esbuild.BuildResult[] = [main];
+  // What the code imports later with import() (LAZY_MODULES): a file of its own each.
+  const lazyBuilds: esbuild.BuildResult[] = [];
+  for (const entry of lazy) lazyBuilds.push(await build(entry, join(dir, lazyFileName(entry))));
   if (target.registrySnapshot !== false) {
     builds.push(
       await esbuild.build({
@@ -199,11 +248,21 @@ async function bundleFunction(
   }
   for (const [name, text] of Object.entries(target.extraFiles ?? {}))
     await writeFile(join(dir, name), text);
-  const sizes: Record<string, number> = {};
-  for (const build of builds)
-    for (const [file, output] of Object.entries(build.metafile?.outputs ?? {}))
-      sizes[relative(dir, resolve(file))] = output.bytes;
-  return { target, dir, sizes, metafile: main.metafile as esbuild.Metafile };
+  const sizeOf = (results: esbuild.BuildResult[]) => {
+    const sizes: Record<string, number> = {};
+    for (const result of results)
+      for (const [file, output] of Object.entries(result.metafile?.outputs ?? {}))
+        sizes[relative(dir, resolve(file))] = output.bytes;
+    return sizes;
+  };
+  return {
+    target,
+    dir,
+    sizes: sizeOf(builds),
+    lazySizes: sizeOf(lazyBuilds),
+    metafile: main.metafile as esbuild.Metafile,
+    lazyMetafiles: lazyBuilds.map((b) => b.metafile as esbuild.Metafile),
+  };
 }
 
 /** Validates the project and bundles every function; undefined when the project is invalid. */
@@ -238,6 +297,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const files = Object.entries(r.sizes)
       .map(([f, b]) => `${f} ${(b / 1024).toFixed(1)} KB`)
       .join(", ");
-    console.log(`${relative(process.cwd(), r.dir)}: ${(total / 1024).toFixed(1)} KB (${files})`);
+    const later = Object.entries(r.lazySizes)
+      .map(([f, b]) => `${f} ${(b / 1024).toFixed(1)} KB`)
+      .join(", ");
+    console.log(
+      `${relative(process.cwd(), r.dir)}: ${(total / 1024).toFixed(1)} KB (${files})` +
+        (later === "" ? "" : `; loaded later, by import(): ${later}`),
+    );
   }
 }
