@@ -5,7 +5,7 @@
  * (default `examples`) and its payload validators precompiled by Ajv. The project must
  * validate: an invalid registry never reaches a function.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -198,10 +198,22 @@ export interface BundleResult {
   lazyMetafiles: esbuild.Metafile[];
 }
 
+/** A build's result as if it had written `to` instead of `from` (its metafile's output key). */
+function rebased(result: esbuild.BuildResult, from: string, to: string): esbuild.BuildResult {
+  const outputs = Object.fromEntries(
+    Object.entries(result.metafile?.outputs ?? {}).map(([file, output]) => [
+      resolve(file) === resolve(from) ? to : file,
+      output,
+    ]),
+  );
+  return { ...result, metafile: { inputs: result.metafile?.inputs ?? {}, outputs } };
+}
+
 async function bundleFunction(
   target: FunctionTarget,
   snapshot: RegistrySnapshot,
   outDir: string,
+  lazyBuilt: Map<string, { file: string; result: esbuild.BuildResult }>,
 ): Promise<BundleResult> {
   const dir = join(outDir, target.cloud, target.name);
   await rm(dir, { recursive: true, force: true });
@@ -231,7 +243,26 @@ async function bundleFunction(
   const builds: esbuild.BuildResult[] = [main];
   // What the code imports later with import() (LAZY_MODULES): a file of its own each.
   const lazyBuilds: esbuild.BuildResult[] = [];
-  for (const entry of lazy) lazyBuilds.push(await build(entry, join(dir, lazyFileName(entry))));
+  // Only those index.mjs still imports (an import() that tree shaking dropped needs no file).
+  const imported = new Set(
+    Object.values(main.metafile?.outputs ?? {}).flatMap((o) =>
+      o.imports.filter((i) => i.kind === "dynamic-import" && i.external).map((i) => i.path),
+    ),
+  );
+  for (const entry of [...lazy].filter((e) => imported.has(`./${lazyFileName(e)}`))) {
+    // The same lazy file for every function of a platform: built once, copied beside the others.
+    const file = join(dir, lazyFileName(entry));
+    const key = `${entry}\n${target.node}\n${(target.external ?? []).join(",")}`;
+    const built = lazyBuilt.get(key);
+    if (built === undefined) {
+      const result = await build(entry, file);
+      lazyBuilt.set(key, { file, result });
+      lazyBuilds.push(result);
+    } else {
+      await copyFile(built.file, file);
+      lazyBuilds.push(rebased(built.result, built.file, file));
+    }
+  }
   if (target.registrySnapshot !== false) {
     builds.push(
       await esbuild.build({
@@ -276,7 +307,9 @@ export async function bundleFunctions(
   if (hasErrors(diagnostics) || registry === undefined) return undefined;
   const snapshot = snapshotRegistry(registry);
   const results: BundleResult[] = [];
-  for (const target of FUNCTIONS) results.push(await bundleFunction(target, snapshot, outDir));
+  const lazyBuilt = new Map<string, { file: string; result: esbuild.BuildResult }>();
+  for (const target of FUNCTIONS)
+    results.push(await bundleFunction(target, snapshot, outDir, lazyBuilt));
   return results;
 }
 
