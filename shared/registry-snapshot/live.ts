@@ -267,9 +267,15 @@ function short(digest: string): string {
   return digest.slice(0, 12);
 }
 
-/** An error's message, one line, bounded (an SDK error may carry a whole response). */
+/**
+ * An error's message, one line, bounded (an SDK error may carry a whole response), with what
+ * could be a secret taken out: URL queries (a SAS) and key-like settings of a connection string.
+ */
 function message(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  const line = text.replace(/\s+/g, " ");
+  const line = text
+    .replace(/\s+/g, " ")
+    .replace(/(https?:\/\/[^\s?"']+)\?[^\s"']*/gi, "$1?…")
+    .replace(/\b(AccountKey|SharedAccessSignature|sig|Password|Secret\w*)=[^;&\s"']*/gi, "$1=…");
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }

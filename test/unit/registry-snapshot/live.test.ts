@@ -192,6 +192,21 @@ describe("LiveRegistry", () => {
     expect(registry.current().digest).toBe(exampleSnapshot().digest);
   });
 
+  it("a failure message that carries a SAS URL or an account key is logged without them", async () => {
+    const store = new MemorySnapshotStore();
+    const { registry, lines } = liveOver(store);
+    store.failure = new Error(
+      "403 on https://acct.blob.core.windows.net/registry/published/registry-snapshot.json?sv=2024&sig=c2VjcmV0 " +
+        "with DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5a2V5;EndpointSuffix=core.windows.net",
+    );
+    await registry.refresh();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      "https://acct.blob.core.windows.net/registry/published/registry-snapshot.json?…",
+    );
+    expect(lines[0]).not.toMatch(/c2VjcmV0|a2V5a2V5|sv=2024/);
+  });
+
   it("concurrent refreshes share one read; close stops it", async () => {
     const store = new MemorySnapshotStore();
     store.write(JSON.stringify(withReturns()));
