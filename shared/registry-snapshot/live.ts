@@ -18,7 +18,7 @@ import type { PayloadValidators } from "./validators.ts";
 /** Where the published snapshot is read from (S3, Blob: adapters in functions/). */
 export interface SnapshotStore {
   /** For log lines: `s3://bucket/key`, a blob URL without its query (no secrets). */
-  readonly description: string;
+  readonly description?: string;
   /**
    * The object's text and ETag; `not-modified` when its ETag is still `ifNoneMatch`;
    * `missing` when there is no such object (yet). Rejects on any other failure.
@@ -189,7 +189,7 @@ export class LiveRegistry implements RegistryView {
     let where = "registry store";
     try {
       this.#store ??= await this.#openStore();
-      where = this.#store.description;
+      where = this.#store.description ?? where;
       const answer = await this.#store.read(this.#etag);
       if (answer === "not-modified") return { kind: "unchanged" };
       if (answer === "missing") {
