@@ -5,7 +5,7 @@
  * (default `examples`) and its payload validators precompiled by Ajv. The project must
  * validate: an invalid registry never reaches a function.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -142,6 +142,42 @@ const builtinsThroughRequire: esbuild.Plugin = {
   },
 };
 
+/**
+ * Modules a function imports only later, with import(): the live registry's store clients
+ * (the S3 and Blob SDKs) and Ajv's compiler (for a schema published after the deploy). Each
+ * is written as a file of its own beside index.mjs, which imports it by that name: the cold
+ * start neither reads nor parses them.
+ */
+const LAZY_MODULES = new Set(
+  [
+    "functions/aws/registry-store.ts",
+    "functions/azure/registry-store.ts",
+    "shared/registry-snapshot/schema-compiler.ts",
+  ].map((f) => join(root, f)),
+);
+
+function lazyFileName(entry: string): string {
+  const cloud = /functions\/(aws|azure)\//.exec(entry)?.[1];
+  const name = entry.split("/").at(-1)?.replace(/\.ts$/, "") ?? "lazy";
+  return `${cloud === undefined ? name : `${cloud}-${name}`}.mjs`;
+}
+
+/** import() of a LAZY_MODULES file: left to run time, by its file name; `found` collects them. */
+function lazyModules(found: Set<string>): esbuild.Plugin {
+  return {
+    name: "lazy-modules",
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind !== "dynamic-import") return undefined;
+        const file = resolve(args.resolveDir, args.path);
+        if (!LAZY_MODULES.has(file)) return undefined;
+        found.add(file);
+        return { path: `./${lazyFileName(file)}`, external: true };
+      });
+    },
+  };
+}
+
 // CommonJS dependencies (rhea) call require() for node built-ins, which ESM has not.
 const REQUIRE_BANNER =
   'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
@@ -149,16 +185,35 @@ const REQUIRE_BANNER =
 export interface BundleResult {
   target: FunctionTarget;
   dir: string;
-  /** Bytes of each file the function loads: index.mjs and validators.mjs. */
+  /** Bytes of each file the function loads at start: index.mjs (and its chunks), validators.mjs. */
   sizes: Record<string, number>;
+  /**
+   * Bytes of each chunk loaded only later, by `import()` (the live registry's store client,
+   * Ajv's compiler for a schema not precompiled): not part of the cold start.
+   */
+  lazySizes: Record<string, number>;
   /** esbuild's metafile of index.mjs: which input contributed how many bytes. */
   metafile: esbuild.Metafile;
+  /** The same, of each lazily loaded file. */
+  lazyMetafiles: esbuild.Metafile[];
+}
+
+/** A build's result as if it had written `to` instead of `from` (its metafile's output key). */
+function rebased(result: esbuild.BuildResult, from: string, to: string): esbuild.BuildResult {
+  const outputs = Object.fromEntries(
+    Object.entries(result.metafile?.outputs ?? {}).map(([file, output]) => [
+      resolve(file) === resolve(from) ? to : file,
+      output,
+    ]),
+  );
+  return { ...result, metafile: { inputs: result.metafile?.inputs ?? {}, outputs } };
 }
 
 async function bundleFunction(
   target: FunctionTarget,
   snapshot: RegistrySnapshot,
   outDir: string,
+  lazyBuilt: Map<string, { file: string; result: esbuild.BuildResult }>,
 ): Promise<BundleResult> {
   const dir = join(outDir, target.cloud, target.name);
   await rm(dir, { recursive: true, force: true });
@@ -174,15 +229,40 @@ async function bundleFunction(
     logLevel: "warning",
     metafile: true,
   };
-  const main = await esbuild.build({
-    ...common,
-    entryPoints: [join(root, target.entry)],
-    outfile: join(dir, "index.mjs"),
-    external: target.external ?? [],
-    alias: { debug: join(root, "functions/no-debug.cjs") },
-    plugins: [sharedIsPure, builtinsThroughRequire],
-  });
+  const lazy = new Set<string>();
+  const build = (entry: string, outfile: string) =>
+    esbuild.build({
+      ...common,
+      entryPoints: [entry],
+      outfile,
+      external: target.external ?? [],
+      alias: { debug: join(root, "functions/no-debug.cjs") },
+      plugins: [sharedIsPure, builtinsThroughRequire, lazyModules(lazy)],
+    });
+  const main = await build(join(root, target.entry), join(dir, "index.mjs"));
   const builds: esbuild.BuildResult[] = [main];
+  // What the code imports later with import() (LAZY_MODULES): a file of its own each.
+  const lazyBuilds: esbuild.BuildResult[] = [];
+  // Only those index.mjs still imports (an import() that tree shaking dropped needs no file).
+  const imported = new Set(
+    Object.values(main.metafile?.outputs ?? {}).flatMap((o) =>
+      o.imports.filter((i) => i.kind === "dynamic-import" && i.external).map((i) => i.path),
+    ),
+  );
+  for (const entry of [...lazy].filter((e) => imported.has(`./${lazyFileName(e)}`))) {
+    // The same lazy file for every function of a platform: built once, copied beside the others.
+    const file = join(dir, lazyFileName(entry));
+    const key = `${entry}\n${target.node}\n${(target.external ?? []).join(",")}`;
+    const built = lazyBuilt.get(key);
+    if (built === undefined) {
+      const result = await build(entry, file);
+      lazyBuilt.set(key, { file, result });
+      lazyBuilds.push(result);
+    } else {
+      await copyFile(built.file, file);
+      lazyBuilds.push(rebased(built.result, built.file, file));
+    }
+  }
   if (target.registrySnapshot !== false) {
     builds.push(
       await esbuild.build({
@@ -199,11 +279,21 @@ async function bundleFunction(
   }
   for (const [name, text] of Object.entries(target.extraFiles ?? {}))
     await writeFile(join(dir, name), text);
-  const sizes: Record<string, number> = {};
-  for (const build of builds)
-    for (const [file, output] of Object.entries(build.metafile?.outputs ?? {}))
-      sizes[relative(dir, resolve(file))] = output.bytes;
-  return { target, dir, sizes, metafile: main.metafile as esbuild.Metafile };
+  const sizeOf = (results: esbuild.BuildResult[]) => {
+    const sizes: Record<string, number> = {};
+    for (const result of results)
+      for (const [file, output] of Object.entries(result.metafile?.outputs ?? {}))
+        sizes[relative(dir, resolve(file))] = output.bytes;
+    return sizes;
+  };
+  return {
+    target,
+    dir,
+    sizes: sizeOf(builds),
+    lazySizes: sizeOf(lazyBuilds),
+    metafile: main.metafile as esbuild.Metafile,
+    lazyMetafiles: lazyBuilds.map((b) => b.metafile as esbuild.Metafile),
+  };
 }
 
 /** Validates the project and bundles every function; undefined when the project is invalid. */
@@ -217,7 +307,9 @@ export async function bundleFunctions(
   if (hasErrors(diagnostics) || registry === undefined) return undefined;
   const snapshot = snapshotRegistry(registry);
   const results: BundleResult[] = [];
-  for (const target of FUNCTIONS) results.push(await bundleFunction(target, snapshot, outDir));
+  const lazyBuilt = new Map<string, { file: string; result: esbuild.BuildResult }>();
+  for (const target of FUNCTIONS)
+    results.push(await bundleFunction(target, snapshot, outDir, lazyBuilt));
   return results;
 }
 
@@ -238,6 +330,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const files = Object.entries(r.sizes)
       .map(([f, b]) => `${f} ${(b / 1024).toFixed(1)} KB`)
       .join(", ");
-    console.log(`${relative(process.cwd(), r.dir)}: ${(total / 1024).toFixed(1)} KB (${files})`);
+    const later = Object.entries(r.lazySizes)
+      .map(([f, b]) => `${f} ${(b / 1024).toFixed(1)} KB`)
+      .join(", ");
+    console.log(
+      `${relative(process.cwd(), r.dir)}: ${(total / 1024).toFixed(1)} KB (${files})` +
+        (later === "" ? "" : `; loaded later, by import(): ${later}`),
+    );
   }
 }

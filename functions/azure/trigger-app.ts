@@ -13,11 +13,18 @@
 
 import type { HttpHandler } from "@azure/functions";
 import { app } from "@azure/functions";
-import { loadDeploymentArtifacts } from "../../shared/registry-snapshot/index.ts";
+import {
+  deployedRegistryView,
+  loadDeploymentArtifacts,
+  type RegistryView,
+} from "../../shared/registry-snapshot/index.ts";
 import { assembleTrigger, type ChannelHandlerDefinition } from "../../shared/trigger/index.ts";
+import { azureSnapshotStore } from "./live-registry.ts";
 import { type AzureTriggerOptions, createTriggerHttpHandler } from "./trigger.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+const views = new Map<string, RegistryView>();
 
 /** What both modes build once per worker: catalog, publisher, the invocation's time limit. */
 export async function deployedAzureTriggerOptions(
@@ -26,8 +33,32 @@ export async function deployedAzureTriggerOptions(
   env: Env,
 ): Promise<AzureTriggerOptions> {
   const { snapshot, validators } = await loadDeploymentArtifacts(bundleDir);
-  const { catalog, publish } = assembleTrigger(definition, snapshot, validators, env, (line) =>
-    console.log(line),
+  // With REGISTRY_BLOB_CONTAINER, the registry config-sync publishes, live; the bundled one
+  // otherwise. One reader per app, however many triggers it registers.
+  const key = JSON.stringify([
+    bundleDir.href,
+    env.REGISTRY_BLOB_CONTAINER,
+    env.REGISTRY_BLOB_CONNECTION_STRING,
+    env.REGISTRY_SNAPSHOT_KEY,
+    env.REGISTRY_POLL_MS,
+  ]);
+  let view = views.get(key);
+  if (view === undefined) {
+    view = deployedRegistryView({
+      bundled: { snapshot, validators },
+      openStore: azureSnapshotStore(env),
+      env,
+      log: (line) => console.warn(line),
+    }).view;
+    views.set(key, view);
+  }
+  const { catalog, publish } = assembleTrigger(
+    definition,
+    snapshot,
+    validators,
+    env,
+    (line) => console.log(line),
+    view,
   );
   const timeout = Number(env.TRIGGER_FUNCTION_TIMEOUT_MS);
   return {

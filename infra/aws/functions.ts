@@ -2,7 +2,9 @@
  * The functions of an AWS environment, from the bundles `npm run bundle` writes: the ingress
  * (nodejs24.x, arm64, in the routers' VPC) behind an HTTP API route
  * `POST /channels/{channel}/messages` with an optional JWT authorizer, and config-sync reading
- * the registry bucket. Each role may touch exactly the resources its function uses.
+ * the registry bucket. Config-sync publishes the registry that passed its gate under
+ * `<prefix>published/`; the ingress reads it there, live (and nothing else of the bucket).
+ * Each role may touch exactly the resources its function uses.
  */
 
 import * as apigatewayv2 from "@pulumi/aws/apigatewayv2/index.js";
@@ -85,6 +87,10 @@ export function awsFunctions(
       opts,
     );
 
+  const prefix = settings.registryPrefix;
+  const bucketArn = store.bucket.arn;
+  // Where config-sync publishes the gated snapshot (shared/registry-snapshot, "Trust model").
+  const snapshotKey = `${prefix}published/registry-snapshot.json`;
   const ingressName = `${env}-ingress`;
   logGroup(ingressName);
   const ingress = new lambda.Function(
@@ -95,7 +101,17 @@ export function awsFunctions(
       architectures: ["arm64"],
       handler: "index.handler",
       code: new pulumi.asset.FileArchive(bundles("ingress")),
-      role: functionRole(ingressName, [], opts).arn,
+      role: functionRole(
+        ingressName,
+        [
+          {
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: [pulumi.interpolate`${bucketArn}/${prefix}published/*`],
+          },
+        ],
+        opts,
+      ).arn,
       memorySize: 512,
       timeout: 10,
       vpcConfig,
@@ -104,6 +120,8 @@ export function awsFunctions(
           MESH_URLS: pulumi.all(edgeUrls).apply((urls) => urls.join(",")),
           MESH_SASL_USERNAME: "ingress",
           ...(secrets.ingressPassword ? { MESH_SASL_PASSWORD: secrets.ingressPassword } : {}),
+          REGISTRY_BUCKET: store.bucket.bucket,
+          REGISTRY_SNAPSHOT_KEY: snapshotKey,
           ...(settings.jwt
             ? {
                 INGRESS_JWT_ISSUER: settings.jwt.issuer,
@@ -167,9 +185,7 @@ export function awsFunctions(
 
   const syncName = `${env}-config-sync`;
   logGroup(syncName);
-  const prefix = settings.registryPrefix;
   const stateKey = `${prefix}.amqp-mesh/sync-state.json`;
-  const bucketArn = store.bucket.arn;
   const sync = new lambda.Function(
     syncName,
     {
@@ -199,7 +215,10 @@ export function awsFunctions(
           {
             Effect: "Allow",
             Action: ["s3:PutObject"],
-            Resource: [pulumi.interpolate`${bucketArn}/${stateKey}`],
+            Resource: [
+              pulumi.interpolate`${bucketArn}/${stateKey}`,
+              pulumi.interpolate`${bucketArn}/${snapshotKey}`,
+            ],
           },
         ],
         opts,
@@ -214,6 +233,7 @@ export function awsFunctions(
           SYNC_BUCKET: store.bucket.bucket,
           SYNC_REGISTRY_PREFIX: prefix,
           SYNC_STATE_KEY: stateKey,
+          REGISTRY_SNAPSHOT_KEY: snapshotKey,
           SYNC_ROUTER_URLS: managementUrls.join(","),
           SYNC_MANAGEMENT_PRINCIPALS: settings.managementPrincipal,
           MESH_SASL_USERNAME: settings.managementPrincipal,

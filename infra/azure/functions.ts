@@ -3,7 +3,10 @@
  * ingress (app.http) and config-sync (app.eventGrid for BlobCreated under the registry
  * container, app.timer for drift), each on Flex Consumption (Node 22) with VNet integration
  * and its own managed identity, whose roles name exactly the containers it reads and writes.
- * Passwords are Key Vault references, never app-setting values.
+ * Config-sync publishes the registry that passed its gate under `<prefix>published/`; the
+ * ingress reads that one blob, live, through a read-only SAS scoped to it (Key Vault secret
+ * `registry-snapshot-connection-string`). Passwords are Key Vault references, never
+ * app-setting values.
  */
 
 import * as eventgrid from "@pulumi/azure-native/eventgrid/index.js";
@@ -139,7 +142,17 @@ export function azureFunctions(
     return { site, identity };
   };
 
+  const prefix = settings.registryPrefix;
+  const snapshotKey = `${prefix}published/registry-snapshot.json`;
   const ingress = functionApp("ingress", "ingress", () => [
+    // The registry config-sync published (shared/registry-snapshot, "Trust model"): a SAS
+    // connection string for that one blob, read only.
+    { name: "REGISTRY_BLOB_CONTAINER", value: REGISTRY_CONTAINER },
+    {
+      name: "REGISTRY_BLOB_CONNECTION_STRING",
+      value: passwordReference("registry-snapshot-connection-string"),
+    },
+    { name: "REGISTRY_SNAPSHOT_KEY", value: snapshotKey },
     { name: "MESH_URLS", value: edgeUrls.join(",") },
     { name: "MESH_SASL_USERNAME", value: "ingress" },
     { name: "MESH_SASL_PASSWORD", value: passwordReference("ingress-password") },
@@ -150,12 +163,12 @@ export function azureFunctions(
         ]
       : []),
   ]);
-  const prefix = settings.registryPrefix;
   const sync = functionApp("config-sync", "sync", () => [
     { name: "SYNC_BLOB_CONTAINER", value: REGISTRY_CONTAINER },
     // functions/azure/sync-app.ts reads a connection string: a container-scoped SAS one, in Key Vault.
     { name: "SYNC_BLOB_CONNECTION_STRING", value: passwordReference("registry-connection-string") },
     { name: "SYNC_REGISTRY_PREFIX", value: prefix },
+    { name: "REGISTRY_SNAPSHOT_KEY", value: snapshotKey },
     { name: "SYNC_ROUTER_URLS", value: managementUrls.join(",") },
     { name: "SYNC_MANAGEMENT_PRINCIPALS", value: settings.managementPrincipal },
     { name: "SYNC_SCHEDULE", value: settings.azure.syncSchedule },
@@ -174,6 +187,7 @@ export function azureFunctions(
   // The functions read their passwords from Key Vault (references resolved by the platform).
   for (const [name, fn, secret] of [
     ["ingress", ingress, "ingress-password"],
+    ["ingress", ingress, "registry-snapshot-connection-string"],
     ["config-sync", sync, "config-sync-password"],
     ["config-sync", sync, "registry-connection-string"],
   ] as const)
@@ -199,6 +213,14 @@ export function azureFunctions(
       filter: {
         includedEventTypes: ["Microsoft.Storage.BlobCreated"],
         subjectBeginsWith: registrySubjectPrefix(prefix),
+        // Config-sync's own writes (the published snapshot) wake nothing.
+        advancedFilters: [
+          {
+            operatorType: "StringNotBeginsWith",
+            key: "subject",
+            values: [registrySubjectPrefix(`${prefix}published/`)],
+          },
+        ],
       },
       eventDeliverySchema: "EventGridSchema",
     },

@@ -190,8 +190,14 @@ export class CallerAuthenticator {
     }
   }
 
-  /** The caller's registry principal; a 401 problem otherwise (503 if the issuer is down). */
-  async authenticate(evidence: CallerEvidence): Promise<Caller> {
+  /**
+   * The caller's registry principal; a 401 problem otherwise (503 if the issuer is down).
+   * `registry`: the release the request is checked against (a live registry's current one).
+   */
+  async authenticate(
+    evidence: CallerEvidence,
+    registry: DeployedRegistry = this.registry,
+  ): Promise<Caller> {
     if (evidence.platformPrincipal !== undefined) {
       const provider = evidence.platformIdentityProvider;
       if (provider !== undefined && !this.identityProviders.has(provider))
@@ -203,7 +209,7 @@ export class CallerAuthenticator {
           CHALLENGE,
         );
       return {
-        principal: this.known(evidence.platformPrincipal, "the platform's principal"),
+        principal: this.known(registry, evidence.platformPrincipal, "the platform's principal"),
         via: "platform",
       };
     }
@@ -219,7 +225,7 @@ export class CallerAuthenticator {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (match === null)
         fail("unauthenticated", "the Authorization header must be 'Bearer <JWT>'", {}, CHALLENGE);
-      return { principal: await this.verifyJwt(match[1] as string), via: "jwt" };
+      return { principal: await this.verifyJwt(registry, match[1] as string), via: "jwt" };
     }
     return fail(
       "unauthenticated",
@@ -229,8 +235,8 @@ export class CallerAuthenticator {
     );
   }
 
-  private known(principal: string, what: string): string {
-    if (!this.registry.isPrincipal(principal))
+  private known(registry: DeployedRegistry, principal: string, what: string): string {
+    if (!registry.isPrincipal(principal))
       fail(
         "unauthenticated",
         `${what} '${principal}' is not a principal of the registry`,
@@ -240,7 +246,7 @@ export class CallerAuthenticator {
     return principal;
   }
 
-  private async verifyJwt(token: string): Promise<string> {
+  private async verifyJwt(registry: DeployedRegistry, token: string): Promise<string> {
     const jwt = this.jwt;
     if (jwt === undefined) fail("unauthenticated", "this ingress accepts no JWTs", {}, CHALLENGE);
     let claims: Record<string, unknown>;
@@ -306,6 +312,6 @@ export class CallerAuthenticator {
         {},
         CHALLENGE,
       );
-    return this.known(principal, `the token's subject`);
+    return this.known(registry, principal, `the token's subject`);
   }
 }

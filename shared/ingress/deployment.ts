@@ -2,13 +2,15 @@
  * Putting a deployed ingress together, once per execution environment (outside any
  * handler): settings from the environment, the registry snapshot and the precompiled
  * validators written next to the bundle by `npm run bundle` (loaded with
- * `loadDeploymentArtifacts`, shared/registry-snapshot), one shared AMQP publisher.
+ * `loadDeploymentArtifacts`, shared/registry-snapshot), one shared AMQP publisher — and,
+ * when the function reads the registry live, the view each request takes its release from.
  */
 import { getSharedPublisher, type MeshPublisher } from "../amqp/index.ts";
 import {
   DeployedRegistry,
   type PayloadValidators,
   type RegistrySnapshot,
+  type RegistryView,
 } from "../registry-snapshot/index.ts";
 import { CallerAuthenticator } from "./auth.ts";
 import type { IngressSettings } from "./config.ts";
@@ -26,6 +28,8 @@ export function assembleIngress(
   snapshot: RegistrySnapshot,
   validators: PayloadValidators,
   log?: (line: string) => void,
+  /** The live registry (deployedRegistryView); the snapshot alone otherwise. */
+  view?: RegistryView,
 ): DeployedIngress {
   const registry = new DeployedRegistry(snapshot);
   const client = getSharedPublisher(settings.mesh, log === undefined ? {} : { log });
@@ -35,6 +39,7 @@ export function assembleIngress(
     validators,
     publisher: client,
     publishDeadlineMs: settings.publishDeadlineMs,
+    ...(view === undefined ? {} : { view }),
   });
   return { ingress, client, registry };
 }

@@ -23,6 +23,7 @@ import type {
   DeployedRegistry,
   PayloadValidator,
   PayloadValidators,
+  RegistryView,
 } from "../registry-snapshot/index.ts";
 import type { Caller, CallerAuthenticator } from "./auth.ts";
 import { BodyReadError, BodyTooLargeError, type RequestBody } from "./body.ts";
@@ -88,6 +89,11 @@ export interface IngressOptions {
   registry: DeployedRegistry;
   authenticator: CallerAuthenticator;
   validators: PayloadValidators;
+  /**
+   * The registry learnt live (a LiveRegistry): read once per request, which is checked from
+   * start to end against that one release; `registry` and `validators` are then unused.
+   */
+  view?: RegistryView;
   publisher: MessagePublisher;
   /**
    * Publish as the caller instead (the local platform: one client per principal, so the
@@ -200,7 +206,7 @@ export function createIngress(options: IngressOptions): Ingress {
   const maxDeadline = options.publishDeadlineMs ?? 10_000;
   const margin = options.responseMarginMs ?? 500;
   const noConsumerWait = options.noConsumerWaitMs ?? 1_000;
-  const { registry, authenticator, validators } = options;
+  const { authenticator, view } = options;
 
   async function handle(request: IngressRequest): Promise<IngressResponse> {
     const outcome: IngressOutcome = { published: 0 };
@@ -234,7 +240,9 @@ export function createIngress(options: IngressOptions): Ingress {
         { allow: "POST" },
       );
 
-    const caller: Caller = await authenticator.authenticate(request);
+    // One release for the whole request: a registry swapped meanwhile applies to the next one.
+    const { registry, validators } = view === undefined ? options : view.current();
+    const caller: Caller = await authenticator.authenticate(request, registry);
     outcome.principal = caller.principal;
     const channel = registry.channel(name);
     if (channel === undefined) fail("channel-not-found", `no channel '${name}' in the registry`);

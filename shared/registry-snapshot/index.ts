@@ -4,6 +4,21 @@
  * the ingress and the channel triggers; neither imports the other.
  */
 export { loadDeploymentArtifacts, SNAPSHOT_FILE, VALIDATORS_FILE } from "./artifacts.ts";
+export { type DeployedRegistryView, deployedRegistryView } from "./deployed.ts";
+export {
+  DEFAULT_POLL_MS,
+  fixedRegistry,
+  LiveRegistry,
+  type LiveRegistryOptions,
+  pollMsFromEnv,
+  type RefreshOutcome,
+  type RegistryChange,
+  type RegistryRelease,
+  type RegistryView,
+  type SnapshotStore,
+  type ValidatorFactory,
+} from "./live.ts";
+export { liveValidators, loadSchemaCompiler, type SchemaCompiler } from "./live-validators.ts";
 export { runtimeValidators } from "./runtime-validators.ts";
 export {
   type DeployedChannel,
@@ -13,6 +28,7 @@ export {
   RegistrySnapshotError,
   registrySnapshotSchema,
   type SnapshotChannel,
+  snapshotDigest,
   snapshotRegistry,
 } from "./snapshot.ts";
 export { validatorModuleSource } from "./validator-source.ts";

@@ -57,8 +57,13 @@ export function snapshotRegistry(registry: ChannelRegistry): RegistrySnapshot {
       ...(schema === undefined ? {} : { schema }),
     };
   });
-  const digest = createHash("sha256").update(JSON.stringify({ teams, channels })).digest("hex");
-  return { format: SNAPSHOT_FORMAT, digest, teams, channels };
+  return { format: SNAPSHOT_FORMAT, digest: snapshotDigest({ teams, channels }), teams, channels };
+}
+
+/** The digest of a snapshot's teams and channels (what `digest` must hold). */
+export function snapshotDigest(content: Pick<RegistrySnapshot, "teams" | "channels">): string {
+  const { teams, channels } = content;
+  return createHash("sha256").update(JSON.stringify({ teams, channels })).digest("hex");
 }
 
 export function parseRegistrySnapshot(

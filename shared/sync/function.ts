@@ -6,10 +6,12 @@
  */
 import * as z from "zod/mini";
 import type { ManagementPool, ManagementTarget } from "../management/index.ts";
+import { snapshotRegistry } from "../registry-snapshot/index.ts";
 import type { RouterConfig } from "../router-config/index.ts";
 import { type Env, listSetting, meshLoginFromEnv, positiveMsSetting } from "../settings/env.ts";
 import type { SyncLogger, SyncReport } from "./report.ts";
 import { runSync } from "./run.ts";
+import { isProjectPath } from "./snapshot.ts";
 import { type ObjectStore, ObjectStoreSource, shortDigest } from "./source.ts";
 import { ObjectStateStore } from "./state.ts";
 
@@ -33,6 +35,11 @@ export interface SyncFunctionSettings {
   prefix: string;
   /** Where the state document lives, outside the project's keys. */
   stateKey: string;
+  /**
+   * Where the registry snapshot that passed the gate is published for the ingress and the
+   * triggers (outside the project's keys: writing it wakes no sync).
+   */
+  snapshotKey: string;
   managementPrincipals: string[];
   fullSyncIntervalMs: number;
   timeoutMs: number;
@@ -53,7 +60,9 @@ const url = z.string().check(z.regex(/^amqps?:\/\/[^/]+/));
  * MESH_SASL_USERNAME / MESH_SASL_PASSWORD (the management principal, PLAIN; or
  * MESH_SASL_MECHANISM=EXTERNAL with MESH_TLS_CERT/KEY), MESH_TLS_CA, MESH_TLS_SERVERNAME,
  * MESH_TLS_REJECT_UNAUTHORIZED; SYNC_REGISTRY_PREFIX, SYNC_STATE_KEY (default
- * `<prefix>.amqp-mesh/sync-state.json`), SYNC_MANAGEMENT_PRINCIPALS, SYNC_FULL_INTERVAL_MS
+ * `<prefix>.amqp-mesh/sync-state.json`), REGISTRY_SNAPSHOT_KEY (where the gated registry
+ * snapshot is published, default `<prefix>published/registry-snapshot.json`; the ingress and
+ * the triggers read the same variable), SYNC_MANAGEMENT_PRINCIPALS, SYNC_FULL_INTERVAL_MS
  * (default 15 min), SYNC_TIMEOUT_MS (per management request, default 10 s).
  */
 export function syncSettingsFromEnv(env: Env): SyncFunctionSettings {
@@ -70,10 +79,16 @@ export function syncSettingsFromEnv(env: Env): SyncFunctionSettings {
   if (sasl.mechanism === "PLAIN" && (sasl.username === undefined || sasl.password === undefined))
     problems.push("PLAIN needs MESH_SASL_USERNAME and MESH_SASL_PASSWORD");
   const prefix = env.SYNC_REGISTRY_PREFIX ?? "";
+  const snapshotKey = env.REGISTRY_SNAPSHOT_KEY || `${prefix}${PUBLISHED_SNAPSHOT_PATH}`;
+  if (snapshotKey.startsWith(prefix) && isProjectPath(snapshotKey.slice(prefix.length)))
+    problems.push(
+      "REGISTRY_SNAPSHOT_KEY must be outside the registry project (not topology.yaml or registry/…): its write would start config-sync again",
+    );
   const settings: SyncFunctionSettings = {
     routers: urls.map((u) => ({ url: u, sasl, ...(u.startsWith("amqps:") ? { tls } : {}) })),
     prefix,
     stateKey: env.SYNC_STATE_KEY ?? `${prefix}.amqp-mesh/sync-state.json`,
+    snapshotKey,
     managementPrincipals: listSetting(env.SYNC_MANAGEMENT_PRINCIPALS),
     fullSyncIntervalMs: positiveMsSetting(env, "SYNC_FULL_INTERVAL_MS", 15 * 60_000, problems),
     timeoutMs: positiveMsSetting(env, "SYNC_TIMEOUT_MS", 10_000, problems),
@@ -81,6 +96,9 @@ export function syncSettingsFromEnv(env: Env): SyncFunctionSettings {
   if (problems.length > 0) throw new SyncConfigError(problems);
   return settings;
 }
+
+/** Where config-sync publishes the gated registry snapshot, under the project prefix. */
+export const PUBLISHED_SNAPSHOT_PATH = "published/registry-snapshot.json";
 
 /** What the function returns (and logs): the run in a few numbers, no plans. */
 export interface SyncSummary {
@@ -96,6 +114,8 @@ export interface SyncSummary {
     usedLastGood: boolean;
   };
   rounds?: number;
+  /** The registry snapshot published for the ingress and the triggers (after the gate only). */
+  published?: { key: string; digest: string } | { key: string; error: string };
   totals?: SyncReport["totals"];
   routers?: Array<{ url: string; routerId: string | undefined; status: string; error?: string }>;
 }
@@ -158,6 +178,7 @@ export async function handleSyncTrigger(
       : {}),
     eventId: trigger.eventId,
   });
+  let published: SyncSummary["published"];
   const report = await runSync({
     source,
     routers: settings.routers,
@@ -168,6 +189,33 @@ export async function handleSyncTrigger(
     pool,
     logger,
     ...(deps.prepareConfig === undefined ? {} : { prepareConfig: deps.prepareConfig }),
+    onAccepted: async (project) => {
+      published = await publishSnapshot(store, settings.snapshotKey, project.registry, logger);
+    },
   });
-  return summaryOf(trigger, report);
+  const summary = summaryOf(trigger, report);
+  return published === undefined ? summary : { ...summary, published };
+}
+
+/**
+ * Writes the snapshot of a registry that passed the gate, in one PUT of one object (a reader
+ * gets the old object or the new one, never part of it). A failure is logged and reported:
+ * the routers are synced already, and the next run publishes again.
+ */
+async function publishSnapshot(
+  store: ObjectStore,
+  key: string,
+  registry: Parameters<typeof snapshotRegistry>[0],
+  logger: SyncLogger,
+): Promise<NonNullable<SyncSummary["published"]>> {
+  const snapshot = snapshotRegistry(registry);
+  try {
+    await store.put(key, `${JSON.stringify(snapshot)}\n`);
+    logger.info("registry snapshot published", { key, digest: shortDigest(snapshot.digest) });
+    return { key, digest: shortDigest(snapshot.digest) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.error("registry snapshot not published", { key, error: message });
+    return { key, error: message };
+  }
 }

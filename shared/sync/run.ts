@@ -70,6 +70,12 @@ export interface SyncRunOptions {
   concurrency?: number;
   logger?: SyncLogger;
   now?: () => number;
+  /**
+   * Called once per pass whose registry passed the gate, after its routers were synced (not
+   * on a dry run, nor when the last good registry stood in for a refused one): config-sync
+   * publishes the registry the ingress and the triggers enforce from there (function.ts).
+   */
+  onAccepted?: (project: ValidProject) => Promise<void>;
 }
 
 /** A log sink for the management operations of a pool: one line each. */
@@ -229,7 +235,10 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
         options.routers.map((target) => syncRouter(target, desired, baseline)),
       );
       if (dryRun) break;
-      if (gate.accepted) state.lastGood = lastGoodOf(snapshot, now());
+      if (gate.accepted) {
+        state.lastGood = lastGoodOf(snapshot, now());
+        await options.onAccepted?.(gate.project);
+      }
       if (rounds >= maxRounds) break;
       const revision = await options.source.revision();
       if (revision === snapshot.revision) break;

@@ -8,7 +8,9 @@ import {
   DeployedRegistry,
   type PayloadValidator,
   type PayloadValidators,
+  type RegistryRelease,
   type RegistrySnapshot,
+  type RegistryView,
   type Violation,
 } from "../registry-snapshot/index.ts";
 
@@ -24,11 +26,11 @@ export interface ChannelCatalog {
   channel(address: string): TriggerChannel | undefined;
 }
 
-/** The channel is not in the registry the function was bundled with. */
+/** The channel is not in the registry the function runs with (bundled, or learnt live). */
 export class UnknownChannelError extends Error {
   constructor(address: string, digest: string) {
     super(
-      `channel "${address}" is not in the registry snapshot ${digest.slice(0, 12)} this function was bundled with; ` +
+      `channel "${address}" is not in the registry snapshot ${digest.slice(0, 12)} this function runs with; ` +
         "register it, or bundle again with `npm run bundle`",
     );
     this.name = "UnknownChannelError";
@@ -51,7 +53,34 @@ export function channelCatalog(
   snapshot: RegistrySnapshot,
   validators: PayloadValidators,
 ): ChannelCatalog {
-  const registry = new DeployedRegistry(snapshot);
+  return catalogOf(new DeployedRegistry(snapshot), validators);
+}
+
+/**
+ * A catalog over a live registry: each lookup reads the view's current release (a batch looks
+ * its channel up once, so the whole batch is checked against one release), `digest` is the
+ * current release's.
+ */
+export function liveChannelCatalog(view: RegistryView): ChannelCatalog {
+  const catalogs = new WeakMap<RegistryRelease, ChannelCatalog>();
+  const current = (): ChannelCatalog => {
+    const release = view.current();
+    let catalog = catalogs.get(release);
+    if (catalog === undefined) {
+      catalog = catalogOf(release.registry, release.validators);
+      catalogs.set(release, catalog);
+    }
+    return catalog;
+  };
+  return {
+    get digest() {
+      return view.current().digest;
+    },
+    channel: (address) => current().channel(address),
+  };
+}
+
+function catalogOf(registry: DeployedRegistry, validators: PayloadValidators): ChannelCatalog {
   const cache = new Map<string, TriggerChannel>();
   return {
     digest: registry.digest,

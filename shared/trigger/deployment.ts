@@ -6,8 +6,17 @@
  * publish; it has no consumer or request side, so neither is bundled.
  */
 import { getSharedPublisher, type MeshPublisher } from "../amqp/index.ts";
-import type { PayloadValidators, RegistrySnapshot } from "../registry-snapshot/index.ts";
-import { type ChannelCatalog, channelCatalog, UnknownChannelError } from "./catalog.ts";
+import type {
+  PayloadValidators,
+  RegistrySnapshot,
+  RegistryView,
+} from "../registry-snapshot/index.ts";
+import {
+  type ChannelCatalog,
+  channelCatalog,
+  liveChannelCatalog,
+  UnknownChannelError,
+} from "./catalog.ts";
 import type { ChannelHandlerDefinition } from "./definition.ts";
 import { type ChannelPublish, channelPublisher } from "./publisher.ts";
 import { publishSettingsFromEnv } from "./settings.ts";
@@ -37,10 +46,14 @@ export function assembleTrigger(
   validators: PayloadValidators,
   env: Env,
   log?: (line: string) => void,
+  /** The live registry (deployedRegistryView): each batch checked against its current release. */
+  view?: RegistryView,
 ): DeployedTrigger {
-  const catalog = channelCatalog(snapshot, validators);
-  if (catalog.channel(definition.channel) === undefined)
+  // The function's own channel must be in the bundled snapshot: a deploy fails early.
+  const bundled = channelCatalog(snapshot, validators);
+  if (bundled.channel(definition.channel) === undefined)
     throw new UnknownChannelError(definition.channel, snapshot.digest);
+  const catalog = view === undefined ? bundled : liveChannelCatalog(view);
   const mesh = publishSettingsFromEnv(env);
   if (mesh === undefined) {
     return {

@@ -15,6 +15,7 @@ export {
 export {
   type ChannelCatalog,
   channelCatalog,
+  liveChannelCatalog,
   type TriggerChannel,
   UnknownChannelError,
 } from "./catalog.ts";

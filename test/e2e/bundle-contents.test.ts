@@ -87,6 +87,37 @@ describe("what each function bundle carries", () => {
     }
   });
 
+  it("the live registry's store client and Ajv's compiler are files of their own, loaded later by import(), never part of index.mjs", () => {
+    const STORE_SDK = /node_modules\/(@aws-sdk\/client-s3|@azure\/storage-blob|@smithy\/)/;
+    const AJV_COMPILER = /node_modules\/ajv\/dist\/(2020|core|compile\/index)\.js$/;
+    for (const name of [...INGRESSES, ...Object.keys(TRIGGERS)]) {
+      const files = inputs(name);
+      expect(
+        files.filter((f) => STORE_SDK.test(f) || AJV_COMPILER.test(f)),
+        name,
+      ).toEqual([]);
+      expect(files, name).toContain("shared/registry-snapshot/live.ts");
+      const cloud = name.split("/")[0];
+      const lazy = bundles.get(name)?.lazyMetafiles ?? [];
+      const lazyInputs = lazy.flatMap((m) =>
+        Object.values(m.outputs).flatMap((o) => Object.keys(o.inputs)),
+      );
+      expect(Object.keys(bundles.get(name)?.lazySizes ?? {}).sort(), name).toEqual(
+        [`${cloud}-registry-store.mjs`, "schema-compiler.mjs"].sort(),
+      );
+      expect(
+        lazyInputs.some((f) =>
+          f.includes(cloud === "aws" ? "@aws-sdk/client-s3/" : "@azure/storage-blob/"),
+        ),
+        name,
+      ).toBe(true);
+      expect(
+        lazyInputs.some((f) => AJV_COMPILER.test(f)),
+        name,
+      ).toBe(true);
+    }
+  });
+
   it("no ingress or trigger carries zod's classic API or the registry's schema modules (they need neither)", () => {
     // Config-sync validates registry files as `amqp-mesh validate` does: it needs them.
     for (const name of [...INGRESSES, ...Object.keys(TRIGGERS)]) {

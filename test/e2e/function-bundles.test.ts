@@ -7,6 +7,8 @@
 import { spawn } from "node:child_process";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalMesh } from "../../emulator/index.ts";
 import { bundleFunctions } from "../../functions/bundle.ts";
@@ -14,7 +16,9 @@ import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { newApiKey } from "../../shared/ingress/index.ts";
 import { apiGatewayEvent } from "../integration/ingress/harness.ts";
 import { startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
+import { startAzurite, startS3Emulator } from "../support/storage-emulators.ts";
 import { waitFor } from "../support/wait.ts";
+import { withReturns } from "../unit/registry-snapshot/live-support.ts";
 
 const out = join(process.cwd(), ".tmp", "bundle-test");
 const ORDER = { orderId: "ord-5", customerId: "c", lines: [{ sku: "s", quantity: 1 }] };
@@ -83,7 +87,8 @@ describe("function bundles", () => {
       await readFile(join(out, "azure", "ingress", "package.json"), "utf8"),
     );
     expect(azurePackage).toMatchObject({ type: "module", main: "index.mjs" });
-  });
+    // (seven functions, each index.mjs with its lazily loaded files: a minute on a busy machine)
+  }, 180_000);
 
   const env = (): Record<string, string> => ({
     MESH_URLS: mesh.router("edge").url,
@@ -253,5 +258,105 @@ describe("function bundles", () => {
       queued: { processed: ["inv-2"], skipped: [], failures: [] },
     });
     await waitFor(() => invoices.some((m) => m.messageId === "azure-order-1:billing/invoices"));
+  });
+
+  /**
+   * A registry published after the deploy (what config-sync writes to published/): one channel
+   * more, with a payload schema the bundle has no precompiled validator for. The bundle, told
+   * where the store is, loads its store client and Ajv's compiler from the files beside it.
+   */
+  const RETURN = { orderId: "ord-5", reason: "damaged" };
+  const liveScript = (entry: string, call: string) => `
+      const app = await import(${JSON.stringify(entry)});
+      const refresh = await app.registry.refresh();
+      const calls = [];
+      for (const [id, body] of [["bad", { orderId: 5 }], ["good", ${JSON.stringify(RETURN)}]]) calls.push(await (${call})(id, body));
+      console.log(JSON.stringify({ refresh, digest: app.registry.current().digest, calls }));
+      process.exit(0);`;
+
+  it("the Lambda ingress bundle with REGISTRY_BUCKET enforces a registry published after its deploy (S3rver)", async () => {
+    const returns: ReceivedMessage[] = [];
+    await consumerClient.consume("sales/returns", (m) => void returns.push(m)).ready();
+    const s3 = await startS3Emulator();
+    try {
+      await s3.createBucket("registry");
+      const published = withReturns(
+        JSON.parse(await readFile(join(out, "aws", "ingress", "registry.json"), "utf8")),
+      );
+      await s3.client.send(
+        new PutObjectCommand({
+          Bucket: "registry",
+          Key: "published/registry-snapshot.json",
+          Body: JSON.stringify(published),
+        }),
+      );
+      // The API Gateway event below, with the body and idempotency key of each call.
+      const call = `async (id, body) => {
+        const base = JSON.parse(process.env.EVENT);
+        const text = JSON.stringify(body);
+        const headers = { ...base.headers, "idempotency-key": "live-" + id, "content-length": String(Buffer.byteLength(text)) };
+        const context = { functionName: "ingress", awsRequestId: "r-" + id, invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:ingress", getRemainingTimeInMillis: () => 10000 };
+        return (await app.handler({ ...base, headers, body: text }, context)).statusCode;
+      }`;
+      const event = apiGatewayEvent({
+        path: "/channels/sales%2Freturns/messages",
+        headers: { "content-type": "application/json", "x-api-key": key },
+        body: "{}",
+      });
+      const result = (await runNode(liveScript(join(out, "aws", "ingress", "index.mjs"), call), {
+        ...env(),
+        EVENT: JSON.stringify(event),
+        REGISTRY_BUCKET: "registry",
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+        AWS_REGION: "eu-west-1",
+        AWS_ACCESS_KEY_ID: "S3RVER",
+        AWS_SECRET_ACCESS_KEY: "S3RVER",
+        AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
+        AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
+      })) as { refresh: { kind: string }; digest: string; calls: number[] };
+      expect(result.refresh.kind).toBe("swapped");
+      expect(result.digest).toBe(published.digest);
+      expect(result.calls).toEqual([422, 202]);
+      await waitFor(() => returns.some((m) => m.messageId === "sales-api/live-good"));
+    } finally {
+      await s3.stop();
+    }
+  });
+
+  it("the Azure ingress bundle with REGISTRY_BLOB_CONTAINER enforces a registry published after its deploy (Azurite)", async () => {
+    const azurite = await startAzurite();
+    try {
+      const container = BlobServiceClient.fromConnectionString(
+        azurite.connectionString,
+      ).getContainerClient("registry");
+      await container.create();
+      const published = withReturns(
+        JSON.parse(await readFile(join(out, "azure", "ingress", "registry.json"), "utf8")),
+      );
+      const text = JSON.stringify(published);
+      await container
+        .getBlockBlobClient("published/registry-snapshot.json")
+        .upload(text, Buffer.byteLength(text));
+      const call = `async (id, body) => {
+        const { HttpRequest, InvocationContext } = await import("@azure/functions");
+        const request = new HttpRequest({
+          method: "POST",
+          url: "https://ingress.azurewebsites.net/channels/sales.returns/messages",
+          headers: { "content-type": "application/json", "x-functions-key": ${JSON.stringify(key)}, "idempotency-key": "az-live-" + id },
+          body: { string: JSON.stringify(body) },
+        });
+        return (await app.ingressHandler(request, new InvocationContext({ functionName: "ingress", logHandler: () => {} }))).status;
+      }`;
+      const result = (await runNode(liveScript(join(out, "azure", "ingress", "index.mjs"), call), {
+        ...env(),
+        REGISTRY_BLOB_CONTAINER: "registry",
+        REGISTRY_BLOB_CONNECTION_STRING: azurite.connectionString,
+      })) as { refresh: { kind: string }; digest: string; calls: number[] };
+      expect(result.refresh.kind).toBe("swapped");
+      expect(result.digest).toBe(published.digest);
+      expect(result.calls).toEqual([422, 202]);
+    } finally {
+      await azurite.stop();
+    }
   });
 });

@@ -13,8 +13,12 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { loadDeploymentArtifacts } from "../../../shared/registry-snapshot/index.ts";
+import {
+  deployedRegistryView,
+  loadDeploymentArtifacts,
+} from "../../../shared/registry-snapshot/index.ts";
 import { assembleTrigger, type ChannelHandlerDefinition } from "../../../shared/trigger/index.ts";
+import { awsSnapshotStore } from "../live-registry.ts";
 import {
   createTriggerLambdaHandler,
   type TriggerHandlerOptions,
@@ -41,10 +45,23 @@ export async function deployedTriggerOptions(
     serviceName: `trigger-${definition.name}`,
   });
   const { snapshot, validators } = await loadDeploymentArtifacts(bundleDir);
-  const { catalog, publish } = assembleTrigger(definition, snapshot, validators, env, (line) =>
-    logger.info(line),
+  // With REGISTRY_BUCKET, the registry config-sync publishes, live; the bundled one otherwise.
+  const { view, live } = deployedRegistryView({
+    bundled: { snapshot, validators },
+    openStore: awsSnapshotStore(env),
+    env,
+    log: (line) => logger.warn(line),
+  });
+  const { catalog, publish } = assembleTrigger(
+    definition,
+    snapshot,
+    validators,
+    env,
+    (line) => logger.info(line),
+    view,
   );
   logger.appendKeys({ registry: snapshot.digest.slice(0, 12), channel: definition.channel });
+  live?.onChange(({ to }) => logger.appendKeys({ registry: to.slice(0, 12) }));
   return { catalog, publish, logger, metrics };
 }
 

@@ -219,11 +219,16 @@ describe("infra programs on the example project", { timeout: 120_000 }, () => {
       const [container] = ofType(plan, "azure-native:storage:BlobContainer", env.name).filter(
         (c) => !String(c.inputs.containerName).endsWith("-package"),
       );
-      // (the provider adds its default isSubjectCaseSensitive: false)
+      // (the provider adds its default isSubjectCaseSensitive: false); config-sync's own
+      // publication (published/) is filtered out before it reaches the function.
+      const blobs = `/blobServices/default/containers/${container!.inputs.containerName}/blobs/`;
       expect(subscription?.inputs.filter).toEqual({
         includedEventTypes: ["Microsoft.Storage.BlobCreated"],
         isSubjectCaseSensitive: false,
-        subjectBeginsWith: `/blobServices/default/containers/${container!.inputs.containerName}/blobs/`,
+        subjectBeginsWith: blobs,
+        advancedFilters: [
+          { key: "subject", operatorType: "StringNotBeginsWith", values: [`${blobs}published/`] },
+        ],
       });
       const destination = subscription?.inputs.destination as {
         endpointType: string;
@@ -233,6 +238,54 @@ describe("infra programs on the example project", { timeout: 120_000 }, () => {
       expect(destination.resourceId).toMatch(
         new RegExp(`/${env.name}-config-sync/functions/${registered}$`),
       );
+    }
+  });
+
+  it("the ingress reads the registry config-sync publishes, and only that: the store and key in its environment, read access to published/ alone", () => {
+    for (const env of cloudEnvironments.filter((e) => e.cloud === "aws")) {
+      const [bucket] = ofType(plan, "aws:s3/bucket:Bucket", env.name);
+      // (the functions' environments hold their passwords: the plan shows them as secrets)
+      const statementsOf = (fn: string) =>
+        ofType(plan, "aws:iam/rolePolicy:RolePolicy", env.name)
+          .filter((p) => p.name === `${fn}-data`)
+          .flatMap(
+            (p) =>
+              JSON.parse(p.inputs.policy as string).Statement as {
+                Action: string[];
+                Resource: string[];
+              }[],
+          );
+      const bucketArn = `arn:aws:s3:mock:000000000000:${bucket!.name}`;
+      expect(statementsOf(`${env.name}-ingress`)).toEqual([
+        { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucketArn}/published/*`] },
+      ]);
+      const puts = statementsOf(`${env.name}-config-sync`).find((s) =>
+        s.Action.includes("s3:PutObject"),
+      );
+      expect(puts?.Resource).toContain(`${bucketArn}/published/registry-snapshot.json`);
+    }
+    for (const env of cloudEnvironments.filter((e) => e.cloud === "azure")) {
+      const apps = ofType(plan, "azure-native:web:WebApp", env.name);
+      const ingress = apps.find((a) => a.name === `${env.name}-ingress`)!;
+      const settings = new Map(
+        (
+          ingress.inputs.siteConfig as { appSettings: { name: string; value: string }[] }
+        ).appSettings.map((s) => [s.name, s.value]),
+      );
+      expect(settings.get("REGISTRY_BLOB_CONTAINER")).toBe("registry");
+      expect(settings.get("REGISTRY_SNAPSHOT_KEY")).toBe("published/registry-snapshot.json");
+      // A Key Vault reference (a SAS for that one blob), never a value in the app settings.
+      expect(settings.get("REGISTRY_BLOB_CONNECTION_STRING")).toMatch(
+        /^@Microsoft\.KeyVault\(SecretUri=.*secrets\/registry-snapshot-connection-string\)$/,
+      );
+      // The ingress's identity holds no role on the registry container: it reads with the SAS.
+      const containerScoped = ofType(plan, "azure-native:authorization:RoleAssignment", env.name)
+        .filter((a) => String(a.inputs.scope).includes("/containers/registry"))
+        .map((a) => a.name);
+      expect(
+        containerScoped.every((name) => !name.includes("-ingress-")),
+        String(containerScoped),
+      ).toBe(true);
     }
   });
 
