@@ -96,6 +96,24 @@ export function nodeBinary(): string {
 const REQUIRE_BANNER =
   'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
 
+/** Packages the CLI loads at run time by a path esbuild cannot see. */
+const RUNTIME_REQUIRED = ["rhea"];
+
+/** `names` and every package they depend on, from the installed package.json files. */
+async function withDependencies(names: readonly string[]): Promise<string[]> {
+  const found = new Set<string>();
+  const visit = async (name: string): Promise<void> => {
+    if (found.has(name)) return;
+    found.add(name);
+    const manifest = JSON.parse(
+      await readFile(join(ROOT, "node_modules", name, "package.json"), "utf8"),
+    ) as { dependencies?: Record<string, string> };
+    for (const dependency of Object.keys(manifest.dependencies ?? {})) await visit(dependency);
+  };
+  for (const name of names) await visit(name);
+  return [...found];
+}
+
 /**
  * The bridge image: the base, Node, the CLI bundled into one file, the entrypoint that turns
  * the environment into the bridge's command line, and the project (its registry decides
@@ -123,6 +141,14 @@ export async function buildBridgeImage(
       external: ["@azure/functions-core"],
       logLevel: "silent",
     });
+    // The emulator reads rhea's frame codec with createRequire, which no bundler follows.
+    for (const pkg of await withDependencies(RUNTIME_REQUIRED))
+      await cp(join(ROOT, "node_modules", pkg), join(context, "app/node_modules", pkg), {
+        recursive: true,
+      });
+    // Started through a second file: modules that run themselves when they are the script node
+    // was given (`import.meta.url === argv[1]`) would all be "the script" inside one bundle.
+    await writeFile(join(context, "app/main.mjs"), 'import "./cli.mjs";\n');
     await cp(resolve(ROOT, options.project ?? "examples"), join(context, "app/project"), {
       recursive: true,
       filter: (source) => !source.includes("node_modules"),
