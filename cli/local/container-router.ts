@@ -50,6 +50,39 @@ function sasldbPath(saslConfig: string): string | undefined {
   return /^\s*sasldb_path\s*:\s*(\S+)\s*$/m.exec(saslConfig)?.[1];
 }
 
+/** The path in the container of a profile's file (where the programs put it too). */
+function tlsPath(profile: string, field: string): string {
+  return `${RUN_DIR}/tls/${profile}-${field}.pem`;
+}
+
+function profileOf(entity: RouterEntity): string {
+  return String(entity.attributes.name).split("/").pop() ?? "tls";
+}
+
+/**
+ * The config as the router in its container reads it: certificates, keys and the SASL config
+ * under the run folder (what config-sync compares a container router's entities with).
+ */
+export function inContainer(config: RouterConfig): RouterConfig {
+  return {
+    ...config,
+    entities: config.entities.map((entity) => {
+      const attributes = { ...entity.attributes };
+      if (entity.type === "sslProfile") {
+        for (const [attribute, field] of TLS_FIELDS)
+          if (typeof attributes[attribute] === "string")
+            attributes[attribute] = tlsPath(profileOf(entity), field);
+      } else if (entity.type === "router" && typeof attributes.saslConfigDir === "string") {
+        attributes.saslConfigDir = `${RUN_DIR}/sasl`;
+        attributes.saslConfigName = SASL_CONFIG_NAME;
+      } else {
+        return entity;
+      }
+      return { ...entity, attributes };
+    }),
+  };
+}
+
 /**
  * `config` (whose files are on this machine) as a container runs it. `env` supplies the
  * `env:NAME` secrets the config reads (default this process's environment).
@@ -62,17 +95,12 @@ export async function containerRouter(
   const sources = new Map<string, string>();
   const sasl: { configDir?: string; database?: string } = {};
   let saslConfigText: string | undefined;
-  const entities: RouterEntity[] = [];
   for (const entity of config.entities) {
-    const attributes = { ...entity.attributes };
+    const attributes = entity.attributes;
     if (entity.type === "sslProfile") {
-      const profile = String(attributes.name).split("/").pop() ?? "tls";
       for (const [attribute, field] of TLS_FIELDS) {
         const source = attributes[attribute];
-        if (typeof source !== "string") continue;
-        const path = `${RUN_DIR}/tls/${profile}-${field}.pem`;
-        sources.set(path, source);
-        attributes[attribute] = path;
+        if (typeof source === "string") sources.set(tlsPath(profileOf(entity), field), source);
       }
     } else if (entity.type === "router" && typeof attributes.saslConfigDir === "string") {
       const name = String(attributes.saslConfigName ?? SASL_CONFIG_NAME);
@@ -90,13 +118,10 @@ export async function containerRouter(
         sources.set(sasl.database, database);
         saslConfigText = text.replace(database, sasl.database);
       }
-      attributes.saslConfigDir = sasl.configDir;
-      attributes.saslConfigName = SASL_CONFIG_NAME;
     }
-    entities.push({ ...entity, attributes });
   }
-  const inContainer: RouterConfig = { ...config, entities };
-  const files: RouterFile[] = routerFiles(inContainer, { sasl });
+  const running = inContainer(config);
+  const files: RouterFile[] = routerFiles(running, { sasl });
   const secrets: SecretFile[] = [];
   const fileVariables: Record<string, string> = {};
   for (const file of files) {
@@ -118,7 +143,7 @@ export async function containerRouter(
     });
     fileVariables[`${file.variable}_FILE`] = `${SECRET_MOUNT}/${file.key}`;
   }
-  const wanted = envSecrets(inContainer);
+  const wanted = envSecrets(running);
   const secretVariables = wanted.filter((name) => (env[name] ?? "") !== "");
   for (const name of secretVariables) {
     const key = `env-${name}`;
@@ -126,12 +151,12 @@ export async function containerRouter(
     fileVariables[`${name}_FILE`] = `${SECRET_MOUNT}/${key}`;
   }
   const environment = entrypointEnvironment(
-    { files, secretVariables, config: inContainer },
+    { files, secretVariables, config: running },
     RUN_DIR,
-    renderJsonFile(inContainer),
+    renderJsonFile(running),
   );
   return {
-    config: inContainer,
+    config: running,
     environment,
     fileVariables,
     secrets,

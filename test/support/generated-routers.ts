@@ -19,7 +19,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeLocalCertificates } from "../../cli/local/certificates.ts";
-import { engineFlavour, type RealEngine } from "../../cli/local/engine.ts";
+import { inContainer } from "../../cli/local/container-router.ts";
+import { engineFlavour, isContainerEngine, type RealEngine } from "../../cli/local/engine.ts";
 import { type LocalFiles, withLocalFiles } from "../../cli/local/local-configs.ts";
 import { startRealRouters } from "../../cli/local/real-routers.ts";
 import type { RouterProcesses } from "../../cli/local/router-processes.ts";
@@ -186,7 +187,11 @@ export async function startGeneratedRouters(
     },
     stopRouter: (id) => processes.kill(id),
     startRouter: (id) => processes.restart(id),
-    prepareConfig: (config) => withLocalFiles(config, files),
+    // What the routers run: in a container, its files under the container's run folder.
+    prepareConfig: (config) =>
+      isContainerEngine(options.engine as RealEngine)
+        ? inContainer(withLocalFiles(config, files))
+        : withLocalFiles(config, files),
     stop: async () => {
       await processes.stop();
       if (process.env.KEEP_ROUTER_LOGS === "1") console.error(`router configs and logs: ${dir}`);
