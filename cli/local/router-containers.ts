@@ -29,6 +29,8 @@ import {
 } from "./router-processes.ts";
 
 const START_TIMEOUT_MS = 60_000;
+/** Label of every router container: the folder of its run (its logs and secret files). */
+export const RUN_LABEL = "amqp-mesh.run";
 const STOP_GRACE_S = 5;
 
 /** Containers this process started and that may still run: removed on the way out. */
@@ -100,6 +102,8 @@ export async function startRouterContainers(
         name,
         "--network",
         "host",
+        "--label",
+        `${RUN_LABEL}=${dir}`,
         "--volume",
         `${secretsDir}:${SECRET_MOUNT}:ro,U`,
         ...Object.keys(variables).flatMap((key) => ["--env", key]),
