@@ -27,6 +27,7 @@ import { LocalPlatformError } from "./local/errors.ts";
 import { withLocalFiles } from "./local/local-configs.ts";
 import { type OutLock, takeOutLock } from "./local/out-lock.ts";
 import { startRealRouters } from "./local/real-routers.ts";
+import { requirePodman } from "./local/router-containers.ts";
 import { makeSaslDatabase } from "./local/sasl-database.ts";
 import { findOnPath } from "./local/tools.ts";
 
@@ -75,6 +76,7 @@ export async function startLocalPlatform(
       `--engine ${engine}: '${engine}' is not on PATH; install ${ROUTER_PRODUCTS[engine]}, or run on the embedded emulator (--engine emulator, the default)`,
     );
   }
+  if (engine !== "emulator" && isContainerEngine(engine)) await requirePodman(engine);
   const project = await loadValidProject(dir);
   if (project === undefined) return undefined;
   const owner = project.registry.teams.find((t) => t.principals.includes(SYNC_PRINCIPAL));

@@ -53,15 +53,20 @@ interface RouterContainer {
   exited: Promise<void>;
 }
 
+/** podman and runc, or the LocalPlatformError saying what to install (before anything is written). */
+export async function requirePodman(engine: ContainerEngine): Promise<Podman> {
+  return findPodman().catch((error: unknown) => {
+    throw new LocalPlatformError(`--engine ${engine}: ${(error as Error).message}`);
+  });
+}
+
 export async function startRouterContainers(
   engine: ContainerEngine,
   configs: readonly RouterConfig[],
   dir: string,
   log: (line: string) => void = () => {},
 ): Promise<RouterProcesses> {
-  const podman = await findPodman().catch((error: unknown) => {
-    throw new LocalPlatformError(`--engine ${engine}: ${(error as Error).message}`);
-  });
+  const podman = await requirePodman(engine);
   const binary = binaryOf(engine);
   const image = await ensureRouterImage(binary, log).catch((error: unknown) => {
     throw new LocalPlatformError(
@@ -91,7 +96,8 @@ export async function startRouterContainers(
     await chmod(secretsDir, 0o700);
     await writeFile(join(routerDir, "router.json"), prepared.environment.MESH_ROUTER_CONFIG ?? "");
     const variables = { ...prepared.environment, ...prepared.fileVariables };
-    podman.runSync(["rm", "--force", "--time", "0", name]);
+    // A container of this name left by a crashed run would block the name.
+    await podman.run(["rm", "--force", "--time", "0", name]).catch(() => undefined);
     const output = await open(logFile, logMode);
     // Values travel in podman's environment (`-e NAME`), never on its command line.
     const child = podman.spawn(
@@ -138,7 +144,7 @@ export async function startRouterContainers(
         );
       if (await accepts(port)) return { router, name, child, logFile, exited };
     }
-    podman.runSync(["rm", "--force", "--time", "0", name]);
+    await podman.run(["rm", "--force", "--time", "0", name]).catch(() => undefined);
     throw new LocalPlatformError(
       `${engine} container for router '${config.routerId}' did not accept connections on port ${port} within ${START_TIMEOUT_MS / 1000} s (${logFile}):\n${await logTail(logFile)}`,
     );
