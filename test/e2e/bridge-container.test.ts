@@ -22,7 +22,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LocalMesh } from "../../emulator/index.ts";
 import { createTriggerLambdaHandler } from "../../functions/aws/trigger/index.ts";
-import { BRIDGE_IMAGE, buildBridgeImage } from "../../infra/containers/images.ts";
+import { buildBridgeImage } from "../../infra/containers/images.ts";
 import { findPodman, type Podman, podmanAvailable } from "../../infra/containers/podman.ts";
 import { MeshClient } from "../../shared/amqp/index.ts";
 import { channelPublisher, defineChannelHandler } from "../../shared/trigger/index.ts";
@@ -52,6 +52,8 @@ if (!available && IN_CI)
     "the bridge image test needs podman and runc (apt-get install podman runc debootstrap; .ci/run installs them)",
   );
 
+/** This run's own tag: other checkouts on the machine build their own sources at the same time. */
+const IMAGE = `localhost/amqp-mesh-bridge:test-${process.pid}`;
 const PRINCIPAL = "billing-worker";
 const PASSWORD = "TOPSECRET-bridge-password";
 const FUNCTION = "order-invoicing";
@@ -88,7 +90,7 @@ function runBridgeContainer(env: Record<string, string>): Container {
       "--volume",
       `${secrets}:/run/amqp-mesh-secrets:ro,U`,
       ...Object.keys(env).flatMap((key) => ["--env", key]),
-      BRIDGE_IMAGE,
+      IMAGE,
     ],
     { env, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -127,7 +129,7 @@ function deployedEnvironment(extra: Record<string, string> = {}): Record<string,
 beforeAll(async () => {
   if (!available) return;
   podman = await findPodman();
-  await buildBridgeImage();
+  await buildBridgeImage({ tag: IMAGE });
   secrets = await mkdtemp(join(tmpdir(), "amqp-mesh-bridge-secrets-"));
   await writeFile(join(secrets, "mesh-password"), PASSWORD, { mode: 0o600 });
   mesh = await startTestMesh({
@@ -188,6 +190,7 @@ afterAll(async () => {
   await publisher?.close(100);
   await stopAllMeshes();
   if (secrets) await rm(secrets, { recursive: true, force: true });
+  await podman.run(["rmi", "--force", IMAGE]).catch(() => undefined);
 });
 
 const login = { username: "producer", password: "producer-password" };
