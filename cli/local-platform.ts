@@ -16,11 +16,18 @@ import { generateInto } from "./commands/generate.ts";
 import { loadValidProject, type ValidProject } from "./load-project.ts";
 import { makeLocalCertificates } from "./local/certificates.ts";
 import { startEmulatedRouters } from "./local/emulated-routers.ts";
-import { BINARY_FLAVOUR, type Engine, type LocalRouters, ROUTER_PRODUCTS } from "./local/engine.ts";
+import {
+  type Engine,
+  engineFlavour,
+  isContainerEngine,
+  type LocalRouters,
+  ROUTER_PRODUCTS,
+} from "./local/engine.ts";
 import { LocalPlatformError } from "./local/errors.ts";
 import { withLocalFiles } from "./local/local-configs.ts";
 import { type OutLock, takeOutLock } from "./local/out-lock.ts";
-import { startRouterProcesses } from "./local/router-processes.ts";
+import { startRealRouters } from "./local/real-routers.ts";
+import { requirePodman } from "./local/router-containers.ts";
 import { makeSaslDatabase } from "./local/sasl-database.ts";
 import { findOnPath } from "./local/tools.ts";
 
@@ -59,11 +66,17 @@ export async function startLocalPlatform(
 ): Promise<LocalPlatform | undefined> {
   const engine = options.engine ?? "emulator";
   const log = options.log ?? console.log;
-  if (engine !== "emulator" && (await findOnPath(engine)) === undefined) {
+  // A container engine needs its image (built from the router on PATH when missing), not PATH.
+  if (
+    engine !== "emulator" &&
+    !isContainerEngine(engine) &&
+    (await findOnPath(engine)) === undefined
+  ) {
     throw new LocalPlatformError(
       `--engine ${engine}: '${engine}' is not on PATH; install ${ROUTER_PRODUCTS[engine]}, or run on the embedded emulator (--engine emulator, the default)`,
     );
   }
+  if (engine !== "emulator" && isContainerEngine(engine)) await requirePodman(engine);
   const project = await loadValidProject(dir);
   if (project === undefined) return undefined;
   const owner = project.registry.teams.find((t) => t.principals.includes(SYNC_PRINCIPAL));
@@ -88,7 +101,7 @@ async function startLocked(
   log: (line: string) => void,
 ): Promise<LocalPlatform | undefined> {
   const configDir = join(outDir, "routers");
-  const flavour = engine === "emulator" ? undefined : BINARY_FLAVOUR[engine];
+  const flavour = engine === "emulator" ? undefined : engineFlavour(engine);
   const summary = await generateInto(project, configDir, {
     format: "json",
     flavour,
@@ -136,7 +149,7 @@ async function startLocked(
   const sasl = await makeSaslDatabase(join(outDir, "sasl"), users);
   log(`local CA and router certificates in ${certificates.dir}; SASL users in ${sasl.database}`);
   const local = configs.map((config) => withLocalFiles(config, { certificates, sasl }));
-  return platform(await startRouterProcesses(engine, local, join(outDir, engine)));
+  return platform(await startRealRouters(engine, local, join(outDir, engine), log));
 }
 
 /**

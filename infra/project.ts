@@ -181,7 +181,7 @@ export function deployedTopology(
 }
 
 /** The files a generated config reads, with the variables the entrypoint writes them from. */
-function routerFiles(config: RouterConfig, topology: Topology): RouterFile[] {
+export function routerFiles(config: RouterConfig, topology: Pick<Topology, "sasl">): RouterFile[] {
   const files: RouterFile[] = [];
   for (const entity of config.entities) {
     if (entity.type !== "sslProfile") continue;
@@ -223,7 +223,8 @@ function routerFiles(config: RouterConfig, topology: Topology): RouterFile[] {
   return files;
 }
 
-function envSecrets(config: RouterConfig): string[] {
+/** The `env:NAME` secrets a config reads. */
+export function envSecrets(config: RouterConfig): string[] {
   const names = new Set<string>();
   for (const entity of config.entities)
     for (const value of Object.values(entity.attributes))

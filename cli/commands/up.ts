@@ -23,7 +23,7 @@ const options = {
   engine: {
     type: "string",
     value: "<engine>",
-    help: `what runs the routers: ${ENGINES.join(" | ")} (default emulator; the others from PATH)`,
+    help: `what runs the routers: ${ENGINES.join(" | ")} (default emulator; qdrouterd/skrouterd from PATH; container-*: podman containers of images built here)`,
   },
   once: { type: "boolean", help: "stop after the round trip (a check of the platform)" },
   out: {

@@ -1,9 +1,24 @@
 /** Which routers the local platform runs on, and what it needs of them. */
 import type { RouterFlavour } from "../../shared/topology/index.ts";
 
-export const ENGINES = ["emulator", "qdrouterd", "skrouterd"] as const;
+export const ROUTER_BINARIES = ["qdrouterd", "skrouterd"] as const;
+export type RouterBinary = (typeof ROUTER_BINARIES)[number];
+/** The same routers as containers of images built here, started through the deploy's entrypoint. */
+export const CONTAINER_ENGINES = ["container-qdrouterd", "container-skrouterd"] as const;
+export type ContainerEngine = (typeof CONTAINER_ENGINES)[number];
+export const ENGINES = ["emulator", ...ROUTER_BINARIES, ...CONTAINER_ENGINES] as const;
 export type Engine = (typeof ENGINES)[number];
-export type RouterBinary = Exclude<Engine, "emulator">;
+/** Real routers: processes or containers. */
+export type RealEngine = Exclude<Engine, "emulator">;
+
+export function isContainerEngine(engine: Engine): engine is ContainerEngine {
+  return (CONTAINER_ENGINES as readonly string[]).includes(engine);
+}
+
+/** The router binary an engine runs (in a process, or in its container). */
+export function binaryOf(engine: RealEngine): RouterBinary {
+  return isContainerEngine(engine) ? (engine.slice("container-".length) as RouterBinary) : engine;
+}
 
 /** What to install for each binary. */
 export const ROUTER_PRODUCTS: Record<RouterBinary, string> = {
@@ -16,6 +31,10 @@ export const BINARY_FLAVOUR: Record<RouterBinary, RouterFlavour> = {
   qdrouterd: "qpid-dispatch",
   skrouterd: "skupper-router",
 };
+
+export function engineFlavour(engine: RealEngine): RouterFlavour {
+  return BINARY_FLAVOUR[binaryOf(engine)];
+}
 
 export interface RunningRouter {
   id: string;

@@ -41,7 +41,7 @@ interface RouterProcess {
 }
 
 /** The clients listener's port: where the local platform's clients connect. */
-function clientPort(config: RouterConfig): number {
+export function clientPort(config: RouterConfig): number {
   const listener =
     config.entities.find(
       (e) => e.type === "listener" && e.attributes.name === "amqp-mesh/listener/clients",
@@ -54,7 +54,7 @@ function clientPort(config: RouterConfig): number {
   return port;
 }
 
-function accepts(port: number): Promise<boolean> {
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: "127.0.0.1" });
     socket.once("connect", () => {
@@ -70,7 +70,7 @@ function accepts(port: number): Promise<boolean> {
  * whose listener cannot bind may keep running (and our start-up check then connects to the
  * other program): found here, before any router starts, the failure names the port.
  */
-async function portsInUse(configs: readonly RouterConfig[]): Promise<string[]> {
+export async function portsInUse(configs: readonly RouterConfig[]): Promise<string[]> {
   const taken: string[] = [];
   for (const config of configs) {
     for (const entity of config.entities) {
@@ -92,7 +92,7 @@ async function portsInUse(configs: readonly RouterConfig[]): Promise<string[]> {
 }
 
 /** The end of a router's log: its last error lines when it has some, else its last lines. */
-async function logTail(file: string, lines = 12): Promise<string> {
+export async function logTail(file: string, lines = 12): Promise<string> {
   const all = (await readFile(file, "utf8").catch(() => "")).trim().split("\n");
   const errors = all.filter((line) => /\((?:error|critical)\)|error|fail/i.test(line));
   return (errors.length > 0 ? errors : all).slice(-lines).join("\n");

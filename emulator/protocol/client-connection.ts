@@ -227,7 +227,7 @@ export class ClientConnection {
     this.consumers.add(consumer);
     this.#linkClosers.set(sender, () => {
       this.consumers.delete(consumer);
-      consumer.close();
+      consumer.detached();
     });
     this.#router.routing.addDestination(consumer);
   }

@@ -90,17 +90,29 @@ export class ConsumerLink implements Destination {
     this.#waiting.push(delivery);
   }
 
-  /** The link or its connection went away: nothing in flight is left without an outcome. */
-  close(): void {
+  /**
+   * The consumer detached its link (or its connection went): no more deliveries, what waits
+   * goes back at once, and what it holds unsettled gets `modified` once the frames read with
+   * the detach are handled — a disposition right behind it still counts (rhea writes a graceful
+   * stop's last accept after the detach; qdrouterd 1.19.0 and skrouterd 3.5.1 pass that accept
+   * to the producer, and answer `modified` when no disposition comes with the detach).
+   */
+  detached(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.routing.removeDestination(this);
+    for (const routed of this.#waiting.splice(0)) routed.complete(outcomes.released());
+    if (this.#inFlight.size > 0) setImmediate(() => this.close());
+  }
+
+  /** Nothing in flight is left without an outcome. */
+  close(): void {
+    if (!this.#closed) this.detached();
     for (const routed of this.#inFlight.values()) {
       // Already transferred: the consumer may have seen it, so delivery-failed is set.
       routed.complete(outcomes.modified(true));
     }
     this.#inFlight.clear();
-    for (const routed of this.#waiting.splice(0)) routed.complete(outcomes.released());
   }
 
   #available(): number {
@@ -141,6 +153,6 @@ export class ConsumerLink implements Destination {
     this.#inFlight.delete(delivery);
     // Settled without an outcome: the producer learns nothing was consumed.
     routed.complete(outcome ?? outcomes.released());
-    this.routing.destinationReady(this);
+    if (!this.#closed) this.routing.destinationReady(this);
   }
 }

@@ -12,7 +12,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js"
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployedEnvironment, DeployedRouter } from "../project.ts";
-import { entrypointCommand, entrypointEnvironment } from "../router/entrypoint.ts";
+import { entrypointCommand, entrypointEnvironment, SECRET_MOUNT } from "../router/entrypoint.ts";
 import type { StackSettings } from "../settings.ts";
 import type { AzureNetwork } from "./network.ts";
 import { assignRole } from "./roles.ts";
@@ -26,8 +26,6 @@ export interface AzureRouters {
   interRouterHosts: Record<string, pulumi.Output<string>>;
   vault: keyvault.Vault;
 }
-
-const SECRET_MOUNT = "/mnt/amqp-mesh-secrets";
 
 /** Key Vault and Container Apps secret names: lower-case letters, digits and '-'. */
 function secretName(...parts: string[]): string {

@@ -10,6 +10,9 @@ import type { DeployedRouter } from "../project.ts";
 
 export const ENTRYPOINT_FILE = join(import.meta.dirname, "entrypoint.sh");
 
+/** Where the secrets arrive as files: Key Vault secrets on Container Apps, local containers' too. */
+export const SECRET_MOUNT = "/mnt/amqp-mesh-secrets";
+
 export function entrypointScript(): string {
   return readFileSync(ENTRYPOINT_FILE, "utf8");
 }
@@ -26,7 +29,7 @@ const ROUTER_COMMAND: Record<RouterFlavour, string> = {
 
 /** The variables that are not secret: the config, where files go, which variables hold them. */
 export function entrypointEnvironment(
-  router: DeployedRouter,
+  router: Pick<DeployedRouter, "files" | "secretVariables" | "config">,
   runDir: string,
   configText: string,
 ): Record<string, string> {

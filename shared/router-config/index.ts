@@ -1,19 +1,12 @@
 /** Router configuration: generation from registry + topology, file formats, change plans. */
 
 export { externalPrefixes } from "./channels.ts";
-export {
-  CONTAINER_CONFIG_DIR,
-  type ComposeOptions,
-  configFileFor,
-  NETWORK_SERVICE,
-  ROUTER_IMAGES,
-  renderComposeFile,
-} from "./compose.ts";
 export { parseConfFile, renderConfFile } from "./conf-format.ts";
 export { ROUTERS_VHOST, renderSaslConfig, SASL_CONFIG_NAME } from "./connections.ts";
 export { RouterConfigParseError, RouterConfigRenderError } from "./errors.ts";
 export { FLAVOUR_FACTS, type FlavourFacts } from "./flavour.ts";
 export { type GenerateOptions, type GenerationResult, generateRouterConfigs } from "./generate.ts";
+export { ROUTER_IMAGES } from "./images.ts";
 export { parseJsonFile, renderJsonFile } from "./json-format.ts";
 export {
   type EntityAttributes,

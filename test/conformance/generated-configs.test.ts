@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeLocalCertificates } from "../../cli/local/certificates.ts";
 import { withLocalFiles } from "../../cli/local/local-configs.ts";
-import { startRouterProcesses } from "../../cli/local/router-processes.ts";
+import { startRealRouters } from "../../cli/local/real-routers.ts";
 import { makeSaslDatabase } from "../../cli/local/sasl-database.ts";
 import { startLocalMesh, startStandaloneRouter } from "../../emulator/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";
@@ -76,7 +76,7 @@ async function startConfigs(configs: RouterConfig[], topology: Topology): Promis
   const certificates = await makeLocalCertificates(join(dir, "tls"), topology.routers);
   const sasl = await makeSaslDatabase(join(dir, "sasl"), users);
   const local = configs.map((c) => withLocalFiles(c, { certificates, sasl }));
-  const routers = await startRouterProcesses(engine, local, join(dir, "routers"));
+  const routers = await startRealRouters(engine, local, join(dir, "routers"));
   return {
     url: (id) => routers.url(id),
     stop: async () => {

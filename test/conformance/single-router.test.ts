@@ -211,6 +211,36 @@ describe("settlement", () => {
     for (const r of results) expect(["released", "modified"]).toContain(r.outcome);
   });
 
+  it("answers modified when a consumer detaches its link holding deliveries, its connection open", async () => {
+    client = await fresh();
+    const address = uniqueAddress("plain", "detaching");
+    const consumer = await fresh();
+    const receiver = await consumer.receiver(address, { autoaccept: false });
+    const sender = await client.sender(address);
+    await sender.waitForCredit();
+    const pending = sender.send({ body: 1 });
+    await waitFor(() => receiver.messages.length === 1);
+    await receiver.close();
+    // qdrouterd 1.19.0 and skrouterd 3.5.1: modified with delivery-failed, the connection still up.
+    expect(await pending).toMatchObject({ outcome: "modified", deliveryFailed: true });
+  });
+
+  it("passes on an accept written right behind the consumer's detach, as a graceful stop writes it", async () => {
+    client = await fresh();
+    const address = uniqueAddress("plain", "accept-after-detach");
+    const consumer = await fresh();
+    const receiver = await consumer.receiver(address, { autoaccept: false });
+    const sender = await client.sender(address);
+    await sender.waitForCredit();
+    const pending = sender.send({ body: 1 });
+    await waitFor(() => receiver.messages.length === 1);
+    // In one turn: rhea writes the detach and then the disposition (the shared client's
+    // consumer does this when a stop lets its last handler finish).
+    receiver.link.close();
+    receiver.messages[0]!.delivery.accept();
+    expect((await pending).outcome).toBe("accepted");
+  });
+
   it("keeps presettled (at-most-once) deliveries presettled", async () => {
     client = await fresh();
     const address = uniqueAddress("plain", "presettled");

@@ -3,11 +3,14 @@
  * - unset: the emulator, started by the suite;
  * - `{"engine": "qdrouterd" | "skrouterd"}`: real router processes of that binary (on
  *   PATH), started by the suite from the same specs as the emulator;
+ * - `{"engine": "container-qdrouterd" | "container-skrouterd"}`: the same routers as podman
+ *   containers of the images built here, through the deploy's entrypoint;
  * - `{"routers": [...]}`: a router network already running elsewhere.
  * Capabilities are known synchronously so that checks can be skipped, with their reason,
  * at collection.
  */
 import { readFileSync } from "node:fs";
+import { ENGINES, engineFlavour, type RealEngine } from "../../cli/local/engine.ts";
 import type { LocalMesh } from "../../emulator/index.ts";
 import { type RouterEntity, typePrefix } from "../../shared/router-config/index.ts";
 import type { RouterFlavour } from "../../shared/topology/index.ts";
@@ -36,7 +39,7 @@ export interface TargetLink {
 
 /** The MESH_TARGET file: an `engine` the suite starts itself, or running `routers`. */
 export interface TargetFile {
-  engine?: "qdrouterd" | "skrouterd";
+  engine?: RealEngine;
   routers?: TargetRouter[];
   /** Inter-router links with costs; multi-router checks need them. */
   links?: TargetLink[];
@@ -61,16 +64,18 @@ export interface Target {
 
 export const TARGET_FILE = process.env.MESH_TARGET;
 
+const REAL_ENGINES = ENGINES.filter((e) => e !== "emulator").join(" | ");
+
 function readTargetFile(path: string): TargetFile {
   const parsed = JSON.parse(readFileSync(path, "utf8")) as TargetFile;
   if (parsed.engine !== undefined) {
-    if (parsed.engine !== "qdrouterd" && parsed.engine !== "skrouterd")
-      throw new Error(`MESH_TARGET ${path}: "engine" must be "qdrouterd" or "skrouterd"`);
+    if (!REAL_ENGINES.split(" | ").includes(parsed.engine))
+      throw new Error(`MESH_TARGET ${path}: "engine" must be one of ${REAL_ENGINES}`);
     return parsed;
   }
   if (!Array.isArray(parsed.routers) || parsed.routers.length === 0) {
     throw new Error(
-      `MESH_TARGET ${path}: give "engine" ("qdrouterd" | "skrouterd") or "routers" (at least one)`,
+      `MESH_TARGET ${path}: give "engine" (${REAL_ENGINES}) or "routers" (at least one)`,
     );
   }
   return parsed;
@@ -99,8 +104,8 @@ export const NEEDS_LINK_CUT = "cuts an inter-router link of running routers (emu
 
 /** The flavour checks are written for: the engine's, or the running routers'. */
 export const targetFlavour: RouterFlavour =
-  file?.engine === "skrouterd"
-    ? "skupper-router"
+  file?.engine !== undefined
+    ? engineFlavour(file.engine)
     : (file?.routers?.[0]?.flavour ?? "qpid-dispatch");
 
 /**

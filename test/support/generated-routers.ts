@@ -19,9 +19,11 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeLocalCertificates } from "../../cli/local/certificates.ts";
-import { BINARY_FLAVOUR, type RouterBinary } from "../../cli/local/engine.ts";
+import { inContainer } from "../../cli/local/container-router.ts";
+import { engineFlavour, isContainerEngine, type RealEngine } from "../../cli/local/engine.ts";
 import { type LocalFiles, withLocalFiles } from "../../cli/local/local-configs.ts";
-import { type RouterProcesses, startRouterProcesses } from "../../cli/local/router-processes.ts";
+import { startRealRouters } from "../../cli/local/real-routers.ts";
+import type { RouterProcesses } from "../../cli/local/router-processes.ts";
 import { makeSaslDatabase } from "../../cli/local/sasl-database.ts";
 import { type LocalMesh, startLocalMesh } from "../../emulator/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";
@@ -29,7 +31,7 @@ import { generateRouterConfigs, type RouterConfig } from "../../shared/router-co
 import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
 import { releasePorts, reservePort } from "./free-port.ts";
 
-export type Engine = "emulator" | RouterBinary;
+export type Engine = "emulator" | RealEngine;
 
 export interface ProjectCopy {
   dir: string;
@@ -120,7 +122,7 @@ export async function startGeneratedRouters(
   const flavour =
     options.engine === "emulator"
       ? (options.flavour ?? project.topology.flavour)
-      : BINARY_FLAVOUR[options.engine];
+      : engineFlavour(options.engine);
   const wanted = (id: string): boolean => options.only === undefined || options.only.includes(id);
   const topology: Topology = {
     ...project.topology,
@@ -165,7 +167,7 @@ export async function startGeneratedRouters(
   };
   let processes: RouterProcesses;
   try {
-    processes = await startRouterProcesses(
+    processes = await startRealRouters(
       options.engine,
       started.map((c) => withLocalFiles(c, files)),
       join(dir, "routers"),
@@ -185,7 +187,11 @@ export async function startGeneratedRouters(
     },
     stopRouter: (id) => processes.kill(id),
     startRouter: (id) => processes.restart(id),
-    prepareConfig: (config) => withLocalFiles(config, files),
+    // What the routers run: in a container, its files under the container's run folder.
+    prepareConfig: (config) =>
+      isContainerEngine(options.engine as RealEngine)
+        ? inContainer(withLocalFiles(config, files))
+        : withLocalFiles(config, files),
     stop: async () => {
       await processes.stop();
       if (process.env.KEEP_ROUTER_LOGS === "1") console.error(`router configs and logs: ${dir}`);

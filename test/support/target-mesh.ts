@@ -20,8 +20,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BINARY_FLAVOUR, type RouterBinary } from "../../cli/local/engine.ts";
-import { type RouterProcesses, startRouterProcesses } from "../../cli/local/router-processes.ts";
+import { engineFlavour, type RealEngine } from "../../cli/local/engine.ts";
+import { startRealRouters } from "../../cli/local/real-routers.ts";
+import type { RouterProcesses } from "../../cli/local/router-processes.ts";
 import { makeSaslDatabase } from "../../cli/local/sasl-database.ts";
 import { type LocalMesh, loadUsersFile } from "../../emulator/index.ts";
 import {
@@ -36,7 +37,8 @@ import { releasePorts, reservePort } from "./free-port.ts";
 import { startTestMesh, type TestMeshSpec, testRouterConfig } from "./local-mesh.ts";
 import { waitFor, withTimeout } from "./wait.ts";
 
-export type MeshEngine = "emulator" | RouterBinary;
+/** The emulator, router processes, or router containers (`container-qdrouterd`…). */
+export type MeshEngine = "emulator" | RealEngine;
 
 export interface TargetMeshRouter {
   readonly id: string;
@@ -308,10 +310,10 @@ function linkRouteCovers(route: Record<string, unknown>, address: string): boole
 
 async function processMesh(
   spec: TestMeshSpec,
-  binary: RouterBinary,
+  binary: RealEngine,
   options: StartTargetOptions,
 ): Promise<TargetMesh> {
-  const flavour = BINARY_FLAVOUR[binary];
+  const flavour = engineFlavour(binary);
   const dir = await mkdtemp(join(tmpdir(), `amqp-mesh-${binary}-`));
   const reserved: number[] = [];
   const withheld = new Set(options.withheld ?? []);
@@ -333,7 +335,7 @@ async function processMesh(
       }
     }
     started = configs.filter((c) => !withheld.has(c.routerId));
-    processes = await startRouterProcesses(binary, started, join(dir, "routers"));
+    processes = await startRealRouters(binary, started, join(dir, "routers"));
   } catch (error) {
     await releasePorts(reserved);
     await keepOrRemove(dir);

@@ -2,7 +2,7 @@
  * `amqp-mesh up --engine`: real routers when their binary is on PATH; otherwise a clear
  * error and exit code 3 (a run-time failure), before anything is generated or started.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -34,6 +34,27 @@ describe("up --engine", () => {
       expect(result.code).toBe(3);
       expect(result.stderr).toContain(`'${engine}' is not on PATH`);
       expect(result.stderr).toContain("--engine emulator");
+      await expect(stat(join(out, "run"))).rejects.toThrow();
+    },
+  );
+
+  it.each(["container-qdrouterd", "container-skrouterd"])(
+    "%s without podman: says what to install, exits 3, writes nothing",
+    async (engine) => {
+      const out = await mkdtemp(join(tmpdir(), "up-engine-"));
+      dirs.push(out);
+      // A PATH with node alone: no podman.
+      const bin = join(out, "bin");
+      await mkdir(bin);
+      await symlink(process.execPath, join(bin, "node"));
+      const result = await runCli(
+        ["up", "examples", "--engine", engine, "--once", "--out", join(out, "run")],
+        undefined,
+        { PATH: bin },
+      );
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`--engine ${engine}: containers need podman`);
+      expect(result.stderr).toContain("apt-get install podman runc debootstrap");
       await expect(stat(join(out, "run"))).rejects.toThrow();
     },
   );

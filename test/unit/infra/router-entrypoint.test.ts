@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ENTRYPOINT_FILE } from "../../../infra/router/entrypoint.ts";
 import { generateRouterConfigs, renderJsonFile } from "../../../shared/router-config/index.ts";
 import { loadExampleRegistry, loadExampleTopology } from "../router-config/example-project.ts";
@@ -40,6 +40,13 @@ interface Run {
 }
 
 /** Runs the entrypoint with `env` (and nothing else of this process's environment but PATH). */
+/**
+ * The shells the script meets: Debian's dash (our images) and bash (where `sh` is bash, as on
+ * UBI-based upstream images).
+ */
+const SHELLS = ["sh", "bash"] as const;
+let shell: (typeof SHELLS)[number] = "sh";
+
 function run(env: Record<string, string>, args: string[] = []): Run {
   const dir = scratch();
   const runDir = join(dir, "run");
@@ -51,7 +58,7 @@ function run(env: Record<string, string>, args: string[] = []): Run {
     `#!/bin/sh\nprintf '%s\\0' "$@" >"${record}.args"\nenv -0 >"${record}.env"\n`,
     { mode: 0o755 },
   );
-  const result = spawnSync("sh", [ENTRYPOINT_FILE, ...args], {
+  const result = spawnSync(shell, [ENTRYPOINT_FILE, ...args], {
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       MESH_RUN_DIR: runDir,
@@ -78,7 +85,11 @@ function run(env: Record<string, string>, args: string[] = []): Run {
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-describe("router entrypoint", { timeout: 60_000 }, () => {
+describe.each(SHELLS)("router entrypoint under %s", { timeout: 60_000 }, (name) => {
+  beforeEach(() => {
+    shell = name;
+  });
+
   it("writes the config, certificates, key and SASL database 0600 in 0700 folders and execs the router with the config", () => {
     const dir = scratch();
     const runDir = join(dir, "run");
@@ -211,6 +222,29 @@ describe("router entrypoint", { timeout: 60_000 }, () => {
       "an entry that is not VARIABLE=/path",
       () => ({ MESH_ROUTER_CONFIG: CONFIG, MESH_FILES: "no-equals-sign" }),
       /must be VARIABLE=\/path/,
+    ],
+    [
+      "a secret file that cannot be read",
+      (runDir) => ({
+        MESH_ROUTER_CONFIG: CONFIG,
+        MESH_FILES: `MESH_TLS_MESH_KEY=${runDir}/tls/key.pem`,
+        MESH_TLS_MESH_KEY_FILE: `${runDir}/../mnt/no-such-secret`,
+      }),
+      /MESH_TLS_MESH_KEY_FILE names .*no-such-secret, which cannot be read/,
+    ],
+    [
+      "a config file that cannot be read",
+      (runDir) => ({ MESH_ROUTER_CONFIG_FILE: `${runDir}/../mnt/no-such-config` }),
+      /MESH_ROUTER_CONFIG_FILE .*no-such-config cannot be read/,
+    ],
+    [
+      "a secret variable's file that cannot be read",
+      (runDir) => ({
+        MESH_ROUTER_CONFIG: CONFIG,
+        MESH_SECRET_VARIABLES: "RABBIT_PASSWORD",
+        RABBIT_PASSWORD_FILE: `${runDir}/../mnt/no-such-password`,
+      }),
+      /RABBIT_PASSWORD_FILE names .*no-such-password, which cannot be read/,
     ],
     [
       "a secret variable the config reads that is not set",
