@@ -1,5 +1,6 @@
 /** Seeing a mesh: its routers read over AMQP management, made into a view of routers, links and channels. */
 export { REGISTRY_TYPES, readRouterDrift } from "./drift.ts";
+export { formatDuration, formatMeshView } from "./format.ts";
 export {
   MeshObserver,
   type MeshObserverOptions,
