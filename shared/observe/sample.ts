@@ -17,6 +17,7 @@ export interface NodeRow {
 }
 
 export interface ConnectionRow {
+  identity: string | undefined;
   role: string;
   dir: string;
   container: string | undefined;
@@ -27,6 +28,8 @@ export interface ConnectionRow {
 export interface LinkRow {
   identity: string;
   dir: "in" | "out";
+  /** The connection it is on (connection identity). */
+  connectionId: string | undefined;
   /** The channel address the link is on (the address table's key, prefix stripped). */
   address: string | undefined;
   deliveries: number;
@@ -82,6 +85,7 @@ const LINK_ATTRIBUTES = [
   "linkType",
   "linkDir",
   "owningAddr",
+  "connectionId",
   "deliveryCount",
   "releasedCount",
   "rejectedCount",
@@ -94,7 +98,7 @@ const ADDRESS_ATTRIBUTES = [
   "deliveriesIngress",
   "deliveriesEgress",
 ];
-const CONNECTION_ATTRIBUTES = ["role", "dir", "container", "user", "host"];
+const CONNECTION_ATTRIBUTES = ["identity", "role", "dir", "container", "user", "host"];
 const NODE_ATTRIBUTES = ["id", "cost", "routerLink", "nextHop"];
 
 function linkRow(entity: ManagedEntity, flavour: RouterFlavour): LinkRow | undefined {
@@ -103,6 +107,8 @@ function linkRow(entity: ManagedEntity, flavour: RouterFlavour): LinkRow | undef
   return {
     identity: entity.identity ?? "",
     dir: a.linkDir,
+    connectionId:
+      a.connectionId === null || a.connectionId === undefined ? undefined : String(a.connectionId),
     address: mobileAddress(a.owningAddr, flavour),
     deliveries: num(a.deliveryCount),
     released: num(a.releasedCount),
@@ -148,6 +154,7 @@ export async function readRouterSample(
       ];
     }),
     connections: connections.map((c) => ({
+      identity: c.identity,
       role: text(c.attributes.role) ?? "normal",
       dir: text(c.attributes.dir) ?? "in",
       container: text(c.attributes.container),

@@ -85,7 +85,11 @@ export interface ChannelView {
   consumers: number;
   producers: number;
   perRouter: PerRouterCount[];
-  /** Deliveries into the mesh (from producers) and out of it (to consumers), since the routers started. */
+  /**
+   * Deliveries into the mesh from producers and out of it to consumers, as counted by the
+   * routers where the channel's clients are attached (now, or within the last 5 s), since
+   * those routers started.
+   */
   messagesIn: number;
   messagesOut: number;
   /** Per second, over the last two readings. */
@@ -128,6 +132,9 @@ export function channelOf(
   return best?.address;
 }
 
+/** How long a router's counters still count for a channel after its last client there left. */
+export const CLIENT_MEMORY_MS = 5_000;
+
 interface Totals {
   in: number;
   out: number;
@@ -140,6 +147,20 @@ interface Totals {
  */
 export class RateMeter {
   #previous = new Map<string, { at: number; totals: Totals; rate: Totals }>();
+  #clientsSeen = new Map<string, { in: number; out: number }>();
+
+  /** Whether clients produced (in) or consumed (out) at `key` at `at` or within CLIENT_MEMORY_MS before. */
+  clients(
+    key: string,
+    at: number,
+    now: { in: boolean; out: boolean },
+  ): { in: boolean; out: boolean } {
+    const seen = this.#clientsSeen.get(key) ?? { in: -Infinity, out: -Infinity };
+    if (now.in) seen.in = Math.max(seen.in, at);
+    if (now.out) seen.out = Math.max(seen.out, at);
+    this.#clientsSeen.set(key, seen);
+    return { in: at - seen.in <= CLIENT_MEMORY_MS, out: at - seen.out <= CLIENT_MEMORY_MS };
+  }
 
   /**
    * The rate since the previous reading of `key`, per second; the same reading asked again
@@ -256,8 +277,14 @@ export function buildMeshView(
   for (const status of statuses) {
     const sample = status.sample;
     if (status.state !== "up" || sample === undefined) continue;
+    // Only clients' links count (a `normal` connection): an interior also has links for the
+    // edge routers attached to it, and counts their deliveries again.
+    const clientConnections = new Set(
+      sample.connections.filter((c) => c.role === "normal").map((c) => c.identity),
+    );
+    const ownClientsOnly =
+      sample.mode === "edge" || !sample.connections.some((c) => c.role === "edge");
     const counts = new Map<string, PerRouterCount>();
-    const totals = new Map<string, Totals>();
     const countOf = (address: string) => {
       let c = counts.get(address);
       if (c === undefined) {
@@ -266,15 +293,8 @@ export function buildMeshView(
       }
       return c;
     };
-    const totalOf = (address: string) => {
-      let t = totals.get(address);
-      if (t === undefined) {
-        t = { in: 0, out: 0 };
-        totals.set(address, t);
-      }
-      return t;
-    };
     for (const link of sample.links) {
+      if (!clientConnections.has(link.connectionId)) continue;
       const address = link.address === undefined ? undefined : channelOf(link.address, channels);
       const view = address === undefined ? undefined : byAddress.get(address);
       if (view === undefined || address === undefined) continue;
@@ -284,12 +304,14 @@ export function buildMeshView(
       view.rejected += link.rejected;
       view.modified += link.modified;
     }
+    const totals = new Map<string, Totals>();
     for (const row of sample.addresses) {
       const address = channelOf(row.address, channels);
       if (address === undefined) continue;
-      const t = totalOf(address);
+      const t = totals.get(address) ?? { in: 0, out: 0 };
       t.in += row.ingress;
       t.out += row.egress;
+      totals.set(address, t);
     }
     for (const [address, count] of counts) {
       const view = byAddress.get(address)!;
@@ -299,11 +321,25 @@ export function buildMeshView(
     }
     for (const view of views) {
       const t = totals.get(view.address) ?? { in: 0, out: 0 };
-      const rate = meter.rate(`${status.id}\n${view.address}`, sample.seenAt, t);
-      view.messagesIn += t.in;
-      view.messagesOut += t.out;
-      view.rateIn += rate.in;
-      view.rateOut += rate.out;
+      const key = `${status.id}\n${view.address}`;
+      const rate = meter.rate(key, sample.seenAt, t);
+      // An edge router, or an interior no edge router is attached to, counts only its own
+      // clients' deliveries. An interior with edge routers also counts theirs again (they
+      // come in on its edge connections): its counters count only while clients of its own
+      // produce (in) or consume (out) there, or did within the last few seconds.
+      const here = counts.get(view.address);
+      const clients = meter.clients(key, sample.seenAt, {
+        in: ownClientsOnly || (here?.producers ?? 0) > 0,
+        out: ownClientsOnly || (here?.consumers ?? 0) > 0,
+      });
+      if (clients.in) {
+        view.messagesIn += t.in;
+        view.rateIn += rate.in;
+      }
+      if (clients.out) {
+        view.messagesOut += t.out;
+        view.rateOut += rate.out;
+      }
     }
   }
   for (const view of views) view.perRouter.sort((a, b) => a.router.localeCompare(b.router));

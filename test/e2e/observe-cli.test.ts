@@ -24,6 +24,7 @@ import {
   type ProjectCopy,
   startGeneratedRouters,
 } from "../support/generated-routers.ts";
+import { waitForValue } from "../support/wait.ts";
 
 const target = process.env.MESH_TARGET
   ? (JSON.parse(readFileSync(process.env.MESH_TARGET, "utf8")) as { engine?: Engine })
@@ -76,7 +77,14 @@ describe(`status, publish, tail, verify on the example mesh (${engine})`, () => 
   });
 
   it("status shows every router up by cloud and region, the links with costs, the channels, no drift", async () => {
-    const text = await runCli(["status", ...mesh()]);
+    // Real routers form their mesh after they start: status until every link is up (bounded).
+    const text = await waitForValue(
+      async () => {
+        const r = await runCli(["status", ...mesh()]);
+        return / DOWN$/m.test(r.stdout) ? undefined : r;
+      },
+      { timeout: 30_000, interval: 500, what: "every link up in status" },
+    ).catch(() => runCli(["status", ...mesh()]));
     expect(text.stderr).toBe("");
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^mesh at \S+: 8\/8 routers up, 7 channels, no drift$/m);
