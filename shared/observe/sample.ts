@@ -134,11 +134,18 @@ export async function readRouterSample(
     management.query("policy").catch(() => [] as ManagedEntity[]),
   ]);
   const policyRow = policy[0]?.attributes;
+  let version = identity.version;
+  if (version === undefined && flavour === "skupper-router") {
+    // skupper-router 3.5.1 answers routerMetrics' version as null and puts it in a last
+    // column named "" (seen with skmanage), which only a QUERY of every attribute returns.
+    const [metrics] = await management.query("routerMetrics").catch(() => []);
+    version = text(metrics?.attributes[""]);
+  }
   return {
     routerId: identity.routerId,
     mode: identity.mode,
     flavour,
-    version: identity.version,
+    version,
     uptimeSeconds: identity.uptimeSeconds,
     seenAt: now(),
     nodes: nodes.flatMap((n) => {
