@@ -27,6 +27,9 @@ function duration(seconds) {
   return `${s}s`;
 }
 
+/** A router's error, short enough for a table cell (the whole of it is the cell's title). */
+const short = (text) => (text.length > 90 ? `${text.slice(0, 89)}…` : text);
+
 const rate = (n) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1));
 
 function regionKey(router) {
@@ -89,28 +92,30 @@ function drawGraph(view) {
     );
     parts.push(el("svg:text", { class: "region-label", x: region.x + 12, y: 32 }, region.label));
   }
+  let bends = 0;
   for (const link of view.links) {
     const a = places.get(link.from);
     const b = places.get(link.to);
     if (!a || !b) continue;
+    // Links between routers on one row that pass others (across regions) arc above the row.
+    const far = a.y === b.y && Math.abs(a.x - b.x) > 1100 / Math.max(1, regions.length) / 2 + 1;
+    const lift = far ? 45 + 22 * bends++ : 0;
+    const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 - lift };
+    const d = far
+      ? `M ${a.x} ${a.y} Q ${mid.x} ${a.y - 2 * lift} ${b.x} ${b.y}`
+      : `M ${a.x} ${a.y} L ${b.x} ${b.y}`;
     parts.push(
-      el("svg:line", {
+      el("svg:path", {
         class: `link ${link.kind === "edge" ? "edge" : "inter-router"}`,
         "data-link": `${link.from}>${link.to}`,
         "data-state": link.state,
-        x1: a.x,
-        y1: a.y,
-        x2: b.x,
-        y2: b.y,
+        fill: "none",
+        d,
       }),
     );
     if (link.cost !== undefined && link.cost !== null)
       parts.push(
-        el(
-          "svg:text",
-          { class: "cost", x: (a.x + b.x) / 2 + 4, y: (a.y + b.y) / 2 - 6 },
-          `cost ${link.cost}`,
-        ),
+        el("svg:text", { class: "cost", x: mid.x + 4, y: mid.y - 6 }, `cost ${link.cost}`),
       );
   }
   for (const router of view.routers) {
@@ -161,7 +166,7 @@ function drawRouters(view) {
         el(
           "td",
           { class: `state-${r.state}`, title: r.error ?? "" },
-          r.state === "down" ? `down: ${r.error ?? ""}` : r.state,
+          r.state === "down" ? `down: ${short(r.error ?? "no answer")}` : r.state,
         ),
         el("td", {}, duration(r.uptimeSeconds)),
         el("td", {}, r.flavour ? `${r.flavour} ${r.version ?? ""}` : "–"),
