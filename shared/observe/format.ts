@@ -34,6 +34,7 @@ function routerRow(r: RouterView): string[] {
     r.state === "up" ? `up ${formatDuration(r.uptimeSeconds)}` : (r.error ?? "not answered yet"),
     software,
     `clients ${r.clientConnections}`,
+    r.denials === undefined ? "denied -" : `denied ${r.denials.links + r.denials.connections}`,
     r.url,
   ];
 }

@@ -55,6 +55,8 @@ export interface RouterView {
   uptimeSeconds: number | undefined;
   lastSeenAt: string | undefined;
   clientConnections: number;
+  /** Links and connections its policy denied since it started (unauthorized attaches...). */
+  denials: { links: number; connections: number } | undefined;
   drift: RouterDrift | undefined;
   /** Not in the topology: a router the registry knows nothing of. */
   unknown: boolean;
@@ -205,6 +207,7 @@ function routerView(status: RouterStatus, topology: Topology): RouterView {
       status.state === "up"
         ? (sample?.connections.filter((c) => c.role === "normal").length ?? 0)
         : 0,
+    denials: status.state === "up" ? sample?.denials : undefined,
     drift: status.drift,
     unknown: known === undefined,
   };

@@ -154,6 +154,66 @@ describe(`status, publish, tail, verify on the example mesh (${engine})`, () => 
     expect(tailed.stdout).toContain('"orderId": "o-7"');
   }, 90_000);
 
+  it("tail --peek releases what it shows: the message is published again and another tail takes it", async () => {
+    const run = (args: string[]) =>
+      new Promise<CliResult>((resolve) => {
+        execFile(
+          process.execPath,
+          [BIN, ...args, "--out", out],
+          { timeout: 60_000 },
+          (error, stdout, stderr) =>
+            resolve({
+              code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
+              stdout,
+              stderr,
+            }),
+        );
+      });
+    const peek = run([
+      "tail",
+      "sales/orders.dead",
+      project.dir,
+      "--at",
+      "azure-we-edge-1",
+      "--peek",
+      "--count",
+      "1",
+      "--wait",
+      "30000",
+    ]);
+    // The publisher retries a released message (same id) until a consumer accepts it.
+    const published = run([
+      "publish",
+      "sales/orders.dead",
+      project.dir,
+      "--at",
+      "aws-eu-edge-2",
+      "--deadline",
+      "30000",
+      "--data",
+      '{"peeked":true}',
+    ]);
+    const peeked = await peek;
+    expect(peeked.code).toBe(0);
+    const id = /^── #1 sales\/orders\.dead {2}message-id (\S+)$/m.exec(peeked.stdout)?.[1];
+    expect(id).toBeDefined();
+    const taken = await run([
+      "tail",
+      "sales/orders.dead",
+      project.dir,
+      "--at",
+      "azure-we-edge-2",
+      "--count",
+      "1",
+      "--wait",
+      "30000",
+    ]);
+    expect(taken.code).toBe(0);
+    expect(taken.stdout).toContain(`message-id ${id}`);
+    expect(taken.stdout).toContain('"peeked": true');
+    expect((await published).stdout).toMatch(/1\/1 accepted/);
+  }, 90_000);
+
   it("publish as a principal the channel does not list is refused by the router (exit 3)", async () => {
     const refused = await cli([
       "publish",
@@ -166,6 +226,12 @@ describe(`status, publish, tail, verify on the example mesh (${engine})`, () => 
     ]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/unauthorized-access/);
+    // The router's policy counted the denial; status shows it.
+    const status = await runCli(["status", ...mesh(), "--json"]);
+    const edge = (
+      JSON.parse(status.stdout) as { routers: { id: string; denials?: { links: number } }[] }
+    ).routers.find((r) => r.id === "aws-eu-edge-1");
+    expect(edge?.denials?.links).toBeGreaterThanOrEqual(1);
   }, 60_000);
 
   it("verify: every router up, no drift, probes delivered between every pair of regions, the probe refused on a team's channel", async () => {

@@ -171,6 +171,11 @@ function drawRouters(view) {
         el("td", {}, duration(r.uptimeSeconds)),
         el("td", {}, r.flavour ? `${r.flavour} ${r.version ?? ""}` : "–"),
         el("td", { class: "num" }, r.clientConnections),
+        el(
+          "td",
+          { class: "num denied" },
+          r.denials ? r.denials.links + r.denials.connections : "–",
+        ),
         el("td", {}, driftCell(r)),
       ),
     );
