@@ -97,7 +97,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" }).end("only GET\n");
       return;
     }
-    const path = new URL(req.url ?? "/", "http://console").pathname;
+    // The path as sent, without its query: no URL parsing (`//x` is no valid URL to parse).
+    const path = (req.url ?? "/").split(/[?#]/, 1)[0] ?? "/";
     const file = FILES[path];
     if (file !== undefined) {
       res
@@ -110,6 +111,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return;
     }
     if (path === "/events") {
+      if (req.method === "HEAD") {
+        res.writeHead(200, { "content-type": "text/event-stream" }).end();
+        return;
+      }
       res.writeHead(200, { "content-type": "text/event-stream", connection: "keep-alive" });
       res.write(`retry: 1000\nevent: view\ndata: ${JSON.stringify(observer.view)}\n\n`);
       streams.add(res);
