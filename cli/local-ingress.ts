@@ -17,13 +17,14 @@ import {
   newApiKey,
   startLocalIngress,
 } from "../shared/ingress/index.ts";
+import { isReservedName } from "../shared/registry/index.ts";
 import {
   DeployedRegistry,
   runtimeValidators,
   snapshotRegistry,
 } from "../shared/registry-snapshot/index.ts";
 import type { Topology } from "../shared/topology/index.ts";
-import { type LocalPlatform, SYNC_PRINCIPAL } from "./local-platform.ts";
+import type { LocalPlatform } from "./local-platform.ts";
 
 /** A publish waits for a router at most this long: a few tries over the list, then 503. */
 const INGRESS_RECONNECT = { initialDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 5 };
@@ -62,7 +63,8 @@ export async function startPlatformIngress(
   const ingressRegistry = new DeployedRegistry(snapshotRegistry(registry));
   const keys: Record<string, string> = {};
   // The config-sync login publishes nothing: it gets no API key.
-  const principals = [...platform.users.keys()].filter((p) => p !== SYNC_PRINCIPAL);
+  // The platform's own logins (config-sync, the verify probe) publish through no ingress.
+  const principals = [...platform.users.keys()].filter((p) => !isReservedName(p));
   const apiKeys = principals.map((principal) => {
     const { key, entry } = newApiKey(principal);
     keys[principal] = key;

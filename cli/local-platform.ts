@@ -11,6 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { PROBE_PRINCIPAL } from "../shared/registry/index.ts";
 import { readRouterConfigs } from "../shared/router-config/index.ts";
 import { generateInto } from "./commands/generate.ts";
 import { loadValidProject, type ValidProject } from "./load-project.ts";
@@ -118,6 +119,8 @@ async function startLocked(
     for (const principal of team.principals) users.set(principal, randomBytes(12).toString("hex"));
   const syncPassword = randomBytes(12).toString("hex");
   users.set(SYNC_PRINCIPAL, syncPassword);
+  // The generated policies let `amqp-mesh verify`'s principal use the probe channel.
+  users.set(PROBE_PRINCIPAL, randomBytes(12).toString("hex"));
   const usersFile = join(outDir, "local-users.json");
   await writeFile(usersFile, `${JSON.stringify({ users: Object.fromEntries(users) }, null, 2)}\n`, {
     mode: 0o600,

@@ -2,15 +2,20 @@
 import type { Command } from "../command.ts";
 import { bridgeCommand } from "./bridge.ts";
 import { catalogCommand } from "./catalog.ts";
+import { consoleCommand } from "./console.ts";
 import { diffCommand } from "./diff.ts";
 import { emulatorCommand } from "./emulator.ts";
 import { generateCommand } from "./generate.ts";
 import { infraCommand } from "./infra-plan.ts";
+import { publishCommand } from "./publish.ts";
 import { registryCommand } from "./registry-push.ts";
+import { statusCommand } from "./status.ts";
 import { syncCommand } from "./sync.ts";
+import { tailCommand } from "./tail.ts";
 import { typesCommand } from "./types.ts";
 import { upCommand } from "./up.ts";
 import { validateCommand } from "./validate.ts";
+import { verifyCommand } from "./verify.ts";
 
 export const COMMANDS: readonly Command[] = [
   validateCommand,
@@ -19,6 +24,11 @@ export const COMMANDS: readonly Command[] = [
   syncCommand,
   emulatorCommand,
   upCommand,
+  consoleCommand,
+  statusCommand,
+  publishCommand,
+  tailCommand,
+  verifyCommand,
   bridgeCommand,
   catalogCommand,
   typesCommand,

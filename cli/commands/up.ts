@@ -1,6 +1,8 @@
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { type CommandArgs, type CommandOptions, defineCommand, RUN_PREFIX } from "../command.ts";
+import { startPlatformConsole } from "../console/platform-console.ts";
+import type { RunningConsole } from "../console/server.ts";
 import { projectSummary } from "../load-project.ts";
 import { ENGINES, type Engine } from "../local/engine.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
@@ -61,6 +63,7 @@ async function runUp(args: CommandArgs<typeof options>): Promise<number> {
   const platform = await startLocalPlatform(dir, out, { engine });
   if (platform === undefined) return 1;
   let ingress: PlatformIngress | undefined;
+  let meshConsole: RunningConsole | undefined;
   try {
     console.log(projectSummary(platform.project.topology, platform.project.registry));
     console.log(routerList(platform.routers));
@@ -79,6 +82,11 @@ async function runUp(args: CommandArgs<typeof options>): Promise<number> {
     console.log(
       `HTTP ingress: POST ${ingress.url}/channels/{channel}/messages (API keys: ${shownPath(ingress.keysFile)}; through ${ingress.routers.join(", ")}, in failover order)`,
     );
+    meshConsole = await startPlatformConsole(platform);
+    const outArg = args.values.out === undefined ? "" : ` --out ${shownPath(out)}`;
+    console.log(
+      `mesh console: ${meshConsole.url} (in a terminal: ${RUN_PREFIX} status ${shownPath(dir)}${outArg})`,
+    );
     console.log("local platform running; Ctrl-C stops it");
     const signal = await untilInterrupted();
     console.log(`${signal}: stopping`);
@@ -90,6 +98,7 @@ async function runUp(args: CommandArgs<typeof options>): Promise<number> {
     );
     return RUNTIME_FAILURE;
   } finally {
+    await meshConsole?.close();
     await ingress?.close();
     await platform.stop();
   }

@@ -354,9 +354,12 @@ function addressRows(view: RuntimeView): Attributes[] {
       destinations.filter((d) => d.routerId !== view.id).map((d) => d.routerId),
     );
     const row = rows.get(hashKey);
+    const counts = view.routing.deliveryCounts(view.id, key);
     if (row) {
       row.subscriberCount = Number(row.subscriberCount) + local;
       row.remoteCount = Math.max(Number(row.remoteCount), remote.size);
+      row.deliveriesIngress = Number(row.deliveriesIngress) + counts.ingress;
+      row.deliveriesEgress = Number(row.deliveriesEgress) + counts.egress;
       continue;
     }
     const management = key === `_topo/0/${view.id}/$management`;
@@ -376,8 +379,8 @@ function addressRows(view: RuntimeView): Attributes[] {
       remoteCount: remote.size,
       containerCount: 0,
       remoteHostRouters: [],
-      deliveriesIngress: 0,
-      deliveriesEgress: 0,
+      deliveriesIngress: counts.ingress,
+      deliveriesEgress: counts.egress,
       deliveriesTransit: 0,
       deliveriesToContainer: 0,
       deliveriesFromContainer: 0,

@@ -123,6 +123,7 @@ export class ConsumerLink implements Destination {
   #transfer(routed: RoutedDelivery): void {
     this.#handed++;
     this.delivered++;
+    this.routing.countDelivery(this.routerId, this.address, "egress");
     const delivery = sendEncoded(this.sender, routed.payload, routed.presettled);
     if (routed.presettled) {
       // At-most-once: the producer's credit comes back as soon as the copy is on its way.

@@ -73,6 +73,8 @@ export class ProducerLink implements CreditedProducer {
   admit(delivery: Delivery, presettled: boolean): (outcome: Outcome) => void {
     this.outstanding++;
     this.received++;
+    if (this.address !== undefined)
+      this.routing.countDelivery(this.routerId, this.address, "ingress");
     let done = false;
     return (outcome) => {
       if (done) return;

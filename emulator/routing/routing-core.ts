@@ -86,6 +86,8 @@ export class RoutingCore {
   readonly #producers = new Set<CreditedProducer>();
   readonly #roundRobin = new Map<string, number>();
   readonly #linkRoutes = new Map<string, LinkRouteLookup<unknown>>();
+  /** Deliveries in from producers and out to consumers, per router and address (router.address). */
+  readonly #counts = new Map<string, { ingress: number; egress: number }>();
 
   readonly graph: MeshGraph;
   constructor(graph: MeshGraph) {
@@ -150,6 +152,22 @@ export class RoutingCore {
 
   destinations(address: string): Destination[] {
     return [...(this.#destinations.get(address) ?? [])];
+  }
+
+  /** A delivery entered the mesh at `routerId` (ingress) or left it to a consumer there (egress). */
+  countDelivery(routerId: string, address: string, direction: "ingress" | "egress"): void {
+    const key = `${routerId}\n${address}`;
+    let counts = this.#counts.get(key);
+    if (counts === undefined) {
+      counts = { ingress: 0, egress: 0 };
+      this.#counts.set(key, counts);
+    }
+    counts[direction]++;
+  }
+
+  /** The deliveries counted at `routerId` for `address` since the mesh started. */
+  deliveryCounts(routerId: string, address: string): { ingress: number; egress: number } {
+    return this.#counts.get(`${routerId}\n${address}`) ?? { ingress: 0, egress: 0 };
   }
 
   allAddresses(): string[] {

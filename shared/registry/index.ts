@@ -34,6 +34,13 @@ export {
 } from "./payload-schema-file.ts";
 export { addressSegments, prefixesOverlap, sameAddress } from "./prefix.ts";
 export { type ProjectValidation, validateProject } from "./project.ts";
+export {
+  isReservedAddress,
+  isReservedName,
+  PLATFORM_NAMESPACE,
+  PROBE_ADDRESS,
+  PROBE_PRINCIPAL,
+} from "./reserved.ts";
 export { PAYLOAD_SCHEMA_AJV_OPTIONS, payloadSchemaProblems } from "./rules/payload-schemas.ts";
 export {
   ADDRESS_PATTERN,

@@ -16,6 +16,7 @@ import {
   checkPartyReferences,
   checkTopologyReferences,
 } from "./rules/references.ts";
+import { checkReservedNames } from "./rules/reserved.ts";
 
 export interface RegistryValidationOptions {
   /**
@@ -73,6 +74,7 @@ export function validateRegistry(
     ...checkDeadLetters(registry, places),
     ...checkPayloadSchemas(registry, places),
     ...checkParties(registry, places),
+    ...checkReservedNames(registry, places),
     ...(topology ? checkTopologyReferences(registry, topology, places) : []),
   ];
 }

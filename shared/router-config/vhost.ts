@@ -1,6 +1,8 @@
 import {
   addressSegments,
   type ChannelRegistry,
+  PROBE_ADDRESS,
+  PROBE_PRINCIPAL,
   partyResolver,
   type RegisteredChannel,
 } from "../registry/index.ts";
@@ -122,6 +124,11 @@ function rightsByPrincipal(
       for (const e of replies) entry.targets.add(e);
     }
   }
+  // `amqp-mesh verify`: its principal sends to and receives from the probe channel, nothing
+  // else; the registry refuses teams every name and address in the platform's namespace.
+  const probe = get(PROBE_PRINCIPAL);
+  probe.targets.add(`${PROBE_ADDRESS}/*`);
+  probe.sources.add(`${PROBE_ADDRESS}/*`);
   // config-sync: requests to $management, replies on a dynamic receiver.
   for (const principal of managementPrincipals) {
     const entry = get(principal);

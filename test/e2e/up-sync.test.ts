@@ -14,7 +14,7 @@ import { parse, stringify } from "yaml";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { tempFolders } from "../integration/cli/copy-examples.ts";
 import { runCli } from "../integration/cli/run-cli.ts";
-import { waitFor } from "../support/wait.ts";
+import { waitFor, waitForValue } from "../support/wait.ts";
 
 const BIN = fileURLToPath(new URL("../../cli/bin.js", import.meta.url));
 const folders = tempFolders();
@@ -89,6 +89,28 @@ describe("amqp-mesh up, then amqp-mesh sync against its routers", () => {
       await exited;
     }
     await folders.cleanup();
+  });
+
+  it("serves the mesh console it prints: the page, and a view with every router up and no drift", async () => {
+    const url =
+      /^mesh console: (http:\/\/127\.0\.0\.1:\d+\/) \(in a terminal: npx amqp-mesh status \S+ --out \S+\)$/m.exec(
+        upOutput,
+      )?.[1];
+    expect(url).toBeDefined();
+    const page = await fetch(url!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script src="/console.js"');
+    const view = await waitForValue(
+      async () => {
+        const v = (await (await fetch(`${url}api/view`)).json()) as {
+          summary: { up: number; routers: number; channels: number };
+          routers: { drift?: { entries: unknown[] } }[];
+        };
+        return v.summary.up === 8 && v.routers.every((r) => r.drift !== undefined) ? v : undefined;
+      },
+      { timeout: 20_000, interval: 200, what: "the console's view of 8 routers up, drift checked" },
+    );
+    expect(view.summary).toMatchObject({ up: 8, routers: 8, channels: 7, drift: 0 });
   });
 
   it("the printed command logs in and finds nothing to change", async () => {

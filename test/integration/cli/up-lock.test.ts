@@ -16,7 +16,7 @@ import { runCli } from "./run-cli.ts";
 
 const BIN = fileURLToPath(new URL("../../../cli/bin.js", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const COMMANDS = ["validate", "generate", "diff", "sync", "emulator", "up", "bridge"];
+const COMMANDS = ["validate", "generate", "diff", "sync", "emulator", "up", "bridge", "status"];
 const folders = tempFolders();
 
 /** Every file under a folder with its bytes and modification time. */

@@ -300,3 +300,39 @@ describe("a channel with a bad field", () => {
     );
   });
 });
+
+describe("the platform's namespace", () => {
+  it("registry/reserved-name and registry/reserved-address refuse teams names and addresses starting with amqp-mesh (case folded), nothing else", async () => {
+    const diagnostics = await checkRegistryCase("reserved-names");
+    const intruder = caseFile("reserved-names", "intruder.yaml");
+    expect(withCode(diagnostics, "registry/reserved-name")).toEqual([
+      expect.objectContaining({
+        file: intruder,
+        line: 2,
+        message: "principal 'amqp-mesh-probe' is in the platform's namespace 'amqp-mesh'",
+      }),
+      expect.objectContaining({
+        file: intruder,
+        line: 2,
+        message: "principal 'Amqp-Mesh-sync' is in the platform's namespace 'amqp-mesh'",
+      }),
+      expect.objectContaining({
+        file: caseFile("reserved-names", "platform.yaml"),
+        line: 1,
+        message: "team name 'amqp-mesh' is in the platform's namespace 'amqp-mesh'",
+      }),
+    ]);
+    expect(withCode(diagnostics, "registry/reserved-address")).toEqual([
+      expect.objectContaining({
+        file: intruder,
+        line: 4,
+        message: "address 'amqp-mesh/probe' is in the platform's namespace 'amqp-mesh'",
+      }),
+      expect.objectContaining({
+        file: intruder,
+        line: 7,
+        message: "address 'AMQP-MESH.probe.eu' is in the platform's namespace 'amqp-mesh'",
+      }),
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PROBE_PRINCIPAL } from "../../../shared/registry/index.ts";
 import {
   generateRouterConfigs,
   ROUTERS_VHOST,
@@ -78,7 +79,13 @@ describe("vhost policies", () => {
     const allUsers = Object.values(groups).flatMap((g) => String(g.users).split(", "));
     // A user may be in one group only (vhostUserGroupSettings.users).
     expect(new Set(allUsers).size).toBe(allUsers.length);
-    expect(allUsers.sort()).toEqual(["audit-bot", "shop-api", "shop-web", "stock-worker"]);
+    expect(allUsers.sort()).toEqual([
+      "amqp-mesh-probe",
+      "audit-bot",
+      "shop-api",
+      "shop-web",
+      "stock-worker",
+    ]);
   });
 
   it("names a group after the team when it holds exactly that team", () => {
@@ -174,7 +181,7 @@ describe("principals a vhost policy cannot name", () => {
       }),
     ]);
     const users = Object.values(vhostGroups(configs[0]!)).map((g) => g.users);
-    expect(users).toEqual(["ok-user"]);
+    expect(users.filter((u) => u !== PROBE_PRINCIPAL)).toEqual(["ok-user"]);
   });
 });
 
@@ -259,5 +266,36 @@ describe("the Cyrus SASL config for PLAIN users", () => {
       ].join("\n"),
     );
     expect(renderSaslConfig({})).toBeUndefined();
+  });
+});
+
+describe("the verify probe's grant", () => {
+  it("lets the probe principal send to and receive from the probe channel only, on every router", () => {
+    const { configs } = generateRouterConfigs(
+      registryOf([
+        {
+          team: "shop",
+          principals: ["shop-api"],
+          channels: [
+            {
+              address: "shop/orders",
+              description: "orders",
+              producers: ["shop"],
+              consumers: ["shop"],
+            },
+          ],
+        },
+      ]),
+      smallTopology(),
+    );
+    expect(configs.length).toBeGreaterThan(0);
+    for (const config of configs) {
+      const group = groupOf(config, PROBE_PRINCIPAL)!;
+      expect(group.users).toBe(PROBE_PRINCIPAL);
+      expect(group.targets).toBe("amqp-mesh/probe/*");
+      expect(group.sources).toBe("amqp-mesh/probe/*");
+      expect(group.allowDynamicSource).toBe(false);
+      expect(group.allowAnonymousSender).toBe(false);
+    }
   });
 });
