@@ -11,16 +11,16 @@
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { readRouterConfigs } from "../shared/router-config/index.ts";
+import { type RouterConfig, readRouterConfigs } from "../shared/router-config/index.ts";
 import { generateInto } from "./commands/generate.ts";
 import { loadValidProject, type ValidProject } from "./load-project.ts";
 import { makeLocalCertificates } from "./local/certificates.ts";
 import { startEmulatedRouters } from "./local/emulated-routers.ts";
 import { BINARY_FLAVOUR, type Engine, type LocalRouters, ROUTER_PRODUCTS } from "./local/engine.ts";
 import { LocalPlatformError } from "./local/errors.ts";
-import { withLocalFiles } from "./local/local-configs.ts";
+import { onLoopback, withLocalFiles } from "./local/local-configs.ts";
 import { type OutLock, takeOutLock } from "./local/out-lock.ts";
-import { startRouterProcesses } from "./local/router-processes.ts";
+import { type RouterExit, startRouterProcesses } from "./local/router-processes.ts";
 import { makeSaslDatabase } from "./local/sasl-database.ts";
 import { findOnPath } from "./local/tools.ts";
 
@@ -38,6 +38,11 @@ export interface LocalPlatform {
   syncPasswordFile: string;
   /** The out folder's lock, held until stop(). */
   lockFile: string;
+  /**
+   * A generated config as the routers here run it (loopback listeners; real routers: this
+   * run's certificates and SASL database): what config-sync compares the routers with.
+   */
+  prepareConfig: (config: RouterConfig) => RouterConfig;
   /** Stops every router and gives the out folder's lock back. */
   stop(): Promise<void>;
 }
@@ -55,7 +60,12 @@ export function outDirFor(projectDir: string, outArg: string | boolean | undefin
 export async function startLocalPlatform(
   dir: string,
   outDir: string,
-  options: { engine?: Engine; log?: (line: string) => void } = {},
+  options: {
+    engine?: Engine;
+    log?: (line: string) => void;
+    /** Real routers: one exited on its own, or was started again (see router-processes.ts). */
+    onRouterExit?: (event: RouterExit) => void;
+  } = {},
 ): Promise<LocalPlatform | undefined> {
   const engine = options.engine ?? "emulator";
   const log = options.log ?? console.log;
@@ -73,7 +83,7 @@ export async function startLocalPlatform(
     );
   const lock = await takeOutLock(outDir, { engine, project: dir }, log);
   try {
-    return await startLocked(project, outDir, engine, lock, log);
+    return await startLocked(project, outDir, engine, lock, log, options.onRouterExit);
   } catch (error) {
     await lock.release();
     throw error;
@@ -86,19 +96,22 @@ async function startLocked(
   engine: Engine,
   lock: OutLock,
   log: (line: string) => void,
+  onRouterExit: ((event: RouterExit) => void) | undefined,
 ): Promise<LocalPlatform | undefined> {
   const configDir = join(outDir, "routers");
   const flavour = engine === "emulator" ? undefined : BINARY_FLAVOUR[engine];
+  // Start-up files as in the clouds: what only a restart changes; the channels come from config-sync.
   const summary = await generateInto(project, configDir, {
     format: "json",
     flavour,
     managementPrincipals: [SYNC_PRINCIPAL],
+    entities: "startup",
   });
   if (summary === undefined) {
     await lock.release();
     return undefined;
   }
-  log(`generated ${summary.routers.length} router configs in ${configDir}`);
+  log(`generated ${summary.routers.length} router start-up configs in ${configDir}`);
 
   const users = new Map<string, string>();
   for (const team of project.registry.teams)
@@ -114,7 +127,10 @@ async function startLocked(
 
   for (const warning of missingBrokerSecrets(project)) log(warning);
   const configs = await readRouterConfigs(configDir);
-  const platform = (routers: LocalRouters): LocalPlatform => ({
+  const platform = (
+    routers: LocalRouters,
+    prepareConfig: (config: RouterConfig) => RouterConfig,
+  ): LocalPlatform => ({
     project,
     routers,
     configDir,
@@ -122,6 +138,7 @@ async function startLocked(
     usersFile,
     syncPasswordFile,
     lockFile: lock.file,
+    prepareConfig,
     stop: async () => {
       try {
         await routers.stop();
@@ -131,12 +148,16 @@ async function startLocked(
     },
   });
   if (engine === "emulator")
-    return platform(await startEmulatedRouters(project.topology, configs, users));
+    return platform(await startEmulatedRouters(project.topology, configs, users), onLoopback);
   const certificates = await makeLocalCertificates(join(outDir, "tls"), project.topology.routers);
   const sasl = await makeSaslDatabase(join(outDir, "sasl"), users);
   log(`local CA and router certificates in ${certificates.dir}; SASL users in ${sasl.database}`);
-  const local = configs.map((config) => withLocalFiles(config, { certificates, sasl }));
-  return platform(await startRouterProcesses(engine, local, join(outDir, engine)));
+  const files = { certificates, sasl };
+  const local = configs.map((config) => withLocalFiles(config, files));
+  return platform(
+    await startRouterProcesses(engine, local, join(outDir, engine), { onExit: onRouterExit }),
+    (config) => withLocalFiles(config, files),
+  );
 }
 
 /**

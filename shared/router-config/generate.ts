@@ -24,6 +24,12 @@ export interface GenerateOptions {
   managementPrincipals?: string[];
   /** File name diagnostics about the topology point at. */
   topologyFile?: string;
+  /**
+   * "startup": only what a restart changes — router, sslProfiles, listeners, connectors, the
+   * policy and vhosts without any channel's rights — for routers whose channels config-sync
+   * brings (the local platform, as in the clouds). Default "full".
+   */
+  entities?: "full" | "startup";
 }
 
 export interface GenerationResult {
@@ -116,7 +122,7 @@ function routerConfig(
   const listeners = listenerEntities(router, sink, index);
   const connectors = connectorEntities(router, topology, sink);
   const sslProfiles = sslProfileEntities([...listeners, ...connectors], topology, sink);
-  const local = channels.filter((c) => isInScope(c, router));
+  const local = options.entities === "startup" ? [] : channels.filter((c) => isInScope(c, router));
   return {
     routerId: router.id,
     mode: router.mode,
