@@ -302,6 +302,10 @@ function tryIt(platform: LocalPlatform, twin: CloudTwin): string {
     "  \u2192 HTTP/1.1 202 Accepted",
   ];
   const trigger = twin.triggers.find((t) => t.channel === channel);
+  for (const notice of twin.notStarted)
+    lines.push(
+      `  but: ${notice.name} does not run (${notice.reason}); a function publishing to ${notice.channel} cannot, and the ingress answers 202 only once the channel's consumer settled the message (504 after its deadline)`,
+    );
   if (trigger !== undefined) {
     lines.push(
       `  then: a line 'function ${trigger.name} (${trigger.cloud}) \u2190 ${channel}' here, its log in ${shownPath(twin.logDir)}/${trigger.name}.log`,
