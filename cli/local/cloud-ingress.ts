@@ -200,7 +200,7 @@ export async function startCloudIngress(options: CloudIngressOptions): Promise<C
   if (options.cloud === "aws") {
     const logger = logToFile(new Logger({ serviceName: "amqp-mesh-ingress" }), options.log);
     const metrics = logToFile(
-      new Metrics({ namespace: "amqp-mesh", serviceName: "ingress" }),
+      new Metrics({ namespace: "amqp-mesh", serviceName: "ingress", logger }),
       options.log,
     );
     const handler = createIngressHandler(ingress, { logger, metrics });

@@ -238,7 +238,7 @@ export async function startTrigger(options: StartTriggerOptions): Promise<LocalT
   if (placement.cloud === "aws") {
     const logger = logToFile(new Logger({ serviceName: `amqp-mesh-trigger-${name}` }), options.log);
     const metrics = logToFile(
-      new Metrics({ namespace: "amqp-mesh", serviceName: `trigger-${name}` }),
+      new Metrics({ namespace: "amqp-mesh", serviceName: `trigger-${name}`, logger }),
       options.log,
     );
     invoker = lambdaInvoker(
@@ -279,7 +279,8 @@ export async function startTrigger(options: StartTriggerOptions): Promise<LocalT
     channel: fn.definition.channel,
     deadLetter: options.deadLetter,
     invoker: watched,
-    maxWaitMs: 20,
+    // Locally a message is handed on at once (deployed bridges batch: default 100 ms).
+    maxWaitMs: 2,
     ...(options.rabbit ? { drainOnStop: false } : {}),
     log: line,
     onFatal: (error) => line(`bridge ${name} stopped: ${error.message}`),
