@@ -210,8 +210,12 @@ export function formatRuns(runs: readonly SyncRun[], label: string): string {
       );
       byRouter.set(op.router, list);
     }
+    const restartOnly = last?.totals?.restartOnly ?? 0;
     lines.push(
-      `${label} ${cloud}: ${mine.length} event(s), ${last?.outcome ?? "?"}, ${last?.totals?.routers ?? 0} routers, ${operations.length} operations (${ms.toFixed(0)} ms)`,
+      `${label} ${cloud}: ${mine.length} event(s), ${last?.outcome ?? "?"}, ${last?.totals?.routers ?? 0} routers, ${operations.length} operations (${ms.toFixed(0)} ms)` +
+        (restartOnly > 0
+          ? `; ${restartOnly} change(s) only a restart applies (the function's log lists them)`
+          : ""),
     );
     for (const [router, ops] of byRouter) {
       const counts = new Map<string, number>();

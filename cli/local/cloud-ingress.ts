@@ -29,7 +29,7 @@ import { RenewablePublisher } from "./renewable-publisher.ts";
 /** API Gateway's payload limit (10 MB): a larger body is refused before the function. */
 const MAX_BODY = 10 * 1024 * 1024;
 
-interface FrontRequest {
+export interface FrontRequest {
   method: string;
   path: string;
   query: string;
@@ -123,14 +123,33 @@ async function serve(
   return { server, url: `http://127.0.0.1:${address.port}` };
 }
 
-function textual(contentType: string | undefined): boolean {
-  return contentType === undefined || /json|text|xml|form-urlencoded/i.test(contentType);
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Sent as text when the type is textual and the bytes are UTF-8; otherwise base64. */
+function asText(contentType: string | undefined, body: Buffer): boolean {
+  if (contentType !== undefined && !/json|text|xml|form-urlencoded/i.test(contentType))
+    return false;
+  try {
+    utf8.decode(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A path segment decoded; as sent when it is not valid percent-encoding. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** The HTTP API v2 event API Gateway hands the Lambda for this request. */
 export function httpApiEvent(request: FrontRequest): HttpApiEvent {
   const now = Date.now();
-  const text = textual(request.headers["content-type"]);
+  const text = asText(request.headers["content-type"], request.body);
   const segments = request.path.split("/");
   return {
     version: "2.0",
@@ -157,7 +176,7 @@ export function httpApiEvent(request: FrontRequest): HttpApiEvent {
       timeEpoch: now,
     },
     ...(segments[1] === "channels" && segments[2] !== undefined
-      ? { pathParameters: { channel: decodeURIComponent(segments[2]) } }
+      ? { pathParameters: { channel: decodedSegment(segments[2]) } }
       : {}),
     ...(request.body.length === 0 ? {} : { body: request.body.toString(text ? "utf8" : "base64") }),
     isBase64Encoded: request.body.length > 0 && !text,
@@ -223,7 +242,7 @@ export async function startCloudIngress(options: CloudIngressOptions): Promise<C
         url: `http://127.0.0.1${request.path}${request.query ? `?${request.query}` : ""}`,
         headers: request.headers,
         ...(request.body.length === 0 ? {} : { body: { bytes: request.body } }),
-        params: { channel: decodeURIComponent(request.path.split("/")[2] ?? "") },
+        params: { channel: decodedSegment(request.path.split("/")[2] ?? "") },
       });
       const context = new InvocationContext({
         invocationId: randomUUID(),

@@ -122,7 +122,18 @@ function routerConfig(
   const listeners = listenerEntities(router, sink, index);
   const connectors = connectorEntities(router, topology, sink);
   const sslProfiles = sslProfileEntities([...listeners, ...connectors], topology, sink);
-  const local = options.entities === "startup" ? [] : channels.filter((c) => isInScope(c, router));
+  const local = channels.filter((c) => isInScope(c, router));
+  const managers = options.managementPrincipals ?? [];
+  const policy = policyEntities(local, registry, topology, managers);
+  // Start-up: vhosts that grant no channel (config-sync UPDATEs them), but the policy singleton
+  // as the full config has it — it has no UPDATE, only a restart changes it.
+  const access =
+    options.entities === "startup"
+      ? policyEntities([], registry, topology, managers).map(
+          (e) => (e.type === "policy" ? policy.find((p) => p.type === "policy") : undefined) ?? e,
+        )
+      : policy;
+  const channelSet = options.entities === "startup" ? [] : local;
   return {
     routerId: router.id,
     mode: router.mode,
@@ -132,9 +143,9 @@ function routerConfig(
       ...sslProfiles,
       ...listeners,
       ...connectors,
-      ...policyEntities(local, registry, topology, options.managementPrincipals ?? []),
+      ...access,
       ...routersVhostEntity(router, topology),
-      ...channelEntities(local, router, topology, flavour),
+      ...channelEntities(channelSet, router, topology, flavour),
     ],
   };
 }
