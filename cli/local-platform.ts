@@ -65,6 +65,11 @@ export async function startLocalPlatform(
     log?: (line: string) => void;
     /** Real routers: one exited on its own, or was started again (see router-processes.ts). */
     onRouterExit?: (event: RouterExit) => void;
+    /**
+     * "startup": the routers start without channels, which config-sync brings (`up`, as in
+     * the clouds); default "full": the channels are in the files (`emulator`).
+     */
+    entities?: "full" | "startup";
   } = {},
 ): Promise<LocalPlatform | undefined> {
   const engine = options.engine ?? "emulator";
@@ -83,7 +88,10 @@ export async function startLocalPlatform(
     );
   const lock = await takeOutLock(outDir, { engine, project: dir }, log);
   try {
-    return await startLocked(project, outDir, engine, lock, log, options.onRouterExit);
+    return await startLocked(project, outDir, engine, lock, log, {
+      onRouterExit: options.onRouterExit,
+      entities: options.entities ?? "full",
+    });
   } catch (error) {
     await lock.release();
     throw error;
@@ -96,22 +104,27 @@ async function startLocked(
   engine: Engine,
   lock: OutLock,
   log: (line: string) => void,
-  onRouterExit: ((event: RouterExit) => void) | undefined,
+  options: {
+    onRouterExit: ((event: RouterExit) => void) | undefined;
+    entities: "full" | "startup";
+  },
 ): Promise<LocalPlatform | undefined> {
+  const { onRouterExit, entities } = options;
   const configDir = join(outDir, "routers");
   const flavour = engine === "emulator" ? undefined : BINARY_FLAVOUR[engine];
-  // Start-up files as in the clouds: what only a restart changes; the channels come from config-sync.
   const summary = await generateInto(project, configDir, {
     format: "json",
     flavour,
     managementPrincipals: [SYNC_PRINCIPAL],
-    entities: "startup",
+    entities,
   });
   if (summary === undefined) {
     await lock.release();
     return undefined;
   }
-  log(`generated ${summary.routers.length} router start-up configs in ${configDir}`);
+  log(
+    `generated ${summary.routers.length} router ${entities === "startup" ? "start-up configs (channels from config-sync)" : "configs"} in ${configDir}`,
+  );
 
   const users = new Map<string, string>();
   for (const team of project.registry.teams)

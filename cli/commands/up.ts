@@ -94,6 +94,8 @@ async function runUp(args: CommandArgs<typeof options>): Promise<number> {
   const started = performance.now();
   const platform = await startLocalPlatform(dir, out, {
     engine,
+    // Start-up files as in the clouds: what only a restart changes; channels from config-sync.
+    entities: "startup",
     onRouterExit,
     log: (line) => console.log(line),
   });

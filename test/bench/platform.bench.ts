@@ -64,6 +64,7 @@ const out = await mkdtemp(join(tmpdir(), "amqp-mesh-bench-platform-"));
 const invoked = new Map<string, number>();
 const platform = await startLocalPlatform(project.dir, join(out, "run"), {
   engine: ENGINE,
+  entities: "startup",
   log: () => {},
 });
 if (platform === undefined) throw new Error("the example did not validate");
