@@ -281,6 +281,8 @@ export async function startTrigger(options: StartTriggerOptions): Promise<LocalT
     invoker: watched,
     // Locally a message is handed on at once (deployed bridges batch: default 100 ms).
     maxWaitMs: 2,
+    // Batches stay small at once: more of them in flight (deployed: the function's concurrency).
+    concurrency: 16,
     ...(options.rabbit ? { drainOnStop: false } : {}),
     log: line,
     onFatal: (error) => line(`bridge ${name} stopped: ${error.message}`),
