@@ -48,7 +48,7 @@ describe("placeTrigger", () => {
       kind: "amqp-mesh/channel-handler",
       channel,
       name: "f",
-      handler: async () => ({}),
+      handler: async () => ({ batchItemFailures: [] }),
     },
     named,
   });
