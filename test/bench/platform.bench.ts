@@ -87,13 +87,18 @@ try {
   const aws = twin.ingresses.find((i) => i.cloud === "aws")!;
   const azure = twin.ingresses.find((i) => i.cloud === "azure")!;
   const key = keys[aws.login]!;
+  const problems = new Map<string, number>();
   const post = (ingress: typeof aws, channel: string, body: unknown, type = "application/json") =>
     fetch(`${ingress.url}/channels/${encodeURIComponent(channel)}/messages`, {
       method: "POST",
       headers: { "content-type": type, "x-api-key": key },
       body: JSON.stringify(body),
     }).then(async (r) => {
-      await r.text();
+      const text = await r.text();
+      if (r.status >= 500) {
+        const type = /"type":"urn:amqp-mesh:problem:([\w-]+)"/.exec(text)?.[1] ?? String(r.status);
+        problems.set(type, (problems.get(type) ?? 0) + 1);
+      }
       return r.status;
     });
   console.log(
@@ -154,6 +159,8 @@ try {
     else refused++;
   });
   if (errors.length > 0) console.log(`${errors.length} requests failed, e.g. ${errors[0]}`);
+  if (problems.size > 0)
+    console.log(`          problems: ${[...problems].map(([t, n]) => `${t}×${n}`).join(", ")}`);
   const toFunction = [...postedAt].flatMap(([id, at]) => {
     const start = invoked.get(id);
     return start === undefined ? [] : [start - at];
