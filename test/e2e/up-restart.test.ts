@@ -77,6 +77,8 @@ describe.each(ENGINES)("%s", (ENGINE) => {
         await waitFor(() => output.includes("local platform running") || up.exitCode !== null, {
           timeout: 120_000,
           what: "up to start on real routers",
+        }).catch((error: unknown) => {
+          throw new Error(`${(error as Error).message}; up printed:\n${output}`);
         });
         expect(output).toContain("local platform running");
       }, 130_000);
