@@ -91,6 +91,14 @@ async function runUp(args: CommandArgs<typeof options>): Promise<number> {
       );
     }
   };
+  // A signal while starting ends the process through its exit handlers, which kill the
+  // routers and the storage emulators it started (the default would leave them running).
+  const duringStart = (signal: NodeJS.Signals) => {
+    console.error(`${signal} while starting: stopping`);
+    process.exit(130);
+  };
+  process.once("SIGINT", duringStart);
+  process.once("SIGTERM", duringStart);
   const started = performance.now();
   const platform = await startLocalPlatform(dir, out, {
     engine,
@@ -129,6 +137,8 @@ async function runUp(args: CommandArgs<typeof options>): Promise<number> {
     if (!once) console.log(whatRunsWhere(platform, twin));
     for (const notice of twin.notStarted)
       console.log(`function ${notice.name} (${notice.channel}) not started: ${notice.reason}`);
+    process.off("SIGINT", duringStart);
+    process.off("SIGTERM", duringStart);
     twin.watch((update) => {
       updates.add(update);
       console.log(formatUpdate(update));

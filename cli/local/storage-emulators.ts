@@ -114,6 +114,10 @@ export async function startAzurite(): Promise<BlobEmulator> {
     { stdio: ["ignore", "pipe", "pipe"], cwd: tmpdir() },
   );
   const exited = once(child, "exit");
+  // Azurite dies with this process, however it ends: left behind, it serves nobody.
+  const reap = () => child.kill("SIGKILL");
+  process.once("exit", reap);
+  void exited.then(() => process.off("exit", reap));
   let output = "";
   const port = await new Promise<number>((resolve, reject) => {
     // Loading Azurite took over 20 s once on a machine at load 30 (2 cores): 45 s, and the
