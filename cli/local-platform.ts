@@ -12,10 +12,11 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { PROBE_PRINCIPAL } from "../shared/registry/index.ts";
-import { readRouterConfigs } from "../shared/router-config/index.ts";
+import { type RouterConfig, readRouterConfigs } from "../shared/router-config/index.ts";
 import { generateInto } from "./commands/generate.ts";
 import { loadValidProject, type ValidProject } from "./load-project.ts";
 import { makeLocalCertificates } from "./local/certificates.ts";
+import { inContainer } from "./local/container-router.ts";
 import { startEmulatedRouters } from "./local/emulated-routers.ts";
 import {
   type Engine,
@@ -25,10 +26,11 @@ import {
   ROUTER_PRODUCTS,
 } from "./local/engine.ts";
 import { LocalPlatformError } from "./local/errors.ts";
-import { withLocalFiles } from "./local/local-configs.ts";
+import { onLoopback, withLocalFiles } from "./local/local-configs.ts";
 import { type OutLock, takeOutLock } from "./local/out-lock.ts";
 import { startRealRouters } from "./local/real-routers.ts";
 import { requirePodman } from "./local/router-containers.ts";
+import type { RouterExit } from "./local/router-processes.ts";
 import { makeSaslDatabase } from "./local/sasl-database.ts";
 import { findOnPath } from "./local/tools.ts";
 
@@ -46,6 +48,11 @@ export interface LocalPlatform {
   syncPasswordFile: string;
   /** The out folder's lock, held until stop(). */
   lockFile: string;
+  /**
+   * A generated config as the routers here run it (loopback listeners; real routers: this
+   * run's certificates and SASL database): what config-sync compares the routers with.
+   */
+  prepareConfig: (config: RouterConfig) => RouterConfig;
   /** Stops every router and gives the out folder's lock back. */
   stop(): Promise<void>;
 }
@@ -63,7 +70,17 @@ export function outDirFor(projectDir: string, outArg: string | boolean | undefin
 export async function startLocalPlatform(
   dir: string,
   outDir: string,
-  options: { engine?: Engine; log?: (line: string) => void } = {},
+  options: {
+    engine?: Engine;
+    log?: (line: string) => void;
+    /** Real routers: one exited on its own, or was started again (see router-processes.ts). */
+    onRouterExit?: (event: RouterExit) => void;
+    /**
+     * "startup": the routers start without channels, which config-sync brings (`up`, as in
+     * the clouds); default "full": the channels are in the files (`emulator`).
+     */
+    entities?: "full" | "startup";
+  } = {},
 ): Promise<LocalPlatform | undefined> {
   const engine = options.engine ?? "emulator";
   const log = options.log ?? console.log;
@@ -87,7 +104,10 @@ export async function startLocalPlatform(
     );
   const lock = await takeOutLock(outDir, { engine, project: dir }, log);
   try {
-    return await startLocked(project, outDir, engine, lock, log);
+    return await startLocked(project, outDir, engine, lock, log, {
+      onRouterExit: options.onRouterExit,
+      entities: options.entities ?? "full",
+    });
   } catch (error) {
     await lock.release();
     throw error;
@@ -100,19 +120,27 @@ async function startLocked(
   engine: Engine,
   lock: OutLock,
   log: (line: string) => void,
+  options: {
+    onRouterExit: ((event: RouterExit) => void) | undefined;
+    entities: "full" | "startup";
+  },
 ): Promise<LocalPlatform | undefined> {
+  const { onRouterExit, entities } = options;
   const configDir = join(outDir, "routers");
   const flavour = engine === "emulator" ? undefined : engineFlavour(engine);
   const summary = await generateInto(project, configDir, {
     format: "json",
     flavour,
     managementPrincipals: [SYNC_PRINCIPAL],
+    entities,
   });
   if (summary === undefined) {
     await lock.release();
     return undefined;
   }
-  log(`generated ${summary.routers.length} router configs in ${configDir}`);
+  log(
+    `generated ${summary.routers.length} router ${entities === "startup" ? "start-up configs (channels from config-sync)" : "configs"} in ${configDir}`,
+  );
 
   const users = new Map<string, string>();
   for (const team of project.registry.teams)
@@ -130,7 +158,10 @@ async function startLocked(
 
   for (const warning of missingBrokerSecrets(project)) log(warning);
   const configs = await readRouterConfigs(configDir);
-  const platform = (routers: LocalRouters): LocalPlatform => ({
+  const platform = (
+    routers: LocalRouters,
+    prepareConfig: (config: RouterConfig) => RouterConfig,
+  ): LocalPlatform => ({
     project,
     routers,
     configDir,
@@ -138,6 +169,7 @@ async function startLocked(
     usersFile,
     syncPasswordFile,
     lockFile: lock.file,
+    prepareConfig,
     stop: async () => {
       try {
         await routers.stop();
@@ -147,12 +179,21 @@ async function startLocked(
     },
   });
   if (engine === "emulator")
-    return platform(await startEmulatedRouters(project.topology, configs, users));
+    return platform(await startEmulatedRouters(project.topology, configs, users), onLoopback);
   const certificates = await makeLocalCertificates(join(outDir, "tls"), project.topology.routers);
   const sasl = await makeSaslDatabase(join(outDir, "sasl"), users);
   log(`local CA and router certificates in ${certificates.dir}; SASL users in ${sasl.database}`);
-  const local = configs.map((config) => withLocalFiles(config, { certificates, sasl }));
-  return platform(await startRealRouters(engine, local, join(outDir, engine), log));
+  const files = { certificates, sasl };
+  const local = configs.map((config) => withLocalFiles(config, files));
+  // Config-sync compares a router with its config as that router reads it: in a container,
+  // the container's own paths.
+  const asRead = isContainerEngine(engine)
+    ? (config: RouterConfig) => inContainer(withLocalFiles(config, files))
+    : (config: RouterConfig) => withLocalFiles(config, files);
+  return platform(
+    await startRealRouters(engine, local, join(outDir, engine), { log, onExit: onRouterExit }),
+    asRead,
+  );
 }
 
 /**

@@ -87,11 +87,14 @@ export async function generateInto(
     format: Format;
     /** Principals the routers' vhost policies let use $management (config-sync's login). */
     managementPrincipals?: string[];
+    /** "startup": without channels, for routers config-sync brings them to. */
+    entities?: "full" | "startup";
   },
 ): Promise<ConfigSetSummary | undefined> {
   const { configs, diagnostics } = generateRouterConfigs(project.registry, project.topology, {
     ...(options.flavour ? { flavour: options.flavour } : {}),
     ...(options.managementPrincipals ? { managementPrincipals: options.managementPrincipals } : {}),
+    ...(options.entities ? { entities: options.entities } : {}),
   });
   for (const d of diagnostics) console.error(formatDiagnostic(d));
   if (hasErrors(diagnostics)) {

@@ -5,6 +5,7 @@
  * second run; a lock whose process is gone (a crash, a kill -9) is taken over with a notice.
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
 import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LocalPlatformError } from "./errors.ts";
@@ -95,11 +96,23 @@ export async function takeOutLock(
     await rm(draft, { force: true });
   }
   let released = false;
+  // A process that ends without release() (a signal while starting) gives the lock back too.
+  const onExit = () => {
+    if (released) return;
+    try {
+      const current = JSON.parse(readFileSync(file, "utf8")) as Partial<OutLockHolder>;
+      if (current.pid === mine.pid && current.startedAt === mine.startedAt) rmSync(file);
+    } catch {
+      // gone or unreadable: nothing of ours to remove
+    }
+  };
+  process.once("exit", onExit);
   return {
     file,
     release: async () => {
       if (released) return;
       released = true;
+      process.off("exit", onExit);
       const current = await readHolder(file);
       if (current?.pid === mine.pid && current.startedAt === mine.startedAt)
         await rm(file, { force: true });

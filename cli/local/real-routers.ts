@@ -2,15 +2,19 @@
 import type { RouterConfig } from "../../shared/router-config/index.ts";
 import { isContainerEngine, type RealEngine } from "./engine.ts";
 import { startRouterContainers } from "./router-containers.ts";
-import { type RouterProcesses, startRouterProcesses } from "./router-processes.ts";
+import { type RouterExit, type RouterProcesses, startRouterProcesses } from "./router-processes.ts";
 
+/**
+ * `onExit`: supervise router processes (restart with backoff, report each step). Containers
+ * are not supervised here: a container platform restarts its tasks itself.
+ */
 export function startRealRouters(
   engine: RealEngine,
   configs: readonly RouterConfig[],
   dir: string,
-  log?: (line: string) => void,
+  options: { log?: (line: string) => void; onExit?: (event: RouterExit) => void } = {},
 ): Promise<RouterProcesses> {
   return isContainerEngine(engine)
-    ? startRouterContainers(engine, configs, dir, log)
-    : startRouterProcesses(engine, configs, dir);
+    ? startRouterContainers(engine, configs, dir, options.log)
+    : startRouterProcesses(engine, configs, dir, { onExit: options.onExit });
 }

@@ -1,12 +1,15 @@
 /**
  * The local platform on real routers: one qdrouterd or skrouterd process per router of the
  * topology, each reading its generated config (made fit for this machine), logging to a
- * file next to it. A router that exits before its client listener accepts connections
- * fails the start with the end of its log; stop() ends them all (SIGTERM, then SIGKILL).
+ * file next to it. A router has started when its own process listens on its client port (a
+ * port another program holds does not count); one that exits before fails the start with
+ * the end of its log. Supervised as a container platform would (`onExit`): a router that
+ * exits on its own is reported at once and started again with backoff. stop() ends them all
+ * (SIGTERM, then SIGKILL).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, open, readFile, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, readlink, writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { type RouterConfig, renderJsonFile } from "../../shared/router-config/index.ts";
@@ -15,6 +18,22 @@ import { LocalPlatformError } from "./errors.ts";
 
 const START_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
+/** Restart backoff: 0.5 s doubling to 30 s; back to the start after a minute running. */
+const RESTART_FIRST_MS = 500;
+const RESTART_MAX_MS = 30_000;
+const RESTART_RESET_AFTER_MS = 60_000;
+
+/** What the supervisor reports of a router that exited on its own. */
+export interface RouterExit {
+  routerId: string;
+  kind: "exited" | "restarted" | "restart-failed";
+  /** Exit status and the end of its log; or the restart's failure. */
+  detail: string;
+  /** Restarts tried since it last ran a minute. */
+  attempt: number;
+  /** Exited: when the next start is tried. */
+  retryInMs?: number;
+}
 
 /**
  * Every router process this Node process started and that still runs. When the process
@@ -91,6 +110,35 @@ export async function portsInUse(configs: readonly RouterConfig[]): Promise<stri
   return taken;
 }
 
+/**
+ * Whether the process `pid` itself holds a listening socket on `port` (Linux: /proc); true
+ * where /proc cannot tell, when something accepts on the port.
+ */
+async function listensOn(pid: number | undefined, port: number): Promise<boolean> {
+  if (pid === undefined) return false;
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  const inodes = new Set<string>();
+  try {
+    for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+      const text = await readFile(table, "utf8").catch(() => "");
+      for (const row of text.split("\n").slice(1)) {
+        const f = row.trim().split(/\s+/);
+        // local_address is ip:PORT, st 0A is LISTEN, the inode is the 10th field.
+        if (f[1]?.endsWith(`:${hex}`) && f[3] === "0A" && f[9] !== undefined) inodes.add(f[9]);
+      }
+    }
+    const fds = await readdir(`/proc/${pid}/fd`);
+    for (const fd of fds) {
+      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      if (inode !== undefined && inodes.has(inode)) return true;
+    }
+    return false;
+  } catch {
+    return accepts(port);
+  }
+}
+
 /** The end of a router's log: its last error lines when it has some, else its last lines. */
 export async function logTail(file: string, lines = 12): Promise<string> {
   const all = (await readFile(file, "utf8").catch(() => "")).trim().split("\n");
@@ -143,7 +191,9 @@ async function startOne(
         `${binary} for router '${config.routerId}' exited during start-up (${logFile}):\n${await logTail(logFile)}`,
       );
     }
-    if (await accepts(port)) return { router, child, logFile, exited };
+    // Its own listener: a port someone else holds (bound after our check) is not a start.
+    if ((await accepts(port)) && (await listensOn(child.pid, port)))
+      return { router, child, logFile, exited };
   }
   child.kill("SIGKILL");
   throw new LocalPlatformError(
@@ -170,10 +220,16 @@ export interface RouterProcesses extends LocalRouters {
   logFile(routerId: string): string;
 }
 
+export interface RouterProcessOptions {
+  /** Supervise: restart a router that exits on its own, with backoff, reporting each step. */
+  onExit?: ((event: RouterExit) => void) | undefined;
+}
+
 export async function startRouterProcesses(
   binary: RouterBinary,
   configs: readonly RouterConfig[],
   dir: string,
+  options: RouterProcessOptions = {},
 ): Promise<RouterProcesses> {
   const taken = await portsInUse(configs);
   if (taken.length > 0)
@@ -197,11 +253,49 @@ export async function startRouterProcesses(
     if (found === undefined) throw new LocalPlatformError(`no router '${id}' was started`);
     return found;
   };
+  let stopping = false;
+  /** Processes ended on purpose (kill(), stop()): not restarted. */
+  const intended = new WeakSet<RouterProcess>();
+  const supervise = (running: RouterProcess, attempt: number, startedAt: number): void => {
+    const onExit = options.onExit;
+    if (onExit === undefined) return;
+    void running.exited.then(async () => {
+      if (stopping || intended.has(running) || byId.get(running.router.id) !== running) return;
+      const id = running.router.id;
+      const config = configs.find((c) => c.routerId === id) as RouterConfig;
+      let tries = Date.now() - startedAt > RESTART_RESET_AFTER_MS ? 1 : attempt + 1;
+      const status = running.child.signalCode ?? `code ${running.child.exitCode}`;
+      let detail = `${binary} exited (${status}; ${running.logFile}): ${await logTail(running.logFile, 3)}`;
+      for (;;) {
+        const delay = Math.min(RESTART_FIRST_MS * 2 ** (tries - 1), RESTART_MAX_MS);
+        onExit({ routerId: id, kind: "exited", detail, attempt: tries, retryInMs: delay });
+        await new Promise((r) => setTimeout(r, delay));
+        if (stopping) return;
+        try {
+          const next = await startOne(binary, config, dir, "a");
+          if (stopping) {
+            await stopOne(next);
+            return;
+          }
+          byId.set(id, next);
+          onExit({ routerId: id, kind: "restarted", detail: next.router.url, attempt: tries });
+          supervise(next, tries, Date.now());
+          return;
+        } catch (error) {
+          detail = error instanceof Error ? error.message : String(error);
+          onExit({ routerId: id, kind: "restart-failed", detail, attempt: tries });
+          tries++;
+        }
+      }
+    });
+  };
+  for (const running of processes) supervise(running, 0, Date.now());
   return {
     engine: binary,
     routers,
     url: (id) => routerUrl(routers, id),
     stop: async () => {
+      stopping = true;
       await Promise.all([...byId.values()].map(stopOne));
     },
     exited: async () => {
@@ -217,6 +311,7 @@ export async function startRouterProcesses(
     },
     kill: async (id) => {
       const running = processOf(id);
+      intended.add(running);
       if (running.child.exitCode === null && running.child.signalCode === null) {
         running.child.kill("SIGKILL");
         await running.exited;
@@ -225,7 +320,9 @@ export async function startRouterProcesses(
     restart: async (id) => {
       const config = configs.find((c) => c.routerId === id);
       if (config === undefined) throw new LocalPlatformError(`no router '${id}' was started`);
-      byId.set(id, await startOne(binary, config, dir, "a"));
+      const next = await startOne(binary, config, dir, "a");
+      byId.set(id, next);
+      supervise(next, 0, Date.now());
     },
     logFile: (id) => processOf(id).logFile,
   };

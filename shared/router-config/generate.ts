@@ -24,6 +24,12 @@ export interface GenerateOptions {
   managementPrincipals?: string[];
   /** File name diagnostics about the topology point at. */
   topologyFile?: string;
+  /**
+   * "startup": only what a restart changes — router, sslProfiles, listeners, connectors, the
+   * policy and vhosts without any channel's rights — for routers whose channels config-sync
+   * brings (the local platform, as in the clouds). Default "full".
+   */
+  entities?: "full" | "startup";
 }
 
 export interface GenerationResult {
@@ -117,6 +123,17 @@ function routerConfig(
   const connectors = connectorEntities(router, topology, sink);
   const sslProfiles = sslProfileEntities([...listeners, ...connectors], topology, sink);
   const local = channels.filter((c) => isInScope(c, router));
+  const managers = options.managementPrincipals ?? [];
+  const policy = policyEntities(local, registry, topology, managers);
+  // Start-up: vhosts that grant no channel (config-sync UPDATEs them), but the policy singleton
+  // as the full config has it — it has no UPDATE, only a restart changes it.
+  const access =
+    options.entities === "startup"
+      ? policyEntities([], registry, topology, managers).map(
+          (e) => (e.type === "policy" ? policy.find((p) => p.type === "policy") : undefined) ?? e,
+        )
+      : policy;
+  const channelSet = options.entities === "startup" ? [] : local;
   return {
     routerId: router.id,
     mode: router.mode,
@@ -126,9 +143,9 @@ function routerConfig(
       ...sslProfiles,
       ...listeners,
       ...connectors,
-      ...policyEntities(local, registry, topology, options.managementPrincipals ?? []),
+      ...access,
       ...routersVhostEntity(router, topology),
-      ...channelEntities(local, router, topology, flavour),
+      ...channelEntities(channelSet, router, topology, flavour),
     ],
   };
 }

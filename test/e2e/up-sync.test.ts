@@ -1,9 +1,12 @@
 /**
- * The local platform as a team changes its registry while it runs: `amqp-mesh up` (the
- * emulator, in a child process) prints the `amqp-mesh sync` command for its routers; after a
- * new channel is added to the registry, that command brings the live routers to it, and a
- * message on the new channel crosses the mesh. A copy of the example on ports of its own, so
- * that it can run beside the `up` test.
+ * The local platform as a team edits its registry while it runs: `amqp-mesh up` (the
+ * emulator, in a child process) watches the project's registry/; an edit is uploaded to both
+ * stores, the stores' events run both clouds' config-sync, and the ingress and the triggers
+ * follow. A new channel: 404 → 202 on both ingresses, its address on every router (QUERY
+ * over management as config-sync's login), the handlers' registry digest printed, a message
+ * crossing from the AWS ingress to an Azure consumer. An invalid edit: its errors with file
+ * and line, not one management write, the handlers keep their registry. A copy of the
+ * example on free ports, with its own broker queue.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
@@ -12,62 +15,91 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
+import { openManagement } from "../../shared/management/index.ts";
 import { tempFolders } from "../integration/cli/copy-examples.ts";
-import { runCli } from "../integration/cli/run-cli.ts";
+import { examplesOnFreePorts } from "../integration/cli/free-port-project.ts";
+import { forTheStory } from "../support/example-functions.ts";
+import { deleteQueues } from "../support/rabbitmq.ts";
 import { waitFor, waitForValue } from "../support/wait.ts";
 
 const BIN = fileURLToPath(new URL("../../cli/bin.js", import.meta.url));
 const folders = tempFolders();
 let project: string;
 let out: string;
+let queue = "";
 let up: ChildProcess;
 let upOutput = "";
 
-/** The arguments of the `config-sync:` line `up` printed, without `npx amqp-mesh`. */
-function printedSyncArgs(): string[] {
-  const line = upOutput.split("\n").find((l) => l.startsWith("config-sync: npx amqp-mesh sync "));
-  if (line === undefined) throw new Error(`up printed no config-sync line:\n${upOutput}`);
-  return line.slice("config-sync: npx amqp-mesh ".length).split(" ");
+function ingressUrl(cloud: "aws" | "azure"): string {
+  const match = upOutput.match(new RegExp(`HTTP ingress ${cloud}: POST (http://\\S+)/channels/`));
+  if (match?.[1] === undefined) throw new Error(`up printed no ${cloud} ingress:\n${upOutput}`);
+  return match[1];
 }
 
-/** The printed arguments with another --state file (the printed one is up's own). */
-function withState(args: string[], file: string): string[] {
-  const copy = [...args];
-  copy[copy.indexOf("--state") + 1] = file;
-  return copy;
+function routerUrls(): Map<string, string> {
+  return new Map(
+    [...upOutput.matchAll(/^\s+(\S+)\s+(?:interior|edge)\s+(amqp:\/\/\S+)$/gm)].map((m) => [
+      m[1]!,
+      m[2]!,
+    ]),
+  );
 }
 
-async function addChannel(address: string): Promise<void> {
-  const file = join(project, "registry", "sales.yaml");
-  const doc = parse(await readFile(file, "utf8")) as { channels: unknown[] };
-  doc.channels.push({
-    address,
-    description: "Returned orders.",
-    distribution: "balanced",
-    delivery: "at-least-once",
-    producers: ["sales"],
-    consumers: ["logistics"],
+async function jsonOf<T>(file: string): Promise<T> {
+  return JSON.parse(await readFile(join(out, file), "utf8")) as T;
+}
+
+async function post(cloud: "aws" | "azure", channel: string, body: unknown): Promise<number> {
+  const { keys } = await jsonOf<{ keys: Record<string, string> }>("local-ingress-keys.json");
+  const response = await fetch(
+    `${ingressUrl(cloud)}/channels/${encodeURIComponent(channel)}/messages`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": keys["sales-api"] ?? "" },
+      body: JSON.stringify(body),
+    },
+  );
+  await response.text();
+  return response.status;
+}
+
+/** The output `up` prints from now on, once `marker` appears in it. */
+async function nextUpdate(marker: string, since: number): Promise<string> {
+  await waitFor(() => upOutput.slice(since).includes(marker), {
+    timeout: 20_000,
+    what: `up to print '${marker}'`,
   });
-  await writeFile(file, stringify(doc));
+  // The update's block ends with its registry line (or its refusal).
+  await new Promise((r) => setTimeout(r, 100));
+  return upOutput.slice(since);
 }
 
-async function usersOf(): Promise<Record<string, string>> {
-  const text = await readFile(join(out, "local-users.json"), "utf8");
-  return (JSON.parse(text) as { users: Record<string, string> }).users;
+async function routersWith(address: string): Promise<string[]> {
+  const password = (await readFile(join(out, "sync-password"), "utf8")).trim();
+  const found: string[] = [];
+  for (const [id, url] of routerUrls()) {
+    const session = await openManagement({
+      url,
+      sasl: { mechanism: "PLAIN", username: "amqp-mesh-sync", password },
+    });
+    try {
+      const addresses = await session.management.query("address");
+      if (addresses.some((a) => a.attributes.prefix === address)) found.push(id);
+    } finally {
+      await session.close();
+    }
+  }
+  return found;
 }
 
-describe("amqp-mesh up, then amqp-mesh sync against its routers", () => {
+describe("amqp-mesh up follows a registry edit: routers, both ingresses, the triggers", () => {
   beforeAll(async () => {
-    project = await folders.copyOfExamples();
+    project = await examplesOnFreePorts(folders);
+    queue = await forTheStory(project);
     out = join(await folders.make(), "run");
-    const topologyFile = join(project, "topology.yaml");
-    const shifted = (await readFile(topologyFile, "utf8")).replace(
-      /port: 17(\d{3})/g,
-      (_, n: string) => `port: 37${n}`,
-    );
-    await writeFile(topologyFile, shifted);
     up = spawn(process.execPath, [BIN, "up", project, "--out", out], {
       stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, RABBIT_PASSWORD: "guest" },
     });
     up.stdout?.on("data", (chunk: Buffer) => {
       upOutput += chunk.toString();
@@ -76,11 +108,12 @@ describe("amqp-mesh up, then amqp-mesh sync against its routers", () => {
       upOutput += chunk.toString();
     });
     await waitFor(() => upOutput.includes("local platform running") || up.exitCode !== null, {
-      timeout: 60_000,
+      timeout: 90_000,
       what: "up to start the local platform",
     });
     expect(upOutput).toContain("local platform running");
-  }, 70_000);
+    expect(routerUrls().size).toBe(8);
+  }, 100_000);
 
   afterAll(async () => {
     if (up !== undefined && up.exitCode === null) {
@@ -88,6 +121,7 @@ describe("amqp-mesh up, then amqp-mesh sync against its routers", () => {
       up.kill("SIGINT");
       await exited;
     }
+    if (queue !== "") await deleteQueues(queue).catch(() => undefined);
     await folders.cleanup();
   });
 
@@ -113,80 +147,80 @@ describe("amqp-mesh up, then amqp-mesh sync against its routers", () => {
     expect(view.summary).toMatchObject({ up: 8, routers: 8, channels: 7, drift: 0 });
   });
 
-  it("the printed command logs in and finds nothing to change", async () => {
-    const args = printedSyncArgs();
-    expect(args).toContain("--password-file");
-    expect(args.filter((a) => a === "--router")).toHaveLength(8);
-    const result = await runCli([...withState(args, join(out, "dry-state.json")), "--dry-run"]);
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain("8 planned, 0 failed; 0 operations");
-  }, 60_000);
+  it("a channel added: live on every router and both ingresses (404 → 202), the handlers' registry digest printed, a message crossing the clouds", async () => {
+    expect(await post("aws", "sales/returns", { order: "o-0" })).toBe(404);
+    expect(await post("azure", "sales/returns", { order: "o-0" })).toBe(404);
+    expect(await routersWith("sales/returns")).toEqual([]);
 
-  it("a registry principal has no $management: sync as a team's login is refused", async () => {
-    const users = await usersOf();
-    const args = printedSyncArgs();
-    const at = args.indexOf("--username");
-    const passwordFile = join(out, "sales-password");
-    await writeFile(passwordFile, `${users["sales-api"]}\n`, { mode: 0o600 });
-    const asTeam = [...args];
-    asTeam[at + 1] = "sales-api";
-    asTeam[asTeam.indexOf("--password-file") + 1] = passwordFile;
-    const result = await runCli([...withState(asTeam, join(out, "team-state.json")), "--dry-run"]);
-    expect(result.code).toBe(3);
-    expect(result.stdout + result.stderr).toMatch(/\$management/);
-  }, 60_000);
+    const file = join(project, "registry", "sales.yaml");
+    const doc = parse(await readFile(file, "utf8")) as { channels: unknown[] };
+    doc.channels.push({
+      address: "sales/returns",
+      description: "Returned orders.",
+      distribution: "balanced",
+      delivery: "at-least-once",
+      producers: ["sales"],
+      consumers: ["logistics"],
+    });
+    const since = upOutput.length;
+    await writeFile(file, stringify(doc));
+    const update = await nextUpdate("ingress and triggers: registry", since);
+    expect(update).toContain("uploaded to both stores: registry/sales.yaml");
+    expect(update).toMatch(/config-sync aws: 1 event\(s\), ok, 4 routers, 8 operations/);
+    expect(update).toMatch(/config-sync azure: 1 event\(s\), ok, 4 routers, 8 operations/);
+    expect(update).toMatch(/azure-we-edge-2: 1 CREATE address, 1 UPDATE vhost/);
+    expect(update).toContain("channels: +sales/returns; none removed");
+    expect(update).toMatch(/ingress and triggers: registry ([0-9a-f]{12}) → ([0-9a-f]{12})/);
+    const [, before, after] = /registry ([0-9a-f]{12}) → ([0-9a-f]{12})/.exec(update)!;
+    expect(after).not.toBe(before);
 
-  it("a channel added to the registry carries messages after sync, from AWS to Azure", async () => {
-    await addChannel("sales/returns");
-    const args = printedSyncArgs();
-    const synced = await runCli(withState(args, join(out, "sync-state.json")));
-    expect(synced.stderr).toBe("");
-    expect(synced.code).toBe(0);
-    expect(synced.stdout).toMatch(/8 synced/);
+    expect((await routersWith("sales/returns")).sort()).toEqual([...routerUrls().keys()].sort());
 
-    const users = await usersOf();
-    const routerUrl = (id: string): string => {
-      const match = upOutput.match(new RegExp(`${id}\\s+edge\\s+(amqp://\\S+)`));
-      if (match?.[1] === undefined) throw new Error(`up printed no URL for ${id}`);
-      return match[1];
-    };
+    const users = (await jsonOf<{ users: Record<string, string> }>("local-users.json")).users;
     const consumer = new MeshClient({
-      urls: [routerUrl("azure-we-edge-2")],
+      urls: [routerUrls().get("azure-we-edge-2")!],
       sasl: {
         mechanism: "PLAIN",
         username: "logistics-tracker",
         password: users["logistics-tracker"] ?? "",
       },
     });
-    const producer = new MeshClient({
-      urls: [routerUrl("aws-eu-edge-1")],
-      sasl: { mechanism: "PLAIN", username: "sales-api", password: users["sales-api"] ?? "" },
-    });
     try {
       const received: ReceivedMessage[] = [];
       await consumer.consume("sales/returns", (m) => void received.push(m)).ready();
-      // The consumer's address reaches the AWS edge through the interiors: retry until a
-      // path exists (a message without one is released, not lost).
-      await waitFor(
-        async () => {
-          try {
-            await producer.publish(
-              "sales/returns",
-              { body: { order: "o-1" }, messageId: "return-o-1" },
-              { deadline: 2_000 },
-            );
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { timeout: 20_000, what: "a publish to sales/returns to be accepted" },
+      // The consumer's address reaches the AWS edge through the interiors: until it does, the
+      // ingress's message is released and it answers 503.
+      await waitFor(async () => (await post("aws", "sales/returns", { order: "o-1" })) === 202, {
+        timeout: 20_000,
+        what: "the AWS ingress to accept sales/returns",
+      });
+      expect(await post("azure", "sales/returns", { order: "o-2" })).toBe(202);
+      await waitFor(() => received.length >= 2, { timeout: 10_000, what: "the returned orders" });
+      expect(received.map((m) => m.body)).toEqual(
+        expect.arrayContaining([{ order: "o-1" }, { order: "o-2" }]),
       );
-      await waitFor(() => received.length > 0, { timeout: 10_000, what: "the returned order" });
-      expect(received[0]?.body).toEqual({ order: "o-1" });
     } finally {
-      await Promise.allSettled([consumer.close(), producer.close()]);
+      await consumer.close();
     }
   }, 90_000);
+
+  it("an invalid edit: its errors with file and line, no management write, the handlers keep their registry", async () => {
+    const file = join(project, "registry", "logistics.yaml");
+    const good = await readFile(file, "utf8");
+    const since = upOutput.length;
+    await writeFile(file, good.replace("distribution: closest", "distribution: sideways"));
+    try {
+      const update = await nextUpdate("nothing changed anywhere", since);
+      expect(update).toMatch(/logistics\.yaml:\d+:\d+: error/);
+      expect(update).not.toMatch(/config-sync (aws|azure):/);
+      expect(update).not.toContain("ingress and triggers: registry");
+      // What was live stays live: the ingress still knows the channel and checks its schema.
+      expect(await post("aws", "logistics/tracking", { carrier: "no parcelId" })).toBe(422);
+      expect((await routersWith("logistics/tracking")).length).toBe(8);
+    } finally {
+      const restored = upOutput.length;
+      await writeFile(file, good);
+      await nextUpdate("registry edit:", restored);
+    }
+  }, 60_000);
 });
