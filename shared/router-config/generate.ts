@@ -126,7 +126,7 @@ function routerConfig(
       ...sslProfiles,
       ...listeners,
       ...connectors,
-      ...policyEntities(local, registry, topology, options.managementPrincipals ?? []),
+      ...policyEntities(local, registry, topology, options.managementPrincipals ?? [], flavour),
       ...routersVhostEntity(router, topology),
       ...channelEntities(local, router, topology, flavour),
     ],
