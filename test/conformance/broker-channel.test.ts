@@ -19,8 +19,6 @@
  * other run (or the other flavour) competes for its messages. Both flavours run on the
  * emulator; a real router runs its own. Under CI (CI=true) a missing RabbitMQ fails.
  */
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";
@@ -32,7 +30,7 @@ import {
 import type { RouterFlavour } from "../../shared/topology/index.ts";
 import { closeAllClients, connectClient, type TestClient } from "../support/amqp-client.ts";
 import {
-  copyProject,
+  copyExampleWithQueue,
   type GeneratedRouters,
   type ProjectCopy,
   startGeneratedRouters,
@@ -68,18 +66,6 @@ const ROUTERS = ["aws-eu-interior-1", "aws-eu-edge-1", "azure-we-interior-1", "a
 const run = `${process.pid}-${Date.now().toString(36)}`;
 const QUEUE_PREFIX = `amqp-mesh-conformance-channel-${run}`;
 
-/** A copy of the example whose broker channel uses a queue of this run's own. */
-async function exampleWithOwnQueue(flavour: RouterFlavour): Promise<ProjectCopy> {
-  const copy = await copyProject("examples");
-  const file = join(copy.dir, "registry", "billing.yaml");
-  const text = await readFile(file, "utf8");
-  // The queue ends as the address does: qdrouterd's link route rewrites a prefix only.
-  const own = text.replace("queue: billing-invoices", `queue: ${QUEUE_PREFIX}-${flavour}-invoices`);
-  if (own === text) throw new Error(`${file}: the example's queue is no longer billing-invoices`);
-  await writeFile(file, own);
-  return copy;
-}
-
 describe.skipIf(!runChecks)(`broker channel from the generated configs — ${why}`, () => {
   afterAll(() => deleteQueues(QUEUE_PREFIX));
 
@@ -93,7 +79,7 @@ describe.skipIf(!runChecks)(`broker channel from the generated configs — ${why
 
       beforeAll(async () => {
         requireRabbitMq(rabbit);
-        copy = await exampleWithOwnQueue(flavour);
+        copy = await copyExampleWithQueue(`${QUEUE_PREFIX}-${flavour}-invoices`);
         const project = await validateProject(copy.dir);
         consumeVia = consumerAddresses(project.registry!, flavour);
         routers = await startGeneratedRouters(copy.dir, {

@@ -82,6 +82,24 @@ export async function copyProject(from: string): Promise<ProjectCopy> {
   };
 }
 
+/**
+ * A copy of the example (copyProject) whose broker channel `billing/invoices` uses the queue
+ * `queue` instead of the shared `billing-invoices`: no other test run competes for its
+ * messages. Give a queue ending in `-invoices`: qdrouterd's link route rewrites a prefix only.
+ */
+export async function copyExampleWithQueue(queue: string): Promise<ProjectCopy> {
+  const copy = await copyProject("examples");
+  const file = join(copy.dir, "registry", "billing.yaml");
+  const text = await readFile(file, "utf8");
+  const own = text.replace("queue: billing-invoices", `queue: ${queue}`);
+  if (own === text) {
+    await copy.cleanup();
+    throw new Error(`${file}: the example's queue is no longer billing-invoices`);
+  }
+  await writeFile(file, own);
+  return copy;
+}
+
 export interface GeneratedRouters {
   readonly engine: Engine;
   readonly flavour: RouterFlavour;
