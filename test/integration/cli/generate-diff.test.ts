@@ -36,10 +36,15 @@ describe("amqp-mesh generate", () => {
     expect(result.code).toBe(0);
     const interior = await readFile(join(out, "aws-eu-interior-1.json"), "utf8");
     expect(interior).not.toMatch(/linkRoute/);
-    // An autoLink pair would loop the queue's messages back to it (no phases).
-    expect(interior).not.toMatch(/"autoLink"/);
-    // The flavour gap is said, not silently papered over.
-    expect(result.stderr).toMatch(/billing\/invoices.*plain address, without the broker/);
+    // No phases: the queue sits between two addresses, never an out/in pair on one (it loops).
+    const autoLinks = (JSON.parse(interior) as [string, Record<string, string>][])
+      .filter(([section]) => section === "autoLink")
+      .map(([, a]) => [a.direction, a.address, a.externalAddress]);
+    expect(autoLinks).toEqual([
+      ["out", "billing/invoices", "/queue/billing-invoices"],
+      ["in", "_amqp-mesh/from-queue/billing/invoices", "/queue/billing-invoices"],
+    ]);
+    expect(result.stderr).not.toMatch(/billing\/invoices/);
   });
 
   it("refuses bad options with a usage error", async () => {
