@@ -1,6 +1,7 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { parseJsonFile } from "../../../shared/router-config/index.ts";
 import { EXAMPLES, tempFolders } from "./copy-examples.ts";
 import { runCli } from "./run-cli.ts";
 
@@ -21,7 +22,7 @@ describe("amqp-mesh generate", () => {
     expect(interior).toMatch(/prefix: sales\/orders\n\s+distribution: balanced/);
   });
 
-  it("writes skupper-router configs without linkRoutes or autoLinks when asked", async () => {
+  it("writes skupper-router configs without linkRoutes, the queue between two autoLinked addresses, when asked", async () => {
     const out = await temps.make();
     const result = await runCli([
       "generate",
@@ -37,9 +38,9 @@ describe("amqp-mesh generate", () => {
     const interior = await readFile(join(out, "aws-eu-interior-1.json"), "utf8");
     expect(interior).not.toMatch(/linkRoute/);
     // No phases: the queue sits between two addresses, never an out/in pair on one (it loops).
-    const autoLinks = (JSON.parse(interior) as [string, Record<string, string>][])
-      .filter(([section]) => section === "autoLink")
-      .map(([, a]) => [a.direction, a.address, a.externalAddress]);
+    const autoLinks = parseJsonFile(interior)
+      .entities.filter((e) => e.type === "autoLink")
+      .map(({ attributes: a }) => [a.direction, a.address, a.externalAddress]);
     expect(autoLinks).toEqual([
       ["out", "billing/invoices", "/queue/billing-invoices"],
       ["in", "_amqp-mesh/from-queue/billing/invoices", "/queue/billing-invoices"],
