@@ -34,6 +34,7 @@ import {
   type GeneratedRouters,
   type ProjectCopy,
   startGeneratedRouters,
+  waitForEdgeUplinks,
 } from "../support/generated-routers.ts";
 import {
   deleteQueues,
@@ -77,6 +78,10 @@ describe.skipIf(!runChecks)(`broker channel from the generated configs — ${why
       const meshClients: MeshClient[] = [];
       const skupper = flavour === "skupper-router";
 
+      const login = (principal: string): { username: string; password: string } => ({
+        username: principal,
+        password: USERS.get(principal)!,
+      });
       beforeAll(async () => {
         requireRabbitMq(rabbit);
         copy = await copyExampleWithQueue(`${QUEUE_PREFIX}-${flavour}-invoices`);
@@ -89,7 +94,12 @@ describe.skipIf(!runChecks)(`broker channel from the generated configs — ${why
           flavour,
           only: ROUTERS,
         });
-      }, 60_000);
+        await waitForEdgeUplinks(
+          routers,
+          ["aws-eu-edge-1", "azure-we-edge-1"],
+          login("config-sync"),
+        );
+      }, 90_000);
       afterEach(async () => {
         await Promise.all(meshClients.splice(0).map((c) => c.close(1_000)));
         await closeAllClients();
@@ -99,10 +109,6 @@ describe.skipIf(!runChecks)(`broker channel from the generated configs — ${why
         await copy?.cleanup();
       });
 
-      const login = (principal: string): { username: string; password: string } => ({
-        username: principal,
-        password: USERS.get(principal)!,
-      });
       const at = (router: string, principal: string): Promise<TestClient> =>
         connectClient(routers.url(router), login(principal));
       /** The platform's own client, as a team's consumer or the bridge use it. */

@@ -41,6 +41,7 @@ import {
   type GeneratedRouters,
   type ProjectCopy,
   startGeneratedRouters,
+  waitForEdgeUplinks,
 } from "../support/generated-routers.ts";
 import {
   deleteQueues,
@@ -61,6 +62,7 @@ const FLAVOURS: RouterFlavour[] =
 const USERS = new Map([
   ["billing-worker", "local-test-password"],
   ["sales-api", "local-test-password"],
+  ["config-sync", "local-test-password"],
 ]);
 const ROUTERS = ["aws-eu-interior-1", "aws-eu-edge-1", "azure-we-interior-1", "azure-we-edge-1"];
 const QUEUE_PREFIX = `amqp-mesh-e2e-${process.pid}-${Date.now().toString(36)}`;
@@ -167,7 +169,7 @@ describe.skipIf(!rabbit.reachable && !IN_CI)(
           routers = await startGeneratedRouters(copy.dir, {
             engine: TRIGGER_TARGET,
             users: USERS,
-            managementPrincipals: [],
+            managementPrincipals: ["config-sync"],
             flavour,
             only: ROUTERS,
           });
@@ -175,6 +177,10 @@ describe.skipIf(!rabbit.reachable && !IN_CI)(
           // that asked its interior before the link route was up routes the address as a
           // message address, with no consumer, for as long as that link lives). Probe with
           // fresh links until each producing router gives credit.
+          await waitForEdgeUplinks(routers, ["aws-eu-edge-1", "azure-we-edge-1"], {
+            username: "config-sync",
+            password: USERS.get("config-sync")!,
+          });
           for (const router of ["aws-eu-edge-1", "azure-we-interior-1", "azure-we-edge-1"])
             await brokerRouteKnown(router);
         }, 90_000);

@@ -211,3 +211,38 @@ export async function startGeneratedRouters(
     },
   };
 }
+
+/**
+ * Waits until each edge router of `edges` has its connection to an interior (a `connection`
+ * row with role `edge`). A client attaching to a link-routed address at an edge before then
+ * can take qdrouterd 1.19.0 down: an edge whose first sender on `billing/invoices` attached
+ * before its uplink and was detached after it ended with "free(): double free detected".
+ */
+export async function waitForEdgeUplinks(
+  routers: GeneratedRouters,
+  edges: string[],
+  login: { username: string; password: string },
+): Promise<void> {
+  const { connectClient } = await import("./amqp-client.ts");
+  const { waitForValue } = await import("./wait.ts");
+  const prefix =
+    routers.flavour === "skupper-router" ? "io.skupper.router" : "org.apache.qpid.dispatch";
+  for (const edge of edges) {
+    const client = await connectClient(routers.url(edge), login);
+    try {
+      await waitForValue(
+        async () => {
+          const reply = await client.management(
+            { operation: "QUERY", type: "org.amqp.management", entityType: `${prefix}.connection` },
+            { attributeNames: ["role"] },
+          );
+          const rows = (reply.body as { results?: string[][] }).results ?? [];
+          return rows.some(([role]) => role === "edge");
+        },
+        { timeout: 30_000, interval: 200, what: `edge router ${edge} to reach its interior` },
+      );
+    } finally {
+      await client.close();
+    }
+  }
+}

@@ -15,7 +15,7 @@ import { MemoryStateStore } from "../../../shared/sync/index.ts";
 import type { RouterFlavour } from "../../../shared/topology/index.ts";
 import { NEEDS_OWN_ROUTERS, targetFlavour } from "../../conformance/target.ts";
 import { closeAllClients, connectClient } from "../../support/amqp-client.ts";
-import { copyExampleWithQueue } from "../../support/generated-routers.ts";
+import { copyExampleWithQueue, waitForEdgeUplinks } from "../../support/generated-routers.ts";
 import {
   deleteQueues,
   IN_CI,
@@ -58,6 +58,7 @@ describe.skipIf(ENGINE === undefined || (!rabbit.reachable && !IN_CI))(
           requireRabbitMq(rabbit);
           const project = await copyExampleWithQueue(`${QUEUE_PREFIX}-${flavour}-invoices`);
           h = await startSyncHarness({ project, flavour });
+          await waitForEdgeUplinks(h.routers, [EDGE], SYNC_LOGIN);
           const report = await h.sync(new MemoryStateStore());
           expect(report.outcome, routerErrors(report)).toBe("ok");
         }, 120_000);
