@@ -119,7 +119,8 @@ describe.skipIf(!rabbit.reachable && !IN_CI)(
             (message) => {
               if (message.messageId === messageId) found(message);
             },
-            { prefetch: 10 },
+            // RabbitMQ 3.x ends the session a drain reaches (link-routed on qdrouterd).
+            { prefetch: 10, drainOnStop: false },
           );
           try {
             return await arrived;
@@ -255,7 +256,8 @@ describe.skipIf(!rabbit.reachable && !IN_CI)(
             (message) => {
               after.push(String(message.messageId));
             },
-            { prefetch: 10 },
+            // RabbitMQ 3.x ends the session a drain reaches (link-routed on qdrouterd).
+            { prefetch: 10, drainOnStop: false },
           );
           try {
             await waitFor(() => after.includes(marker), {

@@ -168,9 +168,14 @@ describe.skipIf(ENGINE === undefined || (!rabbit.reachable && !IN_CI))(
           });
           clients.push(consumer);
           const seen: string[] = [];
-          const running = consumer.consume(CHANNEL, (m) => {
-            seen.push(String(m.messageId));
-          });
+          // RabbitMQ 3.x ends the session a drain reaches (link-routed on qdrouterd).
+          const running = consumer.consume(
+            CHANNEL,
+            (m) => {
+              seen.push(String(m.messageId));
+            },
+            { drainOnStop: false },
+          );
           try {
             await waitForValue(async () => seen.includes(messageId), {
               timeout: 20_000,
