@@ -9,7 +9,7 @@
  * waited for, with backoff).
  */
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { lambdaInvoker } from "../../functions/aws/trigger/lambda-invoker.ts";
 import {
@@ -19,7 +19,8 @@ import {
 } from "../../shared/amqp/index.ts";
 import { ingressSettingsFromEnv } from "../../shared/ingress/index.ts";
 import { addressSegments, type RegisteredChannel } from "../../shared/registry/index.ts";
-import type { Topology } from "../../shared/topology/index.ts";
+import { consumerAddresses, readRouterConfigs } from "../../shared/router-config/index.ts";
+import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
 import {
   type BridgeFatalError,
   type BridgeStats,
@@ -94,6 +95,11 @@ const options = {
     help: "the Lambda API endpoint (a local emulator)",
   },
   region: { type: "string", value: "<region>", help: "the Lambda's region (default AWS_REGION)" },
+  flavour: {
+    type: "string",
+    value: "<flavour>",
+    help: "the routers' flavour, qpid-dispatch or skupper-router: where a broker channel is consumed (default: the running `up`'s, else the topology's)",
+  },
 } as const satisfies CommandOptions;
 
 type ParsedArgs = CommandArgs<typeof options>;
@@ -189,6 +195,25 @@ async function meshConfig(
   return ingressSettingsFromEnv(env).mesh;
 }
 
+/**
+ * The flavour of the routers the bridge consumes from: `--flavour`, else that of the configs
+ * the running `up` generated into `<out>/routers` (its `--engine`), else the topology's.
+ */
+async function routersFlavour(
+  args: ParsedArgs,
+  topology: Topology,
+  out: string,
+): Promise<RouterFlavour> {
+  const given = stringOption(args, "flavour");
+  if (given !== undefined) {
+    if (given !== "qpid-dispatch" && given !== "skupper-router")
+      throw new UsageError(`--flavour must be qpid-dispatch or skupper-router (got '${given}')`);
+    return given;
+  }
+  const running = await readRouterConfigs(join(out, "routers")).catch(() => []);
+  return running[0]?.flavour ?? topology.flavour;
+}
+
 async function loadDefinition(path: string, channel: string) {
   const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
   const definition = module.default;
@@ -240,9 +265,15 @@ async function runBridge(args: ParsedArgs): Promise<number> {
     return 1;
   }
   const out = outDirFor(dir, args.values.out);
-  const client = new MeshClient(await meshConfig(args, project.topology, out), {
-    log: (line) => console.error(line),
-  });
+  // A broker channel on skupper-router is read from its queue's outlet (router-config README).
+  const flavour = await routersFlavour(args, project.topology, out);
+  const client = new MeshClient(
+    {
+      ...(await meshConfig(args, project.topology, out)),
+      consumerAddresses: consumerAddresses(project.registry, flavour),
+    },
+    { log: (line) => console.error(line) },
+  );
   const catalog = catalogOfRegistry(project.registry);
   let invoker: FunctionInvoker;
   const handler = stringOption(args, "handler");

@@ -20,6 +20,7 @@ import {
   isPresettled,
   type Message,
   markOwnLink,
+  onSessionEnd,
   type Receiver,
   type Sender,
 } from "../protocol/rhea-internals.ts";
@@ -51,12 +52,31 @@ function servesAddress(terminus: unknown): boolean {
   return typeof address === "string" && address.length > 0;
 }
 
+/** An out autoLink's link as a destination: counts what it hands the broker (router.address). */
+class BrokerConsumerLink extends ConsumerLink {
+  override deliver(delivery: RoutedDelivery): void {
+    this.routing.countRouteContainer(this.routerId, this.address, "egress");
+    super.deliver(delivery);
+  }
+}
+
+/**
+ * How long a failed autoLink waits before attaching again on the same connection. The broker
+ * ended its link or session (RabbitMQ 3.10 ends the session when asked to drain an autoLink,
+ * rabbit_classic_queue `send_drained`): skupper-router 3.5.1 showed both autoLinks of that
+ * session `failed` and, polled every 2 s, `active` again at the next poll.
+ */
+export const AUTO_LINK_RETRY_MS = 1_000;
+
 /** An autoLink while its connector is up: the router-side link and its bookkeeping. */
 export class ActiveAutoLink {
   #consumer: ConsumerLink | undefined;
   #producer: ProducerLink | undefined;
   #link: Sender | Receiver | undefined;
-  operStatus: "active" | "attaching" | "inactive" = "inactive";
+  /** The connection the binding attached it to, while it is bound there. */
+  #connection: Connection | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  operStatus: "active" | "attaching" | "failed" | "inactive" = "inactive";
   lastError: string | undefined;
 
   readonly entity: StoredEntity;
@@ -67,6 +87,11 @@ export class ActiveAutoLink {
   }
 
   attach(connection: Connection): void {
+    this.#connection = connection;
+    this.#open(connection);
+  }
+
+  #open(connection: Connection): void {
     const a = this.entity.attributes;
     const address = String(a.address);
     const external = typeof a.externalAddress === "string" ? a.externalAddress : address;
@@ -76,7 +101,10 @@ export class ActiveAutoLink {
         connection.open_sender({ target: { address: external }, autosettle: true }),
       );
       this.#link = sender;
-      const consumer = new ConsumerLink(
+      onSessionEnd(sender, () => {
+        if (this.#link === sender) this.#fail("the broker ended the session");
+      });
+      const consumer = new BrokerConsumerLink(
         sender,
         this.host.id,
         this.host.producerKey(address),
@@ -95,8 +123,7 @@ export class ActiveAutoLink {
       sender.on(
         "sender_close",
         guarded("broker sender_close", (context: { sender?: Sender }) => {
-          this.lastError = describeError(context.sender?.error);
-          this.detach();
+          this.#fail(describeError(context.sender?.error));
         }),
       );
     } else {
@@ -108,6 +135,9 @@ export class ActiveAutoLink {
         }),
       );
       this.#link = receiver;
+      onSessionEnd(receiver, () => {
+        if (this.#link === receiver) this.#fail("the broker ended the session");
+      });
       guardDispositionBatching(receiver);
       const producer = new ProducerLink(
         receiver,
@@ -129,8 +159,7 @@ export class ActiveAutoLink {
       receiver.on(
         "receiver_close",
         guarded("broker receiver_close", (context: { receiver?: Receiver }) => {
-          this.lastError = describeError(context.receiver?.error);
-          this.detach();
+          this.#fail(describeError(context.receiver?.error));
         }),
       );
       receiver.on(
@@ -146,6 +175,7 @@ export class ActiveAutoLink {
 
   #intake(producer: ProducerLink, delivery: Delivery, message: Message): void {
     const presettled = isPresettled(delivery);
+    this.host.routing.countRouteContainer(this.host.id, producer.address!, "ingress");
     this.host.route({
       payload: encodeMessage(message),
       presettled,
@@ -156,8 +186,32 @@ export class ActiveAutoLink {
     });
   }
 
+  /**
+   * The broker ended the link (detach) or its whole session (end: rhea tells the session, not
+   * its links): the link is gone, and attached again on the same connection after a while.
+   */
+  #fail(error: string): void {
+    this.lastError = error;
+    this.#release();
+    this.operStatus = "failed";
+    const connection = this.#connection;
+    if (connection === undefined || this.#retry !== undefined) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (this.#connection === connection && connection.is_open()) this.#open(connection);
+    }, AUTO_LINK_RETRY_MS);
+  }
+
+  /** The binding detaches it: its connector went down, or the autoLink was deleted. */
   detach(): void {
+    this.#connection = undefined;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    this.#release();
     this.operStatus = "inactive";
+  }
+
+  #release(): void {
     if (this.#consumer) this.#consumer.close();
     if (this.#producer) this.host.routing.unregisterProducer(this.#producer);
     this.#consumer = undefined;

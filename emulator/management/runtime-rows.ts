@@ -346,7 +346,8 @@ function linkRows(view: RuntimeView): Attributes[] {
 function addressRows(view: RuntimeView): Attributes[] {
   const type = view.agent.qualified("router.address");
   const rows = new Map<string, Attributes>();
-  for (const key of view.routing.allAddresses()) {
+  const counted = view.routing.routeContainerCounts(view.id);
+  for (const key of new Set([...view.routing.allAddresses(), ...counted.keys()])) {
     const hashKey = addressHashKey(view, key);
     const destinations = view.routing.destinations(key);
     const local = destinations.filter((d) => d.routerId === view.id).length;
@@ -384,8 +385,8 @@ function addressRows(view: RuntimeView): Attributes[] {
       deliveriesTransit: 0,
       deliveriesToContainer: 0,
       deliveriesFromContainer: 0,
-      deliveriesIngressRouteContainer: 0,
-      deliveriesEgressRouteContainer: 0,
+      deliveriesIngressRouteContainer: counted.get(key)?.ingress ?? 0,
+      deliveriesEgressRouteContainer: counted.get(key)?.egress ?? 0,
       deliveriesIngressInterNetwork: 0,
       deliveriesEgressInterNetwork: 0,
       transitOutstanding: null,

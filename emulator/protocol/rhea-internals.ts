@@ -302,3 +302,13 @@ export function guarded<A extends unknown[]>(
     }
   };
 }
+
+/**
+ * Calls `handler` once when the peer ends the session a link is on. rhea tells only the
+ * session, not its links (a link sees neither a detach nor a close); its `observers` hear
+ * every session event without taking it from rhea's dispatch.
+ */
+export function onSessionEnd(link: Sender | Receiver, handler: () => void): void {
+  const session = (link as unknown as { session?: { observers?: NodeJS.EventEmitter } }).session;
+  session?.observers?.once("session_close", handler);
+}

@@ -31,7 +31,7 @@ export class ConsumerLink implements Destination {
   readonly sender: Sender;
   readonly routerId: string;
   readonly address: string;
-  private readonly routing: RoutingCore;
+  protected readonly routing: RoutingCore;
   private readonly capacity: number;
   constructor(
     sender: Sender,

@@ -80,8 +80,18 @@ export function newDestinationId(): number {
   return nextDestinationId++;
 }
 
+/** A router's deliveries of one address to and from route containers (router.address). */
+export interface RouteContainerCounts {
+  /** From a route container into the address (`deliveriesIngressRouteContainer`). */
+  ingress: number;
+  /** From the address to a route container (`deliveriesEgressRouteContainer`). */
+  egress: number;
+}
+
 export class RoutingCore {
   readonly #destinations = new Map<string, Set<Destination>>();
+  /** Per router, per address key: what its broker links carried (kept across restarts, as counted). */
+  readonly #routeContainerCounts = new Map<string, Map<string, RouteContainerCounts>>();
   readonly #queues = new Map<string, Queued[]>();
   readonly #producers = new Set<CreditedProducer>();
   readonly #roundRobin = new Map<string, number>();
@@ -148,6 +158,25 @@ export class RoutingCore {
     if (set.size === 0) this.#destinations.delete(destination.address);
     this.#sweep(destination.address);
     this.#refreshProducers(destination.address);
+  }
+
+  /** A delivery crossed a broker link of `routerId` on `address` (an autoLink's key). */
+  countRouteContainer(routerId: string, address: string, way: keyof RouteContainerCounts): void {
+    let byAddress = this.#routeContainerCounts.get(routerId);
+    if (!byAddress) {
+      byAddress = new Map();
+      this.#routeContainerCounts.set(routerId, byAddress);
+    }
+    let counts = byAddress.get(address);
+    if (!counts) {
+      counts = { ingress: 0, egress: 0 };
+      byAddress.set(address, counts);
+    }
+    counts[way]++;
+  }
+
+  routeContainerCounts(routerId: string): ReadonlyMap<string, Readonly<RouteContainerCounts>> {
+    return this.#routeContainerCounts.get(routerId) ?? new Map();
   }
 
   destinations(address: string): Destination[] {

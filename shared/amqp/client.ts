@@ -54,13 +54,25 @@ export class MeshClient extends MeshPublisher {
     );
   }
 
-  /** Starts a consumer with an explicit credit window; stop() it to detach gracefully. */
+  /**
+   * Starts a consumer with an explicit credit window; stop() it to detach gracefully. It
+   * attaches to `address`, or to what `consumerAddresses` maps it to.
+   */
   consume(address: string, handler: MessageHandler, options: ConsumeOptions = {}): Consumer {
     if (this.isClosed) throw this.closedError(`consume from "${address}"`);
     // A stopped consumer leaves the client: a long-lived client starting and stopping
     // consumers holds only the running ones.
-    const consumer = new Consumer(this.connection, address, handler, options, (stopped) =>
-      this.consumers.delete(stopped),
+    // A broker channel on skupper-router is read from its queue's outlet (consumerAddresses).
+    const source = Object.hasOwn(this.config.consumerAddresses ?? {}, address)
+      ? this.config.consumerAddresses![address]!
+      : address;
+    const consumer = new Consumer(
+      this.connection,
+      address,
+      handler,
+      options,
+      (stopped) => this.consumers.delete(stopped),
+      source,
     );
     this.consumers.add(consumer);
     return consumer;

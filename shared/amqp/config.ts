@@ -154,6 +154,14 @@ export const meshClientConfigSchema = z
      * loopback: off unless said, since anyone on the path can read it.
      */
     allowPlainWithoutTls: z._default(z.boolean(), false),
+    /**
+     * Channels whose consumers attach to another address: a broker channel on skupper-router
+     * is read from its queue's outlet (`consumerAddresses(registry, flavour)` in
+     * shared/router-config). `consume("billing/invoices")` keeps the channel's name.
+     */
+    consumerAddresses: z.optional(
+      z.record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1))),
+    ),
   })
   .check(
     z.refine((c) => c.sasl.mechanism !== "EXTERNAL" || (c.tls?.cert && c.tls.key), {

@@ -124,7 +124,10 @@ const REATTACH_TRANSIENT_MAX_DELAY_MS = 5_000;
 const STABLE_LINK_MS = 1_000;
 
 export class Consumer implements ManagedLink {
+  /** The channel, as the caller named it (and handlers see it in `info.address`). */
   readonly address: string;
+  /** The address the link attaches to: the channel's, or where its consumers read it. */
+  readonly source: string;
   private readonly connection: MeshConnection;
   private readonly handler: MessageHandler;
   private readonly prefetch: number;
@@ -166,10 +169,12 @@ export class Consumer implements ManagedLink {
     handler: MessageHandler,
     options: ConsumeOptions = {},
     onStopped?: (consumer: Consumer) => void,
+    source: string = address,
   ) {
     this.onStopped = onStopped;
     this.connection = connection;
     this.address = address;
+    this.source = source;
     this.handler = handler;
     this.options = parseOptions(consumeOptionsSchema, options, `consume options for "${address}"`);
     this.prefetch = this.options.prefetch;
@@ -199,7 +204,7 @@ export class Consumer implements ManagedLink {
     const session = beginReceiverSession(connection);
     this.session = session;
     const link = session.attach_receiver({
-      source: { address: this.address },
+      source: { address: this.source },
       credit_window: 0,
       autoaccept: false,
     });
@@ -490,7 +495,7 @@ export class Consumer implements ManagedLink {
     this.attached = false;
     this.waiting.length = 0;
     const refused = new LinkRefusedError({
-      address: this.address,
+      address: this.source,
       url: this.url,
       role: "receiver",
       condition,

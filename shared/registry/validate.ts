@@ -2,7 +2,7 @@ import type { Diagnostic } from "../diagnostics.ts";
 import type { Topology } from "../topology/schema.ts";
 import type { ChannelRegistry } from "./model.ts";
 import { checkAddressOverlaps, checkDuplicateTeams } from "./rules/addresses.ts";
-import { checkMulticastDelivery, checkParties } from "./rules/delivery.ts";
+import { checkBrokerMulticast, checkMulticastDelivery, checkParties } from "./rules/delivery.ts";
 import {
   checkNameCollisions,
   checkOwnerChanges,
@@ -70,6 +70,7 @@ export function validateRegistry(
   return [
     ...crossTeamDiagnostics(registry, options),
     ...checkMulticastDelivery(registry, places),
+    ...checkBrokerMulticast(registry, places),
     ...checkPartyReferences(registry, places),
     ...checkDeadLetters(registry, places),
     ...checkPayloadSchemas(registry, places),

@@ -6,20 +6,23 @@ import type { DiagnosticSink } from "./diagnostic-sink.ts";
 import { FLAVOUR_FACTS } from "./flavour.ts";
 import type { EntityAttributes, RouterConfig, RouterEntity } from "./model.ts";
 import { generatedName } from "./names.ts";
+import { queueOutletAddress } from "./queue-outlet.ts";
 import { routersInScope } from "./scope.ts";
 
 /**
  * The channel entities of one router, given the channels in its scope (see isInScope): an
- * address per channel, and for broker channels the link routes to the broker (qpid-dispatch).
+ * address per channel, and for broker channels the routes to the broker.
  *
- * Placement: qpid-dispatch gets a linkRoute pair on every interior in the channel's scope,
- * so any interior can route an attach to the broker; only the interiors holding the broker
+ * qpid-dispatch gets a linkRoute pair on every interior in the channel's scope, so any
+ * interior can route an attach to the broker; only the interiors holding the broker
  * connector name it in `connection` (the others learn the route from the routing protocol;
  * edge routers ask their interior). skupper-router has neither link routing nor address
  * phases, and an out/in autoLink pair on one address sends the queue's messages straight back
  * to the queue (seen on skupper-router 3.5.1: one message went to the broker ~22,900 times in
- * 10 s; test/conformance/broker.test.ts): a broker channel is a plain address there, and its
- * check warns (checkChannel).
+ * 10 s; test/conformance/broker.test.ts). There the channel gets two addresses: its own, whose
+ * out autoLink puts what producers send into the queue, and the queue's outlet
+ * (queue-outlet.ts), which the in autoLink feeds and the consumers read; both autoLinks sit on
+ * the interiors holding the broker connector.
  */
 export function channelEntities(
   channels: RegisteredChannel[],
@@ -32,15 +35,23 @@ export function channelEntities(
   const facts = FLAVOUR_FACTS[flavour];
   const held = brokersHeldBy(router, topology).map((b) => b.name);
   for (const channel of channels) {
-    addresses.push(addressEntity(channel));
     const routing = channel.routing;
-    if (routing.kind !== "broker" || router.mode !== "interior" || !facts.linkRoutes) continue;
+    if (routing.kind !== "broker" || facts.linkRoutes) {
+      addresses.push(addressEntity(channel));
+    } else {
+      addresses.push(...outletAddressEntities(channel));
+    }
+    if (routing.kind !== "broker" || router.mode !== "interior") continue;
     const queue = brokerAddress(topology, routing.broker, routing.queue ?? channel.address);
     const connection = held.includes(routing.broker)
       ? generatedName.brokerConnector(routing.broker)
       : undefined;
-    for (const direction of ["in", "out"] as const)
-      routes.push(linkRoute(channel.address, direction, queue, connection));
+    if (facts.linkRoutes) {
+      for (const direction of ["in", "out"] as const)
+        routes.push(linkRoute(channel.address, direction, queue, connection));
+    } else if (connection !== undefined) {
+      routes.push(...queueAutoLinks(channel.address, queue, connection));
+    }
   }
   return [...addresses, ...routes];
 }
@@ -71,6 +82,39 @@ function addressEntity(channel: RegisteredChannel): RouterEntity {
   };
   addressEntities.set(channel, entity);
   return entity;
+}
+
+/**
+ * A broker channel's two addresses on skupper-router: its own (producers, to the queue) and
+ * the queue's outlet (from the queue, to consumers). Both anycast: a multicast address would
+ * put a copy into the queue through every interior's out autoLink, and a queue gives each
+ * message to one consumer anyway (as qdrouterd's link-routed consumers compete). So a
+ * multicast broker channel is generated balanced here (checkChannel warns).
+ */
+function outletAddressEntities(channel: RegisteredChannel): RouterEntity[] {
+  const distribution = channel.distribution === "multicast" ? "balanced" : channel.distribution;
+  return [channel.address, queueOutletAddress(channel.address)].map((prefix) => ({
+    type: "address",
+    attributes: { name: generatedName.address(prefix), prefix, distribution },
+  }));
+}
+
+/**
+ * The out autoLink (the channel's address → the queue) and the in autoLink (the queue → its
+ * outlet), on an interior holding the broker connection. No `phase`: skupper-router has none.
+ */
+function queueAutoLinks(address: string, queue: string, connection: string): RouterEntity[] {
+  const autoLink = (direction: "in" | "out", on: string): RouterEntity => ({
+    type: "autoLink",
+    attributes: {
+      name: generatedName.autoLink(address, direction),
+      address: on,
+      direction,
+      connection,
+      externalAddress: queue,
+    },
+  });
+  return [autoLink("out", address), autoLink("in", queueOutletAddress(address))];
 }
 
 /**
@@ -225,14 +269,14 @@ export function checkChannel(
     );
     return false;
   }
-  if (!facts.linkRoutes) {
+  if (!facts.linkRoutes && channel.distribution === "multicast") {
     sink.channel(
       channel,
       "warning",
-      "router-config/flavour-no-link-route",
-      `channel '${channel.address}' routes through broker '${broker.name}', but skupper-router has no linkRoute and no address phases: it is generated as a plain address, without the broker — messages go from producers to consumers only, none is kept in queue '${routing.queue ?? channel.address}'. (An out/in autoLink pair on the address would send the queue's messages straight back to it: on skupper-router 3.5.1 one message went to the broker ~22,900 times in 10 s.)`,
-      "Use the qpid-dispatch flavour for broker channels, or drop the channel's broker routing.",
-      ["routing"],
+      "router-config/broker-multicast-as-queue",
+      `channel '${channel.address}' is multicast and routed through broker '${broker.name}': on skupper-router it is generated balanced, so that each message enters queue '${routing.queue ?? channel.address}' once (through one interior's out autoLink) and goes to one consumer, as qdrouterd's link-routed consumers of one queue compete`,
+      "Declare the channel balanced (what a queue gives), or drop its broker routing for a multicast channel.",
+      ["distribution"],
     );
   }
   return true;

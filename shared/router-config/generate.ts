@@ -124,12 +124,12 @@ function routerConfig(
   const sslProfiles = sslProfileEntities([...listeners, ...connectors], topology, sink);
   const local = channels.filter((c) => isInScope(c, router));
   const managers = options.managementPrincipals ?? [];
-  const policy = policyEntities(local, registry, topology, managers);
+  const policy = policyEntities(local, registry, topology, managers, flavour);
   // Start-up: vhosts that grant no channel (config-sync UPDATEs them), but the policy singleton
   // as the full config has it — it has no UPDATE, only a restart changes it.
   const access =
     options.entities === "startup"
-      ? policyEntities([], registry, topology, managers).map(
+      ? policyEntities([], registry, topology, managers, flavour).map(
           (e) => (e.type === "policy" ? policy.find((p) => p.type === "policy") : undefined) ?? e,
         )
       : policy;

@@ -30,6 +30,13 @@ export {
   type RouterChangePlan,
   type RouterEntityUpdate,
 } from "./plan.ts";
+export {
+  consumerAddresses,
+  consumerAddressOf,
+  hasQueueOutlet,
+  QUEUE_OUTLET_PREFIX,
+  queueOutletAddress,
+} from "./queue-outlet.ts";
 export { readRouterConfigFile, readRouterConfigs } from "./read.ts";
 export { isPolicyUserName } from "./scope.ts";
 export {

@@ -6,10 +6,11 @@ import {
   partyResolver,
   type RegisteredChannel,
 } from "../registry/index.ts";
-import type { Router, Topology } from "../topology/index.ts";
+import type { Router, RouterFlavour, Topology } from "../topology/index.ts";
 import { ROUTERS_VHOST } from "./connections.ts";
 import type { RouterEntity } from "./model.ts";
 import { generatedName, groupNameFrom } from "./names.ts";
+import { hasQueueOutlet, queueOutletAddress } from "./queue-outlet.ts";
 import { compareText, isPolicyUserName, routersInScope } from "./scope.ts";
 
 /** The vhost every client connection falls into (policy.defaultVhost). */
@@ -82,6 +83,7 @@ function rightsByPrincipal(
   registry: ChannelRegistry,
   topology: Topology,
   managementPrincipals: string[],
+  flavour: RouterFlavour,
 ): PrincipalRights[] {
   const rights = new Map<string, PrincipalRights>();
   const get = (principal: string): PrincipalRights => {
@@ -118,9 +120,14 @@ function rightsByPrincipal(
       channel.replyTo && principalsIn(channel.producers).length > 0
         ? routersInScope(channel, topology).map(replyAddressEntry)
         : [];
+    // A broker channel on skupper-router: consumers read the queue's outlet, never the
+    // channel's own address, where the out autoLink takes the producers' messages to the queue.
+    const sources = hasQueueOutlet(channel, flavour)
+      ? entries.map((e) => (e === channel.address ? queueOutletAddress(e) : e))
+      : entries;
     for (const principal of principalsIn(channel.consumers)) {
       const entry = get(principal);
-      for (const e of entries) entry.sources.add(e);
+      for (const e of sources) entry.sources.add(e);
       for (const e of replies) entry.targets.add(e);
     }
   }
@@ -183,8 +190,9 @@ export function policyEntities(
   registry: ChannelRegistry,
   topology: Topology,
   managementPrincipals: string[],
+  flavour: RouterFlavour,
 ): RouterEntity[] {
-  const rights = rightsByPrincipal(channels, registry, topology, managementPrincipals);
+  const rights = rightsByPrincipal(channels, registry, topology, managementPrincipals, flavour);
   const byRights = new Map<
     string,
     { targets: string; sources: string; members: PrincipalRights[] }

@@ -6,8 +6,9 @@
  * Under CI (CI=true) these checks fail when RabbitMQ is unreachable; elsewhere they skip.
  * They need routers configured with a connector to the local RabbitMQ: the suite starts
  * them itself, on the emulator or as real routers (MESH_TARGET engine). skupper-router 3.5
- * has no linkRoute and no address phases (skrouter.json), so there the autoLinks carry a
- * plain address and the linkRoute checks do not apply.
+ * has no linkRoute and no address phases (skrouter.json), so there an out/in autoLink pair
+ * on one address loops (checked below) and the linkRoute checks do not apply; the generated
+ * two-address design is checked in broker-channel.test.ts.
  *
  * Link routes across the mesh, as read in apache/qpid-dispatch (1.19): an attach is
  * link-routed where the ingress router's link-route table has the pattern (an edge asks its
@@ -18,6 +19,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { typePrefix } from "../../shared/router-config/index.ts";
+import type { RouterFlavour } from "../../shared/topology/index.ts";
 import {
   closeAllClients,
   connectClient,
@@ -56,7 +58,8 @@ const NO_LINK_ROUTES = "skupper-router has no linkRoute (qpid-dispatch only)";
  * address make the out-autoLink a consumer of what the in-autoLink brings, so the queue's
  * messages go straight back to the queue, over and over (seen on skupper-router 3.5.1: one
  * message went to the broker ~22,900 times in 10 s and kept the router at ~30 % CPU with
- * no client; a consumer on another router got nothing). That is why the generator gives skupper-router no broker routing.
+ * no client; a consumer on another router got nothing). The check below keeps proving it; the
+ * generator puts the queue between two addresses instead (broker-channel.test.ts).
  */
 /** A management type name of the target's flavour. */
 const typeName = (type: string): string => `${typePrefix(targetFlavour)}.${type}`;
@@ -187,9 +190,27 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
     }
   });
 
+  it.skipIf(!onEmulator)(
+    "the emulator as skupper-router loops an out/in autoLink pair on one address as the real one does",
+    async () => {
+      requireRabbitMq(rabbit);
+      const skupper = await startOwnRouters({
+        flavour: "skupper-router",
+        routers: [{ id: "a" }, { id: "b" }],
+        links: [["a", "b", 1]],
+        entities: { b: [connector] },
+      });
+      await autoLinkPairWithoutPhases(skupper, "skupper-router");
+    },
+  );
+
   /** skupper-router: one message, an out/in autoLink pair on its address, no consumer. */
-  async function autoLinkPairWithoutPhases(): Promise<void> {
-    const client = await connectClient(mesh.router("b").url);
+  async function autoLinkPairWithoutPhases(
+    on: TargetMesh = mesh,
+    flavour: RouterFlavour = targetFlavour,
+  ): Promise<void> {
+    const typeName = (type: string): string => `${typePrefix(flavour)}.${type}`;
+    const client = await connectClient(on.router("b").url);
     const queue = `/queue/amqp-mesh-conformance-loop-${run}`;
     const channel = `queued.loop-${run}`;
     const type = typeName("router.config.autoLink");
@@ -213,7 +234,7 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
         },
         { what: "both autoLinks to become active" },
       );
-      const app = await connectClient(mesh.router("a").url);
+      const app = await connectClient(on.router("a").url);
       const sender = await app.sender(channel);
       await sender.waitForCredit();
       expect((await sender.sendAndWait({ body: "one", message_id: run })).outcome).toBe("accepted");

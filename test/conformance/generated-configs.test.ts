@@ -175,8 +175,8 @@ describe.skipIf(!startsRouters)(`generated router configs — ${NEEDS_OWN_ROUTER
       expect(rows.map((r) => r[1])).toContain("sales/orders");
 
       // The broker channel: link-routed (qpid-dispatch) to the RabbitMQ queue on one cloud,
-      // taken from it on the other. skupper-router gets no broker routing (no linkRoute, no
-      // phases: its generation warning says so).
+      // taken from it on the other. skupper-router's autoLinks and queue outlet are checked
+      // in broker-channel.test.ts (with a queue of that run's own).
       if (flavour !== "qpid-dispatch") return;
       requireRabbitMq(rabbit);
       const run = `generated-${process.pid}-${Date.now()}`;

@@ -203,6 +203,25 @@ describe("amqp-mesh bridge", () => {
     expect(badNumber.stderr).toMatch(/--batch-size must be a whole number ≥ 1/);
   });
 
+  it("refuses a flavour it does not know (where a broker channel is consumed depends on it)", async () => {
+    const url = mesh.router("edge").url;
+    const badFlavour = await runCli([
+      "bridge",
+      "examples",
+      "--channel",
+      "billing/invoices",
+      "--url",
+      url,
+      "--handler",
+      "x.ts",
+      "--flavour",
+      "qdrouterd",
+    ]);
+    expect(badFlavour.stderr).toMatch(
+      /--flavour must be qpid-dispatch or skupper-router \(got 'qdrouterd'\)/,
+    );
+  });
+
   it("exits 3 with the reason when the Lambda function does not exist, releasing what it held", async () => {
     const lambda = await startLambdaInvokeServer({});
     try {

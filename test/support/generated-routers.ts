@@ -84,6 +84,24 @@ export async function copyProject(from: string): Promise<ProjectCopy> {
   };
 }
 
+/**
+ * A copy of the example (copyProject) whose broker channel `billing/invoices` uses the queue
+ * `queue` instead of the shared `billing-invoices`: no other test run competes for its
+ * messages. Give a queue ending in `-invoices`: qdrouterd's link route rewrites a prefix only.
+ */
+export async function copyExampleWithQueue(queue: string): Promise<ProjectCopy> {
+  const copy = await copyProject("examples");
+  const file = join(copy.dir, "registry", "billing.yaml");
+  const text = await readFile(file, "utf8");
+  const own = text.replace("queue: billing-invoices", `queue: ${queue}`);
+  if (own === text) {
+    await copy.cleanup();
+    throw new Error(`${file}: the example's queue is no longer billing-invoices`);
+  }
+  await writeFile(file, own);
+  return copy;
+}
+
 export interface GeneratedRouters {
   readonly engine: Engine;
   readonly flavour: RouterFlavour;
@@ -198,4 +216,42 @@ export async function startGeneratedRouters(
       else await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until each edge router of `edges` has its connection to an interior (a `connection`
+ * row with role `edge`). A client attaching to a link-routed address at an edge before then
+ * can take qdrouterd 1.19.0 down: an edge whose first sender on `billing/invoices` attached
+ * before its uplink and was detached after it ended with "free(): double free detected".
+ */
+export async function waitForEdgeUplinks(
+  routers: GeneratedRouters,
+  edges: string[],
+  login: { username: string; password: string },
+): Promise<void> {
+  // The emulator links its routers in-process, uplinks included, before it answers anyone
+  // (and shows no edge connections).
+  if (routers.engine === "emulator") return;
+  const { connectClient } = await import("./amqp-client.ts");
+  const { waitForValue } = await import("./wait.ts");
+  const prefix =
+    routers.flavour === "skupper-router" ? "io.skupper.router" : "org.apache.qpid.dispatch";
+  for (const edge of edges) {
+    const client = await connectClient(routers.url(edge), login);
+    try {
+      await waitForValue(
+        async () => {
+          const reply = await client.management(
+            { operation: "QUERY", type: "org.amqp.management", entityType: `${prefix}.connection` },
+            { attributeNames: ["role"] },
+          );
+          const rows = (reply.body as { results?: string[][] }).results ?? [];
+          return rows.some(([role]) => role === "edge");
+        },
+        { timeout: 30_000, interval: 200, what: `edge router ${edge} to reach its interior` },
+      );
+    } finally {
+      await client.close();
+    }
+  }
 }

@@ -26,6 +26,29 @@ export function checkMulticastDelivery(
     );
 }
 
+/**
+ * A broker channel gives each message to one consumer: on qdrouterd its consumers are
+ * link-routed to one queue and compete; on skupper-router the generator makes its addresses
+ * balanced, so that a message enters the queue once (one interior's out autoLink, not a copy
+ * through each) — shared/router-config/README.md "Broker channels". So `multicast` has no
+ * effect there, which validate says rather than leaving it to be found out.
+ */
+export function checkBrokerMulticast(
+  registry: ChannelRegistry,
+  places: RegistryPlaces,
+): Diagnostic[] {
+  return registry.channels
+    .filter((c) => c.distribution === "multicast" && c.routing.kind === "broker")
+    .map((channel) =>
+      places.atChannel(channel, ["distribution"], {
+        severity: "warning",
+        code: "registry/broker-multicast",
+        message: `channel '${channel.address}' is multicast and routed through a broker, but a queue gives each message to one consumer: its consumers compete (qpid-dispatch link routes) or it is generated balanced (skupper-router), never a copy per consumer`,
+        hint: "declare it balanced; for a copy per consumer, give each consumer a channel of its own (or use a message channel, at-most-once)",
+      }),
+    );
+}
+
 /** A channel nobody may publish to or consume from is probably unfinished. */
 export function checkParties(registry: ChannelRegistry, places: RegistryPlaces): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];

@@ -1,6 +1,7 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { parseJsonFile } from "../../../shared/router-config/index.ts";
 import { EXAMPLES, tempFolders } from "./copy-examples.ts";
 import { runCli } from "./run-cli.ts";
 
@@ -21,7 +22,7 @@ describe("amqp-mesh generate", () => {
     expect(interior).toMatch(/prefix: sales\/orders\n\s+distribution: balanced/);
   });
 
-  it("writes skupper-router configs without linkRoutes or autoLinks when asked", async () => {
+  it("writes skupper-router configs without linkRoutes, the queue between two autoLinked addresses, when asked", async () => {
     const out = await temps.make();
     const result = await runCli([
       "generate",
@@ -36,10 +37,15 @@ describe("amqp-mesh generate", () => {
     expect(result.code).toBe(0);
     const interior = await readFile(join(out, "aws-eu-interior-1.json"), "utf8");
     expect(interior).not.toMatch(/linkRoute/);
-    // An autoLink pair would loop the queue's messages back to it (no phases).
-    expect(interior).not.toMatch(/"autoLink"/);
-    // The flavour gap is said, not silently papered over.
-    expect(result.stderr).toMatch(/billing\/invoices.*plain address, without the broker/);
+    // No phases: the queue sits between two addresses, never an out/in pair on one (it loops).
+    const autoLinks = parseJsonFile(interior)
+      .entities.filter((e) => e.type === "autoLink")
+      .map(({ attributes: a }) => [a.direction, a.address, a.externalAddress]);
+    expect(autoLinks).toEqual([
+      ["out", "billing/invoices", "/queue/billing-invoices"],
+      ["in", "_amqp-mesh/from-queue/billing/invoices", "/queue/billing-invoices"],
+    ]);
+    expect(result.stderr).not.toMatch(/billing\/invoices/);
   });
 
   it("refuses bad options with a usage error", async () => {

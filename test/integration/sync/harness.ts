@@ -15,6 +15,7 @@ import {
   type SyncReport,
   type SyncRunOptions,
 } from "../../../shared/sync/index.ts";
+import type { RouterFlavour } from "../../../shared/topology/index.ts";
 import { engine } from "../../conformance/target.ts";
 import {
   copyProject,
@@ -78,13 +79,21 @@ export interface TeamDoc {
   [key: string]: unknown;
 }
 
-export async function startSyncHarness(): Promise<SyncHarness> {
-  const project = await copyProject("examples");
+export interface SyncHarnessOptions {
+  /** The project to start from (default: a copy of the example). */
+  project?: ProjectCopy;
+  /** The flavour on the emulator (real routers have their own). */
+  flavour?: RouterFlavour;
+}
+
+export async function startSyncHarness(options: SyncHarnessOptions = {}): Promise<SyncHarness> {
+  const project = options.project ?? (await copyProject("examples"));
   const routers = await startGeneratedRouters(project.dir, {
     engine: ENGINE ?? "emulator",
     users: USERS,
     managementPrincipals: ["config-sync"],
     only: ROUTER_IDS,
+    ...(options.flavour === undefined ? {} : { flavour: options.flavour }),
   });
   const taps = new Map<string, ManagementTap>();
   for (const id of ROUTER_IDS) taps.set(id, await startManagementTap(routers.url(id)));

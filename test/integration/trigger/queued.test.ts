@@ -1,7 +1,8 @@
 /**
  * Queued mode end to end: invoices published on an edge router, fed by the router into a
- * RabbitMQ queue (AMQP 1.0 plugin) — by a link route (qpid-dispatch) or an out autoLink
- * (skupper-router) — and read from the queue by stand-ins of the clouds' queue triggers that
+ * RabbitMQ queue (AMQP 1.0 plugin) — by a link route (qpid-dispatch) or the generator's
+ * skupper-router pair (an out autoLink into the queue, an in autoLink from it onto the queue's
+ * outlet, which no one consumes here) — and read from the queue by stand-ins of the clouds' queue triggers that
  * shape the event as the cloud does: Amazon MQ's event source mapping into the real Lambda
  * handler, the Service Bus trigger into the real Azure handler. Neither takes a partial
  * batch response: a failure redelivers the batch, and Powertools idempotency over the local
@@ -17,7 +18,7 @@ import { createQueuedTriggerLambdaHandler } from "../../../functions/aws/trigger
 import { createServiceBusTriggerHandler } from "../../../functions/azure/trigger.ts";
 import { connectRedisIdempotencyGuard } from "../../../functions/trigger-idempotency.ts";
 import { type JsonValue, MeshClient, toAmqpMessage } from "../../../shared/amqp/index.ts";
-import { typePrefix } from "../../../shared/router-config/index.ts";
+import { queueOutletAddress, typePrefix } from "../../../shared/router-config/index.ts";
 import {
   type ChannelMessage,
   channelPublisher,
@@ -53,6 +54,7 @@ const rabbit = await probeRabbitMq();
 const redis = await probeRedis();
 const engine = (process.env.TRIGGER_TARGET ?? "emulator") as MeshEngine;
 const run = `${process.pid}-${Date.now().toString(36)}`;
+const OUTLET = queueOutletAddress("billing/invoices");
 
 type Feed = "linkRoute" | "autoLink";
 type Front = "amazon-mq → lambda" | "service-bus → azure";
@@ -82,17 +84,26 @@ async function startFeed(feed: Feed, queue: string): Promise<TargetMesh> {
             addExternalPrefix: `/queue/${queue}-`,
           },
         }))
-      : [
+      : // As the generator makes a broker channel for skupper-router: the out autoLink into
+        // the queue, and the in autoLink from it onto the queue's outlet, which nobody
+        // consumes here (the trigger reads the queue): it must take nothing from the queue.
+        [
           address("billing/invoices", "balanced"),
-          {
+          address(OUTLET, "balanced"),
+          ...(
+            [
+              ["out", "billing/invoices"],
+              ["in", OUTLET],
+            ] as const
+          ).map(([direction, on]) => ({
             type: "autoLink" as const,
             attributes: {
-              address: "billing/invoices",
-              direction: "out",
+              address: on,
+              direction,
               connection: "rabbit",
               externalAddress: `/queue/${queue}-invoices`,
             },
-          },
+          })),
         ];
   const mesh = await startTargetMesh(
     {
@@ -124,11 +135,10 @@ async function startFeed(feed: Feed, queue: string): Promise<TargetMesh> {
           },
           { attributeNames: ["address", "operStatus"] },
         );
-        return (reply.body as { results: unknown[][] }).results.some(
-          ([a, status]) => a === "billing/invoices" && status === "active",
-        );
+        const rows = (reply.body as { results: unknown[][] }).results;
+        return rows.length === 2 && rows.every(([, status]) => status === "active");
       },
-      { what: "the autoLink to the queue to become active", timeout: 15_000 },
+      { what: "the autoLinks to and from the queue to become active", timeout: 15_000 },
     );
   }
   return mesh;

@@ -212,3 +212,46 @@ describe("PLAIN without TLS (secure by default)", () => {
     }
   });
 });
+
+describe("consumerAddresses (a broker channel's consumers on skupper-router)", () => {
+  const base = { urls: ["amqp://127.0.0.1:5672"] };
+
+  it("takes channel → address pairs and refuses an empty name on either side, naming the field", () => {
+    const parsed = parseMeshClientConfig({
+      ...base,
+      consumerAddresses: { "billing/invoices": "_amqp-mesh/from-queue/billing/invoices" },
+    });
+    expect(parsed.consumerAddresses).toEqual({
+      "billing/invoices": "_amqp-mesh/from-queue/billing/invoices",
+    });
+    for (const consumerAddresses of [{ "billing/invoices": "" }, { "": "x" }, ["x"], "x"]) {
+      expect(() => parseMeshClientConfig({ ...base, consumerAddresses })).toThrow(
+        /consumerAddresses/,
+      );
+    }
+  });
+
+  it("accepts any map of non-empty texts and refuses anything else with a ConfigError (fuzz)", () => {
+    fc.assert(
+      fc.property(fc.anything(), (consumerAddresses) => {
+        const valid =
+          consumerAddresses === undefined ||
+          (typeof consumerAddresses === "object" &&
+            consumerAddresses !== null &&
+            !Array.isArray(consumerAddresses) &&
+            Object.getPrototypeOf(consumerAddresses) === Object.prototype &&
+            Object.entries(consumerAddresses).every(
+              ([k, v]) => k !== "" && typeof v === "string" && v !== "",
+            ));
+        try {
+          parseMeshClientConfig({ ...base, consumerAddresses });
+          expect(valid).toBe(true);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          expect(valid).toBe(false);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -101,6 +101,23 @@ describe("validateRegistry rules", () => {
     expect(withCode(diagnostics, "registry/unknown-broker")).toEqual([]);
   });
 
+  it("registry/broker-multicast warns that a broker channel gives each message to one consumer", async () => {
+    const diagnostics = await checkRegistryCase("multicast");
+    expect(withCode(diagnostics, "registry/broker-multicast")).toEqual([
+      {
+        severity: "warning",
+        code: "registry/broker-multicast",
+        file: caseFile("multicast", "sales.yaml"),
+        line: 16,
+        column: 19,
+        message:
+          "channel 'sales/stored-events' is multicast and routed through a broker, but a queue gives each message to one consumer: its consumers compete (qpid-dispatch link routes) or it is generated balanced (skupper-router), never a copy per consumer",
+      },
+    ]);
+    const hint = diagnostics.find((d) => d.code === "registry/broker-multicast")?.hint;
+    expect(hint).toContain("declare it balanced");
+  });
+
   it("registry/unknown-broker and registry/unknown-environment check against the topology", async () => {
     const diagnostics = await checkRegistryCase("topology-references");
     const file = caseFile("topology-references", "sales.yaml");

@@ -136,33 +136,95 @@ describe("broker channels on skupper-router", () => {
   });
 
   // An out/in autoLink pair on one address loops on skupper-router 3.5.1 (no phases): the
-  // queue's messages go straight back to it (test/conformance/broker.test.ts).
-  it("gives the broker channel no autoLink on any router: a plain address", () => {
-    for (const config of configs) expect(ofType(config, "autoLink")).toEqual([]);
+  // queue's messages go straight back to it (test/conformance/broker.test.ts). The pair is
+  // split over two addresses: the channel's (out, to the queue) and the queue's outlet (in).
+  it("puts the queue between two addresses on the interiors holding the broker connector", () => {
+    for (const id of ["int-a1", "int-a2"])
+      expect(ofType(byId(configs, id), "autoLink")).toEqual([
+        {
+          name: "amqp-mesh/autoLink/billing/invoices/out",
+          address: "billing/invoices",
+          direction: "out",
+          connection: "amqp-mesh/broker/rabbit",
+          externalAddress: "/queue/q-invoices",
+        },
+        {
+          name: "amqp-mesh/autoLink/billing/invoices/in",
+          address: "_amqp-mesh/from-queue/billing/invoices",
+          direction: "in",
+          connection: "amqp-mesh/broker/rabbit",
+          externalAddress: "/queue/q-invoices",
+        },
+      ]);
+    // An autoLink needs its connection on the same router: edges have none.
+    expect(ofType(byId(configs, "edge-a1"), "autoLink")).toEqual([]);
   });
 
-  it("keeps the address without attributes skupper-router lacks (no waypoint)", () => {
-    const address = ofType(byId(configs, "int-a1"), "address").find(
-      (a) => a.prefix === "billing/invoices",
+  it("configures both addresses on every router of the channel, without attributes skupper-router lacks", () => {
+    for (const config of configs) {
+      const addresses = ofType(config, "address").filter((a) =>
+        String(a.prefix).endsWith("billing/invoices"),
+      );
+      expect(addresses).toEqual([
+        {
+          name: "amqp-mesh/address/billing/invoices",
+          prefix: "billing/invoices",
+          distribution: "balanced",
+        },
+        {
+          name: "amqp-mesh/address/_amqp-mesh/from-queue/billing/invoices",
+          prefix: "_amqp-mesh/from-queue/billing/invoices",
+          distribution: "balanced",
+        },
+      ]);
+    }
+  });
+
+  it("lets producers send to the channel's address only and consumers receive from the outlet only", () => {
+    const groups = ofType(byId(configs, "edge-a1"), "vhost").find((v) => v.hostname === "$default")
+      ?.groups as Record<string, { sources?: string; targets?: string }>;
+    const billing = groups["team-billing"];
+    expect(billing?.targets).toBe(
+      "billing/invoices, billing/invoices.dead, billing/invoices.dead/*",
     );
-    expect(address).toEqual({
-      name: "amqp-mesh/address/billing/invoices",
-      prefix: "billing/invoices",
-      distribution: "balanced",
-    });
+    // billing/invoices.dead lies below billing/invoices: no sub-address grant for either.
+    expect(billing?.sources).toBe("_amqp-mesh/from-queue/billing/invoices");
   });
 
-  it("warns that the flavour lacks link routes, pointing at the channel's routing", () => {
-    expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]).toMatchObject({
-      severity: "warning",
-      code: "router-config/flavour-no-link-route",
-      file: "registry/billing.yaml",
-      line: 4,
-      path: ["channels", 0, "routing"],
+  it("reports nothing for a balanced broker channel", () => {
+    expect(diagnostics).toEqual([]);
+  });
+
+  it("generates a multicast broker channel balanced, and says why", () => {
+    const multicast = registryOf([
+      {
+        team: "billing",
+        principals: ["billing-worker"],
+        channels: [
+          {
+            address: "billing/events",
+            description: "events",
+            distribution: "multicast",
+            routing: { kind: "broker", broker: "rabbit" },
+            producers: ["billing"],
+            consumers: ["billing"],
+          },
+        ],
+      },
+    ]);
+    const result = generateRouterConfigs(multicast, smallTopology(), {
+      flavour: "skupper-router",
     });
-    expect(diagnostics[0]!.message).toContain("skupper-router has no linkRoute");
-    expect(diagnostics[0]!.message).toContain("generated as a plain address, without the broker");
+    const distributions = ofType(byId(result.configs, "int-a1"), "address").map(
+      (a) => a.distribution,
+    );
+    expect(distributions).toEqual(["balanced", "balanced"]);
+    expect(result.diagnostics).toHaveLength(1);
+    expect(result.diagnostics[0]).toMatchObject({
+      severity: "warning",
+      code: "router-config/broker-multicast-as-queue",
+      path: ["channels", 0, "distribution"],
+    });
   });
 });
 

@@ -107,9 +107,19 @@ describe("generated vhost policies admit exactly what the registry says", () => 
               expect(admits(group?.targets, channel.address), `send: ${where}`).toBe(
                 exists && parties(channel.producers, registry).has(principal),
               );
+              // skupper-router: a broker channel's consumers read the queue's outlet (the
+              // routers' own address, fed by the in autoLink), nobody its address.
+              const outlet =
+                topology.flavour === "skupper-router" && channel.routing.kind === "broker"
+                  ? `_amqp-mesh/from-queue/${channel.address}`
+                  : undefined;
+              const consumes = exists && parties(channel.consumers, registry).has(principal);
               expect(admits(group?.sources, channel.address), `receive: ${where}`).toBe(
-                exists && parties(channel.consumers, registry).has(principal),
+                outlet === undefined && consumes,
               );
+              if (outlet === undefined) continue;
+              expect(admits(group?.sources, outlet), `receive outlet: ${where}`).toBe(consumes);
+              expect(admits(group?.targets, outlet), `send outlet: ${where}`).toBe(false);
             }
           }
         }
