@@ -1,12 +1,17 @@
 /**
  * Drift: routers on managed containers restart and come back with only their config file's
  * entities. A router has restarted when its boot time (seen − uptime) moved later than the
- * one recorded: its uptime went back, measured against the clock.
+ * one recorded: its uptime went back, measured against the clock — or when it has been up
+ * for less time than has passed since it was last seen, which also catches a restart a few
+ * seconds after the router first started (a boot time move within the tolerance).
  */
 import type { RouterState } from "./state.ts";
 
 /** Uptime counts whole seconds and clocks differ a little: smaller moves are no restart. */
 export const RESTART_TOLERANCE_MS = 5_000;
+
+/** How far apart the router's uptime reading and our `seenAt` may be taken. */
+const UPTIME_READ_SLACK_MS = 1_000;
 
 export function bootTimeOf(seenAt: number, uptimeSeconds: number): number {
   return seenAt - uptimeSeconds * 1000;
@@ -41,7 +46,10 @@ export function hasRestarted(
 ): boolean {
   if (previous === undefined) return false;
   if (previous.routerId !== seen.routerId) return true;
-  return bootTimeOf(seen.seenAt, seen.uptimeSeconds) - previous.bootTime > toleranceMs;
+  if (bootTimeOf(seen.seenAt, seen.uptimeSeconds) - previous.bootTime > toleranceMs) return true;
+  // Up (at most uptime + 1 s: whole seconds) for less than the time since it was last seen,
+  // with a second to spare for when the reading was taken: it started after that sighting.
+  return (seen.uptimeSeconds + 1) * 1000 + UPTIME_READ_SLACK_MS < seen.seenAt - previous.seenAt;
 }
 
 /**

@@ -35,6 +35,25 @@ describe("restart detection", () => {
     expect(hasRestarted(seenFirst, later)).toBe(true);
   });
 
+  it("a restart a few seconds after the router first started: up for less than the time since it was seen", () => {
+    // First seen 1 s after it started; killed and started again 3.5 s later: its boot time
+    // moved 4.5 s, within the tolerance for clocks.
+    const young = { ...seenFirst, bootTime: bootTimeOf(T0, 1) };
+    expect(hasRestarted(young, { routerId: "r1", uptimeSeconds: 0, seenAt: T0 + 3_500 })).toBe(
+      true,
+    );
+    expect(
+      needsFullSync(young, { routerId: "r1", uptimeSeconds: 0, seenAt: T0 + 3_500 }, options),
+    ).toMatchObject({ full: true, restarted: true });
+    // The same run of it, seen again: up as long as the time since.
+    expect(hasRestarted(young, { routerId: "r1", uptimeSeconds: 4, seenAt: T0 + 3_500 })).toBe(
+      false,
+    );
+    expect(hasRestarted(young, { routerId: "r1", uptimeSeconds: 3, seenAt: T0 + 3_500 })).toBe(
+      false,
+    );
+  });
+
   it("a few seconds of clock skew are no restart", () => {
     expect(
       hasRestarted(seenFirst, { routerId: "r1", uptimeSeconds: 3_660 - 3, seenAt: T0 + 60_000 }),
