@@ -42,7 +42,7 @@ export function publishMessage(
   pool: SenderPool,
   address: string,
   message: MeshMessage,
-  publishOptions: PublishOptions,
+  publishOptions: PublishOptions | undefined,
   defaultDeadlineMs: number,
 ): Promise<PublishResult> {
   return startPublish(pool, address, message, publishOptions, defaultDeadlineMs).result;
@@ -57,7 +57,7 @@ export function startPublish(
   pool: SenderPool,
   address: string,
   message: MeshMessage,
-  publishOptions: PublishOptions,
+  publishOptions: PublishOptions | undefined,
   defaultDeadlineMs: number,
 ): { result: Promise<PublishResult>; cancel(error: Error): void } {
   let options: PublishOptions;

@@ -91,11 +91,7 @@ export class MeshPublisher {
    * transfer was handed over (at-most-once). Typed errors: PublishRejectedError,
    * BackPressureError, PublishTimeoutError, LinkRefusedError, ConnectionFailedError.
    */
-  publish(
-    address: string,
-    message: MeshMessage,
-    options: PublishOptions = {},
-  ): Promise<PublishResult> {
+  publish(address: string, message: MeshMessage, options?: PublishOptions): Promise<PublishResult> {
     if (this.closed) return Promise.reject(this.closedError(`publish to "${address}"`));
     return publishMessage(this.senders, address, message, options, this.config.publishDeadlineMs);
   }

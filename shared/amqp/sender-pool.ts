@@ -135,6 +135,11 @@ export class AddressSender implements ManagedLink {
     return this.deadlines.size;
   }
 
+  /** Retired or closed: the pool gives a new sender for its address. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** No publish pending: the pool may close it. */
   get isIdle(): boolean {
     return this.deadlines.size === 0;
@@ -662,6 +667,8 @@ export class SenderPool {
   private readonly connection: MeshConnection;
   private readonly limits: SenderLimits;
   private evictionQueued = false;
+  /** The sender the last get() gave (already the most recently used): the hot path's answer. */
+  private last: AddressSender | undefined;
 
   constructor(connection: MeshConnection, limits: SenderLimits) {
     this.connection = connection;
@@ -674,11 +681,15 @@ export class SenderPool {
   }
 
   get(address: string, mode: DeliveryMode): AddressSender {
+    const last = this.last;
+    if (last !== undefined && last.address === address && last.mode === mode && !last.isClosed)
+      return last;
     const key = `${mode}\u0000${address}`;
     let sender = this.senders.get(key);
     if (sender) {
       this.senders.delete(key);
       this.senders.set(key, sender);
+      this.last = sender;
       return sender;
     }
     this.evictIdle(this.limits.max - 1);
@@ -690,12 +701,14 @@ export class SenderPool {
       onIdle: () => this.queueEviction(),
     });
     this.senders.set(key, sender);
+    this.last = sender;
     return sender;
   }
 
   async close(graceMs: number): Promise<void> {
     const senders = [...this.senders.values()];
     this.senders.clear();
+    this.last = undefined;
     await Promise.all(senders.map((s) => s.close(graceMs)));
   }
 
