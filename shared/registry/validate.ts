@@ -5,6 +5,7 @@ import { checkAddressOverlaps, checkDuplicateTeams } from "./rules/addresses.ts"
 import { checkMulticastDelivery, checkParties } from "./rules/delivery.ts";
 import {
   checkNameCollisions,
+  checkForeignNamespaces,
   checkOwnerChanges,
   checkQueueOwnership,
   registryOwners,
@@ -34,6 +35,7 @@ export const CROSS_TEAM_CODES: ReadonlySet<string> = new Set([
   "registry/name-collision",
   "registry/duplicate-principal",
   "registry/queue-taken",
+  "registry/foreign-namespace",
   "registry/owner-changed",
 ]);
 
@@ -52,6 +54,7 @@ export function crossTeamDiagnostics(
     ...checkNameCollisions(registry, places, lastGood),
     ...checkAddressOverlaps(registry, places, lastGood),
     ...checkQueueOwnership(registry, places, lastGood),
+    ...checkForeignNamespaces(registry, places, lastGood),
     ...(lastGood ? checkOwnerChanges(registry, places, lastGood) : []),
   ];
 }

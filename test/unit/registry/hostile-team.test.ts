@@ -168,6 +168,17 @@ const ATTEMPTS: Attempt[] = [
     says: /prefix 'sales' of team 'mallory' covers address 'sales\/orders' owned by team 'sales'/,
   },
   {
+    name: "claims an address in sales' namespace where sales has no channel",
+    file: { channel: channelWith("sales/refunds") },
+    code: "registry/foreign-namespace",
+    says: /starts with 'sales', the name of team 'sales' \(.*sales\.yaml/,
+  },
+  {
+    name: "claims it in other case and with '.'",
+    file: { channel: channelWith("SALES.refunds") },
+    code: "registry/foreign-namespace",
+  },
+  {
     name: "claims an address inside sales/orders",
     file: { channel: channelWith("sales/orders/eu") },
     code: "registry/prefix-overlap",
@@ -431,6 +442,9 @@ describe("a hostile team's registry file, at config-sync's gate (against the las
     });
     const verdict = await gate(files);
     expect(verdict.accepted ? [] : verdict.problems).toEqual([
+      expect.stringMatching(
+        /mallory\.yaml:.*starts with 'logistics', the name of team 'logistics'/,
+      ),
       expect.stringMatching(
         /mallory\.yaml:.*address 'logistics\/shipments' belonged to team 'logistics' in the last good registry/,
       ),
