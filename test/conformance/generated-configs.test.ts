@@ -88,6 +88,22 @@ async function startConfigs(configs: RouterConfig[], topology: Topology): Promis
   };
 }
 
+/**
+ * `attach()` again while the router refuses it with qd:no-route-to-dest (its broker connection
+ * is not up yet), for at most `timeoutMs`; any other failure, or the last refusal, is thrown.
+ */
+async function attachWhenRouted<T>(attach: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attach();
+    } catch (error) {
+      if (!/no-route-to-dest/.test(String(error)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** The flavours to run: both on the emulator, the engine's own on real routers. */
 const RUNS: Array<[RouterFlavour, "conf" | "json"]> = (
   [
@@ -182,12 +198,27 @@ describe.skipIf(!startsRouters)(`generated router configs — ${NEEDS_OWN_ROUTER
       const run = `generated-${process.pid}-${Date.now()}`;
       const billingAt = (router: string) =>
         connectClient(mesh.url(router), { username: "billing-worker", password: "billing-secret" });
-      const invoices = await (await billingAt("aws-eu-edge-1")).sender("billing/invoices");
-      await invoices.waitForCredit(1, 20_000);
+      // A link-routed attach is refused (qd:no-route-to-dest) until a router on the way has its
+      // broker connection up — qdrouterd does the same. The mesh is used the moment it
+      // started, while the interiors may still be logging in to RabbitMQ: attach again, as a
+      // client does, for a bounded time (a refusal after that fails with its reason).
+      const producerAt = await billingAt("aws-eu-edge-1");
+      const invoices = await attachWhenRouted(async () => {
+        const sender = await producerAt.sender("billing/invoices");
+        await sender.waitForCredit(1, 20_000);
+        return sender;
+      });
       expect((await invoices.sendAndWait({ body: "{}", message_id: run }, 10_000)).outcome).toBe(
         "accepted",
       );
-      const queue = await (await billingAt("azure-we-edge-2")).receiver("billing/invoices");
+      const consumerAt = await billingAt("azure-we-edge-2");
+      const queue = await attachWhenRouted(async () => {
+        const receiver = await consumerAt.receiver("billing/invoices");
+        // Refused: the router answers with a null source, then detaches.
+        if (receiver.remoteAddress === undefined)
+          throw new Error(`refused: ${JSON.stringify(await receiver.detached)}`);
+        return receiver;
+      });
       // Earlier runs may have left invoices in the queue: skipped until this run's.
       await waitFor(() => queue.messages.some((m) => m.message.message_id === run), {
         what: "the invoice to come out of RabbitMQ on the other cloud",
