@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { tempFolders } from "../integration/cli/copy-examples.ts";
+import { examplesOnFreePorts } from "../integration/cli/free-port-project.ts";
 import { runCli } from "../integration/cli/run-cli.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -58,14 +59,9 @@ async function usersOf(): Promise<Record<string, string>> {
 
 describe("amqp-mesh up, then amqp-mesh sync against its routers", () => {
   beforeAll(async () => {
-    project = await folders.copyOfExamples();
+    // The example's routers on ports reserved for this test (test/support/free-port.ts).
+    project = await examplesOnFreePorts(folders);
     out = join(await folders.make(), "run");
-    const topologyFile = join(project, "topology.yaml");
-    const shifted = (await readFile(topologyFile, "utf8")).replace(
-      /port: 17(\d{3})/g,
-      (_, n: string) => `port: 37${n}`,
-    );
-    await writeFile(topologyFile, shifted);
     up = spawn(process.execPath, [BIN, "up", project, "--out", out], {
       stdio: ["ignore", "pipe", "pipe"],
     });
