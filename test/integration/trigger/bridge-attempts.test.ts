@@ -10,13 +10,15 @@ import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MeshClient } from "../../../shared/amqp/index.ts";
+import { MeshClient, type ReceivedMessage } from "../../../shared/amqp/index.ts";
 import {
   type AttemptLedger,
+  attemptKey,
   ChannelBridge,
   channelPublisher,
   FileAttemptLedger,
   inProcessInvoker,
+  MemoryAttemptLedger,
 } from "../../../shared/trigger/index.ts";
 import { closeAllClients, connectClient } from "../../support/amqp-client.ts";
 import { startTargetMesh, stopTargetMeshes, type TargetMesh } from "../../support/target-mesh.ts";
@@ -138,5 +140,48 @@ describe("bridge attempts", () => {
       await producer.close(100);
       rmSync(file, { force: true });
     }
+  });
+
+  it("a message the ledger says had all its attempts (its bridges died in them) is dead-lettered on arrival, without a call", async () => {
+    const fn = recordingHandler(() => false);
+    const { catalog } = await exampleRegistry();
+    client = new MeshClient({ urls: [mesh.router("edge").url] });
+    const attempts = new MemoryAttemptLedger();
+    // Two bridges took order-46 to the function and never answered (they died).
+    attempts.set([
+      [attemptKey("sales/orders", undefined, { messageId: "order-46" } as ReceivedMessage), 2],
+    ]);
+    bridge = new ChannelBridge({
+      client,
+      channel: "sales/orders",
+      deadLetter: "sales/orders.dead",
+      invoker: inProcessInvoker(fn.definition, {
+        catalog,
+        publish: channelPublisher(client, catalog),
+      }),
+      maxAttempts: 2,
+      maxWaitMs: 20,
+      attempts,
+    });
+    await bridge.start();
+    await mesh.waitForAddress("sales/orders", { router: "edge", consumers: 1 });
+    const producer = await connectClient(mesh.router("edge").url);
+    const dead = await deadLetterReceiver(producer);
+    const [outcome] = await produce(producer, "sales/orders", [
+      orderMessage(order(46), "order-46"),
+    ]);
+    expect(outcome?.outcome).toBe("accepted");
+    await waitFor(() => dead.messages.length === 1, { what: "the dead letter" });
+    expect(fn.calls).toEqual([]);
+    const props = dead.messages[0]?.message.application_properties ?? {};
+    expect(props["amqp-mesh-attempts"]).toBe(2);
+    expect(String(props["amqp-mesh-dead-letter-reason"])).toBe(
+      "failed 2 attempts; the bridge stopped before the last ones were answered",
+    );
+    expect(
+      attempts.get(
+        attemptKey("sales/orders", undefined, { messageId: "order-46" } as ReceivedMessage),
+      ),
+    ).toBe(0);
   });
 });
