@@ -4,8 +4,8 @@ import type { ChannelRegistry } from "./model.ts";
 import { checkAddressOverlaps, checkDuplicateTeams } from "./rules/addresses.ts";
 import { checkMulticastDelivery, checkParties } from "./rules/delivery.ts";
 import {
-  checkNameCollisions,
   checkForeignNamespaces,
+  checkNameCollisions,
   checkOwnerChanges,
   checkQueueOwnership,
   registryOwners,
