@@ -27,6 +27,7 @@ import {
   ChannelBridge,
   catalogOfRegistry,
   channelPublisher,
+  FileAttemptLedger,
   type FunctionInvoker,
   httpInvoker,
   inProcessInvoker,
@@ -301,11 +302,17 @@ async function runBridge(args: ParsedArgs): Promise<number> {
   const gaveUp = new Promise<BridgeFatalError>((resolve) => {
     giveUp = resolve;
   });
+  // Attempts counted across restarts of this bridge (out/bridge-attempts/<channel>.json).
+  const attempts = new FileAttemptLedger(
+    join(out, "bridge-attempts", `${encodeURIComponent(channel.address)}.json`),
+  );
+  if (attempts.problem !== undefined) console.error(`bridge: ${attempts.problem}`);
   const bridge = new ChannelBridge({
     client,
     channel: channel.address,
     deadLetter: channel.deadLetter,
     invoker,
+    attempts,
     ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
     // RabbitMQ 3.x's AMQP 1.0 plugin drops the connection on drain.
     ...(broker?.flavour === "rabbitmq" ? { drainOnStop: false } : {}),

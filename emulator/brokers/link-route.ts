@@ -55,7 +55,14 @@ const ROUTED_LINK_LOST = {
 export function proxyProducer(client: Receiver, broker: Sender): void {
   relay(client, broker, {
     // The client may still be sending these: the broker lost them, they may be redelivered.
-    unsettled: ({ side }) => (side === "broker" ? outcomes.modified(true) : undefined),
+    // Its session or connection lost (RabbitMQ ends the session over a foreign user-id):
+    // `released`, as qdrouterd 1.19.0 answered the producer (broker.test.ts).
+    unsettled: ({ side, how }) =>
+      side === "broker"
+        ? how === "lost"
+          ? outcomes.released()
+          : outcomes.modified(true)
+        : undefined,
     closures: (cleanup) => linkClosures(client, broker, cleanup),
   });
 }

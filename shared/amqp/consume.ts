@@ -5,6 +5,7 @@
  */
 import { type Context, context as otelContext, ROOT_CONTEXT, type Span } from "@opentelemetry/api";
 import * as z from "zod/mini";
+import { escapeControlCharacters } from "../log-text.ts";
 import { backoffDelay } from "./backoff.ts";
 import type { ManagedLink, MeshConnection } from "./connection.ts";
 import {
@@ -469,7 +470,8 @@ export class Consumer implements ManagedLink {
       case "reject":
         delivery.reject({
           condition: "amqp:precondition-failed",
-          description: settlement.description,
+          // From the payload or a handler's error: it reaches the sender's logs and dead letters.
+          description: escapeControlCharacters(settlement.description),
         });
         this.stats.rejected++;
         break;

@@ -270,6 +270,20 @@ export function isTransientLinkCondition(condition: string | undefined): boolean
   return condition !== undefined && TRANSIENT_LINK_CONDITIONS.has(condition);
 }
 
+/** What a condition means for the user, where the router's own words do not say it. */
+const CONDITION_HINTS: ReadonlyMap<string, string> = new Map([
+  [
+    "qd:no-route-to-dest",
+    "the address is link-routed to a broker and no router has its broker connection up (yet)",
+  ],
+  [
+    "qd:routed-link-lost",
+    "the router lost its session with the broker; RabbitMQ 3.x ends that session, and every " +
+      "routed link on it, over a message whose user-id is not the router's broker login " +
+      "(send no user_id on a broker channel) or an outcome it cannot read",
+  ],
+]);
+
 /** The router refused or closed a link to an address (unknown address, not authorized...). */
 export class LinkRefusedError extends MeshError {
   readonly condition: string | undefined;
@@ -283,7 +297,8 @@ export class LinkRefusedError extends MeshError {
     condition: string | undefined;
     description: string | undefined;
   }) {
-    const why = conditionText(args) || "no reason given";
+    const hint = args.condition === undefined ? undefined : CONDITION_HINTS.get(args.condition);
+    const why = (conditionText(args) || "no reason given") + (hint ? ` (${hint})` : "");
     super(
       "link-refused",
       `router ${args.url ?? "(unknown)"} closed the ${args.role} link to "${args.address}": ${why}`,

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { keyedByInput } from "../amqp/index.ts";
 import { bodyFromNodeStream } from "./body.ts";
 import type { Ingress, IngressResponse } from "./ingress.ts";
@@ -91,10 +92,34 @@ export async function startLocalIngress(
   ingress: Ingress,
   options: LocalIngressOptions = {},
 ): Promise<LocalIngressServer> {
-  const server: Server = createServer(localIngressListener(ingress, options.log));
+  const listener = localIngressListener(ingress, options.log);
+  // Per connection, the requests not yet answered (pipelined requests make several).
+  const unanswered = new WeakMap<Duplex, Map<ServerResponse, IncomingMessage>>();
+  const server: Server = createServer((request, response) => {
+    const open = unanswered.get(request.socket) ?? new Map<ServerResponse, IncomingMessage>();
+    unanswered.set(request.socket, open);
+    open.set(response, request);
+    response.once("close", () => open.delete(response));
+    listener(request, response);
+  });
+  // A client that half-closes after its request (shutdown of its sending side) still gets
+  // its answer: by default node drops the request's response when the client's side ends,
+  // after the message was published. Node's own switch, untyped in @types/node.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
-    else socket.destroy();
+    const refuse = (): void => {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+      else socket.destroy();
+    };
+    // Garbage after whole pipelined requests: their answers go out first, then the 400. A
+    // request whose body the error cut short gets the 400 (its body never completes).
+    const whole = [...(unanswered.get(socket) ?? [])].filter(([, request]) => request.complete);
+    let left = whole.length;
+    if (left === 0) refuse();
+    for (const [response] of whole)
+      response.once("close", () => {
+        if (--left === 0) refuse();
+      });
   });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

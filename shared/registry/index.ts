@@ -31,6 +31,7 @@ export {
   projectSchemaFileReader,
   type SchemaFileReader,
   type SchemaFileResult,
+  schemaFileOutside,
 } from "./payload-schema-file.ts";
 export { addressSegments, prefixesOverlap, sameAddress } from "./prefix.ts";
 export { type ProjectValidation, validateProject } from "./project.ts";

@@ -26,10 +26,15 @@ function isInside(root: string, path: string): boolean {
 }
 
 function outside(schemaFile: string, root: string): SchemaFileResult {
+  return schemaFileOutside(schemaFile, root, " (after following symbolic links)");
+}
+
+/** The refusal of a schemaFile that leaves the project `root` (a folder, or a store's prefix). */
+export function schemaFileOutside(schemaFile: string, root: string, how = ""): SchemaFileResult {
   return {
     ok: false,
     code: "registry/schema-file-outside",
-    message: `schemaFile '${schemaFile}' lies outside the project ${root} (after following symbolic links); it was not read`,
+    message: `schemaFile '${schemaFile}' lies outside the project ${root}${how}; it was not read`,
     hint: "put the schema file inside the project folder and name it relative to this registry document",
   };
 }

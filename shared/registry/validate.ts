@@ -4,6 +4,7 @@ import type { ChannelRegistry } from "./model.ts";
 import { checkAddressOverlaps, checkDuplicateTeams } from "./rules/addresses.ts";
 import { checkBrokerMulticast, checkMulticastDelivery, checkParties } from "./rules/delivery.ts";
 import {
+  checkForeignNamespaces,
   checkNameCollisions,
   checkOwnerChanges,
   checkQueueOwnership,
@@ -35,6 +36,7 @@ export const CROSS_TEAM_CODES: ReadonlySet<string> = new Set([
   "registry/name-collision",
   "registry/duplicate-principal",
   "registry/queue-taken",
+  "registry/foreign-namespace",
   "registry/owner-changed",
 ]);
 
@@ -53,6 +55,7 @@ export function crossTeamDiagnostics(
     ...checkNameCollisions(registry, places, lastGood),
     ...checkAddressOverlaps(registry, places, lastGood),
     ...checkQueueOwnership(registry, places, lastGood),
+    ...checkForeignNamespaces(registry, places, lastGood),
     ...(lastGood ? checkOwnerChanges(registry, places, lastGood) : []),
   ];
 }

@@ -22,6 +22,7 @@ import {
   loadTeamDocument,
   noRegistryDocuments,
   payloadSchemaFromText,
+  schemaFileOutside,
   type TeamDocumentLoad,
   unreadableRegistryFolder,
   validateRegistry,
@@ -197,12 +198,10 @@ export class ProjectLoader {
           // Relative to the document's folder, inside the project; never the file system.
           const target = posix.normalize(posix.join(posix.dirname(path), schemaFile));
           const inside = !target.startsWith("../") && target !== ".." && !target.startsWith("/");
+          // An absolute name leaves the project too (the CLI's loader resolves it as one).
+          if (!inside || posix.isAbsolute(schemaFile)) return schemaFileOutside(schemaFile, source);
           reads.set(target, digests.get(target));
-          return payloadSchemaFromText(
-            schemaFile,
-            `${source}${target}`,
-            inside ? contents.get(target) : undefined,
-          );
+          return payloadSchemaFromText(schemaFile, `${source}${target}`, contents.get(target));
         }),
       );
       registryDiagnostics.push(...loaded.diagnostics);

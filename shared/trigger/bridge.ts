@@ -23,6 +23,7 @@ import {
   RetryableError,
 } from "../amqp/index.ts";
 import { escapeControlCharacters } from "../log-text.ts";
+import { type AttemptLedger, attemptKey, MemoryAttemptLedger } from "./attempt-ledger.ts";
 import { matchBatchFailures } from "./batch.ts";
 import { type FunctionInvoker, InvokeError } from "./invoker.ts";
 import { INVOCATION_FORMAT, recordOfMessage } from "./records.ts";
@@ -50,6 +51,12 @@ export interface BridgeOptions {
   concurrency?: number;
   /** Attempts per message before it is dead-lettered (default 5). */
   maxAttempts?: number;
+  /**
+   * Where attempts are counted (default: in memory). A FileAttemptLedger keeps them across
+   * restarts, so a message that is never settled (the bridge dies or is stopped while the
+   * function has it) still reaches `maxAttempts` and the dead-letter channel.
+   */
+  attempts?: AttemptLedger;
   /** First retry delay (default 500 ms), doubling up to `retryMaxDelayMs` (default 30 s). */
   retryDelayMs?: number;
   retryMaxDelayMs?: number;
@@ -84,9 +91,12 @@ interface Item {
   readonly message: ReceivedMessage;
   /** The message's AMQP user-id (routers with a vhost policy verify it). */
   readonly producer: string | undefined;
+  /** Its key in the attempt ledger (channel, producer, message id). */
+  readonly key: string;
   /**
-   * Failed attempts in this bridge. Never the message's delivery-count header: a producer
-   * sets that as it likes (4 would dead-letter the message after one attempt).
+   * Failed attempts, from the bridge's ledger (this process's and earlier ones'). Never the
+   * message's delivery-count header: a producer sets that as it likes (4 would dead-letter
+   * the message after one attempt).
    */
   failures: number;
   readyAt: number;
@@ -115,6 +125,7 @@ export class ChannelBridge {
   private readonly maxWaitMs: number;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
+  private readonly ledger: AttemptLedger;
   private readonly prefetch: number;
   private readonly ready: Item[] = [];
   private readonly held = new Set<Item>();
@@ -133,6 +144,7 @@ export class ChannelBridge {
     this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 100);
     this.concurrency = positive(options.concurrency, 4, "concurrency");
     this.maxAttempts = positive(options.maxAttempts, 5, "maxAttempts");
+    this.ledger = options.attempts ?? new MemoryAttemptLedger();
     this.prefetch = this.concurrency * this.batchSize;
   }
 
@@ -181,11 +193,13 @@ export class ChannelBridge {
   private received(message: ReceivedMessage, info: DeliveryInfo): Promise<void> {
     this.stats.received++;
     return new Promise<void>((resolve, reject) => {
+      const key = attemptKey(this.channel, info.userId, message);
       const item: Item = {
         seq: this.seq++,
         message,
         producer: info.userId,
-        failures: 0,
+        key,
+        failures: this.ledger.get(key),
         readyAt: Date.now(),
         retryTimer: undefined,
         resolve,
@@ -197,6 +211,15 @@ export class ChannelBridge {
         return;
       }
       this.held.add(item);
+      // Tried maxAttempts times already, by bridges that never settled it (it killed them, or
+      // they were stopped while the function had it): dead-lettered without an attempt more.
+      if (item.failures >= this.maxAttempts) {
+        void this.deadLetter(
+          item,
+          `failed ${item.failures} attempts; the bridge stopped before the last ones were answered`,
+        );
+        return;
+      }
       this.ready.push(item);
       this.pump();
     });
@@ -249,6 +272,8 @@ export class ChannelBridge {
     const records = batch.map((item) =>
       recordOfMessage(item.message, String(item.seq), item.failures + 1, item.producer),
     );
+    // Written down before the function has them: an attempt the bridge dies in counts too.
+    this.ledger.set(batch.map((item) => [item.key, item.failures + 1] as const));
     let result: Awaited<ReturnType<FunctionInvoker["invoke"]>>;
     try {
       result = await this.options.invoker.invoke({
@@ -264,6 +289,8 @@ export class ChannelBridge {
               fatal: false,
               cause: error,
             });
+      // The function was not reached: no attempt.
+      this.ledger.set(batch.map((item) => [item.key, item.failures] as const));
       if (invokeError.fatal) {
         for (const item of batch) this.release(item);
         this.fail(invokeError);
@@ -295,6 +322,7 @@ export class ChannelBridge {
   }
 
   private settleAccepted(item: Item): void {
+    this.ledger.set([[item.key, 0]]);
     this.held.delete(item);
     this.stats.accepted++;
     item.resolve();
@@ -345,6 +373,7 @@ export class ChannelBridge {
   private async deadLetter(item: Item, reason: string): Promise<void> {
     const deadLetter = this.options.deadLetter;
     if (deadLetter === undefined) {
+      this.ledger.set([[item.key, 0]]);
       this.held.delete(item);
       this.stats.rejected++;
       item.reject(
@@ -370,6 +399,7 @@ export class ChannelBridge {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.options.client.publish(deadLetter, message, { deadline: 10_000 });
+        this.ledger.set([[item.key, 0]]);
         this.held.delete(item);
         this.stats.deadLettered++;
         item.resolve();

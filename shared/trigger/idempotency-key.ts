@@ -3,7 +3,10 @@
  * A message id alone is whatever its producer chose, so one producer could make another's
  * message look done; the producer is the AMQP user-id (routers with a vhost policy verify it)
  * when the message carries one. Messages through the ingress carry ids already scoped to
- * the calling principal (`<principal>/<id>`, shared/ingress/message-id.ts).
+ * the calling principal (`<principal>/<id>`, shared/ingress/message-id.ts). The routers never
+ * stamp a user-id (qdrouterd 1.19.0, skupper-router 3.5.1): direct producers that set none,
+ * and queue events, are keyed with producer null — one id space shared by the channel's
+ * registered producers (see shared/trigger/README.md, "What the key's producer part is").
  */
 import { addressSegments } from "../registry/index.ts";
 

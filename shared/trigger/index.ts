@@ -1,5 +1,12 @@
 /** Channel triggers: one handler definition, run by every front (bridge, queues, in-process). */
 export {
+  ATTEMPT_LEDGER_LIMIT,
+  type AttemptLedger,
+  attemptKey,
+  FileAttemptLedger,
+  MemoryAttemptLedger,
+} from "./attempt-ledger.ts";
+export {
   type BatchRunOptions,
   ChannelMismatchError,
   matchBatchFailures,

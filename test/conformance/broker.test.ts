@@ -373,6 +373,29 @@ describe.skipIf(!runBrokerChecks)(`broker routing — ${why}`, () => {
   );
 
   it.skipIf(!hasLinkRoutes)(
+    `linkRoutes: a message whose user-id is not RabbitMQ's login costs every routed link of the router's broker session — ${NO_LINK_ROUTES}`,
+    async () => {
+      requireRabbitMq(rabbit);
+      await mesh.waitForLinkRoute("broker/x", { router: "a", timeout: 10_000 });
+      const queueAddress = "broker/amqp-mesh-conformance-foreign-user-id";
+      const client = await connectClient(mesh.router("a").url);
+      const bystander = await (await connectClient(mesh.router("a").url)).receiver(queueAddress);
+      const sender = await client.sender(queueAddress);
+      await sender.waitForCredit(1, 10_000);
+      const sent = await sender.sendAndWait({ body: "foreign", user_id: "mallory" }, 10_000);
+      // RabbitMQ 3.10 ends the router's session to it over the foreign user-id; qdrouterd
+      // 1.19.0 releases the delivery and loses every routed link on that session — the
+      // sender's, and another client's receiver on the same router (seen here).
+      expect(sent.outcome).toBe("released");
+      const lost = { condition: "qd:routed-link-lost" };
+      expect(await withTimeout(sender.detached, 5_000, "the sender's detach")).toMatchObject(lost);
+      expect(await withTimeout(bystander.detached, 5_000, "the bystander's detach")).toMatchObject(
+        lost,
+      );
+    },
+  );
+
+  it.skipIf(!hasLinkRoutes)(
     `linkRoutes: a consumer on an edge of a router without the connection gets the queued message — ${NO_LINK_ROUTES}`,
     async () => {
       requireRabbitMq(rabbit);

@@ -9,7 +9,7 @@
  * held by the test meanwhile, as a user's running platform (`npm start`) holds them.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,11 +32,17 @@ import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
 import { closeAllClients, connectClient } from "../support/amqp-client.ts";
 import { type HeldPorts, holdExamplePorts } from "../support/example-ports.ts";
 import { copyProject, type ProjectCopy } from "../support/generated-routers.ts";
-import { probeRabbitMq, RABBITMQ, requireRabbitMq } from "../support/rabbitmq.ts";
+import { deleteQueues, probeRabbitMq, RABBITMQ, requireRabbitMq } from "../support/rabbitmq.ts";
 import { waitFor, waitForValue } from "../support/wait.ts";
 import { engine, NEEDS_OWN_ROUTERS, startsRouters, targetFlavour } from "./target.ts";
 
 const rabbit = await probeRabbitMq();
+/**
+ * This run's queue for billing/invoices (instead of the example's shared billing-invoices);
+ * it ends as the address does, which a link route that strips and adds a prefix needs.
+ */
+const QUEUE_PREFIX = `amqp-mesh-generated-${process.pid}-${Date.now().toString(36)}`;
+const QUEUE = `${QUEUE_PREFIX}-invoices`;
 // The generated broker connector reads the password from RABBIT_PASSWORD, as real routers do.
 process.env.RABBIT_PASSWORD ??= RABBITMQ.password;
 
@@ -88,6 +94,22 @@ async function startConfigs(configs: RouterConfig[], topology: Topology): Promis
   };
 }
 
+/**
+ * `attach()` again while the router refuses it with qd:no-route-to-dest (its broker connection
+ * is not up yet), for at most `timeoutMs`; any other failure, or the last refusal, is thrown.
+ */
+async function attachWhenRouted<T>(attach: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attach();
+    } catch (error) {
+      if (!/no-route-to-dest/.test(String(error)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** The flavours to run: both on the emulator, the engine's own on real routers. */
 const RUNS: Array<[RouterFlavour, "conf" | "json"]> = (
   [
@@ -104,6 +126,14 @@ describe.skipIf(!startsRouters)(`generated router configs — ${NEEDS_OWN_ROUTER
   beforeAll(async () => {
     example = await holdExamplePorts();
     copy = await copyProject("examples");
+    // billing/invoices on a queue of this run's own: the example's billing-invoices is shared
+    // by every mesh on this machine's RabbitMQ (another run's consumer took this run's
+    // invoice, and this run's invoice reached another suite's consumer: both seen).
+    const billing = join(copy.dir, "registry", "billing.yaml");
+    writeFileSync(
+      billing,
+      readFileSync(billing, "utf8").replace("queue: billing-invoices", `queue: ${QUEUE}`),
+    );
     const project = await validateProject(copy.dir);
     if (!project.topology || !project.registry) throw new Error("examples/ must be valid");
     topology = project.topology;
@@ -111,6 +141,7 @@ describe.skipIf(!startsRouters)(`generated router configs — ${NEEDS_OWN_ROUTER
   });
   afterEach(closeAllClients);
   afterAll(async () => {
+    await deleteQueues(QUEUE_PREFIX);
     for (const mesh of started) await mesh.stop();
     await copy?.cleanup();
     await example?.release();
@@ -182,12 +213,28 @@ describe.skipIf(!startsRouters)(`generated router configs — ${NEEDS_OWN_ROUTER
       const run = `generated-${process.pid}-${Date.now()}`;
       const billingAt = (router: string) =>
         connectClient(mesh.url(router), { username: "billing-worker", password: "billing-secret" });
-      const invoices = await (await billingAt("aws-eu-edge-1")).sender("billing/invoices");
-      await invoices.waitForCredit(1, 20_000);
+      // A link-routed attach is refused (qd:no-route-to-dest) until a router on the way has its
+      // broker connection up — qdrouterd does the same. The mesh is used the moment it
+      // started, while the interiors may still be logging in to RabbitMQ: attach again, as a
+      // client does, for a bounded time (a refusal after that fails with its reason).
+      // The consumer first: RabbitMQ 3.10 declares a /queue/ name when a receiver attaches.
+      const consumerAt = await billingAt("azure-we-edge-2");
+      const queue = await attachWhenRouted(async () => {
+        const receiver = await consumerAt.receiver("billing/invoices");
+        // Refused: the router answers with a null source, then detaches.
+        if (receiver.remoteAddress === undefined)
+          throw new Error(`refused: ${JSON.stringify(await receiver.detached)}`);
+        return receiver;
+      });
+      const producerAt = await billingAt("aws-eu-edge-1");
+      const invoices = await attachWhenRouted(async () => {
+        const sender = await producerAt.sender("billing/invoices");
+        await sender.waitForCredit(1, 20_000);
+        return sender;
+      });
       expect((await invoices.sendAndWait({ body: "{}", message_id: run }, 10_000)).outcome).toBe(
         "accepted",
       );
-      const queue = await (await billingAt("azure-we-edge-2")).receiver("billing/invoices");
       // Earlier runs may have left invoices in the queue: skipped until this run's.
       await waitFor(() => queue.messages.some((m) => m.message.message_id === run), {
         what: "the invoice to come out of RabbitMQ on the other cloud",

@@ -321,6 +321,12 @@ describe.skipIf(!startsRouters)(`SASL, TLS and vhost policy — ${NEEDS_OWN_ROUT
       error: { condition: "amqp:unauthorized-access" },
     });
     expect((await receiver.next()).message.body).toBe(1);
+    // Without a user-id the message passes as it is: the router verifies a user-id, it does
+    // not stamp one (so a consumer learns the producer only from producers that set it).
+    const unstamped = await sender.sendAndWait({ body: 3 });
+    expect(unstamped.outcome).toBe("accepted");
+    const third = (await receiver.next()).message;
+    expect({ body: third.body, user_id: third.user_id }).toEqual({ body: 3, user_id: undefined });
   });
 
   it("vhost policy: the open frame's hostname selects the vhost; unknown users get its $default group", async () => {

@@ -178,8 +178,22 @@ export class TestSender extends TestLink<Sender> {
     return (this.link as unknown as { credit: number }).credit;
   }
 
+  /** Waits for credit; a link the router detached meanwhile fails at once, with its reason. */
   async waitForCredit(minimum = 1, timeout = 5_000): Promise<void> {
-    await waitFor(() => this.credit >= minimum, { timeout, what: `credit >= ${minimum}` });
+    const detachedWith: { error?: { condition: string; description?: string } }[] = [];
+    void this.detached.then((error) => detachedWith.push(error === undefined ? {} : { error }));
+    await waitFor(() => this.credit >= minimum || detachedWith.length > 0, {
+      timeout,
+      what: `credit >= ${minimum}`,
+    });
+    if (this.credit >= minimum) return;
+    const error = detachedWith[0]?.error;
+    const reason = error
+      ? `${error.condition}${error.description ? ` (${error.description})` : ""}`
+      : "no error given";
+    throw new Error(
+      `the router detached the sender of ${this.remoteAddress ?? "its address"} while it waited for credit: ${reason}`,
+    );
   }
 
   /** Sends and resolves with the outcome (presettled sends resolve at once). */

@@ -6,8 +6,7 @@
  *
  * - ports come from below the system's ephemeral range (ip_local_port_range), which the
  *   system never hands out by itself (no bind(0), no outgoing connection takes them), and
- *   above 28000, clear of the example project's 17101–17231 a user's platform may hold
- *   (and of up-engine.test.ts's fixed 27101–27231);
+ *   above 28000, clear of the example project's 17101–17231 a user's platform may hold;
  * - each is held by a lock file in a folder of the temp dir shared by every process
  *   (`amqp-mesh-test-ports/<port>`, created exclusively, holding the owner's pid) until
  *   released, or until its process exits (a lock of a process gone is taken over);
@@ -29,10 +28,7 @@ export const PORT_LOCK_DIR = join(tmpdir(), "amqp-mesh-test-ports");
 /** A lock older than this is taken over even if its pid runs (the pid was reused). */
 const STALE_AFTER_MS = 60 * 60 * 1000;
 
-/**
- * Above the example's ports (17101–17231), the copy of them test/integration/cli/
- * up-engine.test.ts binds (27101–27231), and the usual fixed service ports below.
- */
+/** Above the example's ports (17101–17231) and the usual fixed service ports below. */
 const LOWEST = 28_000;
 
 /** The system's ephemeral range, from Linux's ip_local_port_range (default 32768–60999). */

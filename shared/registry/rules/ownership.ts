@@ -293,3 +293,48 @@ export function checkOwnerChanges(
   }
   return diagnostics;
 }
+
+/**
+ * A team's name is its namespace: an address whose first segment is another team's name
+ * (case folded) is refused, also where that team has no channel yet (it would be squatting
+ * on addresses the other team's producers and consumers expect to be that team's). Reported
+ * on the channel, and — without a last good registry to say which came first, or when the
+ * team is the newcomer — on the other team's name, each naming the other.
+ */
+export function checkForeignNamespaces(
+  registry: ChannelRegistry,
+  places: RegistryPlaces,
+  lastGood?: RegistryOwners,
+): Diagnostic[] {
+  const teams = new Map<string, RegisteredTeam>();
+  for (const team of registry.teams) if (!teams.has(team.team)) teams.set(team.team, team);
+  const diagnostics: Diagnostic[] = [];
+  for (const channel of registry.channels) {
+    const first = addressSegments(channel.address.toLowerCase())[0];
+    if (first === undefined || first === channel.owner) continue;
+    const team = teams.get(first);
+    if (team === undefined) continue;
+    const channelHeld = lastGood?.addresses.get(ownedAddressKey(channel.address)) === channel.owner;
+    const teamHeld = lastGood?.teamFiles.get(team.team) === team.file;
+    const onChannel = lastGood === undefined || !channelHeld || teamHeld;
+    const onTeam = lastGood === undefined || !teamHeld;
+    const teamAt = team.locate?.(["team"]) ?? START_OF_FILE;
+    if (onChannel)
+      diagnostics.push(
+        places.atChannel(channel, ["address"], {
+          code: "registry/foreign-namespace",
+          message: `address '${channel.address}' of team '${channel.owner}' starts with '${team.team}', the name of team '${team.team}' (${team.file}:${teamAt.line}:${teamAt.column})`,
+          hint: `a team's name is its namespace: use an address starting with '${channel.owner}/'`,
+        }),
+      );
+    if (onTeam)
+      diagnostics.push(
+        places.atTeam(team, ["team"], {
+          code: "registry/foreign-namespace",
+          message: `team '${team.team}' is named like the first segment of address '${channel.address}' of team '${channel.owner}' (${places.where(channel)})`,
+          hint: "a team's name is its namespace: give this team a name no other team's addresses start with",
+        }),
+      );
+  }
+  return diagnostics;
+}

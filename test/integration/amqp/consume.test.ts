@@ -138,6 +138,24 @@ describe("consume: settlement follows the handler's outcome", () => {
     expect(calls).toBe(1);
   });
 
+  it("a rejection's description has control characters escaped (no forged log lines)", async () => {
+    const { peer, client } = await peerAndClient();
+    const consumer = client.consume("typed", () => {}, {
+      // A validator that echoes a key name from the payload, as schema validators do.
+      validate: (m) => `unknown key ${Object.keys(m.body as object)[0]}`,
+    });
+    await consumer.ready();
+    await client.publish("typed", {
+      body: { "x\nERROR forged line\u2028\u202e": 1 },
+      messageId: "forge",
+    });
+    await waitFor(() => peer.dispositions.length === 1, { what: "the rejection" });
+    expect(peer.dispositions[0]?.outcome).toBe("rejected");
+    expect(peer.dispositions[0]?.description).toBe(
+      "invalid payload: unknown key x\\nERROR forged line\\u2028\\u202e",
+    );
+  });
+
   it("a JSON content type with a non-JSON body is rejected with a description", async () => {
     const { peer, client } = await peerAndClient();
     const consumer = client.consume("typed", () => {});

@@ -2,12 +2,13 @@
  * `amqp-mesh up --engine`: real routers when their binary is on PATH; otherwise a clear
  * error and exit code 3 (a run-time failure), before anything is generated or started.
  */
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, symlink } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempFolders } from "./copy-examples.ts";
+import { examplesOnReservedPorts } from "./free-port-project.ts";
 import { runCli } from "./run-cli.ts";
 
 const dirs: string[] = [];
@@ -66,22 +67,18 @@ describe("up --engine", () => {
   });
 
   it("a port already in use is a run-time failure (exit 3) naming the port", async () => {
-    // A copy of the example on ports of its own, so that no other test's mesh is disturbed.
+    // A copy of the example on ports reserved for this test, so that no other test's mesh
+    // (nor a user's running platform) is disturbed.
     const folders = tempFolders();
     try {
-      const project = await folders.copyOfExamples();
-      const topologyFile = join(project, "topology.yaml");
-      const shifted = (await readFile(topologyFile, "utf8")).replace(
-        /port: 17(\d{3})/g,
-        (_, n: string) => `port: 27${n}`,
-      );
-      await writeFile(topologyFile, shifted);
+      const { project, ports } = await examplesOnReservedPorts(folders);
+      const taken = ports.get(17121) as number;
       const blocker = createServer();
-      await new Promise<void>((resolve) => blocker.listen(27121, "127.0.0.1", resolve));
+      await new Promise<void>((resolve) => blocker.listen(taken, "127.0.0.1", resolve));
       try {
         const result = await runCli(["up", project, "--once", "--out", join(project, "out")]);
         expect(result.code).toBe(3);
-        expect(result.stderr).toContain("port 27121 on 127.0.0.1 is already in use");
+        expect(result.stderr).toContain(`port ${taken} on 127.0.0.1 is already in use`);
       } finally {
         await new Promise<void>((resolve) => blocker.close(() => resolve()));
       }

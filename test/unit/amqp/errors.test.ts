@@ -94,6 +94,24 @@ describe("typed errors", () => {
     expect(refused("amqp:unauthorized-access").transient).toBe(false);
   });
 
+  it("a routed link lost says what the router lost and the user-id cause RabbitMQ ends it for", () => {
+    const lost = new LinkRefusedError({
+      address: "billing/invoices",
+      url: "amqp://edge:5672",
+      role: "sender",
+      condition: "qd:routed-link-lost",
+      description: "Connectivity to the peer container was lost",
+    });
+    expect(lost.message).toBe(
+      'router amqp://edge:5672 closed the sender link to "billing/invoices": qd:routed-link-lost: ' +
+        "Connectivity to the peer container was lost (the router lost its session with the " +
+        "broker; RabbitMQ 3.x ends that session, and every routed link on it, over a message " +
+        "whose user-id is not the router's broker login (send no user_id on a broker channel) " +
+        "or an outcome it cannot read)",
+    );
+    expect(lost.transient).toBe(true);
+  });
+
   it("NoRouteError says the address had no route for the deadline, and is transient", () => {
     const noRoute = new NoRouteError({
       address: "broker/orders",

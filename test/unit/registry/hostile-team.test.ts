@@ -168,6 +168,17 @@ const ATTEMPTS: Attempt[] = [
     says: /prefix 'sales' of team 'mallory' covers address 'sales\/orders' owned by team 'sales'/,
   },
   {
+    name: "claims an address in sales' namespace where sales has no channel",
+    file: { channel: channelWith("sales/refunds") },
+    code: "registry/foreign-namespace",
+    says: /starts with 'sales', the name of team 'sales' \(.*sales\.yaml/,
+  },
+  {
+    name: "claims it in other case and with '.'",
+    file: { channel: channelWith("SALES.refunds") },
+    code: "registry/foreign-namespace",
+  },
+  {
     name: "claims an address inside sales/orders",
     file: { channel: channelWith("sales/orders/eu") },
     code: "registry/prefix-overlap",
@@ -352,10 +363,7 @@ describe("a hostile team's registry file, at config-sync's gate (against the las
     expect(verdict.accepted ? [] : verdict.problems).toEqual([]);
   });
 
-  // Paths outside the store's project are simply not in it: no file, never the file system.
-  const gateAttempts = ATTEMPTS.filter((a) => a.code !== "registry/schema-file-outside");
-
-  it.each(gateAttempts)("refuses, on mallory's file only: $name", async ({ file, code }) => {
+  it.each(ATTEMPTS)("refuses, on mallory's file only: $name", async ({ file, code }) => {
     const verdict = await gate(withMallory(malloryYaml(file)));
     expect(verdict.accepted).toBe(false);
     const problems = verdict.accepted ? [] : verdict.problems;
@@ -369,7 +377,8 @@ describe("a hostile team's registry file, at config-sync's gate (against the las
     ).toEqual([]);
   });
 
-  it("refuses a schemaFile outside the store's project (it is not in the snapshot)", async () => {
+  // Never read from the file system, nor from the store outside the project: said as outside.
+  it("refuses a schemaFile outside the store's project, saying so", async () => {
     const verdict = await gate(
       withMallory(
         malloryYaml({ channel: channelWith("mallory/s", "\n    schemaFile: ../../topology.yaml") }),
@@ -377,7 +386,7 @@ describe("a hostile team's registry file, at config-sync's gate (against the las
     );
     expect(verdict.accepted ? [] : verdict.problems).toEqual([
       expect.stringMatching(
-        /mallory\.yaml:.*schemaFile '\.\.\/\.\.\/topology\.yaml' does not exist/,
+        /mallory\.yaml:.*schemaFile '\.\.\/\.\.\/topology\.yaml' lies outside the project store:\/\/registry\/; it was not read/,
       ),
     ]);
   });
@@ -433,6 +442,9 @@ describe("a hostile team's registry file, at config-sync's gate (against the las
     });
     const verdict = await gate(files);
     expect(verdict.accepted ? [] : verdict.problems).toEqual([
+      expect.stringMatching(
+        /mallory\.yaml:.*starts with 'logistics', the name of team 'logistics'/,
+      ),
       expect.stringMatching(
         /mallory\.yaml:.*address 'logistics\/shipments' belonged to team 'logistics' in the last good registry/,
       ),

@@ -129,6 +129,9 @@ describe("the order and place of validation errors", () => {
         /^store:\/\/r\/registry\/acme\.yaml:4:14: error: address 'sales\/orders' of team 'acme' is already declared by team 'sales'/,
       ),
       expect.stringMatching(
+        /^store:\/\/r\/registry\/acme\.yaml:4:14: error: address 'sales\/orders' of team 'acme' starts with 'sales', the name of team 'sales'/,
+      ),
+      expect.stringMatching(
         /^store:\/\/r\/registry\/acme\.yaml:4:14: error: prefix 'sales\/orders' of team 'acme' covers address 'sales\/orders\.dead'/,
       ),
     ]);

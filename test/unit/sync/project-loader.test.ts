@@ -81,6 +81,21 @@ describe("ProjectLoader", () => {
     );
   });
 
+  it.each([
+    ["by '..'", "../../etc/passwd"],
+    ["by an absolute path", "/etc/passwd"],
+    ["by '..' after a folder", "schemas/../../../secret.json"],
+  ])(
+    "a schemaFile outside the project (%s) is reported as outside, not as missing",
+    async (_how, schemaFile) => {
+      const loaded = await new ProjectLoader().load(project([team(1, 1, { schemaFile })]));
+      const found = loaded.diagnostics.filter((d) => d.code.startsWith("registry/schema-file-"));
+      expect(found.map((d) => d.code)).toEqual(["registry/schema-file-outside"]);
+      expect(found[0]?.message).toContain("outside the project s3://bucket/");
+      expect(found[0]?.message).not.toContain("does not exist");
+    },
+  );
+
   it("keeps no more files and text than its limits, the least recently used going first", async () => {
     const loader = new ProjectLoader({ files: 4 });
     for (let version = 0; version < 5; version++) {
