@@ -76,6 +76,7 @@ export function renderPlotSvg(plot: Plot): string {
   const ty = (y: number): number => MARGIN.top + plotH - (y / yMax) * plotH;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    `<title>${xmlText(plot.title)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${WIDTH / 2}" y="20" text-anchor="middle" font-size="14">${xmlText(plot.title)}</text>`,
   ];
