@@ -305,6 +305,8 @@ async function runBridge(args: ParsedArgs): Promise<number> {
   // Attempts counted across restarts of this bridge (out/bridge-attempts/<channel>.json).
   const attempts = new FileAttemptLedger(
     join(out, "bridge-attempts", `${encodeURIComponent(channel.address)}.json`),
+    undefined,
+    (message) => console.error(`bridge: ${message}`),
   );
   if (attempts.problem !== undefined) console.error(`bridge: ${attempts.problem}`);
   const bridge = new ChannelBridge({

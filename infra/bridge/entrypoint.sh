@@ -9,6 +9,9 @@
 #   MESH_BRIDGE_LAMBDA           invoke this AWS Lambda function (AWS_REGION, the task role), or
 #   MESH_BRIDGE_AZURE_URL        invoke this Azure function over HTTP (AZURE_FUNCTION_KEY)
 #   MESH_BRIDGE_PROJECT          the project whose registry holds the channel (default /app/project)
+#   MESH_BRIDGE_STATE_DIR        a writable folder for the bridge's attempt ledger (default
+#                                /tmp/amqp-mesh-bridge; on the task's own disk: it counts
+#                                across restarts of the bridge process, not of the task)
 #   MESH_BRIDGE_LAMBDA_ENDPOINT  another Lambda API endpoint (a local stand-in)
 #   MESH_BRIDGE_BATCH_SIZE, MESH_BRIDGE_MAX_WAIT_MS, MESH_BRIDGE_CONCURRENCY,
 #   MESH_BRIDGE_MAX_ATTEMPTS, MESH_BRIDGE_RETRY_DELAY_MS   whole numbers (the bridge's defaults)
@@ -75,7 +78,8 @@ done
 # kernel drops signals PID 1 has no handler for), and the task would wait for SIGKILL. This
 # shell stays PID 1 and passes SIGTERM/SIGINT on; before the bridge has started, node simply
 # ends (it holds nothing yet).
-node "${MESH_BRIDGE_CLI:-/app/main.mjs}" bridge "$project" --channel "$channel" "$@" &
+node "${MESH_BRIDGE_CLI:-/app/main.mjs}" bridge "$project" --channel "$channel" \
+  --out "${MESH_BRIDGE_STATE_DIR:-/tmp/amqp-mesh-bridge}" "$@" &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null' TERM
 trap 'kill -INT "$child" 2>/dev/null' INT

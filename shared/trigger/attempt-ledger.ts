@@ -69,16 +69,27 @@ export class MemoryAttemptLedger implements AttemptLedger {
 /**
  * Counts in a JSON file (mode 0600), rewritten whole (temporary file + rename) on every
  * change, so a bridge restarted on the same disk goes on counting. A file that cannot be
- * read or parsed starts the ledger empty and is said so in `problem`.
+ * read or parsed starts the ledger empty and is said so in `problem`. A file that cannot be
+ * written (a read-only disk, a folder the process may not write) leaves the counts in
+ * memory — they still bound retries within this process — and is said once through
+ * `onWriteError`: refusing every message for want of a file would stop the channel.
  */
 export class FileAttemptLedger extends MemoryAttemptLedger {
   readonly path: string;
   /** Why the file's counts were not taken over, if they were not. */
   readonly problem: string | undefined;
 
-  constructor(path: string, limit = ATTEMPT_LEDGER_LIMIT) {
+  private readonly onWriteError: ((message: string) => void) | undefined;
+  private writeFailed = false;
+
+  constructor(
+    path: string,
+    limit = ATTEMPT_LEDGER_LIMIT,
+    onWriteError?: (message: string) => void,
+  ) {
     super(limit);
     this.path = path;
+    this.onWriteError = onWriteError;
     let text: string | undefined;
     try {
       text = readFileSync(path, "utf8");
@@ -106,9 +117,18 @@ export class FileAttemptLedger extends MemoryAttemptLedger {
 
   override set(counts: ReadonlyArray<readonly [string, number]>): void {
     super.set(counts);
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify([...this.counts]), { mode: 0o600 });
-    renameSync(temporary, this.path);
+    try {
+      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+      const temporary = `${this.path}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify([...this.counts]), { mode: 0o600 });
+      renameSync(temporary, this.path);
+      this.writeFailed = false;
+    } catch (error) {
+      if (this.writeFailed) return;
+      this.writeFailed = true;
+      this.onWriteError?.(
+        `attempt ledger ${this.path} cannot be written (${(error as Error).message}): attempts are counted in memory only, and start again if this process restarts`,
+      );
+    }
   }
 }

@@ -55,7 +55,7 @@ describe("bridge entrypoint, fuzzed", { timeout: 120_000 }, () => {
         const args = result.args ?? [];
         expect(args[args.indexOf("--channel") + 1]).toBe(channel);
         expect(args[args.indexOf("--lambda") + 1]).toBe(fn);
-        expect(args).toHaveLength(7);
+        expect(args).toHaveLength(9);
         expect(`${result.stdout}${result.stderr}`).not.toContain("SECRETMARK");
       }),
       { numRuns: 60 },

@@ -87,6 +87,8 @@ describe("bridge entrypoint", () => {
       join(result.dir, "project"),
       "--channel",
       "sales/orders",
+      "--out",
+      "/tmp/amqp-mesh-bridge",
       "--lambda",
       "order-invoicing",
       "--lambda-endpoint",
@@ -112,7 +114,7 @@ describe("bridge entrypoint", () => {
       AZURE_FUNCTION_KEY_FILE: join(dir, "key"),
     });
     expect(result.stderr).toBe("");
-    expect(result.node?.args.slice(5)).toEqual(["--azure", "https://fn.example/api/triggers/x"]);
+    expect(result.node?.args.slice(7)).toEqual(["--azure", "https://fn.example/api/triggers/x"]);
     expect(result.node?.env.MESH_SASL_PASSWORD).toBe(SECRET);
     expect(result.node?.env.AZURE_FUNCTION_KEY).toBe("function-key");
     expect(result.node?.env.MESH_SASL_PASSWORD_FILE).toBeUndefined();
