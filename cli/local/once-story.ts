@@ -167,14 +167,21 @@ export async function runOnceStory(options: StoryOptions): Promise<StoryStep[]> 
   let postedAt = 0;
   await step("HTTP POST sales/orders on the AWS ingress", async () => {
     if (aws === undefined) throw new Error("no AWS ingress");
-    postedAt = performance.now();
-    const answer = await post(aws.url, "sales/orders", keyOf(keys, login), {
-      orderId,
-      customerId: "c-once",
-      lines: [{ sku: "sku-1", quantity: 2 }],
-    });
-    if (answer.status !== 202) throw new Error(`answered ${answer.status}: ${answer.text}`);
-    return `202 ${answer.text}`;
+    const order = { orderId, customerId: "c-once", lines: [{ sku: "sku-1", quantity: 2 }] };
+    // The trigger's consumer has just attached: until the mesh has spread its address to the
+    // AWS edge routers (seconds on real routers), the ingress answers 503 no-consumer with a
+    // Retry-After, and nothing is published. Retried as a well-behaved client would.
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    for (let tries = 1; ; tries++) {
+      postedAt = performance.now();
+      const answer = await post(aws.url, "sales/orders", keyOf(keys, login), order);
+      if (answer.status === 202)
+        return `202 ${answer.text}${tries > 1 ? ` (try ${tries}: 503 no-consumer until the mesh knew the trigger's consumer)` : ""}`;
+      const noConsumer = answer.status === 503 && answer.text.includes("no-consumer");
+      if (!noConsumer || Date.now() + 1_000 > deadline)
+        throw new Error(`answered ${answer.status}: ${answer.text}`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
   });
   await step("the mesh carries it to the trigger on the Azure side", async () => {
     if (orderTrigger === undefined) throw new Error("no trigger function on sales/orders");
