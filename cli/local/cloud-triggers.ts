@@ -216,6 +216,11 @@ export interface StartTriggerOptions {
   deadLetter: string | undefined;
   /** The broker is RabbitMQ (its AMQP 1.0 plugin drops the connection on drain). */
   rabbit: boolean;
+  /**
+   * Where the platform consumes a channel when that is not its own address (a broker channel
+   * on skupper-router: the queue's outlet, router-config's consumerAddresses).
+   */
+  consumerAddresses?: Readonly<Record<string, string>>;
   log: WriteStream;
   onInvocation?: (invocation: Invocation) => void;
 }
@@ -271,7 +276,11 @@ export async function startTrigger(options: StartTriggerOptions): Promise<LocalT
     },
   };
   const client = new MeshClient(
-    { ...mesh, reconnect: { initialDelayMs: 200, maxDelayMs: 2_000 } },
+    {
+      ...mesh,
+      reconnect: { initialDelayMs: 200, maxDelayMs: 2_000 },
+      ...(options.consumerAddresses ? { consumerAddresses: { ...options.consumerAddresses } } : {}),
+    },
     { log: line },
   );
   const bridge = new ChannelBridge({

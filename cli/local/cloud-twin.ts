@@ -12,7 +12,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { newApiKey } from "../../shared/ingress/index.ts";
-import type { Topology } from "../../shared/topology/index.ts";
+import { consumerAddresses } from "../../shared/router-config/index.ts";
+import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
 import { loadValidProject, type ValidProject } from "../load-project.ts";
 import type { LocalPlatform } from "../local-platform.ts";
 import { SYNC_PRINCIPAL } from "../local-platform.ts";
@@ -31,6 +32,7 @@ import {
   projectFunctions,
   startTrigger,
 } from "./cloud-triggers.ts";
+import { engineFlavour } from "./engine.ts";
 import { LocalRegistrySource, type RegistryChange } from "./registry-source.ts";
 import { projectFiles, type RegistryStores, startRegistryStores } from "./registry-stores.ts";
 
@@ -86,6 +88,12 @@ export interface CloudTwinOptions {
 }
 
 const DEBOUNCE_MS = 150;
+
+/** The flavour the routers run: the engine's for real routers, else the topology's. */
+function routersFlavour(platform: LocalPlatform): RouterFlavour {
+  const engine = platform.routers.engine;
+  return engine === "emulator" ? platform.project.topology.flavour : engineFlavour(engine);
+}
 
 /** The cloud of each environment, and the environments' routers by cloud. */
 function cloudRouters(topology: Topology, mode?: "edge"): Map<Cloud, string[]> {
@@ -302,6 +310,7 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
           registry: source,
           deadLetter: channel?.deadLetter,
           rabbit: broker?.flavour === "rabbitmq",
+          consumerAddresses: consumerAddresses(platform.project.registry, routersFlavour(platform)),
           log: openFunctionLog(join(logDir, `${definition.name}.log`)),
           ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
         });
