@@ -4,6 +4,11 @@
  * router of `--target`, or else the topology's first edge router.
  */
 import { MeshClient } from "../shared/amqp/index.ts";
+import {
+  type ChannelRegistry,
+  partyResolver,
+  type RegisteredChannel,
+} from "../shared/registry/index.ts";
 import type { Topology } from "../shared/topology/index.ts";
 import type { CommandArgs, CommandOptions } from "./command.ts";
 import {
@@ -67,3 +72,28 @@ export function clientFor(url: string, sasl: Sasl, args: ClientArgs): MeshClient
 }
 
 export { principalLogin };
+
+/**
+ * The channel a command names and the principal it acts as: `--as`, else the channel's first
+ * producer (publish) or consumer (tail) principal. A usage error says which is missing.
+ */
+export function channelAndPrincipal(
+  registry: ChannelRegistry,
+  dir: string,
+  channelName: string,
+  as: string | undefined,
+  role: "producer" | "consumer",
+): { channel: RegisteredChannel; principal: string } {
+  const channel = registry.channels.find((c) => c.address === channelName);
+  if (channel === undefined)
+    throw new UsageError(
+      `'${channelName}' is no channel of ${dir} (${registry.channels.map((c) => c.address).join(", ")})`,
+    );
+  const parties = role === "producer" ? channel.producers : channel.consumers;
+  const principal = as ?? partyResolver(registry).principalsIn(parties)[0];
+  if (principal === undefined)
+    throw new UsageError(
+      `channel '${channel.address}' has no ${role} principal: give --as <principal>`,
+    );
+  return { channel, principal };
+}

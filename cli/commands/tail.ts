@@ -10,8 +10,13 @@ import {
   type ReceivedMessage,
   RetryableError,
 } from "../../shared/amqp/index.ts";
-import { partyResolver } from "../../shared/registry/index.ts";
-import { CLIENT_OPTIONS, clientFor, clientRouterUrl, principalLogin } from "../client-login.ts";
+import {
+  CLIENT_OPTIONS,
+  channelAndPrincipal,
+  clientFor,
+  clientRouterUrl,
+  principalLogin,
+} from "../client-login.ts";
 import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
@@ -111,17 +116,13 @@ async function runTail(args: CommandArgs<typeof options>): Promise<number> {
   const dir = await projectDir(dirArg ?? "examples");
   const project = await loadValidProject(dir);
   if (project === undefined) return 1;
-  const channel = project.registry.channels.find((c) => c.address === channelName);
-  if (channel === undefined)
-    throw new UsageError(
-      `'${channelName}' is no channel of ${dir} (${project.registry.channels.map((c) => c.address).join(", ")})`,
-    );
-  const principal =
-    args.values.as ?? partyResolver(project.registry).principalsIn(channel.consumers)[0];
-  if (principal === undefined)
-    throw new UsageError(
-      `channel '${channel.address}' has no consumer principal: give --as <principal>`,
-    );
+  const { channel, principal } = channelAndPrincipal(
+    project.registry,
+    dir,
+    channelName,
+    args.values.as,
+    "consumer",
+  );
   const router = await clientRouterUrl(args, project.topology);
   const client = clientFor(router.url, await principalLogin(args, dir, principal), args);
   const peek = args.values.peek === true;
