@@ -74,7 +74,12 @@ export function startPublishSpan(
   address: string,
   parent: Context = context.active(),
 ): { span: Span; ctx: Context } {
-  const span = tracer.startSpan(
+  const span = publishSpan(address, parent);
+  return { span, ctx: trace.setSpan(parent, span) };
+}
+
+function publishSpan(address: string, parent: Context): Span {
+  return tracer.startSpan(
     `publish ${address}`,
     {
       kind: SpanKind.PRODUCER,
@@ -82,7 +87,6 @@ export function startPublishSpan(
     },
     parent,
   );
-  return { span, ctx: trace.setSpan(parent, span) };
 }
 
 /**
@@ -94,9 +98,9 @@ export function startPublishTrace(
   address: string,
   parent: Context = context.active(),
 ): { span: Span; traceProperties: Record<string, string> | undefined } {
-  const { span, ctx } = startPublishSpan(address, parent);
+  const span = publishSpan(address, parent);
   if (!isSpanContextValid(span.spanContext())) return { span, traceProperties: undefined };
-  return { span, traceProperties: injectTraceContext(ctx) };
+  return { span, traceProperties: injectTraceContext(trace.setSpan(parent, span)) };
 }
 
 /** `receive <address>` consumer span, child of the producer's remote span context. */
