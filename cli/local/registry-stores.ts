@@ -17,6 +17,7 @@ import { S3ObjectStore } from "../../functions/aws/sync/s3-store.ts";
 import { BlobObjectStore } from "../../functions/azure/sync-store.ts";
 import {
   type BlobEmulator,
+  objectCreatedEvent,
   type S3Emulator,
   startAzurite,
   startS3Emulator,
@@ -86,34 +87,8 @@ export async function startRegistryStores(): Promise<RegistryStores> {
     await container.create();
     const uploaded = new Map<string, string>();
 
-    const awsEventFor = (key: string): unknown => {
-      const record = [...s3.events].reverse().find((r) => r.s3.object.key === key);
-      if (record === undefined) throw new Error(`S3rver reported no write of ${key}`);
-      return {
-        version: "0",
-        id: randomUUID(),
-        "detail-type": "Object Created",
-        source: "aws.s3",
-        account: ACCOUNT,
-        time: new Date(record.eventTime).toISOString().replace(/\.\d+Z$/, "Z"),
-        region: REGION,
-        resources: [`arn:aws:s3:::${record.s3.bucket.name}`],
-        detail: {
-          version: "0",
-          bucket: { name: record.s3.bucket.name },
-          object: {
-            key,
-            size: record.s3.object.size,
-            etag: record.s3.object.eTag,
-            sequencer: record.s3.object.sequencer,
-          },
-          "request-id": randomUUID(),
-          requester: ACCOUNT,
-          "source-ip-address": "127.0.0.1",
-          reason: "PutObject",
-        },
-      };
-    };
+    const awsEventFor = (key: string): unknown =>
+      objectCreatedEvent(s3, key, { account: ACCOUNT, region: REGION });
     let sequence = 0;
     const azureEventFor = (key: string, etag: string, size: number): EventGridEvent => ({
       id: randomUUID(),

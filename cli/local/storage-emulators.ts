@@ -8,6 +8,7 @@
  *   port read from its start-up line; stopped by its pid.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -149,6 +150,50 @@ export async function startAzurite(): Promise<BlobEmulator> {
         child.kill("SIGTERM");
         await exited;
       }
+    },
+  };
+}
+
+/** The account and region the local AWS side's events name. */
+export const LOCAL_AWS_ACCOUNT = "123456789012";
+export const LOCAL_AWS_REGION = "eu-west-1";
+
+/**
+ * The EventBridge "Object Created" event S3 sends for the last write of `key`, built from the
+ * record S3rver emitted for it (AWS's "Amazon S3 events via EventBridge" shape).
+ */
+export function objectCreatedEvent(
+  s3: Pick<S3Emulator, "events">,
+  key: string,
+  where: { account: string; region: string } = {
+    account: LOCAL_AWS_ACCOUNT,
+    region: LOCAL_AWS_REGION,
+  },
+): unknown {
+  const record = [...s3.events].reverse().find((r) => r.s3.object.key === key);
+  if (record === undefined) throw new Error(`S3rver reported no write of ${key}`);
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": "Object Created",
+    source: "aws.s3",
+    account: where.account,
+    time: new Date(record.eventTime).toISOString().replace(/\.\d+Z$/, "Z"),
+    region: where.region,
+    resources: [`arn:aws:s3:::${record.s3.bucket.name}`],
+    detail: {
+      version: "0",
+      bucket: { name: record.s3.bucket.name },
+      object: {
+        key,
+        size: record.s3.object.size,
+        etag: record.s3.object.eTag,
+        sequencer: record.s3.object.sequencer,
+      },
+      "request-id": randomUUID(),
+      requester: where.account,
+      "source-ip-address": "127.0.0.1",
+      reason: "PutObject",
     },
   };
 }

@@ -26,7 +26,11 @@ import {
   syncSettingsFromEnv,
 } from "../../shared/sync/index.ts";
 import { type ManagementTap, startManagementTap } from "../support/management-tap.ts";
-import { type S3Emulator, startS3Emulator } from "../support/storage-emulators.ts";
+import {
+  objectCreatedEvent,
+  type S3Emulator,
+  startS3Emulator,
+} from "../support/storage-emulators.ts";
 import { VALID_ORDER } from "./bad-requests.ts";
 import {
   type ChannelConsumer,
@@ -69,34 +73,7 @@ function lambdaContext(): Context {
 }
 
 /** The EventBridge event S3 sends for a write, from the record S3rver emitted for it. */
-function eventFor(key: string): unknown {
-  const record = [...s3.events].reverse().find((r) => r.s3.object.key === key);
-  if (record === undefined) throw new Error(`S3rver reported no write of ${key}`);
-  return {
-    version: "0",
-    id: crypto.randomUUID(),
-    "detail-type": "Object Created",
-    source: "aws.s3",
-    account: "123456789012",
-    time: new Date(record.eventTime).toISOString().replace(/\.\d+Z$/, "Z"),
-    region: "eu-west-1",
-    resources: [`arn:aws:s3:::${record.s3.bucket.name}`],
-    detail: {
-      version: "0",
-      bucket: { name: record.s3.bucket.name },
-      object: {
-        key,
-        size: record.s3.object.size,
-        etag: record.s3.object.eTag,
-        sequencer: record.s3.object.sequencer,
-      },
-      "request-id": "57H08PA84AB1JZW0",
-      requester: "123456789012",
-      "source-ip-address": "127.0.0.1",
-      reason: "PutObject",
-    },
-  };
-}
+const eventFor = (key: string): unknown => objectCreatedEvent(s3, key);
 
 async function put(key: string, content: string): Promise<void> {
   await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: content }));

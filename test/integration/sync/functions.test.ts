@@ -35,6 +35,7 @@ import {
 import { NEEDS_OWN_ROUTERS } from "../../conformance/target.ts";
 import {
   type BlobEmulator,
+  objectCreatedEvent,
   type S3Emulator,
   startAzurite,
   startS3Emulator,
@@ -111,34 +112,7 @@ describe.skipIf(ENGINE === undefined)(`config-sync functions — ${NEEDS_OWN_ROU
     let lines: string[];
 
     /** The EventBridge event S3 sends for a write, from the record S3rver emitted for it. */
-    function eventBridgeEventFor(key: string): unknown {
-      const record = [...s3.events].reverse().find((r) => r.s3.object.key === key);
-      if (record === undefined) throw new Error(`S3rver reported no write of ${key}`);
-      return {
-        version: "0",
-        id: crypto.randomUUID(),
-        "detail-type": "Object Created",
-        source: "aws.s3",
-        account: "123456789012",
-        time: new Date(record.eventTime).toISOString().replace(/\.\d+Z$/, "Z"),
-        region: "eu-west-1",
-        resources: [`arn:aws:s3:::${record.s3.bucket.name}`],
-        detail: {
-          version: "0",
-          bucket: { name: record.s3.bucket.name },
-          object: {
-            key,
-            size: record.s3.object.size,
-            etag: record.s3.object.eTag,
-            sequencer: record.s3.object.sequencer,
-          },
-          "request-id": "57H08PA84AB1JZW0",
-          requester: "123456789012",
-          "source-ip-address": "127.0.0.1",
-          reason: "PutObject",
-        },
-      };
-    }
+    const eventBridgeEventFor = (key: string): unknown => objectCreatedEvent(s3, key);
 
     async function put(key: string, content: string): Promise<void> {
       await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: content }));
