@@ -53,7 +53,22 @@ export function hasRestarted(
 }
 
 /**
- * On a scheduled run, whether a router needs the full QUERY-and-apply: never seen, restarted,
+ * Whether the router may have started after it was last seen, though `hasRestarted` cannot
+ * tell (uptime counts whole seconds, boot time moves within the tolerance): it has been up for
+ * less time than has passed since that sighting. Only ever true for a router seen within
+ * seconds of its start, or one that did restart: what it holds must be read, not assumed.
+ */
+export function mayHaveRestarted(
+  previous: RouterState | undefined,
+  seen: RouterObservation,
+): boolean {
+  if (previous === undefined) return false;
+  return seen.uptimeSeconds * 1000 < seen.seenAt - previous.seenAt;
+}
+
+/**
+ * On a scheduled run, whether a router needs the full QUERY-and-apply: never seen, restarted
+ * (or may have: up for less time than since it was last seen),
  * the registry changed since its last full sync (a lost event), its last sync failed, or the
  * last full sync is older than `fullSyncIntervalMs`. Otherwise reading its uptime was enough.
  */
@@ -74,6 +89,12 @@ export function needsFullSync(
           : `restarted: up ${seen.uptimeSeconds} s (since ${since}), was up since ${new Date(previous.bootTime).toISOString()}`,
     };
   }
+  if (mayHaveRestarted(previous, seen))
+    return {
+      full: true,
+      restarted: false,
+      reason: `up ${seen.uptimeSeconds} s, less than the ${((seen.seenAt - previous.seenAt) / 1000).toFixed(1)} s since it was last seen: it may have restarted`,
+    };
   if (previous.syncedAt === undefined)
     return { full: true, restarted: false, reason: "the last sync did not finish cleanly" };
   if (previous.syncedDigest !== options.digest)

@@ -16,6 +16,7 @@ export {
   bootTimeOf,
   type FullSyncDecision,
   hasRestarted,
+  mayHaveRestarted,
   needsFullSync,
   RESTART_TOLERANCE_MS,
   type RouterObservation,

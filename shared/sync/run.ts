@@ -22,7 +22,7 @@ import type { RouterConfig } from "../router-config/index.ts";
 import type { RouterFlavour } from "../topology/index.ts";
 import { readActualState, readRouterIdentity } from "./actual.ts";
 import { type AppliedStep, applySyncPlan } from "./apply.ts";
-import { bootTimeOf, hasRestarted, needsFullSync } from "./drift.ts";
+import { bootTimeOf, hasRestarted, mayHaveRestarted, needsFullSync } from "./drift.ts";
 import { checkRegistry, configDigest, DesiredConfigs, type ValidProject } from "./gate.ts";
 import { operationCounts, planFromLastApplied, planSync, type SyncPlan } from "./plan.ts";
 import { ProjectLoader } from "./project-loader.ts";
@@ -389,8 +389,9 @@ export async function runSync(options: SyncRunOptions): Promise<SyncReport> {
 
       // An event run plans from the config the router was last brought to, when that is
       // known exactly (see lastAppliedConfig): no QUERY of its entities.
+      // Not for a router that restarted, or may have since it was last seen (drift.ts).
       const lastApplied =
-        baseline === undefined || result.restarted
+        baseline === undefined || result.restarted || mayHaveRestarted(previous, seen)
           ? undefined
           : lastAppliedConfig(previous, identity.routerId, identity.flavour, baseline);
       if (lastApplied !== undefined) {

@@ -54,6 +54,12 @@ export interface SyncHarness {
   /** All taps' requests of any kind. */
   requests(): number;
   resetTaps(): void;
+  /**
+   * Waits until every router has been up for over a second since it last started (here or
+   * through `routers.restart`): one seen younger may have restarted since, as far as its
+   * whole-second uptime tells (drift.ts mayHaveRestarted), and config-sync reads it in full.
+   */
+  upAWhile(): Promise<void>;
   /** One run over the project folder, with the routers' own config preparation. */
   sync(state: MemoryStateStore, options?: Partial<SyncRunOptions>): Promise<SyncReport>;
   /** Reads, edits and writes back a team document of the copy. */
@@ -95,8 +101,20 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     only: ROUTER_IDS,
     ...(options.flavour === undefined ? {} : { flavour: options.flavour }),
   });
+  let lastStart = performance.now();
+  const restart = routers.restart.bind(routers);
+  routers.restart = async (...args: Parameters<typeof restart>) => {
+    await restart(...args);
+    lastStart = performance.now();
+  };
+  const upAWhile = () =>
+    new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, 1_100 - (performance.now() - lastStart))),
+    ).then(() => undefined);
   const taps = new Map<string, ManagementTap>();
   for (const id of ROUTER_IDS) taps.set(id, await startManagementTap(routers.url(id)));
+  // The suites count what a router that has been up a while costs.
+  await upAWhile();
   const teamFile = (team: string) => join(project.dir, "registry", `${team}.yaml`);
   return {
     project,
@@ -114,6 +132,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     resetTaps: () => {
       for (const tap of taps.values()) tap.reset();
     },
+    upAWhile,
     sync: (state, options = {}) =>
       runSync({
         source: new DirectorySource(project.dir),

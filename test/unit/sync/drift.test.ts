@@ -1,6 +1,11 @@
 /** Restart detection from the router's uptime, against the clock. */
 import { describe, expect, it } from "vitest";
-import { bootTimeOf, hasRestarted, needsFullSync } from "../../../shared/sync/index.ts";
+import {
+  bootTimeOf,
+  hasRestarted,
+  mayHaveRestarted,
+  needsFullSync,
+} from "../../../shared/sync/index.ts";
 
 const T0 = Date.parse("2026-12-01T10:00:00Z");
 const seenFirst = {
@@ -52,6 +57,28 @@ describe("restart detection", () => {
     expect(hasRestarted(young, { routerId: "r1", uptimeSeconds: 3, seenAt: T0 + 3_500 })).toBe(
       false,
     );
+  });
+
+  it("a restart that uptime cannot prove — seen 0.8 s before it, within seconds of its start — is read in full", () => {
+    // Seen up 2 s (booted 2–3 s before); killed, started again at once, seen 0.8 s later up
+    // 0 s: its boot time moved less than the tolerance, and 0 + 1 s of rounding + 1 s of
+    // slack is more than the 0.8 s since: no proof of a restart, but no proof of none.
+    const young = { ...seenFirst, bootTime: bootTimeOf(T0, 2) };
+    const after = { routerId: "r1", uptimeSeconds: 0, seenAt: T0 + 800 };
+    expect(hasRestarted(young, after)).toBe(false);
+    expect(mayHaveRestarted(young, after)).toBe(true);
+    expect(needsFullSync(young, after, options)).toMatchObject({
+      full: true,
+      restarted: false,
+      reason: "up 0 s, less than the 0.8 s since it was last seen: it may have restarted",
+    });
+    // The same run of it, up at least as long as the time since it was seen: nothing to read.
+    const same = { routerId: "r1", uptimeSeconds: 2, seenAt: T0 + 800 };
+    expect(mayHaveRestarted(young, same)).toBe(false);
+    expect(needsFullSync(young, same, options)).toMatchObject({ full: false });
+    expect(
+      mayHaveRestarted(seenFirst, { routerId: "r1", uptimeSeconds: 3_660, seenAt: T0 + 60_000 }),
+    ).toBe(false);
   });
 
   it("a few seconds of clock skew are no restart", () => {
