@@ -23,20 +23,24 @@ export const ATTEMPT_LEDGER_LIMIT = 10_000;
 
 /**
  * A message's ledger key: its authenticated producer (the router-verified user-id) and its
- * message id; a message without an id is keyed by a digest of its content.
+ * message id; a message without an id, or without a verified producer, also by a digest of
+ * its content — so that another producer's failing message under the same id never counts
+ * against this one's attempts.
  */
 export function attemptKey(
   channel: string,
   producer: string | undefined,
   message: ReceivedMessage,
 ): string {
-  const id =
-    message.messageId === undefined
-      ? `sha256:${createHash("sha256")
-          .update(JSON.stringify([message.body, message.subject, message.applicationProperties]))
-          .digest("base64url")}`
-      : `id:${String(message.messageId)}`;
-  return JSON.stringify([channel, producer ?? "", id]);
+  const digest = (): string =>
+    `sha256:${createHash("sha256")
+      .update(JSON.stringify([message.body, message.subject, message.applicationProperties]))
+      .digest("base64url")}`;
+  if (message.messageId === undefined) return JSON.stringify([channel, producer ?? "", digest()]);
+  const id = `id:${String(message.messageId)}`;
+  return JSON.stringify(
+    producer === undefined ? [channel, "", id, digest()] : [channel, producer, id],
+  );
 }
 
 /** Counts in memory: bounded, lost with the process (the bridge's default). */

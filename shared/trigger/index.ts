@@ -46,7 +46,7 @@ export {
 } from "./definition.ts";
 export { assembleTrigger, type DeployedTrigger, PublishNotConfiguredError } from "./deployment.ts";
 export { type HttpInvokerOptions, httpInvoker } from "./http-invoker.ts";
-export { messageIdempotencyKey } from "./idempotency-key.ts";
+export { messageIdempotencyKey, recordIdempotencyKey } from "./idempotency-key.ts";
 export { type InProcessInvokerOptions, inProcessInvoker } from "./in-process-invoker.ts";
 export { type FunctionInvoker, InvokeError, type InvokeResult } from "./invoker.ts";
 export {

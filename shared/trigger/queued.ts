@@ -9,11 +9,11 @@
 import { escapeControlCharacters } from "../log-text.ts";
 import { type BatchRunOptions, runChannelBatch } from "./batch.ts";
 import type { BatchItemFailure, ChannelHandlerDefinition } from "./definition.ts";
-import { messageIdempotencyKey } from "./idempotency-key.ts";
+import { recordIdempotencyKey } from "./idempotency-key.ts";
 import type { TriggerRecord } from "./records.ts";
 
 /**
- * Runs `work` at most once per key (`messageIdempotencyKey`: channel, producer, message id): a key whose work completed earlier resolves without
+ * Runs `work` at most once per key (`recordIdempotencyKey`: channel, producer, message id — and the body's digest when no producer is verified): a key whose work completed earlier resolves without
  * running it; work in progress elsewhere rejects (the batch is retried later).
  */
 export interface IdempotencyGuard {
@@ -62,13 +62,14 @@ function deferred(): Deferred {
 }
 
 /**
- * One record per channel, producer and message id: duplicates (a resend the broker stored
- * twice) share its outcome; the same id from another producer is another message.
+ * One record per key (channel, producer, message id; the body's digest without a verified
+ * producer): duplicates (a resend the broker stored twice) share its outcome; the same id
+ * from another producer, or with other content from an unverified one, is another message.
  */
 function unique(channel: string, records: readonly TriggerRecord[]): TriggerRecord[] {
   const seen = new Set<string>();
   return records.filter((r) => {
-    const key = messageIdempotencyKey(channel, r.producer, r.messageId);
+    const key = recordIdempotencyKey(channel, r);
     return !seen.has(key) && seen.add(key) !== undefined;
   });
 }
@@ -97,7 +98,7 @@ export async function runQueuedBatch<T>(
   // Items the guard does not run never await their result: their rejection is nobody's.
   for (const result of results) result.promise.catch(() => {});
   const guarded = items.map((record, i) =>
-    guard.once(messageIdempotencyKey(definition.channel, record.producer, record.messageId), () => {
+    guard.once(recordIdempotencyKey(definition.channel, record), () => {
       entered[i]?.resolve();
       return results[i]?.promise ?? Promise.resolve();
     }),

@@ -15,7 +15,7 @@ import {
   type ReceivedMessage,
 } from "../amqp/index.ts";
 import type { ChannelMessage, CloudEventAttributes } from "./definition.ts";
-import { messageIdempotencyKey } from "./idempotency-key.ts";
+import { recordIdempotencyKey } from "./idempotency-key.ts";
 
 /** The invocation event's marker and version: a function refuses what it does not know. */
 export const INVOCATION_FORMAT = "amqp-mesh/trigger-invocation/1";
@@ -246,7 +246,7 @@ export function decodeRecord(record: TriggerRecord, channel: string): ChannelMes
     id: record.id,
     messageId: record.messageId,
     producer: record.producer,
-    idempotencyKey: messageIdempotencyKey(channel, record.producer, record.messageId),
+    idempotencyKey: recordIdempotencyKey(channel, record),
     channel,
     payload: payload as JsonValue,
     attempt: record.attempt,

@@ -298,6 +298,7 @@ describe.skipIf(!rabbit.reachable && !IN_CI)(
       await stopTargetMeshes();
       // Each run's queues (and their .dlq) are its own: leave nothing behind in RabbitMQ.
       await deleteQueues(`amqp-mesh-trigger-${run}`);
-    });
+      // One rabbitmqctl per queue (an Erlang VM each): over a minute on a loaded machine.
+    }, 180_000);
   },
 );

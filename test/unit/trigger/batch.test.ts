@@ -10,8 +10,8 @@ import {
   channelCatalog,
   defineChannelHandler,
   type IdempotencyGuard,
-  messageIdempotencyKey,
   PermanentError,
+  recordIdempotencyKey,
   recordOfMessage,
   runChannelBatch,
   runQueuedBatch,
@@ -252,10 +252,41 @@ describe("runQueuedBatch", () => {
     expect(runs).toEqual(["a", "b", "c", "b"]);
   });
 
+  it("one producer's message id cannot make another's look done: without a verified producer, other content is another message", async () => {
+    const runs: string[] = [];
+    const definition = defineChannelHandler({
+      channel: "sales/orders",
+      handler: (batch) => void runs.push(...batch.map((m) => m.id)),
+    });
+    const guard = memoryGuard();
+    // Two direct producers without a user-id chose the same id for different orders; the
+    // first one's redelivery (same bytes) is the same message.
+    const mallory = record("x", order(1), { messageId: "order-4711" });
+    const victim = record("y", order(2), { messageId: "order-4711" });
+    const redelivered = record("z", order(1), { messageId: "order-4711" });
+    const first = await runQueuedBatch(definition, "sales/orders", [mallory], {
+      catalog,
+      context,
+      idempotency: guard,
+    });
+    expect(first.processed).toEqual(["x"]);
+    const next = await runQueuedBatch(definition, "sales/orders", [victim, redelivered], {
+      catalog,
+      context,
+      idempotency: guard,
+    });
+    expect(next).toMatchObject({ processed: ["y"], skipped: ["z"], failures: [] });
+    expect(runs).toEqual(["x", "y"]);
+    // A verified producer's id is its own, whatever the content (a resend may differ).
+    expect(recordIdempotencyKey("sales/orders", { ...victim, producer: "sales-api" })).toBe(
+      recordIdempotencyKey("sales/orders", { ...mallory, producer: "sales-api" }),
+    );
+  });
+
   it("counts a message the guard refuses (in progress elsewhere) as failed, and runs duplicates once", async () => {
     const refusing: IdempotencyGuard = {
       async once(key, work) {
-        if (key === messageIdempotencyKey("sales/orders", undefined, "m-b"))
+        if (key === recordIdempotencyKey("sales/orders", record("b", order(2))))
           throw new Error("already in progress");
         await work();
       },

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { callerScopedMessageId } from "../../../shared/ingress/message-id.ts";
-import { messageIdempotencyKey } from "./imports.ts";
+import { attemptKey, messageIdempotencyKey, recordIdempotencyKey } from "./imports.ts";
 
 const part = fc.oneof(
   fc.string({ maxLength: 12 }),
@@ -93,6 +93,42 @@ describe("scoped ids never collide across producers", () => {
           messageIdempotencyKey("billing/invoices", "p", id),
         );
       }),
+    );
+  });
+
+  it("records without a verified producer: the same bytes under an id are one message, other bytes another", () => {
+    const body = fc.oneof(
+      fc.string({ maxLength: 40 }).map((text) => ({ body: text, bodyEncoding: "utf8" as const })),
+      fc
+        .uint8Array({ maxLength: 40 })
+        .map((b) => ({ body: Buffer.from(b).toString("base64"), bodyEncoding: "base64" as const })),
+    );
+    const bytes = (r: { body: string; bodyEncoding: "utf8" | "base64" }) =>
+      Buffer.from(r.body, r.bodyEncoding);
+    fc.assert(
+      fc.property(part, body, body, (id, a, b) => {
+        const ka = recordIdempotencyKey("sales/orders", { messageId: id || "x", ...a });
+        const kb = recordIdempotencyKey("sales/orders", { messageId: id || "x", ...b });
+        expect(ka === kb).toBe(bytes(a).equals(bytes(b)));
+        // The bridge's attempt counts are kept apart the same way.
+        const received = (text: string) => ({
+          body: text,
+          contentType: "text/plain",
+          messageId: id || "x",
+          correlationId: undefined,
+          subject: undefined,
+          replyTo: undefined,
+          applicationProperties: {},
+          creationTime: undefined,
+          ttlMs: undefined,
+          deliveryCount: 0,
+        });
+        expect(
+          attemptKey("sales/orders", undefined, received(a.body)) ===
+            attemptKey("sales/orders", undefined, received(b.body)),
+        ).toBe(a.body === b.body);
+      }),
+      { numRuns: 2_000 },
     );
   });
 });
