@@ -54,6 +54,7 @@ export {
 } from "./plan.ts";
 export {
   type LoadStats,
+  loadSnapshot,
   PROJECT_LOADER_LIMITS,
   ProjectLoader,
   type ProjectLoaderLimits,
@@ -72,7 +73,6 @@ export { operationLogger, runSync, type SyncRunOptions } from "./run.ts";
 export {
   isProjectPath,
   type LoadedProject,
-  loadSnapshot,
   makeSnapshot,
   type ProjectFile,
   type ProjectSnapshot,
