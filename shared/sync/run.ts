@@ -137,7 +137,11 @@ async function run(options: SyncRunOptions, logger: SyncLogger): Promise<SyncRep
         logger,
       });
       verdict = pass.verdict;
-      if (pass.project === undefined || pass.loaded === undefined) return finish([], verdict);
+      if (pass.project === undefined || pass.loaded === undefined) {
+        // An earlier pass changed the routers: the next run plans from what it recorded.
+        if (rounds > 1 && !dryRun) await options.state.write(state);
+        return finish([], verdict);
+      }
       const context = {
         mode,
         dryRun,
