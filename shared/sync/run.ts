@@ -114,13 +114,14 @@ async function run(options: SyncRunOptions, logger: SyncLogger): Promise<SyncRep
     ...(options.prepareConfig === undefined ? {} : { prepareConfig: options.prepareConfig }),
   };
   const recorded = state.lastGood;
-  /** The gate's baseline: the last good registry as the run found it. */
-  const lastGood =
+  /**
+   * The last good registry as the state holds it: the gate's baseline, and what routers
+   * were last synced to. A pass that accepts a newer one replaces it for the next pass.
+   */
+  let lastGood =
     recorded === undefined
       ? undefined
       : await loader.load(makeSnapshot(recorded.files, recorded.source, recorded.revision));
-  /** What the state holds as the last good registry now (a pass may accept a newer one). */
-  let lastApplied = lastGood;
 
   let rounds = 0;
   let routers: RouterSyncResult[] = [];
@@ -148,7 +149,7 @@ async function run(options: SyncRunOptions, logger: SyncLogger): Promise<SyncRep
         pool,
         desired: new DesiredConfigs(pass.project, desiredOptions),
         baseline:
-          mode === "event" && !dryRun ? lastGoodConfigs(lastApplied, desiredOptions) : undefined,
+          mode === "event" && !dryRun ? lastGoodConfigs(lastGood, desiredOptions) : undefined,
         logger,
         now,
         fullSyncIntervalMs: options.fullSyncIntervalMs ?? FIFTEEN_MINUTES,
@@ -166,7 +167,7 @@ async function run(options: SyncRunOptions, logger: SyncLogger): Promise<SyncRep
       const { snapshot } = pass.loaded;
       if (pass.accepted !== undefined) {
         state = { ...state, lastGood: lastGoodOf(snapshot, now()) };
-        lastApplied = pass.loaded;
+        lastGood = pass.loaded;
         await options.onAccepted?.(pass.accepted);
       }
       if (rounds >= maxRounds) break;

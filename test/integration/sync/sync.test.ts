@@ -305,6 +305,43 @@ describe.skipIf(ENGINE === undefined)(
       ]);
     });
 
+    it("a newer upload in the same run is judged against the registry the run's earlier pass accepted", async () => {
+      const state = new MemoryStateStore();
+      await h.sync(state); // records the example registry as the last good one
+      const folder = new DirectorySource(h.project.dir);
+      type Orders = { version?: number; schema: { properties: { currency: { enum: string[] } } } };
+      const orders = (doc: Parameters<Parameters<SyncHarness["editTeam"]>[1]>[0]) =>
+        doc.channels.find((c) => c.address === "sales/orders") as unknown as Orders;
+      // Version 2 of sales/orders: a breaking change, allowed by the raised version.
+      await h.editTeam("sales", (doc) => {
+        orders(doc).version = 2;
+        orders(doc).schema.properties.currency.enum = ["EUR", "USD"];
+      });
+      let first: ProjectSnapshot | undefined;
+      const racing: RegistrySource = {
+        description: folder.description,
+        revision: () => folder.revision(),
+        read: async (): Promise<ProjectSnapshot> => {
+          const snapshot = await folder.read();
+          if (first === undefined) {
+            first = snapshot;
+            // Then breaking again, still version 2: against version 2, not allowed.
+            await h.editTeam("sales", (doc) => {
+              orders(doc).schema.properties.currency.enum = ["EUR"];
+            });
+          }
+          return snapshot;
+        },
+      };
+      const report = await h.sync(state, { source: racing });
+      expect(report.rounds).toBe(2);
+      expect(report.registry.reason).toBe("breaking");
+      expect(report.registry.problems.join("\n")).toMatch(
+        /^sales\/orders \(sales\): breaking change without a raised channel version \(still 2\)/,
+      );
+      expect(state.state.lastGood?.digest).toBe(first?.digest);
+    });
+
     it("a restarted router is seen by its uptime and repaired on the schedule; the others are only checked", async () => {
       await h.editTeam("sales", (doc) => doc.channels.push(returnsChannel()));
       const state = new MemoryStateStore();
