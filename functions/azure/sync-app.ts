@@ -6,13 +6,11 @@
  * setting SYNC_SCHEDULE (NCRONTAB, default every 5 minutes). Without a Functions host
  * (tests) app.eventGrid/app.timer register nothing: tests call the exported handlers.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { app } from "@azure/functions";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { ManagementPool } from "../../shared/management/index.ts";
 import {
   handleSyncTrigger,
-  operationLogger,
+  loggingPool,
   SyncConfigError,
   type SyncLogger,
   syncSettingsFromEnv,
@@ -30,20 +28,12 @@ if (!connection || !containerName)
 const store = new BlobObjectStore(
   BlobServiceClient.fromConnectionString(connection).getContainerClient(containerName),
 );
-// The pool is shared by concurrent invocations, so its operation hook cannot hold one
-// invocation's logger: each invocation runs in its own async context carrying its logger,
-// and an operation is logged into the invocation whose call made it.
-const invocationLogger = new AsyncLocalStorage<SyncLogger>();
+// Shared by concurrent invocations: each run logs its management operations to the
+// invocation's own logger (shared/sync/operation-log.ts).
 /** Management sessions kept open across invocations (exported for tests to close). */
-export const pool = new ManagementPool({
-  timeoutMs: settings.timeoutMs,
-  onOperation: (event) => {
-    const logger = invocationLogger.getStore();
-    if (logger !== undefined) operationLogger(logger)(event);
-  },
-});
+export const pool = loggingPool({ timeoutMs: settings.timeoutMs });
 const core = (trigger: Parameters<typeof handleSyncTrigger>[0], logger: SyncLogger) =>
-  invocationLogger.run(logger, () => handleSyncTrigger(trigger, { store, settings, pool, logger }));
+  handleSyncTrigger(trigger, { store, settings, pool, logger });
 
 export const registryEventHandler = createRegistryEventHandler(core);
 export const driftTimerHandler = createDriftTimerHandler(core);

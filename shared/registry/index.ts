@@ -12,7 +12,6 @@ export {
   registryJsonSchemaText,
 } from "./json-schema.ts";
 export {
-  loadRegistry,
   loadTeamDocument,
   noRegistryDocuments,
   type RegistryLoadResult,
@@ -34,7 +33,16 @@ export {
   schemaFileOutside,
 } from "./payload-schema-file.ts";
 export { addressSegments, prefixesOverlap, sameAddress } from "./prefix.ts";
-export { type ProjectValidation, validateProject } from "./project.ts";
+export {
+  type FileResultCache,
+  loadProject,
+  loadRegistry,
+  loadRegistryFiles,
+  type ProjectValidation,
+  type TopologyFileResult,
+  validateProject,
+} from "./project.ts";
+export { folderFiles, memoryFiles, type ProjectFiles } from "./project-files.ts";
 export {
   isReservedAddress,
   isReservedName,

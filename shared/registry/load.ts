@@ -1,17 +1,11 @@
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import * as z from "zod/mini";
 import { type Diagnostic, hasErrors } from "../diagnostics.ts";
-import { type ParsedYaml, readYamlFile } from "../yaml/parse.ts";
+import type { ParsedYaml } from "../yaml/parse.ts";
 import { START_OF_FILE } from "../yaml/position.ts";
 import { checkWithSchema } from "../yaml/schema-diagnostics.ts";
 import type { ChannelRegistry, RegisteredChannel, RegisteredTeam } from "./model.ts";
 import { REGISTRY_PATTERN_RULES } from "./patterns.ts";
-import {
-  projectSchemaFileReader,
-  readPayloadSchemaFile,
-  type SchemaFileReader,
-} from "./payload-schema-file.ts";
+import { readPayloadSchemaFile, type SchemaFileReader } from "./payload-schema-file.ts";
 import { Channel, NAME_PATTERN, PRINCIPAL_PATTERN, TeamDocument } from "./schema.ts";
 
 export interface RegistryLoadResult {
@@ -172,21 +166,6 @@ async function checkTeamDocument(
   return { team: registered, channels };
 }
 
-async function registryFiles(folder: string, diagnostics: Diagnostic[]): Promise<string[]> {
-  try {
-    const names = await readdir(folder);
-    // The default sort is plain UTF-16 code-unit order: the same on every machine and locale.
-    return names.filter((name) => /\.ya?ml$/.test(name)).sort();
-  } catch {
-    diagnostics.push(unreadableRegistryFolder(folder));
-    return [];
-  }
-}
-
-/**
- * Loads every team document in `<dir>/registry/` (*.yaml, *.yml, sorted by name). Never throws
- * for bad input: every problem of every file comes back as a diagnostic.
- */
 /** The error for a registry folder that cannot be read (or is not there). */
 export function unreadableRegistryFolder(folder: string): Diagnostic {
   return {
@@ -211,24 +190,4 @@ export function noRegistryDocuments(folder: string): Diagnostic {
     message: `registry folder ${folder} holds no *.yaml documents`,
     hint: "add one <team>.yaml document per team",
   };
-}
-
-export async function loadRegistry(dir: string): Promise<RegistryLoadResult> {
-  const folder = join(dir, "registry");
-  const diagnostics: Diagnostic[] = [];
-  const registry: ChannelRegistry = { teams: [], channels: [] };
-  const files = await registryFiles(folder, diagnostics);
-  if (files.length === 0 && diagnostics.length === 0) {
-    diagnostics.push(noRegistryDocuments(folder));
-  }
-  // schemaFiles are read from inside the project only.
-  const readSchemaFile = projectSchemaFileReader(dir);
-  for (const name of files) {
-    const loaded = await loadTeamDocument(await readYamlFile(join(folder, name)), readSchemaFile);
-    diagnostics.push(...loaded.diagnostics);
-    if (loaded.team === undefined) continue;
-    registry.teams.push(loaded.team);
-    registry.channels.push(...loaded.channels);
-  }
-  return { registry, diagnostics };
 }

@@ -12,6 +12,7 @@ export {
   type ApplyOptions,
   applySyncPlan,
 } from "./apply.ts";
+export { configDigest, DesiredConfigs, type DesiredOptions } from "./desired.ts";
 export {
   bootTimeOf,
   type FullSyncDecision,
@@ -31,14 +32,9 @@ export {
   summaryOf,
   syncSettingsFromEnv,
 } from "./function.ts";
-export {
-  checkRegistry,
-  configDigest,
-  DesiredConfigs,
-  type DesiredOptions,
-  type GateVerdict,
-  type ValidProject,
-} from "./gate.ts";
+export { checkRegistry, type GateVerdict } from "./gate.ts";
+export type { ValidProject } from "./generated.ts";
+export { loggingPool, operationLogger, withOperationLog } from "./operation-log.ts";
 export {
   type BlockedChange,
   formatSyncPlan,
@@ -54,6 +50,7 @@ export {
 } from "./plan.ts";
 export {
   type LoadStats,
+  loadSnapshot,
   PROJECT_LOADER_LIMITS,
   ProjectLoader,
   type ProjectLoaderLimits,
@@ -68,11 +65,10 @@ export {
   type SyncReport,
   type SyncTotals,
 } from "./report.ts";
-export { operationLogger, runSync, type SyncRunOptions } from "./run.ts";
+export { runSync, type SyncRunOptions } from "./run.ts";
 export {
   isProjectPath,
   type LoadedProject,
-  loadSnapshot,
   makeSnapshot,
   type ProjectFile,
   type ProjectSnapshot,

@@ -1,6 +1,6 @@
 /**
- * Validates registry snapshots as `amqp-mesh validate` validates a folder — the same
- * loaders and rules, the same diagnostics — from memory, with a cache per file.
+ * Config-sync's project loader: the registry's one loader (registry/project.ts) over a
+ * store snapshot held in memory, with a cache per file.
  *
  * Each file's parse and checks (YAML, its schema, each channel; the topology's own rules)
  * depend on its text alone, and for a team document on the schemaFiles it names: they are
@@ -15,25 +15,13 @@
  * projects (by digest) up to `limits.projects`, the least recently used going first.
  */
 import { createHash } from "node:crypto";
-import { posix } from "node:path";
-import { type Diagnostic, sortDiagnostics } from "../diagnostics.ts";
 import {
-  type ChannelRegistry,
-  loadTeamDocument,
-  noRegistryDocuments,
-  payloadSchemaFromText,
-  schemaFileOutside,
+  type FileResultCache,
+  loadProject,
+  memoryFiles,
   type TeamDocumentLoad,
-  unreadableRegistryFolder,
-  validateRegistry,
+  type TopologyFileResult,
 } from "../registry/index.ts";
-import {
-  checkTopologyDocument,
-  type TopologyLoadResult,
-  validateTopology,
-} from "../topology/index.ts";
-import { parseYaml } from "../yaml/index.ts";
-import { START_OF_FILE } from "../yaml/position.ts";
 import type { LoadedProject, ProjectSnapshot } from "./snapshot.ts";
 
 export interface ProjectLoaderLimits {
@@ -51,17 +39,11 @@ export const PROJECT_LOADER_LIMITS: ProjectLoaderLimits = {
   projects: 4,
 };
 
-interface TopologyResult {
-  load: TopologyLoadResult;
-  /** validateTopology's findings: they depend on the topology file alone. */
-  rules: Diagnostic[];
-}
-
 interface FileEntry {
   chars: number;
   /** Other project files the result depends on, with the digest of what they held then. */
   reads: Map<string, string | undefined>;
-  result: TopologyResult | TeamDocumentLoad;
+  result: TopologyFileResult | TeamDocumentLoad;
 }
 
 /** What one load did, file by file (for tests and the benchmark). */
@@ -72,24 +54,8 @@ export interface LoadStats {
   reused: string[];
 }
 
-const TOPOLOGY = "topology.yaml";
-const REGISTRY = "registry";
-const YAML_NAME = /\.ya?ml$/;
-
 function digestOf(text: string): string {
   return createHash("sha256").update(text).digest("hex");
-}
-
-function missingFile(file: string, message: string): Diagnostic {
-  return {
-    severity: "error",
-    code: "yaml/read",
-    file,
-    ...START_OF_FILE,
-    path: [],
-    message: `cannot read file: ${message}`,
-    hint: "check that the file exists and is readable",
-  };
 }
 
 export class ProjectLoader {
@@ -129,100 +95,32 @@ export class ProjectLoader {
 
   async #load(snapshot: ProjectSnapshot): Promise<LoadedProject> {
     const source = snapshot.source;
-    const contents = new Map(snapshot.files.map((f) => [f.path, f.content]));
     const digests = new Map(snapshot.files.map((f) => [f.path, digestOf(f.content)]));
+    const chars = new Map(snapshot.files.map((f) => [f.path, f.content.length]));
     const stats: LoadStats = { parsed: [], reused: [] };
-    const kept = async <T extends FileEntry["result"]>(
-      path: string,
-      compute: (reads: Map<string, string | undefined>) => Promise<T>,
-    ): Promise<T> => {
-      const key = `${source}\n${path}\n${digests.get(path) ?? "absent"}`;
-      const hit = this.#files.get(key);
-      if (hit !== undefined && [...hit.reads].every(([p, d]) => digests.get(p) === d)) {
-        this.#files.delete(key);
-        this.#files.set(key, hit);
-        stats.reused.push(path);
-        return hit.result as T;
-      }
-      const reads = new Map<string, string | undefined>();
-      const result = await compute(reads);
-      stats.parsed.push(path);
-      this.#keep(key, { chars: contents.get(path)?.length ?? 0, reads, result });
-      return result;
+    const cache: FileResultCache = {
+      kept: async (path, compute) => {
+        const key = `${source}\n${path}\n${digests.get(path) ?? "absent"}`;
+        const hit = this.#files.get(key);
+        if (hit !== undefined && [...hit.reads].every(([p, d]) => digests.get(p) === d)) {
+          this.#files.delete(key);
+          this.#files.set(key, hit);
+          stats.reused.push(path);
+          return hit.result as Awaited<ReturnType<typeof compute>>;
+        }
+        const reads = new Map<string, string | undefined>();
+        const result = await compute((read) => reads.set(read, digests.get(read)));
+        stats.parsed.push(path);
+        this.#keep(key, { chars: chars.get(path) ?? 0, reads, result });
+        return result;
+      },
     };
-
-    const topologyFile = `${source}${TOPOLOGY}`;
-    const topology = await kept<TopologyResult>(TOPOLOGY, async () => {
-      const text = contents.get(TOPOLOGY);
-      if (text === undefined) {
-        const load: TopologyLoadResult = {
-          source: { file: topologyFile, locate: () => START_OF_FILE },
-          diagnostics: [missingFile(topologyFile, `the project has no ${TOPOLOGY}`)],
-        };
-        return { load, rules: [] };
-      }
-      const load = checkTopologyDocument(parseYaml(text, topologyFile));
-      return {
-        load,
-        rules: load.topology === undefined ? [] : validateTopology(load.topology, load.source),
-      };
-    });
-
-    const registry: ChannelRegistry = { teams: [], channels: [] };
-    const registryDiagnostics: Diagnostic[] = [];
-    const folder = `${source}${REGISTRY}`;
-    const inRegistry = snapshot.files.filter((f) => f.path.startsWith(`${REGISTRY}/`));
-    // The registry folder's own entries, as a directory listing shows them: files, and the
-    // first segment of deeper paths (folders).
-    const entries = new Map<string, "file" | "folder">();
-    for (const file of inRegistry) {
-      const [name, ...deeper] = file.path.slice(REGISTRY.length + 1).split("/");
-      if (name !== undefined && !entries.has(name))
-        entries.set(name, deeper.length === 0 ? "file" : "folder");
-    }
-    const names = [...entries.keys()].filter((name) => YAML_NAME.test(name)).sort();
-    if (inRegistry.length === 0) {
-      registryDiagnostics.push(unreadableRegistryFolder(folder));
-    } else if (names.length === 0) {
-      registryDiagnostics.push(noRegistryDocuments(folder));
-    }
-    for (const name of names) {
-      const path = `${REGISTRY}/${name}`;
-      const file = `${source}${path}`;
-      if (entries.get(name) === "folder") {
-        registryDiagnostics.push(missingFile(file, `${file} is a folder, not a YAML document`));
-        continue;
-      }
-      const loaded = await kept<TeamDocumentLoad>(path, (reads) =>
-        loadTeamDocument(parseYaml(contents.get(path) ?? "", file), async (_, schemaFile) => {
-          // Relative to the document's folder, inside the project; never the file system.
-          const target = posix.normalize(posix.join(posix.dirname(path), schemaFile));
-          const inside = !target.startsWith("../") && target !== ".." && !target.startsWith("/");
-          // An absolute name leaves the project too (the CLI's loader resolves it as one).
-          if (!inside || posix.isAbsolute(schemaFile)) return schemaFileOutside(schemaFile, source);
-          reads.set(target, digests.get(target));
-          return payloadSchemaFromText(schemaFile, `${source}${target}`, contents.get(target));
-        }),
-      );
-      registryDiagnostics.push(...loaded.diagnostics);
-      if (loaded.team === undefined) continue;
-      registry.teams.push(loaded.team);
-      registry.channels.push(...loaded.channels);
-    }
+    const { registry, topology, diagnostics } = await loadProject(
+      memoryFiles(snapshot.files, source),
+      cache,
+    );
     this.lastLoad = stats;
-
-    const found = topology.load.topology;
-    return {
-      snapshot,
-      registry,
-      topology: found,
-      diagnostics: sortDiagnostics([
-        ...topology.load.diagnostics,
-        ...topology.rules,
-        ...registryDiagnostics,
-        ...validateRegistry(registry, found),
-      ]),
-    };
+    return { snapshot, registry, topology, diagnostics };
   }
 
   #keep(key: string, entry: FileEntry): void {
@@ -239,4 +137,13 @@ export class ProjectLoader {
       this.#chars -= old.chars;
     }
   }
+}
+
+/**
+ * Validates a snapshot as `amqp-mesh validate` validates a folder, from memory (nothing is
+ * written anywhere); problems name the store's objects. Nothing is kept: config-sync's runs
+ * use a ProjectLoader, which keeps each file's results for the next load.
+ */
+export function loadSnapshot(snapshot: ProjectSnapshot): Promise<LoadedProject> {
+  return new ProjectLoader().load(snapshot);
 }

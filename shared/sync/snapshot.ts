@@ -2,13 +2,12 @@
  * A registry project as config-sync reads it from a store: `topology.yaml` and the files
  * under `registry/`, as text, with a digest that names this exact content (the registry
  * version routers are synced to). Loading runs the same validation as `amqp-mesh validate`
- * on the files in memory (project-loader.ts); diagnostics name the store's paths.
+ * on the files in memory (project-loader.ts loads it); diagnostics name the store's paths.
  */
 import { createHash } from "node:crypto";
 import type { Diagnostic } from "../diagnostics.ts";
 import type { ChannelRegistry } from "../registry/index.ts";
 import type { Topology } from "../topology/index.ts";
-import { ProjectLoader } from "./project-loader.ts";
 
 export interface ProjectFile {
   /** Relative to the project root, `/`-separated: `topology.yaml`, `registry/sales.yaml`. */
@@ -130,13 +129,4 @@ export function makeSnapshot(
   const sorted = [...kept].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const digest = digestOf(sorted.map((f) => [f.path, f.content] as const));
   return { files: sorted, digest, source, revision: revision ?? digest };
-}
-
-/**
- * Validates a snapshot as `amqp-mesh validate` validates a folder, from memory (nothing is
- * written anywhere); problems name the store's objects. Nothing is kept: config-sync's runs
- * use a ProjectLoader, which keeps each file's results for the next load.
- */
-export function loadSnapshot(snapshot: ProjectSnapshot): Promise<LoadedProject> {
-  return new ProjectLoader().load(snapshot);
 }

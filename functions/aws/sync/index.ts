@@ -5,10 +5,9 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
-import { ManagementPool } from "../../../shared/management/index.ts";
 import {
   handleSyncTrigger,
-  operationLogger,
+  loggingPool,
   SyncConfigError,
   syncSettingsFromEnv,
 } from "../../../shared/sync/index.ts";
@@ -21,13 +20,11 @@ const bucket = process.env.SYNC_BUCKET;
 if (bucket === undefined || bucket === "")
   throw new SyncConfigError(["SYNC_BUCKET must name the registry bucket"]);
 const store = new S3ObjectStore(new S3Client({}), bucket);
-const log = syncLoggerOf(logger);
-const pool = new ManagementPool({
-  timeoutMs: settings.timeoutMs,
-  onOperation: operationLogger(log),
-});
+// Each run logs its management operations to the logger it is given.
+const pool = loggingPool({ timeoutMs: settings.timeoutMs });
 
 export const handler = createSyncHandler({
   logger,
-  sync: (trigger) => handleSyncTrigger(trigger, { store, settings, pool, logger: log }),
+  sync: (trigger) =>
+    handleSyncTrigger(trigger, { store, settings, pool, logger: syncLoggerOf(logger) }),
 });

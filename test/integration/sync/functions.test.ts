@@ -28,7 +28,7 @@ import { BlobObjectStore } from "../../../functions/azure/sync-store.ts";
 import { ManagementPool, openManagement } from "../../../shared/management/index.ts";
 import {
   handleSyncTrigger,
-  operationLogger,
+  loggingPool,
   type SyncFunctionSettings,
   syncSettingsFromEnv,
 } from "../../../shared/sync/index.ts";
@@ -125,10 +125,7 @@ describe.skipIf(ENGINE === undefined)(`config-sync functions — ${NEEDS_OWN_ROU
       const logger = new Logger({ serviceName: "amqp-mesh-config-sync-test" });
       const settings = settingsFor(h);
       const log = powertoolsLogger(logger);
-      pool = new ManagementPool({
-        timeoutMs: settings.timeoutMs,
-        onOperation: operationLogger(log),
-      });
+      pool = loggingPool({ timeoutMs: settings.timeoutMs });
       const store = new S3ObjectStore(s3.client, bucket);
       handler = createSyncHandler({
         logger,

@@ -5,7 +5,7 @@
  * the management requests on the wire (a tap in front of each router), and the outcome by
  * what a client of the routers sees.
  */
-import { rm } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openManagement } from "../../../shared/management/index.ts";
@@ -272,6 +272,74 @@ describe.skipIf(ENGINE === undefined)(
       const now = await addresses(EDGE);
       expect(now).toContain("amqp-mesh/address/sales/returns-v3");
       expect(now).not.toContain("amqp-mesh/address/sales/returns-v2");
+    });
+
+    it("a newer upload refused after a pass changed the routers: the state still records that pass", async () => {
+      const state = new MemoryStateStore();
+      await h.sync(state);
+      const folder = new DirectorySource(h.project.dir);
+      await h.editTeam("sales", (doc) => doc.channels.push(returnsChannel()));
+      // A broken upload lands while the run applies the good one it read.
+      let applied: ProjectSnapshot | undefined;
+      const racing: RegistrySource = {
+        description: folder.description,
+        revision: () => folder.revision(),
+        read: async (): Promise<ProjectSnapshot> => {
+          const snapshot = await folder.read();
+          if (applied === undefined) {
+            applied = snapshot;
+            await writeFile(join(h.project.dir, "registry", "sales.yaml"), "team: [sales\n");
+          }
+          return snapshot;
+        },
+      };
+      const report = await h.sync(state, { source: racing });
+      expect(report.rounds).toBe(2);
+      expect(report.outcome).toBe("refused");
+      expect(await addresses(EDGE)).toContain("amqp-mesh/address/sales/returns");
+      // What the routers hold now is what the next run plans from and judges against.
+      expect(state.state.lastGood?.digest).toBe(applied?.digest);
+      expect(Object.values(state.state.routers).map((r) => r.syncedDigest)).toEqual([
+        applied?.digest,
+        applied?.digest,
+      ]);
+    });
+
+    it("a newer upload in the same run is judged against the registry the run's earlier pass accepted", async () => {
+      const state = new MemoryStateStore();
+      await h.sync(state); // records the example registry as the last good one
+      const folder = new DirectorySource(h.project.dir);
+      type Orders = { version?: number; schema: { properties: { currency: { enum: string[] } } } };
+      const orders = (doc: Parameters<Parameters<SyncHarness["editTeam"]>[1]>[0]) =>
+        doc.channels.find((c) => c.address === "sales/orders") as unknown as Orders;
+      // Version 2 of sales/orders: a breaking change, allowed by the raised version.
+      await h.editTeam("sales", (doc) => {
+        orders(doc).version = 2;
+        orders(doc).schema.properties.currency.enum = ["EUR", "USD"];
+      });
+      let first: ProjectSnapshot | undefined;
+      const racing: RegistrySource = {
+        description: folder.description,
+        revision: () => folder.revision(),
+        read: async (): Promise<ProjectSnapshot> => {
+          const snapshot = await folder.read();
+          if (first === undefined) {
+            first = snapshot;
+            // Then breaking again, still version 2: against version 2, not allowed.
+            await h.editTeam("sales", (doc) => {
+              orders(doc).schema.properties.currency.enum = ["EUR"];
+            });
+          }
+          return snapshot;
+        },
+      };
+      const report = await h.sync(state, { source: racing });
+      expect(report.rounds).toBe(2);
+      expect(report.registry.reason).toBe("breaking");
+      expect(report.registry.problems.join("\n")).toMatch(
+        /^sales\/orders \(sales\): breaking change without a raised channel version \(still 2\)/,
+      );
+      expect(state.state.lastGood?.digest).toBe(first?.digest);
     });
 
     it("a restarted router is seen by its uptime and repaired on the schedule; the others are only checked", async () => {

@@ -14,7 +14,8 @@ import type { Diagnostic } from "../../../shared/diagnostics.ts";
 import { validateProject } from "../../../shared/registry/index.ts";
 import { generateRouterConfigs } from "../../../shared/router-config/index.ts";
 import { checkRegistry } from "../../../shared/sync/gate.ts";
-import { loadSnapshot, makeSnapshot, type ProjectFile } from "../../../shared/sync/snapshot.ts";
+import { loadSnapshot } from "../../../shared/sync/project-loader.ts";
+import { makeSnapshot, type ProjectFile } from "../../../shared/sync/snapshot.ts";
 import { writeTempProject } from "./helpers.ts";
 
 const EXAMPLE = "examples";

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { validateProject } from "../../../shared/registry/index.ts";
 import { checkRegistry } from "../../../shared/sync/gate.ts";
-import { loadSnapshot, makeSnapshot, type ProjectFile } from "../../../shared/sync/snapshot.ts";
+import { loadSnapshot } from "../../../shared/sync/project-loader.ts";
+import { makeSnapshot, type ProjectFile } from "../../../shared/sync/snapshot.ts";
 import { writeTempProject } from "./helpers.ts";
 
 function exampleFiles(): Record<string, string> {
