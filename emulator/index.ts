@@ -16,5 +16,4 @@ export {
 } from "./mesh.ts";
 export { loadUsersFile, parseUsers, type Users, UsersFileError } from "./protocol/sasl.ts";
 export { EmulatedRouter, type RouterOptions } from "./router.ts";
-export type { Distribution } from "./routing/address-table.ts";
 export { RoutingCore } from "./routing/routing-core.ts";

@@ -5,7 +5,8 @@
  * cut/restore a link. Waiting helpers poll the mesh state; nothing sleeps.
  */
 import type { RouterConfig, RouterEntity } from "../shared/router-config/index.ts";
-import type { RouterFlavour, Topology } from "../shared/topology/index.ts";
+import type { RouterFlavour } from "../shared/router-vocabulary/index.ts";
+import type { Topology } from "../shared/topology/index.ts";
 import type { Attributes } from "./management/schema.ts";
 import { loadUsersFile, type Users } from "./protocol/sasl.ts";
 import { EmulatedRouter } from "./router.ts";

@@ -5,7 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import type { RouterConfig } from "../shared/router-config/index.ts";
-import type { RouterFlavour } from "../shared/topology/index.ts";
+import {
+  ADDRESS_DISTRIBUTIONS,
+  type AddressDistribution,
+  type RouterFlavour,
+} from "../shared/router-vocabulary/index.ts";
 import { BrokerLinks } from "./brokers/broker-links.ts";
 import { NO_ROUTE_HANDLER } from "./brokers/link-route.ts";
 import { RouteContainerPeer } from "./brokers/route-container-peer.ts";
@@ -47,13 +51,7 @@ import {
 } from "./protocol/rhea-internals.ts";
 import type { Users } from "./protocol/sasl.ts";
 import { tlsServerOptions } from "./protocol/tls.ts";
-import {
-  AddressTable,
-  addressOfKey,
-  DISTRIBUTIONS,
-  type Distribution,
-  phaseKey,
-} from "./routing/address-table.ts";
+import { AddressTable, addressOfKey, phaseKey } from "./routing/address-table.ts";
 import { DEFAULT_LINK_CAPACITY } from "./routing/producer-link.ts";
 import type { RoutedDelivery, RoutingCore } from "./routing/routing-core.ts";
 
@@ -79,13 +77,13 @@ const MANAGEMENT_NAMES = new Set(["$management", "_local/$management"]);
 const ROUTER_CLASS = /^_(topo|local|edge)\//;
 
 /** The router entity's `defaultDistribution` (qdrouter.json: default `balanced`). */
-function defaultDistributionOf(config: RouterConfig): Distribution {
+function defaultDistributionOf(config: RouterConfig): AddressDistribution {
   const value = config.entities.find((e) => e.type === "router")?.attributes.defaultDistribution;
   if (value === undefined) return "balanced";
-  const known = DISTRIBUTIONS.find((d) => d === value);
+  const known = ADDRESS_DISTRIBUTIONS.find((d) => d === value);
   if (!known) {
     throw new AttributeError(
-      `router ${config.routerId}: defaultDistribution '${String(value)}' is not one of ${DISTRIBUTIONS.join(", ")}`,
+      `router ${config.routerId}: defaultDistribution '${String(value)}' is not one of ${ADDRESS_DISTRIBUTIONS.join(", ")}`,
     );
   }
   return known;
@@ -265,7 +263,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     return this.addresses.lookup(address).distribution === "unavailable";
   }
 
-  distributionOf(address: string): Distribution {
+  distributionOf(address: string): AddressDistribution {
     return this.addresses.lookup(address).distribution;
   }
 
@@ -281,7 +279,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     switch (entity.type) {
       case "router.config.address": {
         const rule = {
-          distribution: a.distribution as Distribution,
+          distribution: a.distribution as AddressDistribution,
           waypoint: a.waypoint === true,
           source: String(a.identity),
         };

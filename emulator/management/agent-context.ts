@@ -3,7 +3,7 @@
  * its flavour's type catalog, answers and their status texts, and the rows of its
  * configuration entities.
  */
-import type { RouterFlavour } from "../../shared/topology/index.ts";
+import type { RouterFlavour } from "../../shared/router-vocabulary/index.ts";
 import type { Catalog } from "./catalog.ts";
 import { CORE_CONFIG_TYPES, type EntityStore, type StoredEntity } from "./entity-store.ts";
 import type { Attributes } from "./schema.ts";
@@ -94,7 +94,6 @@ function coreConfigRow(context: AgentContext, entity: StoredEntity): Attributes 
       // Neither router shows a distribution for `unavailable` (agent_config_address.c; both
       // real routers answer null).
       const unshown = a.distribution === "unavailable";
-      context.router.flavour === "qpid-dispatch" && a.distribution === "unavailable";
       return {
         ...base,
         prefix: nullable(a.prefix),

@@ -9,7 +9,7 @@
  */
 
 import { hostname } from "node:os";
-import type { RouterFlavour } from "../../shared/topology/index.ts";
+import type { RouterFlavour } from "../../shared/router-vocabulary/index.ts";
 import type { PolicyCounters } from "../policy/policy-counters.ts";
 import type { ClientConnection } from "../protocol/client-connection.ts";
 import { grantedCredit, senderAvailableCredit } from "../protocol/rhea-internals.ts";
