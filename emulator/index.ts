@@ -6,8 +6,8 @@
 export type { ManagementResponse } from "./management/agent.ts";
 export {
   type LocalMesh,
+  LocalMeshError,
   localTopology,
-  MeshError,
   type RouterHandle,
   type StartLocalMeshOptions,
   startLocalMesh,

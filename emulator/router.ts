@@ -13,14 +13,7 @@ import {
 import { BrokerLinks } from "./brokers/broker-links.ts";
 import { NO_ROUTE_HANDLER } from "./brokers/link-route.ts";
 import { RouteContainerPeer } from "./brokers/route-container-peer.ts";
-import {
-  EntityStore,
-  type ManagedRouter,
-  ManagementAgent,
-  type StoredEntity,
-} from "./management/agent.ts";
-import { ManagementNode, managementAddress } from "./management/management-node.ts";
-import { runtimeRows } from "./management/runtime-rows.ts";
+import { EntityStore, type StoredEntity } from "./entities/entity-store.ts";
 import {
   AttributeError,
   type Attributes,
@@ -28,7 +21,10 @@ import {
   managementTypeOf,
   normaliseAttributes,
   portNumber,
-} from "./management/schema.ts";
+} from "./entities/schema.ts";
+import { type ManagedRouter, ManagementAgent } from "./management/agent.ts";
+import { ManagementNode } from "./management/management-node.ts";
+import { runtimeRows } from "./management/runtime-rows/index.ts";
 import { ConnectionLimit } from "./policy/connection-limit.ts";
 import { PolicyCounters } from "./policy/policy-counters.ts";
 import { VhostPolicy } from "./policy/vhost-policy.ts";
@@ -53,6 +49,7 @@ import type { Users } from "./protocol/sasl.ts";
 import { tlsServerOptions } from "./protocol/tls.ts";
 import { AddressTable, addressOfKey, phaseKey } from "./routing/address-table.ts";
 import { DEFAULT_LINK_CAPACITY } from "./routing/producer-link.ts";
+import { managementAddress } from "./routing/router-addresses.ts";
 import type { RoutedDelivery, RoutingCore } from "./routing/routing-core.ts";
 
 export interface RouterOptions {

@@ -4,9 +4,13 @@
  * configuration entities.
  */
 import type { RouterFlavour } from "../../shared/router-vocabulary/index.ts";
+import {
+  CORE_CONFIG_TYPES,
+  type EntityStore,
+  type StoredEntity,
+} from "../entities/entity-store.ts";
+import type { Attributes } from "../entities/schema.ts";
 import type { Catalog } from "./catalog.ts";
-import { CORE_CONFIG_TYPES, type EntityStore, type StoredEntity } from "./entity-store.ts";
-import type { Attributes } from "./schema.ts";
 
 export interface ManagementResponse {
   statusCode: number;
@@ -53,7 +57,12 @@ export function respond(
   return { statusCode, statusDescription: description ?? STATUS_TEXT[statusCode] ?? "", body };
 }
 
-export class ManagementError extends Error {
+/**
+ * A request the emulated agent refuses: answered with this status code, description and body.
+ * (Not shared/management's ManagementError, which a client throws on such an answer.)
+ */
+export class AgentError extends Error {
+  override readonly name = "AgentError";
   readonly statusCode: number;
   /** The body the real router sends with this error ({} or null). */
   readonly body: unknown;

@@ -23,7 +23,6 @@ export type {
   ManagementOutcome,
   ManagementResponse,
 } from "./agent-context.ts";
-export { EntityStore, type StoredEntity } from "./entity-store.ts";
 
 export class ManagementAgent {
   readonly #context: AgentContext;
