@@ -15,7 +15,7 @@ export function camelCase(name: string): string {
 
 /** Either flavour's type prefix and `router.config.`, each optional. */
 const QUALIFIED_SUFFIX = new RegExp(
-  `^(?:(?:${ROUTER_FLAVOURS.map((f) => typePrefix(f).replaceAll(".", "\\.")).join("|")})\\.)?(?:router\\.config\\.)?`,
+  `^(?:(?:${ROUTER_FLAVOURS.map(typePrefix).join("|").replaceAll(".", "\\.")})\\.)?(?:router\\.config\\.)?`,
 );
 
 /** A section name as written in a file (short, `router.config.*` or fully qualified). */

@@ -82,7 +82,7 @@ const MANAGEMENT_NAME: Record<RouterEntityType, string> = {
 
 /** The management name after the flavour prefix: `router.config.address` for `address`. */
 export function managementName(type: ManagementEntityType): string {
-  return isRouterEntityType(type) ? MANAGEMENT_NAME[type] : type;
+  return MANAGEMENT_NAME[type as RouterEntityType] ?? type;
 }
 
 /** Config sections with exactly one, unnamed entity per router. */

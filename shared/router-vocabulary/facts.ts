@@ -53,21 +53,16 @@ const LOG_UPDATABLE: ReadonlySet<string> = new Set([
   "outputFile",
 ]);
 
-interface Lacking {
-  /** Config-file sections the flavour's schema has not. */
-  entityTypes: readonly RouterEntityType[];
-  runtimeTypes: readonly RuntimeEntityType[];
-}
-
-/** The facts of a flavour that lacks `lacking` of the types amqp-mesh names. */
+/** The facts of a flavour that lacks `lacks` of the types amqp-mesh names. */
 function flavourFacts(
-  lacking: Lacking,
+  lacks: readonly ManagementEntityType[],
   facts: Omit<FlavourFacts, "entityTypes" | "runtimeTypes" | "linkRoutes">,
 ): FlavourFacts {
+  const has = (type: ManagementEntityType): boolean => !lacks.includes(type);
   return {
-    entityTypes: new Set(ROUTER_ENTITY_TYPES.filter((t) => !lacking.entityTypes.includes(t))),
-    runtimeTypes: new Set(RUNTIME_ENTITY_TYPES.filter((t) => !lacking.runtimeTypes.includes(t))),
-    linkRoutes: !lacking.entityTypes.includes("linkRoute"),
+    entityTypes: new Set(ROUTER_ENTITY_TYPES.filter(has)),
+    runtimeTypes: new Set(RUNTIME_ENTITY_TYPES.filter(has)),
+    linkRoutes: has("linkRoute"),
     ...facts,
   };
 }
@@ -75,7 +70,7 @@ function flavourFacts(
 export const FLAVOUR_FACTS: Record<RouterFlavour, FlavourFacts> = {
   "qpid-dispatch": flavourFacts(
     // Only skupper-router has routerMetrics (its router entity has no counters, and no uptime).
-    { entityTypes: [], runtimeTypes: ["routerMetrics"] },
+    ["routerMetrics"],
     {
       distributions: new Set(["multicast", "closest", "balanced"]),
       addressPhases: true,
@@ -85,7 +80,7 @@ export const FLAVOUR_FACTS: Record<RouterFlavour, FlavourFacts> = {
   ),
   "skupper-router": flavourFacts(
     // skrouter.json has no authServicePlugin section, and no linkRoute (see linkRoutes).
-    { entityTypes: ["authServicePlugin", "linkRoute"], runtimeTypes: [] },
+    ["authServicePlugin", "linkRoute"],
     {
       distributions: new Set(ADDRESS_DISTRIBUTIONS),
       addressPhases: false,
