@@ -6,8 +6,8 @@
 export type { ManagementResponse } from "./management/agent.ts";
 export {
   type LocalMesh,
+  LocalMeshError,
   localTopology,
-  MeshError,
   type RouterHandle,
   type StartLocalMeshOptions,
   startLocalMesh,
@@ -16,5 +16,4 @@ export {
 } from "./mesh.ts";
 export { loadUsersFile, parseUsers, type Users, UsersFileError } from "./protocol/sasl.ts";
 export { EmulatedRouter, type RouterOptions } from "./router.ts";
-export type { Distribution } from "./routing/address-table.ts";
 export { RoutingCore } from "./routing/routing-core.ts";

@@ -5,8 +5,9 @@
  * cut/restore a link. Waiting helpers poll the mesh state; nothing sleeps.
  */
 import type { RouterConfig, RouterEntity } from "../shared/router-config/index.ts";
-import type { RouterFlavour, Topology } from "../shared/topology/index.ts";
-import type { Attributes } from "./management/schema.ts";
+import type { RouterFlavour } from "../shared/router-vocabulary/index.ts";
+import type { Topology } from "../shared/topology/index.ts";
+import type { Attributes } from "./entities/schema.ts";
 import { loadUsersFile, type Users } from "./protocol/sasl.ts";
 import { EmulatedRouter } from "./router.ts";
 import { MeshGraph } from "./routing/paths.ts";
@@ -66,8 +67,9 @@ export interface LocalMesh {
   ): Promise<void>;
 }
 
-export class MeshError extends Error {
-  override readonly name = "MeshError";
+/** A local mesh used wrongly or waited on in vain (not shared/amqp's MeshError, a client's). */
+export class LocalMeshError extends Error {
+  override readonly name = "LocalMeshError";
 }
 
 /**
@@ -77,7 +79,7 @@ export class MeshError extends Error {
 async function pollUntil(condition: () => boolean, what: string, timeout = 5_000): Promise<void> {
   const deadline = Date.now() + timeout;
   while (!condition()) {
-    if (Date.now() > deadline) throw new MeshError(`timed out after ${timeout} ms: ${what}`);
+    if (Date.now() > deadline) throw new LocalMeshError(`timed out after ${timeout} ms: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -123,7 +125,7 @@ export async function startLocalMesh(options: StartLocalMeshOptions): Promise<Lo
   }
   for (const link of topology.links) {
     if (!graph.nodes.has(link.from) || !graph.nodes.has(link.to)) {
-      throw new MeshError(`link ${link.from} → ${link.to} names an unknown router`);
+      throw new LocalMeshError(`link ${link.from} → ${link.to} names an unknown router`);
     }
     graph.addEdge(link.from, link.to, link.cost);
   }
@@ -168,13 +170,13 @@ export async function startLocalMesh(options: StartLocalMeshOptions): Promise<Lo
 
   const handle = (id: string): RouterHandle => {
     const found = routers[id];
-    if (!found) throw new MeshError(`no router '${id}' in this mesh`);
+    if (!found) throw new LocalMeshError(`no router '${id}' in this mesh`);
     return found;
   };
   const setLink = (a: string, b: string, up: boolean): void => {
     handle(a);
     handle(b);
-    if (!graph.setLinkUp(a, b, up)) throw new MeshError(`no link between '${a}' and '${b}'`);
+    if (!graph.setLinkUp(a, b, up)) throw new LocalMeshError(`no link between '${a}' and '${b}'`);
     routing.topologyChanged();
   };
 

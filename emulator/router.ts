@@ -5,18 +5,15 @@
  */
 import { randomBytes } from "node:crypto";
 import type { RouterConfig } from "../shared/router-config/index.ts";
-import type { RouterFlavour } from "../shared/topology/index.ts";
+import {
+  ADDRESS_DISTRIBUTIONS,
+  type AddressDistribution,
+  type RouterFlavour,
+} from "../shared/router-vocabulary/index.ts";
 import { BrokerLinks } from "./brokers/broker-links.ts";
 import { NO_ROUTE_HANDLER } from "./brokers/link-route.ts";
 import { RouteContainerPeer } from "./brokers/route-container-peer.ts";
-import {
-  EntityStore,
-  type ManagedRouter,
-  ManagementAgent,
-  type StoredEntity,
-} from "./management/agent.ts";
-import { ManagementNode, managementAddress } from "./management/management-node.ts";
-import { runtimeRows } from "./management/runtime-rows.ts";
+import { EntityStore, type StoredEntity } from "./entities/entity-store.ts";
 import {
   AttributeError,
   type Attributes,
@@ -24,7 +21,10 @@ import {
   managementTypeOf,
   normaliseAttributes,
   portNumber,
-} from "./management/schema.ts";
+} from "./entities/schema.ts";
+import { type ManagedRouter, ManagementAgent } from "./management/agent.ts";
+import { ManagementNode } from "./management/management-node.ts";
+import { runtimeRows } from "./management/runtime-rows/index.ts";
 import { ConnectionLimit } from "./policy/connection-limit.ts";
 import { PolicyCounters } from "./policy/policy-counters.ts";
 import { VhostPolicy } from "./policy/vhost-policy.ts";
@@ -47,14 +47,9 @@ import {
 } from "./protocol/rhea-internals.ts";
 import type { Users } from "./protocol/sasl.ts";
 import { tlsServerOptions } from "./protocol/tls.ts";
-import {
-  AddressTable,
-  addressOfKey,
-  DISTRIBUTIONS,
-  type Distribution,
-  phaseKey,
-} from "./routing/address-table.ts";
+import { AddressTable, addressOfKey, phaseKey } from "./routing/address-table.ts";
 import { DEFAULT_LINK_CAPACITY } from "./routing/producer-link.ts";
+import { managementAddress } from "./routing/router-addresses.ts";
 import type { RoutedDelivery, RoutingCore } from "./routing/routing-core.ts";
 
 export interface RouterOptions {
@@ -79,13 +74,13 @@ const MANAGEMENT_NAMES = new Set(["$management", "_local/$management"]);
 const ROUTER_CLASS = /^_(topo|local|edge)\//;
 
 /** The router entity's `defaultDistribution` (qdrouter.json: default `balanced`). */
-function defaultDistributionOf(config: RouterConfig): Distribution {
+function defaultDistributionOf(config: RouterConfig): AddressDistribution {
   const value = config.entities.find((e) => e.type === "router")?.attributes.defaultDistribution;
   if (value === undefined) return "balanced";
-  const known = DISTRIBUTIONS.find((d) => d === value);
+  const known = ADDRESS_DISTRIBUTIONS.find((d) => d === value);
   if (!known) {
     throw new AttributeError(
-      `router ${config.routerId}: defaultDistribution '${String(value)}' is not one of ${DISTRIBUTIONS.join(", ")}`,
+      `router ${config.routerId}: defaultDistribution '${String(value)}' is not one of ${ADDRESS_DISTRIBUTIONS.join(", ")}`,
     );
   }
   return known;
@@ -265,7 +260,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     return this.addresses.lookup(address).distribution === "unavailable";
   }
 
-  distributionOf(address: string): Distribution {
+  distributionOf(address: string): AddressDistribution {
     return this.addresses.lookup(address).distribution;
   }
 
@@ -281,7 +276,7 @@ export class EmulatedRouter implements ManagedRouter, ClientRouter {
     switch (entity.type) {
       case "router.config.address": {
         const rule = {
-          distribution: a.distribution as Distribution,
+          distribution: a.distribution as AddressDistribution,
           waypoint: a.waypoint === true,
           source: String(a.identity),
         };

@@ -6,7 +6,7 @@
  * that is up, and moves to another matching one when that goes down.
  */
 
-import type { Attributes } from "../management/schema.ts";
+import type { Attributes } from "../entities/schema.ts";
 import type { Connection } from "../protocol/rhea-internals.ts";
 
 /** What a binding needs of a connector (a BrokerConnection). */

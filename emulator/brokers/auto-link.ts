@@ -10,7 +10,7 @@
  * terminus) leaves it `attaching` for good: no destination, no credit.
  */
 
-import type { StoredEntity } from "../management/agent.ts";
+import type { StoredEntity } from "../entities/entity-store.ts";
 import {
   type Connection,
   type Delivery,

@@ -3,8 +3,8 @@
  * kept open while the connector exists and reconnected with back-off when it drops.
  */
 import { readFileSync } from "node:fs";
-import type { StoredEntity } from "../management/agent.ts";
-import { portNumber } from "../management/schema.ts";
+import type { StoredEntity } from "../entities/entity-store.ts";
+import { portNumber } from "../entities/schema.ts";
 import { type Connection, dropSocket, guarded, type rhea } from "../protocol/rhea-internals.ts";
 import { WatchedConnector } from "./auto-link-binding.ts";
 

@@ -11,8 +11,8 @@
  * whether its config link-routes an address and whether it holds the route's connection.
  */
 
-import type { StoredEntity } from "../management/agent.ts";
-import type { Attributes } from "../management/schema.ts";
+import type { StoredEntity } from "../entities/entity-store.ts";
+import type { Attributes } from "../entities/schema.ts";
 import type { LinkRouteHandler } from "../protocol/client-connection.ts";
 import { guardDispositionBatching, markOwnLink, rhea } from "../protocol/rhea-internals.ts";
 import { ActiveAutoLink, type BrokerHost } from "./auto-link.ts";

@@ -5,7 +5,7 @@
  */
 
 import type { EventEmitter } from "node:events";
-import type { Attributes } from "../management/schema.ts";
+import type { Attributes } from "../entities/schema.ts";
 import {
   type Delivery,
   encodeMessage,

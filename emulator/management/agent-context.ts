@@ -3,10 +3,14 @@
  * its flavour's type catalog, answers and their status texts, and the rows of its
  * configuration entities.
  */
-import type { RouterFlavour } from "../../shared/topology/index.ts";
+import type { RouterFlavour } from "../../shared/router-vocabulary/index.ts";
+import {
+  CORE_CONFIG_TYPES,
+  type EntityStore,
+  type StoredEntity,
+} from "../entities/entity-store.ts";
+import type { Attributes } from "../entities/schema.ts";
 import type { Catalog } from "./catalog.ts";
-import { CORE_CONFIG_TYPES, type EntityStore, type StoredEntity } from "./entity-store.ts";
-import type { Attributes } from "./schema.ts";
 
 export interface ManagementResponse {
   statusCode: number;
@@ -53,7 +57,12 @@ export function respond(
   return { statusCode, statusDescription: description ?? STATUS_TEXT[statusCode] ?? "", body };
 }
 
-export class ManagementError extends Error {
+/**
+ * A request the emulated agent refuses: answered with this status code, description and body.
+ * (Not shared/management's ManagementError, which a client throws on such an answer.)
+ */
+export class AgentError extends Error {
+  override readonly name = "AgentError";
   readonly statusCode: number;
   /** The body the real router sends with this error ({} or null). */
   readonly body: unknown;
@@ -94,7 +103,6 @@ function coreConfigRow(context: AgentContext, entity: StoredEntity): Attributes 
       // Neither router shows a distribution for `unavailable` (agent_config_address.c; both
       // real routers answer null).
       const unshown = a.distribution === "unavailable";
-      context.router.flavour === "qpid-dispatch" && a.distribution === "unavailable";
       return {
         ...base,
         prefix: nullable(a.prefix),

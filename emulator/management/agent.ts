@@ -7,7 +7,7 @@
  * (python-agent.ts: everything else). Which half takes a request is decided as
  * src/router_core/management_agent.c `qd_can_handle_request` decides it.
  */
-import { typePrefix } from "../../shared/router-config/index.ts";
+import { typePrefix } from "../../shared/router-vocabulary/index.ts";
 import {
   type AgentContext,
   type ManagedRouter,
@@ -23,7 +23,6 @@ export type {
   ManagementOutcome,
   ManagementResponse,
 } from "./agent-context.ts";
-export { EntityStore, type StoredEntity } from "./entity-store.ts";
 
 export class ManagementAgent {
   readonly #context: AgentContext;

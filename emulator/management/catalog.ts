@@ -16,7 +16,7 @@
  * - core column orders: the `qdr_*_columns[]` arrays in src/router_core/agent_*.c of each
  *   release, and the recorded QUERY answers.
  */
-import type { RouterFlavour } from "../../shared/topology/index.ts";
+import type { RouterFlavour } from "../../shared/router-vocabulary/index.ts";
 
 /** Which of the real router's agents answers a type; their behaviours differ. */
 export type AgentKind = "core" | "python";

@@ -16,17 +16,18 @@
  *   qdrouterd's router.link); READ of router.link. Others are 403 Forbidden.
  * Checked against running qdrouterd 1.19.0 and skupper-router 3.5.1.
  */
+
+import { CORE_CONFIG_TYPES, type StoredEntity } from "../entities/entity-store.ts";
+import type { Attributes, ConfigEntityType } from "../entities/schema.ts";
 import {
   type AgentContext,
+  AgentError,
   configRow,
-  ManagementError,
   type ManagementOutcome,
   project,
   respond,
 } from "./agent-context.ts";
 import type { ManagedType } from "./catalog.ts";
-import { CORE_CONFIG_TYPES, type StoredEntity } from "./entity-store.ts";
-import type { Attributes, ConfigEntityType } from "./schema.ts";
 
 const CORE_OPERATIONS = new Set(["QUERY", "CREATE", "READ", "UPDATE", "DELETE"]);
 /** `QDR_AGENT_MAX_COLUMNS`: a longer attribute list counts as none (all columns). */
@@ -107,7 +108,7 @@ export async function handleCore(
         return update(context, type, properties, body);
     }
   } catch (error) {
-    if (error instanceof ManagementError) {
+    if (error instanceof AgentError) {
       return respond(error.statusCode, error.body, error.message);
     }
     throw error;
@@ -130,7 +131,7 @@ function matches(properties: Record<string, unknown>): (row: Attributes) => bool
   const { identity, name } = properties;
   if (typeof identity === "string") return (row) => row.identity === identity;
   if (typeof name === "string") return (row) => row.name === name;
-  throw new ManagementError(400, "No name or identity provided");
+  throw new AgentError(400, "No name or identity provided");
 }
 
 function asMap(row: Attributes, type: ManagedType): Attributes {
@@ -176,27 +177,19 @@ function longOf(value: unknown, absent: number): number {
 }
 
 function direction(value: unknown, missing: string): "in" | "out" {
-  if (value === undefined) throw new ManagementError(400, missing, null);
+  if (value === undefined) throw new AgentError(400, missing, null);
   if (value === "in" || value === "out") return value;
-  throw new ManagementError(400, "Invalid value for 'direction'", null);
+  throw new AgentError(400, "Invalid value for 'direction'", null);
 }
 
 function prefixOrPattern(b: Body): { prefix?: string; pattern?: string } {
   const prefix = textOf(b.prefix);
   const pattern = textOf(b.pattern);
   if (prefix === undefined && pattern === undefined) {
-    throw new ManagementError(
-      400,
-      "Either a 'prefix' or 'pattern' attribute must be provided",
-      null,
-    );
+    throw new AgentError(400, "Either a 'prefix' or 'pattern' attribute must be provided", null);
   }
   if (prefix !== undefined && pattern !== undefined) {
-    throw new ManagementError(
-      400,
-      "Cannot specify both a 'prefix' and a 'pattern' attribute",
-      null,
-    );
+    throw new AgentError(400, "Cannot specify both a 'prefix' and a 'pattern' attribute", null);
   }
   return prefix !== undefined ? { prefix } : { pattern: pattern! };
 }
@@ -211,7 +204,7 @@ function addressAttributes(context: AgentContext, b: Body): Attributes {
   let egress = skupper ? -1 : longOf(b.egressPhase, -1);
   const priority = longOf(b.priority, -1);
   if (fallback && (waypoint || ingress > 0 || egress > 0)) {
-    throw new ManagementError(
+    throw new AgentError(
       400,
       "Fallback cannot be specified with waypoint or non-zero ingress and egress phases",
       null,
@@ -222,10 +215,10 @@ function addressAttributes(context: AgentContext, b: Body): Attributes {
     egress = waypoint ? 1 : 0;
   }
   if (ingress < 0 || ingress > 9 || egress < 0 || egress > 9) {
-    throw new ManagementError(400, "Phase values must be between 0 and 9", null);
+    throw new AgentError(400, "Phase values must be between 0 and 9", null);
   }
   if (priority > MAX_PRIORITY) {
-    throw new ManagementError(
+    throw new AgentError(
       400,
       "Priority value, if present, must be between 0 and QDR_MAX_PRIORITY",
       null,
@@ -237,7 +230,7 @@ function addressAttributes(context: AgentContext, b: Body): Attributes {
     context.router.store.ofType("router.config.address").some((e) => key(e.attributes) === wanted)
   ) {
     // qd_parse_tree_add_pattern_str refuses a second rule for one pattern: qd_error_name().
-    throw new ManagementError(400, "Already exists", null);
+    throw new AgentError(400, "Already exists", null);
   }
   const known = ["multicast", "closest", "balanced", "unavailable"];
   const distribution =
@@ -260,7 +253,7 @@ function linkRouteAttributes(b: Body): Attributes {
   const connection = textOf(b.connection);
   const containerId = textOf(b.containerId);
   if (connection !== undefined && containerId !== undefined) {
-    throw new ManagementError(
+    throw new AgentError(
       400,
       "Both connection and containerId cannot be specified. Specify only one",
       null,
@@ -272,7 +265,7 @@ function linkRouteAttributes(b: Body): Attributes {
   );
   const where = prefixOrPattern(b);
   if (b.distribution !== undefined && b.distribution !== "linkBalanced") {
-    throw new ManagementError(400, "Invalid value for 'distribution'", null);
+    throw new AgentError(400, "Invalid value for 'distribution'", null);
   }
   const attributes: Attributes = { ...where, direction: dir, distribution: "linkBalanced" };
   if (connection !== undefined) attributes.connection = connection;
@@ -292,7 +285,7 @@ function autoLinkAttributes(context: AgentContext, b: Body): Attributes {
   const containerId = textOf(b.containerId);
   const externalAddress = textOf(b.externalAddress ?? b.externalAddr);
   if (connection !== undefined && containerId !== undefined) {
-    throw new ManagementError(
+    throw new AgentError(
       400,
       "Both connection and containerId cannot be specified. Specify only one",
       null,
@@ -300,12 +293,12 @@ function autoLinkAttributes(context: AgentContext, b: Body): Attributes {
   }
   const fallback = context.router.flavour === "qpid-dispatch" && isBoolTrue(b.fallback);
   if (address === undefined || dirValue === undefined) {
-    throw new ManagementError(400, "address and direction fields are mandatory", null);
+    throw new AgentError(400, "address and direction fields are mandatory", null);
   }
   const dir = direction(dirValue, "address and direction fields are mandatory");
   const phase = longOf(b.phase, dir === "out" || fallback ? 0 : 1);
   if (phase < 0 || phase > 9) {
-    throw new ManagementError(400, "autoLink phase must be between 0 and 9", null);
+    throw new AgentError(400, "autoLink phase must be between 0 and 9", null);
   }
   const attributes: Attributes = { address, direction: dir, phase, fallback };
   if (connection !== undefined) attributes.connection = connection;
@@ -324,11 +317,11 @@ async function create(
   if (typeof name === "string") {
     const taken = store.find("name", name);
     if (taken && CORE_CONFIG_TYPES.has(taken.type)) {
-      throw new ManagementError(400, "Name conflicts with an existing entity", null);
+      throw new AgentError(400, "Name conflicts with an existing entity", null);
     }
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ManagementError(400, "Body of request must be a map", null);
+    throw new AgentError(400, "Body of request must be a map", null);
   }
   const b = body as Body;
   const short = type.short as ConfigEntityType;
@@ -345,7 +338,7 @@ async function create(
   } catch (error) {
     store.remove(entity);
     // The emulator could not apply it (e.g. a bad pattern): refused like a core error.
-    throw new ManagementError(400, error instanceof Error ? error.message : String(error), null);
+    throw new AgentError(400, error instanceof Error ? error.message : String(error), null);
   }
   return respond(201, asMap(configRow(context, entity), type));
 }

@@ -6,16 +6,13 @@
  * that carries only a message id gets a reply it cannot match.
  */
 import { decodeMessage, encodeMessage, outcomes } from "../protocol/rhea-internals.ts";
+import { managementAddress } from "../routing/router-addresses.ts";
 import {
   type Destination,
   newDestinationId,
   type RoutedDelivery,
 } from "../routing/routing-core.ts";
 import type { ManagementAgent } from "./agent.ts";
-
-export function managementAddress(routerId: string): string {
-  return `_topo/0/${routerId}/$management`;
-}
 
 export class ManagementNode implements Destination {
   readonly id = newDestinationId();

@@ -15,18 +15,9 @@
  *   that are all null, ignores offset/count, and answers 404 to unknown attribute names;
  * - READ/CREATE/UPDATE answers carry only the attributes that have a value.
  */
-import {
-  type AgentContext,
-  configRow,
-  ManagementError,
-  type ManagementOutcome,
-  project,
-  respond,
-} from "./agent-context.ts";
-import type { ManagedType } from "./catalog.ts";
-import type { StoredEntity } from "./entity-store.ts";
-import { CORE_CONFIG_TYPES } from "./entity-store.ts";
-import { managementAddress } from "./management-node.ts";
+
+import type { StoredEntity } from "../entities/entity-store.ts";
+import { CORE_CONFIG_TYPES } from "../entities/entity-store.ts";
 import {
   AttributeError,
   type Attributes,
@@ -35,7 +26,17 @@ import {
   isConfigEntityType,
   normaliseAttributes,
   updateProblem,
-} from "./schema.ts";
+} from "../entities/schema.ts";
+import { managementAddress } from "../routing/router-addresses.ts";
+import {
+  type AgentContext,
+  AgentError,
+  configRow,
+  type ManagementOutcome,
+  project,
+  respond,
+} from "./agent-context.ts";
+import type { ManagedType } from "./catalog.ts";
 
 /** One entity of the Python agent: a stored one, or one of the router's state. */
 interface PythonEntity {
@@ -77,7 +78,7 @@ export class PythonAgent {
     try {
       const operation = properties.operation;
       if (typeof operation !== "string") {
-        throw new ManagementError(400, `No 'operation' property: ${JSON.stringify(properties)}`);
+        throw new AgentError(400, `No 'operation' property: ${JSON.stringify(properties)}`);
       }
       const op = operation.toUpperCase();
       if (op === "CREATE") return await this.#create(properties, body);
@@ -85,7 +86,7 @@ export class PythonAgent {
       this.#allowed(target.type, op);
       return await this.#operate(op, target, properties, body);
     } catch (error) {
-      if (error instanceof ManagementError) {
+      if (error instanceof AgentError) {
         return respond(error.statusCode, error.body, error.message);
       }
       if (error instanceof AttributeError) return respond(400, {}, error.message);
@@ -100,7 +101,7 @@ export class PythonAgent {
       ? text.slice(this.#context.prefix.length)
       : text;
     const type = this.#context.catalog.get(short);
-    if (!type) throw new ManagementError(400, `No such entity type '${text}'`);
+    if (!type) throw new AgentError(400, `No such entity type '${text}'`);
     return type;
   }
 
@@ -148,7 +149,7 @@ export class PythonAgent {
       const self = this.#self();
       if (!requested || [self.type.short, ...self.type.bases].includes(requested.short))
         return self;
-      throw new ManagementError(
+      throw new AgentError(
         400,
         `${this.#context.qualified(requested.short)}: No name or identity provided`,
       );
@@ -156,14 +157,13 @@ export class PythonAgent {
     const describe = ids.map((k) => `${k}=${String(properties[k])}`).join(" ");
     const [key] = ids;
     const found = this.#entities().filter((e) => e.row[key!] === properties[key!]);
-    if (found.length === 0) throw new ManagementError(404, `No entity with ${describe}`);
+    if (found.length === 0) throw new AgentError(404, `No entity with ${describe}`);
     const entity = found[0]!;
     for (const k of ids) {
-      if (entity.row[k] !== properties[k])
-        throw new ManagementError(400, `Conflicting ${describe}`);
+      if (entity.row[k] !== properties[k]) throw new AgentError(400, `Conflicting ${describe}`);
     }
     if (requested && ![entity.type.short, ...entity.type.bases].includes(requested.short)) {
-      throw new ManagementError(
+      throw new AgentError(
         400,
         `Entity type '${this.#context.qualified(entity.type.short)}' does not extend requested type '${this.#context.qualified(requested.short)}'`,
       );
@@ -174,7 +174,7 @@ export class PythonAgent {
   /** schema.py EntityType.allowed. */
   #allowed(type: ManagedType, op: string): void {
     if (!type.operations.includes(op)) {
-      throw new ManagementError(
+      throw new AgentError(
         501,
         `Operation '${op}' not implemented for '${this.#context.qualified(type.short)}' ${pythonList(type.operations)}`,
       );
@@ -244,7 +244,7 @@ export class PythonAgent {
       const unknown = [...new Set(names)].filter((n) => !all.includes(n));
       if (unknown.length > 0) {
         const forType = entityType ? ` for type ${this.#context.qualified(entityType.short)}` : "";
-        throw new ManagementError(404, `Unknown attributes ${pythonList(unknown)}${forType}.`);
+        throw new AgentError(404, `Unknown attributes ${pythonList(unknown)}${forType}.`);
       }
     }
     const results = this.#entities()
@@ -289,21 +289,21 @@ export class PythonAgent {
       const given = properties[key];
       if (!given) continue;
       if (attributes[key] !== undefined && attributes[key] !== null && attributes[key] !== given) {
-        throw new ManagementError(400, `Conflicting values for '${key}'`);
+        throw new AgentError(400, `Conflicting values for '${key}'`);
       }
       attributes[key] = given;
     }
     if (attributes.type === undefined || attributes.type === null) {
-      throw new ManagementError(400, `No 'type' attribute in ${JSON.stringify(attributes)}`);
+      throw new AgentError(400, `No 'type' attribute in ${JSON.stringify(attributes)}`);
     }
     const type = this.#type(attributes.type);
     this.#allowed(type, "CREATE");
     if (attributes.identity !== undefined) {
-      throw new ManagementError(400, "'identity' attribute cannot be specified");
+      throw new AgentError(400, "'identity' attribute cannot be specified");
     }
     const short = type.short;
     if (!isConfigEntityType(short)) {
-      throw new ManagementError(501, `The emulator does not create ${short} entities`);
+      throw new AgentError(501, `The emulator does not create ${short} entities`);
     }
     this.#createCheck(short, attributes);
     delete attributes.type;
@@ -311,14 +311,14 @@ export class PythonAgent {
     const store = this.#context.router.store;
     const name = normalised.name;
     if (typeof name === "string" && this.#entities().some((e) => e.row.name === name)) {
-      throw new ManagementError(400, `Duplicate value '${name}' for unique attribute 'name'`);
+      throw new AgentError(400, `Duplicate value '${name}' for unique attribute 'name'`);
     }
     const entity = store.add(short, normalised, false);
     try {
       await this.#context.router.activate(entity);
     } catch (error) {
       store.remove(entity);
-      throw new ManagementError(400, error instanceof Error ? error.message : String(error));
+      throw new AgentError(400, error instanceof Error ? error.message : String(error));
     }
     return respond(201, nonNull(configRow(this.#context, entity)));
   }
@@ -329,10 +329,10 @@ export class PythonAgent {
     for (const name of Object.keys(attributes)) {
       if (name === "type" || name === "name") continue;
       if (NOT_CREATABLE[short]?.includes(name)) {
-        throw new ManagementError(400, `Cannot set attribute '${name}' in CREATE`);
+        throw new AgentError(400, `Cannot set attribute '${name}' in CREATE`);
       }
       if (!type.attributes.includes(name) && !(name in ENTITY_TYPES[short].attributes)) {
-        throw new ManagementError(
+        throw new AgentError(
           400,
           `Unknown attribute '${name}' for '${this.#context.qualified(short)}'`,
         );
@@ -351,14 +351,14 @@ export class PythonAgent {
     if (changes.name === target.row.name) delete changes.name;
     if (target.type.short === "network") {
       if (changes.tenantId !== undefined && changes.tenantId !== this.#network.tenantId) {
-        throw new ManagementError(400, "Cannot update attribute 'tenantId' in UPDATE");
+        throw new AgentError(400, "Cannot update attribute 'tenantId' in UPDATE");
       }
       if (changes.networkId !== undefined) this.#network.networkId = String(changes.networkId);
       return respond(200, nonNull(this.#networkRow()));
     }
     const entity = target.stored!;
     const problem = updateProblem(entity.type, changes, entity.attributes);
-    if (problem) throw new ManagementError(400, problem);
+    if (problem) throw new AgentError(400, problem);
     const { identity, type: _type, ...current } = entity.attributes;
     const attributes = normaliseAttributes(
       entity.type,

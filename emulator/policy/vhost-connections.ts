@@ -5,7 +5,7 @@
  * (python/qpid_dispatch_internal/policy/policy_local.py: `can_connect`, `disconnect`); one
  * over a limit is refused like any policy denial.
  */
-import { type Attributes, limitOf } from "../management/schema.ts";
+import { type Attributes, limitOf } from "../entities/schema.ts";
 
 export class VhostConnections {
   #total = 0;

@@ -18,7 +18,7 @@
  * maxSenders/maxReceivers), "link disallowed by local policy" either way.
  */
 
-import { type Attributes, limitOf } from "../management/schema.ts";
+import { type Attributes, limitOf } from "../entities/schema.ts";
 import { matchPattern, tokenize } from "../routing/address-table.ts";
 import { VhostConnections } from "./vhost-connections.ts";
 

@@ -3,7 +3,7 @@
  * privateKeyFile, password): node's TLS server options.
  */
 import { readFileSync } from "node:fs";
-import type { Attributes } from "../management/schema.ts";
+import type { Attributes } from "../entities/schema.ts";
 
 export interface TlsServerOptions {
   transport: "tls";

@@ -8,20 +8,13 @@
  * configured). `unavailable` addresses refuse attaches (see client-connection.ts).
  */
 
-export type Distribution = "balanced" | "closest" | "multicast" | "unavailable";
-
-export const DISTRIBUTIONS: readonly Distribution[] = [
-  "balanced",
-  "closest",
-  "multicast",
-  "unavailable",
-];
+import type { AddressDistribution } from "../../shared/router-vocabulary/index.ts";
 
 export interface AddressRule {
   /** Exactly one of prefix / pattern. */
   prefix?: string;
   pattern?: string;
-  distribution: Distribution;
+  distribution: AddressDistribution;
   waypoint: boolean;
   /** Identifies the config entity the rule came from (its management identity). */
   source: string;
@@ -29,7 +22,7 @@ export interface AddressRule {
 
 /** Shared between lookups of the same address: never changed once returned. */
 export interface AddressSemantics {
-  readonly distribution: Distribution;
+  readonly distribution: AddressDistribution;
   readonly waypoint: boolean;
   readonly rule?: AddressRule;
 }
@@ -98,16 +91,16 @@ const MEMO_LIMIT = 10_000;
 
 export class AddressTable {
   #rules: CompiledRule[] = [];
-  #default: Distribution = "balanced";
+  #default: AddressDistribution = "balanced";
   /** Lookups since the rules last changed: routing asks for every delivery. */
   readonly #memo = new Map<string, AddressSemantics>();
 
   /** The router entity's `defaultDistribution`: what an address no rule matches gets. */
-  get defaultDistribution(): Distribution {
+  get defaultDistribution(): AddressDistribution {
     return this.#default;
   }
 
-  set defaultDistribution(distribution: Distribution) {
+  set defaultDistribution(distribution: AddressDistribution) {
     this.#default = distribution;
     this.#memo.clear();
   }

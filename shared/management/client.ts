@@ -14,7 +14,7 @@ import {
   type ReceivedMessage,
   RequestTimeoutError,
 } from "../amqp/index.ts";
-import type { RouterFlavour } from "../topology/index.ts";
+import type { RouterFlavour } from "../router-vocabulary/index.ts";
 import {
   ManagementAccessError,
   ManagementError,

@@ -4,7 +4,7 @@
  * pool that keeps them open across warm function invocations (as skupper's agent pool).
  */
 import { MeshClient, type MeshClientConfigInput, redactUrl } from "../amqp/index.ts";
-import type { RouterFlavour } from "../topology/index.ts";
+import type { RouterFlavour } from "../router-vocabulary/index.ts";
 import { ManagementClient, type ManagementOperationEvent } from "./client.ts";
 import { ManagementProtocolError } from "./errors.ts";
 import { flavourOfTypes } from "./types.ts";

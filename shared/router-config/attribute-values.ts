@@ -1,20 +1,22 @@
-import { RouterConfigParseError } from "./errors.ts";
-import { attributeKind, parseBooleanText } from "./flavour.ts";
 import {
-  type EntityAttributes,
   isRouterEntityType,
-  type RouterConfig,
-  type RouterEntity,
+  ROUTER_FLAVOURS,
   type RouterEntityType,
-} from "./model.ts";
+  typePrefix,
+} from "../router-vocabulary/index.ts";
+import { attributeKind, parseBooleanText } from "./attribute-kinds.ts";
+import { RouterConfigParseError } from "./errors.ts";
+import type { EntityAttributes, RouterConfig, RouterEntity } from "./model.ts";
 
 /** Reads `worker-threads` as `workerThreads`, as the router does for section and key names. */
 export function camelCase(name: string): string {
   return name.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-const QUALIFIED_SUFFIX =
-  /^(?:(?:org\.apache\.qpid\.dispatch|io\.skupper\.router)\.)?(?:router\.config\.)?/;
+/** Either flavour's type prefix and `router.config.`, each optional. */
+const QUALIFIED_SUFFIX = new RegExp(
+  `^(?:(?:${ROUTER_FLAVOURS.map(typePrefix).join("|").replaceAll(".", "\\.")})\\.)?(?:router\\.config\\.)?`,
+);
 
 /** A section name as written in a file (short, `router.config.*` or fully qualified). */
 export function entityTypeFrom(text: string, line: number): RouterEntityType {

@@ -1,9 +1,9 @@
 import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
 import { partyResolver } from "../registry/parties.ts";
+import { FLAVOUR_FACTS } from "../router-vocabulary/index.ts";
 import type { Router, Topology } from "../topology/index.ts";
 import { brokersHeldBy } from "./connections.ts";
 import type { DiagnosticSink } from "./diagnostic-sink.ts";
-import { FLAVOUR_FACTS } from "./flavour.ts";
 import type { EntityAttributes, RouterConfig, RouterEntity } from "./model.ts";
 import { generatedName } from "./names.ts";
 import { queueOutletAddress } from "./queue-outlet.ts";

@@ -1,3 +1,4 @@
+import { HASH_SAFE_ATTRIBUTES, JSON_MAP_ATTRIBUTES } from "./attribute-kinds.ts";
 import {
   attributeValue,
   camelCase,
@@ -8,7 +9,6 @@ import {
   type ParseOptions,
 } from "./attribute-values.ts";
 import { RouterConfigParseError, RouterConfigRenderError } from "./errors.ts";
-import { HASH_SAFE_ATTRIBUTES, JSON_MAP_ATTRIBUTES } from "./flavour.ts";
 import type { EntityAttributes, RouterConfig, RouterEntity } from "./model.ts";
 
 /*

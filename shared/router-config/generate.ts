@@ -1,7 +1,8 @@
 import { type Diagnostic, sortDiagnostics } from "../diagnostics.ts";
 import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
 import { queueKey } from "../registry/rules/ownership.ts";
-import type { Router, RouterFlavour, Topology } from "../topology/index.ts";
+import type { RouterFlavour } from "../router-vocabulary/index.ts";
+import type { Router, Topology } from "../topology/index.ts";
 import { channelEntities, checkChannel } from "./channels.ts";
 import {
   connectorEntities,

@@ -5,7 +5,7 @@
  * (its 1.19.0 tag is assumed, not verified here). Local runs use images built here from the
  * routers built on the machine instead (infra/containers/).
  */
-import type { RouterFlavour } from "../topology/index.ts";
+import type { RouterFlavour } from "../router-vocabulary/index.ts";
 
 export const ROUTER_IMAGES: Record<RouterFlavour, string> = {
   "qpid-dispatch": "quay.io/interconnectedcloud/qdrouterd:1.19.0",

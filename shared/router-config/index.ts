@@ -1,10 +1,19 @@
 /** Router configuration: generation from registry + topology, file formats, change plans. */
 
+// The router's vocabulary, which a config is written in (its home: shared/router-vocabulary).
+export {
+  FLAVOUR_FACTS,
+  type FlavourFacts,
+  qualifiedType,
+  ROUTER_ENTITY_TYPES,
+  type RouterEntityType,
+  SINGLETON_TYPES,
+  typePrefix,
+} from "../router-vocabulary/index.ts";
 export { externalPrefixes } from "./channels.ts";
 export { parseConfFile, renderConfFile } from "./conf-format.ts";
 export { ROUTERS_VHOST, renderSaslConfig, SASL_CONFIG_NAME } from "./connections.ts";
 export { RouterConfigParseError, RouterConfigRenderError } from "./errors.ts";
-export { FLAVOUR_FACTS, type FlavourFacts } from "./flavour.ts";
 export { type GenerateOptions, type GenerationResult, generateRouterConfigs } from "./generate.ts";
 export { ROUTER_IMAGES } from "./images.ts";
 export { parseJsonFile, renderJsonFile } from "./json-format.ts";
@@ -14,14 +23,9 @@ export {
   entityName,
   isOwnedEntity,
   OWNED_NAME_PREFIX,
-  qualifiedType,
-  ROUTER_ENTITY_TYPES,
   type RouterConfig,
   type RouterConfigFormat,
   type RouterEntity,
-  type RouterEntityType,
-  SINGLETON_TYPES,
-  typePrefix,
 } from "./model.ts";
 export {
   formatRouterPlans,

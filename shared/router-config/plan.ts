@@ -1,6 +1,12 @@
 import stableStringify from "fast-json-stable-stringify";
-import type { RouterFlavour } from "../topology/index.ts";
-import { FLAVOUR_FACTS } from "./flavour.ts";
+import {
+  createRanking,
+  FLAVOUR_FACTS,
+  ROUTER_ENTITY_TYPES,
+  type RouterEntityType,
+  type RouterFlavour,
+  SINGLETON_TYPES,
+} from "../router-vocabulary/index.ts";
 import {
   type EntityAttributes,
   entityKey,
@@ -8,8 +14,6 @@ import {
   isOwnedEntity,
   type RouterConfig,
   type RouterEntity,
-  type RouterEntityType,
-  SINGLETON_TYPES,
 } from "./model.ts";
 import { compareText } from "./scope.ts";
 
@@ -42,28 +46,8 @@ export interface RouterChangePlan {
   update: RouterEntityUpdate[];
 }
 
-/**
- * Creation order: profiles before the connections that use them, connections before the
- * link routes and auto-links naming them. Deletion runs the other way round.
- */
-const CREATE_ORDER: RouterEntityType[] = [
-  "router",
-  "policy",
-  "log",
-  "authServicePlugin",
-  "sslProfile",
-  "listener",
-  "connector",
-  "vhost",
-  "address",
-  "linkRoute",
-  "autoLink",
-];
-
-function rank(type: RouterEntityType): number {
-  const index = CREATE_ORDER.indexOf(type);
-  return index < 0 ? CREATE_ORDER.length : index;
-}
+/** Creation order of every type a config holds (deletion runs the other way round). */
+const rank = createRanking(new Set(ROUTER_ENTITY_TYPES));
 
 /** Attribute order, also inside map values (`groups`), never counts as a change. */
 function changedAttributes(before: EntityAttributes, after: EntityAttributes): string[] {

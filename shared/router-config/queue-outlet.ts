@@ -1,6 +1,6 @@
 import type { ChannelRegistry, RegisteredChannel } from "../registry/model.ts";
-import type { RouterFlavour } from "../topology/index.ts";
-import { FLAVOUR_FACTS } from "./flavour.ts";
+import type { RouterFlavour } from "../router-vocabulary/index.ts";
+import { FLAVOUR_FACTS } from "../router-vocabulary/index.ts";
 
 /**
  * Where a broker channel's consumers attach on a router without link routes (skupper-router).

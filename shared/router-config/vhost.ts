@@ -6,7 +6,8 @@ import {
   partyResolver,
   type RegisteredChannel,
 } from "../registry/index.ts";
-import type { Router, RouterFlavour, Topology } from "../topology/index.ts";
+import type { RouterFlavour } from "../router-vocabulary/index.ts";
+import type { Router, Topology } from "../topology/index.ts";
 import { ROUTERS_VHOST } from "./connections.ts";
 import type { RouterEntity } from "./model.ts";
 import { generatedName, groupNameFrom } from "./names.ts";

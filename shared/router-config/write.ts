@@ -1,8 +1,9 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { RouterEntityType } from "../router-vocabulary/index.ts";
 import { renderConfFile } from "./conf-format.ts";
 import { renderJsonFile } from "./json-format.ts";
-import type { RouterConfig, RouterConfigFormat, RouterEntityType } from "./model.ts";
+import type { RouterConfig, RouterConfigFormat } from "./model.ts";
 
 export interface WriteOptions {
   format: RouterConfigFormat | "both";

@@ -4,8 +4,11 @@
  */
 import type { ManagedEntity, ManagementClient } from "../management/index.ts";
 import { ManagementBadRequestError, ManagementProtocolError } from "../management/index.ts";
-import type { RouterEntityType } from "../router-config/index.ts";
-import type { RouterFlavour } from "../topology/index.ts";
+import {
+  FLAVOUR_FACTS,
+  type RouterEntityType,
+  type RouterFlavour,
+} from "../router-vocabulary/index.ts";
 
 export interface RouterIdentity {
   routerId: string;
@@ -17,20 +20,21 @@ export interface RouterIdentity {
   entity: ManagedEntity;
 }
 
-/** The types config-sync reads and plans, per flavour (skupper-router has no linkRoute). */
+/** The types config-sync reads and plans, of those the flavour has. */
+const SYNCED_TYPES: readonly RouterEntityType[] = [
+  "router",
+  "policy",
+  "sslProfile",
+  "listener",
+  "connector",
+  "vhost",
+  "address",
+  "linkRoute",
+  "autoLink",
+];
+
 export function syncedTypes(flavour: RouterFlavour): RouterEntityType[] {
-  const types: RouterEntityType[] = [
-    "router",
-    "policy",
-    "sslProfile",
-    "listener",
-    "connector",
-    "vhost",
-    "address",
-    "linkRoute",
-    "autoLink",
-  ];
-  return flavour === "skupper-router" ? types.filter((t) => t !== "linkRoute") : types;
+  return SYNCED_TYPES.filter((type) => FLAVOUR_FACTS[flavour].entityTypes.has(type));
 }
 
 export interface ActualState {

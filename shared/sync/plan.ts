@@ -26,9 +26,12 @@ import {
   planRouterChanges,
   type RouterConfig,
   type RouterEntity,
+} from "../router-config/index.ts";
+import {
+  createRanking,
   type RouterEntityType,
   SINGLETON_TYPES,
-} from "../router-config/index.ts";
+} from "../router-vocabulary/index.ts";
 import type { ActualState } from "./actual.ts";
 
 export type SyncStep =
@@ -108,16 +111,20 @@ export function operationCounts(plan: SyncPlan): {
   return counts;
 }
 
-/** Types whose entities config-sync creates, updates and deletes live, in creation order. */
-const CREATE_ORDER: readonly RouterEntityType[] = [
+/**
+ * Types whose entities config-sync creates, updates and deletes live; the others (router,
+ * policy, log, authServicePlugin, listener) only a restart with the new config file changes.
+ */
+const LIVE_TYPES: ReadonlySet<RouterEntityType> = new Set([
   "sslProfile",
   "connector",
   "vhost",
   "address",
   "linkRoute",
   "autoLink",
-];
-const LIVE_TYPES: ReadonlySet<RouterEntityType> = new Set(CREATE_ORDER);
+]);
+/** Steps in creation order among the live types; any other type (a live `log` UPDATE) after them. */
+const rank = createRanking(LIVE_TYPES);
 
 /**
  * Optional attributes amqp-mesh may set and later leave out, with the value the router
@@ -259,11 +266,6 @@ function addressKey(attributes: Record<string, unknown>): string | undefined {
   if (typeof attributes.prefix === "string") return `prefix ${attributes.prefix}`;
   if (typeof attributes.pattern === "string") return `pattern ${attributes.pattern}`;
   return undefined;
-}
-
-function rank(type: RouterEntityType): number {
-  const index = CREATE_ORDER.indexOf(type);
-  return index < 0 ? CREATE_ORDER.length : index;
 }
 
 function byOrderThenName(

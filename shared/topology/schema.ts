@@ -1,12 +1,14 @@
 import * as z from "zod/mini";
+import { type RouterFlavour as Flavour, ROUTER_FLAVOURS } from "../router-vocabulary/index.ts";
 
 /** The mesh topology: environments, routers, links, TLS, SASL and brokers. One YAML file. */
 
 export const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
 export const MAX_INTERIOR_ROUTERS = 128;
 
-export const RouterFlavour = z.enum(["qpid-dispatch", "skupper-router"]);
-export type RouterFlavour = z.infer<typeof RouterFlavour>;
+/** A router's flavour (its home: shared/router-vocabulary). */
+export const RouterFlavour = z.enum(ROUTER_FLAVOURS);
+export type RouterFlavour = Flavour;
 
 export const Cloud = z.enum(["aws", "azure", "local"]);
 

@@ -9,14 +9,14 @@ import { describe, expect, it } from "vitest";
 import {
   type AddressRule,
   AddressTable,
-  type Distribution,
   matchPattern,
   tokenize,
 } from "../../../emulator/routing/address-table.ts";
+import type { AddressDistribution } from "../../../shared/router-vocabulary/index.ts";
 
 function rule(
   spec: { prefix: string } | { pattern: string },
-  distribution: Distribution,
+  distribution: AddressDistribution,
   source = JSON.stringify(spec),
 ): AddressRule {
   return { ...spec, distribution, waypoint: false, source };
@@ -115,7 +115,7 @@ describe("address matching properties (fast-check)", () => {
         seps: fc.array(separator, { maxLength: 6 }),
         kind: fc.constantFrom("prefix", "pattern"),
         wild: fc.array(fc.constantFrom("*", "#", undefined), { maxLength: 6 }),
-        distribution: fc.constantFrom<Distribution>("balanced", "closest", "multicast"),
+        distribution: fc.constantFrom<AddressDistribution>("balanced", "closest", "multicast"),
       }),
       { maxLength: 5 },
     );

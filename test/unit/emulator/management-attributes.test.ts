@@ -12,7 +12,7 @@ import {
   type ConfigEntityType,
   ENTITY_TYPES,
   normaliseAttributes,
-} from "../../../emulator/management/schema.ts";
+} from "../../../emulator/entities/schema.ts";
 
 const vhost = (extra: Record<string, unknown>) =>
   normaliseAttributes("vhost", { hostname: "h", ...extra }, "qpid-dispatch");

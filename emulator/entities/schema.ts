@@ -7,7 +7,11 @@
  * attribute one flavour lacks is accepted and simply not shown by the other (catalog.ts
  * says what each flavour shows). Value conversion follows python/…/management/schema.py.
  */
-import type { RouterFlavour } from "../../shared/topology/index.ts";
+import {
+  ADDRESS_DISTRIBUTIONS,
+  FLAVOUR_FACTS,
+  type RouterFlavour,
+} from "../../shared/router-vocabulary/index.ts";
 
 export type AttributeValue = string | number | boolean | null | Record<string, unknown> | unknown[];
 export type Attributes = Record<string, AttributeValue>;
@@ -113,7 +117,7 @@ export const ENTITY_TYPES: Record<ConfigEntityType, EntityTypeSpec> = {
       ...common,
       prefix: text(),
       pattern: text(),
-      distribution: oneOf(["multicast", "closest", "balanced", "unavailable"], "balanced"),
+      distribution: oneOf(ADDRESS_DISTRIBUTIONS, "balanced"),
       waypoint: flag(false),
       ingressPhase: integer(),
       egressPhase: integer(),
@@ -138,7 +142,7 @@ export const ENTITY_TYPES: Record<ConfigEntityType, EntityTypeSpec> = {
       operStatus: oneOf(["inactive", "active"]),
     },
     check(attributes, flavour) {
-      if (flavour === "skupper-router") return "linkRoute is not supported by skupper-router";
+      if (!FLAVOUR_FACTS[flavour].linkRoutes) return `linkRoute is not supported by ${flavour}`;
       if (attributes.direction === undefined) return "Attribute 'direction' is required";
       return notBoth(attributes) ?? exactlyOne("prefix", "pattern")(attributes);
     },
