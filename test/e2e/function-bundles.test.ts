@@ -5,6 +5,7 @@
  * through an emulated router to a consumer.
  */
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -16,6 +17,7 @@ import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { newApiKey } from "../../shared/ingress/index.ts";
 import { apiGatewayEvent } from "../integration/ingress/harness.ts";
 import { startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
+import { probeRedis, REDIS_URL, requireRedis } from "../support/redis.ts";
 import { startAzurite, startS3Emulator } from "../support/storage-emulators.ts";
 import { waitFor } from "../support/wait.ts";
 import { withReturns } from "../unit/registry-snapshot/live-support.ts";
@@ -219,6 +221,34 @@ describe("function bundles", () => {
       processed: 1,
       skipped: 0,
     });
+  });
+
+  it("the invoice-sending Lambda bundle with IDEMPOTENCY_REDIS_URL runs a redelivered message once (the bundled guard reads its key)", async (context) => {
+    const probe = await probeRedis();
+    if (!probe.reachable) {
+      if (process.env.CI) requireRedis(probe);
+      context.skip();
+    }
+    // Two invocations, as two deliveries of one batch: the second finds the id done.
+    const script = `
+      const { handler } = await import(${JSON.stringify(join(out, "aws", "invoice-sending", "index.mjs"))});
+      const context = (id) => ({ functionName: "invoice-sending", awsRequestId: id, invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:invoice-sending", getRemainingTimeInMillis: () => 10000 });
+      const event = JSON.parse(process.env.EVENT);
+      const first = await handler(event, context("r-5"));
+      const second = await handler(event, context("r-6"));
+      console.log(JSON.stringify({ first, second }));
+      process.exit(0);`;
+    const event = amazonMqEvent();
+    const [message] = event.messages;
+    if (message === undefined) throw new Error("amazonMqEvent has no message");
+    message.messageID = `ID:AMQP_NO_PREFIX:inv-${randomUUID()}`;
+    expect(
+      await runNode(script, {
+        EVENT: JSON.stringify(event),
+        IDEMPOTENCY_REDIS_URL: REDIS_URL,
+        AWS_LAMBDA_FUNCTION_NAME: "invoice-sending",
+      }),
+    ).toEqual({ first: { processed: 1, skipped: 0 }, second: { processed: 0, skipped: 1 } });
   });
 
   it("the order-invoicing Lambda bundle (bridge mode) refuses an Amazon MQ event, naming the queued entry", async () => {
