@@ -161,6 +161,69 @@ describe("function bundles", () => {
     await waitFor(() => received.some((m) => m.messageId === "sales-api/azure-bundle-1"));
   });
 
+  it("the Azure ingress bundle registers with the Functions worker's core API and answers an invocation through it", async () => {
+    // What the Node.js worker does: it answers require("@azure/functions-core") with its core
+    // API, takes the library's programming model and the registered functions, and runs each
+    // invocation through that model (arguments from the RPC request, response back to RPC).
+    // The bundled @azure/functions (from its sources) does the conversions.
+    const script = `
+      const { default: Module } = await import("node:module");
+      const registered = [];
+      let model;
+      const core = {
+        version: "3.10.1",
+        hostVersion: "4.1040.300",
+        setProgrammingModel: (m) => { model = m; },
+        getProgrammingModel: () => model,
+        registerFunction: (metadata, callback) => { registered.push({ metadata, callback }); return { dispose() {} }; },
+        registerHook: () => ({ dispose() {} }),
+        log: () => {},
+      };
+      const original = Module.prototype.require;
+      Module.prototype.require = function (id, ...rest) {
+        return id === "@azure/functions-core" ? core : original.call(this, id, ...rest);
+      };
+      await import(${JSON.stringify(join(out, "azure", "ingress", "index.mjs"))});
+      const fn = registered.find((r) => r.metadata.name === "ingress");
+      const [trigger] = Object.entries(fn.metadata.bindings).find(([, b]) => b.type === "httpTrigger");
+      const http = {
+        method: "POST",
+        url: "https://ingress.azurewebsites.net/channels/sales.orders/messages",
+        headers: { "content-type": "application/json", "x-functions-key": ${JSON.stringify(key)}, "idempotency-key": "azure-worker-1" },
+        body: { string: ${JSON.stringify(JSON.stringify(ORDER))} },
+      };
+      const invocation = model.getInvocationModel({
+        invocationId: "i-1",
+        metadata: { name: "ingress", bindings: fn.metadata.bindings },
+        request: { invocationId: "i-1", inputData: [{ name: trigger, data: { http } }], triggerMetadata: {} },
+        log: () => {},
+      });
+      const { context, inputs } = await invocation.getArguments();
+      const result = await invocation.invokeFunction(context, inputs, fn.callback);
+      const response = await invocation.getResponse(context, result);
+      const capabilities = await model.getCapabilities({});
+      const { statusCode, body } = response.returnValue.http;
+      const text = Buffer.from(body.bytes ?? body.string ?? "").toString("utf8");
+      console.log(JSON.stringify({ names: registered.map((r) => r.metadata.name), bindings: Object.values(fn.metadata.bindings), capabilities, statusCode, text }));
+      process.exit(0);`;
+    const result = (await runNode(script, env())) as {
+      names: string[];
+      bindings: { type: string; direction: string }[];
+      capabilities: Record<string, string>;
+      statusCode: string;
+      text: string;
+    };
+    expect(result.names).toEqual(["ingress"]);
+    expect(result.bindings).toContainEqual(
+      expect.objectContaining({ type: "httpTrigger", direction: "in" }),
+    );
+    // No HTTP streaming: the proxy's URI is never offered to the host.
+    expect(result.capabilities.HttpUri).toBeUndefined();
+    expect(result.statusCode, result.text).toBe("202");
+    expect(JSON.parse(result.text).messageId).toBe("sales-api/azure-worker-1");
+    await waitFor(() => received.some((m) => m.messageId === "sales-api/azure-worker-1"));
+  });
+
   /** What `amqp-mesh bridge` sends: one order of sales/orders. */
   const invocation = (messageId: string) => ({
     format: "amqp-mesh/trigger-invocation/1",
