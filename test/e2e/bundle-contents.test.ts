@@ -20,7 +20,7 @@ beforeAll(async () => {
   await mkdir(out, { recursive: true });
   const results = await bundleFunctions("examples", out, () => {});
   bundles = new Map((results ?? []).map((r) => [`${r.target.cloud}/${r.target.name}`, r]));
-}, 120_000);
+}, 300_000);
 afterAll(() => rm(out, { recursive: true, force: true }));
 
 /** The files (paths from the repository root) that put bytes into the function's index.mjs. */

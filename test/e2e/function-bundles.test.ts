@@ -90,7 +90,7 @@ describe("function bundles", () => {
     );
     expect(azurePackage).toMatchObject({ type: "module", main: "index.mjs" });
     // (seven functions, each index.mjs with its lazily loaded files: a minute on a busy machine)
-  }, 180_000);
+  }, 300_000);
 
   const env = (): Record<string, string> => ({
     MESH_URLS: mesh.router("edge").url,
