@@ -47,8 +47,26 @@ function azureAppFiles(name: string, extensions: Record<string, unknown>): Recor
   };
 }
 
+/**
+ * Provided by Lambda's Node.js runtimes: "All supported Lambda Node.js runtimes include a
+ * specific minor version of the AWS SDK for JavaScript v3, not the latest version [...] [it]
+ * depends on the runtime version and your AWS Region" (AWS Lambda Developer Guide, "Building
+ * Lambda functions with Node.js", Runtime-included SDK versions). Every Lambda here runs on
+ * nodejs24.x (infra/aws/functions.ts) and uses only S3 operations every v3 minor has
+ * (ListObjectsV2, GetObject with If-Match/If-None-Match, PutObject), so the functions import
+ * the runtime's SDK instead of carrying ~590 KB of it. Tests and benches resolve it from the
+ * repository's node_modules (the bundles are written inside the repository).
+ */
+const LAMBDA_RUNTIME_PROVIDES = ["@aws-sdk/*"];
+
 export const FUNCTIONS: FunctionTarget[] = [
-  { cloud: "aws", name: "ingress", entry: "functions/aws/ingress/index.ts", node: "node24" },
+  {
+    cloud: "aws",
+    name: "ingress",
+    entry: "functions/aws/ingress/index.ts",
+    node: "node24",
+    external: LAMBDA_RUNTIME_PROVIDES,
+  },
   {
     cloud: "azure",
     name: "ingress",
@@ -64,12 +82,14 @@ export const FUNCTIONS: FunctionTarget[] = [
     name: "order-invoicing",
     entry: "examples/functions/aws/order-invoicing.ts",
     node: "node24",
+    external: LAMBDA_RUNTIME_PROVIDES,
   },
   {
     cloud: "aws",
     name: "invoice-sending",
     entry: "examples/functions/aws/invoice-sending.ts",
     node: "node24",
+    external: LAMBDA_RUNTIME_PROVIDES,
   },
   {
     cloud: "azure",
@@ -88,6 +108,7 @@ export const FUNCTIONS: FunctionTarget[] = [
     name: "sync",
     entry: "functions/aws/sync/index.ts",
     node: "node24",
+    external: LAMBDA_RUNTIME_PROVIDES,
     registrySnapshot: false,
   },
   {
@@ -139,6 +160,71 @@ const builtinsThroughRequire: esbuild.Plugin = {
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: "js",
     }));
+  },
+};
+
+/**
+ * Powertools idempotency's JMESPath engine (22.7 KB) replaced by functions/jmespath-fields.ts,
+ * which reads the field path the triggers' guard names (`key`) and refuses anything else.
+ */
+const JMESPATH_FIELDS = join(root, "functions/jmespath-fields.ts");
+const jmespathFields: esbuild.Plugin = {
+  name: "jmespath-fields",
+  setup(build) {
+    build.onResolve({ filter: /^@aws-lambda-powertools\/jmespath(\/functions)?$/ }, () => ({
+      path: JMESPATH_FIELDS,
+    }));
+  },
+};
+
+/**
+ * One Powertools commons for all Powertools packages: idempotency 2.35.0 pins commons 2.35.0
+ * (there is no idempotency 2.36), logger and metrics 2.36.0 pin 2.36.0; bundled as installed,
+ * a queued trigger carries both. Every import of commons resolves from the repository root.
+ */
+const oneCommons: esbuild.Plugin = {
+  name: "one-powertools-commons",
+  setup(build) {
+    build.onResolve({ filter: /^@aws-lambda-powertools\/commons(\/|$)/ }, async (args) => {
+      if (args.pluginData?.resolving) return undefined;
+      return build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: root,
+        pluginData: { resolving: true },
+      });
+    });
+  },
+};
+
+/**
+ * `@azure/functions` from the TypeScript sources its package ships (`src/`) instead of its
+ * `main`, one CommonJS webpack build of the whole library (72.6 KB minified, of which the
+ * MCP triggers, HTTP streaming's proxy and the hooks an app without them never runs): as ES
+ * modules esbuild keeps only what the app's registrations reach. Its
+ * `@azure/functions-extensions-base` is read through its CommonJS build (the package's `.mjs`
+ * is CommonJS too). Its HTTP streaming proxy, reached only after
+ * `app.setup({ enableHttpStream: true })`, is replaced by functions/azure-no-http-stream.ts.
+ */
+const AZURE_FUNCTIONS_SRC = join(root, "node_modules/@azure/functions/src/index.ts");
+const NO_HTTP_STREAM = join(root, "functions/azure-no-http-stream.ts");
+const azureFunctionsFromSource: esbuild.Plugin = {
+  name: "azure-functions-from-source",
+  setup(build) {
+    build.onResolve({ filter: /^@azure\/functions$/ }, () => ({ path: AZURE_FUNCTIONS_SRC }));
+    build.onResolve({ filter: /\/httpProxy$/ }, (args) =>
+      /node_modules\/@azure\/functions\/src\//.test(args.importer)
+        ? { path: NO_HTTP_STREAM }
+        : undefined,
+    );
+    build.onResolve({ filter: /^@azure\/functions-extensions-base$/ }, async (args) => {
+      if (args.pluginData?.resolving) return undefined;
+      return build.resolve(args.path, {
+        kind: "require-call",
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: { resolving: true },
+      });
+    });
   },
 };
 
@@ -237,7 +323,14 @@ async function bundleFunction(
       outfile,
       external: target.external ?? [],
       alias: { debug: join(root, "functions/no-debug.cjs") },
-      plugins: [sharedIsPure, builtinsThroughRequire, lazyModules(lazy)],
+      plugins: [
+        sharedIsPure,
+        builtinsThroughRequire,
+        jmespathFields,
+        oneCommons,
+        ...(target.cloud === "azure" ? [azureFunctionsFromSource] : []),
+        lazyModules(lazy),
+      ],
     });
   const main = await build(join(root, target.entry), join(dir, "index.mjs"));
   const builds: esbuild.BuildResult[] = [main];

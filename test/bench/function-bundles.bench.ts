@@ -1,6 +1,6 @@
 /**
- * The deployed functions' weight: each bundle `npm run bundle` writes (index.mjs plus the
- * precompiled validators it loads), its largest parts (esbuild's metafile), and its import +
+ * The deployed functions' weight: each bundle `npm run bundle` writes (index.mjs, whose size
+ * the goal counts, and the precompiled validators it loads), its largest parts (esbuild's metafile), and its import +
  * init time in a fresh Node process against bare `node -e 0` measured in the same run
  * (interleaved, median):
  *
@@ -107,7 +107,8 @@ const figures: Figure[] = [];
 
 console.log(`load average at start: ${load()} (${RUNS} runs each)`);
 for (const result of results) {
-  const kb = Object.values(result.sizes).reduce((a, b) => a + b, 0) / 1024;
+  // The goal counts index.mjs (issue 19); validators.mjs is the project's, not the function's.
+  const kb = (result.sizes["index.mjs"] ?? 0) / 1024;
   const entry = join(result.dir, "index.mjs");
   const loadedScript = `await import(${JSON.stringify(entry)}); ${CPU_USED} process.exit(0);`;
   const bare: { wall: number; cpu: number }[] = [];
@@ -125,17 +126,17 @@ for (const result of results) {
     .map(([f, bytes]) => `${f} ${(bytes / 1024).toFixed(1)} KB`)
     .join(" + ");
   console.log(
-    `${result.target.cloud}/${result.target.name}: ${kb.toFixed(1)} KB (${files}; ${sizeGoal(result.target.name, kb)}); ` +
+    `${result.target.cloud}/${result.target.name}: index.mjs ${kb.toFixed(1)} KB (loaded at start: ${files}; ${sizeGoal(result.target.name, kb)}); ` +
       `import + init ${l.toFixed(1)} ms vs node -e 0 ${b.toFixed(1)} ms: +${(l - b).toFixed(1)} ms, ratio ${(l / b).toFixed(2)}× ` +
       `(goal ≤ +${budgets(result.target.name).initMs} ms: ${l - b <= budgets(result.target.name).initMs ? "met" : "missed"}); CPU ${lCpu.toFixed(1)} ms vs ${bCpu.toFixed(1)} ms: +${(lCpu - bCpu).toFixed(1)} ms`,
   );
   const name = `${result.target.cloud}/${result.target.name}`;
   figures.push(
     {
-      what: `${name} bundle (index.mjs and the files it loads)`,
+      what: `${name} bundle index.mjs`,
       value: kb,
       unit: "KB",
-      baseline: files,
+      baseline: `loaded at start: ${files}`,
       goal: { op: "<=", value: budgets(result.target.name).kb },
     },
     {

@@ -20,7 +20,7 @@ beforeAll(async () => {
   await mkdir(out, { recursive: true });
   const results = await bundleFunctions("examples", out, () => {});
   bundles = new Map((results ?? []).map((r) => [`${r.target.cloud}/${r.target.name}`, r]));
-}, 120_000);
+}, 300_000);
 afterAll(() => rm(out, { recursive: true, force: true }));
 
 /** The files (paths from the repository root) that put bytes into the function's index.mjs. */
@@ -105,12 +105,21 @@ describe("what each function bundle carries", () => {
       expect(Object.keys(bundles.get(name)?.lazySizes ?? {}).sort(), name).toEqual(
         [`${cloud}-registry-store.mjs`, "schema-compiler.mjs"].sort(),
       );
-      expect(
-        lazyInputs.some((f) =>
-          f.includes(cloud === "aws" ? "@aws-sdk/client-s3/" : "@azure/storage-blob/"),
-        ),
-        name,
-      ).toBe(true);
+      // Lambda's runtime provides the AWS SDK: the store file imports it, carries none of it.
+      if (cloud === "aws") {
+        const imports = lazy.flatMap((m) => Object.values(m.outputs).flatMap((o) => o.imports));
+        expect(imports, name).toContainEqual(
+          expect.objectContaining({ path: "@aws-sdk/client-s3", external: true }),
+        );
+        expect(
+          lazyInputs.filter((f) => /node_modules\/(@aws-sdk|@smithy)\//.test(f)),
+          name,
+        ).toEqual([]);
+      } else
+        expect(
+          lazyInputs.some((f) => f.includes("@azure/storage-blob/")),
+          name,
+        ).toBe(true);
       expect(
         lazyInputs.some((f) => AJV_COMPILER.test(f)),
         name,
@@ -154,6 +163,60 @@ describe("what each function bundle carries", () => {
         files.filter((f) => f.includes("node_modules/@azure/eventgrid/")),
         name,
       ).toEqual([]);
+    }
+  });
+
+  it("Lambda functions import the AWS SDK the nodejs24.x runtime provides instead of carrying it", () => {
+    for (const name of ["aws/ingress", "aws/order-invoicing", "aws/invoice-sending", "aws/sync"]) {
+      const bundle = bundles.get(name);
+      const carried = [bundle?.metafile, ...(bundle?.lazyMetafiles ?? [])].flatMap((m) =>
+        Object.values(m?.outputs ?? {}).flatMap((o) => Object.keys(o.inputs)),
+      );
+      expect(
+        carried.filter((f) => /node_modules\/(@aws-sdk|@smithy)\//.test(f)),
+        name,
+      ).toEqual([]);
+    }
+    const sync = Object.values(bundles.get("aws/sync")?.metafile.outputs ?? {}).flatMap(
+      (o) => o.imports,
+    );
+    expect(sync).toContainEqual(
+      expect.objectContaining({ path: "@aws-sdk/client-s3", external: true }),
+    );
+  });
+
+  it("queued triggers carry Powertools idempotency without its JMESPath engine, and one Powertools commons", () => {
+    for (const name of ["aws/invoice-sending", "azure/billing-triggers"]) {
+      const files = inputs(name);
+      expect(files, name).toContain("functions/jmespath-fields.ts");
+      expect(
+        files.filter((f) => f.includes("@aws-lambda-powertools/jmespath/")),
+        name,
+      ).toEqual([]);
+      expect(
+        files.filter((f) => /@aws-lambda-powertools\/idempotency\/node_modules\//.test(f)),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it("Azure apps carry @azure/functions built from its ES sources, without HTTP streaming's proxy", () => {
+    for (const name of ["azure/ingress", "azure/billing-triggers", "azure/sync"]) {
+      const files = inputs(name);
+      expect(
+        files.some((f) => f.includes("node_modules/@azure/functions/src/app.ts")),
+        name,
+      ).toBe(true);
+      expect(
+        files.filter(
+          (f) =>
+            f.includes("node_modules/@azure/functions/dist/") ||
+            f.includes("node_modules/@azure/functions/src/http/httpProxy.ts") ||
+            f.includes("node_modules/cookie/"),
+        ),
+        name,
+      ).toEqual([]);
+      expect(files, name).toContain("functions/azure-no-http-stream.ts");
     }
   });
 });

@@ -5,6 +5,7 @@
  * through an emulated router to a consumer.
  */
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -16,6 +17,7 @@ import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { newApiKey } from "../../shared/ingress/index.ts";
 import { apiGatewayEvent } from "../integration/ingress/harness.ts";
 import { startTestMesh, stopAllMeshes } from "../support/local-mesh.ts";
+import { probeRedis, REDIS_URL, requireRedis } from "../support/redis.ts";
 import { startAzurite, startS3Emulator } from "../support/storage-emulators.ts";
 import { waitFor } from "../support/wait.ts";
 import { withReturns } from "../unit/registry-snapshot/live-support.ts";
@@ -88,7 +90,7 @@ describe("function bundles", () => {
     );
     expect(azurePackage).toMatchObject({ type: "module", main: "index.mjs" });
     // (seven functions, each index.mjs with its lazily loaded files: a minute on a busy machine)
-  }, 180_000);
+  }, 300_000);
 
   const env = (): Record<string, string> => ({
     MESH_URLS: mesh.router("edge").url,
@@ -159,6 +161,69 @@ describe("function bundles", () => {
     await waitFor(() => received.some((m) => m.messageId === "sales-api/azure-bundle-1"));
   });
 
+  it("the Azure ingress bundle registers with the Functions worker's core API and answers an invocation through it", async () => {
+    // What the Node.js worker does: it answers require("@azure/functions-core") with its core
+    // API, takes the library's programming model and the registered functions, and runs each
+    // invocation through that model (arguments from the RPC request, response back to RPC).
+    // The bundled @azure/functions (from its sources) does the conversions.
+    const script = `
+      const { default: Module } = await import("node:module");
+      const registered = [];
+      let model;
+      const core = {
+        version: "3.10.1",
+        hostVersion: "4.1040.300",
+        setProgrammingModel: (m) => { model = m; },
+        getProgrammingModel: () => model,
+        registerFunction: (metadata, callback) => { registered.push({ metadata, callback }); return { dispose() {} }; },
+        registerHook: () => ({ dispose() {} }),
+        log: () => {},
+      };
+      const original = Module.prototype.require;
+      Module.prototype.require = function (id, ...rest) {
+        return id === "@azure/functions-core" ? core : original.call(this, id, ...rest);
+      };
+      await import(${JSON.stringify(join(out, "azure", "ingress", "index.mjs"))});
+      const fn = registered.find((r) => r.metadata.name === "ingress");
+      const [trigger] = Object.entries(fn.metadata.bindings).find(([, b]) => b.type === "httpTrigger");
+      const http = {
+        method: "POST",
+        url: "https://ingress.azurewebsites.net/channels/sales.orders/messages",
+        headers: { "content-type": "application/json", "x-functions-key": ${JSON.stringify(key)}, "idempotency-key": "azure-worker-1" },
+        body: { string: ${JSON.stringify(JSON.stringify(ORDER))} },
+      };
+      const invocation = model.getInvocationModel({
+        invocationId: "i-1",
+        metadata: { name: "ingress", bindings: fn.metadata.bindings },
+        request: { invocationId: "i-1", inputData: [{ name: trigger, data: { http } }], triggerMetadata: {} },
+        log: () => {},
+      });
+      const { context, inputs } = await invocation.getArguments();
+      const result = await invocation.invokeFunction(context, inputs, fn.callback);
+      const response = await invocation.getResponse(context, result);
+      const capabilities = await model.getCapabilities({});
+      const { statusCode, body } = response.returnValue.http;
+      const text = Buffer.from(body.bytes ?? body.string ?? "").toString("utf8");
+      console.log(JSON.stringify({ names: registered.map((r) => r.metadata.name), bindings: Object.values(fn.metadata.bindings), capabilities, statusCode, text }));
+      process.exit(0);`;
+    const result = (await runNode(script, env())) as {
+      names: string[];
+      bindings: { type: string; direction: string }[];
+      capabilities: Record<string, string>;
+      statusCode: string;
+      text: string;
+    };
+    expect(result.names).toEqual(["ingress"]);
+    expect(result.bindings).toContainEqual(
+      expect.objectContaining({ type: "httpTrigger", direction: "in" }),
+    );
+    // No HTTP streaming: the proxy's URI is never offered to the host.
+    expect(result.capabilities.HttpUri).toBeUndefined();
+    expect(result.statusCode, result.text).toBe("202");
+    expect(JSON.parse(result.text).messageId).toBe("sales-api/azure-worker-1");
+    await waitFor(() => received.some((m) => m.messageId === "sales-api/azure-worker-1"));
+  });
+
   /** What `amqp-mesh bridge` sends: one order of sales/orders. */
   const invocation = (messageId: string) => ({
     format: "amqp-mesh/trigger-invocation/1",
@@ -219,6 +284,34 @@ describe("function bundles", () => {
       processed: 1,
       skipped: 0,
     });
+  });
+
+  it("the invoice-sending Lambda bundle with IDEMPOTENCY_REDIS_URL runs a redelivered message once (the bundled guard reads its key)", async (context) => {
+    const probe = await probeRedis();
+    if (!probe.reachable) {
+      if (process.env.CI) requireRedis(probe);
+      context.skip();
+    }
+    // Two invocations, as two deliveries of one batch: the second finds the id done.
+    const script = `
+      const { handler } = await import(${JSON.stringify(join(out, "aws", "invoice-sending", "index.mjs"))});
+      const context = (id) => ({ functionName: "invoice-sending", awsRequestId: id, invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:invoice-sending", getRemainingTimeInMillis: () => 10000 });
+      const event = JSON.parse(process.env.EVENT);
+      const first = await handler(event, context("r-5"));
+      const second = await handler(event, context("r-6"));
+      console.log(JSON.stringify({ first, second }));
+      process.exit(0);`;
+    const event = amazonMqEvent();
+    const [message] = event.messages;
+    if (message === undefined) throw new Error("amazonMqEvent has no message");
+    message.messageID = `ID:AMQP_NO_PREFIX:inv-${randomUUID()}`;
+    expect(
+      await runNode(script, {
+        EVENT: JSON.stringify(event),
+        IDEMPOTENCY_REDIS_URL: REDIS_URL,
+        AWS_LAMBDA_FUNCTION_NAME: "invoice-sending",
+      }),
+    ).toEqual({ first: { processed: 1, skipped: 0 }, second: { processed: 0, skipped: 1 } });
   });
 
   it("the order-invoicing Lambda bundle (bridge mode) refuses an Amazon MQ event, naming the queued entry", async () => {

@@ -44,7 +44,7 @@ beforeAll(async () => {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   await bundleFunctions("examples", out, () => {});
-}, 120_000);
+}, 300_000);
 afterAll(() => rm(out, { recursive: true, force: true }));
 
 describe("config-sync bundles", () => {
