@@ -220,6 +220,8 @@ export async function planInfra(dir: string, options: PlanOptions = {}): Promise
       environment: environment.name,
       settings,
       infraDir: INFRA_DIR,
+      // A plan shows what is missing: an unset image is a placeholder and a warning.
+      missingImage: "placeholder",
       secrets: {
         ingressPassword: pulumi.secret("from stack config"),
         syncPassword: pulumi.secret("from stack config"),

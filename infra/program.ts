@@ -18,6 +18,8 @@ export interface EnvironmentProgram {
   infraDir: string;
   /** Passwords the AWS functions need (Pulumi secrets from the stack config). */
   secrets?: AwsFunctionSecrets;
+  /** An image the stack does not name: an error (default), or the plan's placeholder. */
+  missingImage?: "fail" | "placeholder";
 }
 
 export interface DeclaredEnvironment {
@@ -29,7 +31,9 @@ export function declareEnvironment(program: EnvironmentProgram): DeclaredEnviron
   const { project, settings } = program;
   const environment = environmentNamed(project.topology, program.environment);
   // The structure (routers, ports, files) does not depend on the peers' hosts; the configs do.
-  const deployed = deployEnvironment(project, environment, {}, settings);
+  const deployed = deployEnvironment(project, environment, {}, settings, {
+    missingImage: program.missingImage ?? "fail",
+  });
   const peers: pulumi.Output<Record<string, string>> = peerHosts(
     project.topology,
     environment.name,
