@@ -7,8 +7,15 @@ import { awsEnvironment, type EnvironmentOutputs } from "./aws/environment.ts";
 import type { AwsFunctionSecrets } from "./aws/functions.ts";
 import { azureEnvironment } from "./azure/environment.ts";
 import { peerHosts } from "./peers.ts";
-import { bundlePath, deployEnvironment, environmentNamed, type Project } from "./project.ts";
+import {
+  bundlePath,
+  deployEnvironment,
+  environmentNamed,
+  InfraProjectError,
+  type Project,
+} from "./project.ts";
 import type { StackSettings } from "./settings.ts";
+import { bridgeImage, missingBridgeImage, type TeamTrigger } from "./triggers.ts";
 
 export interface EnvironmentProgram {
   project: Project;
@@ -20,6 +27,8 @@ export interface EnvironmentProgram {
   secrets?: AwsFunctionSecrets;
   /** An image the stack does not name: an error (default), or the plan's placeholder. */
   missingImage?: "fail" | "placeholder";
+  /** The team triggers of the stack config, read from their definitions (readTeamTriggers). */
+  triggers?: TeamTrigger[];
 }
 
 export interface DeclaredEnvironment {
@@ -40,12 +49,21 @@ export function declareEnvironment(program: EnvironmentProgram): DeclaredEnviron
     settings,
   );
   const bundles = (name: string) => bundlePath(program.infraDir, settings, environment.cloud, name);
+  const triggers = program.triggers ?? [];
+  const warnings = deployed.warnings.filter((w) => !w.startsWith("router '"));
+  if (triggers.length > 0 && environment.cloud !== "aws")
+    throw new InfraProjectError(
+      `amqp-mesh:triggers: environment '${environment.name}' is on ${environment.cloud}, where these programs deploy no team triggers yet (AWS only)`,
+    );
+  const bridge =
+    triggers.length > 0 ? bridgeImage(settings, program.missingImage ?? "fail") : undefined;
+  if (bridge?.placeholder) warnings.push(missingBridgeImage);
   const outputs =
     environment.cloud === "aws"
-      ? awsEnvironment(project, deployed, peers, settings, program.secrets ?? {}, bundles)
+      ? awsEnvironment(project, deployed, peers, settings, program.secrets ?? {}, bundles, {
+          triggers,
+          bridgeImage: bridge?.reference ?? "",
+        })
       : azureEnvironment(project, deployed, peers, settings, bundles);
-  return {
-    outputs,
-    warnings: deployed.warnings.filter((w) => !w.startsWith("router '")),
-  };
+  return { outputs, warnings };
 }

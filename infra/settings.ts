@@ -57,6 +57,15 @@ export const StackSettings = z
       .default(""),
     routerCpu: z.number().int().default(512),
     routerMemory: z.number().int().default(1024),
+    /**
+     * The team triggers this stack deploys in bridge mode: the definition module (relative to
+     * infra/; its default export made by defineChannelHandler) and the principal its bridge
+     * consumes as. Each gets its function (the bundle of its name) and a bridge next to the
+     * edge routers invoking it.
+     */
+    triggers: z
+      .array(z.object({ definition: z.string().min(1), principal: z.string().min(1) }).strict())
+      .default([]),
     /** Optional JWT authorizer of the HTTP API (AWS) / the ingress's JWT settings (Azure). */
     jwt: z
       .object({ issuer: z.string().url(), audience: z.array(z.string().min(1)).min(1) })

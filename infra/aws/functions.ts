@@ -78,7 +78,7 @@ const ASSUME_LAMBDA = JSON.stringify({
   ],
 });
 
-function functionRole(
+export function functionRole(
   name: string,
   statements: pulumi.Input<Record<string, unknown>>[],
   opts: pulumi.CustomResourceOptions,
