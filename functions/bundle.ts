@@ -237,6 +237,8 @@ const azureFunctionsFromSource: esbuild.Plugin = {
 const LAZY_MODULES = new Set(
   [
     "functions/aws/registry-store.ts",
+    // The Secrets Manager client, read once at init in AWS only (MESH_SASL_PASSWORD_SECRET).
+    "functions/aws/secrets-client.ts",
     "functions/azure/registry-store.ts",
     "shared/registry-snapshot/schema-compiler.ts",
   ].map((f) => join(root, f)),

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { declareEnvironment } from "./program.ts";
 import { readProject } from "./project.ts";
 import { parseStackSettings } from "./settings.ts";
+import { readTeamTriggers } from "./triggers.ts";
 
 const config = new pulumi.Config("amqp-mesh");
 const settings = parseStackSettings(
@@ -26,11 +27,13 @@ const settings = parseStackSettings(
 );
 const infraDir = import.meta.dirname;
 const project = await readProject(resolve(infraDir, settings.project));
+const triggers = await readTeamTriggers(project, settings, infraDir);
 const { outputs, warnings } = declareEnvironment({
   project,
   environment: settings.environment ?? pulumi.getStack(),
   settings,
   infraDir,
+  triggers,
   secrets: {
     ...(config.getSecret("ingressPassword")
       ? { ingressPassword: config.requireSecret("ingressPassword") }
@@ -50,3 +53,4 @@ export const meshUrls = outputs.meshUrls;
 export const apiUrl = outputs.apiUrl;
 export const ingressUrl = outputs.ingressUrl;
 export const registryStore = outputs.registryStore;
+export const triggerFunctions = outputs.triggerFunctions;

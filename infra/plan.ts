@@ -11,6 +11,7 @@ import { PEER_HOSTS_OUTPUT } from "./peers.ts";
 import { declareEnvironment } from "./program.ts";
 import { dialledPeers, type Project, readProject } from "./project.ts";
 import { parseStackSettings, type StackSettingsInput } from "./settings.ts";
+import { readTeamTriggers } from "./triggers.ts";
 
 export const INFRA_DIR = import.meta.dirname;
 
@@ -220,6 +221,9 @@ export async function planInfra(dir: string, options: PlanOptions = {}): Promise
       environment: environment.name,
       settings,
       infraDir: INFRA_DIR,
+      // A plan shows what is missing: an unset image is a placeholder and a warning.
+      missingImage: "placeholder",
+      triggers: await readTeamTriggers(project, settings, INFRA_DIR),
       secrets: {
         ingressPassword: pulumi.secret("from stack config"),
         syncPassword: pulumi.secret("from stack config"),

@@ -7,8 +7,15 @@ import { awsEnvironment, type EnvironmentOutputs } from "./aws/environment.ts";
 import type { AwsFunctionSecrets } from "./aws/functions.ts";
 import { azureEnvironment } from "./azure/environment.ts";
 import { peerHosts } from "./peers.ts";
-import { bundlePath, deployEnvironment, environmentNamed, type Project } from "./project.ts";
+import {
+  bundlePath,
+  deployEnvironment,
+  environmentNamed,
+  InfraProjectError,
+  type Project,
+} from "./project.ts";
 import type { StackSettings } from "./settings.ts";
+import { bridgeImage, missingBridgeImage, type TeamTrigger } from "./triggers.ts";
 
 export interface EnvironmentProgram {
   project: Project;
@@ -18,6 +25,10 @@ export interface EnvironmentProgram {
   infraDir: string;
   /** Passwords the AWS functions need (Pulumi secrets from the stack config). */
   secrets?: AwsFunctionSecrets;
+  /** An image the stack does not name: an error (default), or the plan's placeholder. */
+  missingImage?: "fail" | "placeholder";
+  /** The team triggers of the stack config, read from their definitions (readTeamTriggers). */
+  triggers?: TeamTrigger[];
 }
 
 export interface DeclaredEnvironment {
@@ -29,19 +40,30 @@ export function declareEnvironment(program: EnvironmentProgram): DeclaredEnviron
   const { project, settings } = program;
   const environment = environmentNamed(project.topology, program.environment);
   // The structure (routers, ports, files) does not depend on the peers' hosts; the configs do.
-  const deployed = deployEnvironment(project, environment, {}, settings);
+  const deployed = deployEnvironment(project, environment, {}, settings, {
+    missingImage: program.missingImage ?? "fail",
+  });
   const peers: pulumi.Output<Record<string, string>> = peerHosts(
     project.topology,
     environment.name,
     settings,
   );
   const bundles = (name: string) => bundlePath(program.infraDir, settings, environment.cloud, name);
+  const triggers = program.triggers ?? [];
+  const warnings = deployed.warnings.filter((w) => !w.startsWith("router '"));
+  if (triggers.length > 0 && environment.cloud !== "aws")
+    throw new InfraProjectError(
+      `amqp-mesh:triggers: environment '${environment.name}' is on ${environment.cloud}, where these programs deploy no team triggers yet (AWS only)`,
+    );
+  const bridge =
+    triggers.length > 0 ? bridgeImage(settings, program.missingImage ?? "fail") : undefined;
+  if (bridge?.placeholder) warnings.push(missingBridgeImage);
   const outputs =
     environment.cloud === "aws"
-      ? awsEnvironment(project, deployed, peers, settings, program.secrets ?? {}, bundles)
+      ? awsEnvironment(project, deployed, peers, settings, program.secrets ?? {}, bundles, {
+          triggers,
+          bridgeImage: bridge?.reference ?? "",
+        })
       : azureEnvironment(project, deployed, peers, settings, bundles);
-  return {
-    outputs,
-    warnings: deployed.warnings.filter((w) => !w.startsWith("router '")),
-  };
+  return { outputs, warnings };
 }

@@ -10,7 +10,6 @@ import { type Diagnostic, formatDiagnostic, hasErrors } from "../shared/diagnost
 import { type ChannelRegistry, validateProject } from "../shared/registry/index.ts";
 import {
   generateRouterConfigs,
-  ROUTER_IMAGES,
   type RouterConfig,
   renderJsonFile,
   renderSaslConfig,
@@ -19,6 +18,7 @@ import {
 import {
   type Environment,
   type Router,
+  type RouterFlavour,
   type Topology,
   validateTopology,
 } from "../shared/topology/index.ts";
@@ -237,11 +237,45 @@ export function envSecrets(config: RouterConfig): string[] {
  * `amqp-mesh generate` runs), their files, ports and images. Throws with every problem when
  * the deployed topology breaks a rule or the generator reports an error.
  */
+export interface DeployOptions {
+  /**
+   * A router image the stack does not name: `fail` (what the program passes: `pulumi up`) or
+   * `placeholder` (default: `infra plan` and readers of the configs, a warning).
+   */
+  missingImage?: "fail" | "placeholder";
+}
+
+/** What `infra plan` shows for an image the stack's config does not name yet. */
+export const placeholderImage = (flavour: RouterFlavour) =>
+  `unset.invalid/amqp-mesh-images-${flavour}:set-in-stack-config`;
+
+function missingImageMessage(flavour: RouterFlavour): string {
+  return (
+    `amqp-mesh:images.${flavour} is not set: the router image of this topology's flavour (${flavour}). ` +
+    "No upstream image is verified for it: build one here (node infra/containers/build.ts), push it to " +
+    'your registry (infra/README.md, "Router images") and set it, pinned: ' +
+    `pulumi config set --path 'amqp-mesh:images.${flavour}' <registry>/<repository>@sha256:<digest>`
+  );
+}
+
+/** The router image of a flavour from the stack's config; missing: an error, or the plan's placeholder. */
+export function routerImage(
+  settings: StackSettings,
+  flavour: RouterFlavour,
+  missing: "fail" | "placeholder",
+): { reference: string; placeholder: boolean } {
+  const configured = settings.images[flavour];
+  if (configured !== undefined) return { reference: configured, placeholder: false };
+  if (missing === "fail") throw new InfraProjectError(missingImageMessage(flavour), []);
+  return { reference: placeholderImage(flavour), placeholder: true };
+}
+
 export function deployEnvironment(
   project: Project,
   environment: Environment,
   peerHosts: Readonly<Record<string, string>>,
   settings: StackSettings,
+  options: DeployOptions = {},
 ): DeployedEnvironment {
   const topology = deployedTopology(project.topology, environment, peerHosts, settings);
   const problems = validateTopology(topology).filter((d) => d.severity === "error");
@@ -265,7 +299,8 @@ export function deployEnvironment(
       warnings.push(
         `router '${router.id}' (another environment) has no known host yet: deploy its stack first, or set amqp-mesh:peerEndpoints.${router.id}`,
       );
-  const image = settings.images[topology.flavour] ?? ROUTER_IMAGES[topology.flavour];
+  const image = routerImage(settings, topology.flavour, options.missingImage ?? "placeholder");
+  if (image.placeholder) warnings.push(missingImageMessage(topology.flavour));
   const routers = routersOf(topology, environment.name).map((router) => {
     const config = configs.find((c) => c.routerId === router.id);
     if (config === undefined) throw new InfraProjectError(`no config generated for ${router.id}`);
@@ -281,7 +316,7 @@ export function deployEnvironment(
         ...(interRouter ? { interRouter: interRouter.port } : {}),
         ...(edge ? { edge: edge.port } : {}),
       },
-      image,
+      image: image.reference,
     };
   });
   return { environment, topology, routers, warnings };

@@ -5,6 +5,14 @@ const Cidr = z
   .string()
   .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "an IPv4 CIDR such as 203.0.113.0/24");
 
+/** An image reference pinned by digest, or by a tag other than `latest`. */
+export const ImageReference = z
+  .string()
+  .regex(
+    /^[a-z0-9]([a-z0-9.:-]*[a-z0-9])?(\/[a-z0-9._-]+)+(:(?!latest$)[A-Za-z0-9._-]{1,128}|@sha256:[0-9a-f]{64})$/,
+    "an image reference pinned by digest (…@sha256:<64 hex>) or by a tag other than latest",
+  );
+
 export const StackSettings = z
   .object({
     /** The project folder (topology.yaml, registry/), relative to infra/. */
@@ -13,9 +21,17 @@ export const StackSettings = z
     environment: z.string().optional(),
     /** Where `npm run bundle` wrote the functions, relative to infra/. */
     bundles: z.string().min(1).default("../dist/functions"),
-    /** Router images per flavour; default the pinned upstream images. */
+    /**
+     * The images, pinned (a digest, or a tag other than `latest`): the router image of the
+     * topology's flavour is required (no upstream image is verified here: infra/README.md,
+     * "Router images"); `bridge` for the trigger bridges.
+     */
     images: z
-      .object({ "qpid-dispatch": z.string().optional(), "skupper-router": z.string().optional() })
+      .object({
+        "qpid-dispatch": ImageReference.optional(),
+        "skupper-router": ImageReference.optional(),
+        bridge: ImageReference.optional(),
+      })
       .strict()
       .default({}),
     logRetentionDays: z.number().int().min(1).default(30),
@@ -41,6 +57,15 @@ export const StackSettings = z
       .default(""),
     routerCpu: z.number().int().default(512),
     routerMemory: z.number().int().default(1024),
+    /**
+     * The team triggers this stack deploys in bridge mode: the definition module (relative to
+     * infra/; its default export made by defineChannelHandler) and the principal its bridge
+     * consumes as. Each gets its function (the bundle of its name) and a bridge next to the
+     * edge routers invoking it.
+     */
+    triggers: z
+      .array(z.object({ definition: z.string().min(1), principal: z.string().min(1) }).strict())
+      .default([]),
     /** Optional JWT authorizer of the HTTP API (AWS) / the ingress's JWT settings (Azure). */
     jwt: z
       .object({ issuer: z.string().url(), audience: z.array(z.string().min(1)).min(1) })

@@ -5,8 +5,9 @@
  * client is a chunk of its own, not part of the cold start), only when
  * REGISTRY_BLOB_CONTAINER is set.
  */
-import { ContainerClient as Container, type ContainerClient, RestError } from "@azure/storage-blob";
+import { type ContainerClient, RestError } from "@azure/storage-blob";
 import type { SnapshotStore } from "../../shared/registry-snapshot/index.ts";
+import { containerFromSettings } from "./blob-identity.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,18 +44,15 @@ export class BlobSnapshotStore implements SnapshotStore {
 }
 
 /**
- * REGISTRY_BLOB_CONTAINER and REGISTRY_BLOB_CONNECTION_STRING (a read-only SAS connection
- * string in the clouds), REGISTRY_SNAPSHOT_KEY (default published/registry-snapshot.json).
+ * REGISTRY_BLOB_CONTAINER, and the account as REGISTRY_BLOB__blobServiceUri (+ `__credential`,
+ * `__clientId`: the app's identity, as deployed) or REGISTRY_BLOB_CONNECTION_STRING (Azurite,
+ * a SAS); REGISTRY_SNAPSHOT_KEY (default published/registry-snapshot.json).
  */
 export function blobSnapshotStoreFromEnv(env: Env): BlobSnapshotStore {
   const container = env.REGISTRY_BLOB_CONTAINER;
-  const connection = env.REGISTRY_BLOB_CONNECTION_STRING;
-  if (!container || !connection)
-    throw new Error(
-      "REGISTRY_BLOB_CONTAINER and REGISTRY_BLOB_CONNECTION_STRING must name the registry container",
-    );
+  if (!container) throw new Error("REGISTRY_BLOB_CONTAINER must name the registry container");
   return new BlobSnapshotStore(
-    new Container(connection, container),
+    containerFromSettings(env, "REGISTRY_BLOB", container),
     env.REGISTRY_SNAPSHOT_KEY || DEFAULT_SNAPSHOT_KEY,
   );
 }

@@ -2,12 +2,12 @@
  * The config-sync Functions app (v4; `main` of its bundle's package.json): its own app, apart
  * from the ingress, with the management principal's secret and the registry container.
  * Built once per worker process: settings, the container client, the management sessions.
- * Blobs: SYNC_BLOB_CONNECTION_STRING and SYNC_BLOB_CONTAINER; the drift schedule is the app
+ * Blobs: SYNC_BLOB_CONTAINER in the account SYNC_BLOB__blobServiceUri names, read with the
+ * app's managed identity (or SYNC_BLOB_CONNECTION_STRING: Azurite, a SAS); the drift schedule is the app
  * setting SYNC_SCHEDULE (NCRONTAB, default every 5 minutes). Without a Functions host
  * (tests) app.eventGrid/app.timer register nothing: tests call the exported handlers.
  */
 import { app } from "@azure/functions";
-import { BlobServiceClient } from "@azure/storage-blob";
 import {
   handleSyncTrigger,
   loggingPool,
@@ -15,19 +15,16 @@ import {
   type SyncLogger,
   syncSettingsFromEnv,
 } from "../../shared/sync/index.ts";
+import { containerFromSettings } from "./blob-identity.ts";
 import { createDriftTimerHandler, createRegistryEventHandler } from "./sync.ts";
 import { BlobObjectStore } from "./sync-store.ts";
 
 const settings = syncSettingsFromEnv(process.env);
-const connection = process.env.SYNC_BLOB_CONNECTION_STRING;
 const containerName = process.env.SYNC_BLOB_CONTAINER;
-if (!connection || !containerName)
-  throw new SyncConfigError([
-    "SYNC_BLOB_CONNECTION_STRING and SYNC_BLOB_CONTAINER must name the registry container",
-  ]);
-const store = new BlobObjectStore(
-  BlobServiceClient.fromConnectionString(connection).getContainerClient(containerName),
-);
+if (!containerName)
+  throw new SyncConfigError(["SYNC_BLOB_CONTAINER must name the registry container"]);
+// The app's identity as deployed (SYNC_BLOB__blobServiceUri …), a connection string locally.
+const store = new BlobObjectStore(containerFromSettings(process.env, "SYNC_BLOB", containerName));
 // Shared by concurrent invocations: each run logs its management operations to the
 // invocation's own logger (shared/sync/operation-log.ts).
 /** Management sessions kept open across invocations (exported for tests to close). */

@@ -10,11 +10,13 @@ import {
 } from "../project.ts";
 import { routerConfigTexts } from "../router-config-texts.ts";
 import type { StackSettings } from "../settings.ts";
+import type { TeamTrigger } from "../triggers.ts";
 import { type AwsFunctionSecrets, awsFunctions } from "./functions.ts";
 import { awsNetwork } from "./network.ts";
 import { awsRegistryStore, wireRegistryEvents } from "./registry-store.ts";
 import { awsRouters } from "./routers.ts";
 import { awsSecurityGroups, peerDialEgress } from "./security-groups.ts";
+import { awsTriggers } from "./triggers.ts";
 
 export interface EnvironmentOutputs {
   [name: string]: pulumi.Input<unknown>;
@@ -27,6 +29,10 @@ export function awsEnvironment(
   settings: StackSettings,
   secrets: AwsFunctionSecrets,
   bundles: (name: string) => string,
+  teamTriggers: { triggers: TeamTrigger[]; bridgeImage: string } = {
+    triggers: [],
+    bridgeImage: "",
+  },
 ): EnvironmentOutputs {
   const { environment, topology } = deployed;
   const env = environment.name;
@@ -77,6 +83,20 @@ export function awsEnvironment(
     opts,
   );
   wireRegistryEvents(env, store, functions.sync, settings, opts);
+  const triggers = awsTriggers(
+    env,
+    environment.region,
+    teamTriggers.triggers,
+    teamTriggers.bridgeImage,
+    bundles,
+    routers.cluster,
+    network,
+    groups,
+    store,
+    Object.values(routers.edgeUrls),
+    settings,
+    opts,
+  );
   return {
     cloud: "aws",
     environment: env,
@@ -87,5 +107,8 @@ export function awsEnvironment(
     registryStore: pulumi.interpolate`s3://${store.bucket.bucket}/${settings.registryPrefix}`,
     ingressFunction: functions.ingress.name,
     syncFunction: functions.sync.name,
+    triggerFunctions: Object.fromEntries(
+      Object.entries(triggers.functions).map(([name, fn]) => [name, fn.name]),
+    ),
   };
 }

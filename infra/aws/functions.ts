@@ -11,6 +11,7 @@ import * as apigatewayv2 from "@pulumi/aws/apigatewayv2/index.js";
 import * as cloudwatch from "@pulumi/aws/cloudwatch/index.js";
 import * as iam from "@pulumi/aws/iam/index.js";
 import * as lambda from "@pulumi/aws/lambda/index.js";
+import * as secretsmanager from "@pulumi/aws/secretsmanager/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackSettings } from "../settings.ts";
 import type { AwsNetwork } from "./network.ts";
@@ -18,9 +19,12 @@ import type { AwsRegistryStore } from "./registry-store.ts";
 import type { AwsSecurityGroups } from "./security-groups.ts";
 
 export interface AwsFunctionSecrets {
-  /** The ingress's mesh login password (a Pulumi secret from the stack config). */
+  /**
+   * The ingress's mesh login password (a Pulumi secret from the stack config): written as the
+   * value of its Secrets Manager secret; without it the secret is filled by hand.
+   */
   ingressPassword?: pulumi.Output<string>;
-  /** Config-sync's management login password. */
+  /** Config-sync's management login password, the same way. */
   syncPassword?: pulumi.Output<string>;
 }
 
@@ -28,6 +32,43 @@ export interface AwsFunctions {
   ingress: lambda.Function;
   sync: lambda.Function;
   apiUrl: pulumi.Output<string>;
+  /** The Secrets Manager secrets holding the functions' mesh passwords, by login. */
+  loginSecrets: Record<string, secretsmanager.Secret>;
+}
+
+/**
+ * A function's mesh password as a Secrets Manager secret `amqp-mesh/<env>/<login>-password`.
+ * The function gets its ARN (MESH_SASL_PASSWORD_SECRET) and reads it once at init
+ * (functions/aws/mesh-password.ts); the value is never a Lambda environment variable. With a
+ * value from the stack config it becomes the secret's version (a Pulumi secret: encrypted in
+ * the state, `[secret]` in the plan); without, `aws secretsmanager put-secret-value` fills it.
+ */
+export function loginSecret(
+  env: string,
+  login: string,
+  value: pulumi.Output<string> | undefined,
+  opts: pulumi.CustomResourceOptions,
+): secretsmanager.Secret {
+  const secret = new secretsmanager.Secret(
+    `${env}-${login}-password`,
+    {
+      name: `amqp-mesh/${env}/${login}-password`,
+      description: `mesh SASL password of the login ${login} (PLAIN over TLS)`,
+    },
+    opts,
+  );
+  if (value !== undefined)
+    new secretsmanager.SecretVersion(
+      `${env}-${login}-password`,
+      { secretId: secret.id, secretString: pulumi.secret(value) },
+      opts,
+    );
+  return secret;
+}
+
+/** The one statement that lets a role read a function's password secret, and nothing else. */
+export function readsSecret(secret: secretsmanager.Secret): pulumi.Input<Record<string, unknown>> {
+  return { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secret.arn] };
 }
 
 const ASSUME_LAMBDA = JSON.stringify({
@@ -37,7 +78,7 @@ const ASSUME_LAMBDA = JSON.stringify({
   ],
 });
 
-function functionRole(
+export function functionRole(
   name: string,
   statements: pulumi.Input<Record<string, unknown>>[],
   opts: pulumi.CustomResourceOptions,
@@ -93,6 +134,7 @@ export function awsFunctions(
   const snapshotKey = `${prefix}published/registry-snapshot.json`;
   const ingressName = `${env}-ingress`;
   logGroup(ingressName);
+  const ingressSecret = loginSecret(env, "ingress", secrets.ingressPassword, opts);
   const ingress = new lambda.Function(
     ingressName,
     {
@@ -109,6 +151,7 @@ export function awsFunctions(
             Action: ["s3:GetObject"],
             Resource: [pulumi.interpolate`${bucketArn}/${prefix}published/*`],
           },
+          readsSecret(ingressSecret),
         ],
         opts,
       ).arn,
@@ -119,7 +162,7 @@ export function awsFunctions(
         variables: {
           MESH_URLS: pulumi.all(edgeUrls).apply((urls) => urls.join(",")),
           MESH_SASL_USERNAME: "ingress",
-          ...(secrets.ingressPassword ? { MESH_SASL_PASSWORD: secrets.ingressPassword } : {}),
+          MESH_SASL_PASSWORD_SECRET: ingressSecret.arn,
           REGISTRY_BUCKET: store.bucket.bucket,
           REGISTRY_SNAPSHOT_KEY: snapshotKey,
           ...(settings.jwt
@@ -186,6 +229,7 @@ export function awsFunctions(
   const syncName = `${env}-config-sync`;
   logGroup(syncName);
   const stateKey = `${prefix}.amqp-mesh/sync-state.json`;
+  const syncSecret = loginSecret(env, settings.managementPrincipal, secrets.syncPassword, opts);
   const sync = new lambda.Function(
     syncName,
     {
@@ -220,6 +264,7 @@ export function awsFunctions(
               pulumi.interpolate`${bucketArn}/${snapshotKey}`,
             ],
           },
+          readsSecret(syncSecret),
         ],
         opts,
       ).arn,
@@ -237,11 +282,16 @@ export function awsFunctions(
           SYNC_ROUTER_URLS: managementUrls.join(","),
           SYNC_MANAGEMENT_PRINCIPALS: settings.managementPrincipal,
           MESH_SASL_USERNAME: settings.managementPrincipal,
-          ...(secrets.syncPassword ? { MESH_SASL_PASSWORD: secrets.syncPassword } : {}),
+          MESH_SASL_PASSWORD_SECRET: syncSecret.arn,
         },
       },
     },
     opts,
   );
-  return { ingress, sync, apiUrl: stage.invokeUrl };
+  return {
+    ingress,
+    sync,
+    apiUrl: stage.invokeUrl,
+    loginSecrets: { ingress: ingressSecret, [settings.managementPrincipal]: syncSecret },
+  };
 }

@@ -4,9 +4,12 @@
  * container, app.timer for drift), each on Flex Consumption (Node 22) with VNet integration
  * and its own managed identity, whose roles name exactly the containers it reads and writes.
  * Config-sync publishes the registry that passed its gate under `<prefix>published/`; the
- * ingress reads that one blob, live, through a read-only SAS scoped to it (Key Vault secret
- * `registry-snapshot-connection-string`). Passwords are Key Vault references, never
- * app-setting values.
+ * ingress reads that one blob, live, with its identity (Storage Blob Data Reader on the
+ * registry container, conditioned on that blob's path). Blob access is identity-based
+ * (`<NAME>__blobServiceUri`, `__credential`, `__clientId`): no account key or SAS in any
+ * setting. Passwords are Key Vault references (`@Microsoft.KeyVault(SecretUri=…)`), which the
+ * platform resolves with the app's identity: the function still reads an environment
+ * variable, never an app-setting value.
  */
 
 import * as eventgrid from "@pulumi/azure-native/eventgrid/index.js";
@@ -23,7 +26,7 @@ import {
   REGISTRY_CONTAINER,
   registrySubjectPrefix,
 } from "./registry-store.ts";
-import { assignRole } from "./roles.ts";
+import { assignRole, onlyBlob } from "./roles.ts";
 
 export interface AzureFunctions {
   ingressHost: pulumi.Output<string>;
@@ -144,14 +147,17 @@ export function azureFunctions(
 
   const prefix = settings.registryPrefix;
   const snapshotKey = `${prefix}published/registry-snapshot.json`;
-  const ingress = functionApp("ingress", "ingress", () => [
-    // The registry config-sync published (shared/registry-snapshot, "Trust model"): a SAS
-    // connection string for that one blob, read only.
+  // Identity-based blob access, named as the Functions host names it for bindings.
+  const blobIdentity = (name: string, clientId: pulumi.Output<string>) => [
+    { name: `${name}__blobServiceUri`, value: store.account.primaryEndpoints.blob },
+    { name: `${name}__credential`, value: "managedidentity" },
+    { name: `${name}__clientId`, value: clientId },
+  ];
+  const ingress = functionApp("ingress", "ingress", (clientId) => [
+    // The registry config-sync published (shared/registry-snapshot, "Trust model"), read with
+    // the app's identity (functions/azure/blob-identity.ts).
     { name: "REGISTRY_BLOB_CONTAINER", value: REGISTRY_CONTAINER },
-    {
-      name: "REGISTRY_BLOB_CONNECTION_STRING",
-      value: passwordReference("registry-snapshot-connection-string"),
-    },
+    ...blobIdentity("REGISTRY_BLOB", clientId),
     { name: "REGISTRY_SNAPSHOT_KEY", value: snapshotKey },
     { name: "MESH_URLS", value: edgeUrls.join(",") },
     { name: "MESH_SASL_USERNAME", value: "ingress" },
@@ -163,10 +169,9 @@ export function azureFunctions(
         ]
       : []),
   ]);
-  const sync = functionApp("config-sync", "sync", () => [
+  const sync = functionApp("config-sync", "sync", (clientId) => [
     { name: "SYNC_BLOB_CONTAINER", value: REGISTRY_CONTAINER },
-    // functions/azure/sync-app.ts reads a connection string: a container-scoped SAS one, in Key Vault.
-    { name: "SYNC_BLOB_CONNECTION_STRING", value: passwordReference("registry-connection-string") },
+    ...blobIdentity("SYNC_BLOB", clientId),
     { name: "SYNC_REGISTRY_PREFIX", value: prefix },
     { name: "REGISTRY_SNAPSHOT_KEY", value: snapshotKey },
     { name: "SYNC_ROUTER_URLS", value: managementUrls.join(",") },
@@ -184,12 +189,21 @@ export function azureFunctions(
     subscriptionId,
     opts,
   );
+  // The ingress reads the published snapshot: one blob of that container (a role cannot be
+  // scoped below a container; the condition narrows its reads to the snapshot's path).
+  assignRole(
+    `${env}-ingress-snapshot`,
+    "storageBlobDataReader",
+    ingress.identity.principalId,
+    store.container.id,
+    subscriptionId,
+    opts,
+    onlyBlob(snapshotKey),
+  );
   // The functions read their passwords from Key Vault (references resolved by the platform).
   for (const [name, fn, secret] of [
     ["ingress", ingress, "ingress-password"],
-    ["ingress", ingress, "registry-snapshot-connection-string"],
     ["config-sync", sync, "config-sync-password"],
-    ["config-sync", sync, "registry-connection-string"],
   ] as const)
     assignRole(
       `${env}-${name}-reads-${secret}`,

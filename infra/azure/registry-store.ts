@@ -52,9 +52,9 @@ export function azureRegistryStore(
   net: AzureNetwork,
   opts: pulumi.CustomResourceOptions,
 ): AzureRegistryStore {
-  // Shared-key access stays on: config-sync (functions/azure/sync-app.ts) reads a connection
-  // string, which should be a SAS scoped to the registry container (see infra/README.md).
-  const account = privateStorageAccount(`${env.replace(/-/g, "")}reg`, location, net, true, opts);
+  // No shared key: the functions read and write with their identities (role assignments on
+  // the registry container), `registry push` with Entra ID or a user delegation SAS.
+  const account = privateStorageAccount(`${env.replace(/-/g, "")}reg`, location, net, false, opts);
   new storage.BlobServiceProperties(
     `${env}-registry-versioning`,
     {

@@ -18,6 +18,7 @@ export function assignRole(
   scope: pulumi.Input<string>,
   subscriptionId: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions,
+  condition?: string,
 ): authorization.RoleAssignment {
   return new authorization.RoleAssignment(
     name,
@@ -26,7 +27,17 @@ export function assignRole(
       principalType: "ServicePrincipal",
       roleDefinitionId: pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${ROLES[role]}`,
       scope,
+      ...(condition === undefined ? {} : { condition, conditionVersion: "2.0" }),
     },
     opts,
   );
+}
+
+/**
+ * An ABAC condition (Azure role assignment conditions for Blob Storage): blob reads are
+ * allowed for this one blob path of the container the role is scoped to, and no other.
+ */
+export function onlyBlob(path: string): string {
+  if (!/^[A-Za-z0-9._/-]+$/.test(path)) throw new Error(`not a plain blob path: ${path}`);
+  return `((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringEquals '${path}'))`;
 }

@@ -6,6 +6,8 @@
  */
 import { spawn } from "node:child_process";
 import { mkdir, readdir, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleFunctions } from "../../functions/bundle.ts";
@@ -49,7 +51,11 @@ afterAll(() => rm(out, { recursive: true, force: true }));
 
 describe("config-sync bundles", () => {
   it("hold the function alone: no registry snapshot (it reads the store at run time)", async () => {
-    expect((await readdir(join(out, "aws", "sync"))).sort()).toEqual(["index.mjs"]);
+    // (and the Secrets Manager client, imported only when MESH_SASL_PASSWORD_SECRET is set)
+    expect((await readdir(join(out, "aws", "sync"))).sort()).toEqual([
+      "aws-secrets-client.mjs",
+      "index.mjs",
+    ]);
     expect((await readdir(join(out, "azure", "sync"))).sort()).toEqual([
       "host.json",
       "index.mjs",
@@ -98,6 +104,75 @@ describe("config-sync bundles", () => {
     );
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/SYNC_ROUTER_URLS must list the routers/);
+  });
+
+  it("Lambda: reads its password from the Secrets Manager secret MESH_SASL_PASSWORD_SECRET names, once at init (a local stand-in for the service, not AWS)", async () => {
+    const PASSWORD = "SECRETMARK-from-secrets-manager";
+    const FOUND =
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:amqp-mesh/aws-eu/config-sync-password-a1b2c3";
+    const asked: string[] = [];
+    const standIn = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => {
+        body += chunk;
+      });
+      request.on("end", () => {
+        const { SecretId } = JSON.parse(body) as { SecretId: string };
+        asked.push(`${String(request.headers["x-amz-target"])} ${SecretId}`);
+        const found = SecretId === FOUND;
+        response.writeHead(found ? 200 : 400, {
+          "content-type": "application/x-amz-json-1.1",
+          ...(found ? {} : { "x-amzn-errortype": "ResourceNotFoundException" }),
+        });
+        response.end(
+          JSON.stringify(
+            found
+              ? {
+                  ARN: FOUND,
+                  Name: "amqp-mesh/aws-eu/config-sync-password",
+                  SecretString: PASSWORD,
+                  VersionId: "v1",
+                  VersionStages: ["AWSCURRENT"],
+                  CreatedDate: 1.7335e9,
+                }
+              : {
+                  __type: "ResourceNotFoundException",
+                  Message: "Secrets Manager can't find the specified secret.",
+                },
+          ),
+        );
+      });
+    });
+    await new Promise<void>((done) => standIn.listen(0, "127.0.0.1", done));
+    try {
+      const { MESH_SASL_PASSWORD: _given, ...withoutPassword } = ENV;
+      const env = (secret: string) => ({
+        ...withoutPassword,
+        MESH_SASL_PASSWORD_SECRET: secret,
+        SYNC_BUCKET: "registry",
+        AWS_REGION: "eu-west-1",
+        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "not-a-real-key",
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`,
+      });
+      // The Lambda runtime imports index.mjs: init reads the secret before the handler exists.
+      const script = `await import(${JSON.stringify(join(out, "aws", "sync", "index.mjs"))}); console.log("started");`;
+      const started = await runNode(script, env(FOUND));
+      expect(started.stderr).toBe("");
+      expect(started.stdout.trim().split("\n").at(-1)).toBe("started");
+      expect(asked).toEqual([`secretsmanager.GetSecretValue ${FOUND}`]);
+      expect(started.stdout).not.toContain(PASSWORD);
+      // A secret that is not there stops the start, naming it and what AWS said; no value anywhere.
+      const missing = FOUND.replace("a1b2c3", "zzzzzz");
+      const refused = await runNode(script, env(missing));
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain(
+        `the secret ${missing} could not be read (ResourceNotFoundException`,
+      );
+      expect(refused.stderr + refused.stdout).not.toContain(PASSWORD);
+    } finally {
+      await new Promise<void>((done) => standIn.close(() => done()));
+    }
   });
 
   it("Azure: the app's main imports, and ignores an Event Grid event that is not BlobCreated", async () => {

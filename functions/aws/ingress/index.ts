@@ -13,16 +13,19 @@ import {
   loadDeploymentArtifacts,
 } from "../../../shared/registry-snapshot/index.ts";
 import { awsSnapshotStore } from "../live-registry.ts";
+import { withMeshPassword } from "../mesh-password.ts";
 import { createIngressHandler } from "./handler.ts";
 
 const logger = new Logger({ serviceName: "amqp-mesh-ingress" });
 const metrics = new Metrics({ namespace: "amqp-mesh", serviceName: "ingress" });
-const settings = ingressSettingsFromEnv(process.env);
+// The mesh password from Secrets Manager when MESH_SASL_PASSWORD_SECRET names it (in AWS).
+const env = await withMeshPassword(process.env);
+const settings = ingressSettingsFromEnv(env);
 const { snapshot, validators } = await loadDeploymentArtifacts(new URL(".", import.meta.url));
 const { view, live } = deployedRegistryView({
   bundled: { snapshot, validators },
-  openStore: awsSnapshotStore(process.env),
-  env: process.env,
+  openStore: awsSnapshotStore(env),
+  env,
   log: (line) => logger.warn(line),
 });
 const { ingress, client } = assembleIngress(

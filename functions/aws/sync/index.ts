@@ -11,11 +11,13 @@ import {
   SyncConfigError,
   syncSettingsFromEnv,
 } from "../../../shared/sync/index.ts";
+import { withMeshPassword } from "../mesh-password.ts";
 import { createSyncHandler, syncLoggerOf } from "./handler.ts";
 import { S3ObjectStore } from "./s3-store.ts";
 
 const logger = new Logger({ serviceName: "amqp-mesh-config-sync" });
-const settings = syncSettingsFromEnv(process.env);
+// The management password from Secrets Manager when MESH_SASL_PASSWORD_SECRET names it (in AWS).
+const settings = syncSettingsFromEnv(await withMeshPassword(process.env));
 const bucket = process.env.SYNC_BUCKET;
 if (bucket === undefined || bucket === "")
   throw new SyncConfigError(["SYNC_BUCKET must name the registry bucket"]);

@@ -19,6 +19,7 @@ import {
 } from "../../../shared/registry-snapshot/index.ts";
 import { assembleTrigger, type ChannelHandlerDefinition } from "../../../shared/trigger/index.ts";
 import { awsSnapshotStore } from "../live-registry.ts";
+import { withMeshPassword } from "../mesh-password.ts";
 import {
   createTriggerLambdaHandler,
   type TriggerHandlerOptions,
@@ -37,8 +38,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 export async function deployedTriggerOptions(
   definition: Pick<ChannelHandlerDefinition<unknown>, "channel" | "name">,
   bundleDir: URL,
-  env: Env,
+  given: Env,
 ): Promise<TriggerHandlerOptions> {
+  // The mesh password from Secrets Manager when MESH_SASL_PASSWORD_SECRET names it (in AWS).
+  const env = await withMeshPassword(given);
   const logger = new Logger({ serviceName: `amqp-mesh-trigger-${definition.name}` });
   const metrics = new Metrics({
     namespace: "amqp-mesh",

@@ -3,6 +3,7 @@
  * clouds' resources, a changed topology changes exactly what it should, and bad input gets
  * a clear error and the right exit code.
  */
+
 import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { placeholderImage } from "../../../infra/project.ts";
 import { Topology } from "../../../shared/topology/index.ts";
 
 const BIN = fileURLToPath(new URL("../../../cli/bin.js", import.meta.url));
@@ -76,10 +78,18 @@ describe("amqp-mesh infra plan", { timeout: 240_000 }, () => {
     const service = example.resources.find(
       (r) => r.type === "aws:ecs/taskDefinition:TaskDefinition",
     )!;
+    // No stack config here: the router image shows as the placeholder, and each environment
+    // says what to set before `pulumi up` (which refuses to run without it).
     expect(service.properties).toMatchObject({
-      image: expect.stringMatching(/:[0-9]/),
+      image: placeholderImage(exampleTopology.flavour),
       ports: expect.any(Array),
     });
+    for (const env of example.environments)
+      expect(env.warnings, env.name).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^amqp-mesh:images\\.${exampleTopology.flavour} is not set`),
+        ),
+      );
     const rule = example.resources.find(
       (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     )!;

@@ -8,8 +8,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type InfraPlan, planInfra, stackPlaceholder } from "../../../infra/plan.ts";
-import { ROUTER_IMAGES } from "../../../shared/router-config/index.ts";
+import { ROLES } from "../../../infra/azure/roles.ts";
+import { INFRA_DIR, type InfraPlan, planInfra, stackPlaceholder } from "../../../infra/plan.ts";
+import { declareEnvironment } from "../../../infra/program.ts";
+import { placeholderImage, readProject } from "../../../infra/project.ts";
+import { parseStackSettings } from "../../../infra/settings.ts";
 import { Topology } from "../../../shared/topology/index.ts";
 import { EXAMPLES_DIR, REPO_ROOT } from "../router-config/example-project.ts";
 import { named, ofType, routerConfigs } from "./plan-support.ts";
@@ -22,11 +25,16 @@ const cloudOf = (env: string) => topology.environments.find((e) => e.name === en
 
 /** As a deployment configures it: each stack admits the other cloud's egress range. */
 const PEER_RANGE = "203.0.113.0/24";
+/** As a deployment configures it: the router image pushed to the team's registry, by digest. */
+const ROUTER_IMAGE = `registry.example/amqp-mesh-router@sha256:${"cd".repeat(32)}`;
 let plan: InfraPlan;
 beforeAll(async () => {
   plan = await planInfra(EXAMPLES_DIR, {
     settings: Object.fromEntries(
-      cloudEnvironments.map((e) => [e.name, { peerEgressCidrs: [PEER_RANGE] }]),
+      cloudEnvironments.map((e) => [
+        e.name,
+        { peerEgressCidrs: [PEER_RANGE], images: { [topology.flavour]: ROUTER_IMAGE } },
+      ]),
     ),
   });
 }, 240_000);
@@ -256,8 +264,10 @@ describe("infra programs on the example project", { timeout: 120_000 }, () => {
               }[],
           );
       const bucketArn = `arn:aws:s3:mock:000000000000:${bucket!.name}`;
+      const [ingressSecret] = secretsOf(`${env.name}-ingress`, env.name);
       expect(statementsOf(`${env.name}-ingress`)).toEqual([
         { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucketArn}/published/*`] },
+        { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [ingressSecret] },
       ]);
       const puts = statementsOf(`${env.name}-config-sync`).find((s) =>
         s.Action.includes("s3:PutObject"),
@@ -265,27 +275,102 @@ describe("infra programs on the example project", { timeout: 120_000 }, () => {
       expect(puts?.Resource).toContain(`${bucketArn}/published/registry-snapshot.json`);
     }
     for (const env of cloudEnvironments.filter((e) => e.cloud === "azure")) {
-      const apps = ofType(plan, "azure-native:web:WebApp", env.name);
-      const ingress = apps.find((a) => a.name === `${env.name}-ingress`)!;
-      const settings = new Map(
-        (
-          ingress.inputs.siteConfig as { appSettings: { name: string; value: string }[] }
-        ).appSettings.map((s) => [s.name, s.value]),
-      );
+      const settings = appSettings(`${env.name}-ingress`);
       expect(settings.get("REGISTRY_BLOB_CONTAINER")).toBe("registry");
       expect(settings.get("REGISTRY_SNAPSHOT_KEY")).toBe("published/registry-snapshot.json");
-      // A Key Vault reference (a SAS for that one blob), never a value in the app settings.
-      expect(settings.get("REGISTRY_BLOB_CONNECTION_STRING")).toMatch(
-        /^@Microsoft\.KeyVault\(SecretUri=.*secrets\/registry-snapshot-connection-string\)$/,
+      // Its identity reads that one blob: a reader role on the container, conditioned on the path.
+      const identity = named(
+        plan,
+        "azure-native:managedidentity:UserAssignedIdentity",
+        `${env.name}-ingress-identity`,
       );
-      // The ingress's identity holds no role on the registry container: it reads with the SAS.
-      const containerScoped = ofType(plan, "azure-native:authorization:RoleAssignment", env.name)
-        .filter((a) => String(a.inputs.scope).includes("/containers/registry"))
-        .map((a) => a.name);
-      expect(
-        containerScoped.every((name) => !name.includes("-ingress-")),
-        String(containerScoped),
-      ).toBe(true);
+      expectIdentityBlobAccess(settings, "REGISTRY_BLOB", env.name, identity.name);
+      const grants = containerRoles(env.name).filter(
+        (a) => a.inputs.principalId === `${identity.name}-principal`,
+      );
+      expect(grants.map((a) => [a.inputs.roleDefinitionId, a.inputs.conditionVersion])).toEqual([
+        [roleDefinition(ROLES.storageBlobDataReader), "2.0"],
+      ]);
+      expect(grants[0]!.inputs.condition).toBe(
+        "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringEquals 'published/registry-snapshot.json'))",
+      );
+    }
+  });
+
+  it("gives the functions their mesh passwords from the clouds' secret stores, each readable by its function alone", () => {
+    for (const env of cloudEnvironments.filter((e) => e.cloud === "aws")) {
+      const secrets = ofType(plan, "aws:secretsmanager/secret:Secret", env.name);
+      for (const fn of [`${env.name}-ingress`, `${env.name}-config-sync`]) {
+        const lambda = named(plan, "aws:lambda/function:Function", fn);
+        const variables = (lambda.inputs.environment as { variables: Record<string, string> })
+          .variables;
+        // No password among the function's variables: the ARN of a secret this stack declares.
+        expect(variables.MESH_SASL_PASSWORD, fn).toBeUndefined();
+        const arn = variables.MESH_SASL_PASSWORD_SECRET;
+        const secret = secrets.find(
+          (s) => arn === `arn:aws:secretsmanager:mock:000000000000:${s.name}`,
+        );
+        expect(secret, `${fn}: ${arn}`).toBeDefined();
+        expect(secret!.inputs.name).toBe(
+          `amqp-mesh/${env.name}/${variables.MESH_SASL_USERNAME}-password`,
+        );
+        // Its role reads exactly that secret; no other role of the stack reads it.
+        expect(secretsOf(fn, env.name)).toEqual([arn]);
+        for (const other of ofType(plan, "aws:iam/rolePolicy:RolePolicy", env.name).filter(
+          (p) => p.name !== `${fn}-data`,
+        ))
+          expect(String(other.inputs.policy), other.name).not.toContain(arn);
+        // The stack config's value is the secret's version, and only as a secret.
+        const [version] = ofType(
+          plan,
+          "aws:secretsmanager/secretVersion:SecretVersion",
+          env.name,
+        ).filter((v) => v.name === secret!.name);
+        expect(version?.inputs.secretString).toBe("[secret]");
+      }
+    }
+    for (const env of cloudEnvironments.filter((e) => e.cloud === "azure")) {
+      const vault = ofType(plan, "azure-native:keyvault:Vault", env.name)[0]!;
+      for (const [fn, secret] of [
+        ["ingress", "ingress-password"],
+        ["config-sync", "config-sync-password"],
+      ] as const) {
+        // A Key Vault reference the platform resolves with the app's identity.
+        expect(appSettings(`${env.name}-${fn}`).get("MESH_SASL_PASSWORD")).toBe(
+          `@Microsoft.KeyVault(SecretUri=https://${vault.name}.vault.mock/secrets/${secret})`,
+        );
+        const identity = `${env.name}-${fn}-identity`;
+        const reads = ofType(plan, "azure-native:authorization:RoleAssignment", env.name).filter(
+          (a) =>
+            a.inputs.roleDefinitionId === roleDefinition(ROLES.keyVaultSecretsUser) &&
+            String(a.inputs.scope).endsWith(`/secrets/${secret}`),
+        );
+        expect(reads.map((a) => a.inputs.principalId)).toEqual([`${identity}-principal`]);
+      }
+    }
+  });
+
+  it("lets Azure config-sync reach the registry with its identity: no key, no connection string in any setting", () => {
+    for (const env of cloudEnvironments.filter((e) => e.cloud === "azure")) {
+      const identity = `${env.name}-config-sync-identity`;
+      expectIdentityBlobAccess(
+        appSettings(`${env.name}-config-sync`),
+        "SYNC_BLOB",
+        env.name,
+        identity,
+      );
+      const grants = containerRoles(env.name).filter(
+        (a) => a.inputs.principalId === `${identity}-principal`,
+      );
+      expect(grants.map((a) => [a.inputs.roleDefinitionId, a.inputs.condition])).toEqual([
+        [roleDefinition(ROLES.storageBlobDataContributor), undefined],
+      ]);
+      for (const app of ofType(plan, "azure-native:web:WebApp", env.name))
+        for (const name of appSettings(app.name).keys())
+          expect(name, app.name).not.toMatch(/CONNECTION_STRING/);
+      // Shared-key access off on both accounts: a leaked key or account SAS opens nothing.
+      for (const account of ofType(plan, "azure-native:storage:StorageAccount", env.name))
+        expect(account.inputs.allowSharedKeyAccess, account.name).toBe(false);
     }
   });
 
@@ -329,19 +414,34 @@ describe("infra programs on the example project", { timeout: 120_000 }, () => {
     }
   });
 
-  it("runs pinned router images, the topology's flavour by default and a stack's override", async () => {
-    const pinned =
-      /^[a-z0-9.-]+(\/[a-z0-9._-]+)+(:(?!latest$)[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/;
-    for (const [id, config] of routerConfigs(plan)) {
-      expect(config.image, id).toMatch(pinned);
-      expect(config.image, id).toBe(ROUTER_IMAGES[topology.flavour]);
-    }
-    const image = `registry.example/skupper-router@sha256:${"ab".repeat(32)}`;
-    const overridden = await planInfra(EXAMPLES_DIR, {
-      cloud: "azure",
-      settings: { "azure-we": { images: { [topology.flavour]: image } } },
-    });
-    for (const config of routerConfigs(overridden).values()) expect(config.image).toBe(image);
+  it("runs the router image the stack's config names, pinned; without one the plan shows a placeholder and `pulumi up` stops, saying what to set", async () => {
+    for (const [id, config] of routerConfigs(plan)) expect(config.image, id).toBe(ROUTER_IMAGE);
+    const unset = await planInfra(EXAMPLES_DIR, { cloud: "azure" });
+    const key = `amqp-mesh:images.${topology.flavour}`;
+    for (const config of routerConfigs(unset).values())
+      expect(config.image).toBe(placeholderImage(topology.flavour));
+    for (const env of unset.environments)
+      expect(env.warnings.some((w) => w.startsWith(`${key} is not set`))).toBe(true);
+    // What `pulumi up` runs: the program refuses to deploy without the image.
+    const project = await readProject(EXAMPLES_DIR);
+    const [azure] = cloudEnvironments.filter((e) => e.cloud === "azure");
+    expect(() =>
+      declareEnvironment({
+        project,
+        environment: azure!.name,
+        settings: parseStackSettings({}, "test"),
+        infraDir: INFRA_DIR,
+      }),
+    ).toThrow(
+      new RegExp(
+        `${key.replace(/[.]/g, "\\.")} is not set: .*pulumi config set --path '${key.replace(/[.]/g, "\\.")}'`,
+      ),
+    );
+    // A mutable reference is refused where it is configured.
+    for (const image of ["registry.example/router:latest", "registry.example/router", "Router:1"])
+      expect(() =>
+        parseStackSettings({ images: { [topology.flavour]: image } }, "stack t"),
+      ).toThrow(new RegExp(`amqp-mesh:images\\.${topology.flavour}: an image reference pinned`));
   });
 
   it("sets log retention on every log group and workspace, and every container logs to one", () => {
@@ -411,3 +511,56 @@ describe("infra programs on the example project", { timeout: 120_000 }, () => {
     }
   });
 });
+
+/** The inputs of an Azure app's settings, by name. */
+function appSettings(app: string): Map<string, string> {
+  const site = named(plan, "azure-native:web:WebApp", app);
+  return new Map(
+    (site.inputs.siteConfig as { appSettings: { name: string; value: string }[] }).appSettings.map(
+      (s) => [s.name, s.value],
+    ),
+  );
+}
+
+/** The ARNs of the Secrets Manager secrets a function's role may read. */
+function secretsOf(fn: string, env: string): string[] {
+  return ofType(plan, "aws:iam/rolePolicy:RolePolicy", env)
+    .filter((p) => p.name === `${fn}-data`)
+    .flatMap(
+      (p) =>
+        JSON.parse(p.inputs.policy as string).Statement as {
+          Action: string[];
+          Resource: string[];
+        }[],
+    )
+    .filter((s) => s.Action.includes("secretsmanager:GetSecretValue"))
+    .flatMap((s) => s.Resource);
+}
+
+const roleDefinition = (id: string) =>
+  `/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/${id}`;
+
+/** Role assignments of an environment scoped to its registry container. */
+function containerRoles(env: string) {
+  const { inputs } = named(plan, "azure-native:storage:BlobContainer", `${env}-registry`);
+  const scope = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}/blobServices/default/containers/registry`;
+  return ofType(plan, "azure-native:authorization:RoleAssignment", env).filter(
+    (a) => a.inputs.scope === scope,
+  );
+}
+
+/** `<name>__blobServiceUri/__credential/__clientId`: the registry account, the app's own identity. */
+function expectIdentityBlobAccess(
+  settings: Map<string, string>,
+  name: string,
+  env: string,
+  identity: string,
+): void {
+  const container = named(plan, "azure-native:storage:BlobContainer", `${env}-registry`);
+  expect(settings.get(`${name}__blobServiceUri`)).toBe(
+    `https://${String(container.inputs.accountName)}.blob.mock/`,
+  );
+  expect(settings.get(`${name}__credential`)).toBe("managedidentity");
+  expect(settings.get(`${name}__clientId`)).toBe(`${identity}-client`);
+  expect(settings.has(`${name}_CONNECTION_STRING`)).toBe(false);
+}

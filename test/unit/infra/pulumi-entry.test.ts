@@ -12,6 +12,8 @@ interface Declared {
   inputs: Record<string, unknown>;
 }
 
+const IMAGE = `registry.example/amqp-mesh-router@sha256:${"0f".repeat(32)}`;
+
 describe("infra/index.ts", { timeout: 120_000 }, () => {
   it("deploys the environment the stack is named after, with the stack's config", async () => {
     const declared: Declared[] = [];
@@ -36,6 +38,7 @@ describe("infra/index.ts", { timeout: 120_000 }, () => {
       "amqp-mesh:logRetentionDays": "7",
       "amqp-mesh:peerEgressCidrs": '["198.51.100.0/24"]',
       "amqp-mesh:registryPrefix": "eu/",
+      "amqp-mesh:images": JSON.stringify({ "qpid-dispatch": IMAGE }),
     });
     const program = await import("../../../infra/index.ts");
     expect(
@@ -57,6 +60,8 @@ describe("infra/index.ts", { timeout: 120_000 }, () => {
       "aws-eu-interior-2",
     ]);
     expect(declared.some((d) => d.type.startsWith("azure-native:"))).toBe(false);
+    for (const task of declared.filter((d) => d.type === "aws:ecs/taskDefinition:TaskDefinition"))
+      expect(JSON.parse(task.inputs.containerDefinitions as string)[0].image).toBe(IMAGE);
     for (const group of declared.filter((d) => d.type === "aws:cloudwatch/logGroup:LogGroup"))
       expect(group.inputs.retentionInDays).toBe(7);
     const fromPeer = declared.filter(
