@@ -24,6 +24,7 @@ import {
   type MeshView,
   type ObservedProject,
   type ObservedRouter,
+  type SecretLookup,
 } from "../../shared/observe/index.ts";
 import type { DesiredConfigs } from "../../shared/sync/index.ts";
 import { LiveCatalog } from "./live-catalog.ts";
@@ -44,6 +45,8 @@ export interface ConsoleOptions {
   driftIntervalMs?: number;
   /** Between two readings of the brokers' queue depths (default 5000 ms). */
   brokerIntervalMs?: number;
+  /** The brokers' passwords by reference (default: `env:NAME` from the environment). */
+  secrets?: SecretLookup;
   /** Where the served catalog's files are kept (the baseline of its versions); none: memory only. */
   catalogDir?: string;
   /** The token a request must carry (default: 32 random bytes, base64url, new every run). */
@@ -129,6 +132,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     ...(options.brokerIntervalMs === undefined
       ? {}
       : { brokerIntervalMs: options.brokerIntervalMs }),
+    ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   const streams = new Set<ServerResponse>();
