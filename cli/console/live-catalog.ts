@@ -118,12 +118,13 @@ export class LiveCatalog {
     baselines: ReadonlyMap<string, PublishedVersion>,
   ): Promise<void> {
     const files = catalogFiles(project.registry, project.topology, baselines);
+    // Served from now on; kept on disk after.
+    this.#files = files;
+    this.#pagePolicy = pageSecurityPolicy(files.get(CATALOG_PAGE) ?? "");
     if (this.#options.dir !== undefined) {
       await writeCatalog(files, this.#options.dir).catch((error: unknown) =>
         this.#options.log?.(`catalog: not kept in ${this.#options.dir}: ${String(error)}`),
       );
     }
-    this.#files = files;
-    this.#pagePolicy = pageSecurityPolicy(files.get(CATALOG_PAGE) ?? "");
   }
 }

@@ -35,7 +35,14 @@ function ask(
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, method, path, headers: { host, ...headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        // No body: nothing left unread when the server answers at once (else it may reset).
+        headers: { host, "content-length": "0", ...headers },
+      },
       (res) => {
         let body = "";
         res.on("data", (chunk: Buffer) => {
@@ -73,7 +80,8 @@ describe("the console's HTTP server", () => {
     running = await startConsole({
       project: { registry: loadExampleRegistry(), topology: loadExampleTopology() },
       routers: [{ id: "aws-eu-edge-1", url: `amqp://127.0.0.1:${port}` }],
-      requestTimeoutMs: 500,
+      // Long enough for a refused connection to say so on a busy machine.
+      requestTimeoutMs: 2000,
     });
     url = new URL(running.url);
     const traded = await ask(url, "GET", `/?token=${running.token}`, url.host);
