@@ -38,10 +38,12 @@ export const consoleCommand = defineCommand({
   summary: "a web page showing the mesh live: routers, links, channels, rates, drift",
   args: "[<dir>]",
   description:
-    "Serves the mesh console on 127.0.0.1 and prints its URL: routers by cloud and region as a\n" +
-    "graph with their links and costs, channels with producers, consumers and message rates,\n" +
-    "drift against the registry. Reads the routers over AMQP management only (the login of\n" +
-    "`sync`; next to a local `up` its own). <dir> defaults to examples. Ctrl-C stops.",
+    "Serves the mesh console on 127.0.0.1 and prints its URL, with this run's token (the page\n" +
+    "opens with it only): routers by cloud and region as a graph with their links and costs,\n" +
+    "channels with producers, consumers, message rates and queue depths, drift against the\n" +
+    "registry, and the registry's channel catalog (/catalog/). Reads the routers over AMQP\n" +
+    "management only (the login of `sync`; next to a local `up` its own), brokers' queues over\n" +
+    "AMQP 1.0 with the topology's login. <dir> defaults to examples. Ctrl-C stops.",
   options,
   examples: [
     "console",

@@ -28,8 +28,9 @@ export const statusCommand = defineCommand({
   description:
     "Reads every router once over AMQP management (the login of `sync`; next to a local `up`\n" +
     "its own) and prints routers per cloud and region (state, uptime, version), the links\n" +
-    "with costs and state, each channel with its consumers per router and message counts, and\n" +
-    "drift against the registry. <dir> defaults to examples. Exit 3 when a router did not answer.",
+    "with costs and state, each channel with its consumers per router and message counts, a\n" +
+    "broker channel's queue depth and its dead letters waiting (read from the broker over AMQP\n" +
+    "1.0, or unknown with the reason), and drift against the registry. <dir> defaults to examples. Exit 3 when a router did not answer.",
   options,
   examples: [
     "status",

@@ -2,8 +2,7 @@ import { cp, mkdir, rm } from "node:fs/promises";
 import { isAbsolute, join, relative } from "node:path";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { type CommandArgs, type CommandOptions, defineCommand, RUN_PREFIX } from "../command.ts";
-import { startPlatformConsole } from "../console/platform-console.ts";
-import type { RunningConsole } from "../console/server.ts";
+import { type PlatformConsole, startPlatformConsole } from "../console/platform-console.ts";
 import { projectSummary } from "../load-project.ts";
 import type { SyncRun } from "../local/cloud-sync.ts";
 import type { Invocation } from "../local/cloud-triggers.ts";
@@ -110,7 +109,7 @@ async function runUp(args: CommandArgs<typeof options>): Promise<number> {
     log: (line) => console.log(line),
   });
   if (platform === undefined) return 1;
-  let meshConsole: RunningConsole | undefined;
+  let meshConsole: PlatformConsole | undefined;
   progress.done(
     `${platform.routers.routers.length} routers started (${engine})`,
     performance.now() - started,
@@ -142,9 +141,16 @@ async function runUp(args: CommandArgs<typeof options>): Promise<number> {
       console.log(`function ${notice.name} (${notice.channel}) not started: ${notice.reason}`);
     process.off("SIGINT", duringStart);
     process.off("SIGTERM", duringStart);
+    // The console and its catalog show the registry the platform enforces: the last accepted.
+    let accepted = platform.project;
     twin.watch((update) => {
       updates.add(update);
       console.log(formatUpdate(update));
+      if (update.accepted === undefined) return;
+      accepted = update.accepted;
+      meshConsole?.follow(update.accepted).catch((error: unknown) => {
+        console.error(`console: could not follow the registry: ${String(error)}`);
+      });
     });
     if (once) {
       console.log("--once: the whole story");
@@ -164,10 +170,19 @@ async function runUp(args: CommandArgs<typeof options>): Promise<number> {
       return failed.length === 0 ? 0 : RUNTIME_FAILURE;
     }
     console.log(tryIt(platform, twin));
-    meshConsole = await startPlatformConsole(platform);
+    const shown = accepted;
+    meshConsole = await startPlatformConsole(
+      { ...platform, project: shown },
+      { catalogDir: join(out, "catalog") },
+    );
+    // A registry accepted while the console started.
+    if (accepted !== shown) await meshConsole.follow(accepted);
     const outArg = args.values.out === undefined ? "" : ` --out ${shownPath(out)}`;
     console.log(
       `mesh console: ${meshConsole.url} (in a terminal: ${RUN_PREFIX} status ${shownPath(dir)}${outArg})`,
+    );
+    console.log(
+      `channel catalog: ${meshConsole.origin}catalog/ (the same token; its AsyncAPI documents also in ${shownPath(join(out, "catalog"))}/)`,
     );
     console.log("local platform running; Ctrl-C stops it");
     const signal = await untilInterrupted();

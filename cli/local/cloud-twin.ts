@@ -42,6 +42,8 @@ export interface RegistryUpdate {
   runs: SyncRun[];
   /** Set when both clouds' config-sync accepted it and the handlers took it. */
   change?: RegistryChange;
+  /** The project whose registry was accepted (with `change`). */
+  accepted?: ValidProject;
   /** Why the handlers kept their registry. */
   refused?: string;
   ms: number;
@@ -217,7 +219,7 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
       const change = source.accept(project.registry);
       // The routers grant new rights to connections opened after the change: renew them.
       await Promise.all(renewers.map((renew) => renew()));
-      return { uploaded, runs, change, ms: performance.now() - started };
+      return { uploaded, runs, change, accepted: project, ms: performance.now() - started };
     };
 
     const initial = await timed(

@@ -1,5 +1,12 @@
 /** The mesh view as text for a terminal: `amqp-mesh status`, the console's twin. */
-import type { ChannelView, MeshView, RouterView } from "./view.ts";
+import type { ChannelView, MeshView, QueueDepthView, RouterView } from "./view.ts";
+
+/** A queue's depth for a table cell: the count, or `?` and why. */
+export function formatDepth(depth: QueueDepthView): string {
+  return depth.messages === undefined
+    ? `? (${depth.unknown ?? "not read yet"})`
+    : `${depth.messages}`;
+}
 
 export function formatDuration(seconds: number | undefined): string {
   if (seconds === undefined) return "-";
@@ -53,6 +60,14 @@ function channelRow(c: ChannelView): string[] {
     `in ${c.messagesIn}`,
     `out ${c.messagesOut}`,
     `released ${c.released} rejected ${c.rejected} modified ${c.modified}`,
+    [
+      c.queueDepth === undefined ? "" : `queued ${formatDepth(c.queueDepth)}`,
+      c.deadLetterDepth === undefined
+        ? ""
+        : `dead letters ${formatDepth(c.deadLetterDepth)} in ${c.deadLetter}`,
+    ]
+      .filter(Boolean)
+      .join(", "),
   ];
 }
 

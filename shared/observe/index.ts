@@ -1,6 +1,14 @@
 /** Seeing a mesh: its routers read over AMQP management, made into a view of routers, links and channels. */
+export {
+  type BrokerQueue,
+  brokerLogin,
+  brokerQueues,
+  depthAddress,
+  environmentSecrets,
+  type SecretLookup,
+} from "./broker-queues.ts";
 export { REGISTRY_TYPES, readRouterDrift } from "./drift.ts";
-export { formatDuration, formatMeshView } from "./format.ts";
+export { formatDepth, formatDuration, formatMeshView } from "./format.ts";
 export {
   MeshObserver,
   type MeshObserverOptions,
@@ -8,6 +16,7 @@ export {
   type ObservedRouter,
   routerIdOfUrl,
 } from "./observer.ts";
+export { type BrokerLogin, type DepthReading, readQueueDepths } from "./queue-depth.ts";
 export {
   type AddressRow,
   type ConnectionRow,
@@ -26,6 +35,7 @@ export {
   type MeshView,
   type ObservedProject,
   type PerRouterCount,
+  type QueueDepthView,
   RateMeter,
   type RouterDrift,
   type RouterState,

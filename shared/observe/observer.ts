@@ -11,12 +11,21 @@ import {
 } from "../management/index.ts";
 import type { DesiredConfigs } from "../sync/index.ts";
 import type { Topology } from "../topology/index.ts";
+import {
+  brokerLogin,
+  brokerQueues,
+  depthAddress,
+  environmentSecrets,
+  type SecretLookup,
+} from "./broker-queues.ts";
 import { readRouterDrift } from "./drift.ts";
+import { readQueueDepths } from "./queue-depth.ts";
 import { readRouterSample } from "./sample.ts";
 import {
   buildMeshView,
   type MeshView,
   type ObservedProject,
+  type QueueDepthView,
   RateMeter,
   type RouterStatus,
 } from "./view.ts";
@@ -37,6 +46,10 @@ export interface MeshObserverOptions {
   requestTimeoutMs?: number;
   /** Time between drift checks of a router (default 15 s). */
   driftIntervalMs?: number;
+  /** Time between two readings of the brokers' queue depths (default 5000 ms, at least 250). */
+  brokerIntervalMs?: number;
+  /** The brokers' passwords by their references (default: `env:NAME` from the environment). */
+  secrets?: SecretLookup;
   log?: (line: string) => void;
 }
 
@@ -74,6 +87,10 @@ export class MeshObserver {
   readonly #listeners = new Set<(view: MeshView) => void>();
   readonly #wakers = new Set<() => void>();
   readonly #loops: Promise<void>[] = [];
+  #project: ObservedProject;
+  #desired: DesiredConfigs | undefined;
+  /** Broker channel address → its queue's depth. */
+  #depths = new Map<string, QueueDepthView>();
   #view: MeshView;
   #closed = false;
 
@@ -83,7 +100,14 @@ export class MeshObserver {
       throw new RangeError(`intervalMs must be at least ${MIN_INTERVAL_MS}, got ${interval}`);
     if (options.routers.length === 0)
       throw new RangeError("a mesh observer needs at least one router");
+    const brokerInterval = options.brokerIntervalMs ?? 5000;
+    if (!Number.isFinite(brokerInterval) || brokerInterval < MIN_INTERVAL_MS)
+      throw new RangeError(
+        `brokerIntervalMs must be at least ${MIN_INTERVAL_MS}, got ${brokerInterval}`,
+      );
     this.#options = options;
+    this.#project = options.project;
+    this.#desired = options.desired;
     this.#statuses = options.routers.map((r) => ({
       id: r.id ?? routerIdOfUrl(r.url, options.project.topology) ?? r.url,
       url: r.url.replace(/\/\/[^@/]*@/, "//"),
@@ -93,8 +117,26 @@ export class MeshObserver {
       lastSeenAt: undefined,
       drift: undefined,
     }));
-    this.#view = buildMeshView(options.project, this.#statuses, this.#meter);
+    this.#view = this.#build();
   }
+
+  /**
+   * Another registry is enforced now: its channels are shown from the next view on, drift is
+   * judged against `desired` (at each router's next reading), its brokers' queues read.
+   */
+  setProject(project: ObservedProject, desired?: DesiredConfigs): void {
+    this.#project = project;
+    this.#desired = desired;
+    for (const status of this.#statuses) {
+      status.drift = undefined;
+      this.#driftDue.add(status);
+    }
+    for (const wake of this.#wakers) wake();
+    this.#publish();
+  }
+
+  /** Routers whose drift is judged at their next reading (the registry changed). */
+  readonly #driftDue = new Set<RouterStatus>();
 
   get view(): MeshView {
     return this.#view;
@@ -112,13 +154,15 @@ export class MeshObserver {
     this.#options.routers.forEach((router, i) => {
       this.#loops.push(this.#loop(router, this.#statuses[i]!));
     });
+    this.#loops.push(this.#brokerLoop());
     return this;
   }
 
   /** Reads every router once (drift too, when desired configs are given); the view after it. */
   async readOnce(): Promise<MeshView> {
-    await Promise.all(
-      this.#options.routers.map(async (router, i) => {
+    await Promise.all([
+      this.#readBrokers(),
+      ...this.#options.routers.map(async (router, i) => {
         const status = this.#statuses[i]!;
         let session: ManagementSession | undefined;
         try {
@@ -130,7 +174,7 @@ export class MeshObserver {
           await session?.close().catch(() => undefined);
         }
       }),
-    );
+    ]);
     this.#publish();
     return this.#view;
   }
@@ -154,7 +198,7 @@ export class MeshObserver {
     status.error = undefined;
     status.sample = sample;
     status.lastSeenAt = sample.seenAt;
-    const desired = this.#options.desired;
+    const desired = this.#desired;
     if (withDrift && desired !== undefined) {
       try {
         status.drift = await readRouterDrift(session.management, desired);
@@ -178,7 +222,7 @@ export class MeshObserver {
       const started = Date.now();
       try {
         session ??= await this.#open(router);
-        const withDrift = started >= driftAt;
+        const withDrift = started >= driftAt || this.#driftDue.delete(status);
         await this.#read(session, status, withDrift);
         if (withDrift) driftAt = started + driftInterval;
       } catch (error) {
@@ -197,6 +241,83 @@ export class MeshObserver {
     await session?.close().catch(() => undefined);
   }
 
+  /** Every broker's queue depths, one connection per broker, all at once. */
+  async #readBrokers(): Promise<void> {
+    const { registry, topology } = this.#project;
+    const queues = brokerQueues(registry);
+    const timeoutMs = this.#options.requestTimeoutMs ?? 2000;
+    const secrets = this.#options.secrets ?? environmentSecrets;
+    const depths = new Map<string, QueueDepthView>();
+    const unknown = (channel: string, broker: string, queue: string, why: string) =>
+      depths.set(channel, { broker, queue, messages: undefined, unknown: why, readAt: undefined });
+    await Promise.all(
+      [...new Set(queues.map((q) => q.broker))].map(async (name) => {
+        const mine = queues.filter((q) => q.broker === name);
+        const broker = topology.brokers.find((b) => b.name === name);
+        if (broker === undefined) {
+          for (const q of mine)
+            unknown(q.channel, name, q.queue, `broker '${name}' is not in the topology`);
+          return;
+        }
+        const login = brokerLogin(broker, topology, secrets);
+        if ("unknown" in login) {
+          for (const q of mine) unknown(q.channel, name, q.queue, login.unknown);
+          return;
+        }
+        const readable = mine.flatMap((q) => {
+          const address = depthAddress(broker, q.queue);
+          if (typeof address === "string") return [{ ...q, address }];
+          unknown(q.channel, name, q.queue, address.unknown);
+          return [];
+        });
+        const readings = await readQueueDepths(
+          login,
+          readable.map((q) => q.address),
+          { timeoutMs },
+        );
+        const readAt = new Date().toISOString();
+        for (const q of readable) {
+          const reading = readings.get(q.address) ?? { unknown: "not read" };
+          if ("messages" in reading)
+            depths.set(q.channel, {
+              broker: name,
+              queue: q.queue,
+              messages: reading.messages,
+              unknown: undefined,
+              readAt,
+            });
+          else
+            unknown(
+              q.channel,
+              name,
+              q.queue,
+              `${broker.flavour} '${name}' at ${broker.host}:${broker.port}: ${reading.unknown}`,
+            );
+        }
+      }),
+    );
+    this.#depths = depths;
+  }
+
+  async #brokerLoop(): Promise<void> {
+    const interval = this.#options.brokerIntervalMs ?? 5000;
+    while (!this.#closed) {
+      const started = Date.now();
+      try {
+        await this.#readBrokers();
+      } catch (error) {
+        this.#options.log?.(`console: reading the brokers failed: ${reason(error)}`);
+      }
+      if (this.#closed) break;
+      this.#publish();
+      await this.#sleep(Math.max(0, interval - (Date.now() - started)));
+    }
+  }
+
+  #build(): MeshView {
+    return buildMeshView(this.#project, this.#statuses, this.#meter, Date.now(), this.#depths);
+  }
+
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
@@ -210,7 +331,7 @@ export class MeshObserver {
   }
 
   #publish(): void {
-    this.#view = buildMeshView(this.#options.project, this.#statuses, this.#meter);
+    this.#view = this.#build();
     for (const listener of this.#listeners) {
       try {
         listener(this.#view);

@@ -100,8 +100,26 @@ export interface ChannelView {
   released: number;
   rejected: number;
   modified: number;
-  /** The dead-letter channel's depth where a broker holds it; undefined: not readable here. */
-  deadLetterDepth: number | undefined;
+  /** A broker channel: how many messages wait in its queue (or why that is not known). */
+  queueDepth: QueueDepthView | undefined;
+  /**
+   * The depth of the dead-letter channel's queue, where a broker holds it (the dead-letter
+   * channel is a broker channel); undefined: no dead-letter channel, or one routed without a
+   * queue (its messages go straight to its consumers).
+   */
+  deadLetterDepth: QueueDepthView | undefined;
+}
+
+/** A queue's depth as last read from its broker, or why it is not known. */
+export interface QueueDepthView {
+  broker: string;
+  queue: string;
+  /** Messages waiting in the queue; undefined when `unknown`. */
+  messages: number | undefined;
+  /** Why the depth is not known (the broker does not answer, refuses the login or the queue…). */
+  unknown: string | undefined;
+  /** When the broker answered, ISO 8601. */
+  readAt: string | undefined;
 }
 
 export interface MeshView {
@@ -252,6 +270,8 @@ export function buildMeshView(
   statuses: readonly RouterStatus[],
   meter: RateMeter,
   now: number = Date.now(),
+  /** Broker channel address → its queue's depth. */
+  depths: ReadonlyMap<string, QueueDepthView> = new Map(),
 ): MeshView {
   const { registry, topology } = project;
   const byId = new Map(statuses.map((s) => [s.id, s]));
@@ -274,7 +294,11 @@ export function buildMeshView(
     released: 0,
     rejected: 0,
     modified: 0,
-    deadLetterDepth: undefined,
+    queueDepth: depths.get(channel.address),
+    deadLetterDepth:
+      channel.deadLetter === undefined
+        ? undefined
+        : depths.get(channelOf(channel.deadLetter, channels) ?? channel.deadLetter),
   }));
   const byAddress = new Map(views.map((v) => [v.address, v]));
   for (const status of statuses) {

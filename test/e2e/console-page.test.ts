@@ -4,8 +4,11 @@
  * or real routers with MESH_TARGET): the page
  * shows the 8 routers and 7 channels, a burst of 1,000 messages shows in the channel's
  * counts and rate, a router stopped turns red within 5 s (the issue's bound) and green again
- * once it runs. Every request the page makes stays on the console's own origin. A screenshot
- * goes to test/artifacts/console-page.png.
+ * once it runs. Every request the page makes stays on the console's own origin. The console
+ * asks for its run's token: a browser without it gets 401; the printed URL trades it for a
+ * cookie and leaves the address bar without it. A broker channel's depth that cannot be read
+ * says why. The catalog it links to lists the channels. Screenshots go to
+ * test/artifacts/console-page*.png.
  * Outside CI a missing chromium skips this file with the reason; under CI=true it fails.
  */
 import { randomBytes } from "node:crypto";
@@ -59,10 +62,12 @@ describe.skipIf(!found)(
     const outside: string[] = [];
     const pageErrors: string[] = [];
     const clients: MeshClient[] = [];
+    let channelAddresses: string[] = [];
 
     beforeAll(async () => {
       project = await copyProject("examples");
       const { registry, topology } = await validateProject(project.dir);
+      channelAddresses = registry!.channels.map((c) => c.address).sort();
       for (const principal of [SYNC_PRINCIPAL, "sales-api", "billing-worker"])
         users.set(principal, randomBytes(8).toString("hex"));
       routers = await startGeneratedRouters(project.dir, {
@@ -84,6 +89,8 @@ describe.skipIf(!found)(
         project: valid,
         routers: observed,
         desired: desiredConfigsOf(valid, observed),
+        // The broker's password is not known here: the depths say so.
+        secrets: () => undefined,
       });
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
       const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -119,6 +126,31 @@ describe.skipIf(!found)(
       clients.push(c);
       return c;
     };
+
+    it("refuses a browser without the run's token; the printed URL lets it in and leaves the address bar without the token", async () => {
+      const stranger = await browser.newContext();
+      try {
+        const other = await stranger.newPage();
+        const response = await other.goto(meshConsole.origin);
+        expect(response?.status()).toBe(401);
+        expect(await other.textContent("body")).toContain("this console needs its token");
+        const wrong = await other.goto(`${meshConsole.origin}?token=${"A".repeat(43)}`);
+        expect(wrong?.status()).toBe(401);
+      } finally {
+        await stranger.close();
+      }
+      // The page opened with the printed URL: in, and the token gone from the address.
+      expect(page.url()).toBe(meshConsole.origin);
+      const cookies = await page.context().cookies();
+      expect(cookies).toEqual([
+        expect.objectContaining({
+          name: `amqp-mesh-console-${new URL(meshConsole.origin).port}`,
+          value: meshConsole.token,
+          httpOnly: true,
+          sameSite: "Strict",
+        }),
+      ]);
+    });
 
     it("shows the example mesh's 8 routers, all up, by cloud and region, and its 7 channels with their owners", async () => {
       await page.waitForFunction(
@@ -164,6 +196,44 @@ describe.skipIf(!found)(
       expect(outside).toEqual([]);
       expect(pageErrors).toEqual([]);
     }, 30_000);
+
+    it("says why a broker queue's depth is unknown (here: the broker's password is not set)", async () => {
+      const queued = page.locator('#channels tr[data-channel="billing/invoices"] td.queued');
+      await page.waitForFunction(() =>
+        document
+          .querySelector('#channels tr[data-channel="billing/invoices"] td.queued')
+          ?.textContent?.startsWith("unknown: "),
+      );
+      expect(await queued.textContent()).toBe(
+        "unknown: broker 'rabbit-eu' takes its password from RABBIT_PASSWORD, which is not set here",
+      );
+      // A dead-letter channel routed through the mesh holds no queue: no depth to show.
+      expect(
+        await page
+          .locator('#channels tr[data-channel="billing/invoices"] td.dead-letters')
+          .textContent(),
+      ).toBe("billing/invoices.dead: no queue");
+    });
+
+    it("links the channel catalog of the registry it shows", async () => {
+      const href = await page.locator("#catalog-link").getAttribute("href");
+      const catalog = await page.context().newPage();
+      catalog.on("pageerror", (error) => pageErrors.push(error.message));
+      const response = await catalog.goto(new URL(href!, page.url()).href);
+      expect(response?.status()).toBe(200);
+      expect(catalog.url()).toBe(`${meshConsole.origin}catalog/`);
+      const listed = await catalog
+        .locator("button.channel")
+        .evaluateAll((buttons) => buttons.map((b) => b.getAttribute("data-address")));
+      expect(listed.sort()).toEqual(channelAddresses);
+      await catalog.click('button.channel[data-address="sales/orders"]');
+      await expect.poll(() => catalog.textContent("#detail-address")).toBe("sales/orders");
+      await mkdir(ARTIFACTS, { recursive: true });
+      await catalog.screenshot({ path: join(ARTIFACTS, "console-catalog.png") });
+      await catalog.close();
+      expect(outside).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    });
 
     it("shows a burst of 1,000 messages in the channel's counts and rate, with its consumer per router", async () => {
       const row = page.locator('#channels tr[data-channel="sales/orders"]');

@@ -4,14 +4,16 @@
  * stores, the stores' events run both clouds' config-sync, and the ingress and the triggers
  * follow. A new channel: 404 → 202 on both ingresses, its address on every router (QUERY
  * over management as config-sync's login), the handlers' registry digest printed, a message
- * crossing from the AWS ingress to an Azure consumer. An invalid edit: its errors with file
- * and line, not one management write, the handlers keep their registry. A copy of the
- * example on free ports, with its own broker queue.
+ * crossing from the AWS ingress to an Azure consumer; the catalog `up` serves beside its
+ * console shows it. An invalid edit: its errors with file and line, not one management write,
+ * the handlers and the catalog keep their registry. A copy of the example on free ports, with
+ * its own broker queue, whose depth the console reads from RabbitMQ.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
@@ -74,6 +76,38 @@ async function nextUpdate(marker: string, since: number): Promise<string> {
   return upOutput.slice(since);
 }
 
+/** The console's address and token, as `up` printed them. */
+function consoleUrl(): { origin: string; token: string } {
+  const match =
+    /^mesh console: (http:\/\/127\.0\.0\.1:\d+\/)\?token=([\w-]+) \(in a terminal: npx amqp-mesh status \S+ --out \S+\)$/m.exec(
+      upOutput,
+    );
+  if (match === null) throw new Error(`up printed no console URL:\n${upOutput}`);
+  return { origin: match[1]!, token: match[2]! };
+}
+
+/** A console path, with the token as a script sends it. */
+async function fromConsole(path: string): Promise<Response> {
+  const { origin, token } = consoleUrl();
+  return fetch(`${origin}${path}`, { headers: { authorization: `Bearer ${token}` } });
+}
+
+/** RabbitMQ's own count of a queue's ready messages. */
+async function rabbitCount(name: string): Promise<number | undefined> {
+  const { stdout } = await promisify(execFile)("rabbitmqctl", [
+    "list_queues",
+    "-q",
+    "--no-table-headers",
+    "name",
+    "messages_ready",
+  ]);
+  for (const line of stdout.split("\n")) {
+    const [queueName, count] = line.trim().split(/\s+/);
+    if (queueName === name) return Number(count);
+  }
+  return undefined;
+}
+
 async function routersWith(address: string): Promise<string[]> {
   const password = (await readFile(join(out, "sync-password"), "utf8")).trim();
   const found: string[] = [];
@@ -125,32 +159,47 @@ describe("amqp-mesh up follows a registry edit: routers, both ingresses, the tri
     await folders.cleanup();
   });
 
-  it("serves the mesh console it prints: the page, and a view with every router up and no drift", async () => {
-    const url =
-      /^mesh console: (http:\/\/127\.0\.0\.1:\d+\/) \(in a terminal: npx amqp-mesh status \S+ --out \S+\)$/m.exec(
-        upOutput,
-      )?.[1];
-    expect(url).toBeDefined();
-    const page = await fetch(url!);
+  it("serves the mesh console it prints, with its token: the page, a view with every router up and no drift, the broker queue's depth as RabbitMQ counts it", async () => {
+    const { origin, token } = consoleUrl();
+    expect((await fetch(origin)).status).toBe(401);
+    const opened = await fetch(`${origin}?token=${token}`, { redirect: "manual" });
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get("set-cookie")).toMatch(/; HttpOnly; SameSite=Strict$/);
+    const page = await fromConsole("");
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script src="/console.js"');
+    interface View {
+      summary: { up: number; routers: number; channels: number; drift: number };
+      routers: { drift?: { entries: unknown[] } }[];
+      channels: { address: string; queueDepth?: { queue: string; messages?: number } }[];
+    }
     const view = await waitForValue(
       async () => {
-        const v = (await (await fetch(`${url}api/view`)).json()) as {
-          summary: { up: number; routers: number; channels: number };
-          routers: { drift?: { entries: unknown[] } }[];
-        };
-        return v.summary.up === 8 && v.routers.every((r) => r.drift !== undefined) ? v : undefined;
+        const v = (await (await fromConsole("api/view")).json()) as View;
+        const depth = v.channels.find((c) => c.address === "billing/invoices")?.queueDepth;
+        return v.summary.up === 8 &&
+          v.routers.every((r) => r.drift !== undefined) &&
+          depth?.messages !== undefined
+          ? v
+          : undefined;
       },
       { timeout: 20_000, interval: 200, what: "the console's view of 8 routers up, drift checked" },
     );
     expect(view.summary).toMatchObject({ up: 8, routers: 8, channels: 7, drift: 0 });
+    const depth = view.channels.find((c) => c.address === "billing/invoices")?.queueDepth;
+    expect(depth?.queue).toBe(queue);
+    expect(depth?.messages).toBe(await rabbitCount(queue));
+    expect(upOutput).toContain(`channel catalog: ${origin}catalog/ `);
   });
 
   it("a channel added: live on every router and both ingresses (404 → 202), the handlers' registry digest printed, a message crossing the clouds", async () => {
     expect(await post("aws", "sales/returns", { order: "o-0" })).toBe(404);
     expect(await post("azure", "sales/returns", { order: "o-0" })).toBe(404);
     expect(await routersWith("sales/returns")).toEqual([]);
+    const catalogBefore = await (await fromConsole("catalog/")).text();
+    expect(catalogBefore).toContain("sales/orders");
+    expect(catalogBefore).not.toContain("sales/returns");
+    const salesBefore = await (await fromConsole("catalog/sales.asyncapi.yaml")).text();
 
     const file = join(project, "registry", "sales.yaml");
     const doc = parse(await readFile(file, "utf8")) as { channels: unknown[] };
@@ -175,6 +224,27 @@ describe("amqp-mesh up follows a registry edit: routers, both ingresses, the tri
     expect(after).not.toBe(before);
 
     expect((await routersWith("sales/returns")).sort()).toEqual([...routerUrls().keys()].sort());
+
+    // The catalog beside the console follows the registry config-sync accepted, and so does
+    // the console's list of channels.
+    const catalogAfter = await (await fromConsole("catalog/")).text();
+    expect(catalogAfter).toContain('"address":"sales/returns"');
+    const sales = parse(await (await fromConsole("catalog/sales.asyncapi.yaml")).text()) as {
+      info: { version: string };
+      channels: Record<string, { address: string }>;
+    };
+    expect(sales.channels["sales.returns"]?.address).toBe("sales/returns");
+    // An added channel breaks nobody: the major stays, the digest changes.
+    const versionBefore = (parse(salesBefore) as { info: { version: string } }).info.version;
+    expect(sales.info.version.split(".")[0]).toBe(versionBefore.split(".")[0]);
+    expect(sales.info.version).not.toBe(versionBefore);
+    expect(await readFile(join(out, "catalog", "sales.asyncapi.yaml"), "utf8")).toContain(
+      "address: sales/returns",
+    );
+    const view = (await (await fromConsole("api/view")).json()) as {
+      channels: { address: string }[];
+    };
+    expect(view.channels.map((c) => c.address)).toContain("sales/returns");
 
     const users = (await jsonOf<{ users: Record<string, string> }>("local-users.json")).users;
     const consumer = new MeshClient({
@@ -208,9 +278,13 @@ describe("amqp-mesh up follows a registry edit: routers, both ingresses, the tri
     const file = join(project, "registry", "logistics.yaml");
     const good = await readFile(file, "utf8");
     const since = upOutput.length;
+    const catalogBefore = await (await fromConsole("catalog/logistics.asyncapi.yaml")).text();
     await writeFile(file, good.replace("distribution: closest", "distribution: sideways"));
     try {
       const update = await nextUpdate("nothing changed anywhere", since);
+      expect(await (await fromConsole("catalog/logistics.asyncapi.yaml")).text()).toBe(
+        catalogBefore,
+      );
       expect(update).toMatch(/logistics\.yaml:\d+:\d+: error/);
       expect(update).not.toMatch(/config-sync (aws|azure):/);
       expect(update).not.toContain("ingress and triggers: registry");

@@ -203,16 +203,35 @@ function drawChannels(view) {
       el("td", { class: "num" }, c.released),
       el("td", { class: "num" }, c.rejected),
       el("td", { class: "num" }, c.modified),
-      el(
-        "td",
-        {},
-        c.deadLetter
-          ? `${c.deadLetter}${c.deadLetterDepth === undefined || c.deadLetterDepth === null ? "" : ` (${c.deadLetterDepth})`}`
-          : "–",
-      ),
+      depthCell("queued", c.queueDepth, ""),
+      depthCell("dead-letters", c.deadLetterDepth, c.deadLetter ?? ""),
     );
   });
   document.querySelector("#channels tbody").replaceChildren(...rows);
+}
+
+/**
+ * A queue's depth: the count, or "?" with why it is not known (in full in the title). The
+ * cell says which channel holds it, when that is another one (the dead letters).
+ */
+function depthCell(kind, depth, channel) {
+  if (!depth) return el("td", { class: kind }, channel ? `${channel}: no queue` : "–");
+  const where = channel ? `${channel}: ` : "";
+  if (depth.messages === undefined || depth.messages === null)
+    return el(
+      "td",
+      { class: `${kind} depth-unknown`, "data-depth": "unknown", title: depth.unknown ?? "" },
+      `${where}unknown: ${short(depth.unknown ?? "not read yet")}`,
+    );
+  return el(
+    "td",
+    {
+      class: `${kind} num`,
+      "data-depth": depth.messages,
+      title: `queue ${depth.queue} on ${depth.broker}, read ${depth.readAt}`,
+    },
+    `${where}${depth.messages}`,
+  );
 }
 
 function drawDrift(view) {
