@@ -5,13 +5,16 @@
  * through the handler the cloud runs. `publish` is the one way a registry reaches them: the
  * project folder is validated (an invalid one is printed with file and line and goes
  * nowhere), uploaded to both stores, each written object's event runs config-sync, and only a
- * registry both clouds' config-sync accepted is handed to the ingress and the triggers.
+ * registry that passed config-sync's gate is published (by config-sync, in each store), and
+ * the ingress and the triggers read it from there as deployed (`function-registries.ts`).
+ * `publish` resolves once every function enforces what its cloud's config-sync published.
  */
 import { type FSWatcher, watch } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { newApiKey } from "../../shared/ingress/index.ts";
+import { type RegistrySnapshot, snapshotRegistry } from "../../shared/registry-snapshot/index.ts";
 import { consumerAddresses } from "../../shared/router-config/index.ts";
 import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
 import { loadValidProject, type ValidProject } from "../load-project.ts";
@@ -33,16 +36,21 @@ import {
   startTrigger,
 } from "./cloud-triggers.ts";
 import { engineFlavour } from "./engine.ts";
-import { LocalRegistrySource, type RegistryChange } from "./registry-source.ts";
+import {
+  type FunctionRegistries,
+  functionRegistries,
+  type RegistryChange,
+  registryChange,
+} from "./function-registries.ts";
 import { projectFiles, type RegistryStores, startRegistryStores } from "./registry-stores.ts";
 
 export interface RegistryUpdate {
   /** Undefined: the folder did not validate; nothing was uploaded. */
   uploaded?: { written: string[]; removed: string[] };
   runs: SyncRun[];
-  /** Set when both clouds' config-sync accepted it and the handlers took it. */
+  /** Set when both clouds' config-sync accepted and published it and every function enforces it. */
   change?: RegistryChange;
-  /** Why the handlers kept their registry. */
+  /** Why the functions kept their registry (or did not all reach the new one). */
   refused?: string;
   ms: number;
 }
@@ -60,7 +68,8 @@ export interface CloudTwin {
   triggers: LocalTrigger[];
   /** Functions found but not started, and why. */
   notStarted: TriggerNotice[];
-  source: LocalRegistrySource;
+  /** Each function's reader of its cloud's registry store. */
+  registries: FunctionRegistries;
   keysFile: string;
   logDir: string;
   /** The folder uploaded and watched. */
@@ -88,6 +97,8 @@ export interface CloudTwinOptions {
 }
 
 const DEBOUNCE_MS = 150;
+/** How long the functions may take to read a registry config-sync published. */
+const ENFORCE_TIMEOUT_MS = 10_000;
 
 /** The flavour the routers run: the engine's for real routers, else the topology's. */
 function routersFlavour(platform: LocalPlatform): RouterFlavour {
@@ -176,9 +187,15 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
       stopping.push(() => sync.close());
     }
 
-    const source = new LocalRegistrySource(platform.project.registry);
-    const renewers: Array<() => Promise<void>> = [];
+    // What a deploy would have bundled: the registry up started with.
+    const registries = functionRegistries({
+      stores,
+      snapshot: snapshotRegistry(platform.project.registry),
+    });
+    stopping.push(async () => registries.close());
     let current = platform.project;
+    /** The snapshot every function enforced after the last update. */
+    let enforced: RegistrySnapshot = registries.bundled.snapshot;
     const publish = async (): Promise<RegistryUpdate> => {
       const started = performance.now();
       const project = await loadValidProject(options.registryDir);
@@ -214,9 +231,33 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
         };
       }
       current = project;
-      const change = source.accept(project.registry);
-      // The routers grant new rights to connections opened after the change: renew them.
-      await Promise.all(renewers.map((renew) => renew()));
+      // Each cloud's functions read what their cloud's config-sync published, by themselves.
+      const published = new Map<Cloud, string>();
+      for (const [i, sync] of syncs.entries()) {
+        const done = last[i]?.summary.published;
+        if (done === undefined) continue;
+        if ("error" in done)
+          return {
+            uploaded,
+            runs,
+            refused: `${sync.cloud} config-sync could not publish the registry for the functions (${done.error}); they keep theirs until its next run`,
+            ms: performance.now() - started,
+          };
+        published.set(sync.cloud, done.digest);
+      }
+      try {
+        await registries.enforced(published, ENFORCE_TIMEOUT_MS);
+      } catch (error) {
+        return {
+          uploaded,
+          runs,
+          refused: `the routers have it, but the functions: ${(error as Error).message}`,
+          ms: performance.now() - started,
+        };
+      }
+      const now = registries.all[0]?.live.current().snapshot ?? snapshotRegistry(project.registry);
+      const change = registryChange(enforced, now);
+      enforced = now;
       return { uploaded, runs, change, ms: performance.now() - started };
     };
 
@@ -250,11 +291,10 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
               routers: ids.map(url),
               login: { username: login, password: password(login) },
               apiKeys,
-              registry: source,
+              registries,
               log: openFunctionLog(join(logDir, `${cloud}-ingress.log`)),
             });
             stopping.push(() => ingress.close());
-            renewers.push(() => ingress.renew());
             return ingress;
           }),
         ),
@@ -307,7 +347,7 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
           placement,
           routers: environmentEdges.map(url),
           password: password(placement.principal),
-          registry: source,
+          registries,
           deadLetter: channel?.deadLetter,
           rabbit: broker?.flavour === "rabbitmq",
           consumerAddresses: consumerAddresses(platform.project.registry, routersFlavour(platform)),
@@ -315,7 +355,6 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
           ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
         });
         stopping.push(() => trigger.stop());
-        renewers.push(() => trigger.renew());
         triggers.push(trigger);
       }
     });
@@ -331,7 +370,7 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
       ingresses,
       triggers,
       notStarted,
-      source,
+      registries,
       keysFile,
       logDir,
       registryDir: options.registryDir,
