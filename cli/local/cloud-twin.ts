@@ -52,6 +52,9 @@ export interface RegistryUpdate {
   change?: RegistryChange;
   /** Why the functions kept their registry (or did not all reach the new one). */
   refused?: string;
+  /** From the start of the update: uploaded to both stores; both clouds' config-sync done. */
+  uploadedMs?: number;
+  syncedMs?: number;
   ms: number;
 }
 
@@ -206,6 +209,7 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
           ms: performance.now() - started,
         };
       const upload = await stores.upload(await projectFiles(options.registryDir));
+      const uploadedMs = performance.now() - started;
       const runs: SyncRun[] = [];
       await Promise.all(
         syncs.map(async (sync) => {
@@ -218,6 +222,7 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
             runs.push(await sync.tick());
         }),
       );
+      const syncedMs = performance.now() - started;
       const uploaded = { written: upload.written.map((w) => w.key), removed: upload.removed };
       const last = syncs.map((s) => runs.filter((r) => r.cloud === s.cloud).at(-1));
       const notOk = last.find((r) => r !== undefined && r.summary.outcome !== "ok");
@@ -258,7 +263,7 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
       const now = registries.all[0]?.live.current().snapshot ?? snapshotRegistry(project.registry);
       const change = registryChange(enforced, now);
       enforced = now;
-      return { uploaded, runs, change, ms: performance.now() - started };
+      return { uploaded, runs, change, uploadedMs, syncedMs, ms: performance.now() - started };
     };
 
     const initial = await timed(
