@@ -18,9 +18,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type { WriteStream } from "node:fs";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { HttpRequest, type HttpResponseInit, InvocationContext } from "@azure/functions";
@@ -104,7 +105,7 @@ export async function projectFunctions(
     try {
       module = (await import(pathToFileURL(file).href)) as { default?: unknown };
     } catch (error) {
-      failed.push({ file, reason: `cannot be loaded: ${(error as Error).message}` });
+      failed.push({ file, reason: loadFailure(file, source, error) });
       continue;
     }
     if (!isChannelHandlerDefinition(module.default)) continue;
@@ -114,6 +115,32 @@ export async function projectFunctions(
     found.push({ file, definition: module.default, named });
   }
   return { found, failed };
+}
+
+/** This repository's channel-handler module, which a project's functions import. */
+const TRIGGER_MODULE = fileURLToPath(new URL("../../shared/trigger/index.ts", import.meta.url));
+
+/**
+ * Why a function module did not load, and what to do: a project copied out of this repository
+ * keeps the examples' relative imports of it (`../../shared/trigger/index.ts`), which lead
+ * nowhere from the copy — said with the import to write instead.
+ */
+export function loadFailure(file: string, source: string, error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  const missing = [...source.matchAll(/from\s+["'](\.{1,2}\/[^"']+)["']/g)]
+    .map((m) => m[1] as string)
+    .find((specifier) => !existsSync(resolve(dirname(file), specifier)));
+  if (e?.code === "ERR_MODULE_NOT_FOUND" && missing !== undefined) {
+    let instead = relative(dirname(file), TRIGGER_MODULE).split(sep).join("/");
+    if (!instead.startsWith(".")) instead = `./${instead}`;
+    return (
+      `${file} imports '${missing}', which is not there (${resolve(dirname(file), missing)}): ` +
+      "a project copied out of the amqp-mesh repository keeps the examples' imports of it; " +
+      `import the platform's helpers from the repository instead ('${instead}' from this file), ` +
+      "or keep the project inside the repository"
+    );
+  }
+  return `${file} cannot be loaded: ${e?.message ?? String(error)}`;
 }
 
 export interface Placement {

@@ -2,8 +2,16 @@
  * What `up` says changed for the functions between two registries (channels added, removed,
  * changed), and where a channel function runs, as whom.
  */
+
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { placeTrigger, type TriggerFunction } from "../../../cli/local/cloud-triggers.ts";
+import {
+  placeTrigger,
+  projectFunctions,
+  type TriggerFunction,
+} from "../../../cli/local/cloud-triggers.ts";
 import { registryChange } from "../../../cli/local/function-registries.ts";
 import { snapshotRegistry } from "../../../shared/registry-snapshot/index.ts";
 import { loadExampleRegistry, loadExampleTopology } from "../router-config/example-project.ts";
@@ -68,5 +76,27 @@ describe("placeTrigger", () => {
     expect(placeTrigger(fn("sales/nowhere", []), registry, topology)).toMatch(
       /not in the registry/,
     );
+  });
+});
+
+describe("projectFunctions", () => {
+  it("a copy of the example outside the repository: names the file, the import that leads nowhere and the one to write", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "copied-project-"));
+    try {
+      await mkdir(join(dir, "functions"));
+      const file = join(dir, "functions", "order-invoicing.ts");
+      await copyFile("examples/functions/order-invoicing.ts", file);
+      const { found, failed } = await projectFunctions(dir);
+      expect(found).toEqual([]);
+      expect(failed).toHaveLength(1);
+      expect(failed[0]?.reason).toContain(
+        `${file} imports '../../shared/trigger/index.ts', which is not there`,
+      );
+      expect(failed[0]?.reason).toMatch(
+        /import the platform's helpers from the repository instead \('(\.\.\/)+.*shared\/trigger\/index\.ts' from this file\)/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
