@@ -15,7 +15,7 @@ import { PROBE_PRINCIPAL } from "../shared/registry/index.ts";
 import { type RouterConfig, readRouterConfigs } from "../shared/router-config/index.ts";
 import { generateInto } from "./commands/generate.ts";
 import { loadValidProject, type ValidProject } from "./load-project.ts";
-import { makeLocalCertificates } from "./local/certificates.ts";
+import { certificateFiles, makeLocalCertificates } from "./local/certificates.ts";
 import { inContainer } from "./local/container-router.ts";
 import { startEmulatedRouters } from "./local/emulated-routers.ts";
 import {
@@ -31,7 +31,7 @@ import { type OutLock, takeOutLock } from "./local/out-lock.ts";
 import { startRealRouters } from "./local/real-routers.ts";
 import { requirePodman } from "./local/router-containers.ts";
 import type { RouterExit } from "./local/router-processes.ts";
-import { makeSaslDatabase } from "./local/sasl-database.ts";
+import { makeSaslDatabase, saslFiles } from "./local/sasl-database.ts";
 import { findOnPath } from "./local/tools.ts";
 
 /** The local config-sync login: the one principal the vhost policies let manage routers. */
@@ -180,20 +180,48 @@ async function startLocked(
   });
   if (engine === "emulator")
     return platform(await startEmulatedRouters(project.topology, configs, users), onLoopback);
-  const certificates = await makeLocalCertificates(join(outDir, "tls"), project.topology.routers);
-  const sasl = await makeSaslDatabase(join(outDir, "sasl"), users);
+  const certificates = await makeLocalCertificates(
+    localFilesIn(outDir).tls,
+    project.topology.routers,
+  );
+  const sasl = await makeSaslDatabase(localFilesIn(outDir).sasl, users);
   log(`local CA and router certificates in ${certificates.dir}; SASL users in ${sasl.database}`);
   const files = { certificates, sasl };
   const local = configs.map((config) => withLocalFiles(config, files));
-  // Config-sync compares a router with its config as that router reads it: in a container,
-  // the container's own paths.
-  const asRead = isContainerEngine(engine)
-    ? (config: RouterConfig) => inContainer(withLocalFiles(config, files))
-    : (config: RouterConfig) => withLocalFiles(config, files);
   return platform(
     await startRealRouters(engine, local, join(outDir, engine), { log, onExit: onRouterExit }),
-    asRead,
+    localPrepareConfig(engine, outDir, project.topology),
   );
+}
+
+/** Where a local platform keeps its routers' TLS files and SASL database in its out folder. */
+function localFilesIn(outDir: string): { tls: string; sasl: string } {
+  return { tls: join(outDir, "tls"), sasl: join(outDir, "sasl") };
+}
+
+/**
+ * A generated config as the routers of a local platform on `engine`, out folder `outDir`, run
+ * it — what config-sync compares them with, by `up` and by a hand-run `amqp-mesh sync` alike:
+ * on loopback; real routers with the out folder's certificates and SASL database; in a
+ * container, at the container's own paths.
+ */
+export function localPrepareConfig(
+  engine: Engine,
+  outDir: string,
+  topology: Pick<ValidProject["topology"], "routers">,
+): (config: RouterConfig) => RouterConfig {
+  if (engine === "emulator") return onLoopback;
+  const where = localFilesIn(outDir);
+  const files = {
+    certificates: certificateFiles(
+      where.tls,
+      topology.routers.map((r) => r.id),
+    ),
+    sasl: saslFiles(where.sasl),
+  };
+  return isContainerEngine(engine)
+    ? (config) => inContainer(withLocalFiles(config, files))
+    : (config) => withLocalFiles(config, files);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { ManagementTarget } from "../../shared/management/index.ts";
 import {
   DirectorySource,
@@ -9,7 +9,11 @@ import {
   SyncStateError,
 } from "../../shared/sync/index.ts";
 import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import { loadValidProject } from "../load-project.ts";
+import type { Engine } from "../local/engine.ts";
 import { LocalPlatformError, RUNTIME_FAILURE } from "../local/errors.ts";
+import { runningHolder } from "../local/out-lock.ts";
+import { localPrepareConfig, outDirFor } from "../local-platform.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 
@@ -35,10 +39,15 @@ const options = {
     help: "a file holding its password (default MESH_SASL_PASSWORD)",
   },
   ca: { type: "string", value: "<file>", help: "the CA of the routers' TLS (default MESH_TLS_CA)" },
+  out: {
+    type: "string",
+    value: "<dir>",
+    help: "the out folder of the `up` whose routers these are, if any (default out/<project>)",
+  },
   state: {
     type: "string",
     value: "<file>",
-    help: "the last good registry and per-router state (default out/<project>/sync-state.json)",
+    help: "the last good registry and per-router state (default <out>/sync-state.json)",
   },
   timeout: {
     type: "string",
@@ -141,10 +150,25 @@ export async function runSyncCommand(args: ParsedArgs, env: Env = process.env): 
   const sasl = await login(args, env);
   const tls = tlsOf(args, env);
   const principals = args.values["management-principal"];
+  const out = outDirFor(dir, args.values.out);
   const stateFile =
     typeof args.values.state === "string"
       ? resolve(args.values.state)
-      : resolve("out", basename(dir), "sync-state.json");
+      : join(out, "sync-state.json");
+  // An up running on this out folder started its routers from configs made fit for this
+  // machine (loopback; real routers: its own certificates and SASL database): compared with
+  // the project's configs as deployed, its sslProfiles and SASL settings would look changed.
+  // The routers are compared as that up runs them, exactly as its own config-sync does.
+  const up = await runningHolder(out);
+  const project = up === undefined ? undefined : await loadValidProject(dir);
+  const prepareConfig =
+    up === undefined || project === undefined
+      ? undefined
+      : localPrepareConfig(up.engine as Engine, out, project.topology);
+  if (up !== undefined && args.values.json !== true)
+    console.log(
+      `the up running on ${out} (pid ${up.pid}, ${up.engine}) started these routers: compared as it runs them (loopback${up.engine === "emulator" ? "" : ", its certificates and SASL database"}), as its own config-sync does`,
+    );
   const timeoutMs = positiveMs(args.values.timeout, "--timeout");
   let report: Awaited<ReturnType<typeof runSync>>;
   try {
@@ -157,6 +181,7 @@ export async function runSyncCommand(args: ParsedArgs, env: Env = process.env): 
       })),
       state: new FileStateStore(stateFile),
       dryRun: args.values["dry-run"] === true,
+      ...(prepareConfig === undefined ? {} : { prepareConfig }),
       ...(Array.isArray(principals) ? { managementPrincipals: principals } : {}),
       open: { ...(timeoutMs === undefined ? {} : { timeoutMs }) },
     });

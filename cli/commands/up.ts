@@ -9,6 +9,7 @@ import type { Invocation } from "../local/cloud-triggers.ts";
 import { type CloudTwin, type RegistryUpdate, startCloudTwin } from "../local/cloud-twin.ts";
 import { ENGINES, type Engine } from "../local/engine.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
+import { LOCAL_POLL_MS, REGISTRY_SNAPSHOT_KEY } from "../local/function-registries.ts";
 import { InvocationLog, runOnceStory, UpdateLog } from "../local/once-story.ts";
 import { REGISTRY_BUCKET } from "../local/registry-stores.ts";
 import type { RouterExit } from "../local/router-processes.ts";
@@ -145,7 +146,12 @@ async function runUp(args: CommandArgs<typeof options>): Promise<number> {
     let accepted = platform.project;
     twin.watch((update) => {
       updates.add(update);
-      console.log(formatUpdate(update));
+      console.log(
+        formatUpdate(
+          update,
+          twin?.registries.all.map((r) => r.name),
+        ),
+      );
       if (update.accepted === undefined) return;
       accepted = update.accepted;
       meshConsole?.follow(update.accepted).catch((error: unknown) => {
@@ -266,7 +272,7 @@ export function formatRuns(runs: readonly SyncRun[], label: string): string {
   return lines.join("\n");
 }
 
-export function formatUpdate(update: RegistryUpdate): string {
+export function formatUpdate(update: RegistryUpdate, readers?: readonly string[]): string {
   const lines = ["registry edit:"];
   if (update.uploaded !== undefined)
     lines.push(
@@ -277,7 +283,7 @@ export function formatUpdate(update: RegistryUpdate): string {
     const c = update.change;
     lines.push(
       `  channels: ${c.added.length > 0 ? `+${c.added.join(" +")}` : "none added"}; ${c.removed.length > 0 ? `-${c.removed.join(" -")}` : "none removed"}${c.changed.length > 0 ? `; changed ${c.changed.join(", ")}` : ""}`,
-      `  ingress and triggers: registry ${c.previous.slice(0, 12)} \u2192 ${c.digest.slice(0, 12)} (${update.ms.toFixed(0)} ms from the edit)`,
+      `  ingress and triggers: registry ${c.previous.slice(0, 12)} \u2192 ${c.digest.slice(0, 12)}, read from their stores${readers === undefined ? "" : ` by ${readers.join(", ")}`} (${update.ms.toFixed(0)} ms from the edit)`,
     );
   } else {
     lines.push(`  nothing changed anywhere: ${update.refused ?? "?"}`);
@@ -303,6 +309,7 @@ function whatRunsWhere(platform: LocalPlatform, twin: CloudTwin): string {
   const bucket = `${twin.stores.s3.endpoint}/${REGISTRY_BUCKET}`;
   lines.push(
     `  registry stores: AWS bucket ${bucket} (S3rver); Azure container ${twin.stores.container.url} (Azurite)`,
+    `  the functions' registry: ${REGISTRY_SNAPSHOT_KEY} in their cloud's store (config-sync publishes it after its gate), read by ETag every ${LOCAL_POLL_MS} ms`,
   );
   for (const sync of twin.syncs)
     lines.push(

@@ -32,13 +32,31 @@ function subjectAltNames(host: string): string {
   return [...names].join(",");
 }
 
+/** Where the CA and each router's certificate and key are in `dir` (made, or to be read). */
+export function certificateFiles(dir: string, routerIds: readonly string[]): LocalCertificates {
+  return {
+    dir,
+    caFile: join(dir, "ca.pem"),
+    routers: new Map(
+      routerIds.map((id) => [
+        id,
+        { certFile: join(dir, `${id}.pem`), keyFile: join(dir, `${id}-key.pem`) },
+      ]),
+    ),
+  };
+}
+
 export async function makeLocalCertificates(
   dir: string,
   routers: ReadonlyArray<{ id: string; host: string }>,
 ): Promise<LocalCertificates> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = (name: string): string => join(dir, name);
-  const caFile = file("ca.pem");
+  const names = certificateFiles(
+    dir,
+    routers.map((r) => r.id),
+  );
+  const { caFile } = names;
   const caKey = file("ca-key.pem");
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   await runTool(
@@ -60,8 +78,7 @@ export async function makeLocalCertificates(
   );
   const certificates = new Map<string, RouterCertificate>();
   for (const router of routers) {
-    const keyFile = file(`${router.id}-key.pem`);
-    const certFile = file(`${router.id}.pem`);
+    const { keyFile, certFile } = names.routers.get(router.id) as RouterCertificate;
     const request = file(`${router.id}.csr`);
     const extensions = file(`${router.id}.ext`);
     await runTool(

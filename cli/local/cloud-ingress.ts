@@ -4,8 +4,10 @@
  * request, as API Gateway builds it) and the Azure handler (a Functions `HttpRequest` and
  * `InvocationContext`, as the Functions host builds them). Each is configured through the
  * settings the deployed function reads from its environment (MESH_URLS = its own cloud's edge
- * routers, in failover order; its own SASL login; INGRESS_API_KEYS) and gets its registry from
- * the one seam, `registry-source.ts`.
+ * routers, in failover order; its own SASL login; INGRESS_API_KEYS) and reads its registry as
+ * the deployed one does: from its cloud's store, live (`function-registries.ts`), each request
+ * checked against the release current when it came in. When that release changes, the
+ * ingress opens a new connection to its routers (`renewable-publisher.ts`).
  */
 import { randomUUID } from "node:crypto";
 import type { WriteStream } from "node:fs";
@@ -21,9 +23,9 @@ import {
   createIngress,
   ingressSettingsFromEnv,
 } from "../../shared/ingress/index.ts";
-import { runtimeValidators } from "../../shared/registry-snapshot/index.ts";
+import { DeployedRegistry } from "../../shared/registry-snapshot/index.ts";
 import { lambdaContext, logToFile } from "./cloud-sync.ts";
-import type { LocalRegistrySource } from "./registry-source.ts";
+import type { FunctionRegistries } from "./function-registries.ts";
 import { RenewablePublisher } from "./renewable-publisher.ts";
 
 /** API Gateway's payload limit (10 MB): a larger body is refused before the function. */
@@ -48,8 +50,8 @@ export interface CloudIngress {
   /** The edge routers it publishes through, in failover order. */
   routers: string[];
   login: string;
-  /** A new connection to the routers (after a registry change: new rights apply to it). */
-  renew(): Promise<void>;
+  /** The registry it enforces now (its release's digest). */
+  readonly registryDigest: string;
   close(): Promise<void>;
 }
 
@@ -60,7 +62,8 @@ export interface CloudIngressOptions {
   login: { username: string; password: string };
   /** INGRESS_API_KEYS as deployed: [{ principal, sha256 }]. */
   apiKeys: ReadonlyArray<{ principal: string; sha256: string }>;
-  registry: LocalRegistrySource;
+  /** Where it reads the registry (its own reader of its cloud's store is opened here). */
+  registries: FunctionRegistries;
   log: WriteStream;
   port?: number;
 }
@@ -205,11 +208,16 @@ export async function startCloudIngress(options: CloudIngressOptions): Promise<C
   });
   const line = (text: string) => options.log.write(`${new Date().toISOString()} ${text}\n`);
   const client = new RenewablePublisher(settings.mesh, { log: line });
-  const registry = options.registry.registry;
+  const { bundled } = options.registries;
+  const { live } = options.registries.open(`${options.cloud} ingress`, options.cloud, line);
+  // The routers grant a new registry's rights to connections opened after it.
+  live.onChange(() => void client.renew());
+  const registry = new DeployedRegistry(bundled.snapshot);
   const ingress = createIngress({
     registry,
     authenticator: new CallerAuthenticator(registry, settings.auth),
-    validators: runtimeValidators(),
+    validators: bundled.validators,
+    view: live,
     publisher: client,
     publishDeadlineMs: settings.publishDeadlineMs,
   });
@@ -271,8 +279,11 @@ export async function startCloudIngress(options: CloudIngressOptions): Promise<C
     url,
     routers: options.routers.map((r) => r.id),
     login: options.login.username,
-    renew: () => client.renew(),
+    get registryDigest() {
+      return live.digest;
+    },
     close: async () => {
+      live.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await client.close(500);

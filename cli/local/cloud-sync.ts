@@ -25,6 +25,7 @@ import {
   type SyncSummary,
   syncSettingsFromEnv,
 } from "../../shared/sync/index.ts";
+import { REGISTRY_SNAPSHOT_KEY } from "./function-registries.ts";
 import type { RegistryStores } from "./registry-stores.ts";
 
 export type Cloud = "aws" | "azure";
@@ -102,6 +103,8 @@ export function startCloudSync(options: CloudSyncOptions): CloudSync {
     MESH_SASL_PASSWORD: options.login.password,
     SYNC_MANAGEMENT_PRINCIPALS: options.login.username,
     SYNC_TIMEOUT_MS: "5000",
+    // Where the functions read the registry from (function-registries.ts).
+    REGISTRY_SNAPSHOT_KEY,
   };
   const settings = syncSettingsFromEnv(env);
   const idOf = new Map(options.routers.map((r) => [r.url, r.id]));

@@ -6,7 +6,9 @@
  * with the invocation Lambda Invoke would carry, on Azure the HTTP trigger with the
  * `HttpRequest` the Functions host would build — and settles each message by its answer.
  * The function publishes with the settings the deployed one reads (MESH_URLS = its cloud's
- * edge routers, its SASL login). Registry (catalog) from the one seam, `registry-source.ts`.
+ * edge routers, its SASL login). Its registry (the catalog its publishes are checked against)
+ * it reads as the deployed one does: from its cloud's store, live (`function-registries.ts`);
+ * when it changes, the function opens a new publishing connection.
  *
  * Placement and login (the local platform's choice, written down in the README): a function
  * on a broker channel runs in the broker's environment (it reaches the queue there); the
@@ -16,9 +18,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type { WriteStream } from "node:fs";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { HttpRequest, type HttpResponseInit, InvocationContext } from "@azure/functions";
@@ -36,11 +39,12 @@ import {
   type FunctionInvoker,
   type InvokeResult,
   isChannelHandlerDefinition,
+  liveChannelCatalog,
   publishSettingsFromEnv,
   type TriggerInvocation,
 } from "../../shared/trigger/index.ts";
 import { lambdaContext, logToFile } from "./cloud-sync.ts";
-import type { LocalRegistrySource } from "./registry-source.ts";
+import type { FunctionRegistries } from "./function-registries.ts";
 import { RenewablePublisher } from "./renewable-publisher.ts";
 
 export type Cloud = "aws" | "azure";
@@ -71,8 +75,8 @@ export interface LocalTrigger {
   routers: string[];
   login: string;
   description: string;
-  /** A new publishing connection (after a registry change: new rights apply to it). */
-  renew(): Promise<void>;
+  /** The registry it enforces now (its release's digest). */
+  readonly registryDigest: string;
   stop(): Promise<void>;
 }
 
@@ -101,7 +105,7 @@ export async function projectFunctions(
     try {
       module = (await import(pathToFileURL(file).href)) as { default?: unknown };
     } catch (error) {
-      failed.push({ file, reason: `cannot be loaded: ${(error as Error).message}` });
+      failed.push({ file, reason: loadFailure(file, source, error) });
       continue;
     }
     if (!isChannelHandlerDefinition(module.default)) continue;
@@ -111,6 +115,32 @@ export async function projectFunctions(
     found.push({ file, definition: module.default, named });
   }
   return { found, failed };
+}
+
+/** This repository's channel-handler module, which a project's functions import. */
+const TRIGGER_MODULE = fileURLToPath(new URL("../../shared/trigger/index.ts", import.meta.url));
+
+/**
+ * Why a function module did not load, and what to do: a project copied out of this repository
+ * keeps the examples' relative imports of it (`../../shared/trigger/index.ts`), which lead
+ * nowhere from the copy — said with the import to write instead.
+ */
+export function loadFailure(file: string, source: string, error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  const missing = [...source.matchAll(/from\s+["'](\.{1,2}\/[^"']+)["']/g)]
+    .map((m) => m[1] as string)
+    .find((specifier) => !existsSync(resolve(dirname(file), specifier)));
+  if (e?.code === "ERR_MODULE_NOT_FOUND" && missing !== undefined) {
+    let instead = relative(dirname(file), TRIGGER_MODULE).split(sep).join("/");
+    if (!instead.startsWith(".")) instead = `./${instead}`;
+    return (
+      `${file} imports '${missing}', which is not there (${resolve(dirname(file), missing)}): ` +
+      "a project copied out of the amqp-mesh repository keeps the examples' imports of it; " +
+      `import the platform's helpers from the repository instead ('${instead}' from this file), ` +
+      "or keep the project inside the repository"
+    );
+  }
+  return `${file} cannot be loaded: ${e?.message ?? String(error)}`;
 }
 
 export interface Placement {
@@ -211,7 +241,8 @@ export interface StartTriggerOptions {
   /** The environment's edge routers, in failover order. */
   routers: ReadonlyArray<{ id: string; url: string }>;
   password: string;
-  registry: LocalRegistrySource;
+  /** Where it reads the registry (its own reader of its cloud's store is opened here). */
+  registries: FunctionRegistries;
   /** The channel's dead letter, if any. */
   deadLetter: string | undefined;
   /** The broker is RabbitMQ (its AMQP 1.0 plugin drops the connection on drain). */
@@ -236,8 +267,11 @@ export async function startTrigger(options: StartTriggerOptions): Promise<LocalT
   };
   const mesh = publishSettingsFromEnv(env);
   if (mesh === undefined) throw new Error(`no edge routers for ${name}`);
-  const catalog = options.registry.catalog;
+  const { live } = options.registries.open(name, placement.cloud, line);
+  const catalog = liveChannelCatalog(live);
   const publisher = new RenewablePublisher(mesh, { log: line });
+  // The routers grant a new registry's rights to connections opened after it.
+  live.onChange(() => void publisher.renew());
   const publish = channelPublisher(publisher, catalog);
   let invoker: FunctionInvoker;
   if (placement.cloud === "aws") {
@@ -305,8 +339,11 @@ export async function startTrigger(options: StartTriggerOptions): Promise<LocalT
     routers: options.routers.map((r) => r.id),
     login: placement.principal,
     description: invoker.description,
-    renew: () => publisher.renew(),
+    get registryDigest() {
+      return live.digest;
+    },
     stop: async () => {
+      live.close();
       await bridge.stop().catch(() => undefined);
       await Promise.allSettled([client.close(500), publisher.close(500)]);
     },

@@ -5,13 +5,16 @@
  * through the handler the cloud runs. `publish` is the one way a registry reaches them: the
  * project folder is validated (an invalid one is printed with file and line and goes
  * nowhere), uploaded to both stores, each written object's event runs config-sync, and only a
- * registry both clouds' config-sync accepted is handed to the ingress and the triggers.
+ * registry that passed config-sync's gate is published (by config-sync, in each store), and
+ * the ingress and the triggers read it from there as deployed (`function-registries.ts`).
+ * `publish` resolves once every function enforces what its cloud's config-sync published.
  */
 import { type FSWatcher, watch } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { newApiKey } from "../../shared/ingress/index.ts";
+import { type RegistrySnapshot, snapshotRegistry } from "../../shared/registry-snapshot/index.ts";
 import { consumerAddresses } from "../../shared/router-config/index.ts";
 import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
 import { loadValidProject, type ValidProject } from "../load-project.ts";
@@ -33,19 +36,27 @@ import {
   startTrigger,
 } from "./cloud-triggers.ts";
 import { engineFlavour } from "./engine.ts";
-import { LocalRegistrySource, type RegistryChange } from "./registry-source.ts";
+import {
+  type FunctionRegistries,
+  functionRegistries,
+  type RegistryChange,
+  registryChange,
+} from "./function-registries.ts";
 import { projectFiles, type RegistryStores, startRegistryStores } from "./registry-stores.ts";
 
 export interface RegistryUpdate {
   /** Undefined: the folder did not validate; nothing was uploaded. */
   uploaded?: { written: string[]; removed: string[] };
   runs: SyncRun[];
-  /** Set when both clouds' config-sync accepted it and the handlers took it. */
+  /** Set when both clouds' config-sync accepted and published it and every function enforces it. */
   change?: RegistryChange;
   /** The project whose registry was accepted (with `change`). */
   accepted?: ValidProject;
-  /** Why the handlers kept their registry. */
+  /** Why the functions kept their registry (or did not all reach the new one). */
   refused?: string;
+  /** From the start of the update: uploaded to both stores; both clouds' config-sync done. */
+  uploadedMs?: number;
+  syncedMs?: number;
   ms: number;
 }
 
@@ -62,7 +73,8 @@ export interface CloudTwin {
   triggers: LocalTrigger[];
   /** Functions found but not started, and why. */
   notStarted: TriggerNotice[];
-  source: LocalRegistrySource;
+  /** Each function's reader of its cloud's registry store. */
+  registries: FunctionRegistries;
   keysFile: string;
   logDir: string;
   /** The folder uploaded and watched. */
@@ -90,6 +102,8 @@ export interface CloudTwinOptions {
 }
 
 const DEBOUNCE_MS = 150;
+/** How long the functions may take to read a registry config-sync published. */
+const ENFORCE_TIMEOUT_MS = 10_000;
 
 /** The flavour the routers run: the engine's for real routers, else the topology's. */
 function routersFlavour(platform: LocalPlatform): RouterFlavour {
@@ -178,9 +192,15 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
       stopping.push(() => sync.close());
     }
 
-    const source = new LocalRegistrySource(platform.project.registry);
-    const renewers: Array<() => Promise<void>> = [];
+    // What a deploy would have bundled: the registry up started with.
+    const registries = functionRegistries({
+      stores,
+      snapshot: snapshotRegistry(platform.project.registry),
+    });
+    stopping.push(async () => registries.close());
     let current = platform.project;
+    /** The snapshot every function enforced after the last update. */
+    let enforced: RegistrySnapshot = registries.bundled.snapshot;
     const publish = async (): Promise<RegistryUpdate> => {
       const started = performance.now();
       const project = await loadValidProject(options.registryDir);
@@ -191,6 +211,7 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
           ms: performance.now() - started,
         };
       const upload = await stores.upload(await projectFiles(options.registryDir));
+      const uploadedMs = performance.now() - started;
       const runs: SyncRun[] = [];
       await Promise.all(
         syncs.map(async (sync) => {
@@ -203,6 +224,7 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
             runs.push(await sync.tick());
         }),
       );
+      const syncedMs = performance.now() - started;
       const uploaded = { written: upload.written.map((w) => w.key), removed: upload.removed };
       const last = syncs.map((s) => runs.filter((r) => r.cloud === s.cloud).at(-1));
       const notOk = last.find((r) => r !== undefined && r.summary.outcome !== "ok");
@@ -216,10 +238,42 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
         };
       }
       current = project;
-      const change = source.accept(project.registry);
-      // The routers grant new rights to connections opened after the change: renew them.
-      await Promise.all(renewers.map((renew) => renew()));
-      return { uploaded, runs, change, accepted: project, ms: performance.now() - started };
+      // Each cloud's functions read what their cloud's config-sync published, by themselves.
+      const published = new Map<Cloud, string>();
+      for (const [i, sync] of syncs.entries()) {
+        const done = last[i]?.summary.published;
+        if (done === undefined) continue;
+        if ("error" in done)
+          return {
+            uploaded,
+            runs,
+            refused: `${sync.cloud} config-sync could not publish the registry for the functions (${done.error}); they keep theirs until its next run`,
+            ms: performance.now() - started,
+          };
+        published.set(sync.cloud, done.digest);
+      }
+      try {
+        await registries.enforced(published, ENFORCE_TIMEOUT_MS);
+      } catch (error) {
+        return {
+          uploaded,
+          runs,
+          refused: `the routers have it, but the functions: ${(error as Error).message}`,
+          ms: performance.now() - started,
+        };
+      }
+      const now = registries.all[0]?.live.current().snapshot ?? snapshotRegistry(project.registry);
+      const change = registryChange(enforced, now);
+      enforced = now;
+      return {
+        uploaded,
+        runs,
+        change,
+        accepted: project,
+        uploadedMs,
+        syncedMs,
+        ms: performance.now() - started,
+      };
     };
 
     const initial = await timed(
@@ -252,11 +306,10 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
               routers: ids.map(url),
               login: { username: login, password: password(login) },
               apiKeys,
-              registry: source,
+              registries,
               log: openFunctionLog(join(logDir, `${cloud}-ingress.log`)),
             });
             stopping.push(() => ingress.close());
-            renewers.push(() => ingress.renew());
             return ingress;
           }),
         ),
@@ -309,7 +362,7 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
           placement,
           routers: environmentEdges.map(url),
           password: password(placement.principal),
-          registry: source,
+          registries,
           deadLetter: channel?.deadLetter,
           rabbit: broker?.flavour === "rabbitmq",
           consumerAddresses: consumerAddresses(platform.project.registry, routersFlavour(platform)),
@@ -317,7 +370,6 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
           ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
         });
         stopping.push(() => trigger.stop());
-        renewers.push(() => trigger.renew());
         triggers.push(trigger);
       }
     });
@@ -333,7 +385,7 @@ export async function startCloudTwin(options: CloudTwinOptions): Promise<CloudTw
       ingresses,
       triggers,
       notStarted,
-      source,
+      registries,
       keysFile,
       logDir,
       registryDir: options.registryDir,

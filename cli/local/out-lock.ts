@@ -50,6 +50,12 @@ async function readHolder(file: string): Promise<OutLockHolder | undefined> {
   }
 }
 
+/** The run holding the out folder's lock, if there is one and it is still running. */
+export async function runningHolder(outDir: string): Promise<OutLockHolder | undefined> {
+  const holder = await readHolder(join(outDir, LOCK_FILE));
+  return holder !== undefined && isRunning(holder.pid) ? holder : undefined;
+}
+
 /**
  * Takes the out folder's lock, or throws LocalPlatformError naming the run that holds it.
  * The lock appears whole or not at all: written to a file of its own, then hard-linked to

@@ -15,12 +15,17 @@ export interface LocalSaslDatabase {
   database: string;
 }
 
+/** Where the SASL config and user database are in `dir` (made, or to be read). */
+export function saslFiles(dir: string): LocalSaslDatabase {
+  return { configDir: dir, database: join(dir, "users.sasldb") };
+}
+
 export async function makeSaslDatabase(
   dir: string,
   users: ReadonlyMap<string, string>,
 ): Promise<LocalSaslDatabase> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const database = join(dir, "users.sasldb");
+  const { database } = saslFiles(dir);
   await rm(database, { force: true });
   for (const [user, password] of users) {
     await runTool("saslpasswd2", ["-c", "-p", "-f", database, user], {

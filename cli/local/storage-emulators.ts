@@ -15,6 +15,11 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  BlobSASPermissions,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from "@azure/storage-blob";
 
 const require = createRequire(import.meta.url);
 
@@ -35,6 +40,23 @@ export interface S3Emulator {
   events: S3EventRecord[];
   createBucket(name: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * An S3 client for S3rver at `endpoint`, as a function's SDK would build it from its
+ * environment there (region, credentials, AWS_ENDPOINT_URL_S3): path-style, since the bucket
+ * cannot be a host name of 127.0.0.1.
+ */
+export function s3ClientFor(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: LOCAL_AWS_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    // S3rver predates the SDK's default CRC checksums.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
 }
 
 export async function startS3Emulator(): Promise<S3Emulator> {
@@ -60,15 +82,7 @@ export async function startS3Emulator(): Promise<S3Emulator> {
   server.on("event", (event) => events.push(...event.Records));
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({
-    endpoint,
-    region: "eu-west-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    // S3rver predates the SDK's default CRC checksums.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  const client = s3ClientFor(endpoint);
   return {
     endpoint,
     client,
@@ -92,6 +106,11 @@ const DEV_KEY =
 export interface BlobEmulator {
   connectionString: string;
   account: string;
+  /**
+   * A connection string that may only read one blob (a service SAS, `r`, for a day): what
+   * the clouds give a function that reads the published registry snapshot.
+   */
+  readOnlyBlob(container: string, blob: string): string;
   stop(): Promise<void>;
 }
 
@@ -142,9 +161,22 @@ export async function startAzurite(): Promise<BlobEmulator> {
       reject(new Error(`Azurite exited (${code}) before it listened:\n${output}`));
     });
   });
+  const blobEndpoint = `http://127.0.0.1:${port}/${DEV_ACCOUNT}`;
   return {
     account: DEV_ACCOUNT,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint};`,
+    readOnlyBlob: (containerName, blobName) => {
+      const sas = generateBlobSASQueryParameters(
+        {
+          containerName,
+          blobName,
+          permissions: BlobSASPermissions.parse("r"),
+          expiresOn: new Date(Date.now() + 24 * 3600_000),
+        },
+        new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY),
+      ).toString();
+      return `BlobEndpoint=${blobEndpoint};SharedAccessSignature=${sas}`;
+    },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");

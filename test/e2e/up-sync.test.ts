@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { LOCAL_POLL_MS } from "../../cli/local/function-registries.ts";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { openManagement } from "../../shared/management/index.ts";
 import { tempFolders } from "../integration/cli/copy-examples.ts";
@@ -106,6 +107,16 @@ async function rabbitCount(name: string): Promise<number | undefined> {
     if (queueName === name) return Number(count);
   }
   return undefined;
+}
+
+/** How many times each function swapped its registry (the lines its live registry logs). */
+async function swapsByFunction(): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const fn of ["aws-ingress", "azure-ingress", "invoice-sending", "order-invoicing"]) {
+    const log = await readFile(join(out, "functions", `${fn}.log`), "utf8");
+    counts[fn] = log.split("\n").filter((l) => / registry [0-9a-f]{12} → /.test(l)).length;
+  }
+  return counts;
 }
 
 async function routersWith(address: string): Promise<string[]> {
@@ -222,6 +233,23 @@ describe("amqp-mesh up follows a registry edit: routers, both ingresses, the tri
     expect(update).toMatch(/ingress and triggers: registry ([0-9a-f]{12}) → ([0-9a-f]{12})/);
     const [, before, after] = /registry ([0-9a-f]{12}) → ([0-9a-f]{12})/.exec(update)!;
     expect(after).not.toBe(before);
+    // Each function learnt it from its own cloud's store, as deployed: the AWS ones from the
+    // bucket, the Azure ones from the container (their logs name where they read it).
+    expect(update).toMatch(
+      /read from their stores by aws ingress, azure ingress, invoice-sending, order-invoicing/,
+    );
+    const swap = `registry ${before} → ${after} (from `;
+    for (const [fn, store] of [
+      ["aws-ingress", "s3://amqp-mesh-registry/published/registry-snapshot.json"],
+      ["invoice-sending", "s3://amqp-mesh-registry/published/registry-snapshot.json"],
+      ["azure-ingress", "/devstoreaccount1/amqp-mesh-registry/published/registry-snapshot.json"],
+      ["order-invoicing", "/devstoreaccount1/amqp-mesh-registry/published/registry-snapshot.json"],
+    ] as const) {
+      const log = await readFile(join(out, "functions", `${fn}.log`), "utf8");
+      expect(log.split("\n").find((l) => l.includes(swap)) ?? `${fn}.log: no '${swap}'`).toContain(
+        `${store})`,
+      );
+    }
 
     expect((await routersWith("sales/returns")).sort()).toEqual([...routerUrls().keys()].sort());
 
@@ -277,6 +305,7 @@ describe("amqp-mesh up follows a registry edit: routers, both ingresses, the tri
   it("an invalid edit: its errors with file and line, no management write, the handlers keep their registry", async () => {
     const file = join(project, "registry", "logistics.yaml");
     const good = await readFile(file, "utf8");
+    const swapsBefore = await swapsByFunction();
     const since = upOutput.length;
     const catalogBefore = await (await fromConsole("catalog/logistics.asyncapi.yaml")).text();
     await writeFile(file, good.replace("distribution: closest", "distribution: sideways"));
@@ -288,6 +317,9 @@ describe("amqp-mesh up follows a registry edit: routers, both ingresses, the tri
       expect(update).toMatch(/logistics\.yaml:\d+:\d+: error/);
       expect(update).not.toMatch(/config-sync (aws|azure):/);
       expect(update).not.toContain("ingress and triggers: registry");
+      // And no function read anything new from its store (a few of its poll intervals later).
+      await new Promise((r) => setTimeout(r, 4 * LOCAL_POLL_MS));
+      expect(await swapsByFunction()).toEqual(swapsBefore);
       // What was live stays live: the ingress still knows the channel and checks its schema.
       expect(await post("aws", "logistics/tracking", { carrier: "no parcelId" })).toBe(422);
       expect((await routersWith("logistics/tracking")).length).toBe(8);
