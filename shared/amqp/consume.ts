@@ -23,12 +23,13 @@ import {
   amqpErrorFields,
   attachedSource,
   beginReceiverSession,
-  type RawMessage,
-  type RheaConnection,
-  type RheaDelivery,
-  type RheaReceiver,
-  type RheaSession,
-} from "./rhea-types.ts";
+  type Connection,
+  creditOf,
+  type Delivery,
+  type Message,
+  type Receiver,
+  type Session,
+} from "./rhea.ts";
 import { endSpan, extractTraceContext, startReceiveSpan } from "./trace-context.ts";
 
 export interface DeliveryInfo {
@@ -111,9 +112,9 @@ type Settlement =
   | { kind: "reject"; description: string };
 
 interface Pending {
-  delivery: RheaDelivery;
-  link: RheaReceiver;
-  raw: RawMessage;
+  delivery: Delivery;
+  link: Receiver;
+  raw: Message;
 }
 
 const REATTACH_DELAY_MS = 500;
@@ -134,10 +135,10 @@ export class Consumer implements ManagedLink {
   private readonly prefetch: number;
   private readonly concurrency: number;
   private readonly options: ParsedConsumeOptions;
-  private link: RheaReceiver | undefined;
-  private session: RheaSession | undefined;
+  private link: Receiver | undefined;
+  private session: Session | undefined;
   /** Unsettled deliveries of the current link by delivery id (ascending, insertion order). */
-  private readonly unsettled = new Map<number, RheaDelivery>();
+  private readonly unsettled = new Map<number, Delivery>();
   private newestId = -1;
   /** Credit earned by settlements but held back to protect the session buffer. */
   private owedCredit = 0;
@@ -199,7 +200,7 @@ export class Consumer implements ManagedLink {
     });
   }
 
-  attach(connection: RheaConnection, url: string): void {
+  attach(connection: Connection, url: string): void {
     if (this.stopping) return;
     this.url = url;
     const session = beginReceiverSession(connection);
@@ -301,7 +302,7 @@ export class Consumer implements ManagedLink {
       this.answeredWaiter = undefined;
     }
     // Nothing to drain without credit (none issued yet, or all of it used): no answer comes.
-    if (link?.is_open() && link.credit > 0 && this.options.drainOnStop !== false) {
+    if (link?.is_open() && creditOf(link) > 0 && this.options.drainOnStop !== false) {
       await this.waitFor((done) => {
         this.drainedWaiter = done;
         link.drain_credit();
@@ -487,7 +488,7 @@ export class Consumer implements ManagedLink {
   }
 
   private detachedByRouter(
-    link: RheaReceiver,
+    link: Receiver,
     error: { condition: string | undefined; description: string | undefined },
   ): void {
     const { condition, description } = error;

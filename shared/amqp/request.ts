@@ -30,10 +30,10 @@ import { publishOptionsSchema } from "./publish.ts";
 import {
   attachedSource,
   beginReceiverSession,
+  type Connection,
   generateUuid,
-  type RheaConnection,
-  type RheaReceiver,
-} from "./rhea-types.ts";
+  type Receiver,
+} from "./rhea.ts";
 
 /** Built on first use (cold start). */
 export const requestOptionsSchema = z.lazy(() =>
@@ -79,7 +79,7 @@ function isDeadlineError(error: unknown): error is Error {
 
 export class ReplyReceiver implements ManagedLink {
   private readonly connection: MeshConnection;
-  private link: RheaReceiver | undefined;
+  private link: Receiver | undefined;
   private url: string | undefined;
   private replyAddress: string | undefined;
   private readyWaiters: ReadyWaiter[] = [];
@@ -173,7 +173,7 @@ export class ReplyReceiver implements ManagedLink {
     });
   }
 
-  attach(connection: RheaConnection, url: string): void {
+  attach(connection: Connection, url: string): void {
     if (this.closed) return;
     this.url = url;
     const session = beginReceiverSession(connection);
@@ -276,7 +276,7 @@ export class ReplyReceiver implements ManagedLink {
   }
 
   /** The reply link is gone on this connection: fail its waiters; the next request attaches anew. */
-  private refused(link: RheaReceiver, description?: string, condition?: string): void {
+  private refused(link: Receiver, description?: string, condition?: string): void {
     link.removeAllListeners();
     link.on("receiver_error", () => {});
     if (link.is_open()) link.close();

@@ -20,14 +20,16 @@ import {
   PublishRejectedError,
   PublishTimeoutError,
 } from "./errors.ts";
+import { readOutcome } from "./outcome.ts";
 import {
   amqpErrorFields,
-  outcomeOf,
-  type RheaConnection,
-  type RheaDelivery,
-  type RheaSender,
-  type RheaSession,
-} from "./rhea-types.ts";
+  type Connection,
+  creditOf,
+  type Delivery,
+  deliveryCountOf,
+  type Sender,
+  type Session,
+} from "./rhea.ts";
 
 export type DeliveryMode = "at-least-once" | "at-most-once";
 
@@ -78,15 +80,15 @@ export class AddressSender implements ManagedLink {
   readonly mode: DeliveryMode;
   private readonly connection: MeshConnection;
   private readonly onRemove: (sender: AddressSender) => void;
-  private link: RheaSender | undefined;
-  private session: RheaSession | undefined;
+  private link: Sender | undefined;
+  private session: Session | undefined;
   private url: string | undefined;
   private ready = false;
   private everOpened = false;
   /** Publishes waiting for credit, FIFO; done entries are skipped lazily. */
   private queue: PublishEntry[] = [];
   private queueHead = 0;
-  private readonly inflight = new Map<RheaDelivery, PublishEntry>();
+  private readonly inflight = new Map<Delivery, PublishEntry>();
   /** Deliveries handed to the current rhea link (rhea counts those it transmitted). */
   private submitted = 0;
   private readonly deadlines: DeadlineTimer<PublishEntry>;
@@ -187,7 +189,7 @@ export class AddressSender implements ManagedLink {
     // Sent and unsettled: the router may still have it; rhea frees the slot when it settles.
   }
 
-  attach(connection: RheaConnection, url: string): void {
+  attach(connection: Connection, url: string): void {
     if (this.closed) return;
     this.url = url;
     const session = connection.create_session();
@@ -205,7 +207,7 @@ export class AddressSender implements ManagedLink {
       if (this.link !== link) return;
       this.ready = true;
       this.everOpened = true;
-      if (link.credit <= 0) this.creditless();
+      if (creditOf(link) <= 0) this.creditless();
       this.pump();
     });
     link.on("sendable", () => {
@@ -223,7 +225,7 @@ export class AddressSender implements ManagedLink {
       if (this.queueHead >= this.queue.length) link.set_drained(true);
       this.creditless();
     });
-    const onOutcome = (ctx: { delivery?: RheaDelivery }) => {
+    const onOutcome = (ctx: { delivery?: Delivery }) => {
       if (this.link === link && ctx.delivery) this.settled(ctx.delivery);
     };
     link.on("accepted", onOutcome);
@@ -287,8 +289,8 @@ export class AddressSender implements ManagedLink {
     const link = this.link;
     if (!link || !this.ready) return;
     while (this.queueHead < this.queue.length) {
-      const heldByRhea = this.submitted - link.delivery_count;
-      if (link.credit - heldByRhea <= 0) break;
+      const heldByRhea = this.submitted - deliveryCountOf(link);
+      if (creditOf(link) - heldByRhea <= 0) break;
       if (!link.sendable()) {
         this.recycleIfStuck();
         break;
@@ -322,24 +324,25 @@ export class AddressSender implements ManagedLink {
     this.connection.reattach(this);
   }
 
-  private settled(delivery: RheaDelivery): void {
+  private settled(delivery: Delivery): void {
     const entry = this.inflight.get(delivery);
     if (!entry) return;
-    const outcome = outcomeOf(delivery);
+    const outcome = readOutcome(delivery.remote_state);
     // No terminal outcome yet (nothing, or a non-terminal state): wait for one.
-    if (outcome.kind === "unknown" && !delivery.remote_settled) return;
+    if (outcome === undefined && !delivery.remote_settled) return;
     this.inflight.delete(delivery);
     if (!delivery.settled) delivery.update(true);
     if (entry.done) return;
+    if (outcome === undefined) {
+      // Settled without an outcome: the router forgot the delivery without saying it took
+      // it. Not an acceptance; resent like a released one until the deadline.
+      entry.lastOutcome = "settled-without-outcome";
+      this.retryLater(entry);
+      return;
+    }
     switch (outcome.kind) {
       case "accepted":
         this.finish(entry);
-        return;
-      case "unknown":
-        // Settled without an outcome: the router forgot the delivery without saying it took
-        // it. Not an acceptance; resent like a released one until the deadline.
-        entry.lastOutcome = "settled-without-outcome";
-        this.retryLater(entry);
         return;
       case "rejected":
         this.finish(
@@ -348,8 +351,8 @@ export class AddressSender implements ManagedLink {
             address: this.address,
             url: this.url,
             messageId: entry.messageId,
-            condition: outcome.condition,
-            description: outcome.description,
+            condition: outcome.error?.condition,
+            description: outcome.error?.description,
           }),
         );
         return;
