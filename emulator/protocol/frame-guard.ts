@@ -17,8 +17,8 @@
  * Frame bodies are decoded here only until the peer's `open` (the SASL exchange and the
  * open itself); after it frame headers alone are checked, which costs next to nothing.
  */
-import { createRequire } from "node:module";
 import type { Socket } from "node:net";
+import { rhea } from "./rhea-internals.ts";
 
 /** qdrouterd's default listener maxFrameSize, also what it announces in its open. */
 export const DEFAULT_MAX_FRAME_SIZE = 16384;
@@ -27,28 +27,43 @@ const FRAME_HEADER_SIZE = 8;
 /** The header a router announces to a peer with a wrong one (AMQP 0 1 0 0). */
 const AMQP_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
 const OPEN_DESCRIPTOR = 0x10;
+const CLOSE_DESCRIPTOR = 0x18;
+const ERROR_DESCRIPTOR = 0x1d;
 
-interface RheaFrames {
-  write_frame(frame: unknown): Buffer;
-  read_frame(buffer: Buffer): { performative?: { constructor?: { descriptor?: unknown } } };
-  amqp_frame(channel: number, performative: unknown): unknown;
-  open(fields: Record<string, unknown>): unknown;
-  close(fields: Record<string, unknown>): unknown;
+/**
+ * rhea's codec at run time. rhea does not export its frame layer (lib/frames.js), so the few
+ * frames the guard writes and reads are built on its public type codec (`rhea.types`).
+ */
+const codec = rhea.types as unknown as typeof rhea.types & {
+  Writer: new () => { write(value: unknown): void; toBuffer(): Buffer };
+  Reader: new (bytes: Buffer) => { read(): { descriptor?: { value?: unknown } } };
+};
+
+/** An AMQP frame (type 0) on channel 0 carrying `performative`: size, doff 2, type, channel. */
+function amqpFrame(performative: unknown): Buffer {
+  const writer = new codec.Writer();
+  writer.write(performative);
+  const body = writer.toBuffer();
+  const header = Buffer.alloc(FRAME_HEADER_SIZE);
+  header.writeUInt32BE(FRAME_HEADER_SIZE + body.length, 0);
+  header[4] = 2;
+  return Buffer.concat([header, body]);
 }
 
-// rhea does not export its frame codec; it is the one rhea itself reads and writes with.
-const frames = createRequire(import.meta.url)("rhea/lib/frames.js") as RheaFrames;
+/** A performative: its descriptor code over the list of its fields. */
+function performative(code: number, fields: unknown[]): unknown {
+  return codec.described(codec.wrap_ulong(code), codec.wrap_list(fields));
+}
 
 /** open + close(framing-error, description): how the router refuses bytes it cannot read. */
 function framingError(description: string): Buffer {
+  const error = performative(ERROR_DESCRIPTOR, [
+    codec.wrap_symbol("amqp:connection:framing-error"),
+    codec.wrap_string(description),
+  ]);
   return Buffer.concat([
-    frames.write_frame(frames.amqp_frame(0, frames.open({ container_id: "" }))),
-    frames.write_frame(
-      frames.amqp_frame(
-        0,
-        frames.close({ error: { condition: "amqp:connection:framing-error", description } }),
-      ),
-    ),
+    amqpFrame(performative(OPEN_DESCRIPTOR, [codec.wrap_string("")])),
+    amqpFrame(performative(CLOSE_DESCRIPTOR, [error])),
   ]);
 }
 
@@ -104,14 +119,33 @@ function plausiblePerformative(buf: Buffer, at: number, frameType: number): bool
   return codes.has(buf[at + 2]!);
 }
 
-/** Whether a whole frame decodes to a known performative, and whether it is an `open`. */
+/** The performatives rhea's frame reader knows, by symbolic descriptor (AMQP 1.0 §2.7, §5.3). */
+const PERFORMATIVE_NAMES = new Map<string, number>(
+  ["open", "begin", "attach", "flow", "transfer", "disposition", "detach", "end", "close"].map(
+    (name, i) => [`amqp:${name}:list`, 0x10 + i] as const,
+  ),
+);
+for (const [i, name] of ["mechanisms", "init", "challenge", "response", "outcome"].entries()) {
+  PERFORMATIVE_NAMES.set(`amqp:sasl-${name}:list`, 0x40 + i);
+}
+
+/**
+ * Whether a whole frame's body decodes to a performative rhea's frame reader knows (of
+ * either frame type, as rhea reads them), and whether it is an `open`.
+ */
 function decodeFrame(frame: Buffer): { ok: boolean; open: boolean } {
   try {
-    const performative = frames.read_frame(frame).performative;
-    const numeric = (performative?.constructor as { descriptor?: { numeric?: unknown } })
-      ?.descriptor?.numeric;
-    if (typeof numeric !== "number") return { ok: false, open: false };
-    return { ok: true, open: numeric === OPEN_DESCRIPTOR };
+    const dataOffset = frame[4]! * 4;
+    const value = new codec.Reader(frame.subarray(dataOffset)).read().descriptor?.value;
+    const code =
+      typeof value === "number"
+        ? value
+        : typeof value === "string"
+          ? PERFORMATIVE_NAMES.get(value)
+          : undefined;
+    if (code === undefined || !(AMQP_PERFORMATIVES.has(code) || SASL_PERFORMATIVES.has(code)))
+      return { ok: false, open: false };
+    return { ok: true, open: code === OPEN_DESCRIPTOR };
   } catch {
     return { ok: false, open: false };
   }

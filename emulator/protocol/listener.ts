@@ -5,6 +5,7 @@
  * drops its clients' connections the way a dying process does.
  */
 import type { Server, Socket } from "node:net";
+import { patchRhea } from "../../shared/amqp/rhea-patches.ts";
 import { guardFraming } from "./frame-guard.ts";
 import { type Connection, dropSocket, rhea } from "./rhea-internals.ts";
 import type { Users } from "./sasl.ts";
@@ -42,6 +43,9 @@ export class OpenListener {
   readonly spec: ListenerSpec;
   constructor(spec: ListenerSpec) {
     this.spec = spec;
+    // rhea's codec corrected before the first connection (its empty-list decoding above all:
+    // the router writes into decoded termini).
+    patchRhea();
     this.container = rhea.create_container({ id: spec.routerId });
     const sasl = saslSetup(parseMechanisms(spec.saslMechanisms), spec.authenticatePeer, spec.users);
     sasl.install(this.container.sasl_server_mechanisms);

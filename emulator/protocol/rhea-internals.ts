@@ -1,63 +1,18 @@
 /**
  * The one place that touches rhea's loosely typed internals for the emulator: outcomes,
- * raw message payloads, error conditions. Everything else imports from here.
+ * raw message payloads, error conditions. Everything else imports from here. rhea's own
+ * corrections (shared/amqp/rhea-patches.ts) are applied by the listener (patchRhea()).
  */
 
 import type { Connection, Delivery, Message, Receiver, Sender } from "rhea";
 import rhea from "rhea";
-import { guardDispositionRanges } from "../../shared/amqp/rhea-types.ts";
+import type { ErrorCondition, Outcome } from "../../shared/amqp/outcome.ts";
+import { guardDispositionRanges } from "../../shared/amqp/rhea-patches.ts";
 
+// One outcome type for the client and the emulator (shared/amqp/outcome.ts).
+export type { ErrorCondition, Outcome, OutcomeKind } from "../../shared/amqp/outcome.ts";
+export { readOutcome } from "../../shared/amqp/outcome.ts";
 export type { Connection, Delivery, Message, Receiver, Sender };
-
-/** The four terminal outcomes of AMQP 1.0, as a closed union. */
-export type OutcomeKind = "accepted" | "rejected" | "released" | "modified";
-
-export interface ErrorCondition {
-  condition: string;
-  description?: string;
-}
-
-/** A terminal outcome, rebuilt from its fields whenever it is passed on. */
-export interface Outcome {
-  kind: OutcomeKind;
-  error?: ErrorCondition;
-  deliveryFailed?: boolean;
-  undeliverableHere?: boolean;
-}
-
-interface RheaOutcome {
-  constructor: { composite_type?: string };
-  error?: { condition?: unknown; description?: unknown };
-  delivery_failed?: unknown;
-  undeliverable_here?: unknown;
-}
-
-function isRheaOutcome(value: unknown): value is RheaOutcome {
-  return typeof value === "object" && value !== null && "constructor" in value;
-}
-
-const KINDS: readonly string[] = ["accepted", "rejected", "released", "modified"];
-
-/** Reads the remote outcome of a delivery; undefined while none (or a non-terminal one). */
-export function readOutcome(state: unknown): Outcome | undefined {
-  if (!isRheaOutcome(state)) return undefined;
-  const kind = state.constructor.composite_type;
-  if (kind === undefined || !KINDS.includes(kind)) return undefined;
-  const outcome: Outcome = { kind: kind as OutcomeKind };
-  if (kind === "rejected" && state.error && typeof state.error.condition === "string") {
-    outcome.error = {
-      condition: state.error.condition,
-      ...(typeof state.error.description === "string"
-        ? { description: state.error.description }
-        : {}),
-    };
-  }
-  if (kind === "modified") {
-    outcome.deliveryFailed = state.delivery_failed === true;
-    outcome.undeliverableHere = state.undeliverable_here === true;
-  }
-  return outcome;
-}
 
 /** rhea builds outcome sections with functions its typings do not declare. */
 interface OutcomeFactories {

@@ -5,7 +5,7 @@
  * authorization denials are final: retrying the same login only hammers the router.
  */
 import { type ConnectionFailureCause, conditionText } from "./errors.ts";
-import { amqpErrorFields } from "./rhea-types.ts";
+import { amqpErrorFields } from "./rhea.ts";
 
 /** Who the attempt logged in as: the mechanism and the user name (no password). */
 export interface Login {

@@ -18,16 +18,18 @@ import {
 } from "./errors.ts";
 import {
   amqpErrorFields,
-  coalesceWrites,
+  type Connection,
+  type ConnectionOptions,
   createContainer,
-  type RheaConnection,
+  type EventContext,
   saslMechanisms,
-} from "./rhea-types.ts";
+} from "./rhea.ts";
+import { coalesceWrites } from "./rhea-patches.ts";
 
 /** Something that lives on the connection and must be rebuilt after every reconnect. */
 export interface ManagedLink {
   /** A connection opened (first time or after a reconnect): create the rhea link on it. */
-  attach(connection: RheaConnection, url: string): void;
+  attach(connection: Connection, url: string): void;
   /** The connection the link was on is gone; drop its rhea objects, keep pending work. */
   connectionLost(): void;
   /** The reconnect budget is exhausted: fail whatever waits. */
@@ -47,7 +49,7 @@ export class MeshConnection {
   private readonly reattachTimers = new Map<ManagedLink, NodeJS.Timeout>();
   private readonly onLog: ((message: string) => void) | undefined;
   private stateValue: ConnectionState = "idle";
-  private current: RheaConnection | undefined;
+  private current: Connection | undefined;
   private currentUrl: string | undefined;
   private urlIndex = 0;
   private failedAttempts = 0;
@@ -174,7 +176,7 @@ export class MeshConnection {
     const url = this.config.urls[this.urlIndex % this.config.urls.length] ?? "";
     const where = hostPort(url);
     const login = this.loginOf(url);
-    let connection: RheaConnection;
+    let connection: Connection;
     try {
       connection = this.container.connect(this.connectOptions(url));
       coalesceWrites(connection);
@@ -204,17 +206,25 @@ export class MeshConnection {
         overTls && this.stateValue === "connecting",
       );
     connection.on("connection_open", () => this.opened(connection, url));
-    connection.on("disconnected", (ctx) => this.failed(connection, url, cause(ctx.error)));
-    connection.on("connection_error", (ctx) => this.failed(connection, url, cause(ctx.error)));
-    connection.on("connection_close", (ctx) => this.failed(connection, url, cause(ctx.error)));
-    connection.on("protocol_error", (ctx) =>
+    connection.on("disconnected", (ctx: EventContext) =>
+      this.failed(connection, url, cause(ctx.error)),
+    );
+    connection.on("connection_error", (ctx: EventContext) =>
+      this.failed(connection, url, cause(ctx.error)),
+    );
+    connection.on("connection_close", (ctx: EventContext) =>
+      this.failed(connection, url, cause(ctx.error)),
+    );
+    connection.on("protocol_error", (ctx: EventContext) =>
       this.failed(connection, url, {
         kind: "other",
         reason: `protocol error: ${describe(ctx.error ?? ctx)}`,
         final: false,
       }),
     );
-    connection.on("error", (ctx) => this.failed(connection, url, cause(ctx.error ?? ctx)));
+    connection.on("error", (ctx: EventContext) =>
+      this.failed(connection, url, cause(ctx.error ?? ctx)),
+    );
   }
 
   /** The mechanism and user name an attempt on `url` logs in with (as connectOptions does). */
@@ -234,7 +244,7 @@ export class MeshConnection {
     return { mechanism, username: mechanism === "PLAIN" ? username : undefined };
   }
 
-  private opened(connection: RheaConnection, url: string): void {
+  private opened(connection: Connection, url: string): void {
     if (connection !== this.current || this.stateValue !== "connecting") return;
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
@@ -258,7 +268,7 @@ export class MeshConnection {
    * would be refused the same way.
    */
   private failed(
-    connection: RheaConnection | undefined,
+    connection: Connection | undefined,
     url: string,
     failure: ConnectionFailureCause,
   ): void {
@@ -325,7 +335,7 @@ export class MeshConnection {
     this.connectTimer = undefined;
   }
 
-  private connectOptions(url: string): Record<string, unknown> {
+  private connectOptions(url: string): ConnectionOptions {
     const parsed = new URL(url);
     const secure = parsed.protocol === "amqps:";
     const { tls, sasl } = this.config;
@@ -359,12 +369,13 @@ export class MeshConnection {
       if (key !== undefined) options.key = key;
       if (tls?.passphrase !== undefined) options.passphrase = tls.passphrase;
     }
-    return options;
+    // rhea types its options per transport (net or tls); built here as one set of fields.
+    return options as unknown as ConnectionOptions;
   }
 }
 
 /** Silences and tears down a rhea connection we no longer use. */
-function discard(connection: RheaConnection): void {
+function discard(connection: Connection): void {
   connection.removeAllListeners();
   connection.on("error", () => {});
   // Unheard, rhea prints a late socket error (with its stack) to the console itself.

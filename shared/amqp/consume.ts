@@ -7,7 +7,7 @@ import { type Context, context as otelContext, ROOT_CONTEXT, type Span } from "@
 import * as z from "zod/mini";
 import { escapeControlCharacters } from "../log-text.ts";
 import { backoffDelay } from "./backoff.ts";
-import type { ManagedLink, MeshConnection } from "./connection.ts";
+import type { MeshConnection } from "./connection.ts";
 import {
   ClientClosedError,
   type ConnectionFailedError,
@@ -18,17 +18,19 @@ import {
   RetryableError,
 } from "./errors.ts";
 import { graceMsSchema, parseOptions, timeLimitMs } from "./limits.ts";
+import { type DetachCause, LinkLifecycle } from "./link-lifecycle.ts";
 import { decodeMeshMessage, type ReceivedMessage } from "./message.ts";
 import {
-  amqpErrorFields,
   attachedSource,
   beginReceiverSession,
-  type RawMessage,
-  type RheaConnection,
-  type RheaDelivery,
-  type RheaReceiver,
-  type RheaSession,
-} from "./rhea-types.ts";
+  type Connection,
+  creditOf,
+  type Delivery,
+  type EventContext,
+  type Message,
+  type Receiver,
+  type Session,
+} from "./rhea.ts";
 import { endSpan, extractTraceContext, startReceiveSpan } from "./trace-context.ts";
 
 export interface DeliveryInfo {
@@ -111,9 +113,9 @@ type Settlement =
   | { kind: "reject"; description: string };
 
 interface Pending {
-  delivery: RheaDelivery;
-  link: RheaReceiver;
-  raw: RawMessage;
+  delivery: Delivery;
+  link: Receiver;
+  raw: Message;
 }
 
 const REATTACH_DELAY_MS = 500;
@@ -124,20 +126,17 @@ const REATTACH_TRANSIENT_MAX_DELAY_MS = 5_000;
 /** A link open this long before its detach was working: its detach restarts the backoff. */
 const STABLE_LINK_MS = 1_000;
 
-export class Consumer implements ManagedLink {
+export class Consumer extends LinkLifecycle<Receiver> {
   /** The channel, as the caller named it (and handlers see it in `info.address`). */
   readonly address: string;
   /** The address the link attaches to: the channel's, or where its consumers read it. */
   readonly source: string;
-  private readonly connection: MeshConnection;
   private readonly handler: MessageHandler;
   private readonly prefetch: number;
   private readonly concurrency: number;
   private readonly options: ParsedConsumeOptions;
-  private link: RheaReceiver | undefined;
-  private session: RheaSession | undefined;
   /** Unsettled deliveries of the current link by delivery id (ascending, insertion order). */
-  private readonly unsettled = new Map<number, RheaDelivery>();
+  private readonly unsettled = new Map<number, Delivery>();
   private newestId = -1;
   /** Credit earned by settlements but held back to protect the session buffer. */
   private owedCredit = 0;
@@ -145,7 +144,6 @@ export class Consumer implements ManagedLink {
   private refusals = 0;
   /** When the router answered the current link's attach (a refusal answers, then detaches). */
   private openedAt = 0;
-  private url: string | undefined;
   private readonly waiting: Pending[] = [];
   private running = 0;
   private stopping = false;
@@ -172,8 +170,8 @@ export class Consumer implements ManagedLink {
     onStopped?: (consumer: Consumer) => void,
     source: string = address,
   ) {
+    super(connection);
     this.onStopped = onStopped;
-    this.connection = connection;
     this.address = address;
     this.source = source;
     this.handler = handler;
@@ -199,64 +197,61 @@ export class Consumer implements ManagedLink {
     });
   }
 
-  attach(connection: RheaConnection, url: string): void {
-    if (this.stopping) return;
-    this.url = url;
+  protected get attachable(): boolean {
+    return !this.stopping;
+  }
+
+  protected openLink(connection: Connection): { session: Session; link: Receiver } {
     const session = beginReceiverSession(connection);
-    this.session = session;
     const link = session.attach_receiver({
       source: { address: this.source },
       credit_window: 0,
       autoaccept: false,
     });
-    this.link = link;
     this.attached = false;
     this.linkAnswered = false;
     this.unsettled.clear();
     this.owedCredit = 0;
-    const answered = (): void => {
-      this.linkAnswered = true;
-      this.answeredWaiter?.();
-    };
-    link.on("receiver_open", () => {
-      if (this.link !== link) return;
-      answered();
-      if (this.stopping) return;
-      link.add_credit(this.prefetch);
-      // AMQP 1.0 §2.6.3: a peer refusing the link answers the attach with a null source and
-      // detaches with the reason (qdrouterd, skupper-router: CORE_link_detach). That detach
-      // settles ready(); only an attach with a source is one.
-      if (attachedSource(link) === undefined) return;
-      this.openedAt = Date.now();
-      this.attached = true;
-      for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
-    });
-    link.on("message", (ctx) => {
+    return { session, link };
+  }
+
+  /** The router answered the current link's attach (opened or refused it). */
+  private answered(): void {
+    this.linkAnswered = true;
+    this.answeredWaiter?.();
+  }
+
+  protected opened(link: Receiver): void {
+    this.answered();
+    if (this.stopping) return;
+    link.add_credit(this.prefetch);
+    // AMQP 1.0 §2.6.3: a peer refusing the link answers the attach with a null source and
+    // detaches with the reason (qdrouterd, skupper-router: CORE_link_detach). That detach
+    // settles ready(); only an attach with a source is one.
+    if (attachedSource(link) === undefined) return;
+    this.openedAt = Date.now();
+    this.attached = true;
+    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
+  }
+
+  protected listen(link: Receiver): void {
+    link.on("message", (ctx: EventContext) => {
       if (ctx.delivery && ctx.message)
         this.received({ delivery: ctx.delivery, link, raw: ctx.message });
     });
     link.on("receiver_drained", () => this.drainedWaiter?.());
-    link.on("receiver_error", () => {});
-    link.on("receiver_close", () => {
-      if (this.link !== link) return;
-      answered();
-      this.closedWaiter?.();
-      if (!this.stopping) this.detachedByRouter(link, amqpErrorFields(link.error));
-    });
-    session.on("session_error", () => {});
-    session.on("session_close", () => {
-      if (this.link !== link) return;
-      answered();
-      this.closedWaiter?.();
-      if (!this.stopping) this.detachedByRouter(link, amqpErrorFields(session.error));
-    });
+  }
+
+  protected detached(link: Receiver, cause: DetachCause): void {
+    this.answered();
+    this.closedWaiter?.();
+    if (!this.stopping) this.detachedByRouter(link, cause);
   }
 
   connectionLost(): void {
     // Still registered: the next connection attaches us (and cancels a pending re-attach).
     // Unsettled deliveries of the dead link go back to the router's queue; skip the waiting ones.
-    this.link?.removeAllListeners();
-    this.link = undefined;
+    this.forgetLink();
     this.attached = false;
     this.waiting.length = 0;
     // A stop() waiting on the dead link goes on at once.
@@ -301,7 +296,7 @@ export class Consumer implements ManagedLink {
       this.answeredWaiter = undefined;
     }
     // Nothing to drain without credit (none issued yet, or all of it used): no answer comes.
-    if (link?.is_open() && link.credit > 0 && this.options.drainOnStop !== false) {
+    if (link?.is_open() && creditOf(link) > 0 && this.options.drainOnStop !== false) {
       await this.waitFor((done) => {
         this.drainedWaiter = done;
         link.drain_credit();
@@ -486,14 +481,8 @@ export class Consumer implements ManagedLink {
     this.owedCredit = 0;
   }
 
-  private detachedByRouter(
-    link: RheaReceiver,
-    error: { condition: string | undefined; description: string | undefined },
-  ): void {
-    const { condition, description } = error;
-    link.removeAllListeners();
-    this.session?.close();
-    this.link = undefined;
+  private detachedByRouter(_link: Receiver, { condition, description }: DetachCause): void {
+    this.forgetLink().session?.close();
     this.attached = false;
     this.waiting.length = 0;
     const refused = new LinkRefusedError({
@@ -512,9 +501,7 @@ export class Consumer implements ManagedLink {
     const cap = refused.transient ? REATTACH_TRANSIENT_MAX_DELAY_MS : REATTACH_MAX_DELAY_MS;
     const delay = backoffDelay(this.refusals++, REATTACH_DELAY_MS, cap);
     this.connection.log(`amqp: ${refused.message}; attaching again in ${delay} ms`);
-    this.connection.reattachLater(this, delay, () => {
-      if (!this.stopping) this.connection.reattach(this);
-    });
+    this.reattachLater(delay);
   }
 
   private notifyIdle(): void {

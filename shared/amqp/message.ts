@@ -11,8 +11,8 @@ import {
   dataSectionBytes,
   encodeMessage,
   generateUuid,
-  type RawMessage,
-} from "./rhea-types.ts";
+  type Message,
+} from "./rhea.ts";
 import { englishMessages, issueLines } from "./schema-issues.ts";
 
 export type JsonValue =
@@ -119,7 +119,7 @@ export function encodeMeshMessage(
   if (lost !== undefined) throw new MessageInvalidError(lost);
   const m = plainMessage(message) ?? parseMessage(message);
   const messageId = m.messageId ?? generateUuid();
-  const raw: RawMessage & Record<string, unknown> = { message_id: messageId, durable };
+  const raw: Partial<Message> & Record<string, unknown> = { message_id: messageId, durable };
   if (m.bodySection === "value" && !(m.body instanceof Uint8Array)) {
     raw.body = m.body;
     if (m.contentType !== undefined) raw.content_type = m.contentType;
@@ -234,7 +234,7 @@ function encodeBody(
 }
 
 /** Decodes what rhea parsed into the client's model; a bad JSON body is a typed error. */
-export function decodeMeshMessage(raw: RawMessage): ReceivedMessage {
+export function decodeMeshMessage(raw: Message): ReceivedMessage {
   const contentType = optionalString(raw.content_type);
   return {
     body: decodeBody(raw.body, contentType),

@@ -13,7 +13,7 @@
  * gave up is withdrawn from its sender: never sent, or resent after a reconnect, later.
  */
 import * as z from "zod/mini";
-import type { ManagedLink, MeshConnection } from "./connection.ts";
+import type { MeshConnection } from "./connection.ts";
 import {
   BackPressureError,
   ClientClosedError,
@@ -25,15 +25,18 @@ import {
   RequestTimeoutError,
 } from "./errors.ts";
 import { parseOptions, timeLimitMs } from "./limits.ts";
+import { type DetachCause, LinkLifecycle } from "./link-lifecycle.ts";
 import { decodeMeshMessage, type MeshMessage, type ReceivedMessage } from "./message.ts";
 import { publishOptionsSchema } from "./publish.ts";
 import {
   attachedSource,
   beginReceiverSession,
+  type Connection,
+  type EventContext,
   generateUuid,
-  type RheaConnection,
-  type RheaReceiver,
-} from "./rhea-types.ts";
+  type Receiver,
+  type Session,
+} from "./rhea.ts";
 
 /** Built on first use (cold start). */
 export const requestOptionsSchema = z.lazy(() =>
@@ -77,17 +80,14 @@ function isDeadlineError(error: unknown): error is Error {
   );
 }
 
-export class ReplyReceiver implements ManagedLink {
-  private readonly connection: MeshConnection;
-  private link: RheaReceiver | undefined;
-  private url: string | undefined;
+export class ReplyReceiver extends LinkLifecycle<Receiver> {
   private replyAddress: string | undefined;
   private readyWaiters: ReadyWaiter[] = [];
   private readonly waiting = new Map<string, Waiting>();
   private closed = false;
 
   constructor(connection: MeshConnection) {
-    this.connection = connection;
+    super(connection);
     connection.register(this);
   }
 
@@ -173,32 +173,37 @@ export class ReplyReceiver implements ManagedLink {
     });
   }
 
-  attach(connection: RheaConnection, url: string): void {
-    if (this.closed) return;
-    this.url = url;
+  protected get attachable(): boolean {
+    return !this.closed;
+  }
+
+  protected openLink(connection: Connection): { session: Session; link: Receiver } {
     const session = beginReceiverSession(connection);
     const link = session.attach_receiver({
       source: { dynamic: true },
       credit_window: 0,
       autoaccept: false,
     });
-    this.link = link;
-    link.on("receiver_open", () => {
-      if (this.link !== link) return;
-      const source = attachedSource(link);
-      // A null source is a refusal (AMQP 1.0 §2.6.3): its detach, with the reason, follows.
-      if (source === undefined) return;
-      const address = source.address;
-      if (typeof address !== "string") {
-        this.refused(link, "the router gave the dynamic reply receiver no address");
-        return;
-      }
-      this.replyAddress = address;
-      link.add_credit(REPLY_CREDIT);
-      for (const waiter of this.readyWaiters.splice(0)) waiter.resolve(address);
-    });
-    link.on("message", (ctx) => {
-      if (this.link !== link || !ctx.delivery || !ctx.message) return;
+    return { session, link };
+  }
+
+  protected opened(link: Receiver): void {
+    const source = attachedSource(link);
+    // A null source is a refusal (AMQP 1.0 §2.6.3): its detach, with the reason, follows.
+    if (source === undefined) return;
+    const address = source.address;
+    if (typeof address !== "string") {
+      this.refused(link, "the router gave the dynamic reply receiver no address");
+      return;
+    }
+    this.replyAddress = address;
+    link.add_credit(REPLY_CREDIT);
+    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve(address);
+  }
+
+  protected listen(link: Receiver): void {
+    link.on("message", (ctx: EventContext) => {
+      if (!this.isCurrent(link) || !ctx.delivery || !ctx.message) return;
       ctx.delivery.accept();
       link.add_credit(1);
       let reply: ReceivedMessage;
@@ -213,35 +218,18 @@ export class ReplyReceiver implements ManagedLink {
       this.waiting.delete(key);
       waiting.resolve(reply);
     });
-    link.on("receiver_error", () => {});
-    // The router refused the reply receiver, or detached it later: whoever waits for a
-    // reply on it would never get one.
-    link.on("receiver_close", () => {
-      if (this.link !== link) return;
-      const error = (link as unknown as { error?: { condition?: unknown; description?: unknown } })
-        .error;
-      this.refused(
-        link,
-        typeof error?.description === "string" ? error.description : undefined,
-        typeof error?.condition === "string" ? error.condition : undefined,
-      );
-    });
-    session.on("session_error", () => {});
-    // A broker may end the session instead of detaching the link (RabbitMQ does).
-    session.on("session_close", () => {
-      if (this.link !== link) return;
-      const error = session.error as { condition?: unknown; description?: unknown } | undefined;
-      this.refused(
-        link,
-        typeof error?.description === "string" ? error.description : undefined,
-        typeof error?.condition === "string" ? error.condition : undefined,
-      );
-    });
+  }
+
+  /**
+   * The router refused the reply receiver, or detached it later (or ended its session, as
+   * a broker may): whoever waits for a reply on it would never get one.
+   */
+  protected detached(link: Receiver, { condition, description }: DetachCause): void {
+    this.refused(link, description, condition);
   }
 
   connectionLost(): void {
-    this.link?.removeAllListeners();
-    this.link = undefined;
+    this.forgetLink();
     this.replyAddress = undefined;
     this.failWaiting(
       (messageId, waiting) =>
@@ -262,8 +250,7 @@ export class ReplyReceiver implements ManagedLink {
   /** Fails every request still waiting with ClientClosedError and leaves the connection. */
   close(): void {
     this.closed = true;
-    this.link?.removeAllListeners();
-    this.link = undefined;
+    this.forgetLink();
     this.replyAddress = undefined;
     const closed = (address: string) =>
       new ClientClosedError(`request to "${address}": the AMQP client was closed`, {
@@ -276,7 +263,7 @@ export class ReplyReceiver implements ManagedLink {
   }
 
   /** The reply link is gone on this connection: fail its waiters; the next request attaches anew. */
-  private refused(link: RheaReceiver, description?: string, condition?: string): void {
+  private refused(link: Receiver, description?: string, condition?: string): void {
     link.removeAllListeners();
     link.on("receiver_error", () => {});
     if (link.is_open()) link.close();

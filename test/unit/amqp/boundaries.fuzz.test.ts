@@ -9,7 +9,7 @@ import {
   redactUrl,
 } from "../../../shared/amqp/index.ts";
 import { decodeMeshMessage, encodeMeshMessage } from "../../../shared/amqp/message.ts";
-import { dataSection, decodeMessage, encodeMessage } from "../../../shared/amqp/rhea-types.ts";
+import { dataSection, decodeMessage, encodeMessage } from "../../../shared/amqp/rhea.ts";
 
 describe("boundary fuzzing", () => {
   it("parseMeshClientConfig: a config or a ConfigError, whatever the input", () => {

@@ -7,7 +7,7 @@ import {
   toAmqpMessage,
 } from "../../../shared/amqp/index.ts";
 import { decodeMeshMessage, encodeMeshMessage } from "../../../shared/amqp/message.ts";
-import { decodeMessage } from "../../../shared/amqp/rhea-types.ts";
+import { decodeMessage } from "../../../shared/amqp/rhea.ts";
 
 /** Values shaped like messages, and plain garbage. */
 const messageLike = fc.oneof(

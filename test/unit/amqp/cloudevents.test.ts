@@ -6,7 +6,7 @@ import {
   toAmqpMessage,
 } from "../../../shared/amqp/index.ts";
 import { decodeMeshMessage, encodeMeshMessage } from "../../../shared/amqp/message.ts";
-import { decodeMessage } from "../../../shared/amqp/rhea-types.ts";
+import { decodeMessage } from "../../../shared/amqp/rhea.ts";
 
 const event: CloudEvent = {
   specversion: "1.0",

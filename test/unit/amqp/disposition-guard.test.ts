@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import rhea from "rhea";
 import { describe, expect, it } from "vitest";
-import { guardDispositionRanges } from "../../../shared/amqp/rhea-types.ts";
+import { guardDispositionRanges } from "../../../shared/amqp/rhea-patches.ts";
 
 type Kind = "accepted" | "rejected" | "released" | "modified";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MessageInvalidError } from "../../../shared/amqp/index.ts";
 import { decodeMeshMessage, encodeMeshMessage } from "../../../shared/amqp/message.ts";
-import { decodeMessage, encodeMessage } from "../../../shared/amqp/rhea-types.ts";
+import { decodeMessage, encodeMessage } from "../../../shared/amqp/rhea.ts";
 
 function roundTrip(message: Parameters<typeof encodeMeshMessage>[0]) {
   const encoded = encodeMeshMessage(message);

@@ -15,7 +15,7 @@ import {
   toAmqpMessage,
 } from "../../../shared/amqp/index.ts";
 import { decodeMeshMessage, encodeMeshMessage } from "../../../shared/amqp/message.ts";
-import { decodeMessage } from "../../../shared/amqp/rhea-types.ts";
+import { decodeMessage } from "../../../shared/amqp/rhea.ts";
 import { prepareRequest, requestFormat } from "../../../shared/ingress/content.ts";
 import { ProblemError } from "../../../shared/ingress/problem.ts";
 
