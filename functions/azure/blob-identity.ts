@@ -54,6 +54,12 @@ export function containerFromSettings(
     throw new BlobSettingsError(
       `${name}__blobServiceUri must be the account's https blob endpoint, without a query or fragment (${url.origin}${url.pathname})`,
     );
+  // The account's endpoint has no path (https://<account>.blob.core.windows.net/): a path would
+  // be read as a container name by the SDK.
+  if (url.pathname !== "/")
+    throw new BlobSettingsError(
+      `${name}__blobServiceUri must be the account's blob endpoint, without a path (${url.origin}${url.pathname})`,
+    );
   const credential = env[`${name}__credential`];
   if (credential !== "managedidentity")
     throw new BlobSettingsError(

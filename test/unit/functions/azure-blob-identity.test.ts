@@ -95,6 +95,11 @@ describe("containerFromSettings", () => {
       { SYNC_BLOB__blobServiceUri: "not a url", SYNC_BLOB__credential: "managedidentity" },
       /not a URL/,
     );
+    // Found by the property below: a path is read as a container name by the SDK.
+    fails(
+      { SYNC_BLOB__blobServiceUri: "https://a.aa//", SYNC_BLOB__credential: "managedidentity" },
+      /without a path \(https:\/\/a\.aa\/\/\)/,
+    );
   });
 
   it("never builds a client from a service URI carrying a query (a SAS would be a key in a setting)", () => {

@@ -46,7 +46,10 @@ describe("the bundles' JMESPath field paths (functions/jmespath-fields.ts)", () 
   it("answers every field path as Powertools' JMESPath engine does", () => {
     fc.assert(
       fc.property(path, data, (expression, value) => {
-        expect(search(expression, value)).toEqual(engine.search(expression, value));
+        // The engine reads inherited members as fields (`length.toString` on {"length":{}} is
+        // Object.prototype.toString): never JSON, and ours answers null for what is not there.
+        const expected = engine.search(expression, value);
+        expect(search(expression, value)).toEqual(typeof expected === "function" ? null : expected);
       }),
       { numRuns: 2_000 },
     );
