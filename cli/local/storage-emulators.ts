@@ -66,6 +66,7 @@ export async function startS3Emulator(): Promise<S3Emulator> {
   ) => {
     run(): Promise<{ port: number }>;
     close(): Promise<void>;
+    httpServer?: { closeAllConnections?: () => void };
     on(event: "event", listener: (event: { Records: S3EventRecord[] }) => void): void;
   };
   // S3rver's SigV4 check predates headers the current SDK signs; signatures are not under test.
@@ -92,7 +93,11 @@ export async function startS3Emulator(): Promise<S3Emulator> {
     },
     stop: async () => {
       client.destroy();
-      await server.close();
+      // Another client polling with keep-alive (a function's live registry) would hold
+      // close() open for as long as it keeps asking: its connections end with the server.
+      const closed = server.close();
+      server.httpServer?.closeAllConnections?.();
+      await closed;
       await rm(directory, { recursive: true, force: true });
     },
   };
