@@ -66,12 +66,16 @@ function deferred(): Deferred {
  * producer): duplicates (a resend the broker stored twice) share its outcome; the same id
  * from another producer, or with other content from an unverified one, is another message.
  */
-function unique(channel: string, records: readonly TriggerRecord[]): TriggerRecord[] {
-  const seen = new Set<string>();
-  return records.filter((r) => {
+function unique(
+  channel: string,
+  records: readonly TriggerRecord[],
+): { items: TriggerRecord[]; keys: string[] } {
+  const keyed = new Map<string, TriggerRecord>();
+  for (const r of records) {
     const key = recordIdempotencyKey(channel, r);
-    return !seen.has(key) && seen.add(key) !== undefined;
-  });
+    if (!keyed.has(key)) keyed.set(key, r);
+  }
+  return { items: [...keyed.values()], keys: [...keyed.keys()] };
 }
 
 export async function runQueuedBatch<T>(
@@ -80,7 +84,8 @@ export async function runQueuedBatch<T>(
   records: readonly TriggerRecord[],
   options: BatchRunOptions & { idempotency?: IdempotencyGuard | undefined },
 ): Promise<QueuedBatchOutcome> {
-  const items = unique(definition.channel, records);
+  // Each record's key once (it may hash the body): the guard asks with the same keys.
+  const { items, keys } = unique(definition.channel, records);
   const guard = options.idempotency;
   guard?.useRemainingTime?.(options.context.remainingMs);
   if (guard === undefined) {
@@ -97,8 +102,8 @@ export async function runQueuedBatch<T>(
   const results = items.map(() => deferred());
   // Items the guard does not run never await their result: their rejection is nobody's.
   for (const result of results) result.promise.catch(() => {});
-  const guarded = items.map((record, i) =>
-    guard.once(recordIdempotencyKey(definition.channel, record), () => {
+  const guarded = keys.map((key, i) =>
+    guard.once(key, () => {
       entered[i]?.resolve();
       return results[i]?.promise ?? Promise.resolve();
     }),
