@@ -230,7 +230,7 @@ const azureFunctionsFromSource: esbuild.Plugin = {
 
 /**
  * Modules a function imports only later, with import(): the live registry's store clients
- * (the S3 and Blob SDKs) and Ajv's compiler (for a schema published after the deploy). Each
+ * (the S3 and Blob SDKs), Ajv's compiler (for a schema published after the deploy) and jose. Each
  * is written as a file of its own beside index.mjs, which imports it by that name: the cold
  * start neither reads nor parses them.
  */
@@ -241,6 +241,8 @@ const LAZY_MODULES = new Set(
     "functions/aws/secrets-client.ts",
     "functions/azure/registry-store.ts",
     "shared/registry-snapshot/schema-compiler.ts",
+    // jose, for an ingress that accepts JWTs: auth.ts imports it only then.
+    "shared/ingress/jwt.ts",
   ].map((f) => join(root, f)),
 );
 

@@ -153,9 +153,10 @@ for (const result of results) {
   // later, once per execution environment, off the cold start: importing the store client
   // and one read of the store (to a closed port here: the SDK's set-up, not the network),
   // and Ajv's compiler with one schema compiled (only when a new schema is published).
+  // (config-sync loads its secrets client lazily but reads no live registry: skipped here.)
   const lazy = Object.entries(result.lazySizes);
-  if (lazy.length === 0) continue;
   const storeFile = lazy.find(([f]) => f.endsWith("registry-store.mjs"))?.[0];
+  if (storeFile === undefined) continue;
   const storeEnv: Record<string, string> =
     result.target.cloud === "aws"
       ? { REGISTRY_BUCKET: "registry", AWS_ENDPOINT_URL_S3: "http://127.0.0.1:1" }
@@ -169,8 +170,8 @@ for (const result of results) {
   const compile: number[] = [];
   const readScript =
     result.target.cloud === "aws"
-      ? `const m = await import(${JSON.stringify(join(result.dir, storeFile ?? ""))}); await m.s3SnapshotStoreFromEnv(process.env).read().catch(() => {});`
-      : `const m = await import(${JSON.stringify(join(result.dir, storeFile ?? ""))}); await m.blobSnapshotStoreFromEnv(process.env).read().catch(() => {});`;
+      ? `const m = await import(${JSON.stringify(join(result.dir, storeFile))}); await m.s3SnapshotStoreFromEnv(process.env).read().catch(() => {});`
+      : `const m = await import(${JSON.stringify(join(result.dir, storeFile))}); await m.blobSnapshotStoreFromEnv(process.env).read().catch(() => {});`;
   const compileScript = `const m = await import(${JSON.stringify(join(result.dir, "schema-compiler.mjs"))}); m.compileSchema({ type: "object", required: ["orderId"], properties: { orderId: { type: "string", minLength: 1 }, lines: { type: "array", items: { type: "object" } } } });`;
   for (let i = 0; i < Math.max(5, Math.floor(RUNS / 2)); i++) {
     const withStore = timeNode(loadedScript, storeEnv);

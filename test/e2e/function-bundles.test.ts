@@ -10,6 +10,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { BlobServiceClient } from "@azure/storage-blob";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalMesh } from "../../emulator/index.ts";
 import { bundleFunctions } from "../../functions/bundle.ts";
@@ -122,6 +123,55 @@ describe("function bundles", () => {
     // The caller's key under its principal (shared/ingress/message-id.ts).
     expect(JSON.parse(result.body).messageId).toBe("sales-api/lambda-bundle-1");
     await waitFor(() => received.some((m) => m.messageId === "sales-api/lambda-bundle-1"));
+  });
+
+  it("the Lambda bundle verifies a JWT with jose loaded later from its own file (jwt.mjs), and refuses a forged one", async () => {
+    // jose is not in index.mjs (the cold start of an API-key ingress does not pay for it).
+    const index = await readFile(join(out, "aws", "ingress", "index.mjs"), "utf8");
+    expect(index).toContain("./jwt.mjs");
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    const forger = await generateKeyPair("ES256");
+    const sign = (key: CryptoKey) =>
+      new SignJWT({ sub: "sales-api" })
+        .setProtectedHeader({ alg: "ES256", kid: "k1" })
+        .setIssuer("https://issuer.example")
+        .setAudience("amqp-mesh-ingress")
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(key);
+    const event = (token: string, id: string) =>
+      apiGatewayEvent({
+        path: "/channels/sales%2Forders/messages",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${token}`,
+          "idempotency-key": id,
+        },
+        body: JSON.stringify(ORDER),
+      });
+    const script = `
+      const { handler } = await import(${JSON.stringify(join(out, "aws", "ingress", "index.mjs"))});
+      const deadline = Date.now() + 10000;
+      const context = { functionName: "ingress", awsRequestId: "r-2", invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:ingress", getRemainingTimeInMillis: () => deadline - Date.now() };
+      const results = [];
+      for (const e of JSON.parse(process.env.EVENTS)) results.push((await handler(e, context)).statusCode);
+      console.log(JSON.stringify(results));
+      process.exit(0);`;
+    const statuses = await runNode(script, {
+      ...env(),
+      INGRESS_JWT_ISSUER: "https://issuer.example",
+      INGRESS_JWT_AUDIENCE: "amqp-mesh-ingress",
+      INGRESS_JWT_JWKS: JSON.stringify({
+        keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256" }],
+      }),
+      EVENTS: JSON.stringify([
+        event(await sign(privateKey), "lambda-jwt-1"),
+        event(await sign(forger.privateKey), "lambda-jwt-forged"),
+      ]),
+    });
+    expect(statuses).toEqual([202, 401]);
+    await waitFor(() => received.some((m) => m.messageId === "sales-api/lambda-jwt-1"));
+    expect(received.some((m) => m.messageId === "sales-api/lambda-jwt-forged")).toBe(false);
   });
 
   it("a bundle refuses bad settings at import, with zod's English messages naming each field", async () => {
