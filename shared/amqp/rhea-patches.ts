@@ -70,18 +70,31 @@ function encodeIntoPooledBuffers(): void {
 }
 
 /**
+ * Bytes held back before they leave anyway: one TLS record's worth (16 KiB, the most a record
+ * carries). Holding a whole burst instead (a publisher with a full credit window: ~36 KB)
+ * turned the link into stop-and-wait — the router idle while the burst was written, the
+ * publisher idle while it was handled — and cost a quarter of the publish rate (issue 19:
+ * 0.72× raw rhea, 0.92–1.05× with this limit, `test/bench/client.bench.ts`).
+ */
+export const COALESCE_LIMIT_BYTES = 16 * 1024;
+
+/**
  * rhea writes every frame to the socket at once: a syscall (and under TLS a record) per
  * transfer, disposition or flow frame. Corked until the event loop has run the I/O callbacks
- * at hand (setImmediate), the frames of everything that arrived together leave in one write:
- * the ingress publishing for 64 HTTP connections spent ~20% of its CPU in those writes.
+ * at hand (setImmediate), or until COALESCE_LIMIT_BYTES are held, the frames of everything
+ * that arrived together leave in few writes: the ingress publishing for 64 HTTP connections
+ * spent ~20% of its CPU in those writes.
  */
 export function coalesceWrites(connection: Connection): void {
   const socket = connection.socket as Writable | undefined;
   if (socket === undefined || typeof socket.cork !== "function") return;
   const write = socket.write;
   let corked = false;
+  let held = 0;
   const uncork = () => {
+    if (!corked) return;
     corked = false;
+    held = 0;
     socket.uncork();
   };
   socket.write = function (this: Writable, ...args: Parameters<Writable["write"]>) {
@@ -90,7 +103,11 @@ export function coalesceWrites(connection: Connection): void {
       socket.cork();
       setImmediate(uncork);
     }
-    return write.apply(this, args);
+    const written = write.apply(this, args);
+    const chunk = args[0] as { length?: number } | undefined;
+    held += chunk?.length ?? 0;
+    if (held >= COALESCE_LIMIT_BYTES) uncork();
+    return written;
   } as Writable["write"];
 }
 

@@ -7,7 +7,7 @@
 import { createServer, type Server, Socket } from "node:net";
 import rhea, { type Connection } from "rhea";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { coalesceWrites, patchRhea } from "../../../shared/amqp/rhea-patches.ts";
+import { COALESCE_LIMIT_BYTES, coalesceWrites, patchRhea } from "../../../shared/amqp/rhea-patches.ts";
 
 const codec = rhea.types as unknown as {
   Reader: new (bytes: Buffer) => { read(): { value: unknown[] } };
@@ -65,8 +65,11 @@ describe("socket writes of one connection (coalesceWrites)", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  /** Writes three frames in one tick; counts the writes that reach the socket's handle. */
-  async function handleWrites(coalesced: boolean): Promise<number> {
+  /** Writes `frames` in one tick; counts the writes that reach the socket's handle. */
+  async function handleWrites(
+    coalesced: boolean,
+    frames: Buffer[] = ["transfer", "flow", "disposition"].map((f) => Buffer.from(f)),
+  ): Promise<number> {
     const socket = new Socket();
     await new Promise<void>((resolve) => socket.connect(port, "127.0.0.1", resolve));
     let writes = 0;
@@ -79,7 +82,7 @@ describe("socket writes of one connection (coalesceWrites)", () => {
       };
     }
     if (coalesced) coalesceWrites({ socket } as unknown as Connection);
-    for (const frame of ["transfer", "flow", "disposition"]) socket.write(Buffer.from(frame));
+    for (const frame of frames) socket.write(frame);
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     socket.destroy();
@@ -92,5 +95,11 @@ describe("socket writes of one connection (coalesceWrites)", () => {
 
   it("coalesced: the frames of one tick leave in one write", async () => {
     expect(await handleWrites(true)).toBe(1);
+  });
+
+  it("coalesced: a burst larger than the limit leaves in pieces of about the limit, not held to the end of the tick", async () => {
+    // 64 transfers of 1 KiB: 64 KiB in one tick leave as 4 writes of 16 KiB.
+    const burst = Array.from({ length: 64 }, () => Buffer.alloc(1024, 1));
+    expect(await handleWrites(true, burst)).toBe((64 * 1024) / COALESCE_LIMIT_BYTES);
   });
 });
