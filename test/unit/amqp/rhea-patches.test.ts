@@ -7,7 +7,11 @@
 import { createServer, type Server, Socket } from "node:net";
 import rhea, { type Connection } from "rhea";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COALESCE_LIMIT_BYTES, coalesceWrites, patchRhea } from "../../../shared/amqp/rhea-patches.ts";
+import {
+  COALESCE_LIMIT_BYTES,
+  coalesceWrites,
+  patchRhea,
+} from "../../../shared/amqp/rhea-patches.ts";
 
 const codec = rhea.types as unknown as {
   Reader: new (bytes: Buffer) => { read(): { value: unknown[] } };
