@@ -127,6 +127,22 @@ function relay(
     if (!original) return;
     inFlight.delete(out);
     settle(original, readOutcome(out.remote_state) ?? outcomes.released());
+    // The grant is bounded by room in `to`'s session buffer, which rhea frees only after
+    // this event, as it removes the settled deliveries: grant again once it has. Without
+    // this, a broker that gave all its credit at once (RabbitMQ: 65,536) sent no flow when
+    // the first 2,048 deliveries had filled the buffer, and the producer got no credit again.
+    regrantSoon();
+  };
+  let regrantQueued = false;
+  const regrantSoon = (): void => {
+    if (regrantQueued) return;
+    regrantQueued = true;
+    queueMicrotask(
+      guarded("link-route regrant", () => {
+        regrantQueued = false;
+        grant();
+      }),
+    );
   };
   for (const e of ["accepted", "rejected", "released", "modified", "settled"]) to.on(e, onOutcome);
   options.closures((closure) => {
