@@ -5,50 +5,38 @@
  * a connection died is resent, with the same bytes, on the next one. The pool
  * (sender-pool.ts) caches senders while in use.
  */
-import { backoffDelay, DeadlineTimer } from "./backoff.ts";
 import type { MeshConnection } from "./connection.ts";
 import {
   ClientClosedError,
   type ConnectionFailedError,
   conditionText,
   isTransientLinkCondition,
-  LinkRefusedError,
-  PublishRejectedError,
 } from "./errors.ts";
-import { type DetachCause, LinkLifecycle } from "./link-lifecycle.ts";
+import { IdleClock } from "./idle-clock.ts";
+import { type DetachCause, LinkLifecycle, Waiters } from "./link-lifecycle.ts";
 import { NoConsumerWatch } from "./no-consumer-watch.ts";
-import { readOutcome } from "./outcome.ts";
+import { OutgoingQueue } from "./outgoing-queue.ts";
 import {
-  backPressureError,
   type DeliveryMode,
+  expiredError,
   noConsumerError,
-  noRouteError,
   type PublishEntry,
-  type Refusal,
+  retryDelay,
+  settledAs,
   timeoutError,
 } from "./publish-entry.ts";
 import {
   type Connection,
   creditOf,
   type Delivery,
-  deliveryCountOf,
   type EventContext,
   type Sender,
   type Session,
 } from "./rhea.ts";
+import { RouteRefusals } from "./route-refusals.ts";
 
-/** Backoff between retries of a released/modified message (bounded by its deadline). */
-const RETRY_INITIAL_MS = 20;
-const RETRY_MAX_MS = 1_000;
 /** Wait before re-attaching a link the router detached without an error. */
 const REATTACH_DELAY_MS = 200;
-/**
- * Backoff between attaches the router refused for now (`qd:no-route-to-dest`...), while
- * publishes wait: quick at first (a broker connection coming up), capped so a long outage
- * costs the router one attach every couple of seconds per address.
- */
-const ROUTE_RETRY_INITIAL_MS = 100;
-const ROUTE_RETRY_MAX_MS = 2_000;
 
 export class AddressSender extends LinkLifecycle<Sender> {
   readonly address: string;
@@ -57,25 +45,15 @@ export class AddressSender extends LinkLifecycle<Sender> {
   /** The router answered the current link's attach: publishes may go out with credit. */
   private ready = false;
   private everOpened = false;
-  /** Publishes waiting for credit, FIFO; done entries are skipped lazily. */
-  private queue: PublishEntry[] = [];
-  private queueHead = 0;
-  private readonly inflight = new Map<Delivery, PublishEntry>();
-  /** Deliveries handed to the current rhea link (rhea counts those it transmitted). */
-  private submitted = 0;
-  private readonly deadlines: DeadlineTimer<PublishEntry>;
+  private readonly outgoing = new OutgoingQueue((entry) => this.expire(entry));
   /** Set while the router refuses our attach for now; cleared once a link gets credit. */
-  private refusal: Refusal | undefined;
+  private readonly refusals = new RouteRefusals();
   private readonly noConsumer: NoConsumerWatch;
   private closed = false;
-  private seq = 0;
   /** close() waiting for the last pending publish. */
-  private idleWaiters: Array<() => void> = [];
-  private readonly idleTimeoutMs: number;
+  private readonly drained = new Waiters();
   private readonly onIdle: (sender: AddressSender) => void;
-  /** When the last pending publish finished; 0 while publishes are pending. */
-  private idleSince = 0;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly idleClock: IdleClock;
 
   constructor(
     address: string,
@@ -92,12 +70,13 @@ export class AddressSender extends LinkLifecycle<Sender> {
     this.mode = mode;
     this.onRemove = hooks.onRemove;
     this.onIdle = hooks.onIdle;
-    this.idleTimeoutMs = hooks.idleTimeoutMs;
-    this.deadlines = new DeadlineTimer((entry) => this.expire(entry));
+    this.idleClock = new IdleClock(hooks.idleTimeoutMs, () =>
+      this.retireIdle(`idle for ${hooks.idleTimeoutMs} ms`),
+    );
     this.noConsumer = new NoConsumerWatch({
       isReady: () => this.ready,
       isClosed: () => this.closed,
-      waiting: () => this.queue.slice(this.queueHead),
+      waiting: () => this.outgoing.waiting(),
       giveUp: (entry, creditlessMs) =>
         this.finish(entry, noConsumerError(this.route, entry, creditlessMs)),
     });
@@ -111,7 +90,7 @@ export class AddressSender extends LinkLifecycle<Sender> {
 
   /** Publishes waiting, retrying or in flight. */
   get pending(): number {
-    return this.deadlines.size;
+    return this.outgoing.pending;
   }
 
   /** Retired or closed: the pool gives a new sender for its address. */
@@ -121,7 +100,7 @@ export class AddressSender extends LinkLifecycle<Sender> {
 
   /** No publish pending: the pool may close it. */
   get isIdle(): boolean {
-    return this.deadlines.size === 0;
+    return this.outgoing.pending === 0;
   }
 
   /** Closed by the pool: idle too long, or least recently used beyond the pool's bound. */
@@ -140,10 +119,8 @@ export class AddressSender extends LinkLifecycle<Sender> {
       );
       return;
     }
-    entry.seq = this.seq++;
-    this.idleSince = 0;
-    this.deadlines.add(entry);
-    this.queue.push(entry);
+    this.idleClock.busy();
+    this.outgoing.add(entry);
     if (this.ready) this.pump();
     else this.connection.ensureConnecting();
     if (entry.noConsumerWaitMs !== undefined && !entry.done) this.noConsumer.queued(entry);
@@ -169,7 +146,7 @@ export class AddressSender extends LinkLifecycle<Sender> {
       autosettle: true,
       treat_modified_as_released: false,
     });
-    this.submitted = 0;
+    this.outgoing.newLink();
     return { session, link };
   }
 
@@ -184,7 +161,7 @@ export class AddressSender extends LinkLifecycle<Sender> {
     link.on("sendable", () => {
       if (!this.isCurrent(link)) return;
       // Credit means the address is routed now, and a consumer of it reachable.
-      this.refusal = undefined;
+      this.refusals.clear();
       this.noConsumer.credited();
       this.pump();
     });
@@ -193,7 +170,7 @@ export class AddressSender extends LinkLifecycle<Sender> {
     link.on("sender_draining", () => {
       if (!this.isCurrent(link)) return;
       this.pump();
-      if (this.queueHead >= this.queue.length) link.set_drained(true);
+      if (!this.outgoing.hasWaiting) link.set_drained(true);
       this.noConsumer.creditless();
     });
     const onOutcome = (ctx: EventContext) => {
@@ -207,8 +184,9 @@ export class AddressSender extends LinkLifecycle<Sender> {
   connectionLost(): void {
     // Registered links attach again when the next connection opens; a refusal seen on this
     // connection says nothing about the next one.
-    this.refusal = undefined;
-    this.dropLink();
+    this.refusals.clear();
+    this.forgetLink();
+    this.linkGone();
   }
 
   connectionFailed(error: ConnectionFailedError): void {
@@ -218,17 +196,10 @@ export class AddressSender extends LinkLifecycle<Sender> {
   /** Waits (bounded) for pending publishes, fails what remains, then detaches. */
   async close(graceMs: number): Promise<void> {
     if (this.pending > 0 && this.connection.state !== "idle") {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, graceMs);
-        this.idleWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.drained.waitAtMost(graceMs);
     }
     this.closed = true;
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+    this.idleClock.stop();
     this.failAll(
       () =>
         new ClientClosedError(`publish to "${this.address}" cut short by close()`, {
@@ -236,35 +207,18 @@ export class AddressSender extends LinkLifecycle<Sender> {
           url: this.url,
         }),
     );
-    this.connection.cancelReattach(this);
-    const link = this.link;
-    this.dropLink();
-    link?.close();
-    this.connection.unregister(this);
+    this.linkGone();
+    this.forgetLink().link?.close();
+    this.leave();
   }
 
   /** Sends queued publishes while the link has credit (counting those rhea still holds). */
   private pump(): void {
     const link = this.link;
     if (!link || !this.ready) return;
-    while (this.queueHead < this.queue.length) {
-      const heldByRhea = this.submitted - deliveryCountOf(link);
-      if (creditOf(link) - heldByRhea <= 0) break;
-      if (!link.sendable()) {
-        this.recycleIfStuck();
-        break;
-      }
-      const entry = this.queue[this.queueHead++] as PublishEntry;
-      if (entry.done) continue;
-      const delivery = link.send(entry.payload, undefined, 0);
-      this.submitted++;
-      entry.attempts++;
-      if (this.mode === "at-most-once") this.finish(entry);
-      else this.inflight.set(delivery, entry);
-    }
-    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
+    const presettled = this.mode === "at-most-once";
+    if (!this.outgoing.send(link, presettled, (entry) => this.finish(entry))) {
+      this.recycleIfStuck();
     }
   }
 
@@ -274,58 +228,24 @@ export class AddressSender extends LinkLifecycle<Sender> {
    * the still-unsettled rest to a fresh link and session (they are resent; at-least-once).
    */
   private recycleIfStuck(): void {
-    const oldest = this.inflight.values().next();
-    if (oldest.done || !oldest.value.done) return;
-    const { link, session } = this;
-    this.dropLink();
-    link?.close();
-    session?.close();
+    if (!this.outgoing.oldestInflight()?.done) return;
+    this.linkGone();
+    this.endLink();
     this.connection.reattach(this);
   }
 
   private settled(delivery: Delivery): void {
-    const entry = this.inflight.get(delivery);
-    if (!entry) return;
-    const outcome = readOutcome(delivery.remote_state);
-    // No terminal outcome yet (nothing, or a non-terminal state): wait for one.
-    if (outcome === undefined && !delivery.remote_settled) return;
-    this.inflight.delete(delivery);
-    if (!delivery.settled) delivery.update(true);
-    if (entry.done) return;
-    if (outcome === undefined) {
-      // Settled without an outcome: the router forgot the delivery without saying it took
-      // it. Not an acceptance; resent like a released one until the deadline.
-      entry.lastOutcome = "settled-without-outcome";
-      this.retryLater(entry);
-      return;
-    }
-    switch (outcome.kind) {
-      case "accepted":
-        this.finish(entry);
-        return;
-      case "rejected":
-        this.finish(
-          entry,
-          new PublishRejectedError({
-            address: this.address,
-            url: this.url,
-            messageId: entry.messageId,
-            condition: outcome.error?.condition,
-            description: outcome.error?.description,
-          }),
-        );
-        return;
-      case "released":
-      case "modified":
-        entry.lastOutcome = outcome.kind;
-        this.retryLater(entry);
-        return;
-    }
+    const landed = this.outgoing.landed(delivery);
+    if (!landed || landed.entry.done) return;
+    const { entry, outcome } = landed;
+    const done = settledAs(this.route, entry, outcome);
+    if (done) this.finish(entry, done.error);
+    else this.retryLater(entry);
   }
 
   /** Released/modified: send again (same bytes, same message id) after a bounded backoff. */
   private retryLater(entry: PublishEntry): void {
-    const delay = backoffDelay(entry.attempts - 1, RETRY_INITIAL_MS, RETRY_MAX_MS);
+    const delay = retryDelay(entry);
     if (Date.now() + delay >= entry.deadlineAt) {
       this.finish(entry, timeoutError(this.route, entry));
       return;
@@ -333,7 +253,7 @@ export class AddressSender extends LinkLifecycle<Sender> {
     entry.retryTimer = setTimeout(() => {
       entry.retryTimer = undefined;
       if (entry.done) return;
-      this.queue.push(entry);
+      this.outgoing.push(entry);
       this.pump();
       if (entry.noConsumerWaitMs !== undefined && !entry.done) this.noConsumer.arm();
     }, delay);
@@ -341,74 +261,44 @@ export class AddressSender extends LinkLifecycle<Sender> {
 
   private expire(entry: PublishEntry): void {
     if (entry.done) return;
-    const sentAndUnsettled = [...this.inflight.values()].includes(entry);
-    if (entry.attempts === 0) {
-      // Never sent, and the router's last word on our attach was "no route for now".
-      const refusal = this.ready ? undefined : this.refusal;
-      if (refusal) this.finish(entry, noRouteError(this.route, entry, refusal));
-      else if (this.ready && this.noConsumer.since !== undefined)
-        this.finish(entry, noConsumerError(this.route, entry, this.noConsumer.creditlessMs));
-      else
-        this.finish(
-          entry,
-          backPressureError(this.route, entry, this.ready ? "no-credit" : "not-connected"),
-        );
-      return;
-    }
+    const sentAndUnsettled = this.outgoing.isInflight(entry);
+    const creditless =
+      this.noConsumer.since === undefined ? undefined : this.noConsumer.creditlessMs;
+    const refusal = this.refusals.current;
+    this.finish(
+      entry,
+      expiredError(this.route, entry, { ready: this.ready, refusal, creditlessMs: creditless }),
+    );
     // lastOutcome stays the router's last answer; "unsettled" only when none ever came.
-    this.finish(entry, timeoutError(this.route, entry));
     if (sentAndUnsettled) this.pump();
   }
 
   private finish(entry: PublishEntry, error?: Error): void {
-    if (entry.done) return;
-    entry.done = true;
-    if (entry.retryTimer) clearTimeout(entry.retryTimer);
-    this.deadlines.delete(entry);
-    if (error) entry.reject(error);
-    else entry.resolve();
-    if (this.deadlines.size > 0) return;
-    for (const done of this.idleWaiters.splice(0)) done();
+    if (entry.done || !this.outgoing.end(entry, error)) return;
+    this.drained.resolve();
     // The last publish waiting for a route gave up: stop attaching for nobody. The next
     // publish gets a fresh sender that attaches at once.
-    if (this.refusal && !this.ready && !this.closed) {
+    if (this.refusals.active && !this.ready && !this.closed) {
       this.retire();
       return;
     }
     if (this.closed) return;
-    this.idleSince = Date.now();
-    // One timer per idle spell, not per publish: it re-arms for whatever is left.
-    if (this.idleTimer === undefined) this.armIdleTimer(this.idleTimeoutMs);
+    this.idleClock.idle();
     this.onIdle(this);
   }
 
-  private armIdleTimer(delayMs: number): void {
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      if (this.closed || this.idleSince === 0) return;
-      const idleFor = Date.now() - this.idleSince;
-      if (idleFor >= this.idleTimeoutMs) {
-        this.retireIdle(`idle for ${this.idleTimeoutMs} ms`);
-      } else {
-        this.armIdleTimer(this.idleTimeoutMs - idleFor);
-      }
-    }, delayMs);
-    // An idle sender's timer must not keep the process alive by itself.
-    this.idleTimer.unref();
-  }
-
-  /** Forget the rhea link; unsettled deliveries go back to the front of the queue. */
-  private dropLink(): void {
-    this.forgetLink();
+  /** The link is gone or going: unsettled deliveries go back to the front of the queue. */
+  private linkGone(): void {
     this.ready = false;
     this.noConsumer.credited();
-    if (this.inflight.size === 0) return;
-    const resend = [...this.inflight.values()].filter((e) => !e.done);
-    for (const entry of resend) entry.lastOutcome = "connection-lost";
-    this.inflight.clear();
-    const waiting = this.queue.slice(this.queueHead).filter((e) => !e.done);
-    this.queue = [...resend, ...waiting].sort((a, b) => a.seq - b.seq);
-    this.queueHead = 0;
+    this.outgoing.requeueInflight();
+  }
+
+  /** Forgets the link, detaches it and ends its session at once. */
+  private endLink(): void {
+    const { link, session } = this.forgetLink();
+    link?.close();
+    session?.close();
   }
 
   /**
@@ -416,11 +306,11 @@ export class AddressSender extends LinkLifecycle<Sender> {
    * transient condition (no route to a link route's broker yet...), we attach again;
    * any other condition refuses the address: pending publishes fail with LinkRefusedError.
    */
-  protected detached(_link: Sender, { condition, description }: DetachCause): void {
-    const session = this.session;
-    this.dropLink();
-    session?.close();
+  protected detached(link: Sender, cause: DetachCause): void {
+    this.linkGone();
+    this.closeLink();
     if (this.closed) return;
+    const { condition, description } = cause;
     if (condition === undefined && this.everOpened) {
       this.reattachLater(REATTACH_DELAY_MS, () => this.reattachIfWaited());
       return;
@@ -429,14 +319,8 @@ export class AddressSender extends LinkLifecycle<Sender> {
       this.refusedForNow(condition, description);
       return;
     }
-    const error = new LinkRefusedError({
-      address: this.address,
-      url: this.url,
-      role: "sender",
-      condition,
-      description,
-    });
-    this.refusal = undefined;
+    const error = this.refusedError(this.address, link, cause);
+    this.refusals.clear();
     this.failAll(() => error);
     this.retire();
   }
@@ -447,45 +331,38 @@ export class AddressSender extends LinkLifecycle<Sender> {
    * leaves the pool; the next publish attaches afresh.
    */
   private refusedForNow(condition: string, description: string | undefined): void {
-    const attaches = (this.refusal?.attaches ?? 0) + 1;
-    this.refusal = { condition, description, attaches };
+    const delay = this.refusals.refused(condition, description);
     const why = conditionText({ condition, description });
     if (this.pending === 0) {
       this.connection.log(`amqp: sender to "${this.address}" refused by ${this.url}: ${why}`);
       this.retire();
       return;
     }
-    const delay = backoffDelay(attaches - 1, ROUTE_RETRY_INITIAL_MS, ROUTE_RETRY_MAX_MS);
     this.connection.log(
-      `amqp: sender to "${this.address}" refused by ${this.url}: ${why}; attaching again in ${delay} ms (refusal ${attaches})`,
+      `amqp: sender to "${this.address}" refused by ${this.url}: ${why}; attaching again in ${delay} ms (refusal ${this.refusals.current?.attaches})`,
     );
     this.reattachLater(delay, () => this.reattachIfWaited());
   }
 
   /** Every publish that waited for a route has given up: nothing to attach for. */
   private reattachIfWaited(): void {
-    if (this.refusal && this.pending === 0) this.retire();
+    if (this.refusals.active && this.pending === 0) this.retire();
     else this.connection.reattach(this);
   }
 
   /** Leaves the pool for good (the next publish to the address gets a new sender). */
   private retire(): void {
     this.closed = true;
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    const { link, session } = this;
-    this.dropLink();
-    link?.close();
-    session?.close();
-    this.connection.unregister(this);
+    this.idleClock.stop();
+    this.linkGone();
+    this.endLink();
+    this.leave();
     this.onRemove(this);
   }
 
   private failAll(makeError: () => Error): void {
     // The deadline set holds every unfinished publish: queued, in flight or retrying.
-    for (const entry of this.deadlines.values()) this.finish(entry, makeError());
-    this.queue = [];
-    this.queueHead = 0;
-    this.inflight.clear();
+    for (const entry of this.outgoing.unfinished()) this.finish(entry, makeError());
+    this.outgoing.clear();
   }
 }

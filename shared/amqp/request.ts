@@ -18,14 +18,13 @@ import {
   BackPressureError,
   ClientClosedError,
   type ConnectionFailedError,
-  LinkRefusedError,
   NoConsumerError,
   NoRouteError,
   PublishTimeoutError,
   RequestTimeoutError,
 } from "./errors.ts";
 import { parseOptions, timeLimitMs } from "./limits.ts";
-import { type DetachCause, LinkLifecycle } from "./link-lifecycle.ts";
+import { type DetachCause, LinkLifecycle, Waiters } from "./link-lifecycle.ts";
 import { decodeMeshMessage, type MeshMessage, type ReceivedMessage } from "./message.ts";
 import { publishOptionsSchema } from "./publish.ts";
 import {
@@ -65,11 +64,6 @@ interface Waiting {
   reject: (error: Error) => void;
 }
 
-interface ReadyWaiter {
-  resolve: (address: string) => void;
-  reject: (e: Error) => void;
-}
-
 /** The publish gave up at its deadline: for a request, that is its own timeout. */
 function isDeadlineError(error: unknown): error is Error {
   return (
@@ -82,7 +76,8 @@ function isDeadlineError(error: unknown): error is Error {
 
 export class ReplyReceiver extends LinkLifecycle<Receiver> {
   private replyAddress: string | undefined;
-  private readyWaiters: ReadyWaiter[] = [];
+  /** Requests waiting for the reply address. */
+  private readonly replyTo = new Waiters<string>();
   private readonly waiting = new Map<string, Waiting>();
   private closed = false;
 
@@ -198,7 +193,7 @@ export class ReplyReceiver extends LinkLifecycle<Receiver> {
     }
     this.replyAddress = address;
     link.add_credit(REPLY_CREDIT);
-    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve(address);
+    this.replyTo.resolve(address);
   }
 
   protected listen(link: Receiver): void {
@@ -244,7 +239,7 @@ export class ReplyReceiver extends LinkLifecycle<Receiver> {
   }
 
   connectionFailed(error: ConnectionFailedError): void {
-    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
+    this.replyTo.reject(error);
   }
 
   /** Fails every request still waiting with ClientClosedError and leaves the connection. */
@@ -258,20 +253,18 @@ export class ReplyReceiver extends LinkLifecycle<Receiver> {
         url: this.url,
       });
     this.failWaiting((_id, waiting) => closed(waiting.address));
-    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(closed("(reply address)"));
-    this.connection.unregister(this);
+    this.replyTo.reject(closed("(reply address)"));
+    this.leave();
   }
 
   /** The reply link is gone on this connection: fail its waiters; the next request attaches anew. */
   private refused(link: Receiver, description?: string, condition?: string): void {
-    link.removeAllListeners();
+    this.forgetLink();
     link.on("receiver_error", () => {});
     if (link.is_open()) link.close();
-    this.link = undefined;
     this.replyAddress = undefined;
-    const error = (address: string): LinkRefusedError =>
-      new LinkRefusedError({ address, url: this.url, role: "receiver", condition, description });
-    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error("(dynamic reply-to)"));
+    const error = (address: string) => this.refusedError(address, link, { condition, description });
+    this.replyTo.reject(error("(dynamic reply-to)"));
     this.failWaiting((_id, waiting) => error(`reply-to for ${waiting.address}`));
   }
 
@@ -283,9 +276,8 @@ export class ReplyReceiver extends LinkLifecycle<Receiver> {
 
   private replyAddressReady(): Promise<string> {
     if (this.replyAddress !== undefined) return Promise.resolve(this.replyAddress);
-    return new Promise((resolve, reject) => {
-      this.readyWaiters.push({ resolve, reject });
-      if (this.link === undefined) this.connection.reattach(this);
-    });
+    const ready = this.replyTo.wait();
+    if (this.link === undefined) this.connection.reattach(this);
+    return ready;
   }
 }

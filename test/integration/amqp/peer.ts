@@ -350,6 +350,24 @@ export class TestPeer {
     return detached;
   }
 
+  /**
+   * Detaches the links the peer receives on (the clients' senders) whose target matches,
+   * with `error` if given (a router forcing a detach).
+   */
+  detachSenders(
+    matches: (address: string) => boolean,
+    error?: { condition: string; description?: string },
+  ): number {
+    let detached = 0;
+    for (const receiver of this.incoming) {
+      const address = String((receiver.target as { address?: unknown } | undefined)?.address);
+      if (!matches(address) || !receiver.is_open()) continue;
+      receiver.close(error);
+      detached++;
+    }
+    return detached;
+  }
+
   private outgoingClosed(ctx: rhea.EventContext): void {
     for (const link of [...this.store.links])
       if (link.sender === ctx.sender) this.store.links.delete(link);

@@ -99,6 +99,13 @@ class ProbeLink extends LinkLifecycle<Receiver> {
     this.forgetLink();
   }
 
+  /** Detaches and ends the session (at once if answered, else once the router answers). */
+  close(): void {
+    this.closed = true;
+    this.closeLink();
+    this.leave();
+  }
+
   connectionFailed(error: ConnectionFailedError): void {
     this.heard.push(`failed ${error.message}`);
   }
@@ -198,5 +205,22 @@ describe("link lifecycle", () => {
     expect(await heard(probe, 3)).toEqual(["opened", "connection lost", "opened"]);
     expect(peer.attaches).toBe(2);
     expect(connection.openCount).toBe(2);
+  });
+
+  it("closed before the router answered its attach: the session ends after the answer, the connection stays", async () => {
+    const { peer, connection } = await setUp(() => ({ kind: "open" }));
+    await connection.waitOpen();
+    const keeper = new ProbeLink(connection);
+    await heard(keeper, 1);
+    for (let i = 0; i < 5; i++) {
+      const probe = new ProbeLink(connection);
+      // The attach (and its session's begin) just went out; nothing answered yet.
+      probe.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(peer.attaches).toBe(6);
+    expect(keeper.heard).toEqual(["opened"]);
+    expect(connection.openCount).toBe(1);
+    expect(connection.state).toBe("open");
   });
 });
