@@ -88,9 +88,9 @@ describe("what each function bundle carries", () => {
   });
 
   it("the live registry's store client and Ajv's compiler are files of their own, loaded later by import(), never part of index.mjs", () => {
-    // (nor the Secrets Manager client and Powertools Parameters, nor @azure/identity and MSAL)
+    // (nor the Secrets Manager client and Powertools Parameters, nor @azure/identity and MSAL, nor jose)
     const STORE_SDK =
-      /node_modules\/(@aws-sdk\/client-s3|@aws-sdk\/client-secrets-manager|@aws-lambda-powertools\/parameters|@azure\/storage-blob|@azure\/identity|@azure\/msal-node|@smithy\/)/;
+      /node_modules\/(@aws-sdk\/client-s3|@aws-sdk\/client-secrets-manager|@aws-lambda-powertools\/parameters|@azure\/storage-blob|@azure\/identity|@azure\/msal-node|@smithy\/|jose\/)/;
     const AJV_COMPILER = /node_modules\/ajv\/dist\/(2020|core|compile\/index)\.js$/;
     for (const name of [...INGRESSES, ...Object.keys(TRIGGERS)]) {
       const files = inputs(name);
@@ -110,6 +110,8 @@ describe("what each function bundle carries", () => {
           "schema-compiler.mjs",
           // AWS: the mesh password's Secrets Manager client, read at init only when a secret is named.
           ...(cloud === "aws" ? ["aws-secrets-client.mjs"] : []),
+          // The ingresses: jose, for JWTs, only when the ingress accepts them.
+          ...(INGRESSES.includes(name) ? ["jwt.mjs"] : []),
         ].sort(),
       );
       // Lambda's runtime provides the AWS SDK: the store file imports it, carries none of it.
