@@ -18,6 +18,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { createIngressHandler, type HttpApiEvent } from "../../functions/aws/ingress/handler.ts";
 import { createIngressHttpHandler } from "../../functions/azure/ingress.ts";
+import { RenewablePublisher } from "../../shared/amqp/index.ts";
 import {
   CallerAuthenticator,
   createIngress,
@@ -26,7 +27,6 @@ import {
 import { DeployedRegistry } from "../../shared/registry-snapshot/index.ts";
 import { lambdaContext, logToFile } from "./cloud-sync.ts";
 import type { FunctionRegistries } from "./function-registries.ts";
-import { RenewablePublisher } from "./renewable-publisher.ts";
 
 /** API Gateway's payload limit (10 MB): a larger body is refused before the function. */
 const MAX_BODY = 10 * 1024 * 1024;

@@ -27,7 +27,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { HttpRequest, type HttpResponseInit, InvocationContext } from "@azure/functions";
 import { createTriggerLambdaHandler } from "../../functions/aws/trigger/handler.ts";
 import { createTriggerHttpHandler } from "../../functions/azure/trigger.ts";
-import { MeshClient } from "../../shared/amqp/index.ts";
+import { MeshClient, RenewablePublisher } from "../../shared/amqp/index.ts";
 import type { ChannelRegistry, RegisteredChannel } from "../../shared/registry/index.ts";
 import { PartyResolver } from "../../shared/registry/index.ts";
 import type { Topology } from "../../shared/topology/index.ts";
@@ -45,7 +45,6 @@ import {
 } from "../../shared/trigger/index.ts";
 import { lambdaContext, logToFile } from "./cloud-sync.ts";
 import type { FunctionRegistries } from "./function-registries.ts";
-import { RenewablePublisher } from "./renewable-publisher.ts";
 
 export type Cloud = "aws" | "azure";
 

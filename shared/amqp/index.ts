@@ -74,6 +74,7 @@ export {
   type MeshClientStatus,
   MeshPublisher,
 } from "./publisher.ts";
+export { publisherFor, RenewablePublisher } from "./renewable-publisher.ts";
 export type { RequestOptions } from "./request.ts";
 export { englishMessages, issueLines } from "./schema-issues.ts";
 export type { DeliveryMode } from "./sender-pool.ts";

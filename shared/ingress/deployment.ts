@@ -3,9 +3,11 @@
  * handler): settings from the environment, the registry snapshot and the precompiled
  * validators written next to the bundle by `npm run bundle` (loaded with
  * `loadDeploymentArtifacts`, shared/registry-snapshot), one shared AMQP publisher — and,
- * when the function reads the registry live, the view each request takes its release from.
+ * when the function reads the registry live, the view each request takes its release from
+ * and a publisher that opens a new connection when the registry changes (the routers grant
+ * a new registry's rights only to connections opened after it: renewable-publisher.ts).
  */
-import { getSharedPublisher, type MeshPublisher } from "../amqp/index.ts";
+import { type MeshPublisher, publisherFor, type RenewablePublisher } from "../amqp/index.ts";
 import {
   DeployedRegistry,
   type PayloadValidators,
@@ -19,7 +21,7 @@ import { createIngress, type Ingress } from "./ingress.ts";
 export interface DeployedIngress {
   ingress: Ingress;
   /** Publishes only: the bundle leaves the client's consumer and request code out. */
-  client: MeshPublisher;
+  client: MeshPublisher | RenewablePublisher;
   registry: DeployedRegistry;
 }
 
@@ -32,7 +34,7 @@ export function assembleIngress(
   view?: RegistryView,
 ): DeployedIngress {
   const registry = new DeployedRegistry(snapshot);
-  const client = getSharedPublisher(settings.mesh, log === undefined ? {} : { log });
+  const client = publisherFor(settings.mesh, log === undefined ? {} : { log }, view);
   const ingress = createIngress({
     registry,
     authenticator: new CallerAuthenticator(registry, settings.auth),

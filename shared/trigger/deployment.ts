@@ -5,7 +5,7 @@
  * the same MESH_* variables as the ingress (`settings.ts`). The publisher connects on first
  * publish; it has no consumer or request side, so neither is bundled.
  */
-import { getSharedPublisher, type MeshPublisher } from "../amqp/index.ts";
+import { type MeshPublisher, publisherFor, type RenewablePublisher } from "../amqp/index.ts";
 import type {
   PayloadValidators,
   RegistrySnapshot,
@@ -27,7 +27,7 @@ export interface DeployedTrigger {
   catalog: ChannelCatalog;
   /** Publishes through the shared publisher; refuses with the reason when MESH_URLS is not set. */
   publish: ChannelPublish;
-  client: MeshPublisher | undefined;
+  client: MeshPublisher | RenewablePublisher | undefined;
 }
 
 /** A function tries to publish but has no edge routers configured. */
@@ -62,6 +62,7 @@ export function assembleTrigger(
       publish: () => Promise.reject(new PublishNotConfiguredError()),
     };
   }
-  const client = getSharedPublisher(mesh, log === undefined ? {} : { log });
+  // A live registry renews the connection on each change (the routers' new rights).
+  const client = publisherFor(mesh, log === undefined ? {} : { log }, view);
   return { catalog, client, publish: channelPublisher(client, catalog) };
 }

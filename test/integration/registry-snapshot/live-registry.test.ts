@@ -298,6 +298,28 @@ describe.skipIf(ENGINE === undefined)(
         expect(response.statusCode, response.body).toBe(404);
       });
 
+      it("a channel it knows: 202 — the ingress's connection to its routers is open from before the registry change", async () => {
+        // A consumer of its own: a connection opened now would keep the old rights too.
+        const orders = new MeshClient({
+          urls: [h.routers.url(EDGE)],
+          sasl: {
+            mechanism: "PLAIN",
+            username: "logistics-tracker",
+            password: USERS.get("logistics-tracker") ?? "",
+          },
+        });
+        const got: ReceivedMessage[] = [];
+        try {
+          await orders.consume("sales/orders", (m) => void got.push(m)).ready();
+          const order = { orderId: "ord-2", customerId: "c", lines: [{ sku: "s", quantity: 1 }] };
+          const response = await post("sales/orders", order, "aws-before-order");
+          expect(response.statusCode, response.body).toBe(202);
+          await waitFor(() => got.some((m) => m.messageId === "sales-api/aws-before-order"));
+        } finally {
+          await orders.close(100);
+        }
+      });
+
       it("a registry upload with the channel: config-sync syncs the routers and publishes; after the refresh the ingress answers 202, and validates the new schema", async () => {
         await put("registry/sales.yaml", await salesWithReturns());
         const summary = await sync(objectCreated("registry/sales.yaml"), lambdaContext(30_000));
