@@ -329,4 +329,33 @@ describe("amqp-mesh up follows a registry edit: routers, both ingresses, the tri
       await nextUpdate("registry edit:", restored);
     }
   }, 60_000);
+
+  it("a breaking change (the channel removed again): gone from the routers, and the catalog's sales document gets a new major version", async () => {
+    const salesBefore = parse(await (await fromConsole("catalog/sales.asyncapi.yaml")).text()) as {
+      info: { version: string };
+    };
+    const majorBefore = Number(salesBefore.info.version.split(".")[0]);
+    const file = join(project, "registry", "sales.yaml");
+    const doc = parse(await readFile(file, "utf8")) as { channels: { address: string }[] };
+    doc.channels = doc.channels.filter((c) => c.address !== "sales/returns");
+    const since = upOutput.length;
+    await writeFile(file, stringify(doc));
+    const update = await nextUpdate("ingress and triggers: registry", since);
+    expect(update).toContain("channels: none added; -sales/returns");
+    await waitFor(async () => (await routersWith("sales/returns")).length === 0, {
+      what: "sales/returns gone from every router",
+    });
+    expect(await post("aws", "sales/returns", { order: "o-3" })).toBe(404);
+    // Its consumers lose the channel: a breaking change for the sales document.
+    const sales = parse(await (await fromConsole("catalog/sales.asyncapi.yaml")).text()) as {
+      info: { version: string };
+      channels: Record<string, unknown>;
+    };
+    expect(sales.channels["sales.returns"]).toBeUndefined();
+    expect(Number(sales.info.version.split(".")[0])).toBe(majorBefore + 1);
+    // The file in up's out folder says the same.
+    expect(await readFile(join(out, "catalog", "sales.asyncapi.yaml"), "utf8")).toContain(
+      `version: ${sales.info.version}`,
+    );
+  }, 60_000);
 });
