@@ -25,7 +25,8 @@ import {
 import { escapeControlCharacters } from "../log-text.ts";
 import { type AttemptLedger, attemptKey, MemoryAttemptLedger } from "./attempt-ledger.ts";
 import { matchBatchFailures } from "./batch.ts";
-import { type FunctionInvoker, InvokeError } from "./invoker.ts";
+import { InvokeError } from "./errors.ts";
+import type { FunctionInvoker } from "./invoker.ts";
 import { INVOCATION_FORMAT, recordOfMessage } from "./records.ts";
 
 /** What the bridge needs of the shared client (MeshClient has it). */

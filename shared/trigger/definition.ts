@@ -7,6 +7,7 @@
  */
 import type { Context } from "@opentelemetry/api";
 import type { ApplicationPropertyValue, JsonValue, PublishResult } from "../amqp/index.ts";
+import { ChannelHandlerDefinitionError } from "./errors.ts";
 
 declare global {
   /**
@@ -140,14 +141,6 @@ export interface ChannelHandlerDefinition<T> {
   readonly channel: string;
   readonly name: string;
   readonly handler: ChannelHandler<T>;
-}
-
-/** Bad input to defineChannelHandler, with what to write instead. */
-export class ChannelHandlerDefinitionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ChannelHandlerDefinitionError";
-  }
 }
 
 const CHANNEL_PATTERN = /^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*$/;
