@@ -30,7 +30,9 @@ describe("trigger errors", () => {
     new InvocationEventError(["records: required"]),
     new InvokeError("throttled", { fatal: false, status: 429 }),
     new PublishNotConfiguredError(),
-    new PublishPayloadInvalidError("sales/orders", [{ pointer: "/id", detail: "must be string" }]),
+    new PublishPayloadInvalidError("sales/orders", [
+      { pointer: "/id", detail: "must be string", keyword: "type" },
+    ]),
     new QueuedBatchFailedError("sales/orders", [{ itemIdentifier: "m1", reason: "boom" }], 2),
     new RecordInvalidError("body is not valid JSON"),
     new UnknownChannelError("sales/nope", "0123456789abcdef"),
