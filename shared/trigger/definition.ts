@@ -7,7 +7,10 @@
  */
 import type { Context } from "@opentelemetry/api";
 import type { ApplicationPropertyValue, JsonValue, PublishResult } from "../amqp/index.ts";
+import type { BatchItemFailure, BatchResponse } from "./batch-response.ts";
 import { ChannelHandlerDefinitionError } from "./errors.ts";
+
+export type { BatchItemFailure, BatchResponse } from "./batch-response.ts";
 
 declare global {
   /**
@@ -73,18 +76,6 @@ export interface ChannelMessage<T> {
   /** Set when the message is a CloudEvent. */
   cloudEvent: CloudEventAttributes | undefined;
   trace: MessageTrace;
-}
-
-/** One failed item; `permanent` (an amqp-mesh extension SQS ignores) skips the retries. */
-export interface BatchItemFailure {
-  itemIdentifier: string;
-  permanent?: boolean;
-  reason?: string;
-}
-
-/** The SQS partial batch response: only the items listed failed. */
-export interface BatchResponse {
-  batchItemFailures: BatchItemFailure[];
 }
 
 export interface PublishFromFunctionOptions {

@@ -6,7 +6,7 @@
 import { escapeControlCharacters } from "../log-text.ts";
 import type { Violation } from "../registry-snapshot/index.ts";
 import { SettingsError } from "../settings/errors.ts";
-import type { BatchItemFailure } from "./definition.ts";
+import type { BatchItemFailure } from "./batch-response.ts";
 
 /** The base of the trigger's errors: `instanceof TriggerError` tells them from a handler's own. */
 export class TriggerError extends Error {
