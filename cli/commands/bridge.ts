@@ -36,7 +36,7 @@ import {
 import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
-import { outDirFor, untilInterrupted } from "../local-platform.ts";
+import { outDirFor, untilInterrupted } from "../local/platform.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 

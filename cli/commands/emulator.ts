@@ -1,5 +1,5 @@
 import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
-import { outDirFor, routerList, startLocalPlatform, untilInterrupted } from "../local-platform.ts";
+import { outDirFor, routerList, startLocalPlatform, untilInterrupted } from "../local/platform.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 

@@ -13,7 +13,7 @@ import { loadValidProject } from "../load-project.ts";
 import type { Engine } from "../local/engine.ts";
 import { LocalPlatformError, RUNTIME_FAILURE } from "../local/errors.ts";
 import { runningHolder } from "../local/out-lock.ts";
-import { localPrepareConfig, outDirFor } from "../local-platform.ts";
+import { localPrepareConfig, outDirFor } from "../local/platform.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 

@@ -20,7 +20,7 @@ import {
 import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
-import { untilInterrupted } from "../local-platform.ts";
+import { untilInterrupted } from "../local/platform.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 import { parseCount } from "./publish.ts";

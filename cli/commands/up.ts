@@ -11,15 +11,15 @@ import { ENGINES, type Engine } from "../local/engine.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
 import { LOCAL_POLL_MS, REGISTRY_SNAPSHOT_KEY } from "../local/function-registries.ts";
 import { InvocationLog, runOnceStory, UpdateLog } from "../local/once-story.ts";
-import { REGISTRY_BUCKET } from "../local/registry-stores.ts";
-import type { RouterExit } from "../local/router-processes.ts";
 import {
   type LocalPlatform,
   outDirFor,
   routerList,
   startLocalPlatform,
   untilInterrupted,
-} from "../local-platform.ts";
+} from "../local/platform.ts";
+import { REGISTRY_BUCKET } from "../local/registry-stores.ts";
+import type { RouterExit } from "../local/router-processes.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 

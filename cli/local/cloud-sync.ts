@@ -26,9 +26,7 @@ import {
   syncSettingsFromEnv,
 } from "../../shared/sync/index.ts";
 import { REGISTRY_SNAPSHOT_KEY } from "./function-registries.ts";
-import type { RegistryStores } from "./registry-stores.ts";
-
-export type Cloud = "aws" | "azure";
+import type { Cloud, RegistryStores } from "./registry-stores.ts";
 
 /** One management write config-sync sent (reads are not listed). */
 export interface SyncOperation {

@@ -45,9 +45,8 @@ import {
 } from "../../shared/trigger/index.ts";
 import { lambdaContext, logToFile } from "./cloud-sync.ts";
 import type { FunctionRegistries } from "./function-registries.ts";
+import type { Cloud } from "./registry-stores.ts";
 import { RenewablePublisher } from "./renewable-publisher.ts";
-
-export type Cloud = "aws" | "azure";
 
 export interface TriggerFunction {
   file: string;

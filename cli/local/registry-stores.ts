@@ -23,6 +23,9 @@ import {
   startS3Emulator,
 } from "./storage-emulators.ts";
 
+/** The two clouds of the local twin. */
+export type Cloud = "aws" | "azure";
+
 export const REGISTRY_BUCKET = "amqp-mesh-registry";
 export const REGISTRY_CONTAINER = "amqp-mesh-registry";
 const REGION = "eu-west-1";
