@@ -1,12 +1,8 @@
 import { resolve } from "node:path";
-import { formatDiagnostic, hasErrors } from "../../shared/diagnostics.ts";
 import {
   type ConfigSetSummary,
-  generateRouterConfigs,
   isPolicyUserName,
   type RouterConfigFormat,
-  renderSaslConfig,
-  writeRouterConfigs,
 } from "../../shared/router-config/index.ts";
 import { RouterFlavour } from "../../shared/topology/index.ts";
 import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";

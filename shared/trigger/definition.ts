@@ -7,7 +7,7 @@
  */
 import type { Context } from "@opentelemetry/api";
 import type { ApplicationPropertyValue, JsonValue, PublishResult } from "../amqp/index.ts";
-import type { BatchItemFailure, BatchResponse } from "./batch-response.ts";
+import type { BatchResponse } from "./batch-response.ts";
 import { ChannelHandlerDefinitionError } from "./errors.ts";
 
 export type { BatchItemFailure, BatchResponse } from "./batch-response.ts";
