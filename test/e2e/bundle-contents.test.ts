@@ -110,6 +110,8 @@ describe("what each function bundle carries", () => {
           "schema-compiler.mjs",
           // AWS: the mesh password's Secrets Manager client, read at init only when a secret is named.
           ...(cloud === "aws" ? ["aws-secrets-client.mjs"] : []),
+          // An ingress: jose, loaded only when it accepts JWTs (shared/ingress/jwt.ts).
+          ...(INGRESSES.includes(name) ? ["jwt.mjs"] : []),
         ].sort(),
       );
       // Lambda's runtime provides the AWS SDK: the store file imports it, carries none of it.
