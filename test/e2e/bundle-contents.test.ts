@@ -42,8 +42,7 @@ const TRIGGERS = {
 } as const;
 const INGRESSES = ["aws/ingress", "azure/ingress"];
 
-const IDEMPOTENCY =
-  /node_modules\/@aws-lambda-powertools\/idempotency\/|^functions\/(trigger-idempotency|redis-cache-client)\.ts$/;
+const IDEMPOTENCY = /node_modules\/@aws-lambda-powertools\/idempotency\/|^functions\/idempotency\//;
 const CONSUMER_SIDE = /^shared\/amqp\/(client|consume|request)\.ts$/;
 
 describe("what each function bundle carries", () => {
@@ -62,7 +61,7 @@ describe("what each function bundle carries", () => {
           guard.some((f) => f.includes("@aws-lambda-powertools/idempotency/")),
           name,
         ).toBe(true);
-        expect(guard, name).toContain("functions/redis-cache-client.ts");
+        expect(guard, name).toContain("functions/idempotency/redis-cache-client.ts");
       }
     }
   });

@@ -15,7 +15,7 @@ import {
   encodeCommand,
   parseReply,
   RespProtocolError,
-} from "../../../functions/redis-cache-client.ts";
+} from "../../../functions/idempotency/redis-cache-client.ts";
 import {
   decodeRecord,
   InvocationEventError,

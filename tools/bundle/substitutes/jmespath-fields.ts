@@ -2,7 +2,7 @@
  * Stands in for `@aws-lambda-powertools/jmespath` in function bundles (tools/bundle/bundle.ts):
  * Powertools idempotency imports the whole JMESPath engine (lexer, parser, interpreter and
  * its function library: 22.7 KB minified) to read `eventKeyJmesPath`, and the triggers'
- * guard (functions/trigger-idempotency.ts) names a plain field, `key`. This module answers field paths
+ * guard (functions/idempotency/) names a plain field, `key`. This module answers field paths
  * (`key`, `a.b.c`) exactly as JMESPath does — a field of anything but an object is null —
  * and refuses any other expression, naming it, instead of reading it some other way.
  */
