@@ -16,7 +16,10 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { type EventGridEvent, InvocationContext, type Timer } from "@azure/functions";
 import type { Context } from "aws-lambda";
 import { createSyncHandler, syncLoggerOf } from "../../functions/aws/sync/handler.ts";
-import { createDriftTimerHandler, createRegistryEventHandler } from "../../functions/azure/sync.ts";
+import {
+  createDriftTimerHandler,
+  createRegistryEventHandler,
+} from "../../functions/azure/sync/handler.ts";
 import { type ManagementOperationEvent, ManagementPool } from "../../shared/management/index.ts";
 import type { RouterConfig } from "../../shared/router-config/index.ts";
 import {

@@ -14,7 +14,7 @@ import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { EventGridEvent } from "@azure/functions";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { S3ObjectStore } from "../../functions/aws/sync/s3-store.ts";
-import { BlobObjectStore } from "../../functions/azure/sync-store.ts";
+import { BlobObjectStore } from "../../functions/azure/sync/blob-store.ts";
 import {
   type BlobEmulator,
   objectCreatedEvent,

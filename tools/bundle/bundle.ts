@@ -70,7 +70,7 @@ export const FUNCTIONS: FunctionTarget[] = [
   {
     cloud: "azure",
     name: "ingress",
-    entry: "functions/azure/index.ts",
+    entry: "functions/azure/ingress/index.ts",
     node: "node22",
     // Provided by the Functions worker at run time.
     external: ["@azure/functions-core"],
@@ -114,7 +114,7 @@ export const FUNCTIONS: FunctionTarget[] = [
   {
     cloud: "azure",
     name: "sync",
-    entry: "functions/azure/sync-app.ts",
+    entry: "functions/azure/sync/index.ts",
     node: "node22",
     external: ["@azure/functions-core"],
     registrySnapshot: false,

@@ -15,7 +15,7 @@ import { HttpRequest, InvocationContext } from "@azure/functions";
 import type { Context } from "aws-lambda";
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { createIngressHandler, type HttpApiEvent } from "../../../functions/aws/ingress/handler.ts";
-import { createIngressHttpHandler } from "../../../functions/azure/ingress.ts";
+import { createIngressHttpHandler } from "../../../functions/azure/ingress/handler.ts";
 import { MeshClient, type ReceivedMessage } from "../../../shared/amqp/index.ts";
 import {
   type AuthOptions,

@@ -10,7 +10,7 @@ import {
   parseAmazonMqEvent,
   recordsOfAmazonMqEvent,
 } from "../../../functions/aws/trigger/amazon-mq-event.ts";
-import { recordsOfServiceBusBatch } from "../../../functions/azure/trigger.ts";
+import { recordsOfServiceBusBatch } from "../../../functions/azure/trigger/handler.ts";
 import {
   encodeCommand,
   parseReply,

@@ -9,10 +9,10 @@
  * (Powertools idempotency over Redis, `functions/idempotency/`).
  */
 import { app } from "@azure/functions";
-import type { ChannelHandlerDefinition } from "../../shared/trigger/index.ts";
-import { idempotencyGuardFromEnv } from "../idempotency/index.ts";
-import { createServiceBusTriggerHandler, type ServiceBusBatchHandler } from "./trigger.ts";
-import { deployedAzureTriggerOptions } from "./trigger-app.ts";
+import type { ChannelHandlerDefinition } from "../../../shared/trigger/index.ts";
+import { idempotencyGuardFromEnv } from "../../idempotency/index.ts";
+import { createServiceBusTriggerHandler, type ServiceBusBatchHandler } from "./handler.ts";
+import { deployedAzureTriggerOptions } from "./index.ts";
 
 export interface ServiceBusRegistration {
   queueName: string;
