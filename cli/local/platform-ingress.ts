@@ -9,13 +9,13 @@
  */
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { startLocalIngress } from "../../functions/node/ingress.ts";
 import { MeshClient } from "../../shared/amqp/index.ts";
 import {
   CallerAuthenticator,
   createIngress,
   ingressSettingsFromEnv,
   newApiKey,
-  startLocalIngress,
 } from "../../shared/ingress/index.ts";
 import { isReservedName } from "../../shared/registry/index.ts";
 import {
