@@ -95,6 +95,19 @@ describe("shared/", () => {
   });
 });
 
+describe("functions/", () => {
+  it("imports nothing but shared/ and its own adapters (no cli/, emulator/, infra/, tools/)", () => {
+    const found = files
+      .filter((f) => f.path.startsWith("functions/"))
+      .flatMap((f) =>
+        f.imports
+          .filter((i) => !i.startsWith("shared/") && !i.startsWith("functions/"))
+          .map((i) => `${f.path} imports ${i}`),
+      );
+    expect(found).toEqual([]);
+  });
+});
+
 describe("file length", () => {
   const long = files.filter((f) => f.path.endsWith(".ts") && lineCount(f.text) > LINE_LIMIT);
 
