@@ -108,6 +108,18 @@ describe("functions/", () => {
   });
 });
 
+describe("cli/", () => {
+  it("only main.ts imports the commands: what they share lives below them", () => {
+    const found = files
+      .filter((f) => f.path.startsWith("cli/") && !f.path.startsWith("cli/commands/"))
+      .filter((f) => f.path !== "cli/main.ts")
+      .flatMap((f) =>
+        f.imports.filter((i) => i.startsWith("cli/commands/")).map((i) => `${f.path} imports ${i}`),
+      );
+    expect(found).toEqual([]);
+  });
+});
+
 describe("file length", () => {
   const long = files.filter((f) => f.path.endsWith(".ts") && lineCount(f.text) > LINE_LIMIT);
 
