@@ -19,7 +19,7 @@ import { z } from "zod";
 import type { ManagementTarget } from "../shared/management/index.ts";
 import type { ObservedRouter } from "../shared/observe/index.ts";
 import type { Topology } from "../shared/topology/index.ts";
-import type { CommandArgs, CommandOptions } from "./command.ts";
+import type { CommandArgs, CommandOptions } from "./args.ts";
 import { SYNC_PRINCIPAL } from "./local/platform.ts";
 import { UsageError } from "./usage.ts";
 

@@ -4,7 +4,8 @@
  * `sync` does; until Ctrl-C.
  */
 
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
 import { startConsole } from "../console/server.ts";
 import { loadValidProject } from "../load-project.ts";
 import { untilInterrupted } from "../local/platform.ts";

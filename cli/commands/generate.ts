@@ -5,7 +5,8 @@ import {
   type RouterConfigFormat,
 } from "../../shared/router-config/index.ts";
 import { RouterFlavour } from "../../shared/topology/index.ts";
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
 import { loadValidProject, projectSummary } from "../load-project.ts";
 import { projectDir } from "../project-dir.ts";
 import { FORMATS, type Format, generateInto } from "../router-configs.ts";

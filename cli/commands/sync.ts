@@ -8,7 +8,8 @@ import {
   runSync,
   SyncStateError,
 } from "../../shared/sync/index.ts";
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
 import type { Engine } from "../local/engine.ts";
 import { LocalPlatformError, RUNTIME_FAILURE } from "../local/errors.ts";

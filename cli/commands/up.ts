@@ -1,6 +1,7 @@
 import { cp, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type CommandArgs, type CommandOptions, defineCommand, RUN_PREFIX } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand, RUN_PREFIX } from "../command.ts";
 import { type PlatformConsole, startPlatformConsole } from "../console/platform-console.ts";
 import { projectSummary } from "../load-project.ts";
 import { type CloudTwin, startCloudTwin } from "../local/cloud-twin.ts";
