@@ -10,7 +10,7 @@ import {
   type RegisteredChannel,
 } from "../shared/registry/index.ts";
 import type { Topology } from "../shared/topology/index.ts";
-import type { CommandArgs, CommandOptions } from "./command.ts";
+import type { CommandArgs, CommandOptions } from "./args.ts";
 import {
   chosenRouters,
   MESH_OPTIONS,

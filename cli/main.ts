@@ -1,6 +1,7 @@
 /** The `amqp-mesh` command line: finds the command, parses its options, runs it, maps errors to exit codes. */
 import { readFileSync } from "node:fs";
-import { type Command, commandHelp, PROGRAM, parseCommandArgs, RUN_PREFIX } from "./command.ts";
+import { parseCommandArgs } from "./args.ts";
+import { type Command, commandHelp, PROGRAM, RUN_PREFIX } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { LocalPlatformError, RUNTIME_FAILURE } from "./local/errors.ts";
 import { oneLine, overview, UsageError } from "./usage.ts";

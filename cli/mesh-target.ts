@@ -19,8 +19,8 @@ import { z } from "zod";
 import type { ManagementTarget } from "../shared/management/index.ts";
 import type { ObservedRouter } from "../shared/observe/index.ts";
 import type { Topology } from "../shared/topology/index.ts";
-import type { CommandArgs, CommandOptions } from "./command.ts";
-import { SYNC_PRINCIPAL } from "./local-platform.ts";
+import type { CommandArgs, CommandOptions } from "./args.ts";
+import { SYNC_PRINCIPAL } from "./local/platform.ts";
 import { UsageError } from "./usage.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;

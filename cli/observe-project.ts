@@ -9,9 +9,9 @@ import {
   type ObservedRouter,
 } from "../shared/observe/index.ts";
 import { DesiredConfigs } from "../shared/sync/index.ts";
-import type { CommandArgs } from "./command.ts";
+import type { CommandArgs } from "./args.ts";
 import { loadValidProject, type ValidProject } from "./load-project.ts";
-import { SYNC_PRINCIPAL } from "./local-platform.ts";
+import { SYNC_PRINCIPAL } from "./local/platform.ts";
 import { type MESH_OPTIONS, observedRouters } from "./mesh-target.ts";
 import { projectDir } from "./project-dir.ts";
 

@@ -2,6 +2,12 @@
  * One emulated router: its configuration entities (from the config file and from
  * management), its client listeners on real TCP ports, its client connections, its
  * `$management` node and its broker links. Forwarding is the mesh's RoutingCore.
+ *
+ * Why it is long: the router's own state (stored entities, open listeners, client
+ * connections, route-container peers) is private to this class, and what changes it together
+ * stays with it — activating and deactivating entities, and wiring a listener's rhea events
+ * to client connections. Routing, policy, management, runtime rows and broker links are
+ * already modules of their own (routing/, policy/, management/, brokers/).
  */
 import { randomBytes } from "node:crypto";
 import type { RouterConfig } from "../shared/router-config/index.ts";

@@ -33,10 +33,11 @@ import {
   inProcessInvoker,
   isChannelHandlerDefinition,
 } from "../../shared/trigger/index.ts";
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
-import { outDirFor, untilInterrupted } from "../local-platform.ts";
+import { outDirFor, untilInterrupted } from "../local/platform.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 

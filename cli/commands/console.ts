@@ -4,10 +4,11 @@
  * `sync` does; until Ctrl-C.
  */
 
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
 import { startConsole } from "../console/server.ts";
 import { loadValidProject } from "../load-project.ts";
-import { untilInterrupted } from "../local-platform.ts";
+import { untilInterrupted } from "../local/platform.ts";
 import { MESH_OPTIONS, observedRouters } from "../mesh-target.ts";
 import { desiredConfigsOf } from "../observe-project.ts";
 import { projectDir } from "../project-dir.ts";

@@ -6,7 +6,8 @@ import {
   planRouterChanges,
   type RouterConfig,
 } from "../../shared/router-config/index.ts";
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
 import { loadValidProject, type ValidProject } from "../load-project.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";

@@ -1,5 +1,6 @@
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
-import { outDirFor, routerList, startLocalPlatform, untilInterrupted } from "../local-platform.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
+import { outDirFor, routerList, startLocalPlatform, untilInterrupted } from "../local/platform.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 

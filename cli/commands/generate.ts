@@ -1,21 +1,16 @@
 import { resolve } from "node:path";
-import { formatDiagnostic, hasErrors } from "../../shared/diagnostics.ts";
 import {
   type ConfigSetSummary,
-  generateRouterConfigs,
   isPolicyUserName,
   type RouterConfigFormat,
-  renderSaslConfig,
-  writeRouterConfigs,
 } from "../../shared/router-config/index.ts";
 import { RouterFlavour } from "../../shared/topology/index.ts";
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
-import { loadValidProject, projectSummary, type ValidProject } from "../load-project.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
+import { loadValidProject, projectSummary } from "../load-project.ts";
 import { projectDir } from "../project-dir.ts";
+import { FORMATS, type Format, generateInto } from "../router-configs.ts";
 import { UsageError } from "../usage.ts";
-
-const FORMATS = ["conf", "json", "both"] as const;
-type Format = (typeof FORMATS)[number];
 
 const options = {
   out: { type: "string", value: "<dir>", help: "where the configs go (required)" },
@@ -76,35 +71,6 @@ async function runGenerate(args: CommandArgs<typeof options>): Promise<number> {
   console.log(`${dir}: ${projectSummary(project.topology, project.registry)}`);
   console.log(formatConfigSummary(summary, resolve(out)));
   return 0;
-}
-
-/** Generate and write the configs; diagnostics go to stderr. Undefined when generation failed. */
-export async function generateInto(
-  project: ValidProject,
-  outDir: string,
-  options: {
-    flavour?: RouterFlavour | undefined;
-    format: Format;
-    /** Principals the routers' vhost policies let use $management (config-sync's login). */
-    managementPrincipals?: string[];
-    /** "startup": without channels, for routers config-sync brings them to. */
-    entities?: "full" | "startup";
-  },
-): Promise<ConfigSetSummary | undefined> {
-  const { configs, diagnostics } = generateRouterConfigs(project.registry, project.topology, {
-    ...(options.flavour ? { flavour: options.flavour } : {}),
-    ...(options.managementPrincipals ? { managementPrincipals: options.managementPrincipals } : {}),
-    ...(options.entities ? { entities: options.entities } : {}),
-  });
-  for (const d of diagnostics) console.error(formatDiagnostic(d));
-  if (hasErrors(diagnostics)) {
-    console.error("generate: no configs written, fix the errors above");
-    return undefined;
-  }
-  return writeRouterConfigs(configs, outDir, {
-    format: options.format,
-    saslConfig: renderSaslConfig(project.topology.sasl),
-  });
 }
 
 export function formatConfigSummary(summary: ConfigSetSummary, outDir: string): string {

@@ -4,7 +4,8 @@
  * credentials). The infra modules are imported when the command runs, not with the CLI: the
  * bridge image installs without the Pulumi packages (devDependencies).
  */
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 

@@ -12,6 +12,7 @@ import {
   type MeshMessage,
   toAmqpMessage,
 } from "../../shared/amqp/index.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
 import {
   CLIENT_OPTIONS,
   channelAndPrincipal,
@@ -19,7 +20,7 @@ import {
   clientRouterUrl,
   principalLogin,
 } from "../client-login.ts";
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import { defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
 import { projectDir } from "../project-dir.ts";

@@ -5,7 +5,8 @@
  * of the console. Exit 0 every router answered, 3 one did not.
  */
 import { formatMeshView } from "../../shared/observe/index.ts";
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
 import { MESH_OPTIONS } from "../mesh-target.ts";
 import { observeProject } from "../observe-project.ts";

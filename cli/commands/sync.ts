@@ -8,12 +8,13 @@ import {
   runSync,
   SyncStateError,
 } from "../../shared/sync/index.ts";
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
 import type { Engine } from "../local/engine.ts";
 import { LocalPlatformError, RUNTIME_FAILURE } from "../local/errors.ts";
 import { runningHolder } from "../local/out-lock.ts";
-import { localPrepareConfig, outDirFor } from "../local-platform.ts";
+import { localPrepareConfig, outDirFor } from "../local/platform.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 

@@ -10,6 +10,7 @@ import {
   type ReceivedMessage,
   RetryableError,
 } from "../../shared/amqp/index.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
 import {
   CLIENT_OPTIONS,
   channelAndPrincipal,
@@ -17,10 +18,10 @@ import {
   clientRouterUrl,
   principalLogin,
 } from "../client-login.ts";
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import { defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
 import { RUNTIME_FAILURE } from "../local/errors.ts";
-import { untilInterrupted } from "../local-platform.ts";
+import { untilInterrupted } from "../local/platform.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";
 import { parseCount } from "./publish.ts";

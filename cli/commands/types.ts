@@ -2,7 +2,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { PayloadTypeError, payloadTypesModule } from "../../shared/catalog/index.ts";
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
 import { loadValidProject } from "../load-project.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";

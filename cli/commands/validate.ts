@@ -1,6 +1,7 @@
 import { type Diagnostic, formatDiagnostic } from "../../shared/diagnostics.ts";
 import { validateProject } from "../../shared/registry/index.ts";
-import { type CommandArgs, type CommandOptions, defineCommand } from "../command.ts";
+import type { CommandArgs, CommandOptions } from "../args.ts";
+import { defineCommand } from "../command.ts";
 import { projectSummary } from "../load-project.ts";
 import { projectDir } from "../project-dir.ts";
 import { UsageError } from "../usage.ts";

@@ -3,8 +3,8 @@
  * catalog kept in `<out>/catalog/`. `setProject` follows each registry config-sync accepted.
  */
 import type { ValidProject } from "../load-project.ts";
-import type { LocalPlatform } from "../local-platform.ts";
-import { SYNC_PRINCIPAL } from "../local-platform.ts";
+import type { LocalPlatform } from "../local/platform.ts";
+import { SYNC_PRINCIPAL } from "../local/platform.ts";
 import { desiredConfigsOf } from "../observe-project.ts";
 import { type RunningConsole, startConsole } from "./server.ts";
 

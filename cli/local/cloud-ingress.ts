@@ -17,7 +17,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { createIngressHandler, type HttpApiEvent } from "../../functions/aws/ingress/handler.ts";
-import { createIngressHttpHandler } from "../../functions/azure/ingress.ts";
+import { createIngressHttpHandler } from "../../functions/azure/ingress/handler.ts";
 import { RenewablePublisher } from "../../shared/amqp/index.ts";
 import {
   CallerAuthenticator,

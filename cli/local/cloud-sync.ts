@@ -16,7 +16,10 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { type EventGridEvent, InvocationContext, type Timer } from "@azure/functions";
 import type { Context } from "aws-lambda";
 import { createSyncHandler, syncLoggerOf } from "../../functions/aws/sync/handler.ts";
-import { createDriftTimerHandler, createRegistryEventHandler } from "../../functions/azure/sync.ts";
+import {
+  createDriftTimerHandler,
+  createRegistryEventHandler,
+} from "../../functions/azure/sync/handler.ts";
 import { type ManagementOperationEvent, ManagementPool } from "../../shared/management/index.ts";
 import type { RouterConfig } from "../../shared/router-config/index.ts";
 import {
@@ -26,9 +29,7 @@ import {
   syncSettingsFromEnv,
 } from "../../shared/sync/index.ts";
 import { REGISTRY_SNAPSHOT_KEY } from "./function-registries.ts";
-import type { RegistryStores } from "./registry-stores.ts";
-
-export type Cloud = "aws" | "azure";
+import type { Cloud, RegistryStores } from "./registry-stores.ts";
 
 /** One management write config-sync sent (reads are not listed). */
 export interface SyncOperation {

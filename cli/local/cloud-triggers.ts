@@ -26,7 +26,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { HttpRequest, type HttpResponseInit, InvocationContext } from "@azure/functions";
 import { createTriggerLambdaHandler } from "../../functions/aws/trigger/handler.ts";
-import { createTriggerHttpHandler } from "../../functions/azure/trigger.ts";
+import { createTriggerHttpHandler } from "../../functions/azure/trigger/handler.ts";
 import { MeshClient, RenewablePublisher } from "../../shared/amqp/index.ts";
 import type { ChannelRegistry, RegisteredChannel } from "../../shared/registry/index.ts";
 import { PartyResolver } from "../../shared/registry/index.ts";
@@ -45,8 +45,7 @@ import {
 } from "../../shared/trigger/index.ts";
 import { lambdaContext, logToFile } from "./cloud-sync.ts";
 import type { FunctionRegistries } from "./function-registries.ts";
-
-export type Cloud = "aws" | "azure";
+import type { Cloud } from "./registry-stores.ts";
 
 export interface TriggerFunction {
   file: string;

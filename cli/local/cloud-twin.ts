@@ -18,16 +18,8 @@ import { type RegistrySnapshot, snapshotRegistry } from "../../shared/registry-s
 import { consumerAddresses } from "../../shared/router-config/index.ts";
 import type { RouterFlavour, Topology } from "../../shared/topology/index.ts";
 import { loadValidProject, type ValidProject } from "../load-project.ts";
-import type { LocalPlatform } from "../local-platform.ts";
-import { SYNC_PRINCIPAL } from "../local-platform.ts";
 import { type CloudIngress, startCloudIngress } from "./cloud-ingress.ts";
-import {
-  type Cloud,
-  type CloudSync,
-  openFunctionLog,
-  type SyncRun,
-  startCloudSync,
-} from "./cloud-sync.ts";
+import { type CloudSync, openFunctionLog, type SyncRun, startCloudSync } from "./cloud-sync.ts";
 import {
   type Invocation,
   type LocalTrigger,
@@ -42,7 +34,14 @@ import {
   type RegistryChange,
   registryChange,
 } from "./function-registries.ts";
-import { projectFiles, type RegistryStores, startRegistryStores } from "./registry-stores.ts";
+import type { LocalPlatform } from "./platform.ts";
+import { SYNC_PRINCIPAL } from "./platform.ts";
+import {
+  type Cloud,
+  projectFiles,
+  type RegistryStores,
+  startRegistryStores,
+} from "./registry-stores.ts";
 
 export interface RegistryUpdate {
   /** Undefined: the folder did not validate; nothing was uploaded. */

@@ -21,8 +21,12 @@ import {
   runtimeValidators,
   type SnapshotStore,
 } from "../../shared/registry-snapshot/index.ts";
-import type { Cloud } from "./cloud-sync.ts";
-import { REGISTRY_BUCKET, REGISTRY_CONTAINER, type RegistryStores } from "./registry-stores.ts";
+import {
+  type Cloud,
+  REGISTRY_BUCKET,
+  REGISTRY_CONTAINER,
+  type RegistryStores,
+} from "./registry-stores.ts";
 import { LOCAL_AWS_REGION, s3ClientFor } from "./storage-emulators.ts";
 
 /** Where config-sync publishes the gated snapshot, in the bucket and the container (its env). */

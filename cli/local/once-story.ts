@@ -13,10 +13,10 @@ import { parse, stringify } from "yaml";
 import { MeshClient } from "../../shared/amqp/index.ts";
 import { openManagement } from "../../shared/management/index.ts";
 import type { ValidProject } from "../load-project.ts";
-import type { LocalPlatform } from "../local-platform.ts";
-import { SYNC_PRINCIPAL } from "../local-platform.ts";
 import type { Invocation } from "./cloud-triggers.ts";
 import type { CloudTwin, RegistryUpdate } from "./cloud-twin.ts";
+import type { LocalPlatform } from "./platform.ts";
+import { SYNC_PRINCIPAL } from "./platform.ts";
 
 const STEP_TIMEOUT_MS = 20_000;
 

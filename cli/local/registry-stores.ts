@@ -14,7 +14,7 @@ import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { EventGridEvent } from "@azure/functions";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { S3ObjectStore } from "../../functions/aws/sync/s3-store.ts";
-import { BlobObjectStore } from "../../functions/azure/sync-store.ts";
+import { BlobObjectStore } from "../../functions/azure/sync/blob-store.ts";
 import {
   type BlobEmulator,
   objectCreatedEvent,
@@ -22,6 +22,9 @@ import {
   startAzurite,
   startS3Emulator,
 } from "./storage-emulators.ts";
+
+/** The two clouds of the local twin. */
+export type Cloud = "aws" | "azure";
 
 export const REGISTRY_BUCKET = "amqp-mesh-registry";
 export const REGISTRY_CONTAINER = "amqp-mesh-registry";

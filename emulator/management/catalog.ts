@@ -15,6 +15,11 @@
  *   rest goes to the Python agent, python/…/management/agent.py);
  * - core column orders: the `qdr_*_columns[]` arrays in src/router_core/agent_*.c of each
  *   release, and the recorded QUERY answers.
+ *
+ * Why it is long: it is data — one entry per management type and flavour, transcribed from
+ * the schemas and core sources above, with the few lines that turn it into a catalog. Kept in
+ * one file so that each type's two flavours sit side by side and a diff against a new
+ * release's schema reads top to bottom.
  */
 import type { RouterFlavour } from "../../shared/router-vocabulary/index.ts";
 

@@ -3,8 +3,8 @@
  * (bridge mode), invoice-sending on the Service Bus queue the router feeds (queued mode, app
  * setting MESH_SERVICEBUS; its idempotency store IDEMPOTENCY_REDIS_URL).
  */
-import { azureTrigger } from "../../functions/azure/trigger-app.ts";
-import { azureQueuedTrigger } from "../../functions/azure/trigger-queued-app.ts";
+import { azureTrigger } from "../../functions/azure/trigger/index.ts";
+import { azureQueuedTrigger } from "../../functions/azure/trigger/queued.ts";
 import invoiceSending from "./invoice-sending.ts";
 import orderInvoicing from "./order-invoicing.ts";
 

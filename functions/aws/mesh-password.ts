@@ -6,14 +6,19 @@
  * its own in the bundle, `aws-secrets-client.mjs`), so a function given the password
  * directly (locally, in tests) loads no SDK. The value is never logged nor put in an error.
  */
+import { SettingsError } from "../../shared/settings/errors.ts";
+import type { SecretReader } from "./secrets-client.ts";
+
+export type { SecretReader } from "./secrets-client.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads a secret's string value (SecretString); undefined when it has none. */
-export type SecretReader = (secretId: string) => Promise<string | undefined>;
-
-export class MeshSecretError extends Error {
+/** The secret is named twice over, or cannot be read; never carries its value. */
+export class MeshSecretError extends SettingsError {
   override name = "MeshSecretError";
+  constructor(problem: string, options: { cause?: unknown } = {}) {
+    super(problem, options);
+  }
 }
 
 const readWithPowertools: SecretReader = async (secretId) =>

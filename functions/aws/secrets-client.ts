@@ -4,7 +4,9 @@
  * mesh-password.ts, only when MESH_SASL_PASSWORD_SECRET is set: a file of its own in the bundle.
  */
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import type { SecretReader } from "./mesh-password.ts";
+
+/** Reads a secret's string value (SecretString); undefined when it has none. */
+export type SecretReader = (secretId: string) => Promise<string | undefined>;
 
 /** Cached for the life of the execution environment: init reads it once, rotation restarts. */
 const CACHE_SECONDS = 24 * 60 * 60;

@@ -10,11 +10,16 @@
  */
 import { ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { SettingsError } from "../../shared/settings/errors.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export class BlobSettingsError extends Error {
+/** The container's connection settings are missing, contradictory or malformed. */
+export class BlobSettingsError extends SettingsError {
   override name = "BlobSettingsError";
+  constructor(problem: string) {
+    super(problem);
+  }
 }
 
 /** The credential of a managed identity (the user-assigned one clientId names). */

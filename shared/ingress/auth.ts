@@ -8,6 +8,7 @@
 import { hash, randomBytes } from "node:crypto";
 import type { JSONWebKeySet, JWTVerifyGetKey } from "jose";
 import type { DeployedRegistry } from "../registry-snapshot/index.ts";
+import { SettingsError } from "../settings/errors.ts";
 import { fail, retryAfterSeconds } from "./problem.ts";
 
 /** An API key as stored: the principal it stands for and the SHA-256 of the key (hex). */
@@ -65,10 +66,10 @@ export interface Caller {
 }
 
 /** A bad ingress auth configuration; names the entry at fault, never a secret. */
-export class AuthConfigError extends Error {
+export class AuthConfigError extends SettingsError {
+  override name = "AuthConfigError";
   constructor(message: string) {
     super(message);
-    this.name = "AuthConfigError";
   }
 }
 

@@ -6,6 +6,7 @@
 import * as z from "zod/mini";
 import { englishMessages, type MeshClientConfigInput } from "../amqp/index.ts";
 import { type Env, listSetting, meshLoginFromEnv, positiveMsSetting } from "../settings/env.ts";
+import { SettingsError } from "../settings/errors.ts";
 import type { ApiKeyEntry, AuthOptions } from "./auth.ts";
 
 export interface IngressSettings {
@@ -15,10 +16,10 @@ export interface IngressSettings {
 }
 
 /** A setting is missing or malformed; names the variable and what it must hold, never its value. */
-export class IngressConfigError extends Error {
+export class IngressConfigError extends SettingsError {
+  override name = "IngressConfigError";
   constructor(problems: readonly string[]) {
-    super(`ingress configuration: ${problems.join("; ")}`);
-    this.name = "IngressConfigError";
+    super(problems, { scope: "ingress" });
   }
 }
 

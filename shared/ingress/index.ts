@@ -37,12 +37,6 @@ export {
   type MessagePublisher,
 } from "./ingress.ts";
 export {
-  type LocalIngressOptions,
-  type LocalIngressServer,
-  localIngressListener,
-  startLocalIngress,
-} from "./local-server.ts";
-export {
   type ItemResult,
   PROBLEM_JSON,
   PROBLEM_KINDS,

@@ -1,10 +1,38 @@
-import stableStringify from "fast-json-stable-stringify";
-
 /**
  * Payload schema compatibility: which changes from one JSON Schema to its successor can make a
  * payload that the old schema accepted invalid under the new one (or drop a property a
  * consumer relied on). Conservative: what it cannot judge exactly it reports as breaking.
  */
+import {
+  ANY,
+  child,
+  IGNORED,
+  isSchema,
+  own,
+  type Schema,
+  SchemaDocument,
+} from "./schema-document.ts";
+import {
+  allowedValues,
+  type Bound,
+  boundNarrowed,
+  COMPARED,
+  dependentLists,
+  isWholeMultiple,
+  LOWER_LIMITS,
+  lostTypes,
+  numericBound,
+  restOf,
+  sameJson,
+  schemaMap,
+  schemasOfName,
+  stringList,
+  testPattern,
+  tupleOf,
+  typesOf,
+  typesOfValues,
+  UPPER_LIMITS,
+} from "./schema-keywords.ts";
 
 export type SchemaChangeKind =
   | "property-removed"
@@ -30,220 +58,6 @@ export interface SchemaChange {
   /** JSON pointer into the new payload schema ("" for the whole schema). */
   pointer: string;
   message: string;
-}
-
-type Schema = Record<string, unknown>;
-
-/** Accepts everything; one frozen object so that the cycle guard sees the same node each time. */
-const ANY: Schema = Object.freeze({});
-/** Property names are strings: the old side of a propertyNames comparison knows that much. */
-const ANY_NAME: Schema = Object.freeze({ type: "string" });
-
-/** Keywords that constrain nothing (annotations, identifiers, definitions). */
-const IGNORED = new Set([
-  "$schema",
-  "$id",
-  "$anchor",
-  "$dynamicAnchor",
-  "$comment",
-  "$defs",
-  "definitions",
-  "$vocabulary",
-  "title",
-  "description",
-  "default",
-  "examples",
-  "deprecated",
-  "readOnly",
-  "writeOnly",
-]);
-
-/** Keywords compared one by one below; any other keyword is compared as a whole. */
-const COMPARED = new Set([
-  "$ref",
-  "type",
-  "enum",
-  "const",
-  "maximum",
-  "exclusiveMaximum",
-  "maxLength",
-  "maxItems",
-  "maxProperties",
-  "minimum",
-  "exclusiveMinimum",
-  "minLength",
-  "minItems",
-  "minProperties",
-  "multipleOf",
-  "pattern",
-  "uniqueItems",
-  "properties",
-  "required",
-  "additionalProperties",
-  "unevaluatedProperties",
-  "patternProperties",
-  "propertyNames",
-  "dependentRequired",
-  "dependencies",
-  "items",
-  "prefixItems",
-  "additionalItems",
-  "if",
-  "then",
-  "else",
-  "allOf",
-  "anyOf",
-  "oneOf",
-  "not",
-]);
-
-const UPPER_LIMITS = ["maxLength", "maxItems", "maxProperties"];
-const LOWER_LIMITS = ["minLength", "minItems", "minProperties"];
-const ALL_TYPES = ["null", "boolean", "object", "array", "number", "string"];
-
-/** Equal as JSON: key order and object prototypes do not count. */
-function sameJson(a: unknown, b: unknown): boolean {
-  return stableStringify(a) === stableStringify(b);
-}
-
-function isSchema(value: unknown): value is Schema {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function own(schema: Schema, key: string): unknown {
-  return Object.hasOwn(schema, key) ? schema[key] : undefined;
-}
-
-function escapeSegment(segment: string): string {
-  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-function child(pointer: string, ...segments: string[]): string {
-  return pointer + segments.map((s) => `/${escapeSegment(s)}`).join("");
-}
-
-function where(pointer: string): string {
-  return pointer === "" ? "the payload" : pointer;
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
-}
-
-/** The tokens of a same-document JSON pointer reference (`#`, `#/$defs/a`); else undefined. */
-function localPointer(ref: string): string[] | undefined {
-  if (!ref.startsWith("#")) return undefined;
-  let fragment: string;
-  try {
-    fragment = decodeURIComponent(ref.slice(1));
-  } catch {
-    return undefined;
-  }
-  if (fragment === "") return [];
-  // "#name" is an $anchor: not followed, compared by name.
-  if (!fragment.startsWith("/")) return undefined;
-  return fragment
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-function lookup(root: unknown, tokens: readonly string[]): unknown {
-  let node = root;
-  for (const token of tokens) {
-    if (Array.isArray(node)) {
-      if (!/^(0|[1-9]\d*)$/.test(token)) return undefined;
-      node = node[Number(token)];
-    } else if (isSchema(node) && Object.hasOwn(node, token)) {
-      node = node[token];
-    } else return undefined;
-  }
-  return node;
-}
-
-function testPattern(pattern: string, name: string): boolean | undefined {
-  try {
-    return new RegExp(pattern, "u").test(name);
-  } catch {
-    return undefined;
-  }
-}
-
-/** One side of the comparison: its document (for `$ref`) and the nodes made from it. */
-class SchemaDocument {
-  private readonly merged = new WeakMap<object, unknown>();
-  private readonly names = new WeakMap<object, Schema>();
-
-  readonly root: unknown;
-
-  constructor(root: unknown) {
-    this.root = root;
-  }
-
-  /**
-   * Follows same-document `$ref`s: the result is the target with the keywords beside the
-   * `$ref` laid over it (`required` and `properties` joined, others beside the `$ref` win).
-   * `pointer` becomes the target's place when the `$ref` stood alone. Remote references,
-   * anchors, missing targets and cycles stop here; the `$ref` is then compared by name.
-   */
-  resolve(node: unknown, pointer: string): { schema: unknown; pointer: string } {
-    let current = node;
-    let place = pointer;
-    const followed = new Set<string>();
-    while (isSchema(current) && typeof current.$ref === "string") {
-      const tokens = localPointer(current.$ref);
-      const key = tokens?.join("\u0000");
-      if (tokens === undefined || key === undefined || followed.has(key)) break;
-      followed.add(key);
-      const target = lookup(this.root, tokens);
-      if (target !== true && target !== false && !isSchema(target)) break;
-      // A $ref alone is its target (the same node from every place that refers to it).
-      if (Object.keys(current).every((k) => k === "$ref" || IGNORED.has(k))) {
-        current = target;
-        place = tokens.length === 0 ? "" : child("", ...tokens);
-      } else current = this.mergeRef(current, target);
-    }
-    return { schema: current, pointer: place };
-  }
-
-  /** The same object every time for the same node, so that the cycle guard can see repeats. */
-  private mergeRef(node: Schema, target: Schema | boolean): unknown {
-    const cached = this.merged.get(node);
-    if (cached !== undefined) return cached;
-    const { $ref: _ref, ...beside } = node;
-    let result: unknown;
-    if (target === false) result = false;
-    else if (target === true) result = beside;
-    else {
-      const merged: Schema = { ...target };
-      for (const [key, value] of Object.entries(beside)) {
-        const under = own(target, key);
-        if (key === "required" && Array.isArray(under) && Array.isArray(value))
-          merged.required = [...new Set([...under, ...value])];
-        else if (key === "properties" && isSchema(under) && isSchema(value))
-          merged.properties = { ...under, ...value };
-        else merged[key] = value;
-      }
-      result = merged;
-    }
-    this.merged.set(node, result);
-    return result;
-  }
-
-  /** The old schema of property names: its `propertyNames`, known to be about strings. */
-  namesSchema(propertyNames: unknown): unknown {
-    if (propertyNames === undefined || propertyNames === true) return ANY_NAME;
-    if (!isSchema(propertyNames)) return propertyNames;
-    let cached = this.names.get(propertyNames);
-    if (cached === undefined) {
-      cached =
-        own(propertyNames, "type") === undefined
-          ? { type: "string", ...propertyNames }
-          : propertyNames;
-      this.names.set(propertyNames, cached);
-    }
-    return cached;
-  }
 }
 
 /** `shape`: the schema describes the payload's shape (so a removed property matters to consumers). */
@@ -582,123 +396,8 @@ class Comparison {
   }
 }
 
-/**
- * The schemas a property `name` that `schema` does not list must match (its patterns, else
- * additionalProperties), each with the keyword path it stands at.
- */
-function schemasOfName(schema: Schema, name: string): [unknown, string[]][] {
-  const matched = Object.entries(schemaMap(own(schema, "patternProperties")))
-    .filter(([pattern]) => testPattern(pattern, name) !== false)
-    .map(([pattern, s]): [unknown, string[]] => [s, ["patternProperties", pattern]]);
-  if (matched.length > 0) return matched;
-  return [[own(schema, "additionalProperties") ?? ANY, ["additionalProperties"]]];
-}
-
-function typesOf(schema: Schema): Set<string> | undefined {
-  const type = own(schema, "type");
-  if (typeof type === "string") return new Set([type]);
-  if (Array.isArray(type)) return new Set(type.filter((t): t is string => typeof t === "string"));
-  return undefined;
-}
-
-/** Types the old schema accepted that the new one does not ("integer" fits inside "number"). */
-function lostTypes(previous: Set<string> | undefined, next: Set<string> | undefined): string[] {
-  if (next === undefined) return [];
-  const accepted = previous ?? new Set(ALL_TYPES);
-  return [...accepted].filter((t) => !next.has(t) && !(t === "integer" && next.has("number")));
-}
-
-/** The JSON types of a list of values ("integer" for whole numbers); undefined for no list. */
-function typesOfValues(values: unknown[] | undefined): Set<string> | undefined {
-  if (values === undefined) return undefined;
-  return new Set(
-    values.map((v) =>
-      v === null
-        ? "null"
-        : Array.isArray(v)
-          ? "array"
-          : typeof v === "number"
-            ? Number.isInteger(v)
-              ? "integer"
-              : "number"
-            : typeof v,
-    ),
-  );
-}
-
-/** The values the schema is limited to by `const` or `enum`; undefined when not limited. */
-function allowedValues(schema: Schema): unknown[] | undefined {
-  const values = own(schema, "enum");
-  if (Object.hasOwn(schema, "const")) {
-    const only = schema.const;
-    return Array.isArray(values) && !values.some((v) => sameJson(v, only)) ? [] : [only];
-  }
-  return Array.isArray(values) ? values : undefined;
-}
-
-interface Bound {
-  value: number;
-  exclusive: boolean;
-  keyword: string;
-}
-
-/** The tighter of `maximum`/`exclusiveMaximum` (or of the minimums): what the schema enforces. */
-function numericBound(schema: Schema, side: "maximum" | "minimum"): Bound | undefined {
-  const exclusiveKeyword = side === "maximum" ? "exclusiveMaximum" : "exclusiveMinimum";
-  const inclusive = own(schema, side);
-  const exclusive = own(schema, exclusiveKeyword);
-  const bounds: Bound[] = [];
-  if (typeof inclusive === "number" && Number.isFinite(inclusive))
-    bounds.push({ value: inclusive, exclusive: false, keyword: side });
-  if (typeof exclusive === "number" && Number.isFinite(exclusive))
-    bounds.push({ value: exclusive, exclusive: true, keyword: exclusiveKeyword });
-  return bounds.reduce<Bound | undefined>(
-    (tightest, b) => (tightest === undefined || boundNarrowed(tightest, b, side) ? b : tightest),
-    undefined,
-  );
-}
-
-/** Whether bound `now` refuses a number that bound `was` (none: no bound) let through. */
-function boundNarrowed(was: Bound | undefined, now: Bound, side: "maximum" | "minimum"): boolean {
-  if (was === undefined) return true;
-  if (now.value !== was.value)
-    return side === "maximum" ? now.value < was.value : now.value > was.value;
-  return now.exclusive && !was.exclusive;
-}
-
-function isWholeMultiple(value: number, divisor: number): boolean {
-  const ratio = value / divisor;
-  return Number.isFinite(ratio) && ratio >= 1 && Math.abs(ratio - Math.round(ratio)) < 1e-9 * ratio;
-}
-
-function schemaMap(value: unknown): Record<string, unknown> {
-  return isSchema(value) ? value : {};
-}
-
-/** `dependentRequired` and the list form of draft-07 `dependencies`: [keyword, trigger, names]. */
-function dependentLists(schema: Schema): [string, string, string[]][] {
-  const lists: [string, string, string[]][] = [];
-  for (const keyword of ["dependentRequired", "dependencies"])
-    for (const [trigger, names] of Object.entries(schemaMap(own(schema, keyword))))
-      if (Array.isArray(names)) lists.push([keyword, trigger, stringList(names)]);
-  return lists;
-}
-
-/** Positional item schemas: `prefixItems`, or the list form of draft-07 `items`. */
-function tupleOf(schema: Schema): { keyword: string; schemas: unknown[] } {
-  const prefix = own(schema, "prefixItems");
-  if (Array.isArray(prefix)) return { keyword: "prefixItems", schemas: prefix };
-  const items = own(schema, "items");
-  if (Array.isArray(items)) return { keyword: "items", schemas: items };
-  return { keyword: "prefixItems", schemas: [] };
-}
-
-/** The schema of the items after the positional ones (`items`, or draft-07 `additionalItems`). */
-function restOf(schema: Schema): { keyword: string; schema: unknown } {
-  const items = own(schema, "items");
-  if (Array.isArray(items))
-    return { keyword: "additionalItems", schema: own(schema, "additionalItems") };
-  return { keyword: "items", schema: items };
+function where(pointer: string): string {
+  return pointer === "" ? "the payload" : pointer;
 }
 
 /**

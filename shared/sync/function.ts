@@ -9,6 +9,7 @@ import type { ManagementPool, ManagementTarget } from "../management/index.ts";
 import { snapshotRegistry } from "../registry-snapshot/index.ts";
 import type { RouterConfig } from "../router-config/index.ts";
 import { type Env, listSetting, meshLoginFromEnv, positiveMsSetting } from "../settings/env.ts";
+import { SettingsError } from "../settings/errors.ts";
 import type { SyncLogger, SyncReport } from "./report.ts";
 import { runSync } from "./run.ts";
 import { isProjectPath } from "./snapshot.ts";
@@ -46,10 +47,10 @@ export interface SyncFunctionSettings {
 }
 
 /** A setting is missing or malformed: names the variable and what it must hold, never its value. */
-export class SyncConfigError extends Error {
+export class SyncConfigError extends SettingsError {
   override name = "SyncConfigError";
   constructor(problems: readonly string[]) {
-    super(`config-sync configuration: ${problems.join("; ")}`);
+    super(problems, { scope: "config-sync" });
   }
 }
 

@@ -37,10 +37,7 @@ export type { ValidProject } from "./generated.ts";
 export { loggingPool, operationLogger, withOperationLog } from "./operation-log.ts";
 export {
   type BlockedChange,
-  formatSyncPlan,
   normalizeActual,
-  operationCount,
-  operationCounts,
   planFromLastApplied,
   planSync,
   type RestartOnlyChange,
@@ -48,6 +45,7 @@ export {
   type SyncStep,
   type UntouchedEntity,
 } from "./plan.ts";
+export { formatSyncPlan, operationCount, operationCounts } from "./plan-text.ts";
 export {
   type LoadStats,
   loadSnapshot,

@@ -7,7 +7,8 @@
 import type { ChannelCompatibility } from "../registry/index.ts";
 import type { RouterFlavour } from "../topology/index.ts";
 import type { AppliedStep } from "./apply.ts";
-import { formatSyncPlan, operationCounts, type SyncPlan } from "./plan.ts";
+import type { SyncPlan } from "./plan.ts";
+import { formatSyncPlan, operationCounts } from "./plan-text.ts";
 
 export interface SyncLogger {
   info(message: string, fields?: Record<string, unknown>): void;

@@ -15,7 +15,8 @@ import { type AppliedStep, applySyncPlan } from "./apply.ts";
 import { configDigest, type DesiredConfigs } from "./desired.ts";
 import { bootTimeOf, hasRestarted, mayHaveRestarted, needsFullSync } from "./drift.ts";
 import { lastAppliedConfig } from "./last-applied.ts";
-import { operationCounts, planFromLastApplied, planSync, type SyncPlan } from "./plan.ts";
+import { planFromLastApplied, planSync, type SyncPlan } from "./plan.ts";
+import { operationCounts } from "./plan-text.ts";
 import type { RouterSyncResult, SyncLogger } from "./report.ts";
 import type { RouterState } from "./state.ts";
 

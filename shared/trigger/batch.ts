@@ -7,7 +7,6 @@
 import { escapeControlCharacters } from "../log-text.ts";
 import { addressSegments } from "../registry/index.ts";
 import type { ChannelCatalog } from "./catalog.ts";
-import { UnknownChannelError } from "./catalog.ts";
 import type {
   BatchItemFailure,
   BatchResponse,
@@ -15,24 +14,14 @@ import type {
   ChannelMessage,
   TriggerContext,
 } from "./definition.ts";
-import { decodeRecord, RecordInvalidError, type TriggerRecord } from "./records.ts";
+import { ChannelMismatchError, RecordInvalidError, UnknownChannelError } from "./errors.ts";
+import { decodeRecord, type TriggerRecord } from "./records.ts";
 
 export interface BatchRunOptions {
   catalog: ChannelCatalog;
   context: TriggerContext;
   /** Told about a handler that threw (the batch's items are reported failed). */
   onHandlerError?: (error: unknown) => void;
-}
-
-/** The invocation is for another channel than the function handles. */
-export class ChannelMismatchError extends Error {
-  constructor(expected: string, got: string) {
-    super(
-      `this function handles channel "${expected}" but was invoked for "${got}"; ` +
-        "point the bridge (or the queue trigger) at the function of that channel",
-    );
-    this.name = "ChannelMismatchError";
-  }
 }
 
 function sameChannel(a: string, b: string): boolean {

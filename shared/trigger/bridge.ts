@@ -7,6 +7,12 @@
  * has none). Nothing is settled before the function answered, so a bridge that dies leaves
  * its unsettled deliveries to the router, which gives them back to their producers (or, for a
  * broker channel, the broker) to be delivered again.
+ *
+ * Why it is long: it is one state machine — credit, the batch being filled, invocations in
+ * flight, settlement, retries with backoff, dead-lettering, a fatal stop — over one set of
+ * held deliveries. Each step reads and changes what the others hold, so split by step the
+ * parts would reach into each other's state; the attempt ledger, the invokers, the batch run
+ * and the records are already modules of their own.
  */
 import {
   type ConnectionFailedError,
@@ -25,7 +31,8 @@ import {
 import { escapeControlCharacters } from "../log-text.ts";
 import { type AttemptLedger, attemptKey, MemoryAttemptLedger } from "./attempt-ledger.ts";
 import { matchBatchFailures } from "./batch.ts";
-import { type FunctionInvoker, InvokeError } from "./invoker.ts";
+import { InvokeError } from "./errors.ts";
+import type { FunctionInvoker } from "./invoker.ts";
 import { INVOCATION_FORMAT, recordOfMessage } from "./records.ts";
 
 /** What the bridge needs of the shared client (MeshClient has it). */

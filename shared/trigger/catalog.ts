@@ -26,17 +26,6 @@ export interface ChannelCatalog {
   channel(address: string): TriggerChannel | undefined;
 }
 
-/** The channel is not in the registry the function runs with (bundled, or learnt live). */
-export class UnknownChannelError extends Error {
-  constructor(address: string, digest: string) {
-    super(
-      `channel "${address}" is not in the registry snapshot ${digest.slice(0, 12)} this function runs with; ` +
-        "register it, or bundle again with `npm run bundle`",
-    );
-    this.name = "UnknownChannelError";
-  }
-}
-
 function triggerChannel(
   channel: DeployedChannel,
   validator: PayloadValidator | undefined,

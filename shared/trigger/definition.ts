@@ -7,6 +7,10 @@
  */
 import type { Context } from "@opentelemetry/api";
 import type { ApplicationPropertyValue, JsonValue, PublishResult } from "../amqp/index.ts";
+import type { BatchResponse } from "./batch-response.ts";
+import { ChannelHandlerDefinitionError } from "./errors.ts";
+
+export type { BatchItemFailure, BatchResponse } from "./batch-response.ts";
 
 declare global {
   /**
@@ -74,18 +78,6 @@ export interface ChannelMessage<T> {
   trace: MessageTrace;
 }
 
-/** One failed item; `permanent` (an amqp-mesh extension SQS ignores) skips the retries. */
-export interface BatchItemFailure {
-  itemIdentifier: string;
-  permanent?: boolean;
-  reason?: string;
-}
-
-/** The SQS partial batch response: only the items listed failed. */
-export interface BatchResponse {
-  batchItemFailures: BatchItemFailure[];
-}
-
 export interface PublishFromFunctionOptions {
   /** Idempotency key; derive it from the message that caused the publish, so retries repeat it. */
   messageId?: string;
@@ -140,14 +132,6 @@ export interface ChannelHandlerDefinition<T> {
   readonly channel: string;
   readonly name: string;
   readonly handler: ChannelHandler<T>;
-}
-
-/** Bad input to defineChannelHandler, with what to write instead. */
-export class ChannelHandlerDefinitionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ChannelHandlerDefinitionError";
-  }
 }
 
 const CHANNEL_PATTERN = /^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*$/;

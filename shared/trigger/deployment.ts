@@ -11,13 +11,9 @@ import type {
   RegistrySnapshot,
   RegistryView,
 } from "../registry-snapshot/index.ts";
-import {
-  type ChannelCatalog,
-  channelCatalog,
-  liveChannelCatalog,
-  UnknownChannelError,
-} from "./catalog.ts";
+import { type ChannelCatalog, channelCatalog, liveChannelCatalog } from "./catalog.ts";
 import type { ChannelHandlerDefinition } from "./definition.ts";
+import { PublishNotConfiguredError, UnknownChannelError } from "./errors.ts";
 import { type ChannelPublish, channelPublisher } from "./publisher.ts";
 import { publishSettingsFromEnv } from "./settings.ts";
 
@@ -28,16 +24,6 @@ export interface DeployedTrigger {
   /** Publishes through the shared publisher; refuses with the reason when MESH_URLS is not set. */
   publish: ChannelPublish;
   client: MeshPublisher | RenewablePublisher | undefined;
-}
-
-/** A function tries to publish but has no edge routers configured. */
-export class PublishNotConfiguredError extends Error {
-  constructor() {
-    super(
-      "this function has no edge routers to publish to: set MESH_URLS (and MESH_SASL_USERNAME/PASSWORD)",
-    );
-    this.name = "PublishNotConfiguredError";
-  }
 }
 
 export function assembleTrigger(

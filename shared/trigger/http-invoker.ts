@@ -5,7 +5,8 @@
  * function threw) and a time-out are function errors; 401, 403 and 404 will not work until
  * the configuration changes (fatal); 429, 5xx and network errors are retried later.
  */
-import { type FunctionInvoker, InvokeError, type InvokeResult } from "./invoker.ts";
+import { InvokeError } from "./errors.ts";
+import type { FunctionInvoker, InvokeResult } from "./invoker.ts";
 import type { TriggerInvocation } from "./records.ts";
 
 export interface HttpInvokerOptions {

@@ -8,7 +8,6 @@ export {
 } from "./attempt-ledger.ts";
 export {
   type BatchRunOptions,
-  ChannelMismatchError,
   matchBatchFailures,
   runChannelBatch,
 } from "./batch.ts";
@@ -24,7 +23,6 @@ export {
   channelCatalog,
   liveChannelCatalog,
   type TriggerChannel,
-  UnknownChannelError,
 } from "./catalog.ts";
 export { type TriggerContextOptions, triggerContext } from "./context.ts";
 export {
@@ -32,7 +30,6 @@ export {
   type BatchResponse,
   type ChannelHandler,
   type ChannelHandlerDefinition,
-  ChannelHandlerDefinitionError,
   type ChannelHandlerOptions,
   type ChannelMessage,
   type CloudEventAttributes,
@@ -44,34 +41,43 @@ export {
   type TriggerContext,
   type TypedChannel,
 } from "./definition.ts";
-export { assembleTrigger, type DeployedTrigger, PublishNotConfiguredError } from "./deployment.ts";
+export { assembleTrigger, type DeployedTrigger } from "./deployment.ts";
+export {
+  ChannelHandlerDefinitionError,
+  ChannelMismatchError,
+  InvocationEventError,
+  InvokeError,
+  PublishNotConfiguredError,
+  PublishPayloadInvalidError,
+  QueuedBatchFailedError,
+  RecordInvalidError,
+  TriggerConfigError,
+  TriggerError,
+  UnknownChannelError,
+} from "./errors.ts";
 export { type HttpInvokerOptions, httpInvoker } from "./http-invoker.ts";
 export { messageIdempotencyKey, recordIdempotencyKey } from "./idempotency-key.ts";
 export { type InProcessInvokerOptions, inProcessInvoker } from "./in-process-invoker.ts";
-export { type FunctionInvoker, InvokeError, type InvokeResult } from "./invoker.ts";
+export type { FunctionInvoker, InvokeResult } from "./invoker.ts";
 export {
   type ChannelPublish,
   channelPublisher,
   type MessageSender,
-  PublishPayloadInvalidError,
 } from "./publisher.ts";
 export {
   type IdempotencyGuard,
-  QueuedBatchFailedError,
   type QueuedBatchOutcome,
   runQueuedBatch,
 } from "./queued.ts";
 export {
   decodeRecord,
   INVOCATION_FORMAT,
-  InvocationEventError,
   isTriggerInvocation,
   parseTriggerInvocation,
-  RecordInvalidError,
   recordOfMessage,
   type TriggerInvocation,
   type TriggerRecord,
   triggerInvocationSchema,
 } from "./records.ts";
 export { catalogOfRegistry } from "./registry-catalog.ts";
-export { publishSettingsFromEnv, TriggerConfigError } from "./settings.ts";
+export { publishSettingsFromEnv } from "./settings.ts";

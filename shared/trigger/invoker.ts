@@ -17,20 +17,3 @@ export interface FunctionInvoker {
   invoke(invocation: TriggerInvocation): Promise<InvokeResult>;
   close?(): Promise<void>;
 }
-
-/**
- * The function could not be invoked. `fatal`: it will not work until its configuration
- * changes (not found, not authorized) — the bridge stops and releases what it holds;
- * otherwise (throttled, unavailable, network) the bridge retries later without counting
- * an attempt against the messages.
- */
-export class InvokeError extends Error {
-  readonly fatal: boolean;
-  readonly status: number | undefined;
-  constructor(message: string, options: { fatal: boolean; status?: number; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "InvokeError";
-    this.fatal = options.fatal;
-    this.status = options.status;
-  }
-}

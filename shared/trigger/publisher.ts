@@ -11,31 +11,13 @@ import {
   type PublishResult,
   toAmqpMessage,
 } from "../amqp/index.ts";
-import { escapeControlCharacters } from "../log-text.ts";
-import type { Violation } from "../registry-snapshot/index.ts";
 import type { ChannelCatalog } from "./catalog.ts";
-import { UnknownChannelError } from "./catalog.ts";
 import type { PublishFromFunctionOptions } from "./definition.ts";
+import { PublishPayloadInvalidError, UnknownChannelError } from "./errors.ts";
 
 /** What the publisher needs of the shared client (MeshClient has it). */
 export interface MessageSender {
   publish(address: string, message: MeshMessage, options?: PublishOptions): Promise<PublishResult>;
-}
-
-/** The payload does not match the target channel's schema; nothing was published. */
-export class PublishPayloadInvalidError extends Error {
-  readonly violations: Violation[];
-  constructor(channel: string, violations: Violation[]) {
-    super(
-      escapeControlCharacters(
-        `payload for channel "${channel}" violates its schema: ${violations
-          .map((v) => `${v.pointer || "(root)"} ${v.detail}`)
-          .join("; ")}`,
-      ),
-    );
-    this.name = "PublishPayloadInvalidError";
-    this.violations = violations;
-  }
 }
 
 export type ChannelPublish = (

@@ -30,21 +30,6 @@ export interface QueuedBatchOutcome {
   failures: BatchItemFailure[];
 }
 
-/** Some items of a queued batch failed: thrown so the platform redelivers the batch. */
-export class QueuedBatchFailedError extends Error {
-  readonly failures: BatchItemFailure[];
-  constructor(channel: string, failures: BatchItemFailure[], size: number) {
-    super(
-      escapeControlCharacters(
-        `${failures.length} of ${size} messages of channel "${channel}" failed; the broker redelivers the whole batch ` +
-          `(${failures.map((f) => `${f.itemIdentifier}: ${f.reason ?? "failed"}`).join("; ")})`,
-      ),
-    );
-    this.name = "QueuedBatchFailedError";
-    this.failures = failures;
-  }
-}
-
 interface Deferred {
   promise: Promise<void>;
   resolve: () => void;

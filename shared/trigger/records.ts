@@ -15,6 +15,7 @@ import {
   type ReceivedMessage,
 } from "../amqp/index.ts";
 import type { ChannelMessage, CloudEventAttributes } from "./definition.ts";
+import { InvocationEventError, RecordInvalidError } from "./errors.ts";
 import { recordIdempotencyKey } from "./idempotency-key.ts";
 
 /** The invocation event's marker and version: a function refuses what it does not know. */
@@ -44,17 +45,6 @@ export const triggerInvocationSchema = z.object({
 });
 /** What the bridge sends a function: one batch of one channel. */
 export type TriggerInvocation = z.infer<typeof triggerInvocationSchema>;
-
-/** The event is not a trigger invocation; says which fields are wrong. */
-export class InvocationEventError extends Error {
-  constructor(issues: readonly string[]) {
-    super(
-      `not an amqp-mesh trigger invocation (${issues.join("; ")}); ` +
-        "the function expects what `amqp-mesh bridge` sends, or its platform's queue event",
-    );
-    this.name = "InvocationEventError";
-  }
-}
 
 export function isTriggerInvocation(event: unknown): boolean {
   return (
@@ -115,14 +105,6 @@ export function recordOfMessage(
     ...(message.correlationId === undefined ? {} : { correlationId: message.correlationId }),
     properties,
   };
-}
-
-/** A record whose content cannot be a payload of its channel: never retried. */
-export class RecordInvalidError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RecordInvalidError";
-  }
 }
 
 const CE_PREFIXES = ["cloudEvents_", "cloudEvents:"];

@@ -7,14 +7,7 @@
  */
 import type { MeshClientConfigInput } from "../amqp/index.ts";
 import { type Env, listSetting, meshLoginFromEnv } from "../settings/env.ts";
-
-/** A setting is malformed; names the variable and what it must hold, never its value. */
-export class TriggerConfigError extends Error {
-  constructor(problems: readonly string[]) {
-    super(`trigger configuration: ${problems.join("; ")}`);
-    this.name = "TriggerConfigError";
-  }
-}
+import { TriggerConfigError } from "./errors.ts";
 
 /**
  * MESH_URLS (comma-separated amqps:// edge routers; none: the function does not publish),

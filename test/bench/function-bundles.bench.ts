@@ -21,8 +21,8 @@ import { mkdir, rm } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import type { Metafile } from "esbuild";
-import { bundleFunctions } from "../../functions/bundle.ts";
 import { newApiKey } from "../../shared/ingress/index.ts";
+import { bundleFunctions } from "../../tools/bundle/bundle.ts";
 import { type Figure, recordResults } from "./results.ts";
 
 const RUNS = Number(process.argv[2] ?? 15);

@@ -13,13 +13,9 @@ import { randomUUID } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import rhea, { type Delivery, type EventContext } from "rhea";
+import { startLocalIngress } from "../../functions/node/ingress.ts";
 import { MeshClient } from "../../shared/amqp/index.ts";
-import {
-  CallerAuthenticator,
-  createIngress,
-  newApiKey,
-  startLocalIngress,
-} from "../../shared/ingress/index.ts";
+import { CallerAuthenticator, createIngress, newApiKey } from "../../shared/ingress/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";
 import {
   DeployedRegistry,

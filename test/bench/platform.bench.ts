@@ -24,7 +24,7 @@ import type { Invocation } from "../../cli/local/cloud-triggers.ts";
 import { type RegistryUpdate, startCloudTwin } from "../../cli/local/cloud-twin.ts";
 import type { Engine } from "../../cli/local/engine.ts";
 import { LOCAL_POLL_MS } from "../../cli/local/function-registries.ts";
-import { startLocalPlatform } from "../../cli/local-platform.ts";
+import { startLocalPlatform } from "../../cli/local/platform.ts";
 import { MeshClient } from "../../shared/amqp/index.ts";
 import { forTheStory } from "../support/example-functions.ts";
 import { copyProject } from "../support/generated-routers.ts";

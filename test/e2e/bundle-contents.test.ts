@@ -10,7 +10,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BundleResult, bundleFunctions } from "../../functions/bundle.ts";
+import { type BundleResult, bundleFunctions } from "../../tools/bundle/bundle.ts";
 
 const out = join(process.cwd(), ".tmp", "bundle-contents");
 let bundles: Map<string, BundleResult>;
@@ -42,8 +42,7 @@ const TRIGGERS = {
 } as const;
 const INGRESSES = ["aws/ingress", "azure/ingress"];
 
-const IDEMPOTENCY =
-  /node_modules\/@aws-lambda-powertools\/idempotency\/|^functions\/(trigger-idempotency|redis-cache-client)\.ts$/;
+const IDEMPOTENCY = /node_modules\/@aws-lambda-powertools\/idempotency\/|^functions\/idempotency\//;
 const CONSUMER_SIDE = /^shared\/amqp\/(client|consume|request)\.ts$/;
 
 describe("what each function bundle carries", () => {
@@ -62,7 +61,7 @@ describe("what each function bundle carries", () => {
           guard.some((f) => f.includes("@aws-lambda-powertools/idempotency/")),
           name,
         ).toBe(true);
-        expect(guard, name).toContain("functions/redis-cache-client.ts");
+        expect(guard, name).toContain("functions/idempotency/redis-cache-client.ts");
       }
     }
   });
@@ -197,7 +196,7 @@ describe("what each function bundle carries", () => {
   it("queued triggers carry Powertools idempotency without its JMESPath engine, and one Powertools commons", () => {
     for (const name of ["aws/invoice-sending", "azure/billing-triggers"]) {
       const files = inputs(name);
-      expect(files, name).toContain("functions/jmespath-fields.ts");
+      expect(files, name).toContain("tools/bundle/substitutes/jmespath-fields.ts");
       expect(
         files.filter((f) => f.includes("@aws-lambda-powertools/jmespath/")),
         name,
@@ -225,7 +224,7 @@ describe("what each function bundle carries", () => {
         ),
         name,
       ).toEqual([]);
-      expect(files, name).toContain("functions/azure-no-http-stream.ts");
+      expect(files, name).toContain("tools/bundle/substitutes/azure-no-http-stream.ts");
     }
   });
 });

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningConsole, startConsole } from "../../cli/console/server.ts";
-import { SYNC_PRINCIPAL } from "../../cli/local-platform.ts";
+import { SYNC_PRINCIPAL } from "../../cli/local/platform.ts";
 import { desiredConfigsOf } from "../../cli/observe-project.ts";
 import { MeshClient } from "../../shared/amqp/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";

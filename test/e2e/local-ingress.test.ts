@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type IngressPlatform, startPlatformIngress } from "../../cli/local-ingress.ts";
+import { type IngressPlatform, startPlatformIngress } from "../../cli/local/platform-ingress.ts";
 import { type LocalMesh, startLocalMesh } from "../../emulator/index.ts";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";

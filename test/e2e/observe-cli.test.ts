@@ -13,7 +13,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SYNC_PRINCIPAL } from "../../cli/local-platform.ts";
+import { SYNC_PRINCIPAL } from "../../cli/local/platform.ts";
 import { openManagement } from "../../shared/management/index.ts";
 import { PROBE_PRINCIPAL, validateProject } from "../../shared/registry/index.ts";
 import { type CliResult, runCli } from "../integration/cli/run-cli.ts";

@@ -10,7 +10,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleFunctions } from "../../functions/bundle.ts";
+import { bundleFunctions } from "../../tools/bundle/bundle.ts";
 
 const out = join(process.cwd(), ".tmp", "sync-bundle-test");
 

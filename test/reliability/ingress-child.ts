@@ -10,13 +10,9 @@
  *      parent → { stop: true } → child closes and exits.
  */
 import { getHeapSpaceStatistics, getHeapStatistics } from "node:v8";
+import { startLocalIngress } from "../../functions/node/ingress.ts";
 import { MeshClient } from "../../shared/amqp/index.ts";
-import {
-  CallerAuthenticator,
-  createIngress,
-  newApiKey,
-  startLocalIngress,
-} from "../../shared/ingress/index.ts";
+import { CallerAuthenticator, createIngress, newApiKey } from "../../shared/ingress/index.ts";
 import { validateProject } from "../../shared/registry/index.ts";
 import {
   DeployedRegistry,

@@ -16,7 +16,7 @@ import {
   runQueuedBatch,
   triggerContext,
 } from "../../../shared/trigger/index.ts";
-import type { ContextualIdempotencyGuard } from "../../trigger-idempotency.ts";
+import type { ContextualIdempotencyGuard } from "../../idempotency/index.ts";
 import { isAmazonMqEvent, parseAmazonMqEvent, recordsOfAmazonMqEvent } from "./amazon-mq-event.ts";
 import {
   bridgeInvocationCore,

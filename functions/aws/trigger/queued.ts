@@ -6,11 +6,11 @@
  *
  * Neither ActiveMQ nor Lambda take a partial batch response: a failed message fails the batch
  * and the broker redelivers all of it. With IDEMPOTENCY_REDIS_URL each message id runs once
- * across redeliveries (Powertools idempotency over Redis, `functions/trigger-idempotency.ts`);
+ * across redeliveries (Powertools idempotency over Redis, `functions/idempotency/`);
  * its Redis connection is made during init. The bridge's invocations are taken too.
  */
 import type { ChannelHandlerDefinition } from "../../../shared/trigger/index.ts";
-import { idempotencyGuardFromEnv } from "../../trigger-idempotency.ts";
+import { idempotencyGuardFromEnv } from "../../idempotency/index.ts";
 import type { TriggerLambdaHandler } from "./handler.ts";
 import { deployedTriggerOptions } from "./index.ts";
 import { createQueuedTriggerLambdaHandler } from "./queued-handler.ts";

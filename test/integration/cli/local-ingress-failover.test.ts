@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ingressRouters, startPlatformIngress } from "../../../cli/local-ingress.ts";
+import { ingressRouters, startPlatformIngress } from "../../../cli/local/platform-ingress.ts";
 import { type LocalMesh, startLocalMesh } from "../../../emulator/index.ts";
 import { MeshClient, type ReceivedMessage } from "../../../shared/amqp/index.ts";
 import { validateProject } from "../../../shared/registry/index.ts";

@@ -15,7 +15,8 @@ import { HttpRequest, InvocationContext } from "@azure/functions";
 import type { Context } from "aws-lambda";
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { createIngressHandler, type HttpApiEvent } from "../../../functions/aws/ingress/handler.ts";
-import { createIngressHttpHandler } from "../../../functions/azure/ingress.ts";
+import { createIngressHttpHandler } from "../../../functions/azure/ingress/handler.ts";
+import { type LocalIngressServer, startLocalIngress } from "../../../functions/node/ingress.ts";
 import { MeshClient, type ReceivedMessage } from "../../../shared/amqp/index.ts";
 import {
   type AuthOptions,
@@ -23,9 +24,7 @@ import {
   createIngress,
   type Ingress,
   type JwtOptions,
-  type LocalIngressServer,
   newApiKey,
-  startLocalIngress,
 } from "../../../shared/ingress/index.ts";
 import { type ChannelRegistry, validateProject } from "../../../shared/registry/index.ts";
 import {

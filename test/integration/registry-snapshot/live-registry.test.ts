@@ -23,11 +23,11 @@ import { awsSnapshotStore } from "../../../functions/aws/live-registry.ts";
 import { createSyncHandler, syncLoggerOf } from "../../../functions/aws/sync/handler.ts";
 import { S3ObjectStore } from "../../../functions/aws/sync/s3-store.ts";
 import { deployedTriggerOptions } from "../../../functions/aws/trigger/index.ts";
-import { createIngressHttpHandler } from "../../../functions/azure/ingress.ts";
+import { createIngressHttpHandler } from "../../../functions/azure/ingress/handler.ts";
 import { azureSnapshotStore } from "../../../functions/azure/live-registry.ts";
-import { createRegistryEventHandler } from "../../../functions/azure/sync.ts";
-import { BlobObjectStore } from "../../../functions/azure/sync-store.ts";
-import { deployedAzureTriggerOptions } from "../../../functions/azure/trigger-app.ts";
+import { BlobObjectStore } from "../../../functions/azure/sync/blob-store.ts";
+import { createRegistryEventHandler } from "../../../functions/azure/sync/handler.ts";
+import { deployedAzureTriggerOptions } from "../../../functions/azure/trigger/index.ts";
 import { MeshClient, type ReceivedMessage } from "../../../shared/amqp/index.ts";
 import {
   assembleIngress,

@@ -1,5 +1,5 @@
 /**
- * The Azure config-sync app module itself (functions/azure/sync-app.ts, the bundle's `main`),
+ * The Azure config-sync app module itself (functions/azure/sync/index.ts, the bundle's `main`),
  * imported with its settings in the environment — the registry container on Azurite, the
  * routers behind wire taps — and its exported Event Grid handler invoked with
  * InvocationContexts built here, as the Functions host would. Its management pool is shared
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BlobEmulator, startAzurite } from "../../support/storage-emulators.ts";
 import { ENGINE, SYNC_LOGIN, type SyncHarness, startSyncHarness } from "./harness.ts";
 
-type SyncApp = typeof import("../../../functions/azure/sync-app.ts");
+type SyncApp = typeof import("../../../functions/azure/sync/index.ts");
 
 let h: SyncHarness;
 let azurite: BlobEmulator;
@@ -101,7 +101,7 @@ describe.skipIf(ENGINE !== "emulator")(
         SYNC_BLOB_CONNECTION_STRING: azurite.connectionString,
         SYNC_BLOB_CONTAINER: containerName,
       });
-      syncApp = await import("../../../functions/azure/sync-app.ts");
+      syncApp = await import("../../../functions/azure/sync/index.ts");
     }, 120_000);
     afterAll(async () => {
       await syncApp?.pool.close();

@@ -20,11 +20,11 @@ import {
   syncLoggerOf as powertoolsLogger,
 } from "../../../functions/aws/sync/handler.ts";
 import { S3ObjectStore } from "../../../functions/aws/sync/s3-store.ts";
+import { BlobObjectStore } from "../../../functions/azure/sync/blob-store.ts";
 import {
   createDriftTimerHandler,
   createRegistryEventHandler,
-} from "../../../functions/azure/sync.ts";
-import { BlobObjectStore } from "../../../functions/azure/sync-store.ts";
+} from "../../../functions/azure/sync/handler.ts";
 import { ManagementPool, openManagement } from "../../../shared/management/index.ts";
 import {
   handleSyncTrigger,

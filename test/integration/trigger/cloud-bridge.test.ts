@@ -12,7 +12,7 @@ import type { HttpHandler } from "@azure/functions";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTriggerLambdaHandler } from "../../../functions/aws/trigger/index.ts";
 import { lambdaInvoker } from "../../../functions/aws/trigger/lambda-invoker.ts";
-import { createTriggerHttpHandler } from "../../../functions/azure/trigger.ts";
+import { createTriggerHttpHandler } from "../../../functions/azure/trigger/handler.ts";
 import { MeshClient } from "../../../shared/amqp/index.ts";
 import {
   type BridgeFatalError,

@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LocalMesh } from "../../../emulator/index.ts";
-import { connectRedisIdempotencyGuard } from "../../../functions/trigger-idempotency.ts";
+import { connectRedisIdempotencyGuard } from "../../../functions/idempotency/index.ts";
 import { type DeliveryInfo, MeshClient, type ReceivedMessage } from "../../../shared/amqp/index.ts";
 import { runtimeValidators } from "../../../shared/registry-snapshot/index.ts";
 import {

@@ -15,8 +15,8 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Invoice } from "../../../examples/functions/invoice-sending.ts";
 import { createQueuedTriggerLambdaHandler } from "../../../functions/aws/trigger/queued.ts";
-import { createServiceBusTriggerHandler } from "../../../functions/azure/trigger.ts";
-import { connectRedisIdempotencyGuard } from "../../../functions/trigger-idempotency.ts";
+import { createServiceBusTriggerHandler } from "../../../functions/azure/trigger/handler.ts";
+import { connectRedisIdempotencyGuard } from "../../../functions/idempotency/index.ts";
 import { type JsonValue, MeshClient, toAmqpMessage } from "../../../shared/amqp/index.ts";
 import { queueOutletAddress, typePrefix } from "../../../shared/router-config/index.ts";
 import {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redisCache } from "../../../functions/redis-cache-client.ts";
+import { redisCache } from "../../../functions/idempotency/redis-cache-client.ts";
 import { IN_CI } from "../../support/rabbitmq.ts";
 import { probeRedis, REDIS_URL, requireRedis } from "../../support/redis.ts";
 

@@ -216,7 +216,7 @@ describe("infra programs on the example project", { timeout: 120_000 }, () => {
       }
     }
     const registered = /app\.eventGrid\("([^"]+)"/.exec(
-      readFileSync(join(REPO_ROOT, "functions/azure/sync-app.ts"), "utf8"),
+      readFileSync(join(REPO_ROOT, "functions/azure/sync/index.ts"), "utf8"),
     )?.[1];
     for (const env of cloudEnvironments.filter((e) => e.cloud === "azure")) {
       const [subscription] = ofType(

@@ -8,11 +8,8 @@
 import { connect } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  bodyFromBytes,
-  type IngressRequest,
-  startLocalIngress,
-} from "../../../shared/ingress/index.ts";
+import { startLocalIngress } from "../../../functions/node/ingress.ts";
+import { bodyFromBytes, type IngressRequest } from "../../../shared/ingress/index.ts";
 import { IngressHarness } from "../../integration/ingress/harness.ts";
 import { startTestMesh, stopAllMeshes } from "../../support/local-mesh.ts";
 

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { toSyncTrigger } from "../../../functions/azure/sync.ts";
+import { toSyncTrigger } from "../../../functions/azure/sync/handler.ts";
 import {
   parseSyncState,
   SyncConfigError,

@@ -10,12 +10,12 @@ import {
   parseAmazonMqEvent,
   recordsOfAmazonMqEvent,
 } from "../../../functions/aws/trigger/amazon-mq-event.ts";
-import { recordsOfServiceBusBatch } from "../../../functions/azure/trigger.ts";
+import { recordsOfServiceBusBatch } from "../../../functions/azure/trigger/handler.ts";
 import {
   encodeCommand,
   parseReply,
   RespProtocolError,
-} from "../../../functions/redis-cache-client.ts";
+} from "../../../functions/idempotency/redis-cache-client.ts";
 import {
   decodeRecord,
   InvocationEventError,

@@ -7,13 +7,13 @@
  * InvocationContext.
  */
 import { app } from "@azure/functions";
-import { assembleIngress, ingressSettingsFromEnv } from "../../shared/ingress/index.ts";
+import { assembleIngress, ingressSettingsFromEnv } from "../../../shared/ingress/index.ts";
 import {
   deployedRegistryView,
   loadDeploymentArtifacts,
-} from "../../shared/registry-snapshot/index.ts";
-import { createIngressHttpHandler } from "./ingress.ts";
-import { azureSnapshotStore } from "./live-registry.ts";
+} from "../../../shared/registry-snapshot/index.ts";
+import { azureSnapshotStore } from "../live-registry.ts";
+import { createIngressHttpHandler } from "./handler.ts";
 
 const settings = ingressSettingsFromEnv(process.env);
 const { snapshot, validators } = await loadDeploymentArtifacts(new URL(".", import.meta.url));

@@ -1,5 +1,5 @@
 /**
- * functions/jmespath-fields.ts stands in for Powertools' JMESPath engine in the function
+ * tools/bundle/substitutes/jmespath-fields.ts stands in for Powertools' JMESPath engine in the function
  * bundles: for every field path it must answer what the real engine answers, on any JSON-like
  * data, and refuse every other expression instead of reading it some other way.
  */
@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { search } from "../../../functions/jmespath-fields.ts";
+import { search } from "../../../tools/bundle/substitutes/jmespath-fields.ts";
 
 // The engine Powertools idempotency itself resolves (its own dependency, wherever npm put it).
 const idempotency = createRequire(import.meta.url).resolve("@aws-lambda-powertools/idempotency");
@@ -42,7 +42,7 @@ const data = fc.letrec((tie) => ({
   ),
 })).value;
 
-describe("the bundles' JMESPath field paths (functions/jmespath-fields.ts)", () => {
+describe("the bundles' JMESPath field paths (tools/bundle/substitutes/jmespath-fields.ts)", () => {
   it("answers every field path as Powertools' JMESPath engine does", () => {
     fc.assert(
       fc.property(path, data, (expression, value) => {

@@ -9,22 +9,22 @@
  */
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { MeshClient } from "../shared/amqp/index.ts";
+import { startLocalIngress } from "../../functions/node/ingress.ts";
+import { MeshClient } from "../../shared/amqp/index.ts";
 import {
   CallerAuthenticator,
   createIngress,
   ingressSettingsFromEnv,
   newApiKey,
-  startLocalIngress,
-} from "../shared/ingress/index.ts";
-import { isReservedName } from "../shared/registry/index.ts";
+} from "../../shared/ingress/index.ts";
+import { isReservedName } from "../../shared/registry/index.ts";
 import {
   DeployedRegistry,
   runtimeValidators,
   snapshotRegistry,
-} from "../shared/registry-snapshot/index.ts";
-import type { Topology } from "../shared/topology/index.ts";
-import type { LocalPlatform } from "./local-platform.ts";
+} from "../../shared/registry-snapshot/index.ts";
+import type { Topology } from "../../shared/topology/index.ts";
+import type { LocalPlatform } from "./platform.ts";
 
 /** A publish waits for a router at most this long: a few tries over the list, then 503. */
 const INGRESS_RECONNECT = { initialDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 5 };

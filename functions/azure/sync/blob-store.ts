@@ -4,7 +4,7 @@
  * an upload for the state document.
  */
 import { type ContainerClient, RestError } from "@azure/storage-blob";
-import type { ObjectStore, StoredObject } from "../../shared/sync/index.ts";
+import type { ObjectStore, StoredObject } from "../../../shared/sync/index.ts";
 
 export class BlobObjectStore implements ObjectStore {
   readonly description: string;

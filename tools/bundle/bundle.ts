@@ -10,17 +10,17 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as esbuild from "esbuild";
-import { formatDiagnostic, hasErrors } from "../shared/diagnostics.ts";
-import { validateProject } from "../shared/registry/index.ts";
+import { formatDiagnostic, hasErrors } from "../../shared/diagnostics.ts";
+import { validateProject } from "../../shared/registry/index.ts";
 import {
   type RegistrySnapshot,
   SNAPSHOT_FILE,
   snapshotRegistry,
   VALIDATORS_FILE,
   validatorModuleSource,
-} from "../shared/registry-snapshot/index.ts";
+} from "../../shared/registry-snapshot/index.ts";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 export interface FunctionTarget {
   cloud: "aws" | "azure";
@@ -70,7 +70,7 @@ export const FUNCTIONS: FunctionTarget[] = [
   {
     cloud: "azure",
     name: "ingress",
-    entry: "functions/azure/index.ts",
+    entry: "functions/azure/ingress/index.ts",
     node: "node22",
     // Provided by the Functions worker at run time.
     external: ["@azure/functions-core"],
@@ -114,7 +114,7 @@ export const FUNCTIONS: FunctionTarget[] = [
   {
     cloud: "azure",
     name: "sync",
-    entry: "functions/azure/sync-app.ts",
+    entry: "functions/azure/sync/index.ts",
     node: "node22",
     external: ["@azure/functions-core"],
     registrySnapshot: false,
@@ -164,10 +164,10 @@ const builtinsThroughRequire: esbuild.Plugin = {
 };
 
 /**
- * Powertools idempotency's JMESPath engine (22.7 KB) replaced by functions/jmespath-fields.ts,
+ * Powertools idempotency's JMESPath engine (22.7 KB) replaced by substitutes/jmespath-fields.ts,
  * which reads the field path the triggers' guard names (`key`) and refuses anything else.
  */
-const JMESPATH_FIELDS = join(root, "functions/jmespath-fields.ts");
+const JMESPATH_FIELDS = join(root, "tools/bundle/substitutes/jmespath-fields.ts");
 const jmespathFields: esbuild.Plugin = {
   name: "jmespath-fields",
   setup(build) {
@@ -203,10 +203,10 @@ const oneCommons: esbuild.Plugin = {
  * modules esbuild keeps only what the app's registrations reach. Its
  * `@azure/functions-extensions-base` is read through its CommonJS build (the package's `.mjs`
  * is CommonJS too). Its HTTP streaming proxy, reached only after
- * `app.setup({ enableHttpStream: true })`, is replaced by functions/azure-no-http-stream.ts.
+ * `app.setup({ enableHttpStream: true })`, is replaced by substitutes/azure-no-http-stream.ts.
  */
 const AZURE_FUNCTIONS_SRC = join(root, "node_modules/@azure/functions/src/index.ts");
-const NO_HTTP_STREAM = join(root, "functions/azure-no-http-stream.ts");
+const NO_HTTP_STREAM = join(root, "tools/bundle/substitutes/azure-no-http-stream.ts");
 const azureFunctionsFromSource: esbuild.Plugin = {
   name: "azure-functions-from-source",
   setup(build) {
@@ -326,7 +326,7 @@ async function bundleFunction(
       entryPoints: [entry],
       outfile,
       external: target.external ?? [],
-      alias: { debug: join(root, "functions/no-debug.cjs") },
+      alias: { debug: join(root, "tools/bundle/substitutes/no-debug.cjs") },
       plugins: [
         sharedIsPure,
         builtinsThroughRequire,

@@ -1,8 +1,8 @@
 /**
- * Stands in for `@aws-lambda-powertools/jmespath` in function bundles (functions/bundle.ts):
+ * Stands in for `@aws-lambda-powertools/jmespath` in function bundles (tools/bundle/bundle.ts):
  * Powertools idempotency imports the whole JMESPath engine (lexer, parser, interpreter and
  * its function library: 22.7 KB minified) to read `eventKeyJmesPath`, and the triggers'
- * guard (trigger-idempotency.ts) names a plain field, `key`. This module answers field paths
+ * guard (functions/idempotency/) names a plain field, `key`. This module answers field paths
  * (`key`, `a.b.c`) exactly as JMESPath does — a field of anything but an object is null —
  * and refuses any other expression, naming it, instead of reading it some other way.
  */
@@ -14,7 +14,7 @@ export function search(expression: string, data: unknown, _options?: unknown): u
   if (typeof expression !== "string" || !FIELD_PATH.test(expression))
     throw new Error(
       `function bundle: JMESPath expression ${JSON.stringify(expression)} is not a field path (a.b.c); ` +
-        "only field paths are bundled (functions/jmespath-fields.ts)",
+        "only field paths are bundled (tools/bundle/substitutes/jmespath-fields.ts)",
     );
   let value: unknown = data;
   for (const field of expression.split(".")) {

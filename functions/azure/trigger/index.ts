@@ -5,7 +5,7 @@
  *
  * Registers the bridge's HTTP trigger (route `triggers/<name>`, function key required).
  * Queued mode (a Service Bus queue the router feeds) is `azureQueuedTrigger` in
- * `trigger-queued-app.ts`, which adds the idempotency guard: an app of bridge-mode triggers
+ * `queued.ts`, which adds the idempotency guard: an app of bridge-mode triggers
  * carries none of it. Built once per worker process: settings from the app settings, the
  * registry snapshot and validators `npm run bundle` put beside the bundle, the shared AMQP
  * publisher (connects on the first publish).
@@ -17,10 +17,10 @@ import {
   deployedRegistryView,
   loadDeploymentArtifacts,
   type RegistryView,
-} from "../../shared/registry-snapshot/index.ts";
-import { assembleTrigger, type ChannelHandlerDefinition } from "../../shared/trigger/index.ts";
-import { azureSnapshotStore } from "./live-registry.ts";
-import { type AzureTriggerOptions, createTriggerHttpHandler } from "./trigger.ts";
+} from "../../../shared/registry-snapshot/index.ts";
+import { assembleTrigger, type ChannelHandlerDefinition } from "../../../shared/trigger/index.ts";
+import { azureSnapshotStore } from "../live-registry.ts";
+import { type AzureTriggerOptions, createTriggerHttpHandler } from "./handler.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 

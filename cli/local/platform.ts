@@ -11,28 +11,28 @@
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { PROBE_PRINCIPAL } from "../shared/registry/index.ts";
-import { type RouterConfig, readRouterConfigs } from "../shared/router-config/index.ts";
-import { generateInto } from "./commands/generate.ts";
-import { loadValidProject, type ValidProject } from "./load-project.ts";
-import { certificateFiles, makeLocalCertificates } from "./local/certificates.ts";
-import { inContainer } from "./local/container-router.ts";
-import { startEmulatedRouters } from "./local/emulated-routers.ts";
+import { PROBE_PRINCIPAL } from "../../shared/registry/index.ts";
+import { type RouterConfig, readRouterConfigs } from "../../shared/router-config/index.ts";
+import { loadValidProject, type ValidProject } from "../load-project.ts";
+import { generateInto } from "../router-configs.ts";
+import { certificateFiles, makeLocalCertificates } from "./certificates.ts";
+import { inContainer } from "./container-router.ts";
+import { startEmulatedRouters } from "./emulated-routers.ts";
 import {
   type Engine,
   engineFlavour,
   isContainerEngine,
   type LocalRouters,
   ROUTER_PRODUCTS,
-} from "./local/engine.ts";
-import { LocalPlatformError } from "./local/errors.ts";
-import { onLoopback, withLocalFiles } from "./local/local-configs.ts";
-import { type OutLock, takeOutLock } from "./local/out-lock.ts";
-import { startRealRouters } from "./local/real-routers.ts";
-import { requirePodman } from "./local/router-containers.ts";
-import type { RouterExit } from "./local/router-processes.ts";
-import { makeSaslDatabase, saslFiles } from "./local/sasl-database.ts";
-import { findOnPath } from "./local/tools.ts";
+} from "./engine.ts";
+import { LocalPlatformError } from "./errors.ts";
+import { onLoopback, withLocalFiles } from "./local-configs.ts";
+import { type OutLock, takeOutLock } from "./out-lock.ts";
+import { startRealRouters } from "./real-routers.ts";
+import { requirePodman } from "./router-containers.ts";
+import type { RouterExit } from "./router-processes.ts";
+import { makeSaslDatabase, saslFiles } from "./sasl-database.ts";
+import { findOnPath } from "./tools.ts";
 
 /** The local config-sync login: the one principal the vhost policies let manage routers. */
 export const SYNC_PRINCIPAL = "amqp-mesh-sync";

@@ -1,13 +1,13 @@
 /**
  * Stands in for `@azure/functions`' HTTP streaming proxy (`src/http/httpProxy.ts`) in function
- * bundles (functions/bundle.ts): the library reaches it only after
+ * bundles (tools/bundle/bundle.ts): the library reaches it only after
  * `app.setup({ enableHttpStream: true })`, which no function here calls, and it brings a
  * local HTTP server and the `cookie` package (4.9 KB). Reached anyway, it says why it is missing.
  */
 function notBundled(): never {
   throw new Error(
     "function bundle: @azure/functions' HTTP streaming (app.setup({ enableHttpStream: true })) " +
-      "is not bundled (functions/azure-no-http-stream.ts)",
+      "is not bundled (tools/bundle/substitutes/azure-no-http-stream.ts)",
   );
 }
 

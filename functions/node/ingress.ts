@@ -1,14 +1,18 @@
 /**
- * The local adapter: the ingress core behind a node:http server, on loopback unless told
+ * The node:http adapter, beside the clouds' (functions/aws/ingress/, functions/azure/ingress/):
+ * the ingress core behind a node:http server, on loopback unless told
  * otherwise (the local platform and the benchmark use it). It translates only: request →
  * IngressRequest, IngressResponse → response.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { keyedByInput } from "../amqp/index.ts";
-import { bodyFromNodeStream } from "./body.ts";
-import type { Ingress, IngressResponse } from "./ingress.ts";
+import { keyedByInput } from "../../shared/amqp/index.ts";
+import {
+  bodyFromNodeStream,
+  type Ingress,
+  type IngressResponse,
+} from "../../shared/ingress/index.ts";
 
 export interface LocalIngressOptions {
   /** Default 127.0.0.1: local runs stay on loopback. */

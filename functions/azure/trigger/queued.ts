@@ -6,13 +6,13 @@
  *
  * Service Bus takes no partial batch response: a failed message abandons the batch and all of
  * it comes back. With IDEMPOTENCY_REDIS_URL each message id runs once across redeliveries
- * (Powertools idempotency over Redis, `functions/trigger-idempotency.ts`).
+ * (Powertools idempotency over Redis, `functions/idempotency/`).
  */
 import { app } from "@azure/functions";
-import type { ChannelHandlerDefinition } from "../../shared/trigger/index.ts";
-import { idempotencyGuardFromEnv } from "../trigger-idempotency.ts";
-import { createServiceBusTriggerHandler, type ServiceBusBatchHandler } from "./trigger.ts";
-import { deployedAzureTriggerOptions } from "./trigger-app.ts";
+import type { ChannelHandlerDefinition } from "../../../shared/trigger/index.ts";
+import { idempotencyGuardFromEnv } from "../../idempotency/index.ts";
+import { createServiceBusTriggerHandler, type ServiceBusBatchHandler } from "./handler.ts";
+import { deployedAzureTriggerOptions } from "./index.ts";
 
 export interface ServiceBusRegistration {
   queueName: string;

@@ -7,7 +7,7 @@
  */
 
 import type { EventGridEvent, InvocationContext, Timer } from "@azure/functions";
-import type { SyncLogger, SyncSummary, SyncTrigger } from "../../shared/sync/index.ts";
+import type { SyncLogger, SyncSummary, SyncTrigger } from "../../../shared/sync/index.ts";
 
 /** The invocation's own log methods as the core's SyncLogger (fields as a JSON object). */
 export function syncLoggerOf(context: InvocationContext): SyncLogger {

@@ -9,7 +9,7 @@ import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempo
 import { CachePersistenceLayer } from "@aws-lambda-powertools/idempotency/cache";
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
 import type { Context } from "aws-lambda";
-import type { IdempotencyGuard } from "../shared/trigger/index.ts";
+import type { IdempotencyGuard } from "../../shared/trigger/index.ts";
 import { redisCache } from "./redis-cache-client.ts";
 
 export interface IdempotencyGuardOptions {

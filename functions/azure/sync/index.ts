@@ -14,10 +14,10 @@ import {
   SyncConfigError,
   type SyncLogger,
   syncSettingsFromEnv,
-} from "../../shared/sync/index.ts";
-import { containerFromSettings } from "./blob-identity.ts";
-import { createDriftTimerHandler, createRegistryEventHandler } from "./sync.ts";
-import { BlobObjectStore } from "./sync-store.ts";
+} from "../../../shared/sync/index.ts";
+import { containerFromSettings } from "../blob-identity.ts";
+import { BlobObjectStore } from "./blob-store.ts";
+import { createDriftTimerHandler, createRegistryEventHandler } from "./handler.ts";
 
 const settings = syncSettingsFromEnv(process.env);
 const containerName = process.env.SYNC_BLOB_CONTAINER;

@@ -16,7 +16,7 @@ import {
   type Ingress,
   type IngressRequest,
   type IngressResponse,
-} from "../../shared/ingress/index.ts";
+} from "../../../shared/ingress/index.ts";
 
 export interface AzureIngressOptions {
   /** True when App Service authentication fronts the app (WEBSITE_AUTH_ENABLED=True). */

@@ -18,7 +18,7 @@ import type {
   HttpResponseInit,
   InvocationContext,
 } from "@azure/functions";
-import type { IdempotencyGuard } from "../../shared/trigger/index.ts";
+import type { IdempotencyGuard } from "../../../shared/trigger/index.ts";
 import {
   type ChannelCatalog,
   type ChannelHandlerDefinition,
@@ -31,7 +31,7 @@ import {
   runQueuedBatch,
   type TriggerRecord,
   triggerContext,
-} from "../../shared/trigger/index.ts";
+} from "../../../shared/trigger/index.ts";
 
 export interface AzureTriggerOptions {
   catalog: ChannelCatalog;
