@@ -1,6 +1,11 @@
 /**
  * Typed errors of the AMQP client. Every error names what went wrong and where (address,
  * router url with credentials stripped) and never carries a secret.
+ *
+ * Why it is long: it is the client's whole catalogue of failures — 15 classes under one base
+ * and one closed set of codes, each with the message that says what to do. Callers (the
+ * ingress's problem mapping, the triggers, the CLI) switch on these together; one file keeps
+ * the set and its codes checked against each other by the compiler.
  */
 
 /** The closed set of error codes the client raises. */

@@ -21,17 +21,6 @@ const LINE_LIMIT = 450;
 /** What opens the reason, in the file's first comment: `Why it is long: …`. */
 const REASON = "Why it is long:";
 
-/**
- * Files over the limit while they are being split elsewhere (issue 20, item 4: the AMQP
- * client's link lifecycle): listed so the rule holds for every other file; each entry must
- * still be over the limit and without a reason, so the list cannot go stale.
- */
-const BEING_SPLIT = new Set([
-  "shared/amqp/address-sender.ts",
-  "shared/amqp/consume.ts",
-  "shared/amqp/errors.ts",
-]);
-
 function lineCount(text: string): number {
   return text.endsWith("\n") ? text.split("\n").length - 1 : text.split("\n").length;
 }
@@ -125,16 +114,8 @@ describe("file length", () => {
 
   it(`no production file is over ${LINE_LIMIT} lines without saying at its top why`, () => {
     const unexplained = long
-      .filter((f) => !header(f).includes(REASON) && !BEING_SPLIT.has(f.path))
+      .filter((f) => !header(f).includes(REASON))
       .map((f) => `${f.path}: ${lineCount(f.text)} lines, no "${REASON}" in its first comment`);
     expect(unexplained).toEqual([]);
-  });
-
-  it("the files being split are still long and unexplained (drop them from the list when not)", () => {
-    for (const path of BEING_SPLIT) {
-      const file = long.find((f) => f.path === path);
-      expect(file, `${path} is no longer over ${LINE_LIMIT} lines`).toBeDefined();
-      if (file) expect(header(file), path).not.toContain(REASON);
-    }
   });
 });
