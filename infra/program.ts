@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { awsEnvironment, type EnvironmentOutputs } from "./aws/environment.ts";
 import type { AwsFunctionSecrets } from "./aws/functions.ts";
 import { azureEnvironment } from "./azure/environment.ts";
+import { containerRegistry, unpulledImages, unpulledImageWarning } from "./azure/image-pull.ts";
 import { peerHosts } from "./peers.ts";
 import {
   bundlePath,
@@ -58,6 +59,12 @@ export function declareEnvironment(program: EnvironmentProgram): DeclaredEnviron
   const bridge =
     triggers.length > 0 ? bridgeImage(settings, program.missingImage ?? "fail") : undefined;
   if (bridge?.placeholder) warnings.push(missingBridgeImage);
+  if (environment.cloud === "azure")
+    for (const image of unpulledImages(
+      [...deployed.routers.map((r) => r.image), ...(bridge ? [bridge.reference] : [])],
+      containerRegistry(settings),
+    ))
+      warnings.push(unpulledImageWarning(image));
   const outputs =
     environment.cloud === "aws"
       ? awsEnvironment(project, deployed, peers, settings, program.secrets ?? {}, bundles, {

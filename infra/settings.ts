@@ -89,6 +89,18 @@ export const StackSettings = z
         vnetCidr: Cidr.default("10.50.0.0/16"),
         /** NCRONTAB of the drift timer. */
         syncSchedule: z.string().default("0 */5 * * * *"),
+        /**
+         * The Azure Container Registry the images are pulled from, by resource id: the
+         * Container Apps pull an image on its server (`<name>.azurecr.io`) with their
+         * identities, which hold AcrPull on exactly this registry.
+         */
+        containerRegistry: z
+          .string()
+          .regex(
+            /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[A-Za-z0-9]{5,50}$/,
+            "a registry's resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>",
+          )
+          .optional(),
       })
       .strict()
       .default({ vnetCidr: "10.50.0.0/16", syncSchedule: "0 */5 * * * *" }),

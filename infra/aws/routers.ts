@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeployedEnvironment, DeployedRouter } from "../project.ts";
 import { entrypointCommand, entrypointEnvironment } from "../router/entrypoint.ts";
 import type { StackSettings } from "../settings.ts";
+import { ecrPullStatements } from "./image-pull.ts";
 import type { AwsNetwork } from "./network.ts";
 import type { AwsSecurityGroups } from "./security-groups.ts";
 
@@ -111,6 +112,7 @@ export function awsRouters(
       router.id,
       [environmentSecret, routerSecret],
       logGroup,
+      deployedRouter.image,
       opts,
     );
     const taskDefinition = new ecs.TaskDefinition(
@@ -278,11 +280,12 @@ function routerContainer(
   };
 }
 
-/** ECS reads exactly this router's secrets and writes to exactly its log group. */
+/** ECS reads exactly this router's secrets, writes to exactly its log group, pulls exactly its image. */
 function taskExecutionRole(
   routerId: string,
   secrets: secretsmanager.Secret[],
   logGroup: cloudwatch.LogGroup,
+  image: string,
   opts: pulumi.CustomResourceOptions,
 ): iam.Role {
   const role = new iam.Role(
@@ -318,6 +321,7 @@ function taskExecutionRole(
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
             Resource: [pulumi.interpolate`${logGroup.arn}:log-stream:${routerId}/*`],
           },
+          ...ecrPullStatements([image]),
         ],
       }),
     },

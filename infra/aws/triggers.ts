@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackSettings } from "../settings.ts";
 import type { TeamTrigger } from "../triggers.ts";
 import { functionRole, loginSecret, readsSecret } from "./functions.ts";
+import { ecrPullStatements } from "./image-pull.ts";
 import type { AwsNetwork } from "./network.ts";
 import type { AwsRegistryStore } from "./registry-store.ts";
 import type { AwsSecurityGroups } from "./security-groups.ts";
@@ -135,6 +136,7 @@ export function awsTriggers(
               Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
               Resource: [pulumi.interpolate`${logGroup.arn}:log-stream:bridge/*`],
             },
+            ...ecrPullStatements([bridgeImage]),
           ],
         }),
       },

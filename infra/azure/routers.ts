@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeployedEnvironment, DeployedRouter } from "../project.ts";
 import { entrypointCommand, entrypointEnvironment, SECRET_MOUNT } from "../router/entrypoint.ts";
 import type { StackSettings } from "../settings.ts";
+import { containerRegistry, pullGrant } from "./image-pull.ts";
 import type { AzureNetwork } from "./network.ts";
 import { assignRole } from "./roles.ts";
 
@@ -120,6 +121,7 @@ export function azureRouters(
     return secret;
   };
 
+  const registry = containerRegistry(settings);
   const edgeUrls: AzureRouters["edgeUrls"] = {};
   const managementUrls: AzureRouters["managementUrls"] = {};
   const interRouterHosts: AzureRouters["interRouterHosts"] = {};
@@ -162,6 +164,14 @@ export function azureRouters(
           { name: "vnet", action: "Allow", ipAddressRange: net.vnetCidr, description: "this VNet" },
         ]
       : [];
+    const pull = pullGrant(
+      router.id,
+      deployedRouter.image,
+      identity,
+      registry,
+      client.subscriptionId,
+      opts,
+    );
     const plain = entrypointEnvironment(deployedRouter, settings.runDir, "");
     delete plain.MESH_ROUTER_CONFIG;
     const containerApp = new app.ContainerApp(
@@ -191,6 +201,7 @@ export function azureRouters(
             keyVaultUrl: pulumi.interpolate`${vault.properties.vaultUri}secrets/${s.vaultName}`,
             identity: identity.id,
           })),
+          registries: pull.registries,
         },
         template: {
           scale: { minReplicas: 1, maxReplicas: 1 },
@@ -231,7 +242,7 @@ export function azureRouters(
           ],
         },
       },
-      opts,
+      { ...opts, dependsOn: pull.dependsOn },
     );
     const internal = `${router.id}`;
     managementUrls[router.id] = `amqps://${internal}:${ports.clients!}`;
