@@ -30,7 +30,11 @@ export function ecrPullStatements(images: string[]): Record<string, unknown>[] {
   return [
     {
       Effect: "Allow",
-      Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+      Action: [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+      ],
       Resource: repositories,
     },
     { Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },

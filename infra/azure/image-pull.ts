@@ -4,8 +4,9 @@
  * holds AcrPull on exactly that registry — no admin user, no password in the app. An image on
  * another server needs no grant (a public registry).
  */
-import type * as inputs from "@pulumi/azure-native/types/input.js";
+
 import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
+import type * as inputs from "@pulumi/azure-native/types/input.js";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackSettings } from "../settings.ts";
 import { assignRole } from "./roles.ts";
@@ -26,7 +27,10 @@ export function containerRegistry(settings: StackSettings): ContainerRegistry | 
 const serverOf = (image: string) => image.split("/")[0]!;
 
 /** An image on an Azure Container Registry other than the configured one: it will not pull. */
-export function unpulledImages(images: string[], registry: ContainerRegistry | undefined): string[] {
+export function unpulledImages(
+  images: string[],
+  registry: ContainerRegistry | undefined,
+): string[] {
   return [...new Set(images)].filter(
     (image) => serverOf(image).endsWith(".azurecr.io") && serverOf(image) !== registry?.server,
   );

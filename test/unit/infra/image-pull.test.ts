@@ -121,10 +121,9 @@ describe("pulling images from a private registry", { timeout: 120_000 }, () => {
       for (const app of apps) {
         const [identity] = (app.inputs.identity as { userAssignedIdentities: string[] })
           .userAssignedIdentities;
-        expect(
-          (app.inputs.configuration as { registries: unknown }).registries,
-          app.name,
-        ).toEqual([{ server: `${ACR}.azurecr.io`, identity }]);
+        expect((app.inputs.configuration as { registries: unknown }).registries, app.name).toEqual([
+          { server: `${ACR}.azurecr.io`, identity },
+        ]);
         const identityName = `${app.inputs.containerAppName}-identity`;
         expect(
           pulls.filter((a) => a.inputs.principalId === `${identityName}-principal`),
