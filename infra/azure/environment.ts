@@ -7,6 +7,7 @@ import type { EnvironmentOutputs } from "../aws/environment.ts";
 import { type DeployedEnvironment, type Project, peerFacingInteriors } from "../project.ts";
 import { routerConfigTexts } from "../router-config-texts.ts";
 import type { StackSettings } from "../settings.ts";
+import { functionApps } from "./function-apps.ts";
 import { azureFunctions } from "./functions.ts";
 import { azureNetwork } from "./network.ts";
 import { azureRegistryStore } from "./registry-store.ts";
@@ -37,13 +38,21 @@ export function azureEnvironment(
     opts,
   );
   const store = azureRegistryStore(env, environment.region, net, opts);
-  const functions = azureFunctions(
+  const apps = functionApps(
     env,
     environment.region,
     bundles,
     net,
     store,
     routers.vault,
+    routers.vaultSecret,
+    client.subscriptionId,
+    opts,
+  );
+  const functions = azureFunctions(
+    env,
+    apps,
+    store,
     Object.values(routers.edgeUrls),
     Object.values(routers.managementUrls),
     client.subscriptionId,

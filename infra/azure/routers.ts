@@ -26,10 +26,17 @@ export interface AzureRouters {
   /** Interior id → its public name (the other cloud's connectors dial it). */
   interRouterHosts: Record<string, pulumi.Output<string>>;
   vault: keyvault.Vault;
+  /**
+   * A Key Vault secret of the environment by name, declared once (a placeholder: its value is
+   * set outside Pulumi), so that a role can be scoped to it before it is filled.
+   */
+  vaultSecret: (name: string) => keyvault.Secret;
+  /** The Container Apps environment on the VNet, where the bridges run beside the routers. */
+  environment: app.ManagedEnvironment;
 }
 
 /** Key Vault and Container Apps secret names: lower-case letters, digits and '-'. */
-function secretName(...parts: string[]): string {
+export function secretName(...parts: string[]): string {
   return parts
     .join("-")
     .toLowerCase()
@@ -253,7 +260,7 @@ export function azureRouters(
         fqdn.replace(/--[^.]+/, ""),
       );
   }
-  return { edgeUrls, managementUrls, interRouterHosts, vault };
+  return { edgeUrls, managementUrls, interRouterHosts, vault, vaultSecret, environment };
 }
 
 interface RouterSecret {
