@@ -4,14 +4,19 @@ import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import { Provider } from "@pulumi/azure-native/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentOutputs } from "../aws/environment.ts";
-import { type DeployedEnvironment, type Project, peerFacingInteriors } from "../project.ts";
+import {
+  clientListenerCa,
+  type DeployedEnvironment,
+  type Project,
+  peerFacingInteriors,
+} from "../project.ts";
 import { routerConfigTexts } from "../router-config-texts.ts";
 import type { StackSettings } from "../settings.ts";
 import { functionApps } from "./function-apps.ts";
 import { azureFunctions } from "./functions.ts";
 import { azureNetwork } from "./network.ts";
 import { azureRegistryStore } from "./registry-store.ts";
-import { azureRouters } from "./routers.ts";
+import { azureRouters, secretName } from "./routers.ts";
 
 export function azureEnvironment(
   project: Project,
@@ -49,12 +54,16 @@ export function azureEnvironment(
     client.subscriptionId,
     opts,
   );
+  const edgeRouters = deployed.routers.filter((r) => r.router.mode === "edge");
+  const caSecret = (routers: DeployedEnvironment["routers"]) =>
+    secretName(clientListenerCa(routers).key);
   const functions = azureFunctions(
     env,
     apps,
     store,
     Object.values(routers.edgeUrls),
     Object.values(routers.managementUrls),
+    { edges: caSecret(edgeRouters), all: caSecret(deployed.routers) },
     client.subscriptionId,
     settings,
     opts,

@@ -7,7 +7,8 @@
  * ingress reads that one blob, live, with its identity (Storage Blob Data Reader on the
  * registry container, conditioned on that blob's path). Blob access is identity-based
  * (`<NAME>__blobServiceUri`, `__credential`, `__clientId`): no account key or SAS in any
- * setting. Passwords are Key Vault references (`@Microsoft.KeyVault(SecretUri=…)`), which the
+ * setting. Passwords, and the CA the functions verify the routers' certificates with
+ * (MESH_TLS_CA), are Key Vault references (`@Microsoft.KeyVault(SecretUri=…)`), which the
  * platform resolves with the app's identity: the function still reads an environment
  * variable, never an app-setting value. The apps themselves: function-apps.ts.
  */
@@ -29,12 +30,21 @@ export interface AzureFunctions {
   syncApp: web.WebApp;
 }
 
+/** Key Vault secret names of the CAs the functions verify the routers with. */
+export interface RouterCas {
+  /** Of the edge routers' client listeners (the ingress, the triggers, the bridges). */
+  edges: string;
+  /** Of every router's client listener (config-sync manages them all). */
+  all: string;
+}
+
 export function azureFunctions(
   env: string,
   apps: FunctionApps,
   store: AzureRegistryStore,
   edgeUrls: string[],
   managementUrls: string[],
+  cas: RouterCas,
   subscriptionId: pulumi.Input<string>,
   settings: StackSettings,
   opts: pulumi.CustomResourceOptions,
@@ -50,6 +60,8 @@ export function azureFunctions(
     { name: "MESH_URLS", value: edgeUrls.join(",") },
     { name: "MESH_SASL_USERNAME", value: "ingress" },
     { name: "MESH_SASL_PASSWORD", value: apps.vaultReference("ingress-password") },
+    { name: "MESH_TLS_CA", value: apps.vaultReference(cas.edges) },
+
     ...(settings.jwt
       ? [
           { name: "INGRESS_JWT_ISSUER", value: settings.jwt.issuer },
@@ -67,6 +79,7 @@ export function azureFunctions(
     { name: "SYNC_SCHEDULE", value: settings.azure.syncSchedule },
     { name: "MESH_SASL_USERNAME", value: settings.managementPrincipal },
     { name: "MESH_SASL_PASSWORD", value: apps.vaultReference("config-sync-password") },
+    { name: "MESH_TLS_CA", value: apps.vaultReference(cas.all) },
   ]);
   // Config-sync reads the registry and writes its state document: this container, nothing else.
   assignRole(
@@ -88,10 +101,11 @@ export function azureFunctions(
     opts,
     onlyBlob(snapshotKey),
   );
-  // The functions read their passwords from Key Vault (references resolved by the platform).
+  // The functions read their passwords and the routers' CA from Key Vault (references
+  // resolved by the platform).
   for (const [name, fn, secrets] of [
-    ["ingress", ingress, ["ingress-password"]],
-    ["config-sync", sync, ["config-sync-password"]],
+    ["ingress", ingress, ["ingress-password", cas.edges]],
+    ["config-sync", sync, ["config-sync-password", cas.all]],
   ] as const)
     for (const secret of new Set(secrets)) apps.readsVaultSecret(name, fn, secret);
 
