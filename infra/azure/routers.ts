@@ -35,6 +35,13 @@ export interface AzureRouters {
   environment: app.ManagedEnvironment;
 }
 
+/**
+ * The value a declared Key Vault secret holds until it is set: the router entrypoint refuses it
+ * (not PEM, not base64), the bridge entrypoint by its prefix `unset: `.
+ */
+export const unsetSecretPlaceholder = (name: string) =>
+  `unset: az keyvault secret set --name ${name}`;
+
 /** Key Vault and Container Apps secret names: lower-case letters, digits and '-'. */
 export function secretName(...parts: string[]): string {
   return parts
@@ -119,7 +126,7 @@ export function azureRouters(
           resourceGroupName,
           vaultName: vault.name,
           secretName: name,
-          properties: { value: pulumi.secret(`unset: az keyvault secret set --name ${name}`) },
+          properties: { value: pulumi.secret(unsetSecretPlaceholder(name)) },
         },
         { ...opts, ignoreChanges: ["properties.value"] },
       );
