@@ -12,7 +12,6 @@ import {
   bundlePath,
   deployEnvironment,
   environmentNamed,
-  InfraProjectError,
   type Project,
 } from "./project.ts";
 import type { StackSettings } from "./settings.ts";
@@ -52,10 +51,6 @@ export function declareEnvironment(program: EnvironmentProgram): DeclaredEnviron
   const bundles = (name: string) => bundlePath(program.infraDir, settings, environment.cloud, name);
   const triggers = program.triggers ?? [];
   const warnings = deployed.warnings.filter((w) => !w.startsWith("router '"));
-  if (triggers.length > 0 && environment.cloud !== "aws")
-    throw new InfraProjectError(
-      `amqp-mesh:triggers: environment '${environment.name}' is on ${environment.cloud}, where these programs deploy no team triggers yet (AWS only)`,
-    );
   const bridge =
     triggers.length > 0 ? bridgeImage(settings, program.missingImage ?? "fail") : undefined;
   if (bridge?.placeholder) warnings.push(missingBridgeImage);
@@ -65,12 +60,18 @@ export function declareEnvironment(program: EnvironmentProgram): DeclaredEnviron
       containerRegistry(settings),
     ))
       warnings.push(unpulledImageWarning(image));
+  const teamTriggers = { triggers, bridgeImage: bridge?.reference ?? "" };
   const outputs =
     environment.cloud === "aws"
-      ? awsEnvironment(project, deployed, peers, settings, program.secrets ?? {}, bundles, {
-          triggers,
-          bridgeImage: bridge?.reference ?? "",
-        })
-      : azureEnvironment(project, deployed, peers, settings, bundles);
+      ? awsEnvironment(
+          project,
+          deployed,
+          peers,
+          settings,
+          program.secrets ?? {},
+          bundles,
+          teamTriggers,
+        )
+      : azureEnvironment(project, deployed, peers, settings, bundles, teamTriggers);
   return { outputs, warnings };
 }

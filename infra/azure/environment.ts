@@ -12,11 +12,14 @@ import {
 } from "../project.ts";
 import { routerConfigTexts } from "../router-config-texts.ts";
 import type { StackSettings } from "../settings.ts";
+import type { TeamTrigger } from "../triggers.ts";
 import { functionApps } from "./function-apps.ts";
 import { azureFunctions } from "./functions.ts";
+import { containerRegistry } from "./image-pull.ts";
 import { azureNetwork } from "./network.ts";
 import { azureRegistryStore } from "./registry-store.ts";
 import { azureRouters, secretName } from "./routers.ts";
+import { azureTriggers } from "./triggers.ts";
 
 export function azureEnvironment(
   project: Project,
@@ -24,6 +27,10 @@ export function azureEnvironment(
   peerHosts: pulumi.Output<Record<string, string>>,
   settings: StackSettings,
   bundles: (name: string) => string,
+  teamTriggers: { triggers: TeamTrigger[]; bridgeImage: string } = {
+    triggers: [],
+    bridgeImage: "",
+  },
 ): EnvironmentOutputs {
   const { environment } = deployed;
   const env = environment.name;
@@ -68,6 +75,22 @@ export function azureEnvironment(
     settings,
     opts,
   );
+  const triggers = azureTriggers(
+    env,
+    environment.region,
+    teamTriggers.triggers,
+    teamTriggers.bridgeImage,
+    apps,
+    routers,
+    net,
+    store,
+    // Only asked when there is a bridge to give it to.
+    () => caSecret(edgeRouters),
+    containerRegistry(settings),
+    client.subscriptionId,
+    settings,
+    opts,
+  );
   return {
     cloud: "azure",
     environment: env,
@@ -76,5 +99,8 @@ export function azureEnvironment(
     ingressUrl: pulumi.interpolate`https://${functions.ingressHost}/channels/{channel}/messages`,
     registryStore: pulumi.interpolate`${store.account.primaryEndpoints.blob}${store.container.name}/${settings.registryPrefix}`,
     keyVault: routers.vault.name,
+    triggerFunctions: Object.fromEntries(
+      Object.entries(triggers.functionApps).map(([name, site]) => [name, site.name]),
+    ),
   };
 }

@@ -6,6 +6,7 @@
  * the vault (passwords, the routers' CA), never a value.
  */
 
+import type * as authorization from "@pulumi/azure-native/authorization/index.js";
 import type * as keyvault from "@pulumi/azure-native/keyvault/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as storage from "@pulumi/azure-native/storage/index.js";
@@ -31,8 +32,12 @@ export interface FunctionApps {
   ): FunctionApp;
   /** `@Microsoft.KeyVault(SecretUri=…)`: the platform resolves it with the app's identity. */
   vaultReference(secret: string): pulumi.Output<string>;
-  /** The app's identity may read exactly this Key Vault secret (declared if it is not yet). */
-  readsVaultSecret(name: string, fn: FunctionApp, secret: string): void;
+  /** An identity may read exactly this Key Vault secret (declared if it is not yet). */
+  readsVaultSecret(
+    name: string,
+    identity: managedidentity.UserAssignedIdentity,
+    secret: string,
+  ): authorization.RoleAssignment;
   /** Identity-based blob access, named as the Functions host names a connection. */
   blobIdentity(name: string, clientId: pulumi.Output<string>): AppSetting[];
 }
@@ -143,16 +148,15 @@ export function functionApps(
     app,
     vaultReference: (secret) =>
       pulumi.interpolate`@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${secret})`,
-    readsVaultSecret: (name, fn, secret) => {
+    readsVaultSecret: (name, identity, secret) =>
       assignRole(
         `${env}-${name}-reads-${secret}`,
         "keyVaultSecretsUser",
-        fn.identity.principalId,
+        identity.principalId,
         vaultSecret(secret).id,
         subscriptionId,
         opts,
-      );
-    },
+      ),
     blobIdentity: (name, clientId) => [
       { name: `${name}__blobServiceUri`, value: store.account.primaryEndpoints.blob },
       { name: `${name}__credential`, value: "managedidentity" },

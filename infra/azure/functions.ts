@@ -107,7 +107,7 @@ export function azureFunctions(
     ["ingress", ingress, ["ingress-password", cas.edges]],
     ["config-sync", sync, ["config-sync-password", cas.all]],
   ] as const)
-    for (const secret of new Set(secrets)) apps.readsVaultSecret(name, fn, secret);
+    for (const secret of new Set(secrets)) apps.readsVaultSecret(name, fn.identity, secret);
 
   new eventgrid.SystemTopicEventSubscription(
     `${env}-registry-change`,

@@ -198,7 +198,7 @@ describe("team triggers on AWS (bridge mode)", { timeout: 120_000 }, () => {
         ).toBe(1);
   });
 
-  it("stops with the setting to fix: a principal that may not consume the channel, a definition that is none, Azure, no bridge image", async () => {
+  it("stops with the setting to fix: a principal that may not consume the channel, a definition that is none, no bridge image", async () => {
     const project = await readProject(EXAMPLES_DIR);
     const read = (triggers: unknown) =>
       readTeamTriggers(project, parseStackSettings({ triggers }, "t"), INFRA_DIR);
@@ -229,9 +229,8 @@ describe("team triggers on AWS (bridge mode)", { timeout: 120_000 }, () => {
         infraDir: INFRA_DIR,
         triggers,
       });
-    expect(declare(azure.name, stack())).toThrow(
-      /amqp-mesh:triggers: environment .* deploy no team triggers yet/,
-    );
+    // Azure deploys them too (azure-triggers.test.ts).
+    expect(declare(azure.name, stack())).not.toThrow();
     expect(declare(aws.name, { images: { [topology.flavour]: ROUTER_IMAGE } })).toThrow(
       /amqp-mesh:images\.bridge is not set: .*pulumi config set --path 'amqp-mesh:images\.bridge'/,
     );
