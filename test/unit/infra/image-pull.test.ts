@@ -73,8 +73,12 @@ beforeAll(async () => {
       environmentsOn("azure").map((e) => [
         e.name,
         {
-          images: { [topology.flavour]: acrImage("amqp-mesh-router") },
+          images: {
+            [topology.flavour]: acrImage("amqp-mesh-router"),
+            bridge: acrImage("amqp-mesh-bridge"),
+          },
           azure: { containerRegistry: ACR_ID },
+          triggers: [{ ...TRIGGER, app: "billing-triggers" }],
         },
       ]),
     ),
@@ -111,10 +115,11 @@ describe("pulling images from a private registry", { timeout: 120_000 }, () => {
     }
   });
 
-  it("gives every Container App the configured registry, pulled with its own identity holding AcrPull on exactly that registry", () => {
+  it("gives every Container App (routers, bridges) the configured registry, pulled with its own identity holding AcrPull on exactly that registry", () => {
     for (const env of environmentsOn("azure")) {
+      // The routers' apps and the trigger's bridge.
       const apps = ofType(azure, "azure-native:app:ContainerApp", env.name);
-      expect(apps.length).toBe(routersIn(env.name).length);
+      expect(apps.length).toBe(routersIn(env.name).length + 1);
       const pulls = ofType(azure, "azure-native:authorization:RoleAssignment", env.name).filter(
         (a) => a.inputs.roleDefinitionId === roleDefinition(ROLES.acrPull),
       );
@@ -124,7 +129,8 @@ describe("pulling images from a private registry", { timeout: 120_000 }, () => {
         expect((app.inputs.configuration as { registries: unknown }).registries, app.name).toEqual([
           { server: `${ACR}.azurecr.io`, identity },
         ]);
-        const identityName = `${app.inputs.containerAppName}-identity`;
+        // The identity's resource name ends its id (as the mocks make ids).
+        const identityName = identity!.split("/").pop();
         expect(
           pulls.filter((a) => a.inputs.principalId === `${identityName}-principal`),
           app.name,
