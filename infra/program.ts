@@ -8,12 +8,7 @@ import type { AwsFunctionSecrets } from "./aws/functions.ts";
 import { azureEnvironment } from "./azure/environment.ts";
 import { containerRegistry, unpulledImages, unpulledImageWarning } from "./azure/image-pull.ts";
 import { peerHosts } from "./peers.ts";
-import {
-  bundlePath,
-  deployEnvironment,
-  environmentNamed,
-  type Project,
-} from "./project.ts";
+import { bundlePath, deployEnvironment, environmentNamed, type Project } from "./project.ts";
 import type { StackSettings } from "./settings.ts";
 import { bridgeImage, missingBridgeImage, type TeamTrigger } from "./triggers.ts";
 

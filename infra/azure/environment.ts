@@ -99,6 +99,7 @@ export function azureEnvironment(
     ingressUrl: pulumi.interpolate`https://${functions.ingressHost}/channels/{channel}/messages`,
     registryStore: pulumi.interpolate`${store.account.primaryEndpoints.blob}${store.container.name}/${settings.registryPrefix}`,
     keyVault: routers.vault.name,
+    resourceGroup: net.resourceGroup.name,
     triggerFunctions: Object.fromEntries(
       Object.entries(triggers.functionApps).map(([name, site]) => [name, site.name]),
     ),
