@@ -12,7 +12,8 @@ import { parse } from "yaml";
 import orderInvoicing from "../../../examples/functions/order-invoicing.ts";
 import { FUNCTIONS } from "../../../functions/bundle.ts";
 import { ROLES } from "../../../infra/azure/roles.ts";
-import { INFRA_DIR, type InfraPlan, planInfra } from "../../../infra/plan.ts";
+import { INFRA_DIR, type InfraPlan, type PlannedResource, planInfra } from "../../../infra/plan.ts";
+import { keyProperties } from "../../../infra/plan-summary.ts";
 import { declareEnvironment } from "../../../infra/program.ts";
 import { readProject } from "../../../infra/project.ts";
 import { parseStackSettings } from "../../../infra/settings.ts";
@@ -162,6 +163,12 @@ describe("team triggers on Azure (bridge mode)", { timeout: 120_000 }, () => {
       expect(bridge.inputs.managedEnvironmentId).toBe(routerApp.inputs.managedEnvironmentId);
       expect(bridge.inputs.template.scale).toEqual({ minReplicas: 1, maxReplicas: 1 });
       expect(bridge.inputs.configuration.ingress).toBeUndefined();
+      // What `infra plan` shows of it: no ingress, its secrets by name.
+      expect(keyProperties(bridge as unknown as PlannedResource)).toEqual({
+        image: BRIDGE_IMAGE,
+        replicas: { minReplicas: 1, maxReplicas: 1 },
+        secrets: ["MESH_SASL_PASSWORD", "AZURE_FUNCTION_KEY", "MESH_TLS_CA"],
+      });
       const [container] = bridge.inputs.template.containers;
       expect(container!.image).toBe(BRIDGE_IMAGE);
       const env_ = new Map(container!.env.map((e) => [e.name, e]));
