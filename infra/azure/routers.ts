@@ -147,17 +147,16 @@ export function azureRouters(
       opts,
     );
     const secrets = routerSecrets(deployedRouter);
-    for (const secret of secrets) {
-      const stored = vaultSecret(secret.vaultName);
+    const reads = secrets.map((secret) =>
       assignRole(
         `${router.id}-reads-${secret.vaultName}`,
         "keyVaultSecretsUser",
         identity.principalId,
-        stored.id,
+        vaultSecret(secret.vaultName).id,
         client.subscriptionId,
         opts,
-      );
-    }
+      ),
+    );
     const external = peerFacing.has(router.id) && ports.interRouter !== undefined;
     const additional = [
       ...(ports.interRouter !== undefined
@@ -256,7 +255,9 @@ export function azureRouters(
           ],
         },
       },
-      { ...opts, dependsOn: pull.dependsOn },
+      // A revision resolves its Key Vault secrets and pulls its image as it starts: after its
+      // identity may.
+      { ...opts, dependsOn: [...reads, ...pull.dependsOn] },
     );
     const internal = `${router.id}`;
     managementUrls[router.id] = `amqps://${internal}:${ports.clients!}`;
