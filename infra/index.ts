@@ -54,3 +54,8 @@ export const apiUrl = outputs.apiUrl;
 export const ingressUrl = outputs.ingressUrl;
 export const registryStore = outputs.registryStore;
 export const triggerFunctions = outputs.triggerFunctions;
+// What the runbook's commands name (infra/README.md, "Stack outputs"); each cloud sets its own.
+export const ingressFunction = outputs.ingressFunction;
+export const syncFunction = outputs.syncFunction;
+export const keyVault = outputs.keyVault;
+export const resourceGroup = outputs.resourceGroup;

@@ -157,22 +157,31 @@ const SUMMARIES: Record<string, (i: Inputs) => Summary> = {
     const ingress = (i.configuration as Inputs | undefined)?.ingress as Inputs | undefined;
     const template = i.template as Inputs | undefined;
     const container = (template?.containers as Inputs[] | undefined)?.[0];
+    const secrets = ((container?.env as Inputs[] | undefined) ?? [])
+      .filter((e) => e.secretRef !== undefined)
+      .map((e) => e.name);
     return {
       image: container?.image,
       replicas: template?.scale,
-      ingress: {
-        transport: ingress?.transport,
-        ports: [
-          { port: ingress?.exposedPort, external: ingress?.external },
-          ...((ingress?.additionalPortMappings as Inputs[] | undefined) ?? []).map((m) => ({
-            port: m.exposedPort,
-            external: m.external,
-          })),
-        ],
-        allow: (ingress?.ipSecurityRestrictions as Inputs[] | undefined)?.map(
-          (r) => r.ipAddressRange,
-        ),
-      },
+      // A bridge has none: nothing reaches it.
+      ...(ingress === undefined
+        ? {}
+        : {
+            ingress: {
+              transport: ingress.transport,
+              ports: [
+                { port: ingress.exposedPort, external: ingress.external },
+                ...((ingress.additionalPortMappings as Inputs[] | undefined) ?? []).map((m) => ({
+                  port: m.exposedPort,
+                  external: m.external,
+                })),
+              ],
+              allow: (ingress.ipSecurityRestrictions as Inputs[] | undefined)?.map(
+                (r) => r.ipAddressRange,
+              ),
+            },
+          }),
+      ...(secrets.length > 0 ? { secrets } : {}),
       ...routerConfigSummary(env(container?.env, "MESH_ROUTER_CONFIG")),
     };
   },

@@ -6,14 +6,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { awsEnvironment, type EnvironmentOutputs } from "./aws/environment.ts";
 import type { AwsFunctionSecrets } from "./aws/functions.ts";
 import { azureEnvironment } from "./azure/environment.ts";
+import { containerRegistry, unpulledImages, unpulledImageWarning } from "./azure/image-pull.ts";
 import { peerHosts } from "./peers.ts";
-import {
-  bundlePath,
-  deployEnvironment,
-  environmentNamed,
-  InfraProjectError,
-  type Project,
-} from "./project.ts";
+import { bundlePath, deployEnvironment, environmentNamed, type Project } from "./project.ts";
 import type { StackSettings } from "./settings.ts";
 import { bridgeImage, missingBridgeImage, type TeamTrigger } from "./triggers.ts";
 
@@ -51,19 +46,27 @@ export function declareEnvironment(program: EnvironmentProgram): DeclaredEnviron
   const bundles = (name: string) => bundlePath(program.infraDir, settings, environment.cloud, name);
   const triggers = program.triggers ?? [];
   const warnings = deployed.warnings.filter((w) => !w.startsWith("router '"));
-  if (triggers.length > 0 && environment.cloud !== "aws")
-    throw new InfraProjectError(
-      `amqp-mesh:triggers: environment '${environment.name}' is on ${environment.cloud}, where these programs deploy no team triggers yet (AWS only)`,
-    );
   const bridge =
     triggers.length > 0 ? bridgeImage(settings, program.missingImage ?? "fail") : undefined;
   if (bridge?.placeholder) warnings.push(missingBridgeImage);
+  if (environment.cloud === "azure")
+    for (const image of unpulledImages(
+      [...deployed.routers.map((r) => r.image), ...(bridge ? [bridge.reference] : [])],
+      containerRegistry(settings),
+    ))
+      warnings.push(unpulledImageWarning(image));
+  const teamTriggers = { triggers, bridgeImage: bridge?.reference ?? "" };
   const outputs =
     environment.cloud === "aws"
-      ? awsEnvironment(project, deployed, peers, settings, program.secrets ?? {}, bundles, {
-          triggers,
-          bridgeImage: bridge?.reference ?? "",
-        })
-      : azureEnvironment(project, deployed, peers, settings, bundles);
+      ? awsEnvironment(
+          project,
+          deployed,
+          peers,
+          settings,
+          program.secrets ?? {},
+          bundles,
+          teamTriggers,
+        )
+      : azureEnvironment(project, deployed, peers, settings, bundles, teamTriggers);
   return { outputs, warnings };
 }

@@ -83,8 +83,12 @@ export interface RouterFile {
   /** Environment variable holding the content (base64 when `base64`). */
   variable: string;
   base64: boolean;
-  /** What it is, for the secret store: per router (its own certificate and key) or shared. */
-  scope: "router" | "environment";
+  /**
+   * What it is, for the secret store: per router (its own certificate and key), shared by the
+   * environment's routers (the SASL database), or a CA certificate — public, shared, and also
+   * what the functions and bridges verify the routers with.
+   */
+  scope: "router" | "environment" | "ca";
   /** Content known to the program (not secret), else read from the secret store. */
   content?: string;
   /** Key inside the secret store. */
@@ -197,7 +201,7 @@ export function routerFiles(config: RouterConfig, topology: Pick<Topology, "sasl
         path,
         variable: variableName("MESH_TLS", profile, field),
         base64: false,
-        scope: field === "ca" ? "environment" : "router",
+        scope: field === "ca" ? "ca" : "router",
         key: `${profile}-${field}`,
       });
     }
@@ -221,6 +225,32 @@ export function routerFiles(config: RouterConfig, topology: Pick<Topology, "sasl
       key: "sasldb",
     });
   return files;
+}
+
+/**
+ * The CA certificate file that verifies the client listeners of `routers` (what a function or a
+ * bridge connecting to them trusts, as MESH_TLS_CA): one for all of them, since a client holds
+ * one CA setting.
+ */
+export function clientListenerCa(routers: DeployedRouter[]): RouterFile {
+  const cas = new Map<string, RouterFile>();
+  for (const { router, config, ports, files } of routers) {
+    const attributesOf = (type: string, match: (a: Record<string, unknown>) => boolean) =>
+      config.entities.find((e) => e.type === type && match(e.attributes))?.attributes;
+    const listener = attributesOf("listener", (a) => Number(a.port) === ports.clients);
+    const profile = attributesOf("sslProfile", (a) => a.name === listener?.sslProfile);
+    const file = files.find((f) => f.scope === "ca" && f.path === profile?.caCertFile);
+    if (file === undefined)
+      throw new InfraProjectError(
+        `router '${router.id}': its client listener has no TLS profile with a CA certificate, so its clients have nothing to verify it with`,
+      );
+    cas.set(file.key, file);
+  }
+  if (cas.size !== 1)
+    throw new InfraProjectError(
+      `the client listeners the functions connect to are signed by ${cas.size === 0 ? "no" : "different"} CAs (${[...cas.keys()].join(", ")}): give them one TLS profile, a function verifies the routers with one CA`,
+    );
+  return [...cas.values()][0]!;
 }
 
 /** The `env:NAME` secrets a config reads. */

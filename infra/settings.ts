@@ -60,11 +60,33 @@ export const StackSettings = z
     /**
      * The team triggers this stack deploys in bridge mode: the definition module (relative to
      * infra/; its default export made by defineChannelHandler) and the principal its bridge
-     * consumes as. Each gets its function (the bundle of its name) and a bridge next to the
-     * edge routers invoking it.
+     * consumes as. Each gets its function (AWS: the bundle of its name; Azure: its `app`) and
+     * a bridge next to the edge routers invoking it.
      */
     triggers: z
-      .array(z.object({ definition: z.string().min(1), principal: z.string().min(1) }).strict())
+      .array(
+        z
+          .object({
+            definition: z.string().min(1),
+            principal: z.string().min(1),
+            /**
+             * Azure: the Function App (the bundle `<bundles>/azure/<app>`) that registers this
+             * trigger's HTTP function; triggers of one app share it. Default: the trigger's name.
+             * AWS deploys each trigger as a Lambda of its own and ignores it.
+             */
+            app: z
+              .string()
+              .regex(
+                /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
+                "a bundle name: lower-case letters, digits, '-'",
+              )
+              .refine((name) => !["ingress", "sync", "config-sync"].includes(name), {
+                message: "the platform's own app: choose the team's bundle",
+              })
+              .optional(),
+          })
+          .strict(),
+      )
       .default([]),
     /** Optional JWT authorizer of the HTTP API (AWS) / the ingress's JWT settings (Azure). */
     jwt: z
@@ -89,6 +111,18 @@ export const StackSettings = z
         vnetCidr: Cidr.default("10.50.0.0/16"),
         /** NCRONTAB of the drift timer. */
         syncSchedule: z.string().default("0 */5 * * * *"),
+        /**
+         * The Azure Container Registry the images are pulled from, by resource id: the
+         * Container Apps pull an image on its server (`<name>.azurecr.io`) with their
+         * identities, which hold AcrPull on exactly this registry.
+         */
+        containerRegistry: z
+          .string()
+          .regex(
+            /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[A-Za-z0-9]{5,50}$/,
+            "a registry's resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>",
+          )
+          .optional(),
       })
       .strict()
       .default({ vnetCidr: "10.50.0.0/16", syncSchedule: "0 */5 * * * *" }),

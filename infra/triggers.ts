@@ -17,6 +17,8 @@ export interface TeamTrigger {
   channel: string;
   /** The principal the bridge consumes as (and the function publishes as). */
   principal: string;
+  /** Azure: the Function App (bundle) registering it, when not the trigger's name. */
+  app?: string;
 }
 
 /** Each configured trigger's definition, read and checked against the registry. */
@@ -53,7 +55,12 @@ export async function readTeamTriggers(
       );
     if (triggers.some((t) => t.name === name))
       throw new InfraProjectError(`${where}: a second trigger named '${name}'`);
-    triggers.push({ name, channel, principal: configured.principal });
+    triggers.push({
+      name,
+      channel,
+      principal: configured.principal,
+      ...(configured.app !== undefined ? { app: configured.app } : {}),
+    });
   }
   return triggers;
 }

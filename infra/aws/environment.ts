@@ -3,6 +3,7 @@
 import { Provider } from "@pulumi/aws/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  clientListenerCa,
   type DeployedEnvironment,
   dialledPeers,
   type Project,
@@ -70,6 +71,7 @@ export function awsEnvironment(
     opts,
   );
   const store = awsRegistryStore(env, opts);
+  const edgeRouters = deployed.routers.filter((r) => r.router.mode === "edge");
   const functions = awsFunctions(
     env,
     bundles,
@@ -94,6 +96,8 @@ export function awsEnvironment(
     groups,
     store,
     Object.values(routers.edgeUrls),
+    // Only asked when there is a bridge to give it to.
+    () => routers.caSecrets[clientListenerCa(edgeRouters).key]!,
     settings,
     opts,
   );

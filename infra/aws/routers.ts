@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeployedEnvironment, DeployedRouter } from "../project.ts";
 import { entrypointCommand, entrypointEnvironment } from "../router/entrypoint.ts";
 import type { StackSettings } from "../settings.ts";
+import { ecrPullStatements } from "./image-pull.ts";
 import type { AwsNetwork } from "./network.ts";
 import type { AwsSecurityGroups } from "./security-groups.ts";
 
@@ -28,6 +29,12 @@ export interface AwsRouters {
   /** Interior id → the internet-facing NLB's name (the other cloud's connectors dial it). */
   interRouterHosts: Record<string, pulumi.Output<string>>;
   logGroups: cloudwatch.LogGroup[];
+  /**
+   * The CA certificates the routers' TLS profiles trust, each a secret of its own (a PEM
+   * string, `amqp-mesh/<env>/<profile>-ca`) by its key: public, so functions and bridges may
+   * read it to verify the routers without reading the environment's shared secret.
+   */
+  caSecrets: Record<string, secretsmanager.Secret>;
 }
 
 export function awsRouters(
@@ -59,6 +66,16 @@ export function awsRouters(
     },
     opts,
   );
+  const caSecrets: AwsRouters["caSecrets"] = {};
+  for (const file of deployed.routers.flatMap((r) => r.files).filter((f) => f.scope === "ca"))
+    caSecrets[file.key] ??= new secretsmanager.Secret(
+      `${env}-${file.key}`,
+      {
+        name: `amqp-mesh/${env}/${file.key}`,
+        description: `CA certificate(s) of the TLS profile ${file.key.replace(/-ca$/, "")} (PEM)`,
+      },
+      opts,
+    );
   const internalNlb = new lb.LoadBalancer(
     `${env}-internal`,
     {
@@ -107,10 +124,14 @@ export function awsRouters(
       },
       opts,
     );
+    const routerCas = [
+      ...new Set(deployedRouter.files.filter((f) => f.scope === "ca").map((f) => f.key)),
+    ].map((key) => caSecrets[key]!);
     const executionRole = taskExecutionRole(
       router.id,
-      [environmentSecret, routerSecret],
+      [environmentSecret, routerSecret, ...routerCas],
       logGroup,
+      deployedRouter.image,
       opts,
     );
     const taskDefinition = new ecs.TaskDefinition(
@@ -124,14 +145,23 @@ export function awsRouters(
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
         executionRoleArn: executionRole.arn,
         containerDefinitions: pulumi
-          .all([configText(router.id), environmentSecret.arn, routerSecret.arn, logGroup.name])
-          .apply(([config, envArn, routerArn, logName]) =>
+          .all([
+            configText(router.id),
+            environmentSecret.arn,
+            routerSecret.arn,
+            pulumi.all(
+              Object.fromEntries(
+                Object.entries(caSecrets).map(([key, secret]) => [key, secret.arn]),
+              ),
+            ),
+            logGroup.name,
+          ])
+          .apply(([config, envArn, routerArn, caArns, logName]) =>
             JSON.stringify([
               routerContainer(
                 deployedRouter,
                 config,
-                envArn,
-                routerArn,
+                { environment: envArn, router: routerArn, ca: caArns },
                 logName,
                 deployed,
                 settings,
@@ -232,14 +262,13 @@ export function awsRouters(
       opts,
     );
   }
-  return { cluster, edgeUrls, managementUrls, interRouterHosts, logGroups };
+  return { cluster, edgeUrls, managementUrls, interRouterHosts, logGroups, caSecrets };
 }
 
 function routerContainer(
   deployedRouter: DeployedRouter,
   configText: string,
-  environmentSecretArn: string,
-  routerSecretArn: string,
+  secretArns: { environment: string; router: string; ca: Record<string, string> },
   logGroupName: string,
   deployed: DeployedEnvironment,
   settings: StackSettings,
@@ -251,11 +280,15 @@ function routerContainer(
       .filter((f) => f.content === undefined)
       .map((f) => ({
         name: f.variable,
-        valueFrom: `${f.scope === "router" ? routerSecretArn : environmentSecretArn}:${f.key}::`,
+        // A CA secret is the PEM itself; the others hold one JSON key per file.
+        valueFrom:
+          f.scope === "ca"
+            ? secretArns.ca[f.key]!
+            : `${f.scope === "router" ? secretArns.router : secretArns.environment}:${f.key}::`,
       })),
     ...deployedRouter.secretVariables.map((name) => ({
       name,
-      valueFrom: `${environmentSecretArn}:${name}::`,
+      valueFrom: `${secretArns.environment}:${name}::`,
     })),
   ];
   return {
@@ -278,11 +311,12 @@ function routerContainer(
   };
 }
 
-/** ECS reads exactly this router's secrets and writes to exactly its log group. */
+/** ECS reads exactly this router's secrets, writes to exactly its log group, pulls exactly its image. */
 function taskExecutionRole(
   routerId: string,
   secrets: secretsmanager.Secret[],
   logGroup: cloudwatch.LogGroup,
+  image: string,
   opts: pulumi.CustomResourceOptions,
 ): iam.Role {
   const role = new iam.Role(
@@ -318,6 +352,7 @@ function taskExecutionRole(
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
             Resource: [pulumi.interpolate`${logGroup.arn}:log-stream:${routerId}/*`],
           },
+          ...ecrPullStatements([image]),
         ],
       }),
     },

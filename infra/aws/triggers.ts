@@ -4,8 +4,8 @@
  * password secret) and its bridge — a Fargate service (one task) running the bridge image
  * next to the edge routers, consuming the trigger's channel as the trigger's principal and
  * invoking exactly that Lambda. The bridge's password reaches it from Secrets Manager as an
- * ECS secret (`valueFrom`): its execution role reads exactly that secret, its task role may
- * invoke exactly that function.
+ * ECS secret (`valueFrom`), with the CA it verifies the edge routers with: its execution role
+ * reads exactly those two secrets, its task role may invoke exactly that function.
  */
 
 import * as cloudwatch from "@pulumi/aws/cloudwatch/index.js";
@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackSettings } from "../settings.ts";
 import type { TeamTrigger } from "../triggers.ts";
 import { functionRole, loginSecret, readsSecret } from "./functions.ts";
+import { ecrPullStatements } from "./image-pull.ts";
 import type { AwsNetwork } from "./network.ts";
 import type { AwsRegistryStore } from "./registry-store.ts";
 import type { AwsSecurityGroups } from "./security-groups.ts";
@@ -43,6 +44,8 @@ export function awsTriggers(
   groups: AwsSecurityGroups,
   store: AwsRegistryStore,
   edgeUrls: pulumi.Output<string>[],
+  /** The CA of the edge routers' client listeners (PEM), which the bridges verify them with. */
+  edgeCaOf: () => secretsmanager.Secret,
   settings: StackSettings,
   opts: pulumi.CustomResourceOptions,
 ): AwsTriggers {
@@ -60,6 +63,8 @@ export function awsTriggers(
     return secret;
   };
   const result: AwsTriggers = { functions: {}, bridges: {} };
+  if (triggers.length === 0) return result;
+  const edgeCa = edgeCaOf();
   for (const trigger of triggers) {
     const name = `${env}-${trigger.name}`;
     const secret = secretOf(trigger.principal);
@@ -130,11 +135,13 @@ export function awsTriggers(
           Version: "2012-10-17",
           Statement: [
             readsSecret(secret),
+            readsSecret(edgeCa),
             {
               Effect: "Allow",
               Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
               Resource: [pulumi.interpolate`${logGroup.arn}:log-stream:bridge/*`],
             },
+            ...ecrPullStatements([bridgeImage]),
           ],
         }),
       },
@@ -168,8 +175,8 @@ export function awsTriggers(
         executionRoleArn: executionRole.arn,
         taskRoleArn: taskRole.arn,
         containerDefinitions: pulumi
-          .all([meshUrls, fn.name, secret.arn, logGroup.name])
-          .apply(([urls, functionName, secretArn, logName]) =>
+          .all([meshUrls, fn.name, secret.arn, edgeCa.arn, logGroup.name])
+          .apply(([urls, functionName, secretArn, caArn, logName]) =>
             JSON.stringify([
               {
                 name: "bridge",
@@ -183,7 +190,10 @@ export function awsTriggers(
                   MESH_SASL_USERNAME: trigger.principal,
                   AWS_REGION: region,
                 }).map(([variable, value]) => ({ name: variable, value })),
-                secrets: [{ name: "MESH_SASL_PASSWORD", valueFrom: secretArn }],
+                secrets: [
+                  { name: "MESH_SASL_PASSWORD", valueFrom: secretArn },
+                  { name: "MESH_TLS_CA", valueFrom: caArn },
+                ],
                 stopTimeout: 60,
                 logConfiguration: {
                   logDriver: "awslogs",

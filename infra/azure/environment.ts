@@ -4,13 +4,22 @@ import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import { Provider } from "@pulumi/azure-native/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentOutputs } from "../aws/environment.ts";
-import { type DeployedEnvironment, type Project, peerFacingInteriors } from "../project.ts";
+import {
+  clientListenerCa,
+  type DeployedEnvironment,
+  type Project,
+  peerFacingInteriors,
+} from "../project.ts";
 import { routerConfigTexts } from "../router-config-texts.ts";
 import type { StackSettings } from "../settings.ts";
+import type { TeamTrigger } from "../triggers.ts";
+import { functionApps } from "./function-apps.ts";
 import { azureFunctions } from "./functions.ts";
+import { containerRegistry } from "./image-pull.ts";
 import { azureNetwork } from "./network.ts";
 import { azureRegistryStore } from "./registry-store.ts";
-import { azureRouters } from "./routers.ts";
+import { azureRouters, secretName } from "./routers.ts";
+import { azureTriggers } from "./triggers.ts";
 
 export function azureEnvironment(
   project: Project,
@@ -18,6 +27,10 @@ export function azureEnvironment(
   peerHosts: pulumi.Output<Record<string, string>>,
   settings: StackSettings,
   bundles: (name: string) => string,
+  teamTriggers: { triggers: TeamTrigger[]; bridgeImage: string } = {
+    triggers: [],
+    bridgeImage: "",
+  },
 ): EnvironmentOutputs {
   const { environment } = deployed;
   const env = environment.name;
@@ -37,15 +50,43 @@ export function azureEnvironment(
     opts,
   );
   const store = azureRegistryStore(env, environment.region, net, opts);
-  const functions = azureFunctions(
+  const apps = functionApps(
     env,
     environment.region,
     bundles,
     net,
     store,
     routers.vault,
+    routers.vaultSecret,
+    client.subscriptionId,
+    opts,
+  );
+  const edgeRouters = deployed.routers.filter((r) => r.router.mode === "edge");
+  const caSecret = (routers: DeployedEnvironment["routers"]) =>
+    secretName(clientListenerCa(routers).key);
+  const functions = azureFunctions(
+    env,
+    apps,
+    store,
     Object.values(routers.edgeUrls),
     Object.values(routers.managementUrls),
+    { edges: caSecret(edgeRouters), all: caSecret(deployed.routers) },
+    client.subscriptionId,
+    settings,
+    opts,
+  );
+  const triggers = azureTriggers(
+    env,
+    environment.region,
+    teamTriggers.triggers,
+    teamTriggers.bridgeImage,
+    apps,
+    routers,
+    net,
+    store,
+    // Only asked when there is a bridge to give it to.
+    () => caSecret(edgeRouters),
+    containerRegistry(settings),
     client.subscriptionId,
     settings,
     opts,
@@ -58,5 +99,9 @@ export function azureEnvironment(
     ingressUrl: pulumi.interpolate`https://${functions.ingressHost}/channels/{channel}/messages`,
     registryStore: pulumi.interpolate`${store.account.primaryEndpoints.blob}${store.container.name}/${settings.registryPrefix}`,
     keyVault: routers.vault.name,
+    resourceGroup: net.resourceGroup.name,
+    triggerFunctions: Object.fromEntries(
+      Object.entries(triggers.functionApps).map(([name, site]) => [name, site.name]),
+    ),
   };
 }

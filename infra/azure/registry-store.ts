@@ -13,6 +13,7 @@ import type { AzureNetwork } from "./network.ts";
 export const REGISTRY_CONTAINER = "registry";
 
 export interface AzureRegistryStore {
+  resourceGroupName: pulumi.Output<string>;
   account: storage.StorageAccount;
   container: storage.BlobContainer;
   topic: eventgrid.SystemTopic;
@@ -86,7 +87,7 @@ export function azureRegistryStore(
     },
     opts,
   );
-  return { account, container, topic };
+  return { resourceGroupName: net.resourceGroup.name, account, container, topic };
 }
 
 /** The subject every registry blob's BlobCreated event starts with. */

@@ -9,6 +9,7 @@ export const ROLES = {
   storageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+  acrPull: "7f951dba-4ed5-4c50-9dd0-cc2bd4e0b4c9",
 } as const;
 
 export function assignRole(

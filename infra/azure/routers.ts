@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeployedEnvironment, DeployedRouter } from "../project.ts";
 import { entrypointCommand, entrypointEnvironment, SECRET_MOUNT } from "../router/entrypoint.ts";
 import type { StackSettings } from "../settings.ts";
+import { containerRegistry, pullGrant } from "./image-pull.ts";
 import type { AzureNetwork } from "./network.ts";
 import { assignRole } from "./roles.ts";
 
@@ -25,10 +26,24 @@ export interface AzureRouters {
   /** Interior id → its public name (the other cloud's connectors dial it). */
   interRouterHosts: Record<string, pulumi.Output<string>>;
   vault: keyvault.Vault;
+  /**
+   * A Key Vault secret of the environment by name, declared once (a placeholder: its value is
+   * set outside Pulumi), so that a role can be scoped to it before it is filled.
+   */
+  vaultSecret: (name: string) => keyvault.Secret;
+  /** The Container Apps environment on the VNet, where the bridges run beside the routers. */
+  environment: app.ManagedEnvironment;
 }
 
+/**
+ * The value a declared Key Vault secret holds until it is set: the router entrypoint refuses it
+ * (not PEM, not base64), the bridge entrypoint by its prefix `unset: `.
+ */
+export const unsetSecretPlaceholder = (name: string) =>
+  `unset: az keyvault secret set --name ${name}`;
+
 /** Key Vault and Container Apps secret names: lower-case letters, digits and '-'. */
-function secretName(...parts: string[]): string {
+export function secretName(...parts: string[]): string {
   return parts
     .join("-")
     .toLowerCase()
@@ -111,7 +126,7 @@ export function azureRouters(
           resourceGroupName,
           vaultName: vault.name,
           secretName: name,
-          properties: { value: pulumi.secret(`unset: az keyvault secret set --name ${name}`) },
+          properties: { value: pulumi.secret(unsetSecretPlaceholder(name)) },
         },
         { ...opts, ignoreChanges: ["properties.value"] },
       );
@@ -120,6 +135,7 @@ export function azureRouters(
     return secret;
   };
 
+  const registry = containerRegistry(settings);
   const edgeUrls: AzureRouters["edgeUrls"] = {};
   const managementUrls: AzureRouters["managementUrls"] = {};
   const interRouterHosts: AzureRouters["interRouterHosts"] = {};
@@ -131,17 +147,16 @@ export function azureRouters(
       opts,
     );
     const secrets = routerSecrets(deployedRouter);
-    for (const secret of secrets) {
-      const stored = vaultSecret(secret.vaultName);
+    const reads = secrets.map((secret) =>
       assignRole(
         `${router.id}-reads-${secret.vaultName}`,
         "keyVaultSecretsUser",
         identity.principalId,
-        stored.id,
+        vaultSecret(secret.vaultName).id,
         client.subscriptionId,
         opts,
-      );
-    }
+      ),
+    );
     const external = peerFacing.has(router.id) && ports.interRouter !== undefined;
     const additional = [
       ...(ports.interRouter !== undefined
@@ -162,6 +177,14 @@ export function azureRouters(
           { name: "vnet", action: "Allow", ipAddressRange: net.vnetCidr, description: "this VNet" },
         ]
       : [];
+    const pull = pullGrant(
+      router.id,
+      deployedRouter.image,
+      identity,
+      registry,
+      client.subscriptionId,
+      opts,
+    );
     const plain = entrypointEnvironment(deployedRouter, settings.runDir, "");
     delete plain.MESH_ROUTER_CONFIG;
     const containerApp = new app.ContainerApp(
@@ -191,6 +214,7 @@ export function azureRouters(
             keyVaultUrl: pulumi.interpolate`${vault.properties.vaultUri}secrets/${s.vaultName}`,
             identity: identity.id,
           })),
+          registries: pull.registries,
         },
         template: {
           scale: { minReplicas: 1, maxReplicas: 1 },
@@ -231,7 +255,9 @@ export function azureRouters(
           ],
         },
       },
-      opts,
+      // A revision resolves its Key Vault secrets and pulls its image as it starts: after its
+      // identity may.
+      { ...opts, dependsOn: [...reads, ...pull.dependsOn] },
     );
     const internal = `${router.id}`;
     managementUrls[router.id] = `amqps://${internal}:${ports.clients!}`;
@@ -242,7 +268,7 @@ export function azureRouters(
         fqdn.replace(/--[^.]+/, ""),
       );
   }
-  return { edgeUrls, managementUrls, interRouterHosts, vault };
+  return { edgeUrls, managementUrls, interRouterHosts, vault, vaultSecret, environment };
 }
 
 interface RouterSecret {

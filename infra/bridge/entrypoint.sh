@@ -19,6 +19,7 @@
 #                                login, read by the bridge itself (as the ingress reads them)
 # A secret may come as a mounted file instead (Key Vault secrets on Container Apps):
 # NAME_FILE for MESH_SASL_PASSWORD, AZURE_FUNCTION_KEY, MESH_TLS_CA, MESH_TLS_CERT, MESH_TLS_KEY.
+# A password, function key or CA that is still the stack's placeholder ("unset: …") stops it.
 set -eu
 
 fail() {
@@ -41,6 +42,15 @@ for name in MESH_SASL_PASSWORD AZURE_FUNCTION_KEY MESH_TLS_CA MESH_TLS_CERT MESH
   unset "${name}_FILE"
 done
 unset content
+
+# A Key Vault secret the stack declared and nobody filled yet (infra/azure: "unset: …"): the
+# bridge must not consume what it could only fail to deliver (a wrong function key would send
+# every message on towards its dead letter).
+for name in MESH_SASL_PASSWORD AZURE_FUNCTION_KEY MESH_TLS_CA; do
+  case "$(value_of "$name")" in
+    "unset: "*) fail "$name is still the placeholder the stack declared: set its Key Vault secret (infra/README.md, Deploying, step 3), then restart the bridge" ;;
+  esac
+done
 
 channel=${MESH_BRIDGE_CHANNEL:-}
 [ -n "$channel" ] || fail "MESH_BRIDGE_CHANNEL is not set: which channel does the bridge consume?"

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { unsetSecretPlaceholder } from "../../../infra/azure/routers.ts";
 
 const ENTRYPOINT = join(import.meta.dirname, "../../../infra/bridge/entrypoint.sh");
 const SECRET = "TOPSECRET-password";
@@ -151,6 +152,20 @@ describe("bridge entrypoint", () => {
       "a secret given twice",
       { MESH_SASL_PASSWORD: SECRET, MESH_SASL_PASSWORD_FILE: "<dir>/missing" },
       /give MESH_SASL_PASSWORD or MESH_SASL_PASSWORD_FILE, not both/,
+    ],
+    [
+      "a password that is still the stack's placeholder",
+      { MESH_SASL_PASSWORD: unsetSecretPlaceholder("billing-worker-password") },
+      /MESH_SASL_PASSWORD is still the placeholder the stack declared/,
+    ],
+    [
+      "a function key that is still the stack's placeholder",
+      {
+        MESH_BRIDGE_LAMBDA: undefined,
+        MESH_BRIDGE_AZURE_URL: "https://fn.example/x",
+        AZURE_FUNCTION_KEY: unsetSecretPlaceholder("order-invoicing-function-key"),
+      },
+      /AZURE_FUNCTION_KEY is still the placeholder the stack declared/,
     ],
     [
       "a number that is not one",

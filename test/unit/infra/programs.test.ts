@@ -346,6 +346,16 @@ describe("infra programs on the example project", { timeout: 120_000 }, () => {
             String(a.inputs.scope).endsWith(`/secrets/${secret}`),
         );
         expect(reads.map((a) => a.inputs.principalId)).toEqual([`${identity}-principal`]);
+        // The secret is declared in the stack (a placeholder the runbook fills, its value kept
+        // out of Pulumi): a role assignment needs its scope to exist.
+        const declared = ofType(plan, "azure-native:keyvault:Secret", env.name).filter(
+          (x) => x.inputs.secretName === secret,
+        );
+        expect(declared, secret).toHaveLength(1);
+        expect(JSON.stringify(declared[0]!.inputs.properties)).toContain("[secret]");
+        expect(String(reads[0]!.inputs.scope)).toMatch(
+          new RegExp(`/vaults/${String(declared[0]!.inputs.vaultName)}/secrets/${secret}$`),
+        );
       }
     }
   });

@@ -46,6 +46,11 @@ describe("infra/index.ts", { timeout: 120_000 }, () => {
         pulumi.output(program.environment as pulumi.Input<string>).apply(done),
       ),
     ).toBe("aws-eu");
+    // The names the runbook's commands take are stack outputs.
+    const outputOf = (value: unknown) =>
+      new Promise((done) => pulumi.output(value as pulumi.Input<string>).apply(done));
+    expect(await outputOf(program.ingressFunction)).toBe("aws-eu-ingress");
+    expect(await outputOf(program.syncFunction)).toBe("aws-eu-config-sync");
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
     const provider = declared.find((d) => d.type === "pulumi:providers:aws");

@@ -84,7 +84,7 @@ describe("team triggers on AWS (bridge mode)", { timeout: 120_000 }, () => {
     }
   });
 
-  it("runs one bridge per trigger next to the edge routers: its channel, exactly its function, the bridge image, the password as an ECS secret", () => {
+  it("runs one bridge per trigger next to the edge routers: its channel, exactly its function, the bridge image, the password and the routers' CA as ECS secrets", () => {
     for (const env of awsEnvironments) {
       const name = `${env.name}-${orderInvoicing.name}`;
       const service = named(plan, "aws:ecs/service:Service", `${name}-bridge-service`);
@@ -137,12 +137,36 @@ describe("team triggers on AWS (bridge mode)", { timeout: 120_000 }, () => {
       });
       expect(environment.MESH_SASL_PASSWORD).toBeUndefined();
       const secretArn = fnVariables.MESH_SASL_PASSWORD_SECRET;
-      expect(container!.secrets).toEqual([{ name: "MESH_SASL_PASSWORD", valueFrom: secretArn }]);
-      // ECS reads exactly that secret for it; the task may invoke exactly that function.
+      // It trusts the CA the edge routers' containers get for their client listeners: a
+      // secret of its own (the PEM), not the environment's shared one (the SASL database).
+      const edgeCas = new Set(
+        topology.routers
+          .filter((r) => r.environment === env.name && r.mode === "edge")
+          .map((r) => {
+            const [router] = JSON.parse(
+              named(plan, "aws:ecs/taskDefinition:TaskDefinition", `${r.id}-task`).inputs
+                .containerDefinitions as string,
+            ) as { secrets: { name: string; valueFrom: string }[] }[];
+            return router!.secrets.find((x) => /^MESH_TLS_.*_CA$/.test(x.name))?.valueFrom;
+          }),
+      );
+      expect(edgeCas.size).toBe(1);
+      const [caArn] = [...edgeCas];
+      const caSecret = ofType(plan, "aws:secretsmanager/secret:Secret", env.name).find(
+        (x) => arn("secretsmanager", x.name) === caArn,
+      );
+      expect(caSecret?.inputs.name).toMatch(new RegExp(`^amqp-mesh/${env.name}/[a-z0-9-]+-ca$`));
+      expect(container!.secrets).toEqual([
+        { name: "MESH_SASL_PASSWORD", valueFrom: secretArn },
+        { name: "MESH_TLS_CA", valueFrom: caArn },
+      ]);
+      // ECS reads exactly those secrets for it; the task may invoke exactly that function.
       const execution = statements(`${name}-bridge-execution`, env.name);
       expect(
-        execution.find((s) => s.Action.includes("secretsmanager:GetSecretValue"))?.Resource,
-      ).toEqual([secretArn]);
+        execution
+          .filter((s) => s.Action.includes("secretsmanager:GetSecretValue"))
+          .flatMap((s) => s.Resource),
+      ).toEqual([secretArn, caArn]);
       expect(task.inputs.executionRoleArn).toBe(arn("iam", `${name}-bridge-execution`));
       expect(task.inputs.taskRoleArn).toBe(arn("iam", `${name}-bridge-task`));
       expect(statements(`${name}-bridge-invoke`, env.name)).toEqual([
@@ -174,7 +198,7 @@ describe("team triggers on AWS (bridge mode)", { timeout: 120_000 }, () => {
         ).toBe(1);
   });
 
-  it("stops with the setting to fix: a principal that may not consume the channel, a definition that is none, Azure, no bridge image", async () => {
+  it("stops with the setting to fix: a principal that may not consume the channel, a definition that is none, no bridge image", async () => {
     const project = await readProject(EXAMPLES_DIR);
     const read = (triggers: unknown) =>
       readTeamTriggers(project, parseStackSettings({ triggers }, "t"), INFRA_DIR);
@@ -205,9 +229,8 @@ describe("team triggers on AWS (bridge mode)", { timeout: 120_000 }, () => {
         infraDir: INFRA_DIR,
         triggers,
       });
-    expect(declare(azure.name, stack())).toThrow(
-      /amqp-mesh:triggers: environment .* deploy no team triggers yet/,
-    );
+    // Azure deploys them too (azure-triggers.test.ts).
+    expect(declare(azure.name, stack())).not.toThrow();
     expect(declare(aws.name, { images: { [topology.flavour]: ROUTER_IMAGE } })).toThrow(
       /amqp-mesh:images\.bridge is not set: .*pulumi config set --path 'amqp-mesh:images\.bridge'/,
     );
