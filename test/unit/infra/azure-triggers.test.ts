@@ -10,7 +10,6 @@ import { basename, join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import orderInvoicing from "../../../examples/functions/order-invoicing.ts";
-import { FUNCTIONS } from "../../../functions/bundle.ts";
 import { ROLES } from "../../../infra/azure/roles.ts";
 import { INFRA_DIR, type InfraPlan, type PlannedResource, planInfra } from "../../../infra/plan.ts";
 import { keyProperties } from "../../../infra/plan-summary.ts";
@@ -19,6 +18,7 @@ import { readProject } from "../../../infra/project.ts";
 import { parseStackSettings } from "../../../infra/settings.ts";
 import { PLACEHOLDER_BRIDGE_IMAGE, readTeamTriggers } from "../../../infra/triggers.ts";
 import { Topology } from "../../../shared/topology/index.ts";
+import { FUNCTIONS } from "../../../tools/bundle/bundle.ts";
 import { EXAMPLES_DIR } from "../router-config/example-project.ts";
 import { named, ofType } from "./plan-support.ts";
 
