@@ -1,7 +1,8 @@
 /**
- * A Lambda's mesh password from AWS Secrets Manager: MESH_SASL_PASSWORD_SECRET names the
- * secret (its ARN, as infra/aws/functions.ts sets it); it is read once, during init, and the
- * settings see it as MESH_SASL_PASSWORD (the execution environment keeps it: warm
+ * A Lambda's mesh password (and the routers' CA) from AWS Secrets Manager:
+ * MESH_SASL_PASSWORD_SECRET names the secret (its ARN, as infra/aws/functions.ts sets it;
+ * MESH_TLS_CA_SECRET the CA's); it is read once, during init, and the settings see it as
+ * MESH_SASL_PASSWORD (MESH_TLS_CA) (the execution environment keeps it: warm
  * invocations read nothing). The client is imported only when a secret is named (a file of
  * its own in the bundle, `aws-secrets-client.mjs`), so a function given the password
  * directly (locally, in tests) loads no SDK. The value is never logged nor put in an error.
@@ -24,17 +25,31 @@ export class MeshSecretError extends SettingsError {
 const readWithPowertools: SecretReader = async (secretId) =>
   (await import("./secrets-client.ts")).readSecret(secretId);
 
-/** The environment with MESH_SASL_PASSWORD read from the secret MESH_SASL_PASSWORD_SECRET names. */
+/**
+ * The environment with MESH_SASL_PASSWORD read from the secret MESH_SASL_PASSWORD_SECRET
+ * names, and MESH_TLS_CA (the PEM of the CA that signs the edge routers' certificates) from
+ * the secret MESH_TLS_CA_SECRET names (infra/aws sets both for the Lambdas that publish).
+ */
 export async function withMeshPassword(
   env: Env,
   read: SecretReader = readWithPowertools,
 ): Promise<Env> {
-  const secretId = env.MESH_SASL_PASSWORD_SECRET;
+  const withPassword = await fromSecret(env, "MESH_SASL_PASSWORD", read, "the password");
+  return fromSecret(withPassword, "MESH_TLS_CA", read, "the CA's PEM");
+}
+
+/** `<variable>` read from the secret `<variable>_SECRET` names, if it names one. */
+async function fromSecret(
+  env: Env,
+  variable: "MESH_SASL_PASSWORD" | "MESH_TLS_CA",
+  read: SecretReader,
+  what: string,
+): Promise<Env> {
+  const named = `${variable}_SECRET`;
+  const secretId = env[named];
   if (secretId === undefined || secretId === "") return env;
-  if (env.MESH_SASL_PASSWORD !== undefined)
-    throw new MeshSecretError(
-      "give MESH_SASL_PASSWORD or MESH_SASL_PASSWORD_SECRET (a Secrets Manager secret), not both",
-    );
+  if (env[variable] !== undefined)
+    throw new MeshSecretError(`give ${variable} or ${named} (a Secrets Manager secret), not both`);
   let value: string | undefined;
   try {
     value = await read(secretId);
@@ -43,14 +58,14 @@ export async function withMeshPassword(
     const root = error instanceof Error && error.cause instanceof Error ? error.cause : error;
     const reason = root instanceof Error ? `${root.name}: ${root.message}` : String(root);
     throw new MeshSecretError(
-      `MESH_SASL_PASSWORD_SECRET: the secret ${secretId} could not be read (${reason}); the function's role needs secretsmanager:GetSecretValue on it`,
+      `${named}: the secret ${secretId} could not be read (${reason}); the function's role needs secretsmanager:GetSecretValue on it`,
       { cause: error },
     );
   }
   if (value === undefined || value === "")
     throw new MeshSecretError(
-      `MESH_SASL_PASSWORD_SECRET: the secret ${secretId} has no string value: put the password with \`aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string …\``,
+      `${named}: the secret ${secretId} has no string value: put ${what} with \`aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string …\``,
     );
-  const { MESH_SASL_PASSWORD_SECRET: _named, ...rest } = env;
-  return { ...rest, MESH_SASL_PASSWORD: value };
+  const { [named]: _named, ...rest } = env;
+  return { ...rest, [variable]: value };
 }

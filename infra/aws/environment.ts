@@ -81,6 +81,7 @@ export function awsEnvironment(
     Object.values(routers.edgeUrls),
     Object.values(routers.managementUrls),
     secrets,
+    routers.caSecrets[clientListenerCa(edgeRouters).key]!,
     settings,
     opts,
   );

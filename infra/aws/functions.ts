@@ -114,6 +114,12 @@ export function awsFunctions(
   edgeUrls: pulumi.Output<string>[],
   managementUrls: string[],
   secrets: AwsFunctionSecrets,
+  /**
+   * The secret holding the PEM of the CA that signs the edge routers' client listeners: the
+   * ingress reads it at init (MESH_TLS_CA_SECRET, functions/aws/mesh-password.ts) to verify
+   * the routers it publishes to.
+   */
+  edgeCa: secretsmanager.Secret,
   settings: StackSettings,
   opts: pulumi.CustomResourceOptions,
 ): AwsFunctions {
@@ -152,6 +158,7 @@ export function awsFunctions(
             Resource: [pulumi.interpolate`${bucketArn}/${prefix}published/*`],
           },
           readsSecret(ingressSecret),
+          readsSecret(edgeCa),
         ],
         opts,
       ).arn,
@@ -163,6 +170,7 @@ export function awsFunctions(
           MESH_URLS: pulumi.all(edgeUrls).apply((urls) => urls.join(",")),
           MESH_SASL_USERNAME: "ingress",
           MESH_SASL_PASSWORD_SECRET: ingressSecret.arn,
+          MESH_TLS_CA_SECRET: edgeCa.arn,
           REGISTRY_BUCKET: store.bucket.bucket,
           REGISTRY_SNAPSHOT_KEY: snapshotKey,
           ...(settings.jwt

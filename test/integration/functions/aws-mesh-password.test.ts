@@ -15,6 +15,9 @@ import { secretReader } from "../../../functions/aws/secrets-client.ts";
 const PASSWORD = "SECRETMARK-ingress-password-7f3a";
 const ARN =
   "arn:aws:secretsmanager:eu-west-1:123456789012:secret:amqp-mesh/aws-eu/ingress-password-a1b2c3";
+const CA_ARN =
+  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:amqp-mesh/aws-eu/edge-ca-m4n5o6";
+const CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBedgeCA\n-----END CERTIFICATE-----\n";
 const MISSING =
   "arn:aws:secretsmanager:eu-west-1:123456789012:secret:amqp-mesh/aws-eu/nothing-d4e5f6";
 const DENIED = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:amqp-mesh/aws-eu/other-g7h8i9";
@@ -39,6 +42,18 @@ function answer(secretId: string | undefined): { status: number; type?: string; 
           Name: "amqp-mesh/aws-eu/ingress-password",
           SecretString: PASSWORD,
           VersionId: "EXAMPLE1-90ab-cdef-fedc-ba987SECRET1",
+          VersionStages: ["AWSCURRENT"],
+        },
+      };
+    case CA_ARN:
+      return {
+        status: 200,
+        body: {
+          ARN: CA_ARN,
+          CreatedDate: 1.733529645713e9,
+          Name: "amqp-mesh/aws-eu/edge-ca",
+          SecretString: CA_PEM,
+          VersionId: "EXAMPLE3-90ab-cdef-fedc-ba987SECRET3",
           VersionStages: ["AWSCURRENT"],
         },
       };
@@ -148,6 +163,25 @@ describe("the Lambda's mesh password from Secrets Manager", () => {
     // Cached: a second read (a warm re-init of the same reader) asks the service nothing.
     expect(await read(ARN)).toBe(PASSWORD);
     expect(received).toHaveLength(1);
+  });
+
+  it("reads the routers' CA from the secret MESH_TLS_CA_SECRET names into MESH_TLS_CA, beside the password", async () => {
+    const env = await withMeshPassword(
+      { MESH_SASL_PASSWORD_SECRET: ARN, MESH_TLS_CA_SECRET: CA_ARN, MESH_URLS: "amqps://e:5671" },
+      reader(),
+    );
+    expect(env).toEqual({
+      MESH_SASL_PASSWORD: PASSWORD,
+      MESH_TLS_CA: CA_PEM,
+      MESH_URLS: "amqps://e:5671",
+    });
+    expect(received.map((r) => r.body.SecretId).sort()).toEqual([ARN, CA_ARN].sort());
+    await expect(
+      withMeshPassword({ MESH_TLS_CA: CA_PEM, MESH_TLS_CA_SECRET: CA_ARN }, reader()),
+    ).rejects.toThrow(/give MESH_TLS_CA or MESH_TLS_CA_SECRET .*not both/);
+    await expect(withMeshPassword({ MESH_TLS_CA_SECRET: MISSING }, reader())).rejects.toThrow(
+      /MESH_TLS_CA_SECRET: the secret .* could not be read .*ResourceNotFoundException/,
+    );
   });
 
   it("leaves an environment that names no secret alone, and asks nothing", async () => {

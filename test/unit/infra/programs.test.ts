@@ -264,10 +264,12 @@ describe("infra programs on the example project", { timeout: 120_000 }, () => {
               }[],
           );
       const bucketArn = `arn:aws:s3:mock:000000000000:${bucket!.name}`;
-      const [ingressSecret] = secretsOf(`${env.name}-ingress`, env.name);
+      const [ingressSecret, edgeCa] = secretsOf(`${env.name}-ingress`, env.name);
       expect(statementsOf(`${env.name}-ingress`)).toEqual([
         { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucketArn}/published/*`] },
         { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [ingressSecret] },
+        // The routers' CA (router-ca.test.ts).
+        { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [edgeCa] },
       ]);
       const puts = statementsOf(`${env.name}-config-sync`).find((s) =>
         s.Action.includes("s3:PutObject"),
@@ -314,8 +316,9 @@ describe("infra programs on the example project", { timeout: 120_000 }, () => {
         expect(secret!.inputs.name).toBe(
           `amqp-mesh/${env.name}/${variables.MESH_SASL_USERNAME}-password`,
         );
-        // Its role reads exactly that secret; no other role of the stack reads it.
-        expect(secretsOf(fn, env.name)).toEqual([arn]);
+        // Its role reads exactly that secret (and the routers' CA: router-ca.test.ts); no other
+        // role of the stack reads it.
+        expect(secretsOf(fn, env.name).filter((s) => !s.endsWith("-ca"))).toEqual([arn]);
         for (const other of ofType(plan, "aws:iam/rolePolicy:RolePolicy", env.name).filter(
           (p) => p.name !== `${fn}-data`,
         ))

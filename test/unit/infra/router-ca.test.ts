@@ -106,4 +106,29 @@ describe("functions verify the routers with the CA that signs their client liste
       }
     }
   });
+
+  it("AWS: the ingress Lambda reads the routers' CA from the same secret the edge routers' client listeners take theirs from (MESH_TLS_CA_SECRET), and its role may read it", () => {
+    for (const env of environmentsOn("aws")) {
+      const edgeCas = new Set(
+        routersIn(env.name)
+          .filter((r) => r.mode === "edge")
+          .flatMap((router) => {
+            const [container] = JSON.parse(
+              named(plan, "aws:ecs/taskDefinition:TaskDefinition", `${router.id}-task`).inputs
+                .containerDefinitions as string,
+            ) as { secrets: { name: string; valueFrom: string }[] }[];
+            return container!.secrets
+              .filter((s) => /^MESH_TLS_.*_CA$/.test(s.name))
+              .map((s) => s.valueFrom);
+          }),
+      );
+      const ingress = named(plan, "aws:lambda/function:Function", `${env.name}-ingress`);
+      const variables = (ingress.inputs.environment as { variables: Record<string, string> })
+        .variables;
+      expect(variables.MESH_TLS_CA, "never the PEM itself").toBeUndefined();
+      expect(edgeCas).toContain(variables.MESH_TLS_CA_SECRET);
+      const policy = named(plan, "aws:iam/rolePolicy:RolePolicy", `${env.name}-ingress-data`);
+      expect(String(policy.inputs.policy)).toContain(variables.MESH_TLS_CA_SECRET);
+    }
+  });
 });

@@ -77,7 +77,10 @@ describe("team triggers on AWS (bridge mode)", { timeout: 120_000 }, () => {
       ).toEqual([
         [["s3:GetObject"], 1],
         [["secretsmanager:GetSecretValue"], 1],
+        // The routers' CA, the same secret the bridge reads (MESH_TLS_CA_SECRET).
+        [["secretsmanager:GetSecretValue"], 1],
       ]);
+      expect(variables.MESH_TLS_CA_SECRET).toMatch(/^arn:aws:secretsmanager:.*-ca$/);
       expect(statements(`${name}-data`, env.name)[1]!.Resource).toEqual([
         arn("secretsmanager", secret.name),
       ]);
