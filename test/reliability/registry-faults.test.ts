@@ -14,7 +14,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Context } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { parse, stringify } from "yaml";
 import { createSyncHandler, syncLoggerOf } from "../../functions/aws/sync/handler.ts";
 import { S3ObjectStore } from "../../functions/aws/sync/s3-store.ts";
@@ -104,7 +104,9 @@ async function postOrder(ingress: IngressChild, order: object, id: string): Prom
     headers: { "x-api-key": key, "content-type": "application/json", "idempotency-key": id },
     body: JSON.stringify(order),
   });
-  await response.text();
+  const text = await response.text();
+  // A 5xx says why in its problem: printed, so that a failed run shows it.
+  if (response.status >= 500) console.log(`${id}: ${response.status} ${text}`);
   return response.status;
 }
 
@@ -182,6 +184,11 @@ describe(`registry faults mid-run (${ENGINE})`, () => {
         answers.set(status, (answers.get(status) ?? 0) + 1);
       }
     })();
+    // However the checks below end, the traffic stops and its last request settles.
+    onTestFinished(async () => {
+      running = false;
+      await traffic.catch(() => undefined);
+    });
 
     // 1. An invalid registry.
     resetTaps();
