@@ -31,6 +31,7 @@ import {
   type S3Emulator,
   startS3Emulator,
 } from "../support/storage-emulators.ts";
+import { waitFor } from "../support/wait.ts";
 import { VALID_ORDER } from "./bad-requests.ts";
 import {
   type ChannelConsumer,
@@ -144,6 +145,17 @@ beforeAll(async () => {
       }),
   });
   consumer = await p.consume(CHANNEL, "azure-we-edge-1");
+  // Attached on the Azure edge is not yet known at the AWS edges the ingress publishes to:
+  // real routers take a few seconds to spread the address (the ingress answers 503 meanwhile).
+  let warm = 0;
+  await waitFor(
+    async () => (await postOrder(p.ingress, VALID_ORDER, `faults-warm-${warm++}`)) === 202,
+    {
+      timeout: 30_000,
+      interval: 200,
+      what: `the consumer of ${CHANNEL} reachable from the ingress`,
+    },
+  );
 }, 240_000);
 
 afterAll(async () => {
