@@ -11,9 +11,12 @@
  *   await p.close();
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { type ChannelRegistry, validateProject } from "../../shared/registry/index.ts";
+import { consumerAddresses } from "../../shared/router-config/index.ts";
 import type { Topology } from "../../shared/topology/index.ts";
 import { engine } from "../conformance/target.ts";
 import {
@@ -22,6 +25,7 @@ import {
   type ProjectCopy,
   startGeneratedRouters,
 } from "../support/generated-routers.ts";
+import { deleteQueues } from "../support/rabbitmq.ts";
 import { withTimeout } from "../support/wait.ts";
 import type { ChildMemory } from "./ingress-child.ts";
 
@@ -154,6 +158,9 @@ export async function startReliabilityPlatform(
   // The broker connector logs in with the password the topology names (RabbitMQ's default).
   process.env.RABBIT_PASSWORD ??= "guest";
   const project = await copyProject("examples");
+  // A broker queue of this run's own: what an earlier run left in the example's queue would
+  // reach this run's consumers.
+  const queue = await ownBrokerQueue(project.dir);
   const { registry, topology } = await validateProject(project.dir);
   if (registry === undefined || topology === undefined)
     throw new Error("the example project copy is not valid");
@@ -209,12 +216,15 @@ export async function startReliabilityPlatform(
         urls: [routers.url(routerId)],
         sasl: { mechanism: "PLAIN", username: principal, password: users.get(principal) ?? "" },
         reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+        consumerAddresses: consumerAddresses(registry, routers.flavour),
       });
       clients.push(client);
       const received: ReceivedMessage[] = [];
       const consumer = client.consume(address, (message) => void received.push(message), {
         prefetch: 200,
       });
+      // (A broker channel on skupper-router is read from its queue's outlet: the client's
+      // consumerAddresses, below.)
       await consumer.ready();
       return { address, received, stop: () => consumer.stop() };
     },
@@ -223,6 +233,7 @@ export async function startReliabilityPlatform(
       await Promise.all(clients.map((c) => c.close(200)));
       await routers.stop();
       await project.cleanup();
+      await deleteQueues(queue);
     },
   };
 }
@@ -240,4 +251,15 @@ export function table(title: string, rows: Array<[string, string | number]>): st
 
 export function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** Renames the example's broker queue to one of this run's own; returns its name. */
+async function ownBrokerQueue(dir: string): Promise<string> {
+  const queue = `reliability-${process.pid}-${Date.now().toString(36)}-invoices`;
+  const billing = join(dir, "registry", "billing.yaml");
+  const text = await readFile(billing, "utf8");
+  if (!text.includes("queue: billing-invoices"))
+    throw new Error(`${billing} no longer routes to the queue billing-invoices`);
+  await writeFile(billing, text.replace("queue: billing-invoices", `queue: ${queue}`));
+  return queue;
 }
