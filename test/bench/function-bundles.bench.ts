@@ -20,9 +20,10 @@ import { spawnSync } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Metafile } from "esbuild";
 import { newApiKey } from "../../shared/ingress/index.ts";
-import { bundleFunctions } from "../../tools/bundle/bundle.ts";
+import { buildAsFunction, bundleFunctions } from "../../tools/bundle/bundle.ts";
 import { type Figure, recordResults } from "./results.ts";
 
 const RUNS = Number(process.argv[2] ?? 15);
@@ -93,6 +94,17 @@ function largestParts(metafile: Metafile, count: number): string {
     .join(", ");
 }
 
+/** The dependencies-only floor of a cloud's ingress, built as its functions are; the script importing it. */
+async function floorOf(target: { cloud: "aws" | "azure"; node: string; external?: string[] }) {
+  const file = join(out, `floor-${target.cloud}`, "index.mjs");
+  await buildAsFunction(
+    target,
+    fileURLToPath(new URL(`./cold-start-floor/${target.cloud}.ts`, import.meta.url)),
+    file,
+  );
+  return `await import(${JSON.stringify(file)}); ${CPU_USED} process.exit(0);`;
+}
+
 /** config-sync's bundles carry the S3/Blob SDKs, YAML, Ajv and the generator: goals of their own. */
 const SYNC_BUDGET_KB = 600;
 const SYNC_INIT_MS = 80;
@@ -113,10 +125,15 @@ for (const result of results) {
   const loadedScript = `await import(${JSON.stringify(entry)}); ${CPU_USED} process.exit(0);`;
   const bare: { wall: number; cpu: number }[] = [];
   const loaded: { wall: number; cpu: number }[] = [];
+  // The ingresses: also their dependencies alone, built the same way (cold-start-floor/).
+  const floorScript = result.target.name === "ingress" ? await floorOf(result.target) : undefined;
+  const floor: { wall: number; cpu: number }[] = [];
   timeNode(loadedScript); // warm the file cache
+  if (floorScript !== undefined) timeNode(floorScript);
   for (let i = 0; i < RUNS; i++) {
     bare.push(timeNode(CPU_USED));
     loaded.push(timeNode(loadedScript));
+    if (floorScript !== undefined) floor.push(timeNode(floorScript));
   }
   const b = median(bare.map((r) => r.wall));
   const l = median(loaded.map((r) => r.wall));
@@ -147,6 +164,18 @@ for (const result of results) {
       goal: { op: "<=", value: budgets(result.target.name).initMs },
     },
   );
+  if (floor.length > 0) {
+    const f = median(floor.map((r) => r.wall));
+    console.log(
+      `  its dependencies alone (test/bench/cold-start-floor/${result.target.cloud}.ts): import + init +${(f - b).toFixed(1)} ms over bare node; amqp-mesh's own code +${(l - f).toFixed(1)} ms`,
+    );
+    figures.push({
+      what: `${name} dependencies alone: import + init over node -e 0 (wall)`,
+      value: f - b,
+      unit: "ms",
+      baseline: `the bundle +${(l - b).toFixed(1)} ms; amqp-mesh's own code +${(l - f).toFixed(1)} ms`,
+    });
+  }
   console.log(`  largest parts of index.mjs (KB): ${largestParts(result.metafile, 8)}`);
   // The live registry: init with a store named (the first read runs after init, so the
   // process, which exits right after import, pays only for setting it up), and what is paid

@@ -299,16 +299,8 @@ function rebased(result: esbuild.BuildResult, from: string, to: string): esbuild
   return { ...result, metafile: { inputs: result.metafile?.inputs ?? {}, outputs } };
 }
 
-async function bundleFunction(
-  target: FunctionTarget,
-  snapshot: RegistrySnapshot,
-  outDir: string,
-  lazyBuilt: Map<string, { file: string; result: esbuild.BuildResult }>,
-): Promise<BundleResult> {
-  const dir = join(outDir, target.cloud, target.name);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  const common: esbuild.BuildOptions = {
+function commonOptions(target: Pick<FunctionTarget, "node">): esbuild.BuildOptions {
+  return {
     bundle: true,
     minify: true,
     format: "esm",
@@ -319,23 +311,47 @@ async function bundleFunction(
     logLevel: "warning",
     metafile: true,
   };
+}
+
+/**
+ * esbuild as it builds a function of `target`'s cloud: the same options and plugins; `lazy`
+ * collects the LAZY_MODULES it left to import(). Also used by the bundles bench for the
+ * dependencies-only floor of a cold start.
+ */
+export function buildAsFunction(
+  target: Pick<FunctionTarget, "cloud" | "node" | "external">,
+  entry: string,
+  outfile: string,
+  lazy: Set<string> = new Set(),
+): Promise<esbuild.BuildResult> {
+  return esbuild.build({
+    ...commonOptions(target),
+    entryPoints: [entry],
+    outfile,
+    external: target.external ?? [],
+    alias: { debug: join(root, "tools/bundle/substitutes/no-debug.cjs") },
+    plugins: [
+      sharedIsPure,
+      builtinsThroughRequire,
+      jmespathFields,
+      oneCommons,
+      ...(target.cloud === "azure" ? [azureFunctionsFromSource] : []),
+      lazyModules(lazy),
+    ],
+  });
+}
+
+async function bundleFunction(
+  target: FunctionTarget,
+  snapshot: RegistrySnapshot,
+  outDir: string,
+  lazyBuilt: Map<string, { file: string; result: esbuild.BuildResult }>,
+): Promise<BundleResult> {
+  const dir = join(outDir, target.cloud, target.name);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
   const lazy = new Set<string>();
-  const build = (entry: string, outfile: string) =>
-    esbuild.build({
-      ...common,
-      entryPoints: [entry],
-      outfile,
-      external: target.external ?? [],
-      alias: { debug: join(root, "tools/bundle/substitutes/no-debug.cjs") },
-      plugins: [
-        sharedIsPure,
-        builtinsThroughRequire,
-        jmespathFields,
-        oneCommons,
-        ...(target.cloud === "azure" ? [azureFunctionsFromSource] : []),
-        lazyModules(lazy),
-      ],
-    });
+  const build = (entry: string, outfile: string) => buildAsFunction(target, entry, outfile, lazy);
   const main = await build(join(root, target.entry), join(dir, "index.mjs"));
   const builds: esbuild.BuildResult[] = [main];
   // What the code imports later with import() (LAZY_MODULES): a file of its own each.
@@ -363,7 +379,7 @@ async function bundleFunction(
   if (target.registrySnapshot !== false) {
     builds.push(
       await esbuild.build({
-        ...common,
+        ...commonOptions(target),
         stdin: {
           contents: validatorModuleSource(snapshot),
           resolveDir: root,
