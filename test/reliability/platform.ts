@@ -216,6 +216,7 @@ export async function startReliabilityPlatform(
         urls: [routers.url(routerId)],
         sasl: { mechanism: "PLAIN", username: principal, password: users.get(principal) ?? "" },
         reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+        // A broker channel on skupper-router is read from its queue's outlet.
         consumerAddresses: consumerAddresses(registry, routers.flavour),
       });
       clients.push(client);
@@ -223,8 +224,6 @@ export async function startReliabilityPlatform(
       const consumer = client.consume(address, (message) => void received.push(message), {
         prefetch: 200,
       });
-      // (A broker channel on skupper-router is read from its queue's outlet: the client's
-      // consumerAddresses, below.)
       await consumer.ready();
       return { address, received, stop: () => consumer.stop() };
     },
