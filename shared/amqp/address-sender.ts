@@ -230,7 +230,7 @@ export class AddressSender extends LinkLifecycle<Sender> {
   private recycleIfStuck(): void {
     if (!this.outgoing.oldestInflight()?.done) return;
     this.linkGone();
-    this.endLink();
+    this.closeLink();
     this.connection.reattach(this);
   }
 
@@ -294,13 +294,6 @@ export class AddressSender extends LinkLifecycle<Sender> {
     this.outgoing.requeueInflight();
   }
 
-  /** Forgets the link, detaches it and ends its session at once. */
-  private endLink(): void {
-    const { link, session } = this.forgetLink();
-    link?.close();
-    session?.close();
-  }
-
   /**
    * The router detached the link (or ended its session). Without an error, or with a
    * transient condition (no route to a link route's broker yet...), we attach again;
@@ -355,7 +348,9 @@ export class AddressSender extends LinkLifecycle<Sender> {
     this.closed = true;
     this.idleClock.stop();
     this.linkGone();
-    this.endLink();
+    // Never ends a session whose begin the router has not answered yet (a re-attach in
+    // flight): rhea would drop the whole connection (link-lifecycle.ts).
+    this.closeLink();
     this.leave();
     this.onRemove(this);
   }
