@@ -82,6 +82,7 @@ export function awsEnvironment(
     Object.values(routers.managementUrls),
     secrets,
     routers.caSecrets[clientListenerCa(edgeRouters).key]!,
+    routers.caSecrets[clientListenerCa(deployed.routers).key]!,
     settings,
     opts,
   );

@@ -120,6 +120,8 @@ export function awsFunctions(
    * the routers it publishes to.
    */
   edgeCa: secretsmanager.Secret,
+  /** The same for every router's client listener, where config-sync reaches management. */
+  managementCa: secretsmanager.Secret,
   settings: StackSettings,
   opts: pulumi.CustomResourceOptions,
 ): AwsFunctions {
@@ -273,6 +275,7 @@ export function awsFunctions(
             ],
           },
           readsSecret(syncSecret),
+          readsSecret(managementCa),
         ],
         opts,
       ).arn,
@@ -291,6 +294,7 @@ export function awsFunctions(
           SYNC_MANAGEMENT_PRINCIPALS: settings.managementPrincipal,
           MESH_SASL_USERNAME: settings.managementPrincipal,
           MESH_SASL_PASSWORD_SECRET: syncSecret.arn,
+          MESH_TLS_CA_SECRET: managementCa.arn,
         },
       },
     },

@@ -107,12 +107,11 @@ describe("functions verify the routers with the CA that signs their client liste
     }
   });
 
-  it("AWS: the ingress Lambda reads the routers' CA from the same secret the edge routers' client listeners take theirs from (MESH_TLS_CA_SECRET), and its role may read it", () => {
+  it("AWS: the ingress and config-sync Lambdas read the routers' CA from the secret the routers' client listeners take theirs from (MESH_TLS_CA_SECRET), and their roles may read it", () => {
     for (const env of environmentsOn("aws")) {
-      const edgeCas = new Set(
-        routersIn(env.name)
-          .filter((r) => r.mode === "edge")
-          .flatMap((router) => {
+      const casOf = (routers: { id: string }[]) =>
+        new Set(
+          routers.flatMap((router) => {
             const [container] = JSON.parse(
               named(plan, "aws:ecs/taskDefinition:TaskDefinition", `${router.id}-task`).inputs
                 .containerDefinitions as string,
@@ -121,14 +120,20 @@ describe("functions verify the routers with the CA that signs their client liste
               .filter((s) => /^MESH_TLS_.*_CA$/.test(s.name))
               .map((s) => s.valueFrom);
           }),
-      );
-      const ingress = named(plan, "aws:lambda/function:Function", `${env.name}-ingress`);
-      const variables = (ingress.inputs.environment as { variables: Record<string, string> })
-        .variables;
-      expect(variables.MESH_TLS_CA, "never the PEM itself").toBeUndefined();
-      expect(edgeCas).toContain(variables.MESH_TLS_CA_SECRET);
-      const policy = named(plan, "aws:iam/rolePolicy:RolePolicy", `${env.name}-ingress-data`);
-      expect(String(policy.inputs.policy)).toContain(variables.MESH_TLS_CA_SECRET);
+        );
+      // The ingress publishes to the edge routers; config-sync manages every router.
+      for (const [fn, routers] of [
+        ["ingress", routersIn(env.name).filter((r) => r.mode === "edge")],
+        ["config-sync", routersIn(env.name)],
+      ] as const) {
+        const lambda = named(plan, "aws:lambda/function:Function", `${env.name}-${fn}`);
+        const variables = (lambda.inputs.environment as { variables: Record<string, string> })
+          .variables;
+        expect(variables.MESH_TLS_CA, `${fn}: never the PEM itself`).toBeUndefined();
+        expect(casOf(routers), fn).toContain(variables.MESH_TLS_CA_SECRET);
+        const policy = named(plan, "aws:iam/rolePolicy:RolePolicy", `${env.name}-${fn}-data`);
+        expect(String(policy.inputs.policy), fn).toContain(variables.MESH_TLS_CA_SECRET);
+      }
     }
   });
 });
