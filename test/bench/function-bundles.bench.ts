@@ -23,7 +23,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Metafile } from "esbuild";
 import { newApiKey } from "../../shared/ingress/index.ts";
-import { buildAsFunction, bundleFunctions } from "../../tools/bundle/bundle.ts";
+import { bundleFunctions } from "../../tools/bundle/bundle.ts";
+import { buildAsFunction } from "../../tools/bundle/esbuild-build.ts";
 import { type Figure, recordResults } from "./results.ts";
 
 const RUNS = Number(process.argv[2] ?? 15);
