@@ -27,8 +27,8 @@ const readWithPowertools: SecretReader = async (secretId) =>
 
 /**
  * The environment with MESH_SASL_PASSWORD read from the secret MESH_SASL_PASSWORD_SECRET
- * names, and MESH_TLS_CA (the PEM of the CA that signs the edge routers' certificates) from
- * the secret MESH_TLS_CA_SECRET names (infra/aws sets both for the Lambdas that publish).
+ * names, and MESH_TLS_CA (the PEM of the CA that signs the routers' client listeners) from
+ * the secret MESH_TLS_CA_SECRET names (infra/aws sets both for its Lambdas).
  */
 export async function withMeshPassword(
   env: Env,
