@@ -14,7 +14,9 @@
  * over bare node; config-sync ≤ 600 KB and ≤ 80 ms (issue 19). For the functions that read
  * the registry live, also: init with a store named, and the CPU of what is loaded later by
  * import() (the store client and its first read; Ajv's compiler and one schema), off the
- * cold start.
+ * cold start. For the ingresses, also their cold-start floor: their dependencies alone
+ * (`cold-start-floor/<cloud>.ts`, built as a function is), so that what amqp-mesh's own code
+ * adds shows apart.
  */
 import { spawnSync } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
