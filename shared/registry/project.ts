@@ -9,7 +9,7 @@ import { type Diagnostic, sortDiagnostics } from "../diagnostics.ts";
 import { checkTopologyDocument, type TopologyLoadResult } from "../topology/load.ts";
 import type { Topology } from "../topology/schema.ts";
 import { validateTopology } from "../topology/validate.ts";
-import { parseYaml } from "../yaml/parse.ts";
+import { parseYaml, unreadableFile } from "../yaml/parse.ts";
 import { START_OF_FILE } from "../yaml/position.ts";
 import {
   loadTeamDocument,
@@ -49,19 +49,6 @@ export interface FileResultCache {
 }
 
 const NO_CACHE: FileResultCache = { kept: (_path, compute) => compute(() => {}) };
-
-/** The error `amqp-mesh validate` gives for a file it cannot read. */
-function unreadableFile(file: string, reason: string): Diagnostic {
-  return {
-    severity: "error",
-    code: "yaml/read",
-    file,
-    ...START_OF_FILE,
-    path: [],
-    message: `cannot read file: ${reason}`,
-    hint: "check that the file exists and is readable",
-  };
-}
 
 function loadTopologyFile(files: ProjectFiles, cache: FileResultCache) {
   return cache.kept<TopologyFileResult>(TOPOLOGY_FILE, async () => {

@@ -107,18 +107,21 @@ export async function readYamlFile(file: string): Promise<ParsedYaml> {
       file,
       value: undefined,
       locate: () => START_OF_FILE,
-      diagnostics: [
-        {
-          severity: "error",
-          code: "yaml/read",
-          file,
-          ...START_OF_FILE,
-          path: [],
-          message: `cannot read file: ${reason}`,
-          hint: "check that the file exists and is readable",
-        },
-      ],
+      diagnostics: [unreadableFile(file, reason)],
     };
   }
   return parseYaml(text, file);
+}
+
+/** The error for a file that cannot be read (code `yaml/read`), wherever it was read from. */
+export function unreadableFile(file: string, reason: string): Diagnostic {
+  return {
+    severity: "error",
+    code: "yaml/read",
+    file,
+    ...START_OF_FILE,
+    path: [],
+    message: `cannot read file: ${reason}`,
+    hint: "check that the file exists and is readable",
+  };
 }
