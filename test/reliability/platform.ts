@@ -11,8 +11,6 @@
  *   await p.close();
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MeshClient, type ReceivedMessage } from "../../shared/amqp/index.ts";
 import { type ChannelRegistry, validateProject } from "../../shared/registry/index.ts";
@@ -20,7 +18,7 @@ import { consumerAddresses } from "../../shared/router-config/index.ts";
 import type { Topology } from "../../shared/topology/index.ts";
 import { engine } from "../conformance/target.ts";
 import {
-  copyProject,
+  copyExampleWithQueue,
   type GeneratedRouters,
   type ProjectCopy,
   startGeneratedRouters,
@@ -157,10 +155,10 @@ export async function startReliabilityPlatform(
 ): Promise<ReliabilityPlatform> {
   // The broker connector logs in with the password the topology names (RabbitMQ's default).
   process.env.RABBIT_PASSWORD ??= "guest";
-  const project = await copyProject("examples");
   // A broker queue of this run's own: what an earlier run left in the example's queue would
   // reach this run's consumers.
-  const queue = await ownBrokerQueue(project.dir);
+  const queue = `reliability-${process.pid}-${Date.now()}-invoices`;
+  const project = await copyExampleWithQueue(queue);
   const { registry, topology } = await validateProject(project.dir);
   if (registry === undefined || topology === undefined)
     throw new Error("the example project copy is not valid");
@@ -250,15 +248,4 @@ export function table(title: string, rows: Array<[string, string | number]>): st
 
 export function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
-
-/** Renames the example's broker queue to one of this run's own; returns its name. */
-async function ownBrokerQueue(dir: string): Promise<string> {
-  const queue = `reliability-${process.pid}-${Date.now().toString(36)}-invoices`;
-  const billing = join(dir, "registry", "billing.yaml");
-  const text = await readFile(billing, "utf8");
-  if (!text.includes("queue: billing-invoices"))
-    throw new Error(`${billing} no longer routes to the queue billing-invoices`);
-  await writeFile(billing, text.replace("queue: billing-invoices", `queue: ${queue}`));
-  return queue;
 }

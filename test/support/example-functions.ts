@@ -2,9 +2,10 @@
  * A copy of the example project runs the example's channel functions (`up` starts them as
  * triggers): their imports point into this repository, so the copy links the folder.
  */
-import { readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { useOwnQueue } from "./generated-routers.ts";
 
 const EXAMPLE_FUNCTIONS = fileURLToPath(new URL("../../examples/functions", import.meta.url));
 
@@ -22,10 +23,6 @@ export async function forTheStory(dir: string): Promise<string> {
   await withExampleFunctions(dir);
   // A qdrouterd link route keeps the address's end: the queue ends as the address does.
   const queue = `up-once-${process.pid}-${Date.now()}-invoices`;
-  const billing = join(dir, "registry", "billing.yaml");
-  const text = await readFile(billing, "utf8");
-  if (!text.includes("queue: billing-invoices"))
-    throw new Error(`${billing} no longer routes to the queue billing-invoices`);
-  await writeFile(billing, text.replace("queue: billing-invoices", `queue: ${queue}`));
+  await useOwnQueue(dir, queue);
   return queue;
 }

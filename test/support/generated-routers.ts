@@ -91,15 +91,22 @@ export async function copyProject(from: string): Promise<ProjectCopy> {
  */
 export async function copyExampleWithQueue(queue: string): Promise<ProjectCopy> {
   const copy = await copyProject("examples");
-  const file = join(copy.dir, "registry", "billing.yaml");
+  try {
+    await useOwnQueue(copy.dir, queue);
+  } catch (error) {
+    await copy.cleanup();
+    throw error;
+  }
+  return copy;
+}
+
+/** In the example copy at `dir`, `billing/invoices` uses `queue` instead of `billing-invoices`. */
+export async function useOwnQueue(dir: string, queue: string): Promise<void> {
+  const file = join(dir, "registry", "billing.yaml");
   const text = await readFile(file, "utf8");
   const own = text.replace("queue: billing-invoices", `queue: ${queue}`);
-  if (own === text) {
-    await copy.cleanup();
-    throw new Error(`${file}: the example's queue is no longer billing-invoices`);
-  }
+  if (own === text) throw new Error(`${file}: the example's queue is no longer billing-invoices`);
   await writeFile(file, own);
-  return copy;
 }
 
 export interface GeneratedRouters {
