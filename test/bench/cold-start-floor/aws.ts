@@ -5,7 +5,7 @@
  * none of amqp-mesh's own code. Built like a function (`buildAsFunction`) by
  * `function-bundles.bench.ts`, which times its import against the real bundle's.
  */
-import { createHash, randomUUID } from "node:crypto";
+import "./common.ts";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics } from "@aws-lambda-powertools/metrics";
@@ -13,19 +13,9 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import httpEventNormalizer from "@middy/http-event-normalizer";
 import httpHeaderNormalizer from "@middy/http-header-normalizer";
-import { trace } from "@opentelemetry/api";
-import rhea from "rhea";
-import * as z from "zod/mini";
 
 const logger = new Logger({ serviceName: "floor" });
 const metrics = new Metrics({ namespace: "floor", serviceName: "floor" });
-const settings = z.object({
-  urls: z.array(z.string()),
-  keys: z.array(z.object({ sha256: z.string() })),
-});
-settings.parse({ urls: [randomUUID()], keys: [{ sha256: createHash("sha256").digest("hex") }] });
-export const container = rhea.create_container();
-export const tracer = trace.getTracer("floor");
 export const handler = middy(async () => ({ statusCode: 202 }))
   .use(httpHeaderNormalizer())
   .use(httpEventNormalizer())
